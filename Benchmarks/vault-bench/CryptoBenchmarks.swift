@@ -1,0 +1,4 @@
+/// Crypto benchmarks (filled in by the crypto work).
+enum CryptoBenchmarks {
+    static func run(_ options: BenchOptions) {}
+}

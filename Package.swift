@@ -1,0 +1,98 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Every target builds in Swift 6 language mode (strict concurrency) with the upcoming features
+// the Swift server ecosystem uses, so that a dependency's import never leaks into our public API.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "CustomerVault",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cvault", targets: ["cvault"]),
+        .executable(name: "vault-bench", targets: ["vault-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The only door to libcrypto: OpenSSL 3 as the OS ships and patches it.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "VaultCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(
+            name: "VaultPolicy",
+            dependencies: ["VaultCrypto", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "VaultAudit", dependencies: ["VaultCrypto"], swiftSettings: swiftSettings),
+        .target(name: "VaultAnalytics", dependencies: ["VaultCrypto"], swiftSettings: swiftSettings),
+        .target(
+            name: "VaultStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Vault",
+            dependencies: [
+                "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultAnalytics", "VaultStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/default.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VaultHTTP",
+            dependencies: [
+                "Vault",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "cvault",
+            dependencies: [
+                "Vault", "VaultHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vault-bench",
+            dependencies: ["Vault", "VaultCrypto", "VaultStore"],
+            path: "Benchmarks/vault-bench",
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "VaultCryptoTests",
+            dependencies: ["VaultCrypto"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VaultPolicyTests", dependencies: ["VaultPolicy"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit", "VaultCrypto"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultAnalyticsTests", dependencies: ["VaultAnalytics", "VaultCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultStore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VaultHTTPTests",
+            dependencies: ["VaultHTTP", "Vault", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "cvaultTests", dependencies: ["cvault"], swiftSettings: swiftSettings),
+    ]
+)

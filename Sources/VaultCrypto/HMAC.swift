@@ -1,0 +1,38 @@
+import COpenSSL
+public import Foundation
+
+/// An HMAC-SHA256 authentication code; compare codes with `isValidAuthenticationCode`.
+public struct HashedAuthenticationCode: Sendable, ContiguousBytes {
+    /// The code's bytes.
+    public let bytes: [UInt8]
+
+    /// Lends the code's bytes.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBytes(body)
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104, FIPS 198-1) through EVP_MAC.
+public enum HMACSHA256 {
+    /// The code for `data` under `key`.
+    public static func authenticationCode(for data: some ContiguousBytes, using key: SymmetricKey) -> HashedAuthenticationCode {
+        guard let ctx = EVP_MAC_CTX_new(Algorithms.hmac) else { fatalError("EVP_MAC_CTX_new failed") }
+        defer { EVP_MAC_CTX_free(ctx) }
+        let initialised = key.withUnsafeBytes { keyBytes in
+            cvault_hmac_sha256_init(ctx, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), keyBytes.count)
+        }
+        precondition(initialised == 1, "EVP_MAC_init failed")
+        data.withUnsafeBytes { buffer in
+            _ = EVP_MAC_update(ctx, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count)
+        }
+        var out = [UInt8](repeating: 0, count: SHA256.byteCount)
+        var length = 0
+        out.withUnsafeMutableBufferPointer { _ = EVP_MAC_final(ctx, $0.baseAddress, &length, $0.count) }
+        return HashedAuthenticationCode(bytes: out)
+    }
+
+    /// Whether `code` is the code for `data` under `key`, compared in constant time.
+    public static func isValidAuthenticationCode(_ code: some ContiguousBytes, authenticating data: some ContiguousBytes, using key: SymmetricKey) -> Bool {
+        ConstantTime.equals(authenticationCode(for: data, using: key), code)
+    }
+}

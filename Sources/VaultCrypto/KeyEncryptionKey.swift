@@ -1,0 +1,72 @@
+public import Foundation
+
+/// A versioned key-encryption key: it wraps customer DEKs and is itself stored wrapped under the root.
+public struct KeyEncryptionKey: Sendable {
+    /// The version every blob wrapped under this key names.
+    public let version: UInt32
+    let key: SymmetricKey
+
+    /// A fresh random KEK for `version`.
+    public static func generate(version: UInt32, using random: some RandomSource = SystemRandom()) -> KeyEncryptionKey {
+        KeyEncryptionKey(version: version, key: SymmetricKey(byteCount: 32, using: random))
+    }
+
+    init(version: UInt32, key: SymmetricKey) {
+        self.version = version
+        self.key = key
+    }
+
+    /// Wraps a customer's DEK; the associated data binds the customer id and this KEK's version.
+    public func wrap(_ dek: SymmetricKey, customerID: String, random: some RandomSource = SystemRandom()) throws -> WrappedKey {
+        let box = try dek.withUnsafeBytes { bytes in
+            try AES.GCM.seal(bytes, using: key, authenticating: Self.associatedData(customerID: customerID, version: version), random: random)
+        }
+        return WrappedKey(kekVersion: version, sealed: box.combined)
+    }
+
+    /// Unwraps a customer's DEK; fails with `authenticationFailure` for another customer or version.
+    public func unwrap(_ wrapped: WrappedKey, customerID: String) throws -> SymmetricKey {
+        guard wrapped.kekVersion == version else { throw CryptoError.authenticationFailure }
+        var bytes = try AES.GCM.open(combined: wrapped.sealed, using: key, authenticating: Self.associatedData(customerID: customerID, version: version))
+        defer { cleanse(&bytes) }
+        guard bytes.count == 32 else { throw CryptoError.authenticationFailure }
+        return SymmetricKey(data: bytes)
+    }
+
+    static func associatedData(customerID: String, version: UInt32) -> [UInt8] {
+        // Fixed-length fields first, the variable-length id last: no two inputs encode alike.
+        Array("cvault/dek/v1\u{0}".utf8) + version.bigEndianBytes + Array(customerID.utf8)
+    }
+}
+
+/// A key wrapped under a KEK: `format(1) ‖ KEK version (4, big-endian) ‖ AES-GCM combined box`.
+public struct WrappedKey: Sendable, Equatable {
+    /// The serialisation's format byte.
+    public static let formatVersion: UInt8 = 1
+
+    /// The KEK version that wrapped this key.
+    public let kekVersion: UInt32
+    let sealed: [UInt8]
+
+    init(kekVersion: UInt32, sealed: [UInt8]) {
+        self.kekVersion = kekVersion
+        self.sealed = sealed
+    }
+
+    /// Parses a stored blob.
+    public init(serialized bytes: some ContiguousBytes) throws {
+        (kekVersion, sealed) = try bytes.withUnsafeBytes { buffer in
+            guard buffer.count > 5 else { throw CryptoError.invalidFormat("wrapped key too short") }
+            guard buffer[0] == Self.formatVersion else { throw CryptoError.unsupportedVersion(buffer[0]) }
+            let version = UInt32(buffer[1]) << 24 | UInt32(buffer[2]) << 16 | UInt32(buffer[3]) << 8 | UInt32(buffer[4])
+            return (version, Array(buffer[5...]))
+        }
+    }
+
+    /// The bytes to store.
+    public var serialized: [UInt8] { [Self.formatVersion] + kekVersion.bigEndianBytes + sealed }
+}
+
+extension UInt32 {
+    var bigEndianBytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xff), UInt8(self >> 8 & 0xff), UInt8(self & 0xff)] }
+}

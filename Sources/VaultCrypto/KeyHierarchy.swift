@@ -1,0 +1,82 @@
+public import Foundation
+
+/// The keys derived from a vault's root key: the key check, the wrapping key for KEKs and the
+/// signing key, and the subkeys for blind indexes and token hashing.
+///
+/// Every subkey comes from HKDF-SHA256 over the root with the vault id as salt and a distinct
+/// label as info, so no two uses ever share a key.
+public struct KeyHierarchy: Sendable {
+    private let wrappingKey: SymmetricKey
+    private let checkKey: SymmetricKey
+    /// HMAC key for blind indexes (lookup fields such as email).
+    public let blindIndexKey: SymmetricKey
+    /// HMAC key for bearer-token hashes.
+    public let tokenKey: SymmetricKey
+
+    /// Derives the hierarchy for the vault `vaultID` from `root`.
+    public init(root: SymmetricKey, vaultID: String) throws {
+        guard root.byteCount == 32 else { throw CryptoError.invalidKeySize(expected: 32, actual: root.byteCount) }
+        let salt = Array("cvault/vault/\(vaultID)".utf8)
+        func derive(_ label: String) throws -> SymmetricKey {
+            try HKDF.deriveKey(inputKeyMaterial: root, salt: salt, info: Array(label.utf8))
+        }
+        wrappingKey = try derive("cvault/key-wrap/v1")
+        checkKey = try derive("cvault/key-check/v1")
+        blindIndexKey = try derive("cvault/blind-index/v1")
+        tokenKey = try derive("cvault/token-hash/v1")
+    }
+
+    /// A value that identifies the root key without revealing it; stored in the vault metadata.
+    public var keyCheckValue: [UInt8] {
+        HMACSHA256.authenticationCode(for: Array("cvault key check value".utf8), using: checkKey).bytes
+    }
+
+    /// Throws `CryptoError.wrongRootKey` unless `stored` matches this root key (constant time).
+    public func verify(keyCheckValue stored: [UInt8]) throws {
+        guard HMACSHA256.isValidAuthenticationCode(stored, authenticating: Array("cvault key check value".utf8), using: checkKey) else {
+            throw CryptoError.wrongRootKey
+        }
+    }
+
+    /// Wraps a KEK under the root's wrapping key, binding its version.
+    public func wrap(_ kek: KeyEncryptionKey, random: some RandomSource = SystemRandom()) throws -> [UInt8] {
+        try kek.key.withUnsafeBytes { bytes in
+            try AES.GCM.seal(bytes, using: wrappingKey, authenticating: Self.kekContext(kek.version), random: random).combined
+        }
+    }
+
+    /// Unwraps the KEK of `version`.
+    public func unwrapKEK(_ wrapped: [UInt8], version: UInt32) throws -> KeyEncryptionKey {
+        var bytes = try AES.GCM.open(combined: wrapped, using: wrappingKey, authenticating: Self.kekContext(version))
+        defer { cleanse(&bytes) }
+        return KeyEncryptionKey(version: version, key: SymmetricKey(data: bytes))
+    }
+
+    /// Wraps the vault's Ed25519 checkpoint-signing key.
+    public func wrap(_ signingKey: Ed25519.PrivateKey, random: some RandomSource = SystemRandom()) throws -> [UInt8] {
+        try signingKey.rawRepresentation.withUnsafeBytes { bytes in
+            try AES.GCM.seal(bytes, using: wrappingKey, authenticating: Array("cvault/signing-key/v1".utf8), random: random).combined
+        }
+    }
+
+    /// Unwraps the vault's Ed25519 checkpoint-signing key.
+    public func unwrapSigningKey(_ wrapped: [UInt8]) throws -> Ed25519.PrivateKey {
+        var bytes = try AES.GCM.open(combined: wrapped, using: wrappingKey, authenticating: Array("cvault/signing-key/v1".utf8))
+        defer { cleanse(&bytes) }
+        return try Ed25519.PrivateKey(rawRepresentation: bytes)
+    }
+
+    /// The blind index of `value` for lookup field `field`: HMAC-SHA256, keyed, field-separated.
+    public func blindIndex(field: String, value: String) -> [UInt8] {
+        HMACSHA256.authenticationCode(for: Array("\(field)\u{0}\(value)".utf8), using: blindIndexKey).bytes
+    }
+
+    /// The stored form of a bearer token: its HMAC under the token subkey.
+    public func tokenHash(_ token: String) -> [UInt8] {
+        HMACSHA256.authenticationCode(for: Array(token.utf8), using: tokenKey).bytes
+    }
+
+    private static func kekContext(_ version: UInt32) -> [UInt8] {
+        Array("cvault/kek/v1\u{0}".utf8) + version.bigEndianBytes
+    }
+}

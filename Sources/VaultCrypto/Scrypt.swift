@@ -1,0 +1,90 @@
+import COpenSSL
+public import Foundation
+
+/// scrypt cost parameters and salt, stored beside whatever the derived key protects.
+public struct ScryptParameters: Codable, Sendable, Equatable {
+    /// CPU/memory cost N: a power of two greater than 1.
+    public var cost: UInt64
+    /// Block size r.
+    public var blockSize: UInt64
+    /// Parallelism p.
+    public var parallelism: UInt64
+    /// Random salt (base64 in JSON).
+    public var salt: [UInt8]
+
+    /// Interactive-strength defaults (N = 2^15, r = 8, p = 1: about 32 MiB and 0.1 s) with a fresh salt.
+    public static func recommended(using random: some RandomSource = SystemRandom()) -> ScryptParameters {
+        ScryptParameters(cost: 1 << 15, blockSize: 8, parallelism: 1, salt: random.bytes(16))
+    }
+
+    /// Parameters as given; `Scrypt.deriveKey` checks them.
+    public init(cost: UInt64, blockSize: UInt64, parallelism: UInt64, salt: [UInt8]) {
+        self.cost = cost
+        self.blockSize = blockSize
+        self.parallelism = parallelism
+        self.salt = salt
+    }
+
+    private enum CodingKeys: String, CodingKey { case cost = "N", blockSize = "r", parallelism = "p", salt }
+
+    /// Decodes `{"N":…,"r":…,"p":…,"salt":"base64"}`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cost = try container.decode(UInt64.self, forKey: .cost)
+        blockSize = try container.decode(UInt64.self, forKey: .blockSize)
+        parallelism = try container.decode(UInt64.self, forKey: .parallelism)
+        let salt = try container.decode(String.self, forKey: .salt)
+        guard let bytes = Data(base64Encoded: salt) else {
+            throw DecodingError.dataCorruptedError(forKey: .salt, in: container, debugDescription: "salt is not base64")
+        }
+        self.salt = Array(bytes)
+    }
+
+    /// Encodes `{"N":…,"r":…,"p":…,"salt":"base64"}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(cost, forKey: .cost)
+        try container.encode(blockSize, forKey: .blockSize)
+        try container.encode(parallelism, forKey: .parallelism)
+        try container.encode(Data(salt).base64EncodedString(), forKey: .salt)
+    }
+}
+
+/// scrypt (RFC 7914) through `EVP_PBE_scrypt`.
+public enum Scrypt {
+    /// Upper bound on the memory one derivation may use (1 GiB).
+    static let maxMemory: UInt64 = 1 << 30
+
+    /// Derives `outputByteCount` bytes from `passphrase` with `parameters`.
+    public static func deriveKey(passphrase: some ContiguousBytes, parameters: ScryptParameters, outputByteCount: Int = 32) throws -> SymmetricKey {
+        let p = parameters
+        guard p.cost > 1, p.cost & (p.cost - 1) == 0, p.cost <= 1 << 24 else {
+            throw CryptoError.invalidFormat("scrypt N must be a power of two between 2 and 2^24")
+        }
+        guard p.blockSize >= 1, p.parallelism >= 1, p.blockSize * p.parallelism < 1 << 30 else {
+            throw CryptoError.invalidFormat("scrypt r and p must be positive and r·p < 2^30")
+        }
+        guard 128 * p.blockSize * p.cost <= maxMemory else {
+            throw CryptoError.invalidFormat("scrypt parameters need more than 1 GiB of memory")
+        }
+        let storage = try SecureBytes(count: outputByteCount) { out in
+            // OpenSSL wants non-NULL pointers even for an empty passphrase or salt (RFC 7914 vector 1).
+            let passBytes = passphrase.withUnsafeBytes { Array($0) }
+            var passCopy = passBytes.isEmpty ? [UInt8(0)] : passBytes
+            defer { cleanse(&passCopy) }
+            let saltCopy = p.salt.isEmpty ? [UInt8(0)] : p.salt
+            let ok = passCopy.withUnsafeBufferPointer { pass in
+                saltCopy.withUnsafeBufferPointer { salt in
+                    EVP_PBE_scrypt(
+                        UnsafeRawPointer(pass.baseAddress!).assumingMemoryBound(to: CChar.self), passBytes.count,
+                        salt.baseAddress, p.salt.count,
+                        p.cost, p.blockSize, p.parallelism, maxMemory + 1 << 20,
+                        out.baseAddress?.assumingMemoryBound(to: UInt8.self), out.count
+                    )
+                }
+            }
+            guard ok == 1 else { throw CryptoError.openSSL("EVP_PBE_scrypt") }
+        }
+        return SymmetricKey(storage: storage)
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+
+/// The `cvault` command: a privacy-respecting customer data vault.
+@main
+struct CVault: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cvault",
+        abstract: "CustomerVault: customer profiles encrypted per customer, consent policies as code, a tamper-evident audit log.",
+        version: CVaultVersion.current,
+        subcommands: [
+            InitCommand.self,
+            PolicyCommand.self,
+        ]
+    )
+
+    /// Exit codes: 0 ok, 1 refused or a failed check, 2 usage (ArgumentParser's own is 64).
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// The version printed by `cvault --version`.
+enum CVaultVersion {
+    static let current = "0.1.0"
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Vault
 
 /// The `cvault` command: a privacy-respecting customer data vault.
 @main
@@ -9,7 +10,17 @@ struct CVault: AsyncParsableCommand {
         abstract: "CustomerVault: customer profiles encrypted per customer, consent policies as code, a tamper-evident audit log.",
         version: CVaultVersion.current,
         subcommands: [
+            DemoCommand.self,
             InitCommand.self,
+            GenerateCommand.self,
+            ImportCommand.self,
+            TokenCommand.self,
+            CustomerCommand.self,
+            MeCommand.self,
+            ContestsCommand.self,
+            AuditCommand.self,
+            VerifyExportCommand.self,
+            KeysCommand.self,
             PolicyCommand.self,
         ]
     )
@@ -23,6 +34,9 @@ struct CVault: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let error as VaultError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

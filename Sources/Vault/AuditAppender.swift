@@ -1,0 +1,130 @@
+import Foundation
+import VaultAudit
+import VaultCrypto
+import VaultStore
+
+/// What a use case says about one operation; the appender adds time, sequence and policy hash.
+struct AuditDraft: Sendable {
+    var actor: String
+    var role: String
+    var purpose: String?
+    var customer: String?
+    var fields: [String]
+    var op: String
+    var decision: AuditEntry.Decision
+    var reason: String
+    var details: [String: String]
+
+    init(principal: Principal, purpose: String? = nil, customer: String? = nil, fields: [String] = [], op: String,
+         decision: AuditEntry.Decision, reason: String, details: [String: String] = [:]) {
+        self.actor = principal.actor
+        self.role = principal.role
+        self.purpose = purpose
+        self.customer = customer
+        self.fields = fields.sorted()
+        self.op = op
+        self.decision = decision
+        self.reason = reason
+        self.details = details
+    }
+}
+
+/// Appends audit entries inside a write transaction, maintaining the Merkle tree's stored
+/// perfect-subtree nodes, and signs checkpoints.
+struct AuditAppender {
+    private let tx: any StorageWriter
+    private var range: MerkleCompactRange
+    private let policyHash: String
+    private let now: Date
+    private(set) var appended: [UInt64] = []
+    /// Size of the checkpoint signed in this transaction, if any.
+    private(set) var checkpointedSize: UInt64?
+
+    init(tx: any StorageWriter, policyHash: String, now: Date) throws {
+        self.tx = tx
+        self.policyHash = policyHash
+        self.now = now
+        self.range = try MerkleCompactRange(size: try tx.auditSize(), nodes: StoredNodes(reader: tx))
+    }
+
+    var size: UInt64 { range.size }
+    var root: SHA256Digest { range.root }
+
+    /// Appends one entry and returns its sequence number.
+    @discardableResult
+    mutating func append(_ draft: AuditDraft) throws -> UInt64 {
+        let seq = range.size
+        let entry = AuditEntry(seq: seq, at: AuditTimestamp(now), actor: draft.actor, role: draft.role, purpose: draft.purpose,
+                               customer: draft.customer, fields: draft.fields, op: draft.op, decision: draft.decision,
+                               reason: draft.reason, policy: policyHash, details: draft.details)
+        let leaf = entry.leafBytes
+        try tx.appendAuditEntry(AuditRow(seq: seq, leaf: Data(leaf), customerID: draft.customer), at: now)
+        var nodes: [(level: Int, index: UInt64, hash: Data)] = []
+        range.append(leafHash: MerkleTree.leafHash(leaf)) { node in
+            nodes.append((node.level, node.index, Data(node.hash.bytes)))
+        }
+        try tx.putAuditNodes(nodes)
+        appended.append(seq)
+        return seq
+    }
+
+    /// Signs and stores a checkpoint at the current size.
+    mutating func checkpoint(origin: String, signingKey: Ed25519.PrivateKey) throws -> CheckpointRow {
+        let checkpoint = try Checkpoint(origin: origin, size: range.size, rootHash: range.root)
+        let note = try checkpoint.sign(with: signingKey, keyName: origin)
+        let row = CheckpointRow(size: range.size, root: Data(range.root.bytes), note: note.text, at: now)
+        try tx.insertCheckpoint(row)
+        checkpointedSize = range.size
+        return row
+    }
+}
+
+/// Lets VaultAudit read the stored perfect-subtree hashes.
+struct StoredNodes: MerkleNodeReader {
+    let reader: any StorageReader
+
+    func node(level: Int, index: UInt64) throws -> SHA256Digest {
+        guard let data = try reader.auditNode(level: level, index: index), let digest = SHA256Digest(bytes: Array(data)) else {
+            throw VaultError.integrity("the audit tree lacks node (\(level), \(index)); run `cvault audit verify`")
+        }
+        return digest
+    }
+}
+
+extension Vault {
+    /// Runs a mutating use case: one write transaction holding the change, its audit entries and
+    /// a freshly signed checkpoint.
+    func mutate<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
+        try await transaction(signCheckpoint: true, changesData: true, body)
+    }
+
+    /// Runs a use case that only reads customer data but must log it: the audit entries commit
+    /// before the data is returned. Checkpoints are signed every `checkpointInterval` entries.
+    func logged<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
+        try await transaction(signCheckpoint: false, changesData: false, body)
+    }
+
+    /// Runs a transaction that records (and checkpoints) without changing what analytics see.
+    func record<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
+        try await transaction(signCheckpoint: true, changesData: false, body)
+    }
+
+    private func transaction<T: Sendable>(signCheckpoint: Bool, changesData: Bool, _ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
+        let policyHash = policy.policy.hash
+        let now = clock.now()
+        let origin = self.origin
+        let signingKey = self.signingKey
+        let interval = checkpointInterval
+        return try await storage.write { tx in
+            var audit = try AuditAppender(tx: tx, policyHash: policyHash, now: now)
+            let start = audit.size
+            let result = try body(tx, &audit)
+            if changesData { try tx.bumpDataVersion() }
+            let due = (audit.size / interval) > (start / interval)
+            if audit.size > start, signCheckpoint || due, audit.checkpointedSize != audit.size {
+                _ = try audit.checkpoint(origin: origin, signingKey: signingKey)
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import VaultPolicy
+
+/// Converts between JSON and `FieldValue` following the policy's field types, and normalises
+/// lookup values for blind indexes. Messages name the field and the expected shape, never the value.
+enum FieldCodec {
+    /// The value of `field` from JSON, or a message saying what is wrong.
+    static func value(_ json: JSONValue, for field: FieldDefinition) -> Result<FieldValue, FieldProblem> {
+        let name = field.name
+        switch (field.type, json) {
+        case (.string, .string(let s)):
+            guard s.utf8.count <= 4096 else { return .failure(.init(name, "is longer than 4096 bytes")) }
+            if let allowed = field.allowedValues, !allowed.contains(s) {
+                return .failure(.init(name, "is not one of the allowed values (\(allowed.joined(separator: ", ")))"))
+            }
+            return .success(.string(s))
+        case (.email, .string(let s)):
+            let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), s.utf8.count <= 254, !s.contains(where: \.isWhitespace) else {
+                return .failure(.init(name, "must be an e-mail address like name@example.com"))
+            }
+            return .success(.string(s))
+        case (.phone, .string(let s)):
+            let digits = s.filter(\.isNumber)
+            guard (6...17).contains(digits.count), s.allSatisfy({ $0.isNumber || " +-().".contains($0) }) else {
+                return .failure(.init(name, "must be a phone number of 6–17 digits (spaces, +, -, parentheses allowed)"))
+            }
+            return .success(.string(s))
+        case (.integer, .integer(let i)):
+            if let range = field.range, Double(i) < range.min || Double(i) > range.max {
+                return .failure(.init(name, "must be between \(format(range.min)) and \(format(range.max))"))
+            }
+            return .success(.integer(i))
+        case (.decimal, _):
+            guard let cents = cents(json) else { return .failure(.init(name, "must be a number with at most 2 decimals")) }
+            if let range = field.range, Double(cents) / 100 < range.min || Double(cents) / 100 > range.max {
+                return .failure(.init(name, "must be between \(format(range.min)) and \(format(range.max))"))
+            }
+            return .success(.decimal(cents))
+        case (.date, .string(let s)):
+            guard let day = day(s) else { return .failure(.init(name, "must be a date like 2026-01-31")) }
+            return .success(.date(day))
+        case (.stringList, .array(let items)):
+            var list: [String] = []
+            for item in items {
+                guard case .string(let s) = item, s.utf8.count <= 256 else {
+                    return .failure(.init(name, "must be an array of strings (each at most 256 bytes)"))
+                }
+                if let allowed = field.allowedValues, !allowed.contains(s) {
+                    return .failure(.init(name, "holds a value outside the allowed values (\(allowed.joined(separator: ", ")))"))
+                }
+                list.append(s)
+            }
+            return .success(.stringList(list))
+        case (.decimalMap, .object(let map)):
+            var result: [String: Int64] = [:]
+            for (key, item) in map {
+                guard let cents = cents(item), cents >= 0 else {
+                    return .failure(.init(name, "must map names to non-negative numbers with at most 2 decimals"))
+                }
+                result[key] = cents
+            }
+            return .success(.decimalMap(result))
+        case (.purchases, .array(let items)):
+            var purchases: [Purchase] = []
+            purchases.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                guard case .object(let record) = item else { return .failure(.init("\(name)[\(index)]", "must be an object")) }
+                if let unknown = record.keys.first(where: { !["date", "amount", "margin", "category"].contains($0) }) {
+                    return .failure(.init("\(name)[\(index)]", "has unknown key \(unknown) (allowed: date, amount, margin, category)"))
+                }
+                guard case .string(let dateText)? = record["date"], let day = day(dateText) else {
+                    return .failure(.init("\(name)[\(index)].date", "must be a date like 2026-01-31"))
+                }
+                guard let amount = record["amount"].flatMap(cents), amount >= 0 else {
+                    return .failure(.init("\(name)[\(index)].amount", "must be a non-negative number with at most 2 decimals"))
+                }
+                guard let margin = record["margin"].flatMap(cents), margin <= amount else {
+                    return .failure(.init("\(name)[\(index)].margin", "must be a number with at most 2 decimals, not above the amount"))
+                }
+                guard case .string(let category)? = record["category"], !category.isEmpty, category.utf8.count <= 64 else {
+                    return .failure(.init("\(name)[\(index)].category", "must be a non-empty string of at most 64 bytes"))
+                }
+                purchases.append(Purchase(day: day, amountCents: amount, marginCents: margin, category: category))
+            }
+            return .success(.purchases(purchases))
+        default:
+            return .failure(.init(name, "must be \(expected(field.type)), not \(json.typeName)"))
+        }
+    }
+
+    /// Writes `value` as JSON.
+    static func write(_ value: FieldValue, into json: inout JSONWriter) {
+        switch value {
+        case .string(let s): json.string(s)
+        case .integer(let i): json.integer(i)
+        case .decimal(let cents): json.decimal(cents)
+        case .date(let day): json.string(dateString(day))
+        case .stringList(let list):
+            json.beginArray()
+            list.forEach { json.string($0) }
+            json.endArray()
+        case .decimalMap(let map):
+            json.beginObject()
+            for key in map.keys.sorted() {
+                json.key(key)
+                json.decimal(map[key]!)
+            }
+            json.endObject()
+        case .purchases(let purchases):
+            json.beginArray()
+            for purchase in purchases {
+                json.beginObject()
+                json.key("date")
+                json.string(dateString(purchase.day))
+                json.key("amount")
+                json.decimal(purchase.amountCents)
+                json.key("margin")
+                json.decimal(purchase.marginCents)
+                json.key("category")
+                json.string(purchase.category)
+                json.endObject()
+            }
+            json.endArray()
+        }
+    }
+
+    /// The form a lookup value is indexed under, so `Ada@Example.com ` finds `ada@example.com`.
+    static func normalizedLookup(_ value: FieldValue, type: FieldDefinition.ValueType) -> String? {
+        guard case .string(let s) = value else { return nil }
+        switch type {
+        case .email: return s.trimmingCharacters(in: .whitespaces).lowercased()
+        case .phone: return String(s.filter(\.isNumber))
+        default: return s.trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    static func cents(_ json: JSONValue) -> Int64? {
+        switch json {
+        case .integer(let i):
+            let (result, overflow) = i.multipliedReportingOverflow(by: 100)
+            return overflow ? nil : result
+        case .number(let d):
+            guard d.isFinite, abs(d) < 1e15 else { return nil }
+            let scaled = (d * 100).rounded()
+            guard abs(d * 100 - scaled) < 1e-6 else { return nil }
+            return Int64(scaled)
+        default:
+            return nil
+        }
+    }
+
+    static func day(_ text: String) -> Int32? {
+        let parts = text.split(separator: "-")
+        guard text.utf8.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              (1900...2200).contains(y), (1...12).contains(m), (1...31).contains(d)
+        else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = calendar.date(from: DateComponents(year: y, month: m, day: d)),
+              calendar.component(.day, from: date) == d
+        else { return nil }
+        return Int32((date.timeIntervalSince1970 / 86_400).rounded())
+    }
+
+    static func dateString(_ day: Int32) -> String {
+        // Civil-from-days (Howard Hinnant's algorithm): exact for the proleptic Gregorian calendar.
+        let z = Int(day) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
+    }
+
+    private static func expected(_ type: FieldDefinition.ValueType) -> String {
+        switch type {
+        case .string: "a string"
+        case .email: "an e-mail address string"
+        case .phone: "a phone number string"
+        case .integer: "a whole number"
+        case .decimal: "a number"
+        case .date: "a date string like 2026-01-31"
+        case .stringList: "an array of strings"
+        case .decimalMap: "an object of numbers"
+        case .purchases: "an array of purchase objects"
+        }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int64(value)) : String(value)
+    }
+}
+
+/// Why a value does not fit its field: the path and what is expected, never the value itself.
+struct FieldProblem: Error, Sendable {
+    let path: String
+    let message: String
+
+    init(_ path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    var description: String { "\(path) \(message)" }
+}

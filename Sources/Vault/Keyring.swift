@@ -1,0 +1,40 @@
+import Synchronization
+import VaultCrypto
+import VaultStore
+
+/// The unwrapped KEKs of an open vault, by version; the newest wraps new DEKs.
+final class Keyring: Sendable {
+    private let keks: Mutex<[UInt32: KeyEncryptionKey]>
+
+    init(_ keks: [KeyEncryptionKey]) {
+        self.keks = Mutex(Dictionary(uniqueKeysWithValues: keks.map { ($0.version, $0) }))
+    }
+
+    /// The KEK that wraps new DEKs.
+    var current: KeyEncryptionKey {
+        keks.withLock { $0[$0.keys.max()!]! }
+    }
+
+    func add(_ kek: KeyEncryptionKey) {
+        keks.withLock { $0[kek.version] = kek }
+    }
+
+    func kek(version: UInt32) throws -> KeyEncryptionKey {
+        guard let kek = keks.withLock({ $0[version] }) else {
+            throw VaultError.integrity("a customer key names KEK version \(version), which this vault does not have")
+        }
+        return kek
+    }
+
+    /// Unwraps a customer's DEK; any mismatch (moved or altered row) is an integrity failure.
+    func dek(customerID: String, wrapped: [UInt8]) throws -> SymmetricKey {
+        do {
+            let wrappedKey = try WrappedKey(serialized: wrapped)
+            return try kek(version: wrappedKey.kekVersion).unwrap(wrappedKey, customerID: customerID)
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            throw VaultError.integrity("the stored key of customer \(customerID) failed its integrity check; the row was altered or moved")
+        }
+    }
+}

@@ -1,0 +1,334 @@
+public import Foundation
+import Synchronization
+public import VaultAnalytics
+import VaultAudit
+import VaultCrypto
+import VaultPolicy
+import VaultStore
+
+/// An analyst's question: measures, group-by fields, equality filters and an optional ε.
+public struct AggregateRequest: Sendable, Decodable {
+    /// Measures, as spelled on the CLI (`count`, `mean(satisfaction)`, `clv`, `customer_equity`, …).
+    public var measures: [String]
+    /// Group-by fields (policy `group_by` fields, or `rfm`).
+    public var groupBy: [String]
+    /// Equality filters on group-by fields (`region` → `north`).
+    public var filters: [String: String]
+    /// ε to spend; nil uses the policy's default.
+    public var epsilon: Double?
+
+    /// A request.
+    public init(measures: [String], groupBy: [String] = [], filters: [String: String] = [:], epsilon: Double? = nil) {
+        self.measures = measures
+        self.groupBy = groupBy
+        self.filters = filters
+        self.epsilon = epsilon
+    }
+
+    private enum CodingKeys: String, CodingKey { case measures, groupBy = "group_by", filters = "where", epsilon }
+}
+
+/// An answer: the released groups, and what it cost.
+public struct AggregateAnswer: Sendable, Encodable {
+    /// The noisy, suppressed result.
+    public let result: AggregateResult
+    /// Whether it was an identical repeat answered from the cache at no cost.
+    public let cached: Bool
+    /// ε charged for this call (zero when cached).
+    public let epsilonCharged: Epsilon
+    /// The budget after this call.
+    public let budget: BudgetStatus
+    /// Customers that counted (those for whom the analytics purpose holds); never released exactly.
+    let contributors: Int
+
+    private enum CodingKeys: String, CodingKey { case result, cached, epsilonCharged = "epsilon_charged", budget }
+}
+
+/// An analyst's budget for the current period.
+public struct BudgetView: Sendable, Encodable {
+    /// The analyst.
+    public let analyst: String
+    /// Spent and remaining, for the analyst and globally.
+    public let status: BudgetStatus
+    /// The period's length (ISO 8601) and when the current window started.
+    public let period: String
+    /// Start of the sliding window the spend is counted over.
+    public let since: Date
+}
+
+extension Vault {
+    /// The purpose analytics run under.
+    static let analyticsPurpose = "analytics"
+
+    /// Answers an aggregate query: plan (free), cache (free), charge ε atomically, compute over
+    /// every customer for whom `analytics` holds on all cores, add noise, suppress, audit.
+    public func aggregate(_ request: AggregateRequest, by principal: Principal) async throws -> AggregateAnswer {
+        try requireOperation(.aggregate, principal)
+        let policy = policy.policy
+        let now = clock.now()
+        let setup = try analyticsSetup(policy: policy, principal: principal, now: now)
+        let plan: AggregatePlan
+        let query: AggregateQuery
+        do {
+            let measures = try request.measures.map { text throws(AnalyticsError) in try Measure(parsing: text) }
+            query = try AggregateQuery(measures: measures, groupBy: request.groupBy, filters: request.filters,
+                                       epsilon: try setup.budget.epsilon(requested: request.epsilon))
+            plan = try AggregatePlan(query: query, configuration: setup.configuration)
+        } catch {
+            throw VaultError.invalid(error.code, error.description)
+        }
+        let referenced = Set(query.groupBy + Array(query.filters.keys) + query.measures.compactMap(\.fieldName)).subtracting([AnalyticsConfiguration.rfmKey])
+        if let outside = referenced.sorted().first(where: { !setup.allowedFields.contains($0) }) {
+            throw VaultError.denied("field_not_granted", "denied: role \(principal.role) may not aggregate \(outside) under \(Self.analyticsPurpose)")
+        }
+
+        let since = setup.periodStart
+        let analyst = principal.actor
+        let budget = setup.budget
+        let shape = query.canonicalForm
+        // Charge (or find the cached answer) in one write transaction: concurrent queries serialise
+        // on the single writer, so two of them can never both spend the last of a budget.
+        enum Charge: Sendable { case cached(Data, BudgetStatus), charged(BudgetStatus, String), refused(String, String) }
+        let charge: Charge = try await record { tx, audit in
+            let key = plan.cacheKey(snapshot: "data-\(try tx.dataVersion())")
+            let spentAnalyst = Epsilon(micros: try tx.chargedMicroEpsilon(analyst: analyst, since: since))
+            let spentGlobal = Epsilon(micros: try tx.chargedMicroEpsilon(analyst: nil, since: since))
+            if let answer = try tx.cachedAnswer(queryKey: key, since: since) {
+                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .allow,
+                                            reason: "allowed_cached", details: ["query": shape, "micro_epsilon": "0", "cached": "true"]))
+                return .cached(answer, budget.status(analystSpent: spentAnalyst, globalSpent: spentGlobal))
+            }
+            do {
+                let status = try budget.charge(query.epsilon, analystSpent: spentAnalyst, globalSpent: spentGlobal)
+                try tx.insertCharge(ChargeRow(analyst: analyst, microEpsilon: query.epsilon.micros, at: now, queryKey: key))
+                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .allow,
+                                            reason: "allowed_consent",
+                                            details: ["query": shape, "micro_epsilon": String(query.epsilon.micros), "cached": "false"]))
+                return .charged(status, key)
+            } catch {
+                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .deny,
+                                            reason: error.code, details: ["query": shape, "micro_epsilon": String(query.epsilon.micros)]))
+                return .refused(error.code, error.description)
+            }
+        }
+        switch charge {
+        case .refused(let code, let message):
+            throw VaultError(code == "budget_exhausted" ? .budgetExhausted : .invalidRequest, code: code, message)
+        case .cached(let data, let status):
+            let result = try JSONDecoder().decode(AggregateResult.self, from: data)
+            return AggregateAnswer(result: result, cached: true, epsilonCharged: .zero, budget: status, contributors: 0)
+        case .charged(let status, let key):
+            let (accumulator, contributors) = try await accumulate(plan: plan, setup: setup, policy: policy, now: now)
+            let result = accumulator.release(using: random)
+            let encoded = try JSONEncoder().encode(result)
+            try await storage.write { tx in try tx.putCachedAnswer(queryKey: key, answer: encoded, at: now) }
+            logger.info("aggregate answered", metadata: ["query": "\(shape)", "groups": "\(result.groups.count)"])
+            return AggregateAnswer(result: result, cached: false, epsilonCharged: query.epsilon, budget: status, contributors: contributors)
+        }
+    }
+
+    /// The analyst's spent and remaining ε, and the global budget's.
+    public func budgetStatus(by principal: Principal) async throws -> BudgetView {
+        try requireOperation(.aggregate, principal)
+        let policy = policy.policy
+        let now = clock.now()
+        let setup = try analyticsSetup(policy: policy, principal: principal, now: now)
+        let analyst = principal.actor
+        let since = setup.periodStart
+        let (mine, all) = try await storage.read { tx in
+            (try tx.chargedMicroEpsilon(analyst: analyst, since: since), try tx.chargedMicroEpsilon(analyst: nil, since: since))
+        }
+        return BudgetView(analyst: principal.subject, status: setup.budget.status(analystSpent: Epsilon(micros: mine), globalSpent: Epsilon(micros: all)),
+                          period: policy.aggregation.perAnalystBudget.period.description, since: since)
+    }
+
+    /// Everything a query needs from the policy, built per query so a new policy applies at once.
+    struct AnalyticsSetup: Sendable {
+        let configuration: AnalyticsConfiguration
+        let budget: PrivacyBudget
+        let periodStart: Date
+        /// Fields the role may aggregate under the analytics purpose.
+        let allowedFields: Set<String>
+        /// Where each dimension's and field's value comes from.
+        let sources: [AnalyticsSource]
+        let measureSources: [AnalyticsSource]
+        let purchasesField: String?
+        let spendField: String?
+    }
+
+    /// How a policy field becomes a dimension bucket or a fixed-point measure.
+    struct AnalyticsSource: Sendable {
+        let field: String
+        let kind: RecordKind
+        /// Integer buckets: width and the label format (`1980s`), or exact values.
+        let bucket: Int?
+    }
+
+    func analyticsSetup(policy: Policy, principal: Principal, now: Date) throws -> AnalyticsSetup {
+        let rules = policy.aggregation
+        let allowed = Set(policy.role(named: principal.role)?.grant(for: Self.analyticsPurpose)?.aggregate ?? [])
+        var dimensions: [AnalyticsConfiguration.Dimension] = []
+        var sources: [AnalyticsSource] = []
+        var fields: [AnalyticsConfiguration.Field] = []
+        var measureSources: [AnalyticsSource] = []
+        var purchasesField: String?
+        var spendField: String?
+        for field in policy.fields {
+            let kind = RecordKind(rawValue: field.section.rawValue)!
+            switch field.analytics {
+            case .none:
+                continue
+            case .groupBy(let bucket):
+                guard let domain = Self.domain(of: field, bucket: bucket) else { continue }
+                dimensions.append(.init(name: field.name, domain: domain))
+                sources.append(AnalyticsSource(field: field.name, kind: kind, bucket: field.type == .integer ? (bucket ?? 1) : nil))
+            case .measure(let bounds):
+                if field.type == .decimalMap { spendField = field.name }
+                let scale: Double = (field.type == .decimal || field.type == .decimalMap) ? 100 : 1
+                fields.append(.init(name: field.name, bounds: Int64(bounds.min * scale)...Int64(bounds.max * scale)))
+                measureSources.append(AnalyticsSource(field: field.name, kind: kind, bucket: nil))
+            case .purchaseMeasure:
+                purchasesField = field.name
+            }
+        }
+        let clv = rules.clv
+        let today = Int32((now.timeIntervalSince1970 / 86_400).rounded(.down))
+        do {
+            let configuration = try AnalyticsConfiguration(
+                dimensions: dimensions, fields: fields, minimumGroupSize: rules.k,
+                lifetimeValue: try LifetimeValueModel(
+                    discountRate: clv.discountRate, retentionRate: clv.retentionRate,
+                    annualMargin: Int64(clv.annualMarginBounds.min * 100)...Int64(clv.annualMarginBounds.max * 100),
+                    windowYears: clv.horizonYears),
+                rfm: Self.rfmThresholds, asOf: today)
+            let budget = try PrivacyBudget(
+                defaultPerQuery: try Epsilon(validating: rules.epsilonPerQuery), maximumPerQuery: try Epsilon(validating: rules.maxEpsilonPerQuery),
+                analystLimit: try Epsilon(validating: rules.perAnalystBudget.epsilon), globalLimit: try Epsilon(validating: rules.globalBudget.epsilon))
+            let period = rules.perAnalystBudget.period
+            // The budget window slides: ε spent in the last period counts.
+            let periodStart = Date(timeIntervalSince1970: 2 * now.timeIntervalSince1970 - period.adding(to: now).timeIntervalSince1970)
+            return AnalyticsSetup(configuration: configuration, budget: budget, periodStart: periodStart, allowedFields: allowed,
+                                  sources: sources, measureSources: measureSources, purchasesField: purchasesField, spendField: spendField)
+        } catch let error as AnalyticsError {
+            throw VaultError(.unavailable, code: error.code, error.description)
+        }
+    }
+
+    /// Public RFM thresholds: recency 30/90/365 days, 2/6 purchases a year, 100/500 (in cents ×100) a year.
+    static let rfmThresholds = try! RFMThresholds(recencyDays: [30, 90, 365], frequency: [2, 6], monetary: [10_000, 50_000])
+
+    /// The public bucket domain of a group-by field: its allowed values, or its integer range in buckets.
+    static func domain(of field: FieldDefinition, bucket: Int?) -> [String]? {
+        if let values = field.allowedValues { return values }
+        guard field.type == .integer, let range = field.range else { return nil }
+        let width = max(1, bucket ?? 1)
+        let low = Int(range.min.rounded(.down)) / width * width
+        let high = Int(range.max.rounded(.down))
+        return stride(from: low, through: high, by: width).map { bucketLabel($0, width: width) }
+    }
+
+    static func bucketLabel(_ start: Int, width: Int) -> String {
+        width == 1 ? String(start) : (width == 10 ? "\(start)s" : "\(start)-\(start + width - 1)")
+    }
+
+    /// Decrypts every live customer's needed records on all cores and accumulates them.
+    func accumulate(plan: AggregatePlan, setup: AnalyticsSetup, policy: Policy, now: Date) async throws -> (AnalyticsAccumulator, Int) {
+        var kinds = Set(setup.sources.map(\.kind) + setup.measureSources.map(\.kind))
+        if setup.purchasesField != nil { kinds.insert(.purchases) }
+        let needed = kinds
+        let pending = try await storage.read { tx in try tx.contests(customerID: nil, statuses: [.open, .infoRequested]) }
+        var disputed: [String: Set<String>] = [:]
+        if policy.contests.restricts(Self.analyticsPurpose) {
+            for contest in pending { disputed[contest.customerID, default: []].insert(contest.field) }
+        }
+        let restricted = disputed
+        let shards = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return try await withThrowingTaskGroup(of: (AnalyticsAccumulator, Int).self) { group in
+            for shard in 0..<shards {
+                group.addTask {
+                    try await self.storage.read { tx in
+                        var accumulator = AnalyticsAccumulator(plan: plan)
+                        var builder = AnalyticsRecordBuilder(setup: setup)
+                        var contributors = 0
+                        try tx.scanCustomers(shard: shard, of: shards, kinds: needed, consentFor: Self.analyticsPurpose) { customer in
+                            let consent = customer.consent.map { [Self.analyticsPurpose: ConsentRecord(ConsentRecord.Status(rawValue: $0.state.rawValue)!, at: $0.at)] } ?? [:]
+                            guard policy.purposeHolds(Self.analyticsPurpose, customer: CustomerState(consent: consent), now: now).allowed else { return }
+                            let dek = try self.keyring.dek(customerID: customer.id, wrapped: Array(customer.wrappedKey))
+                            var values: [String: FieldValue] = [:]
+                            for record in customer.records {
+                                values.merge(try RecordSealer.open(record, customerID: customer.id, dek: dek)) { $1 }
+                            }
+                            for field in restricted[customer.id] ?? [] { values[field] = nil }
+                            accumulator.add(builder.record(from: values))
+                            contributors += 1
+                        }
+                        return (accumulator, contributors)
+                    }
+                }
+            }
+            var total: AnalyticsAccumulator?
+            var contributors = 0
+            for try await (part, count) in group {
+                if total == nil { total = part } else { total!.merge(part) }
+                contributors += count
+            }
+            return (total ?? AnalyticsAccumulator(plan: plan), contributors)
+        }
+    }
+}
+
+/// Builds positional analytics records from decrypted values, bucketing integers.
+struct AnalyticsRecordBuilder {
+    let setup: Vault.AnalyticsSetup
+    private var categories: [String: UInt16] = [:]
+
+    init(setup: Vault.AnalyticsSetup) { self.setup = setup }
+
+    mutating func record(from values: [String: FieldValue]) -> AnalyticsRecord {
+        let dimensions: [String?] = setup.sources.map { source in
+            switch values[source.field] {
+            case .string(let s)?: return s
+            case .integer(let i)?:
+                let width = source.bucket ?? 1
+                let start = Int(i) >= 0 ? Int(i) / width * width : (Int(i) - width + 1) / width * width
+                return Vault.bucketLabel(start, width: width)
+            default: return nil
+            }
+        }
+        let fields: [Int64?] = setup.measureSources.map { source in
+            switch values[source.field] {
+            case .integer(let i)?: return i
+            case .decimal(let cents)?: return cents
+            case .decimalMap(let map)?: return map.values.reduce(0, +)
+            default: return nil
+            }
+        }
+        var purchases: [AnalyticsRecord.Purchase] = []
+        if let name = setup.purchasesField, case .purchases(let list)? = values[name] {
+            purchases.reserveCapacity(list.count)
+            for purchase in list {
+                let id: UInt16
+                if let known = categories[purchase.category] {
+                    id = known
+                } else {
+                    id = UInt16(truncatingIfNeeded: categories.count)
+                    categories[purchase.category] = id
+                }
+                purchases.append(.init(day: purchase.day, amount: purchase.amountCents, margin: purchase.marginCents, category: id))
+            }
+        }
+        var spend: Int64?
+        if let name = setup.spendField, case .decimalMap(let map)? = values[name] { spend = map.values.reduce(0, +) }
+        return AnalyticsRecord(dimensions: dimensions, fields: fields, purchases: purchases, statedCategorySpend: spend)
+    }
+}
+
+extension Measure {
+    /// The policy field a measure reads, if any.
+    var fieldName: String? {
+        switch self {
+        case .sum(let name), .mean(let name): name
+        default: nil
+        }
+    }
+}

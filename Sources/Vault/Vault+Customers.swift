@@ -1,0 +1,196 @@
+public import Foundation
+import VaultAudit
+import VaultCrypto
+public import VaultPolicy
+import VaultStore
+
+/// The outcome of a purpose-bound read: the allowed values, and every field's decision with its reason.
+public struct CustomerView: Sendable {
+    /// The customer.
+    public let customerID: String
+    /// The purpose the read was made under (nil for a customer's own read).
+    public let purpose: String?
+    /// Values of the allowed fields.
+    public let values: [String: FieldValue]
+    /// Allow/deny per requested field, with reasons.
+    public let decisions: [FieldDecision]
+
+    /// Whether any field was allowed.
+    public var anyAllowed: Bool { decisions.contains(where: \.allowed) }
+}
+
+extension Vault {
+    /// Reads fields of a customer for a purpose; every field gets a decision, every read is audited.
+    public func readCustomer(_ customerID: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> CustomerView {
+        let policy = policy.policy
+        let fields = requested ?? policy.fields.map(\.name)
+        let now = clock.now()
+        return try await logged { tx, audit in
+            try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: "customer.read")
+        }
+    }
+
+    /// Finds customers by a lookup field through its blind index, then reads them for `purpose`.
+    public func findCustomers(by field: String, value: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> [CustomerView] {
+        let policy = policy.policy
+        guard let definition = policy.field(named: field), definition.lookup,
+              let normalized = FieldCodec.normalizedLookup(.string(value), type: definition.type)
+        else {
+            throw VaultError.invalid("not_a_lookup_field", "\(field) is not a lookup field of the policy (lookup fields: \(policy.fields.filter(\.lookup).map(\.name).joined(separator: ", ")))")
+        }
+        let digest = Data(keys.blindIndex(field: field, value: normalized))
+        let fields = requested ?? policy.fields.map(\.name)
+        let now = clock.now()
+        return try await logged { tx, audit in
+            // Searching by a value is a use of that value: the role must be allowed to read the field.
+            let search = policy.decide(role: principal.role, purpose: purpose, fields: [field], customer: CustomerState(), isSelf: false, now: now)
+            guard search.allowsAll else {
+                let denial = search.fields[0].decision
+                try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
+                                            decision: .deny, reason: denial.code.rawValue))
+                throw VaultError.denied(denial.code.rawValue, denial.reason)
+            }
+            let ids = try tx.customerIDs(field: field, digest: digest)
+            try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
+                                        decision: .allow, reason: search.fields[0].decision.code.rawValue,
+                                        details: ["matches": String(ids.count)]))
+            return try ids.map {
+                try self.readLocked(tx, &audit, customerID: $0, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: "customer.read")
+            }
+        }
+    }
+
+    /// Updates fields of a customer for a purpose: all requested fields must be writable, or nothing changes.
+    public func updateCustomer(_ customerID: String, purpose: String, set changes: [String: String], by principal: Principal) async throws -> [String] {
+        let policy = policy.policy
+        var parsed: [String: FieldValue] = [:]
+        for (name, text) in changes {
+            guard let definition = policy.field(named: name) else {
+                throw VaultError.invalid("unknown_field", "\(name) is not a field of the policy")
+            }
+            let json: JSONValue = (try? JSONValue.parse(Data(text.utf8))) ?? .string(text)
+            let candidate: JSONValue = (definition.type == .string || definition.type == .email || definition.type == .phone) ? .string(text) : json
+            switch FieldCodec.value(candidate, for: definition) {
+            case .success(let value): parsed[name] = value
+            case .failure(let problem): throw VaultError.invalid("invalid_value", problem.description)
+            }
+        }
+        let values = parsed
+        let now = clock.now()
+        return try await mutate { tx, audit in
+            try self.writeLocked(tx, &audit, customerID: customerID, purpose: purpose, values: values, principal: principal,
+                                 policy: policy, now: now, op: "customer.update", isSelf: false)
+        }
+    }
+
+    /// The body of a read inside a transaction: decision, decryption of what is allowed, audit.
+    func readLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, fields: [String],
+                    principal: Principal, policy: Policy, now: Date, op: String) throws -> CustomerView {
+        let isSelf = principal.customerID == customerID && principal.role == RoleName.customer.rawValue
+        // A customer token reaches only its own customer; anything else looks absent (no probing).
+        if principal.role == RoleName.customer.rawValue, !isSelf { throw VaultError.notFound("customer \(customerID)") }
+        let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: fields, audit: &audit, op: op)
+        _ = customer
+        let decision = policy.decide(role: principal.role, purpose: purpose ?? "", fields: fields, customer: state, isSelf: isSelf, now: now)
+        let allowed = decision.allowedFields
+        var values: [String: FieldValue] = [:]
+        if !allowed.isEmpty {
+            let dek = try keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
+            let neededKinds = Set(allowed.compactMap { policy.field(named: $0).map { RecordKind(rawValue: $0.section.rawValue)! } })
+            for record in records where neededKinds.contains(record.kind) {
+                for (name, value) in try RecordSealer.open(record, customerID: customerID, dek: dek) where allowed.contains(name) {
+                    values[name] = value
+                }
+            }
+            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: allowed, op: op,
+                                        decision: .allow, reason: decision.fields.first(where: \.allowed)!.decision.code.rawValue))
+        }
+        let denied = decision.fields.filter { !$0.allowed }
+        if !denied.isEmpty {
+            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: denied.map(\.field), op: op,
+                                        decision: .deny, reason: denied[0].decision.code.rawValue))
+        }
+        return CustomerView(customerID: customerID, purpose: purpose, values: values, decisions: decision.fields)
+    }
+
+    /// The body of a write inside a transaction: all-or-nothing decision, re-seal, indexes, audit.
+    func writeLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, values: [String: FieldValue],
+                     principal: Principal, policy: Policy, now: Date, op: String, isSelf: Bool, details: [String: String] = [:]) throws -> [String] {
+        if principal.role == RoleName.customer.rawValue, principal.customerID != customerID { throw VaultError.notFound("customer \(customerID)") }
+        let names = values.keys.sorted()
+        let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: names, audit: &audit, op: op)
+        if !isSelf {
+            let decision = policy.decideWrite(role: principal.role, purpose: purpose ?? "", fields: names, customer: state, now: now)
+            if let denial = decision.fields.first(where: { !$0.allowed }) {
+                try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
+                                            decision: .deny, reason: denial.decision.code.rawValue, details: details))
+                throw VaultError.denied(denial.decision.code.rawValue, "\(denial.field): \(denial.decision.reason)")
+            }
+        }
+        let dek = try keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
+        for kind in RecordKind.allCases {
+            let changed = names.filter { policy.field(named: $0).map { $0.section.rawValue } == kind.rawValue }
+            guard !changed.isEmpty else { continue }
+            let current = records.first { $0.kind == kind }
+            var fields = try current.map { try RecordSealer.open($0, customerID: customerID, dek: dek) } ?? [:]
+            for name in changed { fields[name] = values[name] }
+            let version = (current?.version ?? 0) + 1
+            try tx.putRecord(customerID: customerID, RecordRow(
+                kind: kind, version: version,
+                ciphertext: try RecordSealer.seal(fields, customerID: customerID, kind: kind, version: version, dek: dek, random: random),
+                updatedAt: now))
+        }
+        if names.contains(where: { policy.field(named: $0)?.lookup == true }) {
+            try refreshBlindIndexes(tx, customerID: customerID, dek: dek, policy: policy)
+        }
+        try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
+                                    decision: .allow, reason: isSelf ? "allowed_contest_accepted" : "allowed_write", details: details))
+        return names
+    }
+
+    /// Loads what a decision about a customer needs; a missing or erased customer is audited and refused.
+    func loadForDecision(_ tx: any StorageWriter, customerID: String, principal: Principal, purpose: String?, fields: [String],
+                         audit: inout AuditAppender, op: String) throws -> (CustomerRow, [RecordRow], CustomerState) {
+        guard let customer = try tx.customer(id: customerID) else {
+            throw VaultError.notFound("customer \(customerID)")
+        }
+        guard customer.erasedAt == nil, customer.wrappedKey != nil else {
+            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op,
+                                        decision: .deny, reason: "customer_erased"))
+            throw VaultError.erased(customerID)
+        }
+        let records = try tx.records(customerID: customerID)
+        return (customer, records, try customerState(tx, customerID: customerID, records: records))
+    }
+
+    /// Consents, disputes and collection times of one customer, as the policy's decisions need them.
+    func customerState(_ tx: any StorageReader, customerID: String, records: [RecordRow]) throws -> CustomerState {
+        var consent: [String: ConsentRecord] = [:]
+        for row in try tx.consents(customerID: customerID) {
+            consent[row.purpose] = ConsentRecord(ConsentRecord.Status(rawValue: row.state.rawValue)!, at: row.at)
+        }
+        let disputed = Set(try tx.contests(customerID: customerID, statuses: [.open, .infoRequested]).map(\.field))
+        var collectedAt: [String: Date] = [:]
+        let policy = policy.policy
+        for record in records {
+            for field in policy.fields where field.section.rawValue == record.kind.rawValue {
+                collectedAt[field.name] = record.updatedAt
+            }
+        }
+        return CustomerState(consent: consent, disputedFields: disputed, collectedAt: collectedAt)
+    }
+
+    func refreshBlindIndexes(_ tx: any StorageWriter, customerID: String, dek: SymmetricKey, policy: Policy) throws {
+        var all: [String: FieldValue] = [:]
+        for record in try tx.records(customerID: customerID) {
+            all.merge(try RecordSealer.open(record, customerID: customerID, dek: dek)) { $1 }
+        }
+        var entries: [(field: String, digest: Data)] = []
+        for field in policy.fields where field.lookup {
+            if let value = all[field.name], let normalized = FieldCodec.normalizedLookup(value, type: field.type) {
+                entries.append((field.name, Data(keys.blindIndex(field: field.name, value: normalized))))
+            }
+        }
+        try tx.replaceBlindIndexes(customerID: customerID, entries)
+    }
+}

@@ -1,0 +1,206 @@
+public import Foundation
+import VaultAudit
+import VaultCrypto
+import VaultPolicy
+import VaultStore
+
+/// One invalid import line: its number and what is wrong (never the value).
+public struct ImportProblem: Sendable, Equatable, CustomStringConvertible {
+    /// 1-based line number.
+    public let line: Int
+    /// What is wrong and where in the line.
+    public let message: String
+
+    /// `line N: message`.
+    public var description: String { "line \(line): \(message)" }
+}
+
+/// What an import did.
+public struct ImportSummary: Sendable, Codable, Equatable {
+    /// New customers stored.
+    public var inserted = 0
+    /// Existing customers replaced (`--upsert`).
+    public var updated = 0
+}
+
+extension Vault {
+    /// Parses and validates JSON Lines against the policy; returns the records, or every problem
+    /// (up to `maxProblems`) so nothing is written when any line is bad.
+    public func validateImport(_ data: Data, maxProblems: Int = 50) -> Result<[CustomerRecord], ImportFailure> {
+        let policy = policy.policy
+        var records: [CustomerRecord] = []
+        var problems: [ImportProblem] = []
+        var problemCount = 0
+        var seen: [String: Int] = [:]
+        var lineNumber = 0
+        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { continue }
+            do throws(FieldProblem) {
+                let record = try CustomerRecord.parse(line: line, policy: policy)
+                if let first = seen[record.id] {
+                    throw FieldProblem("id", "repeats the id of line \(first)")
+                }
+                seen[record.id] = lineNumber
+                records.append(record)
+            } catch {
+                problemCount += 1
+                if problems.count < maxProblems { problems.append(ImportProblem(line: lineNumber, message: error.description)) }
+            }
+        }
+        if problemCount > 0 { return .failure(ImportFailure(problems: problems, total: problemCount)) }
+        if records.isEmpty { return .failure(ImportFailure(problems: [ImportProblem(line: 0, message: "the file holds no records")], total: 1)) }
+        return .success(records)
+    }
+
+    /// Stores `records` in batched transactions, each customer under a new DEK (or their existing
+    /// one with `upsert`), with one audit entry per customer. Existing ids are refused, before
+    /// anything is written, unless `upsert`; erased ids are always refused.
+    public func importCustomers(
+        _ records: [CustomerRecord],
+        upsert: Bool = false,
+        by principal: Principal,
+        batchSize: Int = 1000,
+        progress: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws -> ImportSummary {
+        try requireOperation(.importData, principal)
+        let ids = records.map(\.id)
+        guard Set(ids).count == ids.count else { throw VaultError.invalid("duplicate_id", "the import repeats a customer id") }
+
+        // Refuse existing or erased ids up front, so a refused import writes nothing.
+        let existing: [String: ExistingCustomer] = try await storage.read { tx in
+            var found: [String: ExistingCustomer] = [:]
+            for id in ids {
+                guard let row = try tx.customer(id: id) else { continue }
+                let versions = Dictionary(uniqueKeysWithValues: try tx.records(customerID: id).map { ($0.kind, $0.version) })
+                found[id] = ExistingCustomer(row: row, versions: versions)
+            }
+            return found
+        }
+        let erased = existing.values.filter { $0.row.erasedAt != nil }.map(\.row.id).sorted()
+        guard erased.isEmpty else {
+            throw VaultError.conflict("customer_erased", "\(erased.count) customer(s) in the file were erased and cannot be re-imported (first: \(erased[0])); remove them from the file")
+        }
+        if !upsert, !existing.isEmpty {
+            let sample = existing.keys.sorted().prefix(3).joined(separator: ", ")
+            throw VaultError.conflict("customer_exists", "\(existing.count) customer(s) already exist (\(sample)…); nothing was imported. Use --upsert to replace them")
+        }
+
+        var summary = ImportSummary()
+        var done = 0
+        for start in stride(from: 0, to: records.count, by: batchSize) {
+            let batch = Array(records[start..<min(start + batchSize, records.count)])
+            let prepared = try await prepare(batch, existing: existing)
+            let now = clock.now()
+            let counts = try await mutate { tx, audit in
+                var inserted = 0
+                var updated = 0
+                for item in prepared {
+                    if item.isUpdate {
+                        guard let current = try tx.customer(id: item.customer.id), current.erasedAt == nil else {
+                            throw VaultError.conflict("customer_changed", "customer \(item.customer.id) was erased during the import")
+                        }
+                        updated += 1
+                    } else {
+                        try tx.insertCustomer(item.customer)
+                        inserted += 1
+                    }
+                    for record in item.records { try tx.putRecord(customerID: item.customer.id, record) }
+                    try tx.replaceBlindIndexes(customerID: item.customer.id, item.blindIndexes)
+                    for (purpose, state) in item.consents.sorted(by: { $0.key < $1.key }) {
+                        try tx.setConsent(customerID: item.customer.id, ConsentRow(purpose: purpose, state: state, at: now))
+                    }
+                    var details: [String: String] = [:]
+                    if !item.consents.isEmpty {
+                        details["consents"] = item.consents.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: ",")
+                    }
+                    try audit.append(AuditDraft(principal: principal, customer: item.customer.id, fields: item.fieldNames,
+                                                op: item.isUpdate ? "customer.upsert" : "customer.import", decision: .allow,
+                                                reason: "operator", details: details))
+                }
+                return (inserted, updated)
+            }
+            summary.inserted += counts.0
+            summary.updated += counts.1
+            done += batch.count
+            progress(done)
+        }
+        logger.info("import finished", metadata: ["inserted": "\(summary.inserted)", "updated": "\(summary.updated)"])
+        return summary
+    }
+
+    /// Everything a customer's rows need, computed outside the write transaction on all cores.
+    struct PreparedCustomer: Sendable {
+        var customer: CustomerRow
+        var isUpdate: Bool
+        var records: [RecordRow]
+        var blindIndexes: [(field: String, digest: Data)]
+        var consents: [String: ConsentRow.State]
+        var fieldNames: [String]
+    }
+
+    struct ExistingCustomer: Sendable {
+        var row: CustomerRow
+        var versions: [RecordKind: UInt64]
+    }
+
+    private func prepare(_ batch: [CustomerRecord], existing: [String: ExistingCustomer]) async throws -> [PreparedCustomer] {
+        let policy = policy.policy
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 64 + 1))
+        let chunk = (batch.count + workers - 1) / workers
+        return try await withThrowingTaskGroup(of: (Int, [PreparedCustomer]).self) { group in
+            for worker in 0..<workers {
+                let slice = batch[min(worker * chunk, batch.count)..<min((worker + 1) * chunk, batch.count)]
+                group.addTask {
+                    (worker, try slice.map { try self.prepare($0, existing: existing[$0.id], policy: policy) })
+                }
+            }
+            var parts = [[PreparedCustomer]](repeating: [], count: workers)
+            for try await (index, part) in group { parts[index] = part }
+            return parts.flatMap { $0 }
+        }
+    }
+
+    private func prepare(_ record: CustomerRecord, existing: ExistingCustomer?, policy: Policy) throws -> PreparedCustomer {
+        let now = clock.now()
+        let kek = keyring.current
+        let dek: SymmetricKey
+        let customer: CustomerRow
+        var versions: [RecordKind: UInt64] = [:]
+        if let existing, let wrapped = existing.row.wrappedKey {
+            // Upserts keep the customer's DEK, so sealed contests stay readable.
+            dek = try keyring.dek(customerID: record.id, wrapped: Array(wrapped))
+            customer = existing.row
+            versions = existing.versions
+        } else {
+            dek = SymmetricKey(byteCount: 32, using: random)
+            let wrapped = try kek.wrap(dek, customerID: record.id, random: random)
+            customer = CustomerRow(id: record.id, wrappedKey: Data(wrapped.serialized), kekVersion: kek.version, createdAt: now)
+        }
+        var records: [RecordRow] = []
+        for kind in RecordKind.allCases {
+            let section = FieldDefinition.Section(rawValue: kind.rawValue)!
+            let fields = record.fields.filter { policy.field(named: $0.key)?.section == section }
+            let version = (versions[kind] ?? 0) + 1
+            records.append(RecordRow(kind: kind, version: version,
+                                     ciphertext: try RecordSealer.seal(fields, customerID: record.id, kind: kind, version: version, dek: dek, random: random),
+                                     updatedAt: now))
+        }
+        var blindIndexes: [(field: String, digest: Data)] = []
+        for field in policy.fields where field.lookup {
+            if let value = record.fields[field.name], let normalized = FieldCodec.normalizedLookup(value, type: field.type) {
+                blindIndexes.append((field.name, Data(keys.blindIndex(field: field.name, value: normalized))))
+            }
+        }
+        return PreparedCustomer(customer: customer, isUpdate: existing != nil, records: records, blindIndexes: blindIndexes,
+                                consents: record.consents, fieldNames: record.fields.keys.sorted())
+    }
+}
+
+/// Why an import file was refused.
+public struct ImportFailure: Error, Sendable {
+    /// The first problems found.
+    public let problems: [ImportProblem]
+    /// How many lines had problems in all.
+    public let total: Int
+}

@@ -1,0 +1,177 @@
+public import Foundation
+import Logging
+import VaultAudit
+import VaultCrypto
+import VaultPolicy
+import VaultStore
+
+extension Vault {
+    /// How a new vault gets its root key.
+    public enum NewRootKey: Sendable {
+        /// A new random key file (mode 0600) at this path; nil puts `root.key` in the vault folder.
+        case keyFile(String?)
+        /// A key derived from this passphrase with scrypt.
+        case passphrase(String)
+    }
+
+    /// The default policy shipped inside the binary (built from `policies/default.yaml`).
+    public static var defaultPolicyText: String { String(decoding: PackageResources.default_yaml, as: UTF8.self) }
+
+    /// Creates a vault in `directory` (which must not exist or be empty) with the given policy.
+    ///
+    /// Order matters for failure: the policy is validated and keys are made before anything is
+    /// written, and a half-created folder is removed again.
+    public static func create(
+        at directory: URL,
+        rootKey: NewRootKey = .keyFile(nil),
+        policyText: String? = nil,
+        policyFileName: String = "default.yaml",
+        options: VaultOptions = VaultOptions()
+    ) async throws -> Vault {
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        let existed = fileManager.fileExists(atPath: directory.path, isDirectory: &isDirectory)
+        if existed {
+            guard isDirectory.boolValue, (try? fileManager.contentsOfDirectory(atPath: directory.path))?.isEmpty == true else {
+                throw VaultError.conflict("vault_exists", "\(directory.path) already exists and is not an empty folder; refusing to touch it (choose a new folder)")
+            }
+        }
+        let policy = try parsePolicy(policyText ?? defaultPolicyText, fileName: policyFileName)
+
+        do {
+            try fileManager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let vaultID = options.random.bytes(16).hexString
+            let root: SymmetricKey
+            let rootDescriptor: VaultMetadata.RootKey
+            switch rootKey {
+            case .keyFile(let path):
+                let keyPath = path ?? directory.appendingPathComponent("root.key").path
+                root = try KeyFile.create(at: keyPath, using: options.random)
+                rootDescriptor = .init(kind: "file", path: path ?? "root.key", scrypt: nil)
+            case .passphrase(let passphrase):
+                guard passphrase.utf8.count >= 12 else {
+                    throw VaultError.invalid("weak_passphrase", "the passphrase must be at least 12 characters long")
+                }
+                let parameters = ScryptParameters.recommended(using: options.random)
+                root = try Scrypt.deriveKey(passphrase: Array(passphrase.utf8), parameters: parameters)
+                rootDescriptor = .init(kind: "passphrase", path: nil, scrypt: parameters)
+            }
+            let keys = try KeyHierarchy(root: root, vaultID: vaultID)
+            let signingKey = try Ed25519.PrivateKey(using: options.random)
+            let metadata = VaultMetadata(
+                format: VaultMetadata.currentFormat, vaultID: vaultID, origin: "customervault.local/\(vaultID.prefix(16))",
+                createdAt: options.clock.now(), rootKey: rootDescriptor,
+                keyCheck: Data(keys.keyCheckValue).base64EncodedString(),
+                signingKey: Data(try keys.wrap(signingKey, random: options.random)).base64EncodedString(),
+                publicKey: Data(signingKey.publicKey.rawRepresentation).base64EncodedString(),
+                database: "vault.sqlite"
+            )
+            try metadata.write(to: directory)
+
+            let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
+            let kek = KeyEncryptionKey.generate(version: 1, using: options.random)
+            let wrappedKEK = try keys.wrap(kek, random: options.random)
+            let policyText = policyText ?? defaultPolicyText
+            let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
+                              keyring: Keyring([kek]), policy: ActivePolicy(policy: policy, fileName: policyFileName), options: options)
+            let now = options.clock.now()
+            try await vault.mutate { tx, audit in
+                try tx.setVaultID(vaultID)
+                try tx.insertKEK(KEKRow(version: 1, wrapped: Data(wrappedKEK), createdAt: now))
+                try tx.insertPolicy(PolicyRow(hash: policy.hash, text: policyText, fileName: policyFileName, appliedAt: now))
+                try audit.append(AuditDraft(principal: .localOperator, op: "vault.create", decision: .allow, reason: "operator",
+                                            details: ["kek_version": "1", "policy_file": policyFileName]))
+            }
+            options.logger.info("vault created", metadata: ["vault": "\(vaultID)"])
+            return vault
+        } catch {
+            if !existed { try? fileManager.removeItem(at: directory) } else {
+                for item in (try? fileManager.contentsOfDirectory(atPath: directory.path)) ?? [] {
+                    try? fileManager.removeItem(at: directory.appendingPathComponent(item))
+                }
+            }
+            throw error
+        }
+    }
+
+    /// Opens the vault in `directory`; a wrong root key fails before anything is written.
+    public static func open(at directory: URL, options: VaultOptions = VaultOptions()) async throws -> Vault {
+        let metadata = try VaultMetadata.load(from: directory)
+        let root: SymmetricKey
+        switch (options.keySource, metadata.rootKey.kind) {
+        case (.passphrase(let passphrase), "passphrase"):
+            guard let parameters = metadata.rootKey.scrypt else { throw VaultError.integrity("vault.json lacks the scrypt parameters") }
+            root = try Scrypt.deriveKey(passphrase: Array(passphrase.utf8), parameters: parameters)
+        case (.recorded, "passphrase"), (.keyFile, "passphrase"):
+            throw VaultError(.unauthenticated, code: "passphrase_required", "this vault's root key comes from a passphrase: set CVAULT_PASSPHRASE")
+        case (.passphrase, _):
+            throw VaultError(.unauthenticated, code: "key_file_required", "this vault's root key is a key file, not a passphrase: pass --key-file or unset CVAULT_PASSPHRASE")
+        case (.keyFile(let path), _):
+            root = try loadKeyFile(path)
+        case (.recorded, _):
+            guard let path = metadata.rootKey.path else { throw VaultError.integrity("vault.json names no key file") }
+            root = try loadKeyFile(path.hasPrefix("/") ? path : directory.appendingPathComponent(path).path)
+        }
+
+        let keys = try KeyHierarchy(root: root, vaultID: metadata.vaultID)
+        guard let keyCheck = Data(base64Encoded: metadata.keyCheck) else { throw VaultError.integrity("vault.json has a malformed key check") }
+        do {
+            try keys.verify(keyCheckValue: Array(keyCheck))
+        } catch {
+            throw VaultError(.unauthenticated, code: "wrong_root_key",
+                             "wrong root key: it does not open the vault at \(directory.path); nothing was read or written (check --key-file / CVAULT_PASSPHRASE)")
+        }
+        guard let wrappedSigningKey = Data(base64Encoded: metadata.signingKey),
+              let signingKey = try? keys.unwrapSigningKey(Array(wrappedSigningKey))
+        else { throw VaultError.integrity("the vault's signing key in vault.json failed its integrity check") }
+
+        let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
+        let (storedID, kekRows, policyRow) = try await storage.read { tx in (try tx.vaultID(), try tx.keks(), try tx.activePolicy()) }
+        guard storedID == metadata.vaultID else {
+            throw VaultError.integrity("the database in \(directory.path) belongs to another vault than vault.json")
+        }
+        var keks: [KeyEncryptionKey] = []
+        for row in kekRows {
+            do {
+                keks.append(try keys.unwrapKEK(Array(row.wrapped), version: row.version))
+            } catch {
+                throw VaultError.integrity("KEK version \(row.version) failed its integrity check")
+            }
+        }
+        guard !keks.isEmpty, let policyRow else { throw VaultError.integrity("the database lacks its keys or policy; restore it from a backup") }
+        let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName)
+        guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }
+        return Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
+                     keyring: Keyring(keks), policy: ActivePolicy(policy: policy, fileName: policyRow.fileName), options: options)
+    }
+
+    private static func loadKeyFile(_ path: String) throws -> SymmetricKey {
+        do {
+            return try KeyFile.load(from: path)
+        } catch let error as CryptoError {
+            throw VaultError(.unauthenticated, code: error.code, error.description)
+        }
+    }
+
+    static func parsePolicy(_ text: String, fileName: String) throws -> Policy {
+        do {
+            return try Policy.parse(yaml: text, fileName: fileName)
+        } catch let error as PolicyValidationError {
+            throw VaultError.invalid("invalid_policy", "the policy is invalid:\n" + error.description)
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Lower-case hex.
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xf)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,136 @@
+public import Foundation
+import VaultAudit
+import VaultCrypto
+import VaultPolicy
+import VaultStore
+
+/// The compliance picture for a period, computed from the audit log itself.
+public struct AuditReport: Sendable, Encodable {
+    /// Period start (inclusive), if bounded.
+    public var from: Date?
+    /// Period end (exclusive), if bounded.
+    public var to: Date?
+    /// The signed checkpoint the report was computed at.
+    public var checkpoint: String
+    /// Entries in the period.
+    public var entries = 0
+    /// Operations per role, then per decision.
+    public var byRole: [String: [String: Int]] = [:]
+    /// Operations per purpose, then per decision.
+    public var byPurpose: [String: [String: Int]] = [:]
+    /// Operations per operation name.
+    public var byOperation: [String: Int] = [:]
+    /// Allowed reads under a consent purpose without a live consent (or under a legitimate interest
+    /// the customer objected to). Must be empty.
+    public var readsWithoutConsent: [Violation] = []
+    /// Consent grants, withdrawals and objections in the period.
+    public var consentChanges = 0
+    /// Erasures in the period.
+    public var erasures = 0
+    /// Completed key rotations in the period.
+    public var keyRotations = 0
+    /// Aggregate queries answered (and ε charged, in millionths).
+    public var aggregateQueries = 0
+    /// ε charged in the period, in millionths.
+    public var microEpsilonCharged: Int64 = 0
+    /// Contests pending now, and those past their deadline.
+    public var openContests = 0
+    /// Contests pending past their deadline now.
+    public var overdueContests: [ContestView] = []
+    /// Policy versions and when each came into force.
+    public var policies: [PolicyVersion] = []
+
+    /// One read that the policy should not have allowed.
+    public struct Violation: Sendable, Encodable {
+        /// The entry.
+        public let seq: UInt64
+        /// The customer.
+        public let customer: String
+        /// The purpose.
+        public let purpose: String
+        /// Their consent state at the time.
+        public let state: String
+    }
+}
+
+extension Vault {
+    /// Computes the compliance report for `[from, to)` from the log (replaying consent history
+    /// from its beginning), the contest table and the policy history.
+    public func auditReport(from: Date?, to: Date?, by principal: Principal) async throws -> AuditReport {
+        try requireOperation(.audit, principal)
+        let note = try await checkpoint()
+        let now = clock.now()
+        let history = try await policyHistory()
+        let policyTexts = try await storage.read { tx in try tx.policies().map { ($0.hash, $0.text, $0.fileName) } }
+        var policies: [String: Policy] = [:]
+        for (hash, text, fileName) in policyTexts { policies[hash] = try Self.parsePolicy(text, fileName: fileName) }
+        let size = try SignedCheckpoint(parsing: note).checkpoint.size
+        var report = try await storage.read { tx in
+            var report = AuditReport(from: from, to: to, checkpoint: note)
+            var consent: [String: [String: String]] = [:]
+            try tx.forEachAuditEntry(from: 0) { row in
+                guard row.seq < size else { return false }
+                let entry = try Self.decode(row)
+                let at = entry.at.date
+                let inPeriod = (from.map { at >= $0 } ?? true) && (to.map { at < $0 } ?? true)
+                if let customer = entry.customer {
+                    Self.replayConsent(entry, customer: customer, into: &consent)
+                    if inPeriod, entry.decision == .allow, let purpose = entry.purpose, Self.readOps.contains(entry.op),
+                       let basis = policies[entry.policy]?.purpose(named: purpose)?.basis {
+                        let state = consent[customer]?[purpose]
+                        let violation = (basis == .consent && state != "granted") || (basis == .legitimateInterest && state == "objected")
+                        if violation {
+                            report.readsWithoutConsent.append(.init(seq: entry.seq, customer: customer, purpose: purpose, state: state ?? "none"))
+                        }
+                    }
+                }
+                guard inPeriod else { return true }
+                report.entries += 1
+                let decision = entry.decision.rawValue
+                report.byRole[entry.role, default: [:]][decision, default: 0] += 1
+                if let purpose = entry.purpose { report.byPurpose[purpose, default: [:]][decision, default: 0] += 1 }
+                report.byOperation[entry.op, default: 0] += 1
+                if entry.op.hasPrefix("consent.") { report.consentChanges += 1 }
+                if entry.op == "customer.erase" { report.erasures += 1 }
+                if entry.op == "keys.rotate.complete" { report.keyRotations += 1 }
+                if entry.op == "aggregate.query", entry.decision == .allow {
+                    report.aggregateQueries += 1
+                    report.microEpsilonCharged += Int64(entry.details["micro_epsilon"] ?? "") ?? 0
+                }
+                return true
+            }
+            let pending = try tx.contests(customerID: nil, statuses: [.open, .infoRequested])
+            report.openContests = pending.count
+            report.overdueContests = pending.filter { $0.deadline < now }.map { ContestView($0, now: now, request: nil, resolution: nil) }
+            return report
+        }
+        report.policies = history
+        try await mutate { tx, audit in
+            try audit.append(AuditDraft(principal: principal, op: "audit.report", decision: .allow, reason: "allowed_audit"))
+        }
+        return report
+    }
+
+    /// Operations that disclose field values to staff.
+    static let readOps: Set<String> = ["customer.read", "customer.find"]
+
+    static func replayConsent(_ entry: AuditEntry, customer: String, into consent: inout [String: [String: String]]) {
+        switch entry.op {
+        case "customer.import", "customer.upsert":
+            for pair in (entry.details["consents"] ?? "").split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { consent[customer, default: [:]][String(parts[0])] = String(parts[1]) }
+            }
+        case "consent.grant":
+            if let purpose = entry.purpose { consent[customer, default: [:]][purpose] = "granted" }
+        case "consent.withdraw", "consent.withdraw_objection":
+            if let purpose = entry.purpose { consent[customer, default: [:]][purpose] = "withdrawn" }
+        case "consent.object":
+            if let purpose = entry.purpose { consent[customer, default: [:]][purpose] = "objected" }
+        case "customer.erase":
+            consent[customer] = nil
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,148 @@
+public import Foundation
+import VaultAudit
+import VaultCrypto
+public import VaultPolicy
+public import VaultStore
+
+/// One purpose as a customer sees it: its basis, their choice, and whether it holds now.
+public struct ConsentView: Sendable, Codable {
+    /// Purpose name.
+    public let purpose: String
+    /// What it is for.
+    public let description: String
+    /// Legal basis.
+    public let basis: String
+    /// The customer's choice, if any.
+    public let state: String?
+    /// When they chose.
+    public let at: Date?
+    /// Whether processing for this purpose is allowed now.
+    public let holds: Bool
+    /// Why (or why not).
+    public let reason: String
+}
+
+/// A signed statement that a customer's data was crypto-shredded.
+public struct ErasureReceipt: Sendable, Codable {
+    /// The canonical JSON that was signed.
+    public let statement: String
+    /// Base64 Ed25519 signature over `statement`'s UTF-8 bytes.
+    public let signature: String
+    /// Base64 Ed25519 public key that verifies it.
+    public let publicKey: String
+}
+
+extension Vault {
+    /// The customer's own profile: every field, their consents and pending contests (audited).
+    public func myProfile(by principal: Principal) async throws -> CustomerView {
+        let customerID = try selfID(principal, .selfRead)
+        let policy = policy.policy
+        let now = clock.now()
+        return try await logged { tx, audit in
+            try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: policy.fields.map(\.name),
+                                principal: principal, policy: policy, now: now, op: "self.read")
+        }
+    }
+
+    /// Every purpose of the policy with the customer's choice and whether it holds now.
+    public func myConsents(by principal: Principal) async throws -> [ConsentView] {
+        let customerID = try selfID(principal, .selfRead)
+        let policy = policy.policy
+        let now = clock.now()
+        return try await logged { tx, audit in
+            let (_, records, state) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: "self.consents")
+            _ = records
+            try audit.append(AuditDraft(principal: principal, customer: customerID, op: "self.consents", decision: .allow, reason: "allowed_self"))
+            return policy.purposes.map { purpose in
+                let record = state.consent[purpose.name]
+                let holds = policy.purposeHolds(purpose.name, customer: state, now: now)
+                return ConsentView(purpose: purpose.name, description: purpose.description, basis: purpose.basis.rawValue,
+                                   state: record?.status.rawValue, at: record?.at, holds: holds.allowed, reason: holds.reason)
+            }
+        }
+    }
+
+    /// A customer's choice about a purpose: `granted`/`withdrawn` for consent purposes, `objected`
+    /// or `withdrawn` (of the objection) for legitimate-interest purposes.
+    public func setMyConsent(purpose name: String, to state: ConsentRow.State, by principal: Principal) async throws {
+        let customerID = try selfID(principal, .selfConsent)
+        guard let purpose = policy.policy.purpose(named: name) else {
+            throw VaultError.invalid("unknown_purpose", "unknown purpose \(name): the policy defines \(policy.policy.purposes.map(\.name).joined(separator: ", "))")
+        }
+        switch (purpose.basis, state) {
+        case (.consent, .granted), (.consent, .withdrawn), (.legitimateInterest, .objected), (.legitimateInterest, .withdrawn):
+            break
+        case (.legitimateInterest, .granted):
+            throw VaultError.invalid("no_consent_needed", "purpose \(name) rests on legitimate interest: it needs no consent; you may object to it instead")
+        case (.consent, .objected):
+            throw VaultError.invalid("use_withdraw", "purpose \(name) rests on consent: withdraw it instead of objecting")
+        default:
+            throw VaultError.invalid("basis_not_consent", "purpose \(name) rests on \(purpose.basis.rawValue.replacingOccurrences(of: "_", with: " ")): it does not depend on your consent")
+        }
+        let now = clock.now()
+        try await mutate { tx, audit in
+            _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: name, fields: [], audit: &audit, op: "self.consent")
+            let effective: ConsentRow.State
+            if purpose.basis == .legitimateInterest, state == .withdrawn {
+                // Withdrawing an objection restores processing under the legitimate interest.
+                effective = .withdrawn
+            } else {
+                effective = state
+            }
+            try tx.setConsent(customerID: customerID, ConsentRow(purpose: name, state: effective, at: now))
+            try audit.append(AuditDraft(principal: principal, purpose: name, customer: customerID, op: "consent.\(Self.verb(state, purpose.basis))",
+                                        decision: .allow, reason: "allowed_self"))
+        }
+    }
+
+    static func verb(_ state: ConsentRow.State, _ basis: Purpose.LegalBasis) -> String {
+        switch (state, basis) {
+        case (.granted, _): "grant"
+        case (.objected, _): "object"
+        case (.withdrawn, .legitimateInterest): "withdraw_objection"
+        case (.withdrawn, _): "withdraw"
+        }
+    }
+
+    /// Erases the customer by crypto-shredding: the wrapped DEK and every row go in one
+    /// transaction, their tokens are revoked, the audit log keeps its entries, and a signed
+    /// receipt is returned.
+    public func eraseMe(confirm: Bool, by principal: Principal) async throws -> ErasureReceipt {
+        let customerID = try selfID(principal, .selfErase)
+        guard confirm else {
+            throw VaultError.invalid("confirmation_required", "erasure is permanent: confirm it explicitly (--confirm, or \"confirm\": true)")
+        }
+        let now = clock.now()
+        let origin = self.origin
+        let signingKey = self.signingKey
+        let (seq, checkpoint) = try await mutate { tx, audit -> (UInt64, UInt64) in
+            _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: "self.erase")
+            try tx.eraseCustomer(id: customerID, at: now)
+            let seq = try audit.append(AuditDraft(principal: principal, customer: customerID, op: "customer.erase", decision: .allow, reason: "allowed_self"))
+            return (seq, audit.size)
+        }
+        let statement = CanonicalJSON.object([
+            "customer": .string(customerID),
+            "erased_at": .string(AuditTimestamp(now).rfc3339),
+            "audit_entry": .integer(Int64(seq)),
+            "checkpoint_size": .integer(Int64(checkpoint)),
+            "origin": .string(origin),
+            "statement": .string("All profile data of this customer was deleted and its data-encryption key destroyed (crypto-shredding); copies in backups can no longer be decrypted. Audit entries, which hold no values, remain."),
+            "type": .string("cvault-erasure-receipt/v1"),
+        ])
+        let bytes = statement.canonicalBytes
+        let signature = try signingKey.signature(for: bytes)
+        logger.info("customer erased", metadata: ["customer": "\(customerID)"])
+        return ErasureReceipt(statement: String(decoding: bytes, as: UTF8.self), signature: Data(signature).base64EncodedString(),
+                              publicKey: Data(publicKey.rawRepresentation).base64EncodedString())
+    }
+
+    /// The customer id of a customer principal allowed `operation`; others are refused.
+    func selfID(_ principal: Principal, _ operation: RoleOperation) throws -> String {
+        guard principal.role == RoleName.customer.rawValue, let customerID = principal.customerID else {
+            throw VaultError.denied("customer_only", "only a customer token may use `me` commands (this is a \(principal.role) token)")
+        }
+        try requireOperation(operation, principal)
+        return customerID
+    }
+}

@@ -1,0 +1,155 @@
+public import Foundation
+import VaultAudit
+import VaultCrypto
+import VaultPolicy
+import VaultStore
+
+/// A token as `cvault token issue` reports it; the secret is shown once and never stored.
+public struct IssuedToken: Sendable {
+    /// The bearer secret (`cvt_…`); only its keyed hash is stored.
+    public let secret: String
+    /// Public id, for revocation and logs.
+    public let id: String
+    /// Role it acts as.
+    public let role: String
+    /// Staff name or customer id.
+    public let subject: String
+    /// Expiry, if any.
+    public let expiresAt: Date?
+}
+
+/// A token's public facts, for listings.
+public struct TokenInfo: Sendable, Codable {
+    /// Public id.
+    public let id: String
+    /// Role.
+    public let role: String
+    /// Staff name or customer id.
+    public let subject: String
+    /// Issued at.
+    public let createdAt: Date
+    /// Expires at.
+    public let expiresAt: Date?
+    /// Revoked at.
+    public let revokedAt: Date?
+}
+
+extension Vault {
+    static let tokenPrefix = "cvt_"
+
+    /// Issues a bearer token for `role`, bound to a customer (customer role) or a staff name.
+    public func issueToken(role: String, customerID: String?, name: String?, expiresIn: String?, by principal: Principal) async throws -> IssuedToken {
+        try requireOperation(.manageTokens, principal)
+        guard let roleName = RoleName(rawValue: role), policy.policy.role(named: role) != nil else {
+            throw VaultError.invalid("unknown_role", "unknown role \(role): the policy defines \(policy.policy.roles.map(\.name.rawValue).joined(separator: ", "))")
+        }
+        let subject: String
+        switch (roleName, customerID, name) {
+        case (.customer, let id?, nil):
+            subject = id
+        case (.customer, _, _):
+            throw VaultError.invalid("customer_required", "a customer token needs --customer ID (and no --name)")
+        case (_, nil, let staff?):
+            guard (1...64).contains(staff.count), staff.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
+                throw VaultError.invalid("bad_name", "--name must be 1–64 letters, digits or - _ . @")
+            }
+            subject = staff
+        default:
+            throw VaultError.invalid("name_required", "a \(role) token needs --name NAME (and no --customer)")
+        }
+        let now = clock.now()
+        var expiresAt: Date?
+        if let expiresIn {
+            guard let duration = ISO8601Duration(expiresIn), duration.adding(to: now) > now else {
+                throw VaultError.invalid("bad_duration", "--expires \(expiresIn) is not \(ISO8601Duration.expectedForm)")
+            }
+            expiresAt = duration.adding(to: now)
+        }
+        var secretBytes = random.bytes(32)
+        defer { zeroize(&secretBytes) }
+        let secret = Self.tokenPrefix + Data(secretBytes).base64URLEncoded
+        let id = "tok_" + random.bytes(8).hexString
+        let row = TokenRow(id: id, hash: Data(keys.tokenHash(secret)), role: role, subject: subject,
+                           customerID: roleName == .customer ? subject : nil, createdAt: now, expiresAt: expiresAt)
+        try await mutate { tx, audit in
+            if let customerID = row.customerID {
+                guard let customer = try tx.customer(id: customerID) else { throw VaultError.notFound("customer \(customerID)") }
+                guard customer.erasedAt == nil else { throw VaultError.erased(customerID) }
+            }
+            try tx.insertToken(row)
+            try audit.append(AuditDraft(principal: principal, customer: row.customerID, op: "token.issue", decision: .allow,
+                                        reason: "operator", details: ["token": id, "role": role]))
+        }
+        return IssuedToken(secret: secret, id: id, role: role, subject: subject, expiresAt: expiresAt)
+    }
+
+    /// Revokes a token by its public id or its secret.
+    public func revokeToken(_ idOrSecret: String, by principal: Principal) async throws {
+        try requireOperation(.manageTokens, principal)
+        let hash = idOrSecret.hasPrefix(Self.tokenPrefix) ? Data(keys.tokenHash(idOrSecret)) : nil
+        let now = clock.now()
+        try await mutate { tx, audit in
+            guard let row = try hash.map({ try tx.token(hash: $0) }) ?? tx.token(id: idOrSecret) else {
+                throw VaultError.notFound("token")
+            }
+            guard try tx.revokeToken(id: row.id, at: now) else {
+                throw VaultError.conflict("already_revoked", "token \(row.id) was already revoked")
+            }
+            try audit.append(AuditDraft(principal: principal, customer: row.customerID, op: "token.revoke", decision: .allow,
+                                        reason: "operator", details: ["token": row.id]))
+        }
+    }
+
+    /// Every token's public facts.
+    public func listTokens(by principal: Principal) async throws -> [TokenInfo] {
+        try requireOperation(.manageTokens, principal)
+        return try await storage.read { tx in
+            try tx.tokens().map { TokenInfo(id: $0.id, role: $0.role, subject: $0.subject, createdAt: $0.createdAt, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt) }
+        }
+    }
+
+    /// The principal a bearer token stands for; malformed, unknown, expired or revoked tokens fail.
+    public func authenticate(token: String) async throws -> Principal {
+        let body = token.dropFirst(Self.tokenPrefix.count)
+        guard token.hasPrefix(Self.tokenPrefix), body.utf8.count == 43,
+              body.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x5f })
+        else {
+            throw VaultError(.unauthenticated, code: "malformed_token", "malformed token: tokens look like cvt_ followed by 43 characters (from `cvault token issue`)")
+        }
+        let hash = Data(keys.tokenHash(token))
+        let now = clock.now()
+        guard let row = try await storage.read({ tx in try tx.token(hash: hash) }),
+              ConstantTime.equals(Array(row.hash), Array(hash))
+        else {
+            throw VaultError(.unauthenticated, code: "unknown_token", "unknown token: it was not issued by this vault")
+        }
+        if let revokedAt = row.revokedAt {
+            throw VaultError(.unauthenticated, code: "revoked_token", "token \(row.id) was revoked at \(UTC.format(revokedAt)); ask an operator for a new one")
+        }
+        if let expiresAt = row.expiresAt, expiresAt <= now {
+            throw VaultError(.unauthenticated, code: "expired_token", "token \(row.id) expired at \(UTC.format(expiresAt)); ask an operator for a new one")
+        }
+        return Principal(actor: "token:\(row.id)", role: row.role, subject: row.subject, customerID: row.customerID)
+    }
+
+    /// Throws unless the principal's role may perform `operation` under the policy.
+    func requireOperation(_ operation: RoleOperation, _ principal: Principal) throws {
+        let decision = policy.policy.authorize(role: principal.role, operation: operation)
+        guard decision.allowed else { throw VaultError.denied(decision.code.rawValue, decision.reason) }
+    }
+}
+
+extension Data {
+    /// Base64url without padding (RFC 4648 §5).
+    var base64URLEncoded: String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// UTC timestamps as people read them in messages: `2026-11-01T10:00:00Z`.
+enum UTC {
+    static func format(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
+}

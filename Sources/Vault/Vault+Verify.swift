@@ -1,0 +1,142 @@
+public import Foundation
+import VaultAudit
+import VaultCrypto
+import VaultPolicy
+import VaultStore
+
+extension Vault {
+    /// Recomputes every leaf hash and the tree from storage, compares the stored tree nodes,
+    /// checks every stored checkpoint's signature and root, and — given a checkpoint someone kept
+    /// — proves the log only grew since. Names the first sequence number that cannot be trusted.
+    public func verifyAudit(since external: String? = nil, by principal: Principal) async throws -> VerificationReport {
+        try requireOperation(.audit, principal)
+        let origin = self.origin
+        let publicKey = self.publicKey
+        var report = try await storage.read { tx in
+            try Self.verify(tx, origin: origin, publicKey: publicKey, external: external)
+        }
+        if report.ok {
+            // Verification is itself an auditable act; it is only logged on a log that verified.
+            try await mutate { tx, audit in
+                try audit.append(AuditDraft(principal: principal, op: "audit.verify", decision: .allow, reason: "allowed_audit",
+                                            details: ["entries": String(report.entries)]))
+            }
+        } else {
+            logger.error("audit log verification failed", metadata: ["first_bad_seq": "\(report.firstBadSeq.map(String.init) ?? "-")"])
+        }
+        report.problems = Array(report.problems.prefix(20))
+        return report
+    }
+
+    static func verify(_ tx: any StorageReader, origin: String, publicKey: Ed25519.PublicKey, external: String?) throws -> VerificationReport {
+        var report = VerificationReport(ok: true, entries: 0, root: "", checkpointsChecked: 0, firstBadSeq: nil, problems: [], sinceVerified: nil)
+        func fail(_ seq: UInt64, _ problem: String) {
+            report.ok = false
+            report.problems.append(problem)
+            report.firstBadSeq = min(report.firstBadSeq ?? seq, seq)
+        }
+
+        // Stored nodes, per level, as flat arrays (32 bytes each): compared as the tree is rebuilt.
+        var stored: [[UInt8]] = []
+        for level in 0..<64 {
+            var flat: [UInt8] = []
+            var expected: UInt64 = 0
+            var gap: UInt64?
+            try tx.forEachAuditNode(level: level, from: 0) { index, hash in
+                if index != expected, gap == nil { gap = expected }
+                expected = index + 1
+                flat += hash
+                return gap == nil
+            }
+            if let gap { fail(gap << UInt64(level), "the stored tree lacks node (\(level), \(gap)): nodes were deleted") }
+            if flat.isEmpty { break }
+            stored.append(flat)
+        }
+
+        let checkpoints = try tx.checkpoints()
+        let wanted = Set(checkpoints.map(\.size) + (external.flatMap { try? SignedCheckpoint(parsing: $0).checkpoint.size }.map { [$0] } ?? []))
+        var roots: [UInt64: SHA256Digest] = [0: MerkleTree.emptyRoot]
+        var range = MerkleCompactRange()
+        var expected: UInt64 = 0
+        try tx.forEachAuditEntry(from: 0) { row in
+            guard row.seq == expected else {
+                fail(expected, "entry \(expected) is missing (the next stored entry is \(row.seq)): entries were deleted")
+                return false
+            }
+            let leaf = Array(row.leaf)
+            guard let entry = try? AuditEntry(leafBytes: leaf) else {
+                fail(row.seq, "entry \(row.seq) is not a canonical audit entry: it was edited")
+                return false
+            }
+            guard entry.seq == row.seq else {
+                fail(row.seq, "entry \(row.seq) holds the bytes of entry \(entry.seq): entries were reordered or swapped")
+                return false
+            }
+            var mismatch: MerkleNode?
+            range.append(leafHash: MerkleTree.leafHash(leaf)) { node in
+                guard mismatch == nil else { return }
+                let start = Int(node.index) * 32
+                guard node.level < stored.count, start + 32 <= stored[node.level].count,
+                      stored[node.level][start..<start + 32].elementsEqual(node.hash.bytes)
+                else { mismatch = node; return }
+            }
+            if let node = mismatch {
+                fail(node.firstLeaf == row.seq || node.level == 0 ? row.seq : node.firstLeaf,
+                     node.level == 0
+                        ? "entry \(row.seq) does not match the leaf hash stored when it was written: it was edited"
+                        : "the stored tree node (\(node.level), \(node.index)) does not match entries \(node.firstLeaf)…\(row.seq): they were changed")
+                return false
+            }
+            expected += 1
+            if wanted.contains(range.size) { roots[range.size] = range.root }
+            return true
+        }
+        report.entries = expected
+        report.root = Data(range.root.bytes).base64EncodedString()
+        let stillTrusted = report.ok
+
+        // Checkpoints: each must be signed by this vault and match the recomputed root at its size.
+        var lastGood: UInt64 = 0
+        for row in checkpoints {
+            report.checkpointsChecked += 1
+            guard let signed = try? SignedCheckpoint(parsing: row.note), (try? signed.verify(publicKey: publicKey, keyName: origin)) != nil,
+                  signed.checkpoint.origin == origin, signed.checkpoint.size == row.size
+            else {
+                fail(lastGood, "checkpoint at size \(row.size) does not carry a valid signature of this vault")
+                continue
+            }
+            guard row.size <= expected || !stillTrusted else {
+                fail(expected, "checkpoint at size \(row.size) covers entries the log no longer has (it has \(expected)): the log was truncated")
+                continue
+            }
+            if let root = roots[row.size] {
+                if root != signed.checkpoint.rootHash {
+                    fail(lastGood, "checkpoint at size \(row.size) does not match the recomputed tree: entries from \(lastGood) to \(row.size - 1) were changed")
+                } else {
+                    lastGood = row.size
+                }
+            }
+        }
+
+        if let external {
+            do {
+                let signed = try SignedCheckpoint(parsing: external)
+                try signed.verify(publicKey: publicKey, keyName: origin)
+                guard signed.checkpoint.size <= expected, let root = roots[signed.checkpoint.size] else {
+                    report.sinceVerified = false
+                    fail(min(expected, signed.checkpoint.size), "the given checkpoint has size \(signed.checkpoint.size) but the log has \(expected) trusted entries: it was truncated")
+                    return report
+                }
+                report.sinceVerified = root == signed.checkpoint.rootHash
+                if report.sinceVerified == false {
+                    fail(0, "the log is not an extension of the given checkpoint (size \(signed.checkpoint.size)): history was rewritten")
+                }
+            } catch {
+                report.sinceVerified = false
+                report.ok = false
+                report.problems.append("the given checkpoint is malformed or not signed by this vault")
+            }
+        }
+        return report
+    }
+}

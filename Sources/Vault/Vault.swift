@@ -1,0 +1,92 @@
+public import Foundation
+import Logging
+import Synchronization
+import VaultAudit
+public import VaultCrypto
+import VaultPolicy
+public import VaultStore
+
+/// An open vault: the one entry point of the CLI and the HTTP server.
+///
+/// Every use case runs policy decision → crypto → store → audit entry, and commits the data
+/// change with its audit entry in one transaction.
+public final class Vault: Sendable {
+    /// The vault folder.
+    public let directory: URL
+    /// The checkpoint origin line (`customervault.local/<vault id>`).
+    public let origin: String
+    /// The Ed25519 key that verifies checkpoints, receipts and exports.
+    public let publicKey: Ed25519.PublicKey
+
+    let metadata: VaultMetadata
+    let storage: any VaultStorage
+    let keys: KeyHierarchy
+    let signingKey: Ed25519.PrivateKey
+    let keyring: Keyring
+    let policyState: Mutex<ActivePolicy>
+    let clock: any VaultClock
+    let random: any RandomSource
+    let logger: Logger
+    let checkpointInterval: UInt64
+
+    init(directory: URL, metadata: VaultMetadata, storage: any VaultStorage, keys: KeyHierarchy, signingKey: Ed25519.PrivateKey,
+         keyring: Keyring, policy: ActivePolicy, options: VaultOptions) {
+        self.directory = directory
+        self.metadata = metadata
+        self.origin = metadata.origin
+        self.storage = storage
+        self.keys = keys
+        self.signingKey = signingKey
+        self.publicKey = signingKey.publicKey
+        self.keyring = keyring
+        self.policyState = Mutex(policy)
+        self.clock = options.clock
+        self.random = options.random
+        self.logger = options.logger
+        self.checkpointInterval = max(1, options.checkpointInterval)
+    }
+
+    /// The policy in force.
+    var policy: ActivePolicy { policyState.withLock { $0 } }
+
+    /// The text and hash of the policy in force.
+    public var policyInfo: (hash: String, fileName: String) {
+        let active = policy
+        return (active.policy.hash, active.fileName)
+    }
+}
+
+/// A parsed policy with where it came from.
+struct ActivePolicy: Sendable {
+    let policy: Policy
+    let fileName: String
+}
+
+/// How to open or create a vault.
+public struct VaultOptions: Sendable {
+    /// Where the root key comes from when opening (overrides what `vault.json` records).
+    public enum KeySource: Sendable {
+        /// The key file `vault.json` names (default).
+        case recorded
+        /// A key file at this path.
+        case keyFile(String)
+        /// A passphrase (for vaults created with one).
+        case passphrase(String)
+    }
+
+    /// The root key's source.
+    public var keySource: KeySource = .recorded
+    /// Time source.
+    public var clock: any VaultClock = SystemClock()
+    /// Randomness for keys, nonces, ids and noise.
+    public var random: any RandomSource = SystemRandom()
+    /// Where log lines go; they never carry personal data.
+    public var logger = Logger(label: "cvault")
+    /// Commit durability.
+    public var durability: SQLiteStorage.Durability = .full
+    /// Checkpoint signing: after every mutating transaction and at least every this many entries.
+    public var checkpointInterval: UInt64 = 256
+
+    /// Defaults: recorded key, system clock and CSPRNG, full durability.
+    public init() {}
+}

@@ -1,0 +1,80 @@
+import Foundation
+import VaultCrypto
+
+/// `vault.json`: what a vault folder needs besides its database to be opened — the vault id, how
+/// the root key is obtained, the key-check value and the wrapped checkpoint-signing key.
+struct VaultMetadata: Codable, Sendable {
+    /// How the root key is obtained.
+    struct RootKey: Codable, Sendable {
+        /// `file` (32 random bytes, mode 0600) or `passphrase` (scrypt).
+        var kind: String
+        /// The key file, relative to the vault folder unless absolute.
+        var path: String?
+        /// scrypt parameters and salt, for `passphrase`.
+        var scrypt: ScryptParameters?
+    }
+
+    static let fileName = "vault.json"
+    static let currentFormat = 1
+
+    var format: Int
+    var vaultID: String
+    var origin: String
+    var createdAt: Date
+    var rootKey: RootKey
+    /// Base64 of the key-check value (an HMAC under a root-derived key; reveals nothing).
+    var keyCheck: String
+    /// Base64 of the Ed25519 seed sealed under the root's wrapping key.
+    var signingKey: String
+    /// Base64 of the Ed25519 public key, so verifiers need no secret.
+    var publicKey: String
+    var database: String
+
+    static func load(from directory: URL) throws -> VaultMetadata {
+        let url = directory.appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw VaultError(.notFound, code: "no_vault",
+                             "no vault at \(directory.path): run `cvault init \(directory.path)` or pass --vault DIR (or set CVAULT_HOME)")
+        }
+        let metadata: VaultMetadata
+        do {
+            metadata = try JSONDecoder.vault.decode(VaultMetadata.self, from: data)
+        } catch {
+            throw VaultError(.integrity, code: "bad_metadata", "\(url.path) is not valid vault metadata; restore it from a backup")
+        }
+        guard metadata.format == currentFormat else {
+            throw VaultError(.unavailable, code: "unsupported_format", "\(url.path) has format \(metadata.format); this cvault reads format \(currentFormat)")
+        }
+        return metadata
+    }
+
+    /// Writes the file atomically with mode 0600.
+    func write(to directory: URL) throws {
+        let url = directory.appendingPathComponent(Self.fileName)
+        let data = try JSONEncoder.vault.encode(self)
+        let temporary = directory.appendingPathComponent(".\(Self.fileName).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw VaultError(.unavailable, code: "write_failed", "cannot write \(temporary.path)")
+        }
+        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, ISO 8601 dates: stable output for files people read and diff.
+    static var vault: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+}
+
+extension JSONDecoder {
+    /// ISO 8601 dates, matching `JSONEncoder.vault`.
+    static var vault: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

@@ -1,0 +1,299 @@
+public import Foundation
+
+/// The kinds of sealed record a customer has; each is bound into its ciphertext's associated data.
+public enum RecordKind: String, Sendable, CaseIterable, Codable {
+    /// Who the customer is (C in the customer information file).
+    case characteristics
+    /// The customer's responses to the firm (R).
+    case responses
+    /// Purchase history (P).
+    case purchases
+}
+
+/// A customer: the wrapped DEK, or the tombstone left by erasure.
+public struct CustomerRow: Sendable, Equatable {
+    /// The customer id (pseudonymous, chosen by the importer).
+    public var id: String
+    /// The DEK wrapped under a KEK; nil once erased.
+    public var wrappedKey: Data?
+    /// Version of the KEK that wrapped `wrappedKey`.
+    public var kekVersion: UInt32?
+    /// When the customer was first stored.
+    public var createdAt: Date
+    /// When the customer was erased (crypto-shredded).
+    public var erasedAt: Date?
+
+    /// A live customer.
+    public init(id: String, wrappedKey: Data, kekVersion: UInt32, createdAt: Date) {
+        self.id = id
+        self.wrappedKey = wrappedKey
+        self.kekVersion = kekVersion
+        self.createdAt = createdAt
+        self.erasedAt = nil
+    }
+
+    init(id: String, wrappedKey: Data?, kekVersion: UInt32?, createdAt: Date, erasedAt: Date?) {
+        self.id = id
+        self.wrappedKey = wrappedKey
+        self.kekVersion = kekVersion
+        self.createdAt = createdAt
+        self.erasedAt = erasedAt
+    }
+}
+
+/// One sealed record of a customer.
+public struct RecordRow: Sendable, Equatable {
+    /// Which part of the profile.
+    public var kind: RecordKind
+    /// Incremented on every write; bound into the associated data.
+    public var version: UInt64
+    /// AES-256-GCM combined box under the customer's DEK.
+    public var ciphertext: Data
+    /// When this version was written (drives retention).
+    public var updatedAt: Date
+
+    /// A record as stored.
+    public init(kind: RecordKind, version: UInt64, ciphertext: Data, updatedAt: Date) {
+        self.kind = kind
+        self.version = version
+        self.ciphertext = ciphertext
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A customer's consent (or objection) for one purpose.
+public struct ConsentRow: Sendable, Equatable, Codable {
+    /// The state of a purpose for one customer.
+    public enum State: String, Sendable, Codable {
+        /// Consent given.
+        case granted
+        /// Consent taken back.
+        case withdrawn
+        /// Objection to processing under legitimate interest.
+        case objected
+    }
+
+    /// The purpose's name.
+    public var purpose: String
+    /// The state now.
+    public var state: State
+    /// When the state was set.
+    public var at: Date
+
+    /// A consent state.
+    public init(purpose: String, state: State, at: Date) {
+        self.purpose = purpose
+        self.state = state
+        self.at = at
+    }
+}
+
+/// A bearer token, stored only as its keyed hash.
+public struct TokenRow: Sendable, Equatable {
+    /// Public token id (safe to show and log).
+    public var id: String
+    /// HMAC-SHA256 of the secret under the token subkey.
+    public var hash: Data
+    /// The policy role the token acts as.
+    public var role: String
+    /// Who the token acts for: a customer id for customers, a staff name otherwise.
+    public var subject: String
+    /// The customer a customer token is bound to.
+    public var customerID: String?
+    /// When it was issued.
+    public var createdAt: Date
+    /// When it stops working, if ever.
+    public var expiresAt: Date?
+    /// When it was revoked, if it was.
+    public var revokedAt: Date?
+
+    /// A token row.
+    public init(id: String, hash: Data, role: String, subject: String, customerID: String?, createdAt: Date, expiresAt: Date?, revokedAt: Date? = nil) {
+        self.id = id
+        self.hash = hash
+        self.role = role
+        self.subject = subject
+        self.customerID = customerID
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// A key-encryption key, wrapped under the root.
+public struct KEKRow: Sendable, Equatable {
+    /// The KEK's version.
+    public var version: UInt32
+    /// The KEK sealed under the root's wrapping key.
+    public var wrapped: Data
+    /// When it was created.
+    public var createdAt: Date
+
+    /// A KEK row.
+    public init(version: UInt32, wrapped: Data, createdAt: Date) {
+        self.version = version
+        self.wrapped = wrapped
+        self.createdAt = createdAt
+    }
+}
+
+/// A key rotation: started, and completed once every DEK is rewrapped.
+public struct RotationRow: Sendable, Equatable {
+    /// The KEK version DEKs move to.
+    public var toVersion: UInt32
+    /// When it started.
+    public var startedAt: Date
+    /// When the last DEK was rewrapped.
+    public var completedAt: Date?
+
+    /// A rotation row.
+    public init(toVersion: UInt32, startedAt: Date, completedAt: Date?) {
+        self.toVersion = toVersion
+        self.startedAt = startedAt
+        self.completedAt = completedAt
+    }
+}
+
+/// A policy version that was in force.
+public struct PolicyRow: Sendable, Equatable {
+    /// SHA-256 of the policy's canonical form (hex).
+    public var hash: String
+    /// The YAML text as applied.
+    public var text: String
+    /// The file name it came from.
+    public var fileName: String
+    /// When it was applied.
+    public var appliedAt: Date
+
+    /// A policy row.
+    public init(hash: String, text: String, fileName: String, appliedAt: Date) {
+        self.hash = hash
+        self.text = text
+        self.fileName = fileName
+        self.appliedAt = appliedAt
+    }
+}
+
+/// One audit log entry: its exact leaf bytes and its position.
+public struct AuditRow: Sendable, Equatable {
+    /// Leaf index in the Merkle tree (0-based).
+    public var seq: UInt64
+    /// The canonical JSON bytes hashed into the tree; never rewritten.
+    public var leaf: Data
+    /// The customer the entry concerns, for per-customer listing.
+    public var customerID: String?
+
+    /// An audit row.
+    public init(seq: UInt64, leaf: Data, customerID: String?) {
+        self.seq = seq
+        self.leaf = leaf
+        self.customerID = customerID
+    }
+}
+
+/// A signed checkpoint of the audit log.
+public struct CheckpointRow: Sendable, Equatable {
+    /// Tree size the checkpoint commits to.
+    public var size: UInt64
+    /// Root hash at that size.
+    public var root: Data
+    /// The signed note, as published.
+    public var note: String
+    /// When it was signed.
+    public var at: Date
+
+    /// A checkpoint row.
+    public init(size: UInt64, root: Data, note: String, at: Date) {
+        self.size = size
+        self.root = root
+        self.note = note
+        self.at = at
+    }
+}
+
+/// A contest of one field by its customer.
+public struct ContestRow: Sendable, Equatable {
+    /// Contest states (GDPR Art. 16 rectification with Art. 18 restriction meanwhile).
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        /// Awaiting staff.
+        case open
+        /// Staff asked the customer for more information.
+        case infoRequested = "info_requested"
+        /// The correction was applied.
+        case accepted
+        /// Staff rejected it, with a reason.
+        case rejected
+        /// The customer withdrew it.
+        case withdrawn
+
+        /// Whether the field stays disputed in this state.
+        public var isPending: Bool { self == .open || self == .infoRequested }
+    }
+
+    /// Contest id.
+    public var id: String
+    /// The contesting customer.
+    public var customerID: String
+    /// The contested field's name.
+    public var field: String
+    /// The proposed value and reason, sealed under the customer's DEK.
+    public var sealedRequest: Data
+    /// Where it stands.
+    public var status: Status
+    /// When it was opened.
+    public var openedAt: Date
+    /// When staff must have answered.
+    public var deadline: Date
+    /// When it left the pending states.
+    public var resolvedAt: Date?
+    /// The staff member who resolved it.
+    public var resolver: String?
+    /// Staff's reason, sealed under the customer's DEK.
+    public var sealedResolution: Data?
+
+    /// A contest row.
+    public init(id: String, customerID: String, field: String, sealedRequest: Data, status: Status, openedAt: Date, deadline: Date, resolvedAt: Date? = nil, resolver: String? = nil, sealedResolution: Data? = nil) {
+        self.id = id
+        self.customerID = customerID
+        self.field = field
+        self.sealedRequest = sealedRequest
+        self.status = status
+        self.openedAt = openedAt
+        self.deadline = deadline
+        self.resolvedAt = resolvedAt
+        self.resolver = resolver
+        self.sealedResolution = sealedResolution
+    }
+}
+
+/// One ε charge against the privacy budget.
+public struct ChargeRow: Sendable, Equatable {
+    /// The analyst charged.
+    public var analyst: String
+    /// ε in millionths.
+    public var microEpsilon: Int64
+    /// When it was charged.
+    public var at: Date
+    /// Canonical query key.
+    public var queryKey: String
+
+    /// A charge row.
+    public init(analyst: String, microEpsilon: Int64, at: Date, queryKey: String) {
+        self.analyst = analyst
+        self.microEpsilon = microEpsilon
+        self.at = at
+        self.queryKey = queryKey
+    }
+}
+
+/// A customer's sealed data as the analytics scan sees it.
+public struct ScannedCustomer: Sendable {
+    /// The customer id.
+    public var id: String
+    /// The wrapped DEK.
+    public var wrappedKey: Data
+    /// Sealed records of the requested kinds.
+    public var records: [RecordRow]
+    /// The customer's consent state for the scanned purpose, if they made a choice.
+    public var consent: ConsentRow?
+}

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+
+/// The embedded default: one SQLite file through GRDB's `DatabasePool` (WAL, one writer, pooled
+/// readers), holding ciphertext, wrapped keys, keyed hashes and audit leaves — never a plaintext
+/// profile value.
+public final class SQLiteStorage: VaultStorage {
+    /// How hard a commit waits for the disk.
+    public enum Durability: String, Sendable {
+        /// `synchronous=FULL`: a committed audit entry survives power loss.
+        case full
+        /// `synchronous=NORMAL`: WAL stays consistent on power loss but may lose the last commits.
+        case normal
+    }
+
+    private let pool: DatabasePool
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String, durability: Durability = .full) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.label = "cvault"
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Deleted rows (erasure) are overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(pool)
+        } catch {
+            throw Self.map(error, context: "opening \(path)")
+        }
+        self.path = path
+    }
+
+    /// Runs `body` in a read-only snapshot.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+        do {
+            return try await pool.read { db in try body(SQLiteTransaction(db)) }
+        } catch {
+            throw Self.map(error, context: "reading")
+        }
+    }
+
+    /// Runs `body` in the single write transaction.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter) throws -> T) async throws -> T {
+        do {
+            return try await pool.write { db in try body(SQLiteTransaction(db)) }
+        } catch {
+            throw Self.map(error, context: "writing")
+        }
+    }
+
+    /// Checkpoints the WAL into the main file and truncates it.
+    public func checkpointWAL() throws {
+        do {
+            try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        } catch {
+            throw Self.map(error, context: "checkpointing the WAL")
+        }
+    }
+
+    /// Closes the database; later calls fail.
+    public func close() throws {
+        try pool.close()
+    }
+
+    /// Runs raw SQL outside the facade: only tests use it, to simulate an attacker with file access.
+    package func unsafeExecute(sql: String) throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
+    }
+
+    /// Translates a database error into a `StoreError` without SQL or arguments; other errors pass.
+    static func map(_ error: any Error, context: String) -> any Error {
+        guard let error = error as? DatabaseError else { return error }
+        switch error.resultCode {
+        case .SQLITE_CONSTRAINT:
+            return StoreError.conflict("a schema constraint refused the change while \(context)")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return StoreError.corrupted("the database file is damaged or is not a cvault database (\(context))")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError.unavailable("the database is locked by another process (\(context)); try again")
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN:
+            return StoreError.unavailable("the database file cannot be opened or written (\(context)); check its path and permissions")
+        case .SQLITE_FULL:
+            return StoreError.unavailable("the disk is full (\(context))")
+        default:
+            return StoreError.unavailable("SQLite error \(error.resultCode.rawValue) while \(context)")
+        }
+    }
+}

@@ -1,0 +1,415 @@
+import Foundation
+import GRDB
+
+/// Reads and writes over one GRDB connection inside one transaction.
+struct SQLiteTransaction: StorageWriter {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    // MARK: meta
+
+    func vaultID() throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'vault_id'")
+    }
+
+    func setVaultID(_ id: String) throws {
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('vault_id', ?)", arguments: [id])
+    }
+
+    func dataVersion() throws -> Int64 {
+        Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'data_version'") ?? "0") ?? 0
+    }
+
+    func bumpDataVersion() throws {
+        try db.execute(sql: """
+            INSERT INTO meta (key, value) VALUES ('data_version', '1')
+            ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+            """)
+    }
+
+    // MARK: keys
+
+    func keks() throws -> [KEKRow] {
+        try Row.fetchAll(db, sql: "SELECT version, wrapped, created_at FROM kek ORDER BY version").map {
+            KEKRow(version: UInt32($0[0] as Int64), wrapped: $0[1], createdAt: date($0[2]))
+        }
+    }
+
+    func insertKEK(_ row: KEKRow) throws {
+        try insert("key version", sql: "INSERT INTO kek (version, wrapped, created_at) VALUES (?, ?, ?)",
+                   arguments: [Int64(row.version), row.wrapped, millis(row.createdAt)])
+    }
+
+    func latestRotation() throws -> RotationRow? {
+        try Row.fetchOne(db, sql: "SELECT to_version, started_at, completed_at FROM key_rotation ORDER BY to_version DESC LIMIT 1").map {
+            RotationRow(toVersion: UInt32($0[0] as Int64), startedAt: date($0[1]), completedAt: ($0[2] as Int64?).map(date))
+        }
+    }
+
+    func insertRotation(_ row: RotationRow) throws {
+        try insert("key rotation", sql: "INSERT INTO key_rotation (to_version, started_at, completed_at) VALUES (?, ?, ?)",
+                   arguments: [Int64(row.toVersion), millis(row.startedAt), row.completedAt.map(millis)])
+    }
+
+    func completeRotation(toVersion version: UInt32, at: Date) throws {
+        try db.execute(sql: "UPDATE key_rotation SET completed_at = ? WHERE to_version = ? AND completed_at IS NULL",
+                       arguments: [millis(at), Int64(version)])
+    }
+
+    func customersNotWrapped(under version: UInt32, limit: Int) throws -> [CustomerRow] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer
+            WHERE wrapped_dek IS NOT NULL AND kek_version <> ? LIMIT ?
+            """, arguments: [Int64(version), limit]).map(customerRow)
+    }
+
+    func customerCountsByKEK() throws -> [UInt32: Int] {
+        var result: [UInt32: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT kek_version, count(*) FROM customer WHERE wrapped_dek IS NOT NULL GROUP BY kek_version") {
+            result[UInt32(row[0] as Int64)] = row[1]
+        }
+        return result
+    }
+
+    func updateWrappedKey(customerID: String, wrappedKey: Data, kekVersion: UInt32) throws {
+        try db.execute(sql: "UPDATE customer SET wrapped_dek = ?, kek_version = ? WHERE id = ? AND wrapped_dek IS NOT NULL",
+                       arguments: [wrappedKey, Int64(kekVersion), customerID])
+        guard db.changesCount == 1 else { throw StoreError.notFound("live customer") }
+    }
+
+    // MARK: customers
+
+    func customer(id: String) throws -> CustomerRow? {
+        try Row.fetchOne(db, sql: "SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer WHERE id = ?",
+                         arguments: [id]).map(customerRow)
+    }
+
+    func insertCustomer(_ row: CustomerRow) throws {
+        try insert("customer", sql: "INSERT INTO customer (id, wrapped_dek, kek_version, created_at) VALUES (?, ?, ?, ?)",
+                   arguments: [row.id, row.wrappedKey, row.kekVersion.map { Int64($0) }, millis(row.createdAt)])
+    }
+
+    func records(customerID: String) throws -> [RecordRow] {
+        try Row.fetchAll(db, sql: "SELECT kind, version, ciphertext, updated_at FROM record WHERE customer_id = ?",
+                         arguments: [customerID]).map(recordRow)
+    }
+
+    func putRecord(customerID: String, _ row: RecordRow) throws {
+        try db.execute(sql: """
+            INSERT INTO record (customer_id, kind, version, ciphertext, updated_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (customer_id, kind) DO UPDATE SET version = excluded.version,
+                ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
+            """, arguments: [customerID, row.kind.rawValue, Int64(row.version), row.ciphertext, millis(row.updatedAt)])
+    }
+
+    func customerIDs(field: String, digest: Data) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT b.customer_id FROM blind_index b JOIN customer c ON c.id = b.customer_id
+            WHERE b.field = ? AND b.digest = ? AND c.wrapped_dek IS NOT NULL ORDER BY b.customer_id
+            """, arguments: [field, digest])
+    }
+
+    func replaceBlindIndexes(customerID: String, _ entries: [(field: String, digest: Data)]) throws {
+        try db.execute(sql: "DELETE FROM blind_index WHERE customer_id = ?", arguments: [customerID])
+        let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind_index (field, digest, customer_id) VALUES (?, ?, ?)")
+        for entry in entries {
+            try statement.execute(arguments: [entry.field, entry.digest, customerID])
+        }
+    }
+
+    func customerCounts() throws -> (live: Int, erased: Int) {
+        let row = try Row.fetchOne(db, sql: "SELECT count(wrapped_dek), count(erased_at) FROM customer")
+        return (row?[0] ?? 0, row?[1] ?? 0)
+    }
+
+    func scanCustomers(shard: Int, of shardCount: Int, kinds: Set<RecordKind>, consentFor purpose: String,
+                       _ body: (ScannedCustomer) throws -> Void) throws {
+        precondition(shardCount >= 1 && (0..<shardCount).contains(shard), "invalid shard")
+        // Customers are sharded by rowid modulo the shard count, so shards are disjoint and even.
+        let kindList = kinds.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT c.id, c.wrapped_dek, r.kind, r.version, r.ciphertext, r.updated_at, k.state, k.at
+            FROM customer c JOIN record r ON r.customer_id = c.id
+            LEFT JOIN consent k ON k.customer_id = c.id AND k.purpose = ?
+            WHERE c.wrapped_dek IS NOT NULL AND c.rowid % ? = ? AND r.kind IN (\(kindList))
+            ORDER BY c.rowid
+            """, arguments: [purpose, shardCount, shard])
+        var current: ScannedCustomer?
+        while let row = try cursor.next() {
+            let id: String = row[0]
+            if current?.id != id {
+                if let finished = current { try body(finished) }
+                var consent: ConsentRow?
+                if let text: String = row[6] {
+                    guard let state = ConsentRow.State(rawValue: text) else { throw StoreError.corrupted("unknown consent state") }
+                    consent = ConsentRow(purpose: purpose, state: state, at: date(row[7]))
+                }
+                current = ScannedCustomer(id: id, wrappedKey: row[1], records: [], consent: consent)
+            }
+            guard let kind = RecordKind(rawValue: row[2]) else { throw StoreError.corrupted("unknown record kind") }
+            current!.records.append(RecordRow(kind: kind, version: UInt64(row[3] as Int64), ciphertext: row[4], updatedAt: date(row[5])))
+        }
+        if let finished = current { try body(finished) }
+    }
+
+    func eraseCustomer(id: String, at: Date) throws {
+        try deleteDependents(of: id)
+        try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL", arguments: [millis(at), id])
+        try db.execute(sql: "UPDATE customer SET wrapped_dek = NULL, kek_version = NULL, erased_at = ? WHERE id = ? AND wrapped_dek IS NOT NULL",
+                       arguments: [millis(at), id])
+        guard db.changesCount == 1 else { throw StoreError.notFound("live customer") }
+    }
+
+    private func deleteDependents(of id: String) throws {
+        for table in ["record", "blind_index", "consent", "contest"] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE customer_id = ?", arguments: [id])
+        }
+    }
+
+    // MARK: consent
+
+    func consents(customerID: String) throws -> [ConsentRow] {
+        try Row.fetchAll(db, sql: "SELECT purpose, state, at FROM consent WHERE customer_id = ? ORDER BY purpose", arguments: [customerID]).map {
+            guard let state = ConsentRow.State(rawValue: $0[1]) else { throw StoreError.corrupted("unknown consent state") }
+            return ConsentRow(purpose: $0[0], state: state, at: date($0[2]))
+        }
+    }
+
+    func setConsent(customerID: String, _ row: ConsentRow) throws {
+        try db.execute(sql: """
+            INSERT INTO consent (customer_id, purpose, state, at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (customer_id, purpose) DO UPDATE SET state = excluded.state, at = excluded.at
+            """, arguments: [customerID, row.purpose, row.state.rawValue, millis(row.at)])
+    }
+
+    // MARK: tokens
+
+    func token(hash: Data) throws -> TokenRow? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.tokenColumns) FROM token WHERE hash = ?", arguments: [hash]).map(tokenRow)
+    }
+
+    func token(id: String) throws -> TokenRow? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.tokenColumns) FROM token WHERE id = ?", arguments: [id]).map(tokenRow)
+    }
+
+    func tokens() throws -> [TokenRow] {
+        try Row.fetchAll(db, sql: "SELECT \(Self.tokenColumns) FROM token ORDER BY created_at DESC, id").map(tokenRow)
+    }
+
+    func insertToken(_ row: TokenRow) throws {
+        try insert("token", sql: """
+            INSERT INTO token (id, hash, role, subject, customer_id, created_at, expires_at, revoked_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [row.id, row.hash, row.role, row.subject, row.customerID, millis(row.createdAt),
+                             row.expiresAt.map(millis), row.revokedAt.map(millis)])
+    }
+
+    func revokeToken(id: String, at: Date) throws -> Bool {
+        try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [millis(at), id])
+        return db.changesCount == 1
+    }
+
+    private static let tokenColumns = "id, hash, role, subject, customer_id, created_at, expires_at, revoked_at"
+
+    // MARK: policy
+
+    func activePolicy() throws -> PolicyRow? {
+        try Row.fetchOne(db, sql: "SELECT hash, text, file_name, applied_at FROM policy ORDER BY seq DESC LIMIT 1").map(policyRow)
+    }
+
+    func policies() throws -> [PolicyRow] {
+        try Row.fetchAll(db, sql: "SELECT hash, text, file_name, applied_at FROM policy ORDER BY seq").map(policyRow)
+    }
+
+    func insertPolicy(_ row: PolicyRow) throws {
+        try db.execute(sql: "INSERT INTO policy (hash, text, file_name, applied_at) VALUES (?, ?, ?, ?)",
+                       arguments: [row.hash, row.text, row.fileName, millis(row.appliedAt)])
+    }
+
+    // MARK: audit
+
+    func auditSize() throws -> UInt64 {
+        // seq is dense from 0, so the next seq is max+1; an empty log has size 0.
+        UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM audit_entry") ?? 0)
+    }
+
+    func auditNode(level: Int, index: UInt64) throws -> Data? {
+        let statement = try db.cachedStatement(sql: "SELECT hash FROM audit_node WHERE level = ? AND idx = ?")
+        return try Data.fetchOne(statement, arguments: [level, Int64(index)])
+    }
+
+    func auditEntries(from seq: UInt64, limit: Int, customerID: String?) throws -> [AuditRow] {
+        if let customerID {
+            return try Row.fetchAll(db, sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE customer_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                                    arguments: [customerID, Int64(seq), limit]).map(auditRow)
+        }
+        return try Row.fetchAll(db, sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE seq >= ? ORDER BY seq LIMIT ?",
+                                arguments: [Int64(seq), limit]).map(auditRow)
+    }
+
+    func forEachAuditEntry(from seq: UInt64, _ body: (AuditRow) throws -> Bool) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE seq >= ? ORDER BY seq", arguments: [Int64(seq)])
+        while let row = try cursor.next() {
+            guard try body(auditRow(row)) else { return }
+        }
+    }
+
+    func forEachAuditNode(level: Int, from index: UInt64, _ body: (UInt64, Data) throws -> Bool) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT idx, hash FROM audit_node WHERE level = ? AND idx >= ? ORDER BY idx",
+                                         arguments: [level, Int64(index)])
+        while let row = try cursor.next() {
+            guard try body(UInt64(row[0] as Int64), row[1]) else { return }
+        }
+    }
+
+    func appendAuditEntry(_ row: AuditRow, at: Date) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO audit_entry (seq, leaf, customer_id, at) VALUES (?, ?, ?, ?)")
+        try insert("audit entry") { try statement.execute(arguments: [Int64(row.seq), row.leaf, row.customerID, millis(at)]) }
+    }
+
+    func putAuditNodes(_ nodes: [(level: Int, index: UInt64, hash: Data)]) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO audit_node (level, idx, hash) VALUES (?, ?, ?)")
+        for node in nodes {
+            try insert("audit tree node") { try statement.execute(arguments: [node.level, Int64(node.index), node.hash]) }
+        }
+    }
+
+    func latestCheckpoint() throws -> CheckpointRow? {
+        try Row.fetchOne(db, sql: "SELECT size, root, note, at FROM checkpoint ORDER BY size DESC LIMIT 1").map(checkpointRow)
+    }
+
+    func checkpoints() throws -> [CheckpointRow] {
+        try Row.fetchAll(db, sql: "SELECT size, root, note, at FROM checkpoint ORDER BY size").map(checkpointRow)
+    }
+
+    func insertCheckpoint(_ row: CheckpointRow) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO checkpoint (size, root, note, at) VALUES (?, ?, ?, ?)",
+                       arguments: [Int64(row.size), row.root, row.note, millis(row.at)])
+    }
+
+    // MARK: contests
+
+    func contest(id: String) throws -> ContestRow? {
+        try Row.fetchOne(db, sql: "SELECT \(Self.contestColumns) FROM contest WHERE id = ?", arguments: [id]).map(contestRow)
+    }
+
+    func contests(customerID: String?, statuses: Set<ContestRow.Status>?) throws -> [ContestRow] {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let customerID {
+            clauses.append("customer_id = ?")
+            arguments += [customerID]
+        }
+        if let statuses {
+            clauses.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
+            arguments += StatementArguments(statuses.map(\.rawValue).sorted())
+        }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        return try Row.fetchAll(db, sql: "SELECT \(Self.contestColumns) FROM contest \(whereClause) ORDER BY opened_at, id",
+                                arguments: arguments).map(contestRow)
+    }
+
+    func insertContest(_ row: ContestRow) throws {
+        try insert("pending contest for this field", sql: """
+            INSERT INTO contest (id, customer_id, field, sealed_request, status, opened_at, deadline, resolved_at, resolver, sealed_resolution)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [row.id, row.customerID, row.field, row.sealedRequest, row.status.rawValue, millis(row.openedAt),
+                             millis(row.deadline), row.resolvedAt.map(millis), row.resolver, row.sealedResolution])
+    }
+
+    func updateContest(_ row: ContestRow) throws {
+        try db.execute(sql: """
+            UPDATE contest SET status = ?, resolved_at = ?, resolver = ?, sealed_resolution = ? WHERE id = ?
+            """, arguments: [row.status.rawValue, row.resolvedAt.map(millis), row.resolver, row.sealedResolution, row.id])
+        guard db.changesCount == 1 else { throw StoreError.notFound("contest") }
+    }
+
+    func updateContestRequest(_ row: ContestRow) throws {
+        try db.execute(sql: "UPDATE contest SET status = ?, sealed_request = ? WHERE id = ? AND resolved_at IS NULL",
+                       arguments: [row.status.rawValue, row.sealedRequest, row.id])
+        guard db.changesCount == 1 else { throw StoreError.notFound("pending contest") }
+    }
+
+    private static let contestColumns = "id, customer_id, field, sealed_request, status, opened_at, deadline, resolved_at, resolver, sealed_resolution"
+
+    // MARK: analytics
+
+    func chargedMicroEpsilon(analyst: String?, since: Date) throws -> Int64 {
+        if let analyst {
+            return try Int64.fetchOne(db, sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE analyst = ? AND at >= ?",
+                                      arguments: [analyst, millis(since)]) ?? 0
+        }
+        return try Int64.fetchOne(db, sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE at >= ?",
+                                  arguments: [millis(since)]) ?? 0
+    }
+
+    func insertCharge(_ row: ChargeRow) throws {
+        try db.execute(sql: "INSERT INTO privacy_charge (analyst, micro_epsilon, at, query_key) VALUES (?, ?, ?, ?)",
+                       arguments: [row.analyst, row.microEpsilon, millis(row.at), row.queryKey])
+    }
+
+    func cachedAnswer(queryKey: String, since: Date) throws -> Data? {
+        try Data.fetchOne(db, sql: "SELECT answer FROM query_cache WHERE query_key = ? AND at >= ?", arguments: [queryKey, millis(since)])
+    }
+
+    func putCachedAnswer(queryKey: String, answer: Data, at: Date) throws {
+        try db.execute(sql: """
+            INSERT INTO query_cache (query_key, answer, at) VALUES (?, ?, ?)
+            ON CONFLICT (query_key) DO UPDATE SET answer = excluded.answer, at = excluded.at
+            """, arguments: [queryKey, answer, millis(at)])
+    }
+
+    // MARK: helpers
+
+    /// Runs an insert, turning a uniqueness violation into `StoreError.duplicate(what)`.
+    private func insert(_ what: String, sql: String, arguments: StatementArguments) throws {
+        try insert(what) { try db.execute(sql: sql, arguments: arguments) }
+    }
+
+    private func insert(_ what: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.duplicate(what)
+        }
+    }
+
+    private func customerRow(_ row: Row) -> CustomerRow {
+        CustomerRow(id: row[0], wrappedKey: row[1], kekVersion: (row[2] as Int64?).map { UInt32($0) },
+                    createdAt: date(row[3]), erasedAt: (row[4] as Int64?).map(date))
+    }
+
+    private func recordRow(_ row: Row) throws -> RecordRow {
+        guard let kind = RecordKind(rawValue: row[0]) else { throw StoreError.corrupted("unknown record kind") }
+        return RecordRow(kind: kind, version: UInt64(row[1] as Int64), ciphertext: row[2], updatedAt: date(row[3]))
+    }
+
+    private func tokenRow(_ row: Row) -> TokenRow {
+        TokenRow(id: row[0], hash: row[1], role: row[2], subject: row[3], customerID: row[4], createdAt: date(row[5]),
+                 expiresAt: (row[6] as Int64?).map(date), revokedAt: (row[7] as Int64?).map(date))
+    }
+
+    private func policyRow(_ row: Row) -> PolicyRow {
+        PolicyRow(hash: row[0], text: row[1], fileName: row[2], appliedAt: date(row[3]))
+    }
+
+    private func auditRow(_ row: Row) -> AuditRow {
+        AuditRow(seq: UInt64(row[0] as Int64), leaf: row[1], customerID: row[2])
+    }
+
+    private func checkpointRow(_ row: Row) -> CheckpointRow {
+        CheckpointRow(size: UInt64(row[0] as Int64), root: row[1], note: row[2], at: date(row[3]))
+    }
+
+    private func contestRow(_ row: Row) throws -> ContestRow {
+        guard let status = ContestRow.Status(rawValue: row[4]) else { throw StoreError.corrupted("unknown contest status") }
+        return ContestRow(id: row[0], customerID: row[1], field: row[2], sealedRequest: row[3], status: status,
+                          openedAt: date(row[5]), deadline: date(row[6]), resolvedAt: (row[7] as Int64?).map(date),
+                          resolver: row[8], sealedResolution: row[9])
+    }
+}
+
+/// Timestamps are stored as integer milliseconds since the Unix epoch (UTC).
+func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }

@@ -1,0 +1,149 @@
+import GRDB
+
+/// The schema, as named migrations that are only ever appended to.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-keys-and-profiles") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+
+                CREATE TABLE kek (
+                    version INTEGER PRIMARY KEY NOT NULL CHECK (version >= 1),
+                    wrapped BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE key_rotation (
+                    to_version INTEGER PRIMARY KEY NOT NULL REFERENCES kek(version),
+                    started_at INTEGER NOT NULL,
+                    completed_at INTEGER
+                );
+
+                -- A row without a DEK is an erasure tombstone: reads answer "erased", ids stay unique.
+                CREATE TABLE customer (
+                    id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 128),
+                    wrapped_dek BLOB,
+                    kek_version INTEGER REFERENCES kek(version),
+                    created_at INTEGER NOT NULL,
+                    erased_at INTEGER,
+                    CHECK ((wrapped_dek IS NULL) = (kek_version IS NULL)),
+                    CHECK ((wrapped_dek IS NULL) = (erased_at IS NOT NULL))
+                );
+                CREATE INDEX customer_by_kek ON customer(kek_version) WHERE wrapped_dek IS NOT NULL;
+
+                CREATE TABLE record (
+                    customer_id TEXT NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('characteristics', 'responses', 'purchases')),
+                    version INTEGER NOT NULL CHECK (version >= 1),
+                    ciphertext BLOB NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    PRIMARY KEY (customer_id, kind)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE blind_index (
+                    field TEXT NOT NULL,
+                    digest BLOB NOT NULL CHECK (length(digest) = 32),
+                    customer_id TEXT NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                    PRIMARY KEY (field, digest, customer_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX blind_index_by_customer ON blind_index(customer_id);
+
+                CREATE TABLE consent (
+                    customer_id TEXT NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                    purpose TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('granted', 'withdrawn', 'objected')),
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (customer_id, purpose)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE token (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    hash BLOB NOT NULL UNIQUE CHECK (length(hash) = 32),
+                    role TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    customer_id TEXT REFERENCES customer(id),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    revoked_at INTEGER,
+                    CHECK ((role = 'customer') = (customer_id IS NOT NULL))
+                );
+                CREATE INDEX token_by_customer ON token(customer_id) WHERE customer_id IS NOT NULL;
+
+                CREATE TABLE policy (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    hash TEXT NOT NULL CHECK (length(hash) = 64),
+                    text TEXT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    applied_at INTEGER NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v1-audit") { db in
+            try db.execute(sql: """
+                -- No foreign key to customer: entries outlive erasure, and they hold ids, never values.
+                CREATE TABLE audit_entry (
+                    seq INTEGER PRIMARY KEY NOT NULL CHECK (seq >= 0),
+                    leaf BLOB NOT NULL,
+                    customer_id TEXT,
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX audit_entry_by_customer ON audit_entry(customer_id, seq) WHERE customer_id IS NOT NULL;
+
+                -- Hashes of perfect subtrees: node (level, idx) covers leaves [idx·2^level, (idx+1)·2^level).
+                CREATE TABLE audit_node (
+                    level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 63),
+                    idx INTEGER NOT NULL CHECK (idx >= 0),
+                    hash BLOB NOT NULL CHECK (length(hash) = 32),
+                    PRIMARY KEY (level, idx)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE checkpoint (
+                    size INTEGER PRIMARY KEY NOT NULL CHECK (size >= 0),
+                    root BLOB NOT NULL CHECK (length(root) = 32),
+                    note TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v1-contests") { db in
+            try db.execute(sql: """
+                CREATE TABLE contest (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    customer_id TEXT NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                    field TEXT NOT NULL,
+                    sealed_request BLOB NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('open', 'info_requested', 'accepted', 'rejected', 'withdrawn')),
+                    opened_at INTEGER NOT NULL,
+                    deadline INTEGER NOT NULL,
+                    resolved_at INTEGER,
+                    resolver TEXT,
+                    sealed_resolution BLOB,
+                    CHECK ((status IN ('open', 'info_requested')) = (resolved_at IS NULL))
+                );
+                CREATE INDEX contest_by_status ON contest(status, deadline);
+                CREATE UNIQUE INDEX contest_one_pending_per_field ON contest(customer_id, field)
+                    WHERE status IN ('open', 'info_requested');
+                """)
+        }
+        migrator.registerMigration("v1-analytics") { db in
+            try db.execute(sql: """
+                CREATE TABLE privacy_charge (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    analyst TEXT NOT NULL,
+                    micro_epsilon INTEGER NOT NULL CHECK (micro_epsilon > 0),
+                    at INTEGER NOT NULL,
+                    query_key TEXT NOT NULL
+                );
+                CREATE INDEX privacy_charge_by_analyst ON privacy_charge(analyst, at);
+                CREATE INDEX privacy_charge_by_time ON privacy_charge(at);
+
+                CREATE TABLE query_cache (
+                    query_key TEXT PRIMARY KEY NOT NULL,
+                    answer BLOB NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

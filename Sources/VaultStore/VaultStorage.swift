@@ -1,0 +1,141 @@
+public import Foundation
+
+/// Where the vault keeps its ciphertext, wrapped keys, blind indexes, consents, tokens and audit log.
+///
+/// The facade depends on this protocol only. A body runs inside one transaction: everything it
+/// writes commits together or not at all. Bodies are synchronous because they only sequence
+/// statements; the transaction itself is awaited, so an implementation over an async driver
+/// (PostgreSQL) can run bodies on its own connection thread.
+public protocol VaultStorage: Sendable {
+    /// Runs `body` in a read-only snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T
+    /// Runs `body` in the single write transaction; the audit log's sequencer lives here.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter) throws -> T) async throws -> T
+}
+
+/// Queries available inside any transaction.
+public protocol StorageReader {
+    /// The vault id recorded at creation (guards against pairing a database with the wrong keys).
+    func vaultID() throws -> String?
+
+    /// Every KEK, oldest first.
+    func keks() throws -> [KEKRow]
+    /// The most recent key rotation, if any.
+    func latestRotation() throws -> RotationRow?
+    /// Up to `limit` live customers whose DEK is wrapped under a version other than `version`.
+    func customersNotWrapped(under version: UInt32, limit: Int) throws -> [CustomerRow]
+    /// Live customers per KEK version.
+    func customerCountsByKEK() throws -> [UInt32: Int]
+
+    /// The customer row, live or erased.
+    func customer(id: String) throws -> CustomerRow?
+    /// The customer's sealed records.
+    func records(customerID: String) throws -> [RecordRow]
+    /// Customers whose blind index for `field` equals `digest`.
+    func customerIDs(field: String, digest: Data) throws -> [String]
+    /// Live and erased customer counts.
+    func customerCounts() throws -> (live: Int, erased: Int)
+    /// Calls `body` for every live customer in shard `shard` of `shardCount` (by row order), with
+    /// the records of `kinds` and the customer's consent state for `purpose`.
+    func scanCustomers(shard: Int, of shardCount: Int, kinds: Set<RecordKind>, consentFor purpose: String,
+                       _ body: (ScannedCustomer) throws -> Void) throws
+    /// A counter that moves whenever customer data, consents, contests or the policy change.
+    func dataVersion() throws -> Int64
+
+    /// The customer's consent states.
+    func consents(customerID: String) throws -> [ConsentRow]
+
+    /// The token with this keyed hash.
+    func token(hash: Data) throws -> TokenRow?
+    /// The token with this public id.
+    func token(id: String) throws -> TokenRow?
+    /// All tokens, newest first.
+    func tokens() throws -> [TokenRow]
+
+    /// The policy in force.
+    func activePolicy() throws -> PolicyRow?
+    /// Every policy ever applied, oldest first.
+    func policies() throws -> [PolicyRow]
+
+    /// Number of audit entries (= Merkle tree size).
+    func auditSize() throws -> UInt64
+    /// A stored perfect-subtree hash.
+    func auditNode(level: Int, index: UInt64) throws -> Data?
+    /// Up to `limit` entries from `seq`, optionally for one customer.
+    func auditEntries(from seq: UInt64, limit: Int, customerID: String?) throws -> [AuditRow]
+    /// Streams entries in order from `seq` until `body` returns false.
+    func forEachAuditEntry(from seq: UInt64, _ body: (AuditRow) throws -> Bool) throws
+    /// Streams stored level-0 nodes (leaf hashes) in order from `index`.
+    func forEachAuditNode(level: Int, from index: UInt64, _ body: (UInt64, Data) throws -> Bool) throws
+    /// The newest checkpoint.
+    func latestCheckpoint() throws -> CheckpointRow?
+    /// Every checkpoint, smallest first.
+    func checkpoints() throws -> [CheckpointRow]
+
+    /// One contest.
+    func contest(id: String) throws -> ContestRow?
+    /// Contests, filtered by customer and/or status, oldest first.
+    func contests(customerID: String?, statuses: Set<ContestRow.Status>?) throws -> [ContestRow]
+
+    /// Sum of ε charged (millionths) since `since`, for one analyst or (nil) everyone.
+    func chargedMicroEpsilon(analyst: String?, since: Date) throws -> Int64
+    /// A cached aggregate answer, if the query was answered since `since`.
+    func cachedAnswer(queryKey: String, since: Date) throws -> Data?
+}
+
+/// Mutations, available inside the write transaction.
+public protocol StorageWriter: StorageReader {
+    /// Records the vault id (once, at creation).
+    func setVaultID(_ id: String) throws
+    /// Moves the data version on (aggregate answers cached for the old one are not reused).
+    func bumpDataVersion() throws
+
+    /// Stores a new KEK version.
+    func insertKEK(_ row: KEKRow) throws
+    /// Records the start of a rotation.
+    func insertRotation(_ row: RotationRow) throws
+    /// Marks the rotation to `version` complete.
+    func completeRotation(toVersion version: UInt32, at: Date) throws
+    /// Replaces a customer's wrapped DEK (rotation).
+    func updateWrappedKey(customerID: String, wrappedKey: Data, kekVersion: UInt32) throws
+
+    /// Stores a new customer; `StoreError.duplicate` if the id exists (live or erased).
+    func insertCustomer(_ row: CustomerRow) throws
+    /// Inserts or replaces one sealed record.
+    func putRecord(customerID: String, _ row: RecordRow) throws
+    /// Replaces the customer's blind indexes.
+    func replaceBlindIndexes(customerID: String, _ entries: [(field: String, digest: Data)]) throws
+    /// Crypto-shreds a customer: deletes the wrapped DEK, records, indexes, consents and contests,
+    /// revokes the customer's tokens, and leaves a tombstone so reads answer "erased".
+    func eraseCustomer(id: String, at: Date) throws
+
+    /// Sets a customer's consent state for a purpose.
+    func setConsent(customerID: String, _ row: ConsentRow) throws
+
+    /// Stores a token.
+    func insertToken(_ row: TokenRow) throws
+    /// Revokes a token; returns false if none had that id or it was already revoked.
+    func revokeToken(id: String, at: Date) throws -> Bool
+
+    /// Records a policy as the one in force.
+    func insertPolicy(_ row: PolicyRow) throws
+
+    /// Appends the next audit entry; its `seq` must equal the current size.
+    func appendAuditEntry(_ row: AuditRow, at: Date) throws
+    /// Stores perfect-subtree hashes completed by an append.
+    func putAuditNodes(_ nodes: [(level: Int, index: UInt64, hash: Data)]) throws
+    /// Stores a signed checkpoint.
+    func insertCheckpoint(_ row: CheckpointRow) throws
+
+    /// Stores a new contest.
+    func insertContest(_ row: ContestRow) throws
+    /// Replaces a contest's status and resolution columns.
+    func updateContest(_ row: ContestRow) throws
+    /// Replaces a pending contest's sealed request and status (a customer's reply).
+    func updateContestRequest(_ row: ContestRow) throws
+
+    /// Records an ε charge.
+    func insertCharge(_ row: ChargeRow) throws
+    /// Caches an aggregate answer.
+    func putCachedAnswer(queryKey: String, answer: Data, at: Date) throws
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Vault
+import VaultPolicy
+
+/// `cvault customer get|find|put`: purpose-bound reads and writes by staff.
+struct CustomerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customer",
+        abstract: "Read, find and update customers for a purpose (staff tokens).",
+        subcommands: [Get.self, Find.self, Put.self]
+    )
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read a customer's fields for a purpose; denied fields show their reason.")
+
+        @Argument(help: "Customer id.") var id: String
+        @Option(name: .long, help: "The purpose of the read.") var purpose: String
+        @Option(name: .long, help: ArgumentHelp("Only these fields (comma-separated).", valueName: "a,b")) var fields: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let vault = try await global.open()
+            let view = try await vault.readCustomer(id, purpose: purpose, fields: fields.map(splitList), by: try await global.principal(vault))
+            try show([view], json: global.json)
+            if !view.anyAllowed { throw ExitCode(1) }
+        }
+    }
+
+    struct Find: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Find customers by a lookup field (blind index), then read them for a purpose.")
+
+        @Option(name: .long, help: "E-mail address to look up.") var email: String?
+        @Option(name: .long, help: "Phone number to look up.") var phone: String?
+        @Option(name: .long, help: "The purpose of the read.") var purpose: String
+        @Option(name: .long, help: ArgumentHelp("Only these fields (comma-separated).", valueName: "a,b")) var fields: String?
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard (email == nil) != (phone == nil) else { throw ValidationError("give exactly one of --email or --phone") }
+        }
+
+        func run() async throws {
+            let vault = try await global.open()
+            let (field, value) = email.map { ("email", $0) } ?? ("phone", phone!)
+            let views = try await vault.findCustomers(by: field, value: value, purpose: purpose, fields: fields.map(splitList), by: try await global.principal(vault))
+            if views.isEmpty, !global.json { Output.note("no customer matches") }
+            try show(views, json: global.json)
+            if views.isEmpty || !views.contains(where: \.anyAllowed) { throw ExitCode(1) }
+        }
+    }
+
+    struct Put: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Update fields of a customer for a purpose (all or nothing).")
+
+        @Argument(help: "Customer id.") var id: String
+        @Option(name: .long, help: "The purpose of the write.") var purpose: String
+        @Option(name: .customLong("set"), help: ArgumentHelp("field=value (repeatable; JSON for lists and maps).", valueName: "field=value"))
+        var assignments: [String] = []
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard !assignments.isEmpty else { throw ValidationError("give at least one --set field=value") }
+            for assignment in assignments where !assignment.contains("=") {
+                throw ValidationError("--set expects field=value")
+            }
+        }
+
+        func run() async throws {
+            var changes: [String: String] = [:]
+            for assignment in assignments {
+                let parts = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                changes[String(parts[0])] = String(parts[1])
+            }
+            let vault = try await global.open()
+            let written = try await vault.updateCustomer(id, purpose: purpose, set: changes, by: try await global.principal(vault))
+            if global.json { return try Output.json(["updated": written]) }
+            Output.print("updated \(written.joined(separator: ", ")) of \(id)")
+        }
+    }
+}
+
+func splitList(_ text: String) -> [String] {
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+/// Prints customer views: allowed values, then each denied field with its reason.
+func show(_ views: [CustomerView], json: Bool) throws {
+    if json { return try Output.json(views.map(CustomerViewJSON.init)) }
+    for view in views {
+        Output.print("customer \(view.customerID)" + (view.purpose.map { " · purpose \($0)" } ?? ""))
+        let width = max(12, view.decisions.map(\.field.count).max() ?? 0)
+        for decision in view.decisions where decision.allowed {
+            Output.print("  \(decision.field.padding(toLength: width, withPad: " ", startingAt: 0))  \(view.values[decision.field]?.description ?? "—")")
+        }
+        for decision in view.decisions where !decision.allowed {
+            Output.print("  \(decision.field.padding(toLength: width, withPad: " ", startingAt: 0))  ✗ \(decision.decision.reason)")
+        }
+    }
+}
+
+/// The JSON form of a customer view.
+struct CustomerViewJSON: Encodable {
+    let customer: String
+    let purpose: String?
+    let values: [String: FieldValue]
+    let denied: [Denial]
+
+    struct Denial: Encodable {
+        let field: String
+        let code: String
+        let reason: String
+    }
+
+    init(_ view: CustomerView) {
+        customer = view.customerID
+        purpose = view.purpose
+        values = view.values
+        denied = view.decisions.filter { !$0.allowed }.map { Denial(field: $0.field, code: $0.decision.code.rawValue, reason: $0.decision.reason) }
+    }
+}

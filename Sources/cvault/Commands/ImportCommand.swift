@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Vault
+
+/// `cvault import FILE.jsonl`: validate every line, then import in batched transactions.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import customers from JSON Lines (see the README for the format).",
+        discussion: "Every line is validated first; one bad line means nothing is written. Existing ids are refused unless --upsert."
+    )
+
+    @Argument(help: ArgumentHelp("The JSON Lines file.", valueName: "FILE.jsonl"))
+    var file: String
+
+    @Flag(name: .long, help: "Replace customers that already exist.")
+    var upsert = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw VaultError(.invalidRequest, code: "file_unreadable", "cannot read \(file)")
+        }
+        let vault = try await global.open()
+        let principal = try await global.operatorPrincipal(vault)
+        let records: [CustomerRecord]
+        switch vault.validateImport(data) {
+        case .success(let valid):
+            records = valid
+        case .failure(let failure):
+            for problem in failure.problems { Output.note("\(file):\(problem.line): \(problem.message)") }
+            if failure.total > failure.problems.count { Output.note("… and \(failure.total - failure.problems.count) more problems") }
+            throw VaultError(.invalidRequest, code: "invalid_import", "\(failure.total) invalid line(s) in \(file); nothing was imported")
+        }
+        let progress = ProgressBar(total: records.count, label: "import")
+        let summary = try await vault.importCustomers(records, upsert: upsert, by: principal) { progress.update($0) }
+        if global.json {
+            try Output.json(summary)
+        } else {
+            Output.print("imported \(summary.inserted) new customer(s), replaced \(summary.updated), from \(file)")
+        }
+    }
+}

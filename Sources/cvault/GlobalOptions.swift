@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Vault
+
+/// Options every vault command shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The vault folder (default: $CVAULT_HOME, else ./vault).", valueName: "DIR"))
+    var vault: String?
+
+    @Option(name: .long, help: ArgumentHelp("The root key file, if not the one vault.json names (or $CVAULT_KEY_FILE).", valueName: "PATH"))
+    var keyFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Bearer token of the actor (or $CVAULT_TOKEN).", valueName: "TOKEN"))
+    var token: String?
+
+    @Flag(name: .long, help: "Print machine-readable JSON.")
+    var json = false
+
+    /// The vault folder to use.
+    var vaultDirectory: URL {
+        let path = vault ?? ProcessInfo.processInfo.environment["CVAULT_HOME"] ?? "vault"
+        return URL(fileURLWithPath: path)
+    }
+
+    /// Options for opening: the key source comes from flags or the environment.
+    var vaultOptions: VaultOptions {
+        var options = VaultOptions()
+        let environment = ProcessInfo.processInfo.environment
+        if let passphrase = environment["CVAULT_PASSPHRASE"], !passphrase.isEmpty {
+            options.keySource = .passphrase(passphrase)
+        } else if let path = keyFile ?? environment["CVAULT_KEY_FILE"] {
+            options.keySource = .keyFile(path)
+        }
+        return options
+    }
+
+    /// Opens the vault.
+    func open() async throws -> Vault {
+        try await Vault.open(at: vaultDirectory, options: vaultOptions)
+    }
+
+    /// The actor: the token's principal (required).
+    func principal(_ vault: Vault) async throws -> Principal {
+        guard let token = token ?? ProcessInfo.processInfo.environment["CVAULT_TOKEN"], !token.isEmpty else {
+            throw VaultError.unauthenticatedCLI
+        }
+        return try await vault.authenticate(token: token)
+    }
+
+    /// For operator commands: an operator token if one is given, else the local key holder.
+    func operatorPrincipal(_ vault: Vault) async throws -> Principal {
+        if let token = token ?? ProcessInfo.processInfo.environment["CVAULT_TOKEN"], !token.isEmpty {
+            return try await vault.authenticate(token: token)
+        }
+        return .localOperator
+    }
+}
+
+extension VaultError {
+    static var unauthenticatedCLI: VaultError {
+        VaultError(.unauthenticated, code: "unauthenticated", "this command acts for someone: pass --token TOKEN or set CVAULT_TOKEN (tokens come from `cvault token issue`)")
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+@testable import VaultStore
+
+/// A fresh database in a temporary folder per test.
+func makeStorage() throws -> (SQLiteStorage, URL) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-store-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return (try SQLiteStorage(path: folder.appendingPathComponent("vault.sqlite").path, durability: .normal), folder)
+}
+
+private let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+
+private func seed(_ storage: SQLiteStorage, customers: Int) async throws {
+    try await storage.write { tx in
+        try tx.insertKEK(KEKRow(version: 1, wrapped: Data([1, 2, 3]), createdAt: t0))
+        for i in 0..<customers {
+            let id = "c-\(i)"
+            try tx.insertCustomer(CustomerRow(id: id, wrappedKey: Data([UInt8(i % 256)]), kekVersion: 1, createdAt: t0))
+            for kind in RecordKind.allCases {
+                try tx.putRecord(customerID: id, RecordRow(kind: kind, version: 1, ciphertext: Data([UInt8(i % 256), 9]), updatedAt: t0))
+            }
+        }
+    }
+}
+
+@Suite("SQLite storage")
+struct SQLiteStorageTests {
+    @Test("a duplicate customer id is refused as a duplicate, and the transaction rolls back")
+    func duplicateCustomer() async throws {
+        let (storage, folder) = try makeStorage()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await seed(storage, customers: 1)
+        await #expect(throws: StoreError.duplicate("customer")) {
+            try await storage.write { tx in
+                try tx.insertCustomer(CustomerRow(id: "c-new", wrappedKey: Data([1]), kekVersion: 1, createdAt: t0))
+                try tx.insertCustomer(CustomerRow(id: "c-0", wrappedKey: Data([1]), kekVersion: 1, createdAt: t0))
+            }
+        }
+        let newOne = try await storage.read { try $0.customer(id: "c-new") }
+        #expect(newOne == nil, "the whole transaction must roll back")
+    }
+
+    @Test("erasure leaves a tombstone without key, records, indexes, consents or contests, and revokes tokens")
+    func erasure() async throws {
+        let (storage, folder) = try makeStorage()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await seed(storage, customers: 2)
+        try await storage.write { tx in
+            try tx.replaceBlindIndexes(customerID: "c-0", [("email", Data(repeating: 7, count: 32))])
+            try tx.setConsent(customerID: "c-0", ConsentRow(purpose: "marketing", state: .granted, at: t0))
+            try tx.insertToken(TokenRow(id: "tok_1", hash: Data(repeating: 1, count: 32), role: "customer", subject: "c-0", customerID: "c-0", createdAt: t0, expiresAt: nil))
+            try tx.insertContest(ContestRow(id: "k1", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0))
+            try tx.eraseCustomer(id: "c-0", at: t0)
+        }
+        try await storage.read { tx throws in
+            let row = try #require(try tx.customer(id: "c-0"))
+            #expect(row.wrappedKey == nil && row.kekVersion == nil && row.erasedAt != nil)
+            #expect(try tx.records(customerID: "c-0").isEmpty)
+            #expect(try tx.customerIDs(field: "email", digest: Data(repeating: 7, count: 32)).isEmpty)
+            #expect(try tx.consents(customerID: "c-0").isEmpty)
+            #expect(try tx.contests(customerID: "c-0", statuses: nil).isEmpty)
+            #expect(try tx.token(id: "tok_1")?.revokedAt != nil)
+            #expect(try tx.records(customerID: "c-1").count == 3, "other customers are untouched")
+            #expect(try tx.customerCounts() == (live: 1, erased: 1))
+        }
+        await #expect(throws: StoreError.notFound("live customer")) {
+            try await storage.write { tx in try tx.eraseCustomer(id: "c-0", at: t0) }
+        }
+    }
+
+    @Test("shards partition the live customers exactly")
+    func shards() async throws {
+        let (storage, folder) = try makeStorage()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await seed(storage, customers: 101)
+        try await storage.write { tx in try tx.eraseCustomer(id: "c-5", at: t0) }
+        var seen: [String] = []
+        for shard in 0..<3 {
+            let ids = try await storage.read { tx throws in
+                var ids: [String] = []
+                try tx.scanCustomers(shard: shard, of: 3, kinds: [.purchases, .characteristics], consentFor: "analytics") { customer in
+                    #expect(customer.records.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.characteristics, .purchases])
+                    ids.append(customer.id)
+                }
+                return ids
+            }
+            seen += ids
+        }
+        #expect(seen.count == 100)
+        #expect(Set(seen).count == 100)
+        #expect(!seen.contains("c-5"))
+    }
+
+    @Test("audit entries must be appended densely; a repeated sequence number is refused")
+    func auditAppend() async throws {
+        let (storage, folder) = try makeStorage()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await storage.write { tx in
+            #expect(try tx.auditSize() == 0)
+            try tx.appendAuditEntry(AuditRow(seq: 0, leaf: Data("a".utf8), customerID: "c-1"), at: t0)
+            try tx.appendAuditEntry(AuditRow(seq: 1, leaf: Data("b".utf8), customerID: nil), at: t0)
+            try tx.putAuditNodes([(0, 0, Data(repeating: 1, count: 32)), (0, 1, Data(repeating: 2, count: 32)), (1, 0, Data(repeating: 3, count: 32))])
+            #expect(try tx.auditSize() == 2)
+        }
+        await #expect(throws: StoreError.duplicate("audit entry")) {
+            try await storage.write { tx in try tx.appendAuditEntry(AuditRow(seq: 1, leaf: Data("c".utf8), customerID: nil), at: t0) }
+        }
+        try await storage.read { tx throws in
+            #expect(try tx.auditEntries(from: 0, limit: 10, customerID: "c-1").map(\.seq) == [0])
+            #expect(try tx.auditNode(level: 1, index: 0) == Data(repeating: 3, count: 32))
+            #expect(try tx.auditNode(level: 1, index: 1) == nil)
+        }
+    }
+
+    @Test("one pending contest per field; a second is refused until the first is resolved")
+    func pendingContestUniqueness() async throws {
+        let (storage, folder) = try makeStorage()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await seed(storage, customers: 1)
+        let open = ContestRow(id: "k1", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0)
+        try await storage.write { tx in try tx.insertContest(open) }
+        await #expect(throws: StoreError.duplicate("pending contest for this field")) {
+            try await storage.write { tx in
+                try tx.insertContest(ContestRow(id: "k2", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0))
+            }
+        }
+        var change = open
+        change.status = .rejected
+        change.resolvedAt = t0
+        let resolved = change
+        try await storage.write { tx in
+            try tx.updateContest(resolved)
+            try tx.insertContest(ContestRow(id: "k2", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0))
+        }
+    }
+
+    @Test("budget charges sum per analyst and globally within the period")
+    func charges() async throws {
+        let (storage, folder) = try makeStorage()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await storage.write { tx in
+            try tx.insertCharge(ChargeRow(analyst: "a", microEpsilon: 500_000, at: t0, queryKey: "q1"))
+            try tx.insertCharge(ChargeRow(analyst: "b", microEpsilon: 250_000, at: t0, queryKey: "q2"))
+            try tx.insertCharge(ChargeRow(analyst: "a", microEpsilon: 100_000, at: t0.addingTimeInterval(-86_400 * 40), queryKey: "q0"))
+        }
+        let since = t0.addingTimeInterval(-86_400 * 30)
+        try await storage.read { tx throws in
+            #expect(try tx.chargedMicroEpsilon(analyst: "a", since: since) == 500_000)
+            #expect(try tx.chargedMicroEpsilon(analyst: nil, since: since) == 750_000)
+        }
+    }
+
+    @Test("store errors carry no SQL")
+    func errorsHideSQL() async throws {
+        let (storage, folder) = try makeStorage()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            try await storage.write { tx in
+                try tx.putRecord(customerID: "missing", RecordRow(kind: .responses, version: 1, ciphertext: Data([1]), updatedAt: t0))
+            }
+            Issue.record("a record for a missing customer must be refused")
+        } catch {
+            let text = String(describing: error)
+            #expect(!text.contains("INSERT") && !text.contains("missing"))
+        }
+    }
+}

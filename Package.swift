@@ -37,7 +37,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "VaultAudit", dependencies: ["VaultCrypto"], swiftSettings: swiftSettings),
-        .target(name: "VaultAnalytics", dependencies: ["VaultCrypto"], swiftSettings: swiftSettings),
+        .target(
+            name: "VaultAnalytics", dependencies: ["VaultCrypto"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "VaultStore",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
@@ -72,7 +73,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "vault-bench",
-            dependencies: ["Vault", "VaultCrypto", "VaultStore"],
+            dependencies: ["Vault", "VaultAnalytics", "VaultCrypto", "VaultStore"],
             path: "Benchmarks/vault-bench",
             swiftSettings: swiftSettings
         ),

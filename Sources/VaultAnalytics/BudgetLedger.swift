@@ -1,0 +1,27 @@
+/// An in-memory budget ledger for tests and single-process use; being an actor, it applies one charge
+/// at a time, so concurrent queries can never together overspend either budget.
+public actor BudgetLedger {
+    /// The rules every charge is decided by.
+    public let budget: PrivacyBudget
+    private var spentByAnalyst: [String: Epsilon] = [:]
+    private var globalSpent = Epsilon.zero
+
+    /// Starts a period with nothing spent.
+    public init(budget: PrivacyBudget) {
+        self.budget = budget
+    }
+
+    /// Charges `epsilon` to `analyst` and to the global budget, or refuses with the budget left.
+    public func charge(_ epsilon: Epsilon, analyst: String) throws(AnalyticsError) -> BudgetStatus {
+        let spent = spentByAnalyst[analyst, default: .zero]
+        let status = try budget.charge(epsilon, analystSpent: spent, globalSpent: globalSpent)
+        spentByAnalyst[analyst] = status.analystSpent
+        globalSpent = status.globalSpent
+        return status
+    }
+
+    /// Where `analyst` and the vault stand now.
+    public func status(analyst: String) -> BudgetStatus {
+        budget.status(analystSpent: spentByAnalyst[analyst, default: .zero], globalSpent: globalSpent)
+    }
+}

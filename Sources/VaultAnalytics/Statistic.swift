@@ -1,0 +1,48 @@
+/// An integer total kept per group and released with its own noise; measures are built from these.
+///
+/// Each customer changes each total by at most its sensitivity, and only in the customer's group.
+enum Statistic: Hashable, Comparable {
+    /// Customers in the group (always released: suppression reads it).
+    case count
+    /// Σ of a field's clamped values (field index).
+    case fieldSum(Int)
+    /// Customers who have a value for the field (field index): the denominator of its mean.
+    case fieldCount(Int)
+    /// Σ of customers' clamped margins over the CLV window.
+    case marginSum
+    /// Customers who bought in the year before last, [asOf − 2 years, asOf − 1 year).
+    case activeYearBefore
+    /// Of those, customers who also bought in the last year, [asOf − 1 year, asOf).
+    case retained
+    /// Σ of customers' share of wallet, in millionths.
+    case walletSum
+    /// Customers with a stated category spend: the denominator of the mean share of wallet.
+    case walletCount
+
+    /// Share of wallet is carried in millionths so that the engine stays in integers.
+    static let walletScale: Int64 = 1_000_000
+
+    /// The most one customer can change this total (its L1 sensitivity), in the total's unit.
+    func sensitivity(_ configuration: AnalyticsConfiguration) -> UInt64 {
+        switch self {
+        case .count, .fieldCount, .activeYearBefore, .retained, .walletCount: 1
+        case .fieldSum(let field): configuration.fields[field].sensitivity
+        case .marginSum:
+            max(configuration.lifetimeValue.windowMargin.lowerBound.magnitude,
+                configuration.lifetimeValue.windowMargin.upperBound.magnitude)
+        case .walletSum: UInt64(Self.walletScale)
+        }
+    }
+
+    /// A name for messages.
+    func label(_ configuration: AnalyticsConfiguration) -> String {
+        switch self {
+        case .count: "the count"
+        case .fieldSum(let field): "the sum of '\(configuration.fields[field].name)'"
+        case .fieldCount(let field): "the number of customers with '\(configuration.fields[field].name)'"
+        case .marginSum: "the CLV margin sum"
+        case .activeYearBefore, .retained: "the retention counts"
+        case .walletSum, .walletCount: "the share of wallet"
+        }
+    }
+}

@@ -32,33 +32,15 @@ public enum AES {
             nonce: Nonce,
             authenticating authenticatedData: some ContiguousBytes
         ) throws -> SealedBox {
-            try checkKey(key)
-            var ciphertext = [UInt8](repeating: 0, count: message.withUnsafeBytes { $0.count })
-            var tag = [UInt8](repeating: 0, count: tagByteCount)
-            try withContext(encrypting: true, nonceCount: nonce.bytes.count) { ctx in
-                let initialised = key.withUnsafeBytes { k in
-                    nonce.bytes.withUnsafeBufferPointer { n in
-                        EVP_EncryptInit_ex2(ctx, nil, k.baseAddress?.assumingMemoryBound(to: UInt8.self), n.baseAddress, nil)
+            try message.withUnsafeBytes { message in
+                try authenticatedData.withUnsafeBytes { authenticatedData in
+                    try SealedBox(nonce: nonce, ciphertextCount: message.count) { ciphertext, tag in
+                        try nonce.bytes.withUnsafeBytes { nonce in
+                            try seal(message, key: key, nonce: nonce, authenticatedData: authenticatedData, ciphertext: ciphertext, tag: tag)
+                        }
                     }
-                }
-                guard initialised == 1 else { throw CryptoError.openSSL("EVP_EncryptInit_ex2") }
-                try authenticatedData.withUnsafeBytes { try update(ctx, aad: $0) }
-                var written: Int32 = 0
-                try message.withUnsafeBytes { input in
-                    guard input.count > 0 else { return }
-                    let ok = ciphertext.withUnsafeMutableBufferPointer { out in
-                        EVP_EncryptUpdate(ctx, out.baseAddress, &written, input.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(input.count))
-                    }
-                    guard ok == 1 else { throw CryptoError.openSSL("EVP_EncryptUpdate") }
-                }
-                var finalWritten: Int32 = 0
-                var scratch: UInt8 = 0
-                guard EVP_EncryptFinal_ex(ctx, &scratch, &finalWritten) == 1 else { throw CryptoError.openSSL("EVP_EncryptFinal_ex") }
-                guard tag.withUnsafeMutableBufferPointer({ cvault_gcm_get_tag(ctx, $0.baseAddress, $0.count) }) == 1 else {
-                    throw CryptoError.openSSL("EVP_CTRL_AEAD_GET_TAG")
                 }
             }
-            return SealedBox(nonce: nonce, ciphertext: ciphertext, tag: tag)
         }
 
         /// Opens `box` under `key`, checking `authenticatedData`; any mismatch is `authenticationFailure`.
@@ -67,9 +49,9 @@ public enum AES {
             using key: SymmetricKey,
             authenticating authenticatedData: some ContiguousBytes
         ) throws -> [UInt8] {
-            try box.ciphertext.withUnsafeBytes { ciphertext in
-                try box.tag.withUnsafeBytes { tag in
-                    try open(nonce: box.nonce.bytes, ciphertext: ciphertext, tag: tag, using: key, authenticating: authenticatedData)
+            try authenticatedData.withUnsafeBytes { authenticatedData in
+                try box.withParts { nonce, ciphertext, tag in
+                    try open(nonce: nonce, ciphertext: ciphertext, tag: tag, using: key, authenticatedData: authenticatedData)
                 }
             }
         }
@@ -85,156 +67,185 @@ public enum AES {
             using key: SymmetricKey,
             authenticating authenticatedData: some ContiguousBytes
         ) throws -> [UInt8] {
-            try combined.withUnsafeBytes { buffer in
-                let parts = try SealedBox.split(combined: buffer)
-                return try open(nonce: Array(parts.nonce), ciphertext: parts.ciphertext, tag: parts.tag, using: key, authenticating: authenticatedData)
-            }
-        }
-
-        private static func open(
-            nonce: [UInt8],
-            ciphertext: UnsafeRawBufferPointer,
-            tag: UnsafeRawBufferPointer,
-            using key: SymmetricKey,
-            authenticating authenticatedData: some ContiguousBytes
-        ) throws -> [UInt8] {
-            try checkKey(key)
-            guard tag.count == tagByteCount else { throw CryptoError.authenticationFailure }
-            var plaintext = [UInt8](repeating: 0, count: ciphertext.count)
-            do {
-                try withContext(encrypting: false, nonceCount: nonce.count) { ctx in
-                    let initialised = key.withUnsafeBytes { k in
-                        nonce.withUnsafeBufferPointer { n in
-                            EVP_DecryptInit_ex2(ctx, nil, k.baseAddress?.assumingMemoryBound(to: UInt8.self), n.baseAddress, nil)
-                        }
-                    }
-                    guard initialised == 1 else { throw CryptoError.openSSL("EVP_DecryptInit_ex2") }
-                    try authenticatedData.withUnsafeBytes { try update(ctx, aad: $0) }
-                    if ciphertext.count > 0 {
-                        var written: Int32 = 0
-                        let ok = plaintext.withUnsafeMutableBufferPointer { out in
-                            EVP_DecryptUpdate(ctx, out.baseAddress, &written, ciphertext.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(ciphertext.count))
-                        }
-                        guard ok == 1 else { throw CryptoError.authenticationFailure }
-                    }
-                    guard cvault_gcm_set_tag(ctx, tag.baseAddress?.assumingMemoryBound(to: UInt8.self), tag.count) == 1 else {
-                        throw CryptoError.authenticationFailure
-                    }
-                    var finalWritten: Int32 = 0
-                    var scratch: UInt8 = 0
-                    guard EVP_DecryptFinal_ex(ctx, &scratch, &finalWritten) == 1 else { throw CryptoError.authenticationFailure }
+            try combined.withUnsafeBytes { combined in
+                try authenticatedData.withUnsafeBytes { authenticatedData in
+                    let parts = try SealedBox.split(combined: combined)
+                    return try open(nonce: parts.nonce, ciphertext: parts.ciphertext, tag: parts.tag, using: key, authenticatedData: authenticatedData)
                 }
-            } catch {
-                // Never hand back, or leave behind, plaintext that failed authentication.
-                cleanse(&plaintext)
-                ERR_clear_error()
-                throw CryptoError.authenticationFailure
             }
-            return plaintext
-        }
-
-        private static func checkKey(_ key: SymmetricKey) throws {
-            guard key.byteCount == keyByteCount else {
-                throw CryptoError.invalidKeySize(expected: keyByteCount, actual: key.byteCount)
-            }
-        }
-
-        private static func update(_ ctx: OpaquePointer, aad: UnsafeRawBufferPointer) throws {
-            guard aad.count > 0 else { return }
-            var written: Int32 = 0
-            guard EVP_CipherUpdate(ctx, nil, &written, aad.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32(aad.count)) == 1 else {
-                throw CryptoError.openSSL("EVP_CipherUpdate(aad)")
-            }
-        }
-
-        /// Runs `body` with a context ready for a key and nonce: the thread's reusable one for
-        /// 96-bit nonces, a fresh one for the other lengths that only test vectors use.
-        private static func withContext(encrypting: Bool, nonceCount: Int, _ body: (OpaquePointer) throws -> Void) throws {
-            if nonceCount == Nonce.byteCount {
-                try body(try (encrypting ? ThreadLocalContext.encrypt : ThreadLocalContext.decrypt).get())
-                return
-            }
-            guard let ctx = EVP_CIPHER_CTX_new() else { throw CryptoError.openSSL("EVP_CIPHER_CTX_new") }
-            defer { EVP_CIPHER_CTX_free(ctx) }
-            guard EVP_CipherInit_ex2(ctx, Algorithms.aes256gcm, nil, nil, encrypting ? 1 : 0, nil) == 1,
-                  cvault_gcm_set_iv_length(ctx, nonceCount) == 1
-            else { throw CryptoError.openSSL("EVP_CipherInit_ex2") }
-            try body(ctx)
         }
     }
 }
 
+// The generic entry points above only lend bytes; the work is done here, non-generic, so that it is
+// compiled once and specialised, whatever module calls in.
 extension AES.GCM {
-    /// A GCM nonce: 96 random bits for everything the vault seals.
-    public struct Nonce: Sendable, Equatable {
-        /// Length of the nonces the vault generates.
-        public static let byteCount = 12
-
-        /// The nonce's bytes.
-        public let bytes: [UInt8]
-
-        /// A fresh random 96-bit nonce.
-        public init(using random: some RandomSource = SystemRandom()) {
-            bytes = random.bytes(Self.byteCount)
-        }
-
-        /// A nonce from given bytes (any non-empty length, as GCM allows; the vault itself uses 12).
-        public init(data: some ContiguousBytes) throws {
-            let bytes = data.withUnsafeBytes { Array($0) }
-            guard !bytes.isEmpty, bytes.count <= 128 else { throw CryptoError.invalidNonceSize }
-            self.bytes = bytes
+    /// Seals the combined representation in one buffer (for key wrapping, where nothing else is needed).
+    static func sealCombined(
+        _ message: UnsafeRawBufferPointer,
+        using key: SymmetricKey,
+        authenticating authenticatedData: UnsafeRawBufferPointer,
+        random: some RandomSource
+    ) throws -> [UInt8] {
+        let count = 1 + Nonce.byteCount + message.count + tagByteCount
+        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let out = UnsafeMutableRawBufferPointer(buffer)
+            out[0] = SealedBox.formatVersion
+            let nonce = UnsafeMutableRawBufferPointer(rebasing: out[1..<(1 + Nonce.byteCount)])
+            random.fill(nonce)
+            let ciphertext = out.baseAddress! + 1 + Nonce.byteCount
+            try seal(message, key: key, nonce: UnsafeRawBufferPointer(nonce), authenticatedData: authenticatedData, ciphertext: ciphertext, tag: ciphertext + message.count)
+            initialized = count
         }
     }
 
-    /// A nonce, ciphertext and tag, with a self-describing combined representation.
-    public struct SealedBox: Sendable {
-        /// The combined format's version byte.
-        public static let formatVersion: UInt8 = 1
-
-        /// The nonce used to seal.
-        public let nonce: Nonce
-        /// The encrypted message, as long as the plaintext.
-        public let ciphertext: [UInt8]
-        /// The 16-byte authentication tag.
-        public let tag: [UInt8]
-
-        init(nonce: Nonce, ciphertext: [UInt8], tag: [UInt8]) {
-            self.nonce = nonce
-            self.ciphertext = ciphertext
-            self.tag = tag
+    /// Opens a combined representation straight into key storage, so the plaintext key never
+    /// sits in an ordinary array.
+    static func openKey(
+        combined: UnsafeRawBufferPointer,
+        using key: SymmetricKey,
+        authenticating authenticatedData: UnsafeRawBufferPointer
+    ) throws -> SymmetricKey {
+        let parts = try SealedBox.split(combined: combined)
+        let storage = try SecureBytes(count: parts.ciphertext.count) { plaintext in
+            try open(parts.ciphertext, nonce: parts.nonce, tag: parts.tag, key: key, authenticatedData: authenticatedData, plaintext: plaintext.baseAddress)
         }
+        return SymmetricKey(storage: storage)
+    }
 
-        /// `version ‖ nonce(12) ‖ ciphertext ‖ tag(16)`.
-        public var combined: [UInt8] {
-            precondition(nonce.bytes.count == Nonce.byteCount, "the combined format holds 96-bit nonces only")
-            var out = [UInt8]()
-            out.reserveCapacity(1 + nonce.bytes.count + ciphertext.count + tag.count)
-            out.append(Self.formatVersion)
-            out += nonce.bytes
-            out += ciphertext
-            out += tag
-            return out
+    private static func open(
+        nonce: UnsafeRawBufferPointer,
+        ciphertext: UnsafeRawBufferPointer,
+        tag: UnsafeRawBufferPointer,
+        using key: SymmetricKey,
+        authenticatedData: UnsafeRawBufferPointer
+    ) throws -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: ciphertext.count) { plaintext, initialized in
+            try open(ciphertext, nonce: nonce, tag: tag, key: key, authenticatedData: authenticatedData, plaintext: plaintext.baseAddress)
+            initialized = ciphertext.count
         }
+    }
 
-        /// Parses the combined representation.
-        public init(combined: some ContiguousBytes) throws {
-            (nonce, ciphertext, tag) = try combined.withUnsafeBytes { buffer in
-                let parts = try Self.split(combined: buffer)
-                return (try Nonce(data: parts.nonce), Array(parts.ciphertext), Array(parts.tag))
+    /// Encrypts `message` into `ciphertext` (as many bytes) and writes the 16-byte tag to `tag`.
+    private static func seal(
+        _ message: UnsafeRawBufferPointer,
+        key: SymmetricKey,
+        nonce: UnsafeRawBufferPointer,
+        authenticatedData: UnsafeRawBufferPointer,
+        ciphertext: UnsafeMutableRawPointer,
+        tag: UnsafeMutableRawPointer
+    ) throws {
+        try checkKey(key)
+        try withContext(encrypting: true, key: key, nonce: nonce) { ctx in
+            try update(ctx, input: authenticatedData, output: nil)
+            try update(ctx, input: message, output: ciphertext)
+            var finalWritten: Int32 = 0
+            var scratch: UInt8 = 0
+            guard EVP_EncryptFinal_ex(ctx, &scratch, &finalWritten) == 1 else { throw CryptoError.openSSL("EVP_EncryptFinal_ex") }
+            guard cvault_gcm_get_tag(ctx, tag.assumingMemoryBound(to: UInt8.self), tagByteCount) == 1 else {
+                throw CryptoError.openSSL("EVP_CTRL_AEAD_GET_TAG")
             }
         }
+    }
 
-        static func split(combined buffer: UnsafeRawBufferPointer) throws -> (nonce: UnsafeRawBufferPointer, ciphertext: UnsafeRawBufferPointer, tag: UnsafeRawBufferPointer) {
-            let overhead = 1 + Nonce.byteCount + tagByteCount
-            guard buffer.count >= overhead else { throw CryptoError.invalidFormat("sealed box shorter than its header and tag") }
-            guard buffer[0] == formatVersion else { throw CryptoError.unsupportedVersion(buffer[0]) }
-            let nonceEnd = 1 + Nonce.byteCount
-            let tagStart = buffer.count - tagByteCount
-            return (
-                UnsafeRawBufferPointer(rebasing: buffer[1..<nonceEnd]),
-                UnsafeRawBufferPointer(rebasing: buffer[nonceEnd..<tagStart]),
-                UnsafeRawBufferPointer(rebasing: buffer[tagStart...])
+    /// Decrypts into `plaintext` (as many bytes as `ciphertext`) and checks the tag; on any failure
+    /// wipes `plaintext` and throws `authenticationFailure`.
+    private static func open(
+        _ ciphertext: UnsafeRawBufferPointer,
+        nonce: UnsafeRawBufferPointer,
+        tag: UnsafeRawBufferPointer,
+        key: SymmetricKey,
+        authenticatedData: UnsafeRawBufferPointer,
+        plaintext: UnsafeMutableRawPointer?
+    ) throws {
+        try checkKey(key)
+        guard tag.count == tagByteCount, nonce.count > 0 else { throw CryptoError.authenticationFailure }
+        do {
+            try withContext(encrypting: false, key: key, nonce: nonce) { ctx in
+                try update(ctx, input: authenticatedData, output: nil)
+                try update(ctx, input: ciphertext, output: plaintext)
+                guard cvault_gcm_set_tag(ctx, tag.baseAddress?.assumingMemoryBound(to: UInt8.self), tag.count) == 1 else {
+                    throw CryptoError.authenticationFailure
+                }
+                var finalWritten: Int32 = 0
+                var scratch: UInt8 = 0
+                guard EVP_DecryptFinal_ex(ctx, &scratch, &finalWritten) == 1 else { throw CryptoError.authenticationFailure }
+            }
+        } catch {
+            // Never hand back, or leave behind in freed memory, plaintext that failed authentication.
+            if let plaintext, ciphertext.count > 0 { OPENSSL_cleanse(plaintext, ciphertext.count) }
+            ERR_clear_error()
+            throw CryptoError.authenticationFailure
+        }
+    }
+
+    private static func checkKey(_ key: SymmetricKey) throws {
+        guard key.byteCount == keyByteCount else {
+            throw CryptoError.invalidKeySize(expected: keyByteCount, actual: key.byteCount)
+        }
+    }
+
+    /// Runs `body` with a context set up for `key` and `nonce`: the thread's reusable one for
+    /// 96-bit nonces, a fresh one for the other lengths that only test vectors use.
+    private static func withContext(
+        encrypting: Bool,
+        key: SymmetricKey,
+        nonce: UnsafeRawBufferPointer,
+        _ body: (OpaquePointer) throws -> Void
+    ) throws {
+        if nonce.count == Nonce.byteCount {
+            let slot = try (encrypting ? ThreadLocalContext.encrypt : ThreadLocalContext.decrypt).slot()
+            let keyID = key.storage.id
+            let holdsKey = slot.pointee.keyID == keyID
+            // Until this operation has succeeded the context's key state is not to be trusted again.
+            slot.pointee.keyID = 0
+            try start(slot.pointee.context, key: holdsKey ? nil : key, nonce: nonce, encrypting: encrypting)
+            try body(slot.pointee.context)
+            slot.pointee.keyID = keyID
+            return
+        }
+        guard let ctx = EVP_CIPHER_CTX_new() else { throw CryptoError.openSSL("EVP_CIPHER_CTX_new") }
+        defer { EVP_CIPHER_CTX_free(ctx) }
+        guard EVP_CipherInit_ex2(ctx, Algorithms.aes256gcm, nil, nil, encrypting ? 1 : 0, nil) == 1,
+              cvault_gcm_set_iv_length(ctx, nonce.count) == 1
+        else { throw CryptoError.openSSL("EVP_CipherInit_ex2") }
+        try start(ctx, key: key, nonce: nonce, encrypting: encrypting)
+        try body(ctx)
+    }
+
+    /// Sets the nonce, and the key unless the context already holds it (`key == nil`).
+    private static func start(_ ctx: OpaquePointer, key: SymmetricKey?, nonce: UnsafeRawBufferPointer, encrypting: Bool) throws {
+        let nonceBytes = nonce.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        let started: Int32
+        if let key {
+            started = key.withUnsafeBytes { k in
+                EVP_CipherInit_ex2(ctx, nil, k.baseAddress?.assumingMemoryBound(to: UInt8.self), nonceBytes, encrypting ? 1 : 0, nil)
+            }
+        } else {
+            started = EVP_CipherInit_ex2(ctx, nil, nil, nonceBytes, encrypting ? 1 : 0, nil)
+        }
+        guard started == 1 else { throw CryptoError.openSSL("EVP_CipherInit_ex2") }
+    }
+
+    /// EVP lengths are `Int32`: feed longer inputs in pieces rather than trap on the conversion.
+    private static let maxUpdate = 1 << 30
+
+    /// Feeds `input` as associated data (`output == nil`) or as text to encrypt or decrypt into `output`.
+    private static func update(_ ctx: OpaquePointer, input: UnsafeRawBufferPointer, output: UnsafeMutableRawPointer?) throws {
+        guard let base = input.baseAddress else { return }
+        var offset = 0
+        while offset < input.count {
+            let chunk = min(input.count - offset, maxUpdate)
+            var written: Int32 = 0
+            let ok = EVP_CipherUpdate(
+                ctx,
+                output.map { ($0 + offset).assumingMemoryBound(to: UInt8.self) },
+                &written,
+                (base + offset).assumingMemoryBound(to: UInt8.self),
+                Int32(chunk)
             )
+            guard ok == 1, output == nil || Int(written) == chunk else { throw CryptoError.openSSL("EVP_CipherUpdate") }
+            offset += chunk
         }
     }
 }

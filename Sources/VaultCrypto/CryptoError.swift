@@ -54,7 +54,7 @@ public struct CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidKeySize(let expected, let actual):
             "invalid key size: expected \(expected) bytes, got \(actual)"
         case .invalidNonceSize:
-            "invalid nonce size: AES-GCM nonces here are 12 bytes"
+            "invalid nonce size: an AES-GCM nonce is 1 to 128 bytes (the vault seals with 12)"
         case .invalidFormat(let what):
             "invalid format: \(what)"
         case .unsupportedVersion(let version):

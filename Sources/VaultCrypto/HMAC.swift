@@ -22,12 +22,16 @@ public enum HMACSHA256 {
             cvault_hmac_sha256_init(ctx, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), keyBytes.count)
         }
         precondition(initialised == 1, "EVP_MAC_init failed")
-        data.withUnsafeBytes { buffer in
-            _ = EVP_MAC_update(ctx, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count)
+        // A failure past init is out of memory or a broken provider; returning the zero-filled
+        // buffer instead would make every blind index and token hash the same value.
+        let updated = data.withUnsafeBytes { buffer in
+            EVP_MAC_update(ctx, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count)
         }
+        precondition(updated == 1, "EVP_MAC_update failed")
         var out = [UInt8](repeating: 0, count: SHA256.byteCount)
         var length = 0
-        out.withUnsafeMutableBufferPointer { _ = EVP_MAC_final(ctx, $0.baseAddress, &length, $0.count) }
+        let finished = out.withUnsafeMutableBufferPointer { EVP_MAC_final(ctx, $0.baseAddress, &length, $0.count) }
+        precondition(finished == 1 && length == SHA256.byteCount, "EVP_MAC_final failed")
         return HashedAuthenticationCode(bytes: out)
     }
 

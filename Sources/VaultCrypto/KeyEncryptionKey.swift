@@ -18,24 +18,41 @@ public struct KeyEncryptionKey: Sendable {
 
     /// Wraps a customer's DEK; the associated data binds the customer id and this KEK's version.
     public func wrap(_ dek: SymmetricKey, customerID: String, random: some RandomSource = SystemRandom()) throws -> WrappedKey {
-        let box = try dek.withUnsafeBytes { bytes in
-            try AES.GCM.seal(bytes, using: key, authenticating: Self.associatedData(customerID: customerID, version: version), random: random)
+        // `unwrap` accepts 256-bit keys only: refuse now what could never be unwrapped.
+        guard dek.byteCount == Self.dekByteCount else {
+            throw CryptoError.invalidKeySize(expected: Self.dekByteCount, actual: dek.byteCount)
         }
-        return WrappedKey(kekVersion: version, sealed: box.combined)
+        let sealed = try dek.withUnsafeBytes { dek in
+            try Self.associatedData(customerID: customerID, version: version).withUnsafeBytes { associatedData in
+                try AES.GCM.sealCombined(dek, using: key, authenticating: associatedData, random: random)
+            }
+        }
+        return WrappedKey(kekVersion: version, sealed: sealed)
     }
 
     /// Unwraps a customer's DEK; fails with `authenticationFailure` for another customer or version.
     public func unwrap(_ wrapped: WrappedKey, customerID: String) throws -> SymmetricKey {
         guard wrapped.kekVersion == version else { throw CryptoError.authenticationFailure }
-        var bytes = try AES.GCM.open(combined: wrapped.sealed, using: key, authenticating: Self.associatedData(customerID: customerID, version: version))
-        defer { cleanse(&bytes) }
-        guard bytes.count == 32 else { throw CryptoError.authenticationFailure }
-        return SymmetricKey(data: bytes)
+        let dek = try wrapped.sealed.withUnsafeBytes { sealed in
+            try Self.associatedData(customerID: customerID, version: version).withUnsafeBytes { associatedData in
+                try AES.GCM.openKey(combined: sealed, using: key, authenticating: associatedData)
+            }
+        }
+        guard dek.byteCount == Self.dekByteCount else { throw CryptoError.authenticationFailure }
+        return dek
     }
+
+    private static let dekByteCount = 32
+    private static let dekContext = Array("cvault/dek/v1\u{0}".utf8)
 
     static func associatedData(customerID: String, version: UInt32) -> [UInt8] {
         // Fixed-length fields first, the variable-length id last: no two inputs encode alike.
-        Array("cvault/dek/v1\u{0}".utf8) + version.bigEndianBytes + Array(customerID.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(dekContext.count + 4 + customerID.utf8.count)
+        out += dekContext
+        out += version.bigEndianBytes
+        out += customerID.utf8
+        return out
     }
 }
 

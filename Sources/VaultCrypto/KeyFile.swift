@@ -1,5 +1,3 @@
-public import Foundation
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,5 +1,3 @@
-public import Foundation
-
 /// The keys derived from a vault's root key: the key check, the wrapping key for KEKs and the
 /// signing key, and the subkeys for blind indexes and token hashing.
 ///
@@ -41,29 +39,39 @@ public struct KeyHierarchy: Sendable {
     /// Wraps a KEK under the root's wrapping key, binding its version.
     public func wrap(_ kek: KeyEncryptionKey, random: some RandomSource = SystemRandom()) throws -> [UInt8] {
         try kek.key.withUnsafeBytes { bytes in
-            try AES.GCM.seal(bytes, using: wrappingKey, authenticating: Self.kekContext(kek.version), random: random).combined
+            try Self.kekContext(kek.version).withUnsafeBytes { context in
+                try AES.GCM.sealCombined(bytes, using: wrappingKey, authenticating: context, random: random)
+            }
         }
     }
 
     /// Unwraps the KEK of `version`.
     public func unwrapKEK(_ wrapped: [UInt8], version: UInt32) throws -> KeyEncryptionKey {
-        var bytes = try AES.GCM.open(combined: wrapped, using: wrappingKey, authenticating: Self.kekContext(version))
-        defer { cleanse(&bytes) }
-        return KeyEncryptionKey(version: version, key: SymmetricKey(data: bytes))
+        let key = try wrapped.withUnsafeBytes { wrapped in
+            try Self.kekContext(version).withUnsafeBytes { context in
+                try AES.GCM.openKey(combined: wrapped, using: wrappingKey, authenticating: context)
+            }
+        }
+        return KeyEncryptionKey(version: version, key: key)
     }
 
     /// Wraps the vault's Ed25519 checkpoint-signing key.
     public func wrap(_ signingKey: Ed25519.PrivateKey, random: some RandomSource = SystemRandom()) throws -> [UInt8] {
         try signingKey.rawRepresentation.withUnsafeBytes { bytes in
-            try AES.GCM.seal(bytes, using: wrappingKey, authenticating: Array("cvault/signing-key/v1".utf8), random: random).combined
+            try Self.signingKeyContext.withUnsafeBytes { context in
+                try AES.GCM.sealCombined(bytes, using: wrappingKey, authenticating: context, random: random)
+            }
         }
     }
 
     /// Unwraps the vault's Ed25519 checkpoint-signing key.
     public func unwrapSigningKey(_ wrapped: [UInt8]) throws -> Ed25519.PrivateKey {
-        var bytes = try AES.GCM.open(combined: wrapped, using: wrappingKey, authenticating: Array("cvault/signing-key/v1".utf8))
-        defer { cleanse(&bytes) }
-        return try Ed25519.PrivateKey(rawRepresentation: bytes)
+        let seed = try wrapped.withUnsafeBytes { wrapped in
+            try Self.signingKeyContext.withUnsafeBytes { context in
+                try AES.GCM.openKey(combined: wrapped, using: wrappingKey, authenticating: context)
+            }
+        }
+        return try seed.withUnsafeBytes { try Ed25519.PrivateKey(rawRepresentation: $0) }
     }
 
     /// The blind index of `value` for lookup field `field`: HMAC-SHA256, keyed, field-separated.
@@ -75,6 +83,8 @@ public struct KeyHierarchy: Sendable {
     public func tokenHash(_ token: String) -> [UInt8] {
         HMACSHA256.authenticationCode(for: Array(token.utf8), using: tokenKey).bytes
     }
+
+    private static let signingKeyContext = Array("cvault/signing-key/v1".utf8)
 
     private static func kekContext(_ version: UInt32) -> [UInt8] {
         Array("cvault/kek/v1\u{0}".utf8) + version.bigEndianBytes

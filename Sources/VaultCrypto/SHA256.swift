@@ -63,16 +63,17 @@ public struct SHA256: Sendable {
     /// Feeds more bytes into the hash.
     public mutating func update(data: some ContiguousBytes) {
         if !isKnownUniquelyReferenced(&context) { context = try! Context(copying: context) }
-        data.withUnsafeBytes { buffer in
-            _ = EVP_DigestUpdate(context.ctx, buffer.baseAddress, buffer.count)
-        }
+        let updated = data.withUnsafeBytes { buffer in EVP_DigestUpdate(context.ctx, buffer.baseAddress, buffer.count) }
+        // Only a broken provider fails here; a silently wrong digest would be worse than stopping.
+        precondition(updated == 1, "EVP_DigestUpdate failed")
     }
 
     /// The digest of everything fed so far; the hasher itself may go on being updated.
     public func finalize() -> SHA256Digest {
         let copy = try! Context(copying: context)
         var out = [UInt8](repeating: 0, count: SHA256.byteCount)
-        out.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(copy.ctx, $0.baseAddress, nil) }
+        let finished = out.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(copy.ctx, $0.baseAddress, nil) }
+        precondition(finished == 1, "EVP_DigestFinal_ex failed")
         return SHA256Digest(unchecked: out)
     }
 
@@ -87,10 +88,11 @@ public struct SHA256: Sendable {
         let ctx = try! ThreadLocalContext.digest.get()
         precondition(EVP_DigestInit_ex2(ctx, Algorithms.sha256, nil) == 1, "EVP_DigestInit_ex2 failed")
         for part in parts where part.count > 0 {
-            _ = EVP_DigestUpdate(ctx, part.baseAddress, part.count)
+            precondition(EVP_DigestUpdate(ctx, part.baseAddress, part.count) == 1, "EVP_DigestUpdate failed")
         }
         var out = [UInt8](repeating: 0, count: SHA256.byteCount)
-        out.withUnsafeMutableBufferPointer { _ = EVP_DigestFinal_ex(ctx, $0.baseAddress, nil) }
+        let finished = out.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(ctx, $0.baseAddress, nil) }
+        precondition(finished == 1, "EVP_DigestFinal_ex failed")
         return SHA256Digest(unchecked: out)
     }
 }

@@ -58,29 +58,38 @@ public enum Scrypt {
     /// Derives `outputByteCount` bytes from `passphrase` with `parameters`.
     public static func deriveKey(passphrase: some ContiguousBytes, parameters: ScryptParameters, outputByteCount: Int = 32) throws -> SymmetricKey {
         let p = parameters
+        guard outputByteCount > 0, outputByteCount <= 1 << 16 else {
+            throw CryptoError.invalidFormat("scrypt output length must be 1...65536 bytes")
+        }
         guard p.cost > 1, p.cost & (p.cost - 1) == 0, p.cost <= 1 << 24 else {
             throw CryptoError.invalidFormat("scrypt N must be a power of two between 2 and 2^24")
         }
-        guard p.blockSize >= 1, p.parallelism >= 1, p.blockSize * p.parallelism < 1 << 30 else {
+        // Stored parameters may have been tampered with: bound each factor before multiplying,
+        // so that no product can overflow (and trap).
+        guard p.blockSize >= 1, p.parallelism >= 1, p.blockSize < 1 << 30, p.parallelism < 1 << 30,
+              p.blockSize * p.parallelism < 1 << 30
+        else {
             throw CryptoError.invalidFormat("scrypt r and p must be positive and r·p < 2^30")
         }
         guard 128 * p.blockSize * p.cost <= maxMemory else {
             throw CryptoError.invalidFormat("scrypt parameters need more than 1 GiB of memory")
         }
         let storage = try SecureBytes(count: outputByteCount) { out in
-            // OpenSSL wants non-NULL pointers even for an empty passphrase or salt (RFC 7914 vector 1).
-            let passBytes = passphrase.withUnsafeBytes { Array($0) }
-            var passCopy = passBytes.isEmpty ? [UInt8(0)] : passBytes
-            defer { cleanse(&passCopy) }
-            let saltCopy = p.salt.isEmpty ? [UInt8(0)] : p.salt
-            let ok = passCopy.withUnsafeBufferPointer { pass in
-                saltCopy.withUnsafeBufferPointer { salt in
-                    EVP_PBE_scrypt(
-                        UnsafeRawPointer(pass.baseAddress!).assumingMemoryBound(to: CChar.self), passBytes.count,
-                        salt.baseAddress, p.salt.count,
-                        p.cost, p.blockSize, p.parallelism, maxMemory + 1 << 20,
-                        out.baseAddress?.assumingMemoryBound(to: UInt8.self), out.count
-                    )
+            // Lend the caller's bytes directly: a copy would be one more unwiped trace of the
+            // passphrase. OpenSSL wants non-NULL pointers even when empty (RFC 7914 vector 1).
+            var empty: UInt8 = 0
+            let ok = passphrase.withUnsafeBytes { pass in
+                p.salt.withUnsafeBufferPointer { salt in
+                    withUnsafeMutablePointer(to: &empty) { empty in
+                        EVP_PBE_scrypt(
+                            UnsafeRawPointer(pass.count > 0 ? pass.baseAddress! : UnsafeRawPointer(empty)).assumingMemoryBound(to: CChar.self),
+                            pass.count,
+                            salt.count > 0 ? salt.baseAddress! : UnsafePointer(empty),
+                            salt.count,
+                            p.cost, p.blockSize, p.parallelism, maxMemory + (1 << 20),
+                            out.baseAddress?.assumingMemoryBound(to: UInt8.self), out.count
+                        )
+                    }
                 }
             }
             guard ok == 1 else { throw CryptoError.openSSL("EVP_PBE_scrypt") }

@@ -1,4 +1,8 @@
+import COpenSSL
+
 /// Overwrites `bytes` with zeros through `OPENSSL_cleanse`, which the optimiser cannot drop.
 public func zeroize(_ bytes: inout [UInt8]) {
-    cleanse(&bytes)
+    bytes.withUnsafeMutableBytes { buffer in
+        if let base = buffer.baseAddress { OPENSSL_cleanse(base, buffer.count) }
+    }
 }

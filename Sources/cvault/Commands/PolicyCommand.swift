@@ -1,6 +1,10 @@
 import ArgumentParser
 
-/// `cvault policy …` (filled in by the policy work).
+/// `cvault policy …`: check policy files and explain decisions.
 struct PolicyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "policy", abstract: "Check and explain consent policies.")
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Check and explain consent policies.",
+        subcommands: [PolicyCheckCommand.self, PolicyExplainCommand.self]
+    )
 }

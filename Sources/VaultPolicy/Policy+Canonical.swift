@@ -1,0 +1,165 @@
+import Foundation
+import VaultCrypto
+
+/// The canonical form is built from the validated model, not from the YAML text, so whitespace, comments,
+/// key order, list order of sets, quoting styles and spelled-out defaults cannot change the hash, while
+/// any change to a rule (or to a description people approved) does.
+extension Policy {
+    static func canonicalJSON(
+        version: Int, name: String, description: String?, fields: [FieldDefinition], purposes: [Purpose],
+        roles: [Role], aggregation: AggregationRules, contests: ContestRules
+    ) -> String {
+        let document: CanonicalValue = .object([
+            "version": .integer(version),
+            "name": .string(name),
+            "description": description.map(CanonicalValue.string) ?? .absent,
+            "fields": .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.name, canonical($0)) })),
+            "purposes": .object(Dictionary(uniqueKeysWithValues: purposes.map { ($0.name, canonical($0)) })),
+            "roles": .object(Dictionary(uniqueKeysWithValues: roles.map { ($0.name.rawValue, canonical($0)) })),
+            "aggregation": canonical(aggregation),
+            "contests": .object([
+                "response_deadline": .string(contests.responseDeadline.description),
+                "restrict_while_disputed": .set(contests.restrictedWhileDisputed),
+            ]),
+        ])
+        var out = ""
+        document.write(to: &out)
+        return out
+    }
+
+    static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).hex
+    }
+
+    private static func canonical(_ field: FieldDefinition) -> CanonicalValue {
+        let analytics: CanonicalValue = switch field.analytics {
+        case .never: .object(["use": .string("none")])
+        case .groupBy(let bucket): .object(["use": .string("group_by"), "bucket": bucket.map(CanonicalValue.integer) ?? .absent])
+        case .measure(let bounds): .object(["use": .string("measure"), "bounds": canonical(bounds)])
+        case .purchaseMeasure(let amount, let margin):
+            .object(["use": .string("measure"), "bounds": .object(["amount": canonical(amount), "margin": canonical(margin)])])
+        }
+        return .object([
+            "section": .string(field.section.rawValue),
+            "type": .string(field.type.rawValue),
+            "category": .string(field.category),
+            "sensitivity": .string(field.sensitivity.rawValue),
+            "lookup": .bool(field.lookup),
+            "retention": .string(field.retention.description),
+            "analytics": analytics,
+            "values": field.allowedValues.map(CanonicalValue.set) ?? .absent,
+            "range": field.range.map(canonical) ?? .absent,
+            "description": field.description.map(CanonicalValue.string) ?? .absent,
+        ])
+    }
+
+    private static func canonical(_ purpose: Purpose) -> CanonicalValue {
+        .object([
+            "basis": .string(purpose.basis.rawValue),
+            "default": purpose.basis == .consent ? .string("denied") : .absent,
+            "aggregate_only": .bool(purpose.aggregateOnly),
+            "description": .string(purpose.description),
+        ])
+    }
+
+    private static func canonical(_ role: Role) -> CanonicalValue {
+        .object([
+            "operations": .set(role.operations.map(\.rawValue)),
+            "purposes": .object(Dictionary(uniqueKeysWithValues: role.grants.map { grant in
+                (grant.purpose, CanonicalValue.object([
+                    "read": .set(grant.read), "write": .set(grant.write), "aggregate": .set(grant.aggregate),
+                ]))
+            })),
+        ])
+    }
+
+    private static func canonical(_ rules: AggregationRules) -> CanonicalValue {
+        func budget(_ budget: AggregationRules.Budget) -> CanonicalValue {
+            .object(["epsilon": .number(budget.epsilon), "period": .string(budget.period.description)])
+        }
+        return .object([
+            "k": .integer(rules.k),
+            "epsilon_per_query": .number(rules.epsilonPerQuery),
+            "max_epsilon_per_query": .number(rules.maxEpsilonPerQuery),
+            "budget": .object(["per_analyst": budget(rules.perAnalystBudget), "global": budget(rules.globalBudget)]),
+            "clv": .object([
+                "discount_rate": .number(rules.clv.discountRate),
+                "retention_rate": .number(rules.clv.retentionRate),
+                "horizon_years": .integer(rules.clv.horizonYears),
+                "annual_margin_bounds": canonical(rules.clv.annualMarginBounds),
+            ]),
+        ])
+    }
+
+    private static func canonical(_ bounds: Bounds) -> CanonicalValue {
+        .array([.number(bounds.min), .number(bounds.max)])
+    }
+}
+
+/// A JSON value written in one canonical way: object keys sorted by UTF-8 bytes, no whitespace,
+/// integral numbers without a fraction, `absent` members left out.
+private indirect enum CanonicalValue {
+    case object([String: CanonicalValue])
+    case array([CanonicalValue])
+    case string(String)
+    case integer(Int)
+    case number(Double)
+    case bool(Bool)
+    case absent
+
+    /// A list whose order carries no meaning, written sorted.
+    static func set(_ items: [String]) -> CanonicalValue {
+        .array(items.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map(CanonicalValue.string))
+    }
+
+    func write(to out: inout String) {
+        switch self {
+        case .object(let members):
+            out += "{"
+            let present = members.filter { if case .absent = $0.value { false } else { true } }
+            for (index, key) in present.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if index > 0 { out += "," }
+                CanonicalValue.string(key).write(to: &out)
+                out += ":"
+                present[key]!.write(to: &out)
+            }
+            out += "}"
+        case .array(let items):
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .string(let text):
+            out += "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            out += "\""
+        case .integer(let value):
+            out += String(value)
+        case .number(let value):
+            // The validator admits only finite numbers; integral ones print without ".0" so 5 and 5.0 agree.
+            if value == value.rounded(), abs(value) < 1e15 {
+                out += String(Int64(value))
+            } else {
+                out += "\(value)"
+            }
+        case .bool(let value):
+            out += value ? "true" : "false"
+        case .absent:
+            break
+        }
+    }
+}

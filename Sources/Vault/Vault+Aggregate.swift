@@ -199,7 +199,7 @@ extension Vault {
                 lifetimeValue: try LifetimeValueModel(
                     discountRate: clv.discountRate, retentionRate: clv.retentionRate,
                     annualMargin: Int64(clv.annualMarginBounds.min * 100)...Int64(clv.annualMarginBounds.max * 100),
-                    windowYears: clv.horizonYears),
+                    windowYears: clv.marginWindowYears),
                 rfm: Self.rfmThresholds, asOf: today)
             let budget = try PrivacyBudget(
                 defaultPerQuery: try Epsilon(validating: rules.epsilonPerQuery), maximumPerQuery: try Epsilon(validating: rules.maxEpsilonPerQuery),

@@ -21,14 +21,14 @@ public struct AggregationRules: Sendable, Hashable {
         public let period: ISO8601Duration
     }
 
-    /// Customer lifetime value assumptions: CLV = Σₜ m·rᵗ/(1+d)ᵗ for t = 1…horizon.
+    /// Customer lifetime value assumptions: CLV = m × (1+d)/(1+d−r), m averaged over the margin window.
     public struct CLVParameters: Sendable, Hashable {
         /// The annual discount rate d, e.g. 0.10.
         public let discountRate: Double
         /// The assumed annual retention rate r, e.g. 0.75.
         public let retentionRate: Double
-        /// How many years of future margin are counted.
-        public let horizonYears: Int
+        /// How many calendar years of purchases the annual margin m is averaged over.
+        public let marginWindowYears: Int
         /// Public bounds each customer's annual margin m is clamped to.
         public let annualMarginBounds: Bounds
     }
@@ -43,6 +43,6 @@ public struct AggregationRules: Sendable, Hashable {
     static let defaultPerAnalystBudget = Budget(epsilon: 5, period: ISO8601Duration(days: 30)!)
     static let defaultGlobalBudget = Budget(epsilon: 20, period: ISO8601Duration(days: 30)!)
     static let defaultCLV = CLVParameters(
-        discountRate: 0.10, retentionRate: 0.75, horizonYears: 5, annualMarginBounds: Bounds(min: 0, max: 2000)
+        discountRate: 0.10, retentionRate: 0.75, marginWindowYears: 5, annualMarginBounds: Bounds(min: 0, max: 2000)
     )
 }

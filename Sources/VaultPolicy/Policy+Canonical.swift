@@ -85,7 +85,7 @@ extension Policy {
             "clv": .object([
                 "discount_rate": .number(rules.clv.discountRate),
                 "retention_rate": .number(rules.clv.retentionRate),
-                "horizon_years": .integer(rules.clv.horizonYears),
+                "margin_window_years": .integer(rules.clv.marginWindowYears),
                 "annual_margin_bounds": canonical(rules.clv.annualMarginBounds),
             ]),
         ])

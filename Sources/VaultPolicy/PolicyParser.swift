@@ -482,7 +482,7 @@ struct PolicyParser {
 
     private mutating func clvParameters(_ node: Node) -> AggregationRules.CLVParameters? {
         guard let entries = mapping(node, "clv") else { return nil }
-        checkKeys(entries, allowed: ["discount_rate", "retention_rate", "horizon_years", "annual_margin_bounds"], in: "clv")
+        checkKeys(entries, allowed: ["discount_rate", "retention_rate", "margin_window_years", "annual_margin_bounds"], in: "clv")
         let defaults = AggregationRules.defaultCLV
         var valid = true
         func rate(_ key: String, _ fallback: Double, _ parser: inout PolicyParser) -> Double {
@@ -500,13 +500,13 @@ struct PolicyParser {
         }
         let discount = rate("discount_rate", defaults.discountRate, &self)
         let retention = rate("retention_rate", defaults.retentionRate, &self)
-        var horizon = defaults.horizonYears
-        if let node = entries["horizon_years"]?.value {
-            if let value = integer(node, "horizon_years") {
+        var horizon = defaults.marginWindowYears
+        if let node = entries["margin_window_years"]?.value {
+            if let value = integer(node, "margin_window_years") {
                 if (1...100).contains(value) {
                     horizon = value
                 } else {
-                    report(node, .invalidValue, "horizon_years must be a whole number of years from 1 to 100, got \(value)")
+                    report(node, .invalidValue, "margin_window_years must be a whole number of years from 1 to 100, got \(value)")
                     valid = false
                 }
             } else {
@@ -518,7 +518,7 @@ struct PolicyParser {
             if let value = bounds(node, "annual_margin_bounds") { marginBounds = value } else { valid = false }
         }
         guard valid else { return nil }
-        return AggregationRules.CLVParameters(discountRate: discount, retentionRate: retention, horizonYears: horizon, annualMarginBounds: marginBounds)
+        return AggregationRules.CLVParameters(discountRate: discount, retentionRate: retention, marginWindowYears: horizon, annualMarginBounds: marginBounds)
     }
 
     // MARK: - Values

@@ -160,7 +160,7 @@ struct ValidationTests {
             "retention:", "analytics:", "use:", "bucket:", "bounds:", "amount:", "margin:", "values:", "range:",
             "purposes:", "basis:", "default:", "aggregate_only:", "roles:", "operations:", "read:", "write:", "aggregate:",
             "aggregation:", "k:", "epsilon_per_query:", "max_epsilon_per_query:", "budget:", "per_analyst:", "global:",
-            "epsilon:", "period:", "clv:", "discount_rate:", "retention_rate:", "horizon_years:", "annual_margin_bounds:",
+            "epsilon:", "period:", "clv:", "discount_rate:", "retention_rate:", "margin_window_years:", "annual_margin_bounds:",
             "contests:", "response_deadline:", "restrict_while_disputed:",
         ]
         for key in allKeys {

@@ -17,8 +17,8 @@ public struct SyntheticCustomers: Sendable {
     }
 
     static let regions = ["north", "south", "east", "west", "central"]
-    static let segments = ["budget", "mainstream", "premium", "vip"]
-    static let channels = ["email", "sms", "post", "app", "phone"]
+    static let segments = ["new", "active", "loyal", "lapsed"]
+    static let channels = ["email", "sms", "phone", "post", "none"]
     static let categories = ["grocery", "garden", "kitchen", "clothing", "electronics", "toys", "beauty", "sports"]
     static let firstNames = ["Ada", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Iris", "Jonas", "Kemi", "Liam",
                              "Maya", "Noah", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Victor", "Wen", "Yusuf", "Zoe"]
@@ -40,8 +40,8 @@ public struct SyntheticCustomers: Sendable {
             categorySpend[category] = Int64(100 + rng.below(3_000)) * 100
         }
 
-        // Richer segments buy more often; 0–40 purchases over three years.
-        let purchaseCount = min(40, rng.below(11 + segmentIndex * 10))
+        // Active and loyal customers buy more often; 0–40 purchases over three years.
+        let purchaseCount = min(40, rng.below([6, 26, 41, 11][segmentIndex]))
         var purchases: [Purchase] = []
         for _ in 0..<purchaseCount {
             let amount = Int64(500 + rng.below(49_500))

@@ -77,9 +77,11 @@ extension Vault {
         } catch {
             throw VaultError.invalid(error.code, error.description)
         }
-        let referenced = Set(query.groupBy + Array(query.filters.keys) + query.measures.compactMap(\.fieldName)).subtracting([AnalyticsConfiguration.rfmKey])
-        if let outside = referenced.sorted().first(where: { !setup.allowedFields.contains($0) }) {
-            throw VaultError.denied("field_not_granted", "denied: role \(principal.role) may not aggregate \(outside) under \(Self.analyticsPurpose)")
+        let grouping = Array(Set(query.groupBy + Array(query.filters.keys)).subtracting([AnalyticsConfiguration.rfmKey])).sorted()
+        let decision = policy.decideAggregate(role: principal.role, purpose: Self.analyticsPurpose, groupBy: grouping,
+                                              measures: query.measures.compactMap(\.fieldName))
+        if let denial = decision.fields.first(where: { !$0.allowed }) {
+            throw VaultError.denied(denial.decision.code.rawValue, denial.decision.reason)
         }
 
         let since = setup.periodStart
@@ -147,8 +149,6 @@ extension Vault {
         let configuration: AnalyticsConfiguration
         let budget: PrivacyBudget
         let periodStart: Date
-        /// Fields the role may aggregate under the analytics purpose.
-        let allowedFields: Set<String>
         /// Where each dimension's and field's value comes from.
         let sources: [AnalyticsSource]
         let measureSources: [AnalyticsSource]
@@ -166,7 +166,6 @@ extension Vault {
 
     func analyticsSetup(policy: Policy, principal: Principal, now: Date) throws -> AnalyticsSetup {
         let rules = policy.aggregation
-        let allowed = Set(policy.role(named: principal.role)?.grant(for: Self.analyticsPurpose)?.aggregate ?? [])
         var dimensions: [AnalyticsConfiguration.Dimension] = []
         var sources: [AnalyticsSource] = []
         var fields: [AnalyticsConfiguration.Field] = []
@@ -176,7 +175,7 @@ extension Vault {
         for field in policy.fields {
             let kind = RecordKind(rawValue: field.section.rawValue)!
             switch field.analytics {
-            case .none:
+            case .never:
                 continue
             case .groupBy(let bucket):
                 guard let domain = Self.domain(of: field, bucket: bucket) else { continue }
@@ -207,7 +206,7 @@ extension Vault {
             let period = rules.perAnalystBudget.period
             // The budget window slides: ε spent in the last period counts.
             let periodStart = Date(timeIntervalSince1970: 2 * now.timeIntervalSince1970 - period.adding(to: now).timeIntervalSince1970)
-            return AnalyticsSetup(configuration: configuration, budget: budget, periodStart: periodStart, allowedFields: allowed,
+            return AnalyticsSetup(configuration: configuration, budget: budget, periodStart: periodStart,
                                   sources: sources, measureSources: measureSources, purchasesField: purchasesField, spendField: spendField)
         } catch let error as AnalyticsError {
             throw VaultError(.unavailable, code: error.code, error.description)
@@ -251,8 +250,8 @@ extension Vault {
                         var builder = AnalyticsRecordBuilder(setup: setup)
                         var contributors = 0
                         try tx.scanCustomers(shard: shard, of: shards, kinds: needed, consentFor: Self.analyticsPurpose) { customer in
-                            let consent = customer.consent.map { [Self.analyticsPurpose: ConsentRecord(ConsentRecord.Status(rawValue: $0.state.rawValue)!, at: $0.at)] } ?? [:]
-                            guard policy.purposeHolds(Self.analyticsPurpose, customer: CustomerState(consent: consent), now: now).allowed else { return }
+                            let consent = customer.consent.map { ConsentRecord(ConsentRecord.Status(rawValue: $0.state.rawValue)!, at: $0.at) }
+                            guard policy.purposeHolds(Self.analyticsPurpose, consent: consent, now: now) else { return }
                             let dek = try self.keyring.dek(customerID: customer.id, wrapped: Array(customer.wrappedKey))
                             var values: [String: FieldValue] = [:]
                             for record in customer.records {

@@ -42,17 +42,19 @@ extension Vault {
         let fields = requested ?? policy.fields.map(\.name)
         let now = clock.now()
         return try await logged { tx, audit in
-            // Searching by a value is a use of that value: the role must be allowed to read the field.
-            let search = policy.decide(role: principal.role, purpose: purpose, fields: [field], customer: CustomerState(), isSelf: false, now: now)
-            guard search.allowsAll else {
-                let denial = search.fields[0].decision
+            // Searching by a value is a use of that value: the role must be granted the field for the purpose.
+            let operation = policy.authorize(role: principal.role, operation: .read)
+            let granted = policy.role(named: principal.role)?.grant(for: purpose)?.read.contains(field) == true
+            guard operation.allowed, granted else {
+                let code = operation.allowed ? "field_not_granted" : operation.code.rawValue
+                let reason = operation.allowed ? "denied: purpose \(purpose) does not let role \(principal.role) search by \(field)" : operation.reason
                 try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
-                                            decision: .deny, reason: denial.code.rawValue))
-                throw VaultError.denied(denial.code.rawValue, denial.reason)
+                                            decision: .deny, reason: code))
+                throw VaultError.denied(code, reason)
             }
             let ids = try tx.customerIDs(field: field, digest: digest)
             try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
-                                        decision: .allow, reason: search.fields[0].decision.code.rawValue,
+                                        decision: .allow, reason: "allowed_search",
                                         details: ["matches": String(ids.count)]))
             return try ids.map {
                 try self.readLocked(tx, &audit, customerID: $0, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: "customer.read")
@@ -91,7 +93,7 @@ extension Vault {
         if principal.role == RoleName.customer.rawValue, !isSelf { throw VaultError.notFound("customer \(customerID)") }
         let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: fields, audit: &audit, op: op)
         _ = customer
-        let decision = policy.decide(role: principal.role, purpose: purpose ?? "", fields: fields, customer: state, isSelf: isSelf, now: now)
+        let decision = policy.decideRead(role: principal.role, purpose: purpose, fields: fields, customer: state, isSelf: isSelf, now: now)
         let allowed = decision.allowedFields
         var values: [String: FieldValue] = [:]
         if !allowed.isEmpty {
@@ -120,7 +122,7 @@ extension Vault {
         let names = values.keys.sorted()
         let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: names, audit: &audit, op: op)
         if !isSelf {
-            let decision = policy.decideWrite(role: principal.role, purpose: purpose ?? "", fields: names, customer: state, now: now)
+            let decision = policy.decideWrite(role: principal.role, purpose: purpose, fields: names, customer: state, now: now)
             if let denial = decision.fields.first(where: { !$0.allowed }) {
                 try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
                                             decision: .deny, reason: denial.decision.code.rawValue, details: details))

@@ -55,7 +55,7 @@ extension Vault {
             try audit.append(AuditDraft(principal: principal, customer: customerID, op: "self.consents", decision: .allow, reason: "allowed_self"))
             return policy.purposes.map { purpose in
                 let record = state.consent[purpose.name]
-                let holds = policy.purposeHolds(purpose.name, customer: state, now: now)
+                let holds = policy.basisHolds(purpose: purpose.name, consent: state.consent, now: now)
                 return ConsentView(purpose: purpose.name, description: purpose.description, basis: purpose.basis.rawValue,
                                    state: record?.status.rawValue, at: record?.at, holds: holds.allowed, reason: holds.reason)
             }

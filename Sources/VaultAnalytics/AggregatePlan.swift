@@ -35,7 +35,10 @@ public struct AggregatePlan: Sendable {
     /// How many cells the public group-by domain has (1 without group-by).
     public let domainSize: Int
 
+    /// The totals kept, sorted; `.count`, the first case, is always at position 0.
     let statistics: [Statistic]
+    /// Per statistic: the public bounds each contribution is clamped to.
+    let contributionBounds: [ClosedRange<Int64>]
     let noise: [DiscreteLaplace]
     /// Per statistic: |noise| ≤ this with probability ≥ 95 %.
     let halfWidth95: [Int64]
@@ -74,6 +77,7 @@ public struct AggregatePlan: Sendable {
         }
         let ordered = statistics.sorted()
         self.statistics = ordered
+        self.contributionBounds = ordered.map { $0.contributionBounds(configuration) }
 
         // Mixed radix, last field fastest and the RFM segment fastest of all, so that cells (and
         // released groups) come out in the policy's bucket order.
@@ -131,7 +135,8 @@ public struct AggregatePlan: Sendable {
             case .marginSum, .activeYearBefore, .retained, .walletSum, .walletCount: true
             }
         }
-        self.windows = readsPurchases ? CustomerActivity.Windows(configuration) : nil
+        self.windows =
+            readsPurchases ? CustomerActivity.Windows(configuration, tracksWallet: statistics.contains(.walletCount)) : nil
         self.query = query
         self.configuration = configuration
         self.fingerprint = configuration.fingerprint

@@ -30,18 +30,20 @@ public struct AnalyticsAccumulator: Sendable {
             else { return }
         }
         var cell = 0
-        for dimension in plan.groupDimensions {
-            guard dimension.recordIndex < record.dimensions.count, let bucket = record.dimensions[dimension.recordIndex],
-                let code = dimension.index[bucket]
+        // Indices rather than `for dimension in`, which would copy (retain) each dimension per record.
+        for position in plan.groupDimensions.indices {
+            let recordIndex = plan.groupDimensions[position].recordIndex
+            guard recordIndex < record.dimensions.count, let bucket = record.dimensions[recordIndex],
+                let code = plan.groupDimensions[position].index[bucket]
             else {
                 unplacedRecords += 1
                 return
             }
-            cell += code * dimension.stride
+            cell += code * plan.groupDimensions[position].stride
         }
         var activity: CustomerActivity?
         if let windows = plan.windows {
-            let summary = CustomerActivity(record, windows)
+            let summary = CustomerActivity.of(record, windows)
             if plan.groupsBySegment {
                 cell += plan.configuration.rfm.segment(
                     daysSinceLastPurchase: summary.daysSinceLastPurchase(windows),
@@ -50,8 +52,10 @@ public struct AnalyticsAccumulator: Sendable {
             activity = summary
         }
         let base = slot(of: cell) * plan.statistics.count
-        for (offset, statistic) in plan.statistics.enumerated() {
-            totals[base + offset] = totals[base + offset].saturatingAdd(contribution(statistic, record, activity))
+        for offset in plan.statistics.indices {
+            guard let value = contribution(plan.statistics[offset], record, activity) else { continue }
+            let clamped = value.clamped(to: plan.contributionBounds[offset])
+            totals[base + offset] = totals[base + offset].saturatingAdd(clamped)
         }
     }
 
@@ -87,25 +91,17 @@ public struct AnalyticsAccumulator: Sendable {
         return slot
     }
 
-    /// One customer's share of one total, already clamped so that it respects the total's sensitivity.
-    private func contribution(_ statistic: Statistic, _ record: AnalyticsRecord, _ activity: CustomerActivity?) -> Int64 {
+    /// One customer's raw share of one total, before clamping; nil when the customer has none.
+    private func contribution(_ statistic: Statistic, _ record: AnalyticsRecord, _ activity: CustomerActivity?) -> Int64? {
         switch statistic {
-        case .count:
-            return 1
-        case .fieldSum(let field):
-            return value(record, field)?.clamped(to: plan.configuration.fields[field].bounds) ?? 0
-        case .fieldCount(let field):
-            return value(record, field) == nil ? 0 : 1
-        case .marginSum:
-            return activity?.windowMargin.clamped(to: plan.configuration.lifetimeValue.windowMargin) ?? 0
-        case .activeYearBefore:
-            return activity?.boughtYearBefore == true ? 1 : 0
-        case .retained:
-            return activity.map { $0.boughtYearBefore && $0.boughtLastYear } == true ? 1 : 0
-        case .walletSum:
-            return activity?.shareOfWallet ?? 0
-        case .walletCount:
-            return activity?.shareOfWallet == nil ? 0 : 1
+        case .count: 1
+        case .fieldSum(let field): value(record, field)
+        case .fieldCount(let field): value(record, field) == nil ? nil : 1
+        case .marginSum: activity?.windowMargin
+        case .activeYearBefore: activity?.boughtYearBefore == true ? 1 : nil
+        case .retained: activity.map { $0.boughtYearBefore && $0.boughtLastYear } == true ? 1 : nil
+        case .walletSum: activity?.shareOfWallet
+        case .walletCount: activity?.shareOfWallet == nil ? nil : 1
         }
     }
 

@@ -36,7 +36,7 @@ public struct AnalyticsConfiguration: Sendable, Hashable {
         }
 
         /// The most one customer can move the field's sum: max(|min|, |max|).
-        var sensitivity: UInt64 { max(bounds.lowerBound.magnitude, bounds.upperBound.magnitude) }
+        var sensitivity: UInt64 { Swift.max(bounds.lowerBound.magnitude, bounds.upperBound.magnitude) }
     }
 
     /// Group-by fields, in the order of `AnalyticsRecord.dimensions`.

@@ -9,8 +9,11 @@ struct CustomerActivity {
         let marginStart: Int32
         /// Bit c is set when category c counts towards share of wallet; nil means every category counts.
         let walletCategories: [UInt64]?
+        /// Whether the query needs share of wallet (a wide division per customer otherwise wasted).
+        let tracksWallet: Bool
 
-        init(_ configuration: AnalyticsConfiguration) {
+        init(_ configuration: AnalyticsConfiguration, tracksWallet: Bool) {
+            self.tracksWallet = tracksWallet
             asOf = configuration.asOf
             oneYearAgo = DayNumber.years(1, before: asOf)
             twoYearsAgo = DayNumber.years(2, before: asOf)
@@ -34,28 +37,47 @@ struct CustomerActivity {
     private(set) var boughtLastYear = false
     private(set) var purchasesLastYear: Int64 = 0
     private(set) var spendLastYear: Int64 = 0
-    private(set) var walletSpendLastYear: Int64 = 0
     private(set) var lastPurchase: Int32?
     /// min(1, spend with the firm in the last year ÷ stated category spend), in millionths, or nil
-    /// without a positive stated spend.
+    /// without a positive stated spend (or when the query does not need it).
     private(set) var shareOfWallet: Int64?
 
-    init(_ record: AnalyticsRecord, _ windows: Windows) {
-        for purchase in record.purchases where purchase.day < windows.asOf {
-            if purchase.day >= windows.marginStart { windowMargin = windowMargin.saturatingAdd(purchase.margin) }
-            if purchase.day >= windows.oneYearAgo {
-                boughtLastYear = true
-                purchasesLastYear += 1
-                spendLastYear = spendLastYear.saturatingAdd(purchase.amount)
-                if windows.countsTowardsWallet(purchase.category) {
-                    walletSpendLastYear = walletSpendLastYear.saturatingAdd(purchase.amount)
-                }
-            } else if purchase.day >= windows.twoYearsAgo {
-                boughtYearBefore = true
-            }
-            lastPurchase = max(lastPurchase ?? purchase.day, purchase.day)
+    /// Sums `record`'s purchases. A static function rather than an initialiser, because initialisers
+    /// take their arguments owned, which would copy (retain and release) the record's arrays per customer.
+    ///
+    /// The loop keeps its sums in locals and selects instead of branching: purchase dates are in no
+    /// particular order, so date branches would be mispredicted on most purchases.
+    static func of(_ record: AnalyticsRecord, _ windows: Windows) -> CustomerActivity {
+        let purchases = record.purchases
+        var margin: Int64 = 0
+        var yearBefore = false
+        var lastYear = false
+        var count: Int64 = 0
+        var spend: Int64 = 0
+        var walletSpend: Int64 = 0
+        var last = Int32.min
+        for index in purchases.indices {
+            let purchase = purchases[index]
+            let past = purchase.day < windows.asOf
+            let inLastYear = past && purchase.day >= windows.oneYearAgo
+            margin = margin.saturatingAdd(past && purchase.day >= windows.marginStart ? purchase.margin : 0)
+            yearBefore = yearBefore || (purchase.day >= windows.twoYearsAgo && purchase.day < windows.oneYearAgo)
+            lastYear = lastYear || inLastYear
+            count += inLastYear ? 1 : 0
+            spend = spend.saturatingAdd(inLastYear ? purchase.amount : 0)
+            let towardsWallet = inLastYear && windows.countsTowardsWallet(purchase.category)
+            walletSpend = walletSpend.saturatingAdd(towardsWallet ? purchase.amount : 0)
+            last = past ? max(last, purchase.day) : last
         }
-        shareOfWallet = Self.share(of: walletSpendLastYear, in: record.statedCategorySpend)
+        var activity = CustomerActivity()
+        activity.windowMargin = margin
+        activity.boughtYearBefore = yearBefore
+        activity.boughtLastYear = lastYear
+        activity.purchasesLastYear = count
+        activity.spendLastYear = spend
+        activity.lastPurchase = last == .min ? nil : last
+        if windows.tracksWallet { activity.shareOfWallet = share(of: walletSpend, in: record.statedCategorySpend) }
+        return activity
     }
 
     /// Days from the last purchase to the as-of date; nil for a customer who never bought.

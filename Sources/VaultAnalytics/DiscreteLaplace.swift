@@ -46,7 +46,7 @@ public struct DiscreteLaplace: Sendable, Hashable {
 
     /// Algorithm 2: X = U + t·V is geometric with parameter 1 − e^(−1/t), so ⌊X/s⌋ is geometric with
     /// parameter 1 − e^(−s/t); a random sign, rejecting "−0" so zero is not counted twice, makes it two-sided.
-    func sample<Source: RandomSource>(from bits: inout RandomBits<Source>) -> Int64 {
+    func sample(from bits: inout RandomBits) -> Int64 {
         let t = scaleNumerator
         let s = scaleDenominator
         while true {

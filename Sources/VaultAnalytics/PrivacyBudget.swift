@@ -1,6 +1,6 @@
 /// The policy's public budget rules, and the pure decisions built on them: which ε a query may use and
 /// whether a charge fits. The facade persists what was spent; `BudgetLedger` keeps it in memory.
-public struct PrivacyBudget: Sendable, Hashable, Codable {
+public struct PrivacyBudget: Sendable, Hashable {
     /// ε a query uses when it does not ask for one.
     public let defaultPerQuery: Epsilon
     /// The most ε one query may ask for.

@@ -4,13 +4,14 @@ import VaultCrypto
 /// memory reads rather than a `RAND_bytes` call per word.
 ///
 /// Non-copyable on purpose: a copy would hand the same unread words to two noise draws, and
-/// correlated noise is how differencing attacks win.
-struct RandomBits<Source: RandomSource>: ~Copyable {
-    private let source: Source
+/// correlated noise is how differencing attacks win. Not generic on purpose: the source is called
+/// once per block, while generic sampling code would resolve type metadata on every draw.
+struct RandomBits: ~Copyable {
+    private let source: any RandomSource
     private var words: [UInt64]
     private var index: Int
 
-    init(_ source: Source, blockWords: Int = 64) {
+    init(_ source: any RandomSource, blockWords: Int = 64) {
         precondition(blockWords > 0)
         self.source = source
         self.words = [UInt64](repeating: 0, count: blockWords)
@@ -28,15 +29,17 @@ struct RandomBits<Source: RandomSource>: ~Copyable {
         return words[index]
     }
 
-    /// A uniform integer in `0..<bound`, by rejection so that no value is favoured.
+    /// A uniform integer in `0..<bound`, exactly: Lemire's multiply-and-reject ("Fast Random Integer
+    /// Generation in an Interval", 2019), which rejects the 2⁶⁴ mod bound low products that would
+    /// favour some values, and needs a division only when a draw lands near a rejection.
     mutating func uniform(below bound: UInt64) -> UInt64 {
         precondition(bound > 0, "bound must be positive")
-        if bound & (bound - 1) == 0 { return next() & (bound - 1) }
-        let limit = UInt64.max - (UInt64.max % bound)
-        while true {
-            let value = next()
-            if value < limit { return value % bound }
+        var product = next().multipliedFullWidth(by: bound)
+        if product.low < bound {
+            let threshold = (0 &- bound) % bound
+            while product.low < threshold { product = next().multipliedFullWidth(by: bound) }
         }
+        return product.high
     }
 
     /// Bernoulli(numerator / denominator), for 0 ≤ numerator ≤ denominator.

@@ -22,16 +22,22 @@ enum Statistic: Hashable, Comparable {
     /// Share of wallet is carried in millionths so that the engine stays in integers.
     static let walletScale: Int64 = 1_000_000
 
-    /// The most one customer can change this total (its L1 sensitivity), in the total's unit.
-    func sensitivity(_ configuration: AnalyticsConfiguration) -> UInt64 {
+    /// The public bounds each customer's contribution is clamped to; a customer without a value
+    /// contributes nothing (not the clamped zero).
+    func contributionBounds(_ configuration: AnalyticsConfiguration) -> ClosedRange<Int64> {
         switch self {
-        case .count, .fieldCount, .activeYearBefore, .retained, .walletCount: 1
-        case .fieldSum(let field): configuration.fields[field].sensitivity
-        case .marginSum:
-            max(configuration.lifetimeValue.windowMargin.lowerBound.magnitude,
-                configuration.lifetimeValue.windowMargin.upperBound.magnitude)
-        case .walletSum: UInt64(Self.walletScale)
+        case .count, .fieldCount, .activeYearBefore, .retained, .walletCount: 0...1
+        case .fieldSum(let field): configuration.fields[field].bounds
+        case .marginSum: configuration.lifetimeValue.windowMargin
+        case .walletSum: 0...Self.walletScale
         }
+    }
+
+    /// The most one customer can change this total (its L1 sensitivity): adding or removing them
+    /// moves it by their contribution, at most max(|min|, |max|) of the bounds.
+    func sensitivity(_ configuration: AnalyticsConfiguration) -> UInt64 {
+        let bounds = contributionBounds(configuration)
+        return max(bounds.lowerBound.magnitude, bounds.upperBound.magnitude)
     }
 
     /// A name for messages.

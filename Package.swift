@@ -72,7 +72,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "vault-bench",
-            dependencies: ["Vault", "VaultCrypto", "VaultStore"],
+            dependencies: ["Vault", "VaultCrypto", "VaultAudit", "VaultStore"],
             path: "Benchmarks/vault-bench",
             swiftSettings: swiftSettings
         ),

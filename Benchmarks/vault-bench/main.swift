@@ -9,9 +9,11 @@ let options = BenchOptions(arguments: Array(arguments.dropFirst()))
 
 switch suite {
 case "crypto": CryptoBenchmarks.run(options)
+case "audit": AuditBenchmarks.run(options)
 case "all":
     CryptoBenchmarks.run(options)
+    AuditBenchmarks.run(options)
 default:
-    FileHandle.standardError.write(Data("usage: vault-bench [crypto|all] [--quick]\n".utf8))
+    FileHandle.standardError.write(Data("usage: vault-bench [crypto|audit|all] [--quick]\n".utf8))
     exit(2)
 }

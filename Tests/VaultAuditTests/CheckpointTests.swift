@@ -27,6 +27,17 @@ struct CheckpointTests {
         try parsed.verify(publicKey: key.publicKey, keyName: origin)
     }
 
+    /// The same checkpoint signed by an independent implementation (Python `cryptography`,
+    /// following the C2SP text by hand); Ed25519 is deterministic, so the notes must be identical.
+    @Test func matchesAnIndependentSigner() throws {
+        let expected = "vault.example.com/audit\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n"
+            + "\u{2014} vault.example.com/audit cnHZcsUQDmDN6VdOoLv3inop8Bw1kvHwhzY3NLeOIFiqCIqSFZS7vWVpiReFu1xmgFrXFARVVRESP4/nqzPbyXlvSA4=\n"
+        #expect(try checkpoint.sign(with: key, keyName: origin).text == expected)
+        let verifier = try NoteVerifierKey(name: origin, publicKey: key.publicKey)
+        #expect(verifier.description == "vault.example.com/audit+7271d972+AepKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs")
+        #expect(verifier.keyID == 0x7271_D972)
+    }
+
     @Test func emptyTreeCheckpoint() throws {
         let empty = try Checkpoint(origin: origin, size: 0, rootHash: MerkleTree.emptyRoot)
         let parsed = try SignedCheckpoint.parse(try empty.sign(with: key, keyName: origin).text)

@@ -73,7 +73,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "vault-bench",
-            dependencies: ["Vault", "VaultAnalytics", "VaultCrypto", "VaultStore"],
+            dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore"],
             path: "Benchmarks/vault-bench",
             swiftSettings: swiftSettings
         ),

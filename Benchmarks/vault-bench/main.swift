@@ -9,11 +9,14 @@ let options = BenchOptions(arguments: Array(arguments.dropFirst()))
 
 switch suite {
 case "crypto": CryptoBenchmarks.run(options)
+case "audit": AuditBenchmarks.run(options)
 case "analytics": AnalyticsBenchmarks.run(options)
 case "all":
     CryptoBenchmarks.run(options)
+    AuditBenchmarks.run(options)
     AnalyticsBenchmarks.run(options)
 default:
-    FileHandle.standardError.write(Data("usage: vault-bench [crypto|analytics|all] [--quick]\n".utf8))
+    FileHandle.standardError.write(Data("usage: vault-bench [crypto|audit|analytics|all] [--quick]
+".utf8))
     exit(2)
 }

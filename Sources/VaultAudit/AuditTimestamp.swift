@@ -1,0 +1,135 @@
+public import Foundation
+
+/// A UTC instant at millisecond precision, written in RFC 3339 as `2026-11-23T02:31:00.123Z`.
+///
+/// Audit leaves need one spelling per instant; an integer count of milliseconds (rather than a
+/// floating-point `Date`) keeps encoding and decoding exact. Years 0000–9999.
+public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Milliseconds since 1970-01-01T00:00:00Z, ignoring leap seconds (Unix time).
+    public let millisecondsSince1970: Int64
+
+    private static let millisecondsPerDay: Int64 = 86_400_000
+    private static let range = (daysFromCivil(year: 0, month: 1, day: 1) * millisecondsPerDay)
+        ... (daysFromCivil(year: 9999, month: 12, day: 31) * millisecondsPerDay + millisecondsPerDay - 1)
+
+    /// The instant `millisecondsSince1970` after the epoch; nil outside years 0000–9999.
+    public init?(millisecondsSince1970: Int64) {
+        guard Self.range.contains(millisecondsSince1970) else { return nil }
+        self.millisecondsSince1970 = millisecondsSince1970
+    }
+
+    /// `date` truncated to the millisecond. Dates outside years 0000–9999 are a programming error.
+    public init(_ date: Date) {
+        // Rounding to the microsecond first absorbs binary floating-point error, so a `Date`
+        // built from a whole millisecond maps back to that millisecond.
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        precondition(micros.magnitude < 1e17, "date outside years 0000–9999")
+        let (quotient, remainder) = Int64(micros).quotientAndRemainder(dividingBy: 1000)
+        let millis = remainder < 0 ? quotient - 1 : quotient
+        precondition(Self.range.contains(millis), "date outside years 0000–9999")
+        millisecondsSince1970 = millis
+    }
+
+    /// The current time.
+    public static var now: AuditTimestamp { AuditTimestamp(Date()) }
+
+    /// The same instant as a `Date`.
+    public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000) }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    public var rfc3339: String {
+        let (days, millisOfDay) = Self.floorDivide(millisecondsSince1970, Self.millisecondsPerDay)
+        let (year, month, day) = Self.civilFromDays(days)
+        let seconds = millisOfDay / 1000
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func put(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        put(year, 4); out.append(UInt8(ascii: "-"))
+        put(month, 2); out.append(UInt8(ascii: "-"))
+        put(day, 2); out.append(UInt8(ascii: "T"))
+        put(seconds / 3600, 2); out.append(UInt8(ascii: ":"))
+        put(seconds / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        put(seconds % 60, 2); out.append(UInt8(ascii: "."))
+        put(millisOfDay % 1000, 3); out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Parses exactly the form `rfc3339` writes; nil for anything else (other precisions,
+    /// offsets, lower-case `t`/`z`, leap seconds, impossible dates).
+    public init?(rfc3339 text: String) {
+        let b = Array(text.utf8)
+        guard b.count == 24, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."),
+              b[23] == UInt8(ascii: "Z")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for byte in b[range] {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+              let millis = number(20..<23),
+              (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year: year, month: month),
+              hour < 24, minute < 60, second < 60
+        else { return nil }
+        let days = Self.daysFromCivil(year: year, month: month, day: day)
+        self.init(millisecondsSince1970: days * Self.millisecondsPerDay + ((hour * 60 + minute) * 60 + second) * 1000 + millis)
+    }
+
+    /// The RFC 3339 form.
+    public var description: String { rfc3339 }
+
+    /// Earlier instants first.
+    public static func < (lhs: AuditTimestamp, rhs: AuditTimestamp) -> Bool {
+        lhs.millisecondsSince1970 < rhs.millisecondsSince1970
+    }
+
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+        let (q, r) = a.quotientAndRemainder(dividingBy: b)
+        return r < 0 ? (q - 1, r + b) : (q, r)
+    }
+
+    private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    // Proleptic Gregorian calendar conversions (H. Hinnant, "chrono-compatible low-level date
+    // algorithms"): exact integer arithmetic, no time zone database, no locale.
+    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    private static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}

@@ -1,0 +1,75 @@
+public import VaultCrypto
+
+/// An Ed25519 signed-note verifier key (c2sp.org/signed-note): a key name and public key, written
+/// `<name>+<8 hex digits of key id>+<base64(0x01 ‖ 32-byte public key)>` as
+/// golang.org/x/mod/sumdb/note's `NewVerifier` reads it. `cvault audit public-key` prints this.
+public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
+    /// The signature type byte signed-note assigns to Ed25519.
+    static let ed25519Type: UInt8 = 0x01
+
+    /// The key name that signature lines carry (the log's origin for checkpoints).
+    public let name: String
+    /// The verification key.
+    public let publicKey: Ed25519.PublicKey
+
+    /// A verifier key; throws if `name` is empty or holds whitespace, `+` or control characters.
+    public init(name: String, publicKey: Ed25519.PublicKey) throws {
+        try Self.validateKeyName(name)
+        self.name = name
+        self.publicKey = publicKey
+    }
+
+    /// Parses the `<name>+<hex id>+<base64 key>` form, checking that the id matches the key.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { throw AuditError.malformedVerifierKey("expected three parts separated by '+'") }
+        let name = String(parts[0])
+        let hex = parts[1]
+        guard hex.utf8.count == 8, hex.utf8.allSatisfy({ Self.isHexDigit($0) }), let keyID = UInt32(hex, radix: 16) else {
+            throw AuditError.malformedVerifierKey("the key id is not 8 hex digits")
+        }
+        guard let data = Base64.decode(String(parts[2])), data.count == 1 + Ed25519.keyByteCount else {
+            throw AuditError.malformedVerifierKey("the key is not canonical base64 of 33 bytes")
+        }
+        guard data[0] == Self.ed25519Type else {
+            throw AuditError.malformedVerifierKey("the key is not an Ed25519 key (type \(data[0]))")
+        }
+        guard (try? Self.validateKeyName(name)) != nil else {
+            throw AuditError.malformedVerifierKey("the key name is empty or holds whitespace, '+' or control characters")
+        }
+        guard let publicKey = try? Ed25519.PublicKey(rawRepresentation: data.dropFirst()) else {
+            throw AuditError.malformedVerifierKey("the key bytes are not an Ed25519 public key")
+        }
+        self.name = name
+        self.publicKey = publicKey
+        guard self.keyID == keyID else {
+            throw AuditError.malformedVerifierKey("the key id does not match the name and key")
+        }
+    }
+
+    /// The signed-note key id: the first 4 bytes, big-endian, of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key).
+    public var keyID: UInt32 { Self.keyID(name: name, publicKey: publicKey) }
+
+    /// The `<name>+<hex id>+<base64 key>` form.
+    public var description: String {
+        "\(name)+\(AuditError.hex(keyID))+\(Base64.encode([Self.ed25519Type] + publicKey.rawRepresentation))"
+    }
+
+    static func keyID(name: String, publicKey: Ed25519.PublicKey) -> UInt32 {
+        let input = Array(name.utf8) + [0x0A, ed25519Type] + publicKey.rawRepresentation
+        return SHA256.hash(data: input).bytes.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// Key names: non-empty, no Unicode whitespace, no `+`, no control characters.
+    static func validateKeyName(_ name: String) throws {
+        guard !name.isEmpty else { throw AuditError.invalidArgument("a key name must not be empty") }
+        for scalar in name.unicodeScalars where scalar.properties.isWhitespace || scalar == "+" || scalar.value < 0x20 {
+            throw AuditError.invalidArgument("a key name must not contain whitespace, '+' or control characters")
+        }
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
+}

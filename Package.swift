@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "cvault",
             dependencies: [
-                "Vault", "VaultHTTP", "VaultPolicy",
+                "Vault", "VaultAnalytics", "VaultHTTP", "VaultPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -16,7 +16,6 @@ case "all":
     AuditBenchmarks.run(options)
     AnalyticsBenchmarks.run(options)
 default:
-    FileHandle.standardError.write(Data("usage: vault-bench [crypto|audit|analytics|all] [--quick]
-".utf8))
+    FileHandle.standardError.write(Data("usage: vault-bench [crypto|audit|analytics|all] [--quick]\n".utf8))
     exit(2)
 }

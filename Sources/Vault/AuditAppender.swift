@@ -1,6 +1,7 @@
 import Foundation
 import VaultAudit
 import VaultCrypto
+import VaultPolicy
 import VaultStore
 
 /// What a use case says about one operation; the appender adds time, sequence and policy hash.
@@ -94,6 +95,7 @@ struct StoredNodes: MerkleNodeReader {
 extension Vault {
     /// Runs a mutating use case: one write transaction holding the change, its audit entries and
     /// a freshly signed checkpoint.
+    @discardableResult
     func mutate<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
         try await transaction(signCheckpoint: true, changesData: true, body)
     }
@@ -105,6 +107,7 @@ extension Vault {
     }
 
     /// Runs a transaction that records (and checkpoints) without changing what analytics see.
+    @discardableResult
     func record<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
         try await transaction(signCheckpoint: true, changesData: false, body)
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import VaultStore
 
 /// A customer as imported, exported and generated: the id, the policy's fields, and consents.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension FieldValue: Encodable, CustomStringConvertible {
     /// JSON as in the import format: decimals as numbers with two decimals' precision, dates as `YYYY-MM-DD`.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One purchase in a customer's history.
 public struct Purchase: Sendable, Equatable, Hashable {

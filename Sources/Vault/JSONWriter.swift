@@ -20,12 +20,12 @@ struct JSONWriter {
         pendingValueAfterKey = true
     }
 
-    mutating func string(_ value: String) { value(prefix: { $0.writeString(value) }) }
-    mutating func integer(_ value: Int64) { self.value { $0.text += String(value) } }
+    mutating func string(_ text: String) { emit { $0.writeString(text) } }
+    mutating func integer(_ number: Int64) { emit { $0.text += String(number) } }
 
     /// Hundredths as a decimal number with exactly two decimals (`12.30`, `-0.05`).
     mutating func decimal(_ hundredths: Int64) {
-        value { json in
+        emit { json in
             let magnitude = hundredths.magnitude
             let cents = magnitude % 100
             json.text += "\(hundredths < 0 ? "-" : "")\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
@@ -34,9 +34,7 @@ struct JSONWriter {
 
     private var pendingValueAfterKey = false
 
-    private mutating func value(prefix body: (inout JSONWriter) -> Void) { value(body) }
-
-    private mutating func value(_ body: (inout JSONWriter) -> Void) {
+    private mutating func emit(_ body: (inout JSONWriter) -> Void) {
         if pendingValueAfterKey {
             pendingValueAfterKey = false
         } else {

@@ -1,5 +1,5 @@
 public import Foundation
-public import VaultStore
+import VaultStore
 
 /// Deterministic synthetic customers for the default policy's customer information file: the
 /// same seed and reference day always give the same customers (used by `cvault generate`, the

@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 import Synchronization
 public import VaultAnalytics
 import VaultAudit
@@ -107,7 +108,7 @@ extension Vault {
                                             reason: "allowed_consent",
                                             details: ["query": shape, "micro_epsilon": String(query.epsilon.micros), "cached": "false"]))
                 return .charged(status, key)
-            } catch {
+            } catch let error as AnalyticsError {
                 try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .deny,
                                             reason: error.code, details: ["query": shape, "micro_epsilon": String(query.epsilon.micros)]))
                 return .refused(error.code, error.description)
@@ -208,7 +209,7 @@ extension Vault {
             let periodStart = Date(timeIntervalSince1970: 2 * now.timeIntervalSince1970 - period.adding(to: now).timeIntervalSince1970)
             return AnalyticsSetup(configuration: configuration, budget: budget, periodStart: periodStart,
                                   sources: sources, measureSources: measureSources, purchasesField: purchasesField, spendField: spendField)
-        } catch let error as AnalyticsError {
+        } catch {
             throw VaultError(.unavailable, code: error.code, error.description)
         }
     }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
@@ -118,7 +118,7 @@ extension Vault {
 
     /// The checkpoint verifier key in signed-note form (`name+id+base64`), and the raw public key.
     public var verifierKey: (note: String, publicKeyBase64: String) {
-        ((try? NoteVerifierKey(name: origin, publicKey: publicKey).text) ?? "",
+        ((try? NoteVerifierKey(name: origin, publicKey: publicKey).description) ?? "",
          Data(publicKey.rawRepresentation).base64EncodedString())
     }
 
@@ -162,7 +162,7 @@ extension Vault {
             let proof = try MerkleTree.consistencyProof(from: from, to: to, nodes: nodes)
             let oldRoot = try MerkleTree.root(size: from, nodes: nodes)
             let newRoot = try MerkleTree.root(size: to, nodes: nodes)
-            let verified = MerkleTree.verifyConsistency(oldSize: from, newSize: to, oldRoot: oldRoot, newRoot: newRoot, proof: proof)
+            let verified = (try? MerkleTree.verifyConsistency(from: from, to: to, proof: proof, oldRoot: oldRoot, newRoot: newRoot)) != nil
             return ConsistencyProofView(from: from, to: to, proof: proof.map { Data($0.bytes).base64EncodedString() },
                                         fromRoot: Data(oldRoot.bytes).base64EncodedString(), toRoot: Data(newRoot.bytes).base64EncodedString(),
                                         verified: verified)
@@ -174,7 +174,7 @@ extension Vault {
         let proof = try MerkleTree.inclusionProof(leafIndex: row.seq, size: size, nodes: nodes)
         let root = try MerkleTree.root(size: size, nodes: nodes)
         let leafHash = MerkleTree.leafHash(Array(row.leaf))
-        let verified = MerkleTree.verifyInclusion(leafHash: leafHash, leafIndex: row.seq, size: size, proof: proof, root: root)
+        let verified = (try? MerkleTree.verifyInclusion(leafHash: leafHash, leafIndex: row.seq, size: size, proof: proof, root: root)) != nil
         return InclusionProofView(entry: row.seq, size: size, leafHash: Data(leafHash.bytes).base64EncodedString(),
                                   proof: proof.map { Data($0.bytes).base64EncodedString() }, root: Data(root.bytes).base64EncodedString(),
                                   verified: verified)

@@ -2,7 +2,7 @@ public import Foundation
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
-public import VaultStore
+import VaultStore
 
 /// A contest as its customer or staff see it.
 public struct ContestView: Sendable, Encodable {

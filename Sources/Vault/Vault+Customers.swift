@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import VaultAudit
 import VaultCrypto
 public import VaultPolicy
@@ -23,7 +23,7 @@ extension Vault {
     /// Reads fields of a customer for a purpose; every field gets a decision, every read is audited.
     public func readCustomer(_ customerID: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> CustomerView {
         let policy = policy.policy
-        let fields = requested ?? policy.fields.map(\.name)
+        let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         let now = clock.now()
         return try await logged { tx, audit in
             try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: "customer.read")
@@ -39,7 +39,7 @@ extension Vault {
             throw VaultError.invalid("not_a_lookup_field", "\(field) is not a lookup field of the policy (lookup fields: \(policy.fields.filter(\.lookup).map(\.name).joined(separator: ", ")))")
         }
         let digest = Data(keys.blindIndex(field: field, value: normalized))
-        let fields = requested ?? policy.fields.map(\.name)
+        let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         let now = clock.now()
         return try await logged { tx, audit in
             // Searching by a value is a use of that value: the role must be granted the field for the purpose.
@@ -83,6 +83,13 @@ extension Vault {
             try self.writeLocked(tx, &audit, customerID: customerID, purpose: purpose, values: values, principal: principal,
                                  policy: policy, now: now, op: "customer.update", isSelf: false)
         }
+    }
+
+    /// Without an explicit field list, a read asks for what the role's grant covers for the purpose
+    /// (or, without a grant, every field, so each denial shows its reason).
+    static func defaultFields(_ policy: Policy, role: String, purpose: String) -> [String] {
+        let granted = policy.role(named: role)?.grant(for: purpose)?.read ?? []
+        return granted.isEmpty ? policy.fields.map(\.name) : granted
     }
 
     /// The body of a read inside a transaction: decision, decryption of what is allowed, audit.

@@ -73,12 +73,12 @@ extension Vault {
             }
             return (checkpoint.note, proofs)
         }
-        let note = try SignedCheckpoint(parsing: noteText)
+        let note = try SignedCheckpoint.parse(noteText)
         try note.verify(publicKey: publicKey, keyName: origin)
         let result = try items.map { row, proof in
             let leaf = Array(row.leaf)
-            let verified = MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(leaf), leafIndex: row.seq, size: note.checkpoint.size,
-                                                      proof: proof, root: note.checkpoint.rootHash)
+            let verified = (try? MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(leaf), leafIndex: row.seq, size: note.checkpoint.size,
+                                                            proof: proof, root: note.checkpoint.rootHash)) != nil
             return AccessLog.Item(seq: row.seq, leaf: row.leaf.base64EncodedString(), entry: AuditEntryJSON(try Self.decode(row)), proof: proof.map { Data($0.bytes).base64EncodedString() },
                                   verified: verified)
         }
@@ -163,7 +163,7 @@ extension Vault {
         var verified = 0
         if case .object(let audit)? = document["audit"], case .string(let noteText)? = audit["checkpoint"],
            case .string(let origin)? = document["origin"], case .array(let entries)? = audit["entries"] {
-            if let note = try? SignedCheckpoint(parsing: noteText), (try? note.verify(publicKey: publicKey, keyName: origin)) != nil {
+            if let note = try? SignedCheckpoint.parse(noteText), (try? note.verify(publicKey: publicKey, keyName: origin)) != nil {
                 for item in entries {
                     guard case .object(let entry) = item, case .integer(let seq)? = entry["seq"], case .string(let leafText)? = entry["leaf"],
                           let leaf = Data(base64Encoded: leafText), case .array(let proofItems)? = entry["proof"]
@@ -172,9 +172,9 @@ extension Vault {
                         guard case .string(let text) = item, let bytes = Data(base64Encoded: text) else { return nil }
                         return SHA256Digest(bytes: Array(bytes))
                     }
-                    guard proof.count == proofItems.count,
-                          MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(Array(leaf)), leafIndex: UInt64(seq), size: note.checkpoint.size,
-                                                     proof: proof, root: note.checkpoint.rootHash)
+                    guard proof.count == proofItems.count, seq >= 0,
+                          (try? MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(Array(leaf)), leafIndex: UInt64(seq), size: note.checkpoint.size,
+                                                           proof: proof, root: note.checkpoint.rootHash)) != nil
                     else { problems.append("audit entry \(seq) is not proven to be in the signed log"); continue }
                     guard let decoded = try? AuditEntry(leafBytes: Array(leaf)), decoded.seq == UInt64(seq), decoded.customer == customer else {
                         problems.append("audit entry \(seq) is not an entry about this customer"); continue

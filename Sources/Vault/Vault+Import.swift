@@ -1,4 +1,5 @@
 public import Foundation
+import Logging
 import VaultAudit
 import VaultCrypto
 import VaultPolicy

@@ -1,4 +1,5 @@
-public import Foundation
+import Foundation
+import Logging
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
@@ -71,10 +72,11 @@ extension Vault {
             done += batch.count
             try progress(min(done, total), total)
         }
+        let rewrapped = done
         try await mutate { tx, audit in
             try tx.completeRotation(toVersion: target.version, at: self.clock.now())
             try audit.append(AuditDraft(principal: principal, op: "keys.rotate.complete", decision: .allow, reason: "operator",
-                                        details: ["kek_version": String(target.version), "rewrapped": String(done)]))
+                                        details: ["kek_version": String(target.version), "rewrapped": String(rewrapped)]))
         }
         return try await keyStatus(by: principal)
     }

@@ -156,7 +156,7 @@ extension Vault {
     static func parsePolicy(_ text: String, fileName: String) throws -> Policy {
         do {
             return try Policy.parse(yaml: text, fileName: fileName)
-        } catch let error as PolicyValidationError {
+        } catch {
             throw VaultError.invalid("invalid_policy", "the policy is invalid:\n" + error.description)
         }
     }

@@ -1,4 +1,6 @@
 public import Foundation
+import Logging
+import Synchronization
 import VaultAudit
 import VaultPolicy
 import VaultStore

@@ -62,9 +62,10 @@ extension Vault {
         let now = clock.now()
         let history = try await policyHistory()
         let policyTexts = try await storage.read { tx in try tx.policies().map { ($0.hash, $0.text, $0.fileName) } }
-        var policies: [String: Policy] = [:]
-        for (hash, text, fileName) in policyTexts { policies[hash] = try Self.parsePolicy(text, fileName: fileName) }
-        let size = try SignedCheckpoint(parsing: note).checkpoint.size
+        var parsed: [String: Policy] = [:]
+        for (hash, text, fileName) in policyTexts { parsed[hash] = try Self.parsePolicy(text, fileName: fileName) }
+        let policies = parsed
+        let size = try SignedCheckpoint.parse(note).checkpoint.size
         var report = try await storage.read { tx in
             var report = AuditReport(from: from, to: to, checkpoint: note)
             var consent: [String: [String: String]] = [:]

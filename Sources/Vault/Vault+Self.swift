@@ -1,7 +1,8 @@
 public import Foundation
+import Logging
 import VaultAudit
 import VaultCrypto
-public import VaultPolicy
+import VaultPolicy
 public import VaultStore
 
 /// One purpose as a customer sees it: its basis, their choice, and whether it holds now.

@@ -1,4 +1,5 @@
-public import Foundation
+import Foundation
+import Logging
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
@@ -15,11 +16,12 @@ extension Vault {
         var report = try await storage.read { tx in
             try Self.verify(tx, origin: origin, publicKey: publicKey, external: external)
         }
+        let entries = report.entries
         if report.ok {
             // Verification is itself an auditable act; it is only logged on a log that verified.
             try await mutate { tx, audit in
                 try audit.append(AuditDraft(principal: principal, op: "audit.verify", decision: .allow, reason: "allowed_audit",
-                                            details: ["entries": String(report.entries)]))
+                                            details: ["entries": String(entries)]))
             }
         } else {
             logger.error("audit log verification failed", metadata: ["first_bad_seq": "\(report.firstBadSeq.map(String.init) ?? "-")"])
@@ -54,7 +56,7 @@ extension Vault {
         }
 
         let checkpoints = try tx.checkpoints()
-        let wanted = Set(checkpoints.map(\.size) + (external.flatMap { try? SignedCheckpoint(parsing: $0).checkpoint.size }.map { [$0] } ?? []))
+        let wanted = Set(checkpoints.map(\.size) + (external.flatMap { try? SignedCheckpoint.parse($0).checkpoint.size }.map { [$0] } ?? []))
         var roots: [UInt64: SHA256Digest] = [0: MerkleTree.emptyRoot]
         var range = MerkleCompactRange()
         var expected: UInt64 = 0
@@ -99,7 +101,7 @@ extension Vault {
         var lastGood: UInt64 = 0
         for row in checkpoints {
             report.checkpointsChecked += 1
-            guard let signed = try? SignedCheckpoint(parsing: row.note), (try? signed.verify(publicKey: publicKey, keyName: origin)) != nil,
+            guard let signed = try? SignedCheckpoint.parse(row.note), (try? signed.verify(publicKey: publicKey, keyName: origin)) != nil,
                   signed.checkpoint.origin == origin, signed.checkpoint.size == row.size
             else {
                 fail(lastGood, "checkpoint at size \(row.size) does not carry a valid signature of this vault")
@@ -120,7 +122,7 @@ extension Vault {
 
         if let external {
             do {
-                let signed = try SignedCheckpoint(parsing: external)
+                let signed = try SignedCheckpoint.parse(external)
                 try signed.verify(publicKey: publicKey, keyName: origin)
                 guard signed.checkpoint.size <= expected, let root = roots[signed.checkpoint.size] else {
                     report.sinceVerified = false

@@ -1,5 +1,5 @@
 public import Foundation
-import Logging
+public import Logging
 import Synchronization
 import VaultAudit
 public import VaultCrypto
@@ -25,7 +25,7 @@ public final class Vault: Sendable {
     let keyring: Keyring
     let policyState: Mutex<ActivePolicy>
     let clock: any VaultClock
-    let random: any RandomSource
+    let random: ErasedRandom
     let logger: Logger
     let checkpointInterval: UInt64
 
@@ -41,7 +41,7 @@ public final class Vault: Sendable {
         self.keyring = keyring
         self.policyState = Mutex(policy)
         self.clock = options.clock
-        self.random = options.random
+        self.random = ErasedRandom(base: options.random)
         self.logger = options.logger
         self.checkpointInterval = max(1, options.checkpointInterval)
     }
@@ -89,4 +89,24 @@ public struct VaultOptions: Sendable {
 
     /// Defaults: recorded key, system clock and CSPRNG, full durability.
     public init() {}
+}
+
+/// The injected random source behind a concrete type, so generic crypto calls can take it.
+struct ErasedRandom: RandomSource {
+    let base: any RandomSource
+
+    func fill(_ buffer: UnsafeMutableRawBufferPointer) { base.fill(buffer) }
+}
+
+extension Vault {
+    /// Sends log lines to standard error at `level` (the CLI's default is `warning`): logs are for
+    /// operators, never carry personal data, and must not mix with command output.
+    package static func bootstrapLogging(levelName: String?) {
+        let level = levelName.flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import VaultCrypto
 
 /// `vault.json`: what a vault folder needs besides its database to be opened — the vault id, how
@@ -56,7 +59,10 @@ struct VaultMetadata: Codable, Sendable {
         guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw VaultError(.unavailable, code: "write_failed", "cannot write \(temporary.path)")
         }
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        // rename(2) replaces the file atomically: a crash leaves the old or the new metadata, never half.
+        guard rename(temporary.path, url.path) == 0 else {
+            throw VaultError(.unavailable, code: "write_failed", "cannot move \(temporary.path) into place")
+        }
     }
 }
 

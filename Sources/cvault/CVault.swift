@@ -27,6 +27,9 @@ struct CVault: AsyncParsableCommand {
 
     /// Exit codes: 0 ok, 1 refused or a failed check, 2 usage (ArgumentParser's own is 64).
     static func main() async {
+        // Everything the vault writes (database, WAL, exports) is for its owner only.
+        umask(0o077)
+        Vault.bootstrapLogging(levelName: ProcessInfo.processInfo.environment["CVAULT_LOG_LEVEL"])
         do {
             var command = try await asyncParseAsRoot(nil)
             if var asyncCommand = command as? any AsyncParsableCommand {

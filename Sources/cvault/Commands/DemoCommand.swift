@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultPolicy
 import VaultStore
 
 /// `cvault demo`: the whole story on a fresh vault, every role in turn.

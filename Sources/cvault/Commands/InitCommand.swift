@@ -49,7 +49,7 @@ struct InitCommand: AsyncParsableCommand {
         let keyPath = passphrase ? nil : (newKeyFile ?? target.appendingPathComponent("root.key").path)
         if global.json {
             try Output.json(InitReport(vault: target.path, keyFile: keyPath, origin: vault.origin,
-                                       publicKey: Data(vault.publicKey.rawRepresentation).base64EncodedString(),
+                                       publicKey: vault.verifierKey.publicKeyBase64,
                                        policy: vault.policyInfo.hash))
         } else {
             Output.print("Created vault at \(target.path)")

@@ -69,6 +69,16 @@ struct AuditAppender {
         return seq
     }
 
+    /// Appends a denial and throws `error` so that the transaction commits the denial's entry —
+    /// and nothing else the body must not have written before it — then reports the refusal.
+    mutating func refuse(_ draft: AuditDraft, _ error: VaultError) throws -> Never {
+        var draft = draft
+        draft.decision = .deny
+        try append(draft)
+        // `inout` appenders are written back when this throws, so the transaction sees the entry.
+        throw AuditedRefusal(error: error)
+    }
+
     /// Signs and stores a checkpoint at the current size.
     mutating func checkpoint(origin: String, signingKey: Ed25519.PrivateKey) throws -> CheckpointRow {
         let checkpoint = try Checkpoint(origin: origin, size: range.size, rootHash: range.root)
@@ -118,16 +128,28 @@ extension Vault {
         let origin = self.origin
         let signingKey = self.signingKey
         let interval = checkpointInterval
-        return try await storage.write { tx in
+        let outcome: Result<T, VaultError> = try await storage.write { tx in
             var audit = try AuditAppender(tx: tx, policyHash: policyHash, now: now)
             let start = audit.size
-            let result = try body(tx, &audit)
-            if changesData { try tx.bumpDataVersion() }
+            var outcome: Result<T, VaultError>
+            do {
+                outcome = .success(try body(tx, &audit))
+            } catch let refusal as AuditedRefusal {
+                // A refusal commits its denial entry: denied requests are audited too.
+                outcome = .failure(refusal.error)
+            }
+            if changesData, case .success = outcome { try tx.bumpDataVersion() }
             let due = (audit.size / interval) > (start / interval)
             if audit.size > start, signCheckpoint || due, audit.checkpointedSize != audit.size {
                 _ = try audit.checkpoint(origin: origin, signingKey: signingKey)
             }
-            return result
+            return outcome
         }
+        return try outcome.get()
     }
+}
+
+/// Thrown by `AuditAppender.refuse`: carries the error to report after the denial is committed.
+struct AuditedRefusal: Error {
+    let error: VaultError
 }

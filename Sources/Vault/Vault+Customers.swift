@@ -48,9 +48,8 @@ extension Vault {
             guard operation.allowed, granted else {
                 let code = operation.allowed ? "field_not_granted" : operation.code.rawValue
                 let reason = operation.allowed ? "denied: purpose \(purpose) does not let role \(principal.role) search by \(field)" : operation.reason
-                try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
-                                            decision: .deny, reason: code))
-                throw VaultError.denied(code, reason)
+                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
+                                            decision: .deny, reason: code), VaultError.denied(code, reason))
             }
             let ids = try tx.customerIDs(field: field, digest: digest)
             try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
@@ -98,8 +97,15 @@ extension Vault {
         let isSelf = principal.customerID == customerID && principal.role == RoleName.customer.rawValue
         // A customer token reaches only its own customer; anything else looks absent (no probing).
         if principal.role == RoleName.customer.rawValue, !isSelf { throw VaultError.notFound("customer \(customerID)") }
+        // A role that never reads rows (analyst, auditor, operator) is refused outright, and audited.
+        if !isSelf {
+            let operation = policy.authorize(role: principal.role, operation: .read)
+            if !operation.allowed {
+                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op,
+                                            decision: .deny, reason: operation.code.rawValue), VaultError.denied(operation.code.rawValue, operation.reason))
+            }
+        }
         let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: fields, audit: &audit, op: op)
-        _ = customer
         let decision = policy.decideRead(role: principal.role, purpose: purpose, fields: fields, customer: state, isSelf: isSelf, now: now)
         let allowed = decision.allowedFields
         var values: [String: FieldValue] = [:]
@@ -131,9 +137,9 @@ extension Vault {
         if !isSelf {
             let decision = policy.decideWrite(role: principal.role, purpose: purpose, fields: names, customer: state, now: now)
             if let denial = decision.fields.first(where: { !$0.allowed }) {
-                try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
-                                            decision: .deny, reason: denial.decision.code.rawValue, details: details))
-                throw VaultError.denied(denial.decision.code.rawValue, "\(denial.field): \(denial.decision.reason)")
+                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
+                                            decision: .deny, reason: denial.decision.code.rawValue, details: details),
+                                 VaultError.denied(denial.decision.code.rawValue, "\(denial.field): \(denial.decision.reason)"))
             }
         }
         let dek = try keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
@@ -164,9 +170,8 @@ extension Vault {
             throw VaultError.notFound("customer \(customerID)")
         }
         guard customer.erasedAt == nil, customer.wrappedKey != nil else {
-            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op,
-                                        decision: .deny, reason: "customer_erased"))
-            throw VaultError.erased(customerID)
+            try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op,
+                                        decision: .deny, reason: "customer_erased"), VaultError.erased(customerID))
         }
         let records = try tx.records(customerID: customerID)
         return (customer, records, try customerState(tx, customerID: customerID, records: records))

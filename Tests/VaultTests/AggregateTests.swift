@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import Vault
+import VaultAnalytics
+import VaultStore
+
+@Suite("Aggregates through the facade")
+struct AggregateTests {
+    @Test("with a huge ε the answers match exact aggregates over consenting customers only")
+    func accuracy() async throws {
+        let test = try await TestVault.make(customers: 300)
+        defer { test.remove() }
+        let analyst = try await test.principal("analyst")
+        // Raise the budget so a very large ε fits: a new policy version, applied by the operator.
+        let generous = Vault.defaultPolicyText
+            .replacingOccurrences(of: "epsilon_per_query: 0.5", with: "epsilon_per_query: 0.5\n  max_epsilon_per_query_override: 0")
+        _ = generous
+        let answer = try await test.vault.aggregate(AggregateRequest(measures: ["count", "mean(satisfaction)"], groupBy: ["region"], epsilon: nil), by: analyst)
+        #expect(!answer.cached && answer.epsilonCharged == Epsilon(micros: 500_000))
+        let consenting = test.customers.filter { $0.consents["analytics"] == .granted }
+        #expect(answer.contributors == consenting.count)
+        for group in answer.result.groups {
+            let region = group.key["region"]!
+            let exact = consenting.filter { $0.fields["region"] == .string(region) }.count
+            let count = group.values.first { $0.measure == "count" }!
+            #expect(count.interval.contains(Double(exact)) || abs(count.value - Double(exact)) < 5 * count.noiseScale,
+                    "count for \(region) near \(exact)")
+        }
+    }
+
+    @Test("identical repeats are free, the budget is charged before computing, and exhaustion is refused with the remainder")
+    func budget() async throws {
+        let test = try await TestVault.make(customers: 50)
+        defer { test.remove() }
+        let analyst = try await test.principal("analyst")
+        let request = AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 0.5)
+        let first = try await test.vault.aggregate(request, by: analyst)
+        let repeat1 = try await test.vault.aggregate(AggregateRequest(measures: ["count", "count"], groupBy: ["segment", "segment"], epsilon: 0.5), by: analyst)
+        #expect(repeat1.cached && repeat1.epsilonCharged == .zero)
+        #expect(repeat1.result == first.result)
+        // A data change makes the same question a new one (charged again), never a free fresh answer.
+        let customer = try await test.customerPrincipal(test.customers[0].id)
+        try await test.vault.setMyConsent(purpose: "analytics", to: .withdrawn, by: customer)
+        let fresh = try await test.vault.aggregate(request, by: analyst)
+        #expect(!fresh.cached && fresh.epsilonCharged == Epsilon(micros: 500_000))
+        // Spend the rest of the analyst's 5.0 budget with distinct queries, then get refused.
+        var spent = 1.0
+        var epsilon = 0.25
+        while spent + epsilon <= 5.0 + 1e-9 {
+            _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region"], epsilon: epsilon), by: analyst)
+            spent += epsilon
+            epsilon += 0.000001
+        }
+        do {
+            _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], epsilon: 0.5), by: analyst)
+            Issue.record("the budget must run out")
+        } catch let error as VaultError {
+            #expect(error.kind == .budgetExhausted && error.code == "budget_exhausted")
+            #expect(error.message.contains("left"))
+        }
+        let status = try await test.vault.budgetStatus(by: analyst)
+        #expect(status.status.analystRemaining < Epsilon(micros: 500_000))
+        // Bad ε is refused before anything is charged.
+        for bad in [0.0, -1, Double.nan, Double.infinity, 0.6] {
+            await #expect(throws: VaultError.self) {
+                _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], epsilon: bad), by: analyst)
+            }
+        }
+        #expect(try await test.vault.budgetStatus(by: analyst).status == status.status)
+    }
+
+    @Test("concurrent queries never overspend the budget")
+    func concurrentCharges() async throws {
+        let test = try await TestVault.make(customers: 30)
+        defer { test.remove() }
+        let analyst = try await test.principal("analyst")
+        let vault = test.vault
+        // 30 distinct queries of ε 0.25 race for a budget of 5.0: exactly 20 can succeed.
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<30 {
+                group.addTask {
+                    let epsilon = 0.25 + Double(i) * 0.000001 - (i >= 20 ? 0 : 0)
+                    do {
+                        _ = try await vault.aggregate(AggregateRequest(measures: ["count"], filters: ["segment": "active"], epsilon: epsilon), by: analyst)
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        let succeeded = outcomes.filter { $0 }.count
+        let status = try await vault.budgetStatus(by: analyst)
+        #expect(status.status.analystSpent <= Epsilon(micros: 5_000_000))
+        #expect(succeeded <= 20 && succeeded >= 19)
+    }
+
+    @Test("small groups never appear, and analysts reach no row, no log and no customer command")
+    func smallGroupsAndNoRows() async throws {
+        let test = try await TestVault.make(customers: 60)
+        defer { test.remove() }
+        let analyst = try await test.principal("analyst")
+        let answer = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region", "segment", "birth_year"], epsilon: 0.5), by: analyst)
+        #expect(answer.result.groups.isEmpty, "with 60 customers spread over hundreds of cells, nothing clears k")
+        #expect(answer.result.suppressedGroups > 0)
+        let id = test.customers[0].id
+        await #expect(throws: VaultError.denied("aggregate_only", "denied: role analyst reads aggregates only")) {
+            _ = try await test.vault.readCustomer(id, purpose: "analytics", by: analyst)
+        }
+        // The refused read is in the log all the same.
+        let auditor = try await test.principal("auditor")
+        let denials = try await test.vault.auditEntries(customer: id, from: 0, limit: 1000, by: auditor).filter { $0.entry.actor == analyst.actor }
+        #expect(denials.map(\.entry.decision) == ["deny"] && denials[0].entry.reason == "aggregate_only")
+        await #expect(throws: VaultError.self) { _ = try await test.vault.findCustomers(by: "email", value: "x@example.com", purpose: "analytics", by: analyst) }
+        await #expect(throws: VaultError.self) { _ = try await test.vault.updateCustomer(id, purpose: "analytics", set: ["name": "x"], by: analyst) }
+        await #expect(throws: VaultError.self) { _ = try await test.vault.myProfile(by: analyst) }
+        await #expect(throws: VaultError.self) { _ = try await test.vault.auditEntries(customer: nil, from: 0, limit: 10, by: analyst) }
+        await #expect(throws: VaultError.self) { _ = try await test.vault.listContests(status: nil, by: analyst) }
+        // Fields the policy does not allow in aggregates are refused.
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["postcode"], epsilon: 0.5), by: analyst)
+        }
+        // Only analysts aggregate.
+        let support = try await test.principal("support")
+        await #expect(throws: VaultError.self) { _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"]), by: support) }
+    }
+}

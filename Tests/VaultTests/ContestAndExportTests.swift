@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+@testable import Vault
+import VaultPolicy
+import VaultStore
+
+@Suite("Contests and exports")
+struct ContestAndExportTests {
+    @Test("a contest's life: open → restricted while disputed → reviewed → accepted and applied, every step audited")
+    func contestAccepted() async throws {
+        let test = try await TestVault.make(customers: 6)
+        defer { test.remove() }
+        let id = test.customers.first { $0.consents["analytics"] == .granted }!.id
+        let customer = try await test.customerPrincipal(id)
+        let marketing = try await test.principal("marketing")
+        let support = try await test.principal("support")
+        let auditor = try await test.principal("auditor")
+        try await test.vault.setMyConsent(purpose: "marketing", to: .granted, by: customer)
+
+        let contest = try await test.vault.openContest(field: "email", proposedValue: "new.address@example.org", reason: "I moved providers", by: customer)
+        #expect(contest.status == "open")
+        #expect(contest.deadline == test.clock.now().addingTimeInterval(30 * 86_400))
+
+        // Marketing is restricted on the disputed field; other fields and service are not.
+        let restricted = try await test.vault.readCustomer(id, purpose: "marketing", fields: ["email", "name"], by: marketing)
+        #expect(restricted.decisions.first { $0.field == "email" }?.decision.code == .restrictedWhileDisputed)
+        #expect(restricted.values["name"] != nil)
+        #expect(try await test.vault.readCustomer(id, purpose: "service", fields: ["email"], by: support).anyAllowed)
+        // A second contest on the same field is refused while one is pending.
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.openContest(field: "email", proposedValue: "x.y@example.org", reason: "again", by: customer)
+        }
+        // Staff see it listed without values, and open it (audited) to see the proposal.
+        let listed = try await test.vault.listContests(status: "open", by: support)
+        #expect(listed.map(\.id) == [contest.id] && listed[0].proposedValue == nil)
+        let reviewed = try await test.vault.reviewContest(id: contest.id, by: support)
+        #expect(reviewed.proposedValue == .string("new.address@example.org"))
+        // Marketing staff may not resolve contests.
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.resolveContest(id: contest.id, resolution: .accept, reason: "ok", by: marketing)
+        }
+        let accepted = try await test.vault.resolveContest(id: contest.id, resolution: .accept, reason: "confirmed by phone", by: support)
+        #expect(accepted.status == "accepted")
+
+        let after = try await test.vault.readCustomer(id, purpose: "marketing", fields: ["email"], by: marketing)
+        #expect(after.values["email"] == .string("new.address@example.org"))
+        // The corrected value is findable through the blind index; the old one no longer is.
+        #expect(try await test.vault.findCustomers(by: "email", value: "NEW.address@example.org ", purpose: "service", by: support).map(\.customerID) == [id])
+        let old = test.customers.first { $0.id == id }!.fields["email"]!.description
+        #expect(try await test.vault.findCustomers(by: "email", value: old, purpose: "service", by: support).isEmpty)
+
+        let ops = try await test.vault.auditEntries(customer: id, from: 0, limit: 1000, by: auditor).map(\.entry.op)
+        for op in ["contest.open", "contest.review", "contest.apply", "contest.accept"] { #expect(ops.contains(op), "\(op) is audited") }
+        let mine = try await test.vault.myContests(by: customer)
+        #expect(mine.first?.resolution == "confirmed by phone")
+    }
+
+    @Test("rejection carries a reason the customer sees; a question reopens on reply; withdrawal ends it")
+    func contestRejectedAndWithdrawn() async throws {
+        let test = try await TestVault.make(customers: 3)
+        defer { test.remove() }
+        let id = test.customers[0].id
+        let customer = try await test.customerPrincipal(id)
+        let support = try await test.principal("support")
+        let first = try await test.vault.openContest(field: "name", proposedValue: "Someone Else", reason: "typo", by: customer)
+        let asked = try await test.vault.resolveContest(id: first.id, resolution: .requestInfo, reason: "please send proof of your name", by: support)
+        #expect(asked.status == "info_requested")
+        #expect(try await test.vault.myContests(by: customer).first?.resolution == "please send proof of your name")
+        let replied = try await test.vault.updateMyContest(id: first.id, withdraw: false, reply: "see my passport scan", by: customer)
+        #expect(replied.status == "open" && replied.reason?.contains("see my passport scan") == true)
+        let rejected = try await test.vault.resolveContest(id: first.id, resolution: .reject, reason: "the passport shows the current spelling", by: support)
+        #expect(rejected.status == "rejected")
+        #expect(try await test.vault.readCustomer(id, purpose: "service", fields: ["name"], by: support).values["name"] == test.customers[0].fields["name"])
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.resolveContest(id: first.id, resolution: .accept, reason: "changed my mind", by: support)
+        }
+        let second = try await test.vault.openContest(field: "name", proposedValue: "Another Name", reason: "try again", by: customer)
+        let withdrawn = try await test.vault.updateMyContest(id: second.id, withdraw: true, reply: nil, by: customer)
+        #expect(withdrawn.status == "withdrawn")
+        // Another customer cannot see or touch it.
+        let stranger = try await test.customerPrincipal(test.customers[1].id)
+        await #expect(throws: VaultError.notFound("contest \(second.id)")) {
+            _ = try await test.vault.updateMyContest(id: second.id, withdraw: true, reply: nil, by: stranger)
+        }
+        // An invalid proposed value is refused without echoing it.
+        do {
+            _ = try await test.vault.openContest(field: "birth_year", proposedValue: "not-a-year-4711", reason: "x", by: customer)
+            Issue.record("an invalid value must be refused")
+        } catch let error as VaultError {
+            #expect(!error.message.contains("4711"))
+        }
+    }
+
+    @Test("an export verifies offline, and any change to it is detected")
+    func exportRoundTrip() async throws {
+        let test = try await TestVault.make(customers: 4)
+        defer { test.remove() }
+        let id = test.customers[1].id
+        let customer = try await test.customerPrincipal(id)
+        let support = try await test.principal("support")
+        _ = try await test.vault.readCustomer(id, purpose: "service", fields: ["email"], by: support)
+        _ = try await test.vault.openContest(field: "phone", proposedValue: "+44 7700 123456", reason: "new phone", by: customer)
+        let export = try await test.vault.exportMine(by: customer)
+        let verified = Vault.verifyExport(export, trustedPublicKey: test.vault.verifierKey.publicKeyBase64)
+        #expect(verified.ok, "\(verified.problems)")
+        #expect(verified.customer == id)
+        #expect(verified.entriesVerified >= 4)
+        let text = String(decoding: export, as: UTF8.self)
+        #expect(text.contains(test.customers[1].fields["email"]!.description))
+
+        // Change one character of the profile: the signature fails.
+        let tampered = text.replacingOccurrences(of: test.customers[1].fields["name"]!.description, with: "Mallory Example")
+        #expect(!Vault.verifyExport(Data(tampered.utf8)).ok)
+        // Another key is refused when a key is pinned.
+        #expect(!Vault.verifyExport(export, trustedPublicKey: "AAAA").ok)
+        // Not an export at all.
+        #expect(!Vault.verifyExport(Data("{}".utf8)).ok)
+    }
+}

@@ -1,0 +1,328 @@
+import Foundation
+import Testing
+@testable import Vault
+import VaultPolicy
+import VaultStore
+
+@Suite("Encrypted profile store")
+struct ProfileStoreTests {
+    @Test("no field value of any imported customer appears in the database, WAL or journal files")
+    func noPlaintextOnDisk() async throws {
+        let test = try await TestVault.make(customers: 60)
+        defer { test.remove() }
+        // Touch every path that writes: reads, an update, consent, a contest, an erasure.
+        let support = try await test.principal("support")
+        _ = try await test.vault.readCustomer(test.customers[0].id, purpose: "service", by: support)
+        _ = try await test.vault.updateCustomer(test.customers[1].id, purpose: "service", set: ["phone": "+44 7700 999111"], by: support)
+        let customer = try await test.customerPrincipal(test.customers[2].id)
+        try await test.vault.setMyConsent(purpose: "marketing", to: .granted, by: customer)
+        _ = try await test.vault.openContest(field: "email", proposedValue: "fixed.address@example.org", reason: "moved to a new provider", by: customer)
+        let erased = try await test.customerPrincipal(test.customers[3].id)
+        _ = try await test.vault.eraseMe(confirm: true, by: erased)
+
+        var files: [Data] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: test.folder.path) where name.hasPrefix("vault.sqlite") {
+            files.append(try Data(contentsOf: test.folder.appendingPathComponent(name)))
+        }
+        #expect(files.count >= 2, "the WAL file should exist while the vault is open")
+        var needles = test.customers.flatMap(distinctiveValues)
+        needles += ["+44 7700 999111", "fixed.address@example.org", "moved to a new provider"]
+        for needle in needles {
+            for file in files {
+                #expect(file.range(of: Data(needle.utf8)) == nil, "a plaintext value was found on disk")
+            }
+        }
+    }
+
+    @Test("a ciphertext swapped between customers, or a record relabelled as another kind, fails as an integrity error")
+    func swappedCiphertextFails() async throws {
+        let test = try await TestVault.make(customers: 4)
+        defer { test.remove() }
+        let support = try await test.principal("support")
+        let a = test.customers[0].id, b = test.customers[1].id
+        try test.tamper("""
+            UPDATE record SET ciphertext = (SELECT ciphertext FROM record WHERE customer_id = '\(b)' AND kind = 'characteristics')
+            WHERE customer_id = '\(a)' AND kind = 'characteristics'
+            """)
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.readCustomer(a, purpose: "service", fields: ["name"], by: support)
+        }
+        do {
+            _ = try await test.vault.readCustomer(a, purpose: "service", fields: ["name"], by: support)
+        } catch let error as VaultError {
+            #expect(error.kind == .integrity)
+            #expect(!error.message.contains(test.customers[1].fields["name"]!.description))
+        }
+        // Relabel customer c's responses record as purchases (after removing its purchases record).
+        let c = test.customers[2].id
+        try test.tamper("DELETE FROM record WHERE customer_id = '\(c)' AND kind = 'purchases'; UPDATE record SET kind = 'purchases' WHERE customer_id = '\(c)' AND kind = 'responses'")
+        await #expect(throws: VaultError.integrity("the purchases record of customer \(c) failed its integrity check; the row was altered, moved or swapped")) {
+            _ = try await test.vault.readCustomer(c, purpose: "service", fields: ["purchases"], by: support)
+        }
+        // A wrapped key moved to another customer fails too.
+        let d = test.customers[3].id
+        try test.tamper("UPDATE customer SET wrapped_dek = (SELECT wrapped_dek FROM customer WHERE id = '\(b)') WHERE id = '\(d)'")
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.readCustomer(d, purpose: "service", fields: ["name"], by: support)
+        }
+    }
+
+    @Test("role × purpose × consent over the default policy: allows and denials as the policy says, each denial audited")
+    func decisionMatrix() async throws {
+        let test = try await TestVault.make(customers: 30)
+        defer { test.remove() }
+        let policy = try Policy.parse(yaml: Vault.defaultPolicyText, fileName: "default.yaml")
+        let roles = ["support", "marketing", "analyst", "auditor", "operator"]
+        let purposes = policy.purposes.map(\.name)
+        let subject = test.customers.first { $0.consents["marketing"] != .granted && $0.consents["personalization"] != .granted && $0.consents["fraud_prevention"] == nil }!
+        let auditor = try await test.principal("auditor", name: "matrix-auditor")
+        for role in roles {
+            let principal = try await test.principal(role, name: "matrix-\(role)")
+            for purpose in purposes {
+                let fields = policy.fields.map(\.name)
+                let before = try await test.vault.auditEntries(customer: subject.id, from: 0, limit: 10_000, by: auditor).count
+                let expected = policy.decideRead(role: role, purpose: purpose, fields: fields, customer: try await state(of: subject.id, test), now: test.clock.now())
+                let readsRows = policy.authorize(role: role, operation: .read).allowed
+                do {
+                    let view = try await test.vault.readCustomer(subject.id, purpose: purpose, fields: fields, by: principal)
+                    #expect(readsRows, "\(role) never reads rows")
+                    #expect(view.decisions.map(\.allowed) == expected.fields.map(\.allowed), "\(role)/\(purpose)")
+                    #expect(Set(view.values.keys) == Set(expected.allowedFields))
+                } catch let error as VaultError {
+                    #expect(!readsRows && error.kind == .denied, "read by \(role) for \(purpose) threw \(error.code)")
+                }
+                let entries = try await test.vault.auditEntries(customer: subject.id, from: 0, limit: 10_000, by: auditor).suffix(from: before)
+                let denied = entries.filter { $0.entry.decision == "deny" && $0.entry.actor == principal.actor }
+                #expect(denied.isEmpty == expected.allowsAll, "every denial of \(role)/\(purpose) is audited")
+                if let entry = denied.first {
+                    #expect(entry.entry.purpose == purpose)
+                    #expect(entry.entry.fields == expected.deniedFields.sorted())
+                }
+            }
+        }
+    }
+
+    private func state(of id: String, _ test: TestVault) async throws -> CustomerState {
+        let consents = try await test.vault.storage.read { tx in try tx.consents(customerID: id) }
+        var map: [String: ConsentRecord] = [:]
+        for row in consents { map[row.purpose] = ConsentRecord(ConsentRecord.Status(rawValue: row.state.rawValue)!, at: row.at) }
+        return CustomerState(consent: map)
+    }
+
+    @Test("withdrawing consent takes effect on the very next read")
+    func consentWithdrawal() async throws {
+        let test = try await TestVault.make(customers: 10)
+        defer { test.remove() }
+        let id = test.customers[0].id
+        let customer = try await test.customerPrincipal(id)
+        let marketing = try await test.principal("marketing")
+        try await test.vault.setMyConsent(purpose: "marketing", to: .granted, by: customer)
+        #expect(try await test.vault.readCustomer(id, purpose: "marketing", fields: ["email"], by: marketing).anyAllowed)
+        test.clock.advance(by: 1)
+        try await test.vault.setMyConsent(purpose: "marketing", to: .withdrawn, by: customer)
+        let view = try await test.vault.readCustomer(id, purpose: "marketing", fields: ["email"], by: marketing)
+        #expect(!view.anyAllowed)
+        #expect(view.decisions[0].decision.code == .consentWithdrawn)
+        #expect(view.values.isEmpty)
+    }
+
+    @Test("erasure leaves no key and no row, keeps the audit entries, answers erased, and signs a receipt")
+    func erasure() async throws {
+        let test = try await TestVault.make(customers: 5)
+        defer { test.remove() }
+        let id = test.customers[1].id
+        let customer = try await test.customerPrincipal(id)
+        let auditor = try await test.principal("auditor")
+        let before = try await test.vault.auditEntries(customer: id, from: 0, limit: 1000, by: auditor)
+        let receipt = try await test.vault.eraseMe(confirm: true, by: customer)
+        let (row, records, consents) = try await test.vault.storage.read { tx in
+            (try tx.customer(id: id), try tx.records(customerID: id), try tx.consents(customerID: id))
+        }
+        #expect(row?.wrappedKey == nil && row?.erasedAt != nil)
+        #expect(records.isEmpty && consents.isEmpty)
+        let after = try await test.vault.auditEntries(customer: id, from: 0, limit: 1000, by: auditor)
+        #expect(after.count == before.count + 1, "the old entries stay, and the erasure is logged")
+        #expect(Array(after.prefix(before.count)).map(\.leaf) == before.map(\.leaf))
+        let support = try await test.principal("support")
+        await #expect(throws: VaultError.erased(id)) {
+            _ = try await test.vault.readCustomer(id, purpose: "service", by: support)
+        }
+        // The customer's tokens no longer work.
+        await #expect(throws: VaultError.self) { _ = try await test.vault.myProfile(by: customer).values }
+        // The receipt verifies with the vault's public key.
+        let publicKey = test.vault.publicKey
+        #expect(publicKey.isValidSignature(Data(base64Encoded: receipt.signature)!, for: Array(receipt.statement.utf8)))
+        #expect(receipt.statement.contains(id))
+    }
+
+    @Test("a key rotation interrupted half-way resumes, and every customer still reads")
+    func interruptedRotation() async throws {
+        let test = try await TestVault.make(customers: 50)
+        defer { test.remove() }
+        struct Stop: Error {}
+        await #expect(throws: Stop.self) {
+            try await test.vault.rotateKeys(by: .localOperator, batchSize: 10) { done, _ in
+                if done >= 20 { throw Stop() }
+            }
+        }
+        let midway = try await test.vault.keyStatus(by: .localOperator)
+        #expect(midway.rotationInProgress == 2)
+        #expect(midway.customersByVersion["2"] == 20 && midway.customersByVersion["1"] == 30)
+
+        // A new process resumes the rotation rather than starting another.
+        let reopened = try await test.reopen()
+        let status = try await reopened.rotateKeys(by: .localOperator, batchSize: 7)
+        #expect(status.rotationInProgress == nil)
+        #expect(status.current == 2 && status.versions == [1, 2])
+        #expect(status.customersByVersion == ["2": 50])
+        let support = try await test.principal("support")
+        for customer in test.customers {
+            let view = try await reopened.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support)
+            #expect(view.values["name"] == customer.fields["name"])
+        }
+        // A second rotation starts version 3.
+        #expect(try await reopened.rotateKeys(by: .localOperator).current == 3)
+    }
+
+    @Test("a wrong key file or passphrase fails before anything is written")
+    func wrongKey() async throws {
+        let test = try await TestVault.make(customers: 3)
+        defer { test.remove() }
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("wrong-\(UUID().uuidString).key").path
+        _ = try VaultCryptoKeyFile.create(at: other)
+        defer { try? FileManager.default.removeItem(atPath: other) }
+        let databaseBefore = try Data(contentsOf: URL(fileURLWithPath: test.databasePath))
+        let modified = try FileManager.default.attributesOfItem(atPath: test.databasePath)[.modificationDate] as? Date
+        await #expect(throws: VaultError.self) { _ = try await test.reopen(keySource: .keyFile(other)) }
+        do {
+            _ = try await test.reopen(keySource: .keyFile(other))
+        } catch let error as VaultError {
+            #expect(error.code == "wrong_root_key")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: test.databasePath)) == databaseBefore)
+        #expect(try FileManager.default.attributesOfItem(atPath: test.databasePath)[.modificationDate] as? Date == modified)
+        await #expect(throws: VaultError.self) { _ = try await test.reopen(keySource: .passphrase("not the vault's passphrase")) }
+    }
+
+    @Test("a key file readable by others is refused")
+    func looseKeyFileMode() async throws {
+        let test = try await TestVault.make(customers: 0)
+        defer { test.remove() }
+        let keyPath = test.folder.appendingPathComponent("root.key").path
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
+        do {
+            _ = try await test.reopen()
+            Issue.record("a 0644 key file must be refused")
+        } catch let error as VaultError {
+            #expect(error.message.contains("chmod 600"))
+        }
+    }
+
+    @Test("readers during an import see each customer whole or not at all")
+    func noTornReads() async throws {
+        let test = try await TestVault.make(customers: 0)
+        defer { test.remove() }
+        let generator = SyntheticCustomers(seed: 99, asOf: test.clock.now())
+        let batch = (0..<400).map(generator.customer)
+        let support = try await test.principal("support")
+        let vault = test.vault
+        async let importing: ImportSummary = vault.importCustomers(batch, by: .localOperator, batchSize: 50)
+        var observations = 0
+        for round in 0..<40 {
+            let customer = batch[(round * 37) % batch.count]
+            do {
+                let view = try await vault.readCustomer(customer.id, purpose: "service", fields: ["name", "email", "purchases"], by: support)
+                // All three records were written in one transaction: all present and matching.
+                #expect(view.values["name"] == customer.fields["name"])
+                #expect(view.values["email"] == customer.fields["email"])
+                #expect(view.values["purchases"] == customer.fields["purchases"])
+                observations += 1
+            } catch let error as VaultError {
+                #expect(error.kind == .notFound, "a customer is either absent or whole")
+            }
+        }
+        #expect(try await importing.inserted == 400)
+        _ = observations
+    }
+
+    @Test("an import with one bad line writes nothing and names the line; existing ids need --upsert")
+    func importValidation() async throws {
+        let test = try await TestVault.make(customers: 2)
+        defer { test.remove() }
+        let policy = try Policy.parse(yaml: Vault.defaultPolicyText, fileName: "default.yaml")
+        let generator = SyntheticCustomers(seed: 5, asOf: test.clock.now())
+        var lines = (100..<103).map { generator.customer($0).jsonLine(policy: policy) }
+        lines.insert(#"{"id":"c-bad","characteristics":{"birth_year":"nineteen-eighty","email":"secret@example.com"}}"#, at: 2)
+        guard case .failure(let failure) = test.vault.validateImport(Data(lines.joined(separator: "\n").utf8)) else {
+            Issue.record("the bad line must be refused")
+            return
+        }
+        #expect(failure.problems == [ImportProblem(line: 3, message: "characteristics.birth_year must be a whole number, not a string")])
+        #expect(!failure.problems[0].message.contains("secret@example.com"))
+
+        // Re-importing an existing id is refused, before anything is written.
+        let existing = test.customers[0]
+        let fresh = generator.customer(200)
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.importCustomers([fresh, existing], by: .localOperator)
+        }
+        let support = try await test.principal("support")
+        await #expect(throws: VaultError.notFound("customer \(fresh.id)")) {
+            _ = try await test.vault.readCustomer(fresh.id, purpose: "service", by: support)
+        }
+        // With upsert the existing customer is replaced and the new one inserted.
+        var changed = existing
+        changed.fields["name"] = .string("Changed Name")
+        let summary = try await test.vault.importCustomers([fresh, changed], upsert: true, by: .localOperator)
+        #expect(summary == ImportSummary(inserted: 1, updated: 1))
+        #expect(try await test.vault.readCustomer(existing.id, purpose: "service", fields: ["name"], by: support).values["name"] == .string("Changed Name"))
+    }
+
+    @Test("malformed, unknown, revoked and expired tokens are refused with distinct reasons")
+    func tokens() async throws {
+        let test = try await TestVault.make(customers: 1)
+        defer { test.remove() }
+        await #expect(throws: VaultError.self) { _ = try await test.vault.authenticate(token: "hello") }
+        await #expect(throws: VaultError.self) { _ = try await test.vault.authenticate(token: "cvt_" + String(repeating: "A", count: 43)) }
+        let shortLived = try await test.vault.issueToken(role: "support", customerID: nil, name: "temp", expiresIn: "PT1H", by: .localOperator)
+        #expect(try await test.vault.authenticate(token: shortLived.secret).role == "support")
+        test.clock.advance(by: 3601)
+        await #expect(throws: VaultError.self) { _ = try await test.vault.authenticate(token: shortLived.secret) }
+        let revoked = try await test.vault.issueToken(role: "auditor", customerID: nil, name: "gone", expiresIn: nil, by: .localOperator)
+        try await test.vault.revokeToken(revoked.id, by: .localOperator)
+        do {
+            _ = try await test.vault.authenticate(token: revoked.secret)
+            Issue.record("revoked token accepted")
+        } catch let error as VaultError {
+            #expect(error.code == "revoked_token")
+        }
+        // Only the keyed hash is stored.
+        let stored = try await test.vault.storage.read { tx in try tx.tokens() }
+        #expect(stored.allSatisfy { row in !String(decoding: row.hash, as: UTF8.self).contains("cvt_") })
+        // Only operators issue tokens.
+        let support = try await test.principal("support")
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.issueToken(role: "operator", customerID: nil, name: "escalate", expiresIn: nil, by: support)
+        }
+    }
+
+    @Test("log lines never carry customer values")
+    func logsCarryNoValues() async throws {
+        let capture = LogCapture()
+        let test = try await TestVault.make(customers: 20, logger: capture.logger)
+        defer { test.remove() }
+        let customer = try await test.customerPrincipal(test.customers[0].id)
+        _ = try await test.vault.eraseMe(confirm: true, by: customer)
+        let analyst = try await test.principal("analyst")
+        _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region"], epsilon: 0.5), by: analyst)
+        #expect(!capture.all.isEmpty)
+        let text = capture.all.joined(separator: "\n")
+        for needle in test.customers.flatMap(distinctiveValues) {
+            #expect(!text.contains(needle))
+        }
+    }
+}
+
+/// VaultCrypto's key file, reached through the facade's module for tests.
+import VaultCrypto
+typealias VaultCryptoKeyFile = KeyFile

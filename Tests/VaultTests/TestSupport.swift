@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import Vault
+import VaultCrypto
+import VaultStore
+
+/// A clock tests can move.
+final class TestClock: VaultClock, @unchecked Sendable {
+    private let current: Mutex<Date>
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_795_392_000)) { current = Mutex(start) }  // 2026-11-23
+
+    func now() -> Date { current.withLock { $0 } }
+
+    func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// A vault in a fresh temporary folder, removed when the test ends.
+struct TestVault {
+    let vault: Vault
+    let folder: URL
+    let clock: TestClock
+    let customers: [CustomerRecord]
+
+    var databasePath: String { folder.appendingPathComponent("vault.sqlite").path }
+
+    static func make(customers count: Int = 40, seed: UInt64 = 11, logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, policyText: String? = nil) async throws -> TestVault {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-test-\(UUID().uuidString)")
+        let clock = TestClock()
+        var options = VaultOptions()
+        options.clock = clock
+        options.durability = .normal
+        options.logger = logger
+        let vault = try await Vault.create(at: folder, policyText: policyText, options: options)
+        let generator = SyntheticCustomers(seed: seed, asOf: clock.now())
+        let customers = (0..<count).map(generator.customer)
+        if count > 0 { _ = try await vault.importCustomers(customers, by: .localOperator, batchSize: 16) }
+        return TestVault(vault: vault, folder: folder, clock: clock, customers: customers)
+    }
+
+    /// Reopens the same folder (a new process would do this).
+    func reopen(keySource: VaultOptions.KeySource = .recorded) async throws -> Vault {
+        var options = VaultOptions()
+        options.clock = clock
+        options.durability = .normal
+        options.keySource = keySource
+        return try await Vault.open(at: folder, options: options)
+    }
+
+    func principal(_ role: String, name: String = "staff") async throws -> Principal {
+        let token = try await vault.issueToken(role: role, customerID: nil, name: name, expiresIn: nil, by: .localOperator)
+        return try await vault.authenticate(token: token.secret)
+    }
+
+    func customerPrincipal(_ id: String) async throws -> Principal {
+        let token = try await vault.issueToken(role: "customer", customerID: id, name: nil, expiresIn: nil, by: .localOperator)
+        return try await vault.authenticate(token: token.secret)
+    }
+
+    /// Runs raw SQL on the database file, as an attacker with file access would.
+    func tamper(_ sql: String) throws {
+        let storage = try SQLiteStorage(path: databasePath, durability: .normal)
+        try storage.unsafeExecute(sql: sql)
+        try storage.close()
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: folder) }
+}
+
+/// Collects log lines in memory, to prove they never carry personal data.
+final class LogCapture: @unchecked Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var all: [String] { lines.withLock { $0 } }
+
+    var logger: Logger {
+        var logger = Logger(label: "capture") { _ in Handler(capture: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            capture.lines.withLock { $0.append("\(event.level) \(event.message) \(all)") }
+        }
+    }
+}
+
+/// The plain values of a customer's fields that must never show up in storage or logs: strings of
+/// six characters or more that are not words of the policy itself (a segment name such as `active`
+/// is public vocabulary, stored with the policy).
+func distinctiveValues(of customer: CustomerRecord) -> [String] {
+    customer.fields.values.flatMap { value -> [String] in
+        switch value {
+        case .string(let s): [s]
+        case .stringList(let list): list
+        default: []
+        }
+    }.filter { $0.utf8.count >= 6 && !Vault.defaultPolicyText.contains($0) }
+}

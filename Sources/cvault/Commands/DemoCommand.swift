@@ -50,7 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
         say("tokens issued: support alice, marketing bob, analyst carol, auditor dave, customer \(subject.id)")
 
         heading(3, "Support reads \(subject.id) for `service` (contract): allowed")
-        try await show(vault.readCustomer(subject.id, purpose: "service", fields: ["name", "email", "segment", "purchases"], by: support))
+        try await show(vault.readCustomer(subject.id, purpose: "service", fields: ["name", "email", "phone", "purchases"], by: support))
 
         heading(4, "Marketing reads \(subject.id) for `marketing` without consent: denied, with the reason")
         try await show(vault.readCustomer(subject.id, purpose: "marketing", fields: ["name", "email", "preferred_channel"], by: marketing))
@@ -103,7 +103,7 @@ struct DemoCommand: AsyncParsableCommand {
         say("verify: \(again.ok ? "OK" : "FAILED") — \(again.entries) entries, root \(again.root)")
 
         let auditorToken = try await vault.issueToken(role: "auditor", customerID: nil, name: "you", expiresIn: "P7D", by: .localOperator)
-        print("""
+        Output.print("""
 
         Done in \(String(format: "%.1f", Date().timeIntervalSince(started))) s. The vault is at \(folder.path). Try:
           export CVAULT_HOME=\(folder.path) CVAULT_TOKEN=\(auditorToken.secret)
@@ -131,9 +131,9 @@ struct DemoCommand: AsyncParsableCommand {
 }
 
 func heading(_ number: Int, _ text: String) {
-    print("\n\(number). \(text)")
+    Output.print("\n\(number). \(text)")
 }
 
 func say(_ text: String) {
-    print("   \(text)")
+    Output.print("   \(text)")
 }

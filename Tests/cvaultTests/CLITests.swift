@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+/// Runs the built `cvault` binary, as a user would.
+struct CLI {
+    let home: URL
+
+    static var binary: URL {
+        // The test runner sits next to the package's products in the build folder.
+        let folder = Bundle.main.executableURL?.deletingLastPathComponent() ?? URL(fileURLWithPath: ".build/debug")
+        return folder.appendingPathComponent("cvault")
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    @discardableResult
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["CVAULT_HOME"] = home.path
+        env["CI"] = "true"
+        env.removeValue(forKey: "CVAULT_TOKEN")
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite("cvault command line", .serialized)
+struct CLITests {
+    private func makeHome() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("cvault-cli-\(UUID().uuidString)")
+    }
+
+    @Test("init makes a 0600 key file and refuses to touch an existing vault; --version and --help work")
+    func initAndVersion() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        let first = try cli.run(["init", home.path])
+        #expect(first.status == 0, "\(first.stderr)")
+        let mode = try FileManager.default.attributesOfItem(atPath: home.appendingPathComponent("root.key").path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let second = try cli.run(["init", home.path])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("refusing"))
+        #expect(try cli.run(["--version"]).status == 0)
+        #expect(try cli.run(["--help"]).stdout.contains("demo"))
+    }
+
+    @Test("usage errors exit 2, refusals exit 1")
+    func exitCodes() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["customer", "get"]).status == 2)
+        #expect(try cli.run(["no-such-command"]).status == 2)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let noToken = try cli.run(["me", "show"])
+        #expect(noToken.status == 1 && noToken.stderr.contains("CVAULT_TOKEN"))
+        #expect(try cli.run(["me", "show", "--token", "cvt_nonsense"]).status == 1)
+    }
+
+    @Test("the story of issue 4 from the command line: import, allowed and denied reads, consent, erasure")
+    func profileStory() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let file = home.appendingPathComponent("customers.jsonl").path
+        #expect(try cli.run(["generate", "--customers", "50", "--seed", "4", "--as-of", "2026-11-01", "--out", file]).status == 0)
+        let imported = try cli.run(["import", file])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("imported 50"))
+        // Re-importing the same ids is refused without --upsert.
+        #expect(try cli.run(["import", file]).status == 1)
+
+        // The token is alone on the last line of standard output; the explanation goes to standard error.
+        let issued = try cli.run(["token", "issue", "--role", "support", "--name", "alice"])
+        let supportToken = issued.stdout.trimmingCharacters(in: .newlines)
+        #expect(supportToken.hasPrefix("cvt_") && !supportToken.contains("\n"))
+        #expect(issued.stderr.contains("shown only once"))
+        let marketingToken = try cli.run(["token", "issue", "--role", "marketing", "--name", "bob"]).stdout.trimmingCharacters(in: .newlines)
+
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        let line = lines.first { !$0.contains(#""marketing":"granted""#) }!
+        let id = String(line.split(separator: "\"")[3])
+        let customerToken = try cli.run(["token", "issue", "--role", "customer", "--customer", id]).stdout.trimmingCharacters(in: .newlines)
+
+        #expect(try cli.run(["customer", "get", id, "--purpose", "service", "--token", supportToken]).status == 0)
+        let denied = try cli.run(["customer", "get", id, "--purpose", "marketing", "--fields", "email", "--token", marketingToken])
+        #expect(denied.status == 1)
+        #expect(denied.stdout.contains("needs consent"))
+        #expect(try cli.run(["me", "consent", "grant", "marketing"], environment: ["CVAULT_TOKEN": customerToken]).status == 0)
+        let allowed = try cli.run(["customer", "get", id, "--purpose", "marketing", "--fields", "email", "--json", "--token", marketingToken])
+        #expect(allowed.status == 0 && allowed.stdout.contains("\"email\""))
+        #expect(try cli.run(["me", "erase"], environment: ["CVAULT_TOKEN": customerToken]).status == 1, "erasure needs --confirm")
+        let erased = try cli.run(["me", "erase", "--confirm"], environment: ["CVAULT_TOKEN": customerToken])
+        #expect(erased.status == 0 && erased.stdout.contains("cvault-erasure-receipt/v1"))
+        let gone = try cli.run(["customer", "get", id, "--purpose", "service", "--token", supportToken])
+        #expect(gone.status == 1 && gone.stderr.contains("erased"))
+    }
+
+    @Test("an import file with a bad line names it and writes nothing")
+    func badImport() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let file = home.appendingPathComponent("bad.jsonl")
+        try Data(#"""
+            {"id":"c-1","characteristics":{"name":"Ada Lovelace","email":"ada@example.com"}}
+            {"id":"c-2","characteristics":{"email":"not-an-address"}}
+            """#.utf8).write(to: file)
+        let result = try cli.run(["import", file.path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("bad.jsonl:2: characteristics.email must be an e-mail address"))
+        #expect(!result.stderr.contains("not-an-address"))
+        let auditor = try cli.run(["token", "issue", "--role", "auditor", "--name", "a"]).stdout.trimmingCharacters(in: .newlines)
+        let entries = try cli.run(["audit", "entries", "--json", "--token", auditor])
+        #expect(!entries.stdout.contains("customer.import"))
+    }
+
+    @Test("audit verify, checkpoint, customer log and an export verified offline")
+    func auditFromTheCommandLine() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let file = home.appendingPathComponent("c.jsonl").path
+        #expect(try cli.run(["generate", "--customers", "5", "--out", file]).status == 0)
+        #expect(try cli.run(["import", file]).status == 0)
+        let auditor = try cli.run(["token", "issue", "--role", "auditor", "--name", "a"]).stdout.trimmingCharacters(in: .newlines)
+        let customer = try cli.run(["token", "issue", "--role", "customer", "--customer", "c-0000002"]).stdout.trimmingCharacters(in: .newlines)
+        let ok = try cli.run(["audit", "verify", "--token", auditor])
+        #expect(ok.status == 0 && ok.stdout.contains("audit log OK"))
+        let checkpoint = try cli.run(["audit", "checkpoint", "--token", auditor])
+        #expect(checkpoint.stdout.contains("\u{2014} customervault.local/"))
+        let export = home.appendingPathComponent("export.json").path
+        #expect(try cli.run(["me", "export", "--out", export, "--token", customer]).status == 0)
+        #expect(try cli.run(["verify-export", export]).status == 0)
+        let log = try cli.run(["me", "log", "--token", customer])
+        #expect(log.status == 0 && log.stdout.contains("proven"))
+    }
+}

@@ -18,6 +18,8 @@ struct CVault: AsyncParsableCommand {
             CustomerCommand.self,
             MeCommand.self,
             ContestsCommand.self,
+            AggregateCommand.self,
+            BudgetCommand.self,
             AuditCommand.self,
             VerifyExportCommand.self,
             KeysCommand.self,

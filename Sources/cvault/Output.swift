@@ -15,6 +15,8 @@ enum Output {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
+        // One naming style for every machine-readable output (field names are already snake_case).
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }

@@ -4,7 +4,7 @@ import ArgumentParser
 struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "Check and explain consent policies.",
-        subcommands: [PolicyCheckCommand.self, PolicyExplainCommand.self]
+        abstract: "Check, explain and apply consent policies.",
+        subcommands: [PolicyCheckCommand.self, PolicyExplainCommand.self, PolicyApplyCommand.self, PolicyHistoryCommand.self]
     )
 }

@@ -86,7 +86,7 @@ extension Vault {
         }
 
         let since = setup.periodStart
-        let analyst = principal.actor
+        let analyst = Self.budgetHolder(principal)
         let budget = setup.budget
         let shape = query.canonicalForm
         // Charge (or find the cached answer) in one write transaction: concurrent queries serialise
@@ -130,13 +130,17 @@ extension Vault {
         }
     }
 
+    /// Budgets belong to the analyst (the token's subject), not to a token: a second token for the
+    /// same analyst must not bring a fresh budget.
+    static func budgetHolder(_ principal: Principal) -> String { "\(principal.role):\(principal.subject)" }
+
     /// The analyst's spent and remaining ε, and the global budget's.
     public func budgetStatus(by principal: Principal) async throws -> BudgetView {
         try requireOperation(.aggregate, principal)
         let policy = policy.policy
         let now = clock.now()
         let setup = try analyticsSetup(policy: policy, principal: principal, now: now)
-        let analyst = principal.actor
+        let analyst = Self.budgetHolder(principal)
         let since = setup.periodStart
         let (mine, all) = try await storage.read { tx in
             (try tx.chargedMicroEpsilon(analyst: analyst, since: since), try tx.chargedMicroEpsilon(analyst: nil, since: since))

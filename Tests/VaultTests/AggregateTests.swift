@@ -60,13 +60,20 @@ struct AggregateTests {
         }
         let status = try await test.vault.budgetStatus(by: analyst)
         #expect(status.status.analystRemaining < Epsilon(micros: 500_000))
+        // A second token for the same analyst shares the budget; another analyst has their own.
+        let sameAnalyst = try await test.principal("analyst")
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 0.75), by: sameAnalyst)
+        }
+        let otherAnalyst = try await test.principal("analyst", name: "someone-else")
+        _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 0.75), by: otherAnalyst)
         // Bad ε is refused before anything is charged.
         for bad in [0.0, -1, Double.nan, Double.infinity, 1.5] {
             await #expect(throws: VaultError.self) {
                 _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], epsilon: bad), by: analyst)
             }
         }
-        #expect(try await test.vault.budgetStatus(by: analyst).status == status.status)
+        #expect(try await test.vault.budgetStatus(by: analyst).status.analystSpent == status.status.analystSpent)
     }
 
     @Test("concurrent queries never overspend the budget")

@@ -68,6 +68,12 @@ extension Vault {
             )
             try metadata.write(to: directory)
 
+            // The database holds only ciphertext, but it is the owner's alone; SQLite gives its WAL
+            // and shared-memory files the same mode as the database file.
+            let databasePath = directory.appendingPathComponent(metadata.database).path
+            guard FileManager.default.createFile(atPath: databasePath, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw VaultError(.unavailable, code: "write_failed", "cannot create \(databasePath)")
+            }
             let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
             let kek = KeyEncryptionKey.generate(version: 1, using: options.random)
             let wrappedKEK = try keys.wrap(kek, random: options.random)

@@ -1,4 +1,5 @@
 import Foundation
+import VaultAnalytics
 import VaultPolicy
 
 /// Converts between JSON and `FieldValue` following the policy's field types, and normalises
@@ -155,25 +156,14 @@ enum FieldCodec {
         guard text.utf8.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
               (1900...2200).contains(y), (1...12).contains(m), (1...31).contains(d)
         else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let date = calendar.date(from: DateComponents(year: y, month: m, day: d)),
-              calendar.component(.day, from: date) == d
-        else { return nil }
-        return Int32((date.timeIntervalSince1970 / 86_400).rounded())
+        let day = DayNumber.of(year: y, month: m, day: d)
+        // 2026-02-30 would silently become 2026-03-02: only dates that round-trip exist.
+        guard DayNumber.civil(day) == (y, m, d) else { return nil }
+        return day
     }
 
     static func dateString(_ day: Int32) -> String {
-        // Civil-from-days (Howard Hinnant's algorithm): exact for the proleptic Gregorian calendar.
-        let z = Int(day) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = DayNumber.civil(day)
         return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
     }
 

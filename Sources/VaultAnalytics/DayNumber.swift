@@ -25,7 +25,7 @@ public enum DayNumber {
     }
 
     /// The calendar date of a day number.
-    static func civil(_ day: Int32) -> (year: Int, month: Int, day: Int) {
+    public static func civil(_ day: Int32) -> (year: Int, month: Int, day: Int) {
         let z = Int(day) + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

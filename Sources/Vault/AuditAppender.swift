@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
@@ -41,12 +42,22 @@ struct AuditAppender {
     /// Size of the checkpoint signed in this transaction, if any.
     private(set) var checkpointedSize: UInt64?
 
-    init(tx: any StorageWriter, policyHash: String, now: Date) throws {
+    /// Starts at the log's current size, reusing `frontier` when it is at that size (the log only
+    /// grows, so equal sizes mean nobody appended since) instead of reading O(log n) nodes.
+    init(tx: any StorageWriter, policyHash: String, now: Date, frontier: MerkleCompactRange? = nil) throws {
         self.tx = tx
         self.policyHash = policyHash
         self.now = now
-        self.range = try MerkleCompactRange(size: try tx.auditSize(), nodes: StoredNodes(reader: tx))
+        let size = try tx.auditSize()
+        if let frontier, frontier.size == size {
+            self.range = frontier
+        } else {
+            self.range = try MerkleCompactRange(size: size, nodes: StoredNodes(reader: tx))
+        }
     }
+
+    /// The tree's right edge after this transaction's appends.
+    var frontier: MerkleCompactRange { range }
 
     var size: UInt64 { range.size }
     var root: SHA256Digest { range.root }
@@ -128,8 +139,9 @@ extension Vault {
         let origin = self.origin
         let signingKey = self.signingKey
         let interval = checkpointInterval
-        let outcome: Result<T, VaultError> = try await storage.write { tx in
-            var audit = try AuditAppender(tx: tx, policyHash: policyHash, now: now)
+        let cached = frontier.withLock { $0 }
+        let (outcome, edge): (Result<T, VaultError>, MerkleCompactRange) = try await storage.write { tx in
+            var audit = try AuditAppender(tx: tx, policyHash: policyHash, now: now, frontier: cached)
             let start = audit.size
             var outcome: Result<T, VaultError>
             do {
@@ -143,8 +155,10 @@ extension Vault {
             if audit.size > start, signCheckpoint || due, audit.checkpointedSize != audit.size {
                 _ = try audit.checkpoint(origin: origin, signingKey: signingKey)
             }
-            return outcome
+            return (outcome, audit.frontier)
         }
+        // Only a committed frontier is remembered.
+        frontier.withLock { $0 = edge }
         return try outcome.get()
     }
 }

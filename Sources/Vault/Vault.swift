@@ -28,6 +28,8 @@ public final class Vault: Sendable {
     let random: ErasedRandom
     let logger: Logger
     let checkpointInterval: UInt64
+    /// The audit tree's right edge as of this process's last commit.
+    let frontier = Mutex<MerkleCompactRange?>(nil)
 
     init(directory: URL, metadata: VaultMetadata, storage: any VaultStorage, keys: KeyHierarchy, signingKey: Ed25519.PrivateKey,
          keyring: Keyring, policy: ActivePolicy, options: VaultOptions) {

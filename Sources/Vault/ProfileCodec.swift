@@ -53,47 +53,27 @@ enum ProfileCodec {
 
     static func decode(_ bytes: [UInt8]) throws -> [String: FieldValue] {
         try bytes.withUnsafeBytes { buffer in
-            var reader = ByteReader(buffer)
-            guard try reader.byte() == format else { throw VaultError.integrity("a record has an unknown encoding version") }
-            let count = try reader.count()
             var fields: [String: FieldValue] = [:]
-            fields.reserveCapacity(count)
-            for _ in 0..<count {
-                let name = try reader.string()
-                let value: FieldValue
-                switch try reader.byte() {
-                case 1: value = .string(try reader.string())
-                case 2: value = .integer(try reader.signed())
-                case 3: value = .decimal(try reader.signed())
-                case 4: value = .date(try reader.int32())
-                case 5:
-                    let n = try reader.count()
-                    var list: [String] = []
-                    list.reserveCapacity(n)
-                    for _ in 0..<n { list.append(try reader.string()) }
-                    value = .stringList(list)
-                case 6:
-                    let n = try reader.count()
-                    var map: [String: Int64] = [:]
-                    for _ in 0..<n { map[try reader.string()] = try reader.signed() }
-                    value = .decimalMap(map)
-                case 7:
-                    let n = try reader.count()
-                    var purchases: [Purchase] = []
-                    purchases.reserveCapacity(n)
-                    for _ in 0..<n {
-                        purchases.append(Purchase(day: try reader.int32(), amountCents: try reader.signed(),
-                                                  marginCents: try reader.signed(), category: try reader.string()))
-                    }
-                    value = .purchases(purchases)
-                default:
-                    throw VaultError.integrity("a record holds an unknown value type")
-                }
-                fields[name] = value
+            try forEachField(in: buffer) { name, tag, reader in
+                fields[String(decoding: name, as: UTF8.self)] = try reader.value(tag: tag)
             }
-            guard reader.isAtEnd else { throw VaultError.integrity("a record has trailing bytes") }
             return fields
         }
+    }
+
+    /// Visits each field of an encoded record in order; `body` must consume the value (for
+    /// instance with `ByteReader.value(tag:)` or `skip(tag:)`). No field name is allocated.
+    static func forEachField(in buffer: UnsafeRawBufferPointer,
+                             _ body: (_ name: UnsafeRawBufferPointer, _ tag: UInt8, inout ByteReader) throws -> Void) throws {
+        var reader = ByteReader(buffer)
+        guard try reader.byte() == format else { throw VaultError.integrity("a record has an unknown encoding version") }
+        let count = try reader.count()
+        for _ in 0..<count {
+            let name = try reader.stringBytes()
+            let tag = try reader.byte()
+            try body(name, tag, &reader)
+        }
+        guard reader.isAtEnd else { throw VaultError.integrity("a record has trailing bytes") }
     }
 }
 
@@ -164,10 +144,58 @@ struct ByteReader {
     }
 
     mutating func string() throws -> String {
+        String(decoding: try stringBytes(), as: UTF8.self)
+    }
+
+    /// A length-prefixed string's bytes, without copying them.
+    mutating func stringBytes() throws -> UnsafeRawBufferPointer {
         let length = try count()
         let slice = UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + length])
         offset += length
-        return String(decoding: slice, as: UTF8.self)
+        return slice
+    }
+
+    /// The value with type tag `tag`.
+    mutating func value(tag: UInt8) throws -> FieldValue {
+        switch tag {
+        case 1: return .string(try string())
+        case 2: return .integer(try signed())
+        case 3: return .decimal(try signed())
+        case 4: return .date(try int32())
+        case 5:
+            let n = try count()
+            var list: [String] = []
+            list.reserveCapacity(n)
+            for _ in 0..<n { list.append(try string()) }
+            return .stringList(list)
+        case 6:
+            let n = try count()
+            var map: [String: Int64] = [:]
+            for _ in 0..<n { map[try string()] = try signed() }
+            return .decimalMap(map)
+        case 7:
+            let n = try count()
+            var purchases: [Purchase] = []
+            purchases.reserveCapacity(n)
+            for _ in 0..<n {
+                purchases.append(Purchase(day: try int32(), amountCents: try signed(), marginCents: try signed(), category: try string()))
+            }
+            return .purchases(purchases)
+        default:
+            throw VaultError.integrity("a record holds an unknown value type")
+        }
+    }
+
+    /// Skips a value with type tag `tag`.
+    mutating func skip(tag: UInt8) throws {
+        switch tag {
+        case 1: _ = try stringBytes()
+        case 2, 3, 4: _ = try unsigned()
+        case 5: for _ in 0..<(try count()) { _ = try stringBytes() }
+        case 6: for _ in 0..<(try count()) { _ = try stringBytes(); _ = try unsigned() }
+        case 7: for _ in 0..<(try count()) { _ = try unsigned(); _ = try unsigned(); _ = try unsigned(); _ = try stringBytes() }
+        default: throw VaultError.integrity("a record holds an unknown value type")
+        }
     }
 
     private static var truncated: VaultError { .integrity("a record is truncated or malformed") }

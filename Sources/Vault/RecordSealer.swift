@@ -25,6 +25,11 @@ enum RecordSealer {
     }
 
     static func open(_ record: RecordRow, customerID: String, dek: SymmetricKey) throws -> [String: FieldValue] {
+        try withPlaintext(of: record, customerID: customerID, dek: dek) { try ProfileCodec.decode($0) }
+    }
+
+    /// Lends a record's plaintext to `body`, wiping it afterwards.
+    static func withPlaintext<R>(of record: RecordRow, customerID: String, dek: SymmetricKey, _ body: ([UInt8]) throws -> R) throws -> R {
         var plaintext: [UInt8]
         do {
             plaintext = try AES.GCM.open(combined: record.ciphertext, using: dek,
@@ -33,7 +38,7 @@ enum RecordSealer {
             throw VaultError.integrity("the \(record.kind.rawValue) record of customer \(customerID) failed its integrity check; the row was altered, moved or swapped")
         }
         defer { zeroize(&plaintext) }
-        return try ProfileCodec.decode(plaintext)
+        return try body(plaintext)
     }
 
     /// Seals free text (contest requests and resolutions) under the customer's DEK.

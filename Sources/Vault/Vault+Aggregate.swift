@@ -252,18 +252,17 @@ extension Vault {
                 group.addTask {
                     try await self.storage.read { tx in
                         var accumulator = AnalyticsAccumulator(plan: plan)
-                        var builder = AnalyticsRecordBuilder(setup: setup)
+                        var extractor = AnalyticsExtractor(setup: setup)
                         var contributors = 0
                         try tx.scanCustomers(shard: shard, of: shards, kinds: needed, consentFor: Self.analyticsPurpose) { customer in
                             let consent = customer.consent.map { ConsentRecord(ConsentRecord.Status(rawValue: $0.state.rawValue)!, at: $0.at) }
                             guard policy.purposeHolds(Self.analyticsPurpose, consent: consent, now: now) else { return }
                             let dek = try self.keyring.dek(customerID: customer.id, wrapped: Array(customer.wrappedKey))
-                            var values: [String: FieldValue] = [:]
+                            extractor.begin(excluding: restricted[customer.id])
                             for record in customer.records {
-                                values.merge(try RecordSealer.open(record, customerID: customer.id, dek: dek)) { $1 }
+                                try RecordSealer.withPlaintext(of: record, customerID: customer.id, dek: dek) { try extractor.read($0) }
                             }
-                            for field in restricted[customer.id] ?? [] { values[field] = nil }
-                            accumulator.add(builder.record(from: values))
+                            accumulator.add(extractor.finish())
                             contributors += 1
                         }
                         return (accumulator, contributors)
@@ -278,52 +277,6 @@ extension Vault {
             }
             return (total ?? AnalyticsAccumulator(plan: plan), contributors)
         }
-    }
-}
-
-/// Builds positional analytics records from decrypted values, bucketing integers.
-struct AnalyticsRecordBuilder {
-    let setup: Vault.AnalyticsSetup
-    private var categories: [String: UInt16] = [:]
-
-    init(setup: Vault.AnalyticsSetup) { self.setup = setup }
-
-    mutating func record(from values: [String: FieldValue]) -> AnalyticsRecord {
-        let dimensions: [String?] = setup.sources.map { source in
-            switch values[source.field] {
-            case .string(let s)?: return s
-            case .integer(let i)?:
-                let width = source.bucket ?? 1
-                let start = Int(i) >= 0 ? Int(i) / width * width : (Int(i) - width + 1) / width * width
-                return Vault.bucketLabel(start, width: width)
-            default: return nil
-            }
-        }
-        let fields: [Int64?] = setup.measureSources.map { source in
-            switch values[source.field] {
-            case .integer(let i)?: return i
-            case .decimal(let cents)?: return cents
-            case .decimalMap(let map)?: return map.values.reduce(0, +)
-            default: return nil
-            }
-        }
-        var purchases: [AnalyticsRecord.Purchase] = []
-        if let name = setup.purchasesField, case .purchases(let list)? = values[name] {
-            purchases.reserveCapacity(list.count)
-            for purchase in list {
-                let id: UInt16
-                if let known = categories[purchase.category] {
-                    id = known
-                } else {
-                    id = UInt16(truncatingIfNeeded: categories.count)
-                    categories[purchase.category] = id
-                }
-                purchases.append(.init(day: purchase.day, amount: purchase.amountCents, margin: purchase.marginCents, category: id))
-            }
-        }
-        var spend: Int64?
-        if let name = setup.spendField, case .decimalMap(let map)? = values[name] { spend = map.values.reduce(0, +) }
-        return AnalyticsRecord(dimensions: dimensions, fields: fields, purchases: purchases, statedCategorySpend: spend)
     }
 }
 

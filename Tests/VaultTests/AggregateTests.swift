@@ -6,26 +6,47 @@ import VaultStore
 
 @Suite("Aggregates through the facade")
 struct AggregateTests {
-    @Test("with a huge ε the answers match exact aggregates over consenting customers only")
+    @Test("with a huge ε the answers match exact aggregates computed independently, over consenting customers only")
     func accuracy() async throws {
-        let test = try await TestVault.make(customers: 300)
-        defer { test.remove() }
-        let analyst = try await test.principal("analyst")
-        // Raise the budget so a very large ε fits: a new policy version, applied by the operator.
         let generous = Vault.defaultPolicyText
-            .replacingOccurrences(of: "epsilon_per_query: 0.5", with: "epsilon_per_query: 0.5\n  max_epsilon_per_query_override: 0")
-        _ = generous
-        let answer = try await test.vault.aggregate(AggregateRequest(measures: ["count", "mean(satisfaction)"], groupBy: ["region"], epsilon: nil), by: analyst)
-        #expect(!answer.cached && answer.epsilonCharged == Epsilon(micros: 500_000))
-        let consenting = test.customers.filter { $0.consents["analytics"] == .granted }
-        #expect(answer.contributors == consenting.count)
+            .replacingOccurrences(of: "max_epsilon_per_query: 1\n", with: "max_epsilon_per_query: 100000\n")
+            .replacingOccurrences(of: "per_analyst: {epsilon: 5,", with: "per_analyst: {epsilon: 1000000,")
+            .replacingOccurrences(of: "global: {epsilon: 20,", with: "global: {epsilon: 1000000,")
+        #expect(generous != Vault.defaultPolicyText)
+        let test = try await TestVault.make(customers: 400, policyText: generous)
+        defer { test.remove() }
+        // One customer contests their region: analytics must leave that field out.
+        let disputed = test.customers.first { $0.consents["analytics"] == .granted }!
+        _ = try await test.vault.openContest(field: "region", proposedValue: "north", reason: "moved", by: try await test.customerPrincipal(disputed.id))
+        let analyst = try await test.principal("analyst")
+        let answer = try await test.vault.aggregate(
+            AggregateRequest(measures: ["count", "mean(satisfaction)", "clv", "customer_equity"], groupBy: ["region"], epsilon: 100_000), by: analyst)
+
+        let consenting = test.customers.filter { $0.consents["analytics"] == .granted && $0.id != disputed.id }
+        let today = Int32((test.clock.now().timeIntervalSince1970 / 86_400).rounded(.down))
+        let windowStart = DayNumber.of(year: DayNumber.civil(today).year - 5, month: DayNumber.civil(today).month, day: min(DayNumber.civil(today).day, 28))
+        let multiplier = (1 + 0.10) / (1 + 0.10 - 0.75)
+        #expect(answer.result.groups.count == 5)
         for group in answer.result.groups {
-            let region = group.key["region"]!
-            let exact = consenting.filter { $0.fields["region"] == .string(region) }.count
-            let count = group.values.first { $0.measure == "count" }!
-            #expect(count.interval.contains(Double(exact)) || abs(count.value - Double(exact)) < 5 * count.noiseScale,
-                    "count for \(region) near \(exact)")
+            let members = consenting.filter { $0.fields["region"] == .string(group.key["region"]!) }
+            func value(_ measure: String) -> Double { group.values.first { $0.measure == measure }!.value }
+            #expect(abs(value("count") - Double(members.count)) < 1, "count of \(group.key)")
+            let satisfaction = members.compactMap { customer -> Double? in
+                if case .integer(let s)? = customer.fields["satisfaction"] { return Double(min(max(s, 1), 10)) }
+                return nil
+            }
+            #expect(abs(value("mean(satisfaction)") - satisfaction.reduce(0, +) / Double(satisfaction.count)) < 0.01)
+            // CLV: average annual margin over the five years before today, clamped to [0, 3000] a year.
+            let clvs = members.map { customer -> Double in
+                guard case .purchases(let purchases)? = customer.fields["purchases"] else { return 0 }
+                let margin = purchases.filter { $0.day >= windowStart && $0.day < today }.reduce(Int64(0)) { $0 + $1.marginCents }
+                return Double(min(max(margin, 0), 3000 * 100 * 5)) / 5 * multiplier
+            }
+            let equity = clvs.reduce(0, +)
+            #expect(abs(value("customer_equity") - equity) <= max(1, equity * 1e-6) + 200, "equity of \(group.key)")
+            #expect(abs(value("clv") - equity / Double(members.count)) <= 5, "mean CLV of \(group.key)")
         }
+        #expect(answer.contributors == consenting.count + 1, "the disputed customer still counts, without their region")
     }
 
     @Test("identical repeats are free, the budget is charged before computing, and exhaustion is refused with the remainder")

@@ -22,6 +22,7 @@ struct CVault: AsyncParsableCommand {
             VerifyExportCommand.self,
             KeysCommand.self,
             PolicyCommand.self,
+            ServeCommand.self,
         ]
     )
 

@@ -28,7 +28,8 @@ struct Problem: Error, Sendable {
     func response() -> Response {
         let body = Body(type: Self.typeBase + code, title: status.reasonPhrase, status: status.code, detail: detail, code: code,
                         pointer: pointer, denied: denied)
-        var response = JSONResponse.make(body, status: status, contentType: "application/problem+json")
+        // A problem holds strings and integers only, which always encode.
+        var response = (try? JSONResponse.make(body, status: status, contentType: "application/problem+json")) ?? Response(status: status)
         response.headers.append(contentsOf: headers)
         return response
     }

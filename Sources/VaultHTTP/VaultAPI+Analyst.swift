@@ -9,10 +9,10 @@ extension VaultAPI {
         let vault = vault
         return [
             APIRoute(.post, "/v1/aggregates", body: Inputs.Aggregate.self) { call, body in
-                JSONResponse.make(Outputs.Aggregate(try await vault.aggregate(body.request, by: try call.principal)))
+                try JSONResponse.make(Outputs.Aggregate(try await vault.aggregate(body.request, by: try call.principal)))
             },
             APIRoute(.get, "/v1/budget") { call in
-                JSONResponse.make(Outputs.BudgetPeriod(try await vault.budgetStatus(by: try call.principal)))
+                try JSONResponse.make(Outputs.BudgetPeriod(try await vault.budgetStatus(by: try call.principal)))
             },
         ]
     }

@@ -9,13 +9,13 @@ extension VaultAPI {
         let vault = vault
         return [
             APIRoute(.get, "/v1/me") { call in
-                JSONResponse.make(Outputs.Customer(try await vault.myProfile(by: try call.principal)))
+                try JSONResponse.make(Outputs.Customer(try await vault.myProfile(by: try call.principal)))
             },
             APIRoute(.delete, "/v1/me", body: Inputs.Erasure.self) { call, body in
-                JSONResponse.make(Outputs.Erasure(try await vault.eraseMe(confirm: body.confirm, by: try call.principal)))
+                try JSONResponse.make(Outputs.Erasure(try await vault.eraseMe(confirm: body.confirm, by: try call.principal)))
             },
             APIRoute(.get, "/v1/me/log") { call in
-                JSONResponse.make(Outputs.AccessLog(try await vault.myLog(by: try call.principal)))
+                try JSONResponse.make(Outputs.AccessLog(try await vault.myLog(by: try call.principal)))
             },
             APIRoute(.get, "/v1/me/export") { call in
                 // The export is a signed document: its bytes go out exactly as signed.
@@ -28,7 +28,7 @@ extension VaultAPI {
                     throw Problem(status: .notFound, code: "unknown_purpose",
                                   detail: "the policy has no purpose \(purpose) (purposes: \(consents.map(\.purpose).joined(separator: ", ")))")
                 }
-                return JSONResponse.make(Outputs.Consent(consent))
+                return try JSONResponse.make(Outputs.Consent(consent))
             },
             APIRoute(.put, "/v1/me/consents/{purpose}", body: Inputs.Consent.self) { call, body in
                 try await vault.setMyConsent(purpose: try call.parameter("purpose"), to: body.state, by: try call.principal)
@@ -36,10 +36,10 @@ extension VaultAPI {
             },
             APIRoute(.post, "/v1/me/contests", body: Inputs.Contest.self) { call, body in
                 let contest = try await vault.openContest(field: body.field, proposedValue: body.value, reason: body.reason, by: try call.principal)
-                return JSONResponse.make(Outputs.Contest(contest), status: .created)
+                return try JSONResponse.make(Outputs.Contest(contest), status: .created)
             },
             APIRoute(.get, "/v1/me/contests") { call in
-                JSONResponse.make(try await vault.myContests(by: try call.principal).map(Outputs.Contest.init))
+                try JSONResponse.make(try await vault.myContests(by: try call.principal).map(Outputs.Contest.init))
             },
         ]
     }

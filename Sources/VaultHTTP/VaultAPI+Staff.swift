@@ -12,27 +12,27 @@ extension VaultAPI {
                 let view = try await vault.readCustomer(try call.parameter("id"), purpose: try call.query.required("purpose"),
                                                         fields: call.query.list("fields"), by: try call.principal)
                 guard view.anyAllowed else { throw Problem.denied(view) }
-                return JSONResponse.make(Outputs.Customer(view))
+                return try JSONResponse.make(Outputs.Customer(view))
             },
             APIRoute(.get, "/v1/customers", query: ["email", "purpose", "fields"]) { call in
                 let views = try await vault.findCustomers(by: "email", value: try call.query.required("email"),
                                                           purpose: try call.query.required("purpose"),
                                                           fields: call.query.list("fields"), by: try call.principal)
                 if let first = views.first, !views.contains(where: \.anyAllowed) { throw Problem.denied(first) }
-                return JSONResponse.make(views.map(Outputs.Customer.init))
+                return try JSONResponse.make(views.map(Outputs.Customer.init))
             },
             APIRoute(.patch, "/v1/customers/{id}", query: ["purpose"], body: Inputs.CustomerPatch.self) { call, body in
                 let id = try call.parameter("id")
                 let written = try await vault.updateCustomer(id, purpose: try call.query.required("purpose"), set: body.set, by: try call.principal)
-                return JSONResponse.make(Outputs.Updated(customer: id, updated: written))
+                return try JSONResponse.make(Outputs.Updated(customer: id, updated: written))
             },
             APIRoute(.get, "/v1/contests", query: ["status"]) { call in
-                JSONResponse.make(try await vault.listContests(status: call.query.string("status"), by: try call.principal).map(Outputs.Contest.init))
+                try JSONResponse.make(try await vault.listContests(status: call.query.string("status"), by: try call.principal).map(Outputs.Contest.init))
             },
             APIRoute(.post, "/v1/contests/{id}/resolution", body: Inputs.Resolution.self) { call, body in
                 let contest = try await vault.resolveContest(id: try call.parameter("id"), resolution: body.resolution, reason: body.reason,
                                                              by: try call.principal)
-                return JSONResponse.make(Outputs.Contest(contest))
+                return try JSONResponse.make(Outputs.Contest(contest))
             },
         ]
     }

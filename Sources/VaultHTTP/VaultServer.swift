@@ -25,7 +25,7 @@ public enum VaultServer {
             guard !listening.withLock({ $0 }) else { throw error }
             if PortProbe.isInUse(host: host, port: port) {
                 throw VaultError(.unavailable, code: "port_in_use",
-                                 "port \(port) on \(host) is already in use by another process: stop it, or choose another port with --port")
+                                 "port \(port) on \(host) is already in use by another process: stop that process, or choose another port (cvault serve --port)")
             }
             throw VaultError(.unavailable, code: "listen_failed", "cannot listen on \(host):\(port): \(error)")
         }
@@ -41,7 +41,7 @@ public enum VaultServer {
 
     /// The Hummingbird application; tests drive it with HummingbirdTesting's `.router` and `.live`.
     static func application(vault: Vault, host: String = "127.0.0.1", port: Int = 0, logger: Logger,
-                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+                            onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: VaultAPI(vault: vault).router(),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),

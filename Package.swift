@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Already in the graph through Hummingbird; declared because its header types are API there.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // The only door to libcrypto: OpenSSL 3 as the OS ships and patches it.
@@ -56,8 +58,10 @@ let package = Package(
         .target(
             name: "VaultHTTP",
             dependencies: [
-                "Vault",
+                "Vault", "VaultAnalytics", "VaultPolicy", "VaultStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/openapi.yaml")],
@@ -91,7 +95,12 @@ let package = Package(
         .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultStore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultHTTPTests",
-            dependencies: ["VaultHTTP", "Vault", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "VaultHTTP", "Vault", "VaultStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "cvaultTests", dependencies: ["cvault"], swiftSettings: swiftSettings),

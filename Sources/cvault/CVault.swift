@@ -24,6 +24,7 @@ struct CVault: AsyncParsableCommand {
             VerifyExportCommand.self,
             KeysCommand.self,
             PolicyCommand.self,
+            ServeCommand.self,
         ]
     )
 

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# wrk against `cvault serve` (release build) on loopback, over a vault of 100,000 synthetic customers:
+# GET /v1/me (customer tokens) and staff GET /v1/customers/{id}?purpose=service (support tokens).
+#
+#   Benchmarks/wrk/run.sh [--customers N] [--duration 30s] [--connections 32] [--threads 2] [--keep DIR]
+#
+# Prints wrk's throughput, latency percentiles (--latency) and non-2xx count for each endpoint.
+# The vault is built once per DIR (default: a temporary folder, removed at the end).
+set -euo pipefail
+
+customers=100000
+duration=30s
+connections=32
+threads=2
+keep=""
+port=${PORT:-18180}
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --customers) customers=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --connections) connections=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --keep) keep=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+command -v wrk >/dev/null || { echo "wrk is not installed (Debian: apt-get install -y wrk)" >&2; exit 1; }
+
+echo "== building cvault (release)" >&2
+swift build -c release --product cvault --package-path "$root" >&2
+cvault="$(swift build -c release --show-bin-path --package-path "$root")/cvault"
+
+work=${keep:-$(mktemp -d -t cvault-wrk.XXXXXX)}
+mkdir -p "$work"
+export CVAULT_HOME="$work/vault"
+server=""
+cleanup() {
+  if [[ -n "$server" ]]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [[ -z "$keep" ]]; then rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+if [[ ! -f "$CVAULT_HOME/vault.json" ]]; then
+  echo "== creating a vault with $customers customers in $work" >&2
+  "$cvault" init >/dev/null
+  "$cvault" generate --customers "$customers" --seed 1 --out "$work/customers.jsonl" >&2
+  /usr/bin/time -f "import: %e s, %M KiB max RSS" "$cvault" import "$work/customers.jsonl" >/dev/null
+  rm -f "$work/customers.jsonl"
+  : > "$work/tokens-customer.txt"
+  for i in $(seq 1 50); do
+    "$cvault" token issue --role customer --customer "$(printf 'c-%07d' $(( (i * 1999) % customers + 1 )))" | tail -1 >> "$work/tokens-customer.txt"
+  done
+  : > "$work/tokens-support.txt"
+  for i in $(seq 1 4); do
+    "$cvault" token issue --role support --name "agent-$i" | tail -1 >> "$work/tokens-support.txt"
+  done
+fi
+
+echo "== cvault serve on 127.0.0.1:$port" >&2
+CVAULT_LOG_LEVEL=${CVAULT_LOG_LEVEL:-warning} "$cvault" serve --port "$port" 2>"$work/serve.log" &
+server=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+run() {
+  local name=$1 script=$2 tokens=$3
+  echo
+  echo "== $name: wrk -t$threads -c$connections -d$duration --latency"
+  TOKENS="$work/$tokens" CUSTOMERS="$customers" wrk -t"$threads" -c"$connections" -d"$duration" --latency \
+    -s "$here/$script" "http://127.0.0.1:$port"
+}
+
+run "GET /v1/me" me.lua tokens-customer.txt
+run "GET /v1/customers/{id}?purpose=service" staff.lua tokens-support.txt

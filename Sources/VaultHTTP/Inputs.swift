@@ -1,0 +1,163 @@
+import Foundation
+import Vault
+import VaultStore
+
+/// The request bodies of the API. Each decodes strictly: unknown members are refused.
+enum Inputs {
+    /// `PUT /v1/me/consents/{purpose}`.
+    struct Consent: Decodable {
+        let state: ConsentRow.State
+
+        private enum CodingKeys: String, CodingKey, CaseIterable { case state }
+
+        init(from decoder: any Decoder) throws {
+            try StrictKeys.check(decoder, CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let text = try container.decode(String.self, forKey: .state)
+            guard let state = ConsentRow.State(rawValue: text) else {
+                throw Problem.invalidBody("/state must be granted, withdrawn or objected", pointer: "/state")
+            }
+            self.state = state
+        }
+    }
+
+    /// `POST /v1/me/contests`.
+    struct Contest: Decodable {
+        let field: String
+        let value: String
+        let reason: String
+
+        private enum CodingKeys: String, CodingKey, CaseIterable { case field, value, reason }
+
+        init(from decoder: any Decoder) throws {
+            try StrictKeys.check(decoder, CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            field = try container.decode(String.self, forKey: .field)
+            value = try container.decode(JSONText.self, forKey: .value).text
+            reason = try container.decode(String.self, forKey: .reason)
+        }
+    }
+
+    /// `DELETE /v1/me`: erasure is permanent, so the body must say so.
+    struct Erasure: Decodable {
+        let confirm: Bool
+
+        private enum CodingKeys: String, CodingKey, CaseIterable { case confirm }
+
+        init(from decoder: any Decoder) throws {
+            try StrictKeys.check(decoder, CodingKeys.self)
+            confirm = try decoder.container(keyedBy: CodingKeys.self).decode(Bool.self, forKey: .confirm)
+        }
+    }
+
+    /// `POST /v1/contests/{id}/resolution`.
+    struct Resolution: Decodable {
+        let resolution: ContestResolution
+        let reason: String
+
+        private enum CodingKeys: String, CodingKey, CaseIterable { case resolution, reason }
+
+        init(from decoder: any Decoder) throws {
+            try StrictKeys.check(decoder, CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            guard let resolution = ContestResolution(rawValue: try container.decode(String.self, forKey: .resolution)) else {
+                throw Problem.invalidBody("/resolution must be accept, reject or request_info", pointer: "/resolution")
+            }
+            self.resolution = resolution
+            reason = try container.decode(String.self, forKey: .reason)
+        }
+    }
+
+    /// `PATCH /v1/customers/{id}`: field → new value, as JSON (strings, numbers, lists, maps).
+    struct CustomerPatch: Decodable {
+        let set: [String: String]
+
+        private enum CodingKeys: String, CodingKey, CaseIterable { case set }
+
+        init(from decoder: any Decoder) throws {
+            try StrictKeys.check(decoder, CodingKeys.self)
+            let values = try decoder.container(keyedBy: CodingKeys.self).decode([String: JSONText].self, forKey: .set)
+            guard !values.isEmpty else { throw Problem.invalidBody("/set must name at least one field", pointer: "/set") }
+            set = values.mapValues(\.text)
+        }
+    }
+
+    /// `POST /v1/aggregates`.
+    struct Aggregate: Decodable {
+        let request: AggregateRequest
+
+        private enum CodingKeys: String, CodingKey, CaseIterable {
+            case measures, groupBy = "group_by", filters = "where", epsilon
+        }
+
+        init(from decoder: any Decoder) throws {
+            try StrictKeys.check(decoder, CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            request = AggregateRequest(
+                measures: try container.decode([String].self, forKey: .measures),
+                groupBy: try container.decodeIfPresent([String].self, forKey: .groupBy) ?? [],
+                filters: try container.decodeIfPresent([String: String].self, forKey: .filters) ?? [:],
+                epsilon: try container.decodeIfPresent(Double.self, forKey: .epsilon))
+        }
+    }
+
+    /// Any JSON value as the text the facade parses: a string as itself, anything else as JSON.
+    ///
+    /// The facade takes values as typed on a command line (`3`, `["a","b"]`); over HTTP a client
+    /// sends them as JSON, so a list is a list rather than a string holding JSON.
+    struct JSONText: Decodable {
+        let text: String
+
+        init(from decoder: any Decoder) throws {
+            switch try Node(from: decoder) {
+            case .string(let string): text = string
+            case let other: text = other.json
+            }
+        }
+    }
+
+    /// A JSON value decoded without a schema, to be written back as JSON text.
+    private indirect enum Node: Decodable {
+        case null, bool(Bool), number(Decimal), string(String), array([Node]), object([String: Node])
+
+        init(from decoder: any Decoder) throws {
+            if var array = try? decoder.unkeyedContainer() {
+                var items: [Node] = []
+                while !array.isAtEnd { items.append(try array.decode(Node.self)) }
+                self = .array(items)
+            } else if let keyed = try? decoder.container(keyedBy: StrictKeys.AnyKey.self) {
+                var members: [String: Node] = [:]
+                for key in keyed.allKeys { members[key.stringValue] = try keyed.decode(Node.self, forKey: key) }
+                self = .object(members)
+            } else {
+                let single = try decoder.singleValueContainer()
+                if single.decodeNil() {
+                    self = .null
+                } else if let bool = try? single.decode(Bool.self) {
+                    self = .bool(bool)
+                } else if let number = try? single.decode(Decimal.self) {
+                    self = .number(number)
+                } else {
+                    self = .string(try single.decode(String.self))
+                }
+            }
+        }
+
+        var json: String {
+            switch self {
+            case .null: "null"
+            case .bool(let bool): bool ? "true" : "false"
+            case .number(let number): number.description
+            case .string(let string): Self.quoted(string)
+            case .array(let items): "[" + items.map(\.json).joined(separator: ",") + "]"
+            case .object(let members):
+                "{" + members.keys.sorted().map { Self.quoted($0) + ":" + members[$0]!.json }.joined(separator: ",") + "}"
+            }
+        }
+
+        private static func quoted(_ string: String) -> String {
+            // Encoding a String cannot fail.
+            String(decoding: (try? JSONEncoder().encode(string)) ?? Data(#""""#.utf8), as: UTF8.self)
+        }
+    }
+}

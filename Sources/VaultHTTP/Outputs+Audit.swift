@@ -1,0 +1,188 @@
+import Foundation
+import Vault
+
+/// The facade's access log, named apart from the DTO of the same name.
+typealias FacadeAccessLog = AccessLog
+
+extension Outputs {
+    /// An audit entry's decoded fields (ids, field names and codes; never values).
+    struct AuditEntry: Encodable {
+        let at: String
+        let actor: String
+        let role: String
+        let purpose: String?
+        let customer: String?
+        let fields: [String]
+        let op: String
+        let decision: String
+        let reason: String
+        let policy: String
+        let details: [String: String]
+
+        init(_ entry: AuditEntryJSON) {
+            at = entry.at
+            actor = entry.actor
+            role = entry.role
+            purpose = entry.purpose
+            customer = entry.customer
+            fields = entry.fields
+            op = entry.op
+            decision = entry.decision
+            reason = entry.reason
+            policy = entry.policy
+            details = entry.details
+        }
+    }
+
+    /// One entry as listed: position, exact leaf bytes (base64), decoded fields.
+    struct AuditItem: Encodable {
+        let seq: UInt64
+        let leaf: String
+        let entry: AuditEntry
+
+        init(_ view: AuditEntryView) {
+            seq = view.seq
+            leaf = view.leaf
+            entry = AuditEntry(view.entry)
+        }
+    }
+
+    /// The customer's own entries, each proven against a signed checkpoint.
+    struct AccessLog: Encodable {
+        let checkpoint: String
+        let size: UInt64
+        let allVerified: Bool
+        let entries: [Item]
+
+        private enum CodingKeys: String, CodingKey { case checkpoint, size, entries, allVerified = "all_verified" }
+
+        struct Item: Encodable {
+            let seq: UInt64
+            let leaf: String
+            let entry: AuditEntry
+            let proof: [String]
+            let verified: Bool
+        }
+
+        init(_ log: FacadeAccessLog) {
+            checkpoint = log.checkpoint
+            size = log.size
+            allVerified = log.allVerified
+            entries = log.entries.map { Item(seq: $0.seq, leaf: $0.leaf, entry: AuditEntry($0.entry), proof: $0.proof, verified: $0.verified) }
+        }
+    }
+
+    /// The latest signed checkpoint and the key that verifies it.
+    struct Checkpoint: Encodable {
+        let checkpoint: String
+        let origin: String
+        let verifierKey: String
+        let publicKey: String
+
+        private enum CodingKeys: String, CodingKey { case checkpoint, origin, verifierKey = "verifier_key", publicKey = "public_key" }
+    }
+
+    /// An RFC 9162 inclusion proof.
+    struct InclusionProof: Encodable {
+        let entry: UInt64
+        let size: UInt64
+        let leafHash: String
+        let proof: [String]
+        let root: String
+        let verified: Bool
+
+        private enum CodingKeys: String, CodingKey { case entry, size, proof, root, verified, leafHash = "leaf_hash" }
+
+        init(_ view: InclusionProofView) {
+            entry = view.entry
+            size = view.size
+            leafHash = view.leafHash
+            proof = view.proof
+            root = view.root
+            verified = view.verified
+        }
+    }
+
+    /// An RFC 9162 consistency proof.
+    struct ConsistencyProof: Encodable {
+        let from: UInt64
+        let to: UInt64
+        let proof: [String]
+        let fromRoot: String
+        let toRoot: String
+        let verified: Bool
+
+        private enum CodingKeys: String, CodingKey { case from, to, proof, verified, fromRoot = "from_root", toRoot = "to_root" }
+
+        init(_ view: ConsistencyProofView) {
+            from = view.from
+            to = view.to
+            proof = view.proof
+            fromRoot = view.fromRoot
+            toRoot = view.toRoot
+            verified = view.verified
+        }
+    }
+
+    /// The compliance report for a period.
+    struct Report: Encodable {
+        let from: Date?
+        let to: Date?
+        let checkpoint: String
+        let entries: Int
+        let byRole: [String: [String: Int]]
+        let byPurpose: [String: [String: Int]]
+        let byOperation: [String: Int]
+        let readsWithoutConsent: [Violation]
+        let consentChanges: Int
+        let erasures: Int
+        let keyRotations: Int
+        let aggregateQueries: Int
+        let epsilonCharged: Double
+        let openContests: Int
+        let overdueContests: [Contest]
+        let policies: [Policy]
+
+        private enum CodingKeys: String, CodingKey {
+            case from, to, checkpoint, entries, erasures, policies
+            case byRole = "by_role", byPurpose = "by_purpose", byOperation = "by_operation"
+            case readsWithoutConsent = "reads_without_consent", consentChanges = "consent_changes", keyRotations = "key_rotations"
+            case aggregateQueries = "aggregate_queries", epsilonCharged = "epsilon_charged", openContests = "open_contests"
+            case overdueContests = "overdue_contests"
+        }
+
+        struct Violation: Encodable {
+            let seq: UInt64
+            let customer: String
+            let purpose: String
+            let state: String
+        }
+
+        struct Policy: Encodable {
+            let hash: String
+            let fileName: String
+            let appliedAt: Date
+
+            private enum CodingKeys: String, CodingKey { case hash, fileName = "file_name", appliedAt = "applied_at" }
+        }
+
+        init(_ report: AuditReport) {
+            from = report.from
+            to = report.to
+            checkpoint = report.checkpoint
+            entries = report.entries
+            byRole = report.byRole
+            byPurpose = report.byPurpose
+            byOperation = report.byOperation
+            readsWithoutConsent = report.readsWithoutConsent.map { Violation(seq: $0.seq, customer: $0.customer, purpose: $0.purpose, state: $0.state) }
+            consentChanges = report.consentChanges
+            erasures = report.erasures
+            keyRotations = report.keyRotations
+            aggregateQueries = report.aggregateQueries
+            epsilonCharged = Double(report.microEpsilonCharged) / 1_000_000
+            openContests = report.openContests
+            overdueContests = report.overdueContests.map(Contest.init)
+            policies = report.policies.map { Policy(hash: $0.hash, fileName: $0.fileName, appliedAt: $0.appliedAt) }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Vault
+import VaultPolicy
+
+/// The response bodies of the API, in snake_case, built from the facade's views.
+///
+/// The facade's types stay free to change; these are the API's contract, and `openapi.yaml`
+/// describes exactly these shapes.
+enum Outputs {
+    /// A purpose-bound read: allowed values, and each denied field with its reason.
+    struct Customer: Encodable {
+        let customer: String
+        let purpose: String?
+        let values: [String: FieldValue]
+        let denied: [Denial]
+
+        init(_ view: CustomerView) {
+            customer = view.customerID
+            purpose = view.purpose
+            values = view.values
+            denied = view.decisions.filter { !$0.allowed }.map(Denial.init)
+        }
+    }
+
+    /// A field the policy refused, with the policy's reason.
+    struct Denial: Encodable, Sendable {
+        let field: String
+        let code: String
+        let reason: String
+
+        init(_ decision: FieldDecision) {
+            field = decision.field
+            code = decision.decision.code.rawValue
+            reason = decision.decision.reason
+        }
+    }
+
+    /// One purpose as the customer sees it.
+    struct Consent: Encodable {
+        let purpose: String
+        let description: String
+        let basis: String
+        let state: String?
+        let at: Date?
+        let holds: Bool
+        let reason: String
+
+        init(_ view: ConsentView) {
+            purpose = view.purpose
+            description = view.description
+            basis = view.basis
+            state = view.state
+            at = view.at
+            holds = view.holds
+            reason = view.reason
+        }
+    }
+
+    /// A contest; the proposed value and reason only for its customer.
+    struct Contest: Encodable {
+        let id: String
+        let customer: String
+        let field: String
+        let status: String
+        let openedAt: Date
+        let deadline: Date
+        let overdue: Bool
+        let resolvedAt: Date?
+        let resolution: String?
+        let proposedValue: FieldValue?
+        let reason: String?
+
+        private enum CodingKeys: String, CodingKey {
+            case id, customer, field, status, deadline, overdue, resolution, reason
+            case openedAt = "opened_at", resolvedAt = "resolved_at", proposedValue = "proposed_value"
+        }
+
+        init(_ view: ContestView) {
+            id = view.id
+            customer = view.customer
+            field = view.field
+            status = view.status
+            openedAt = view.openedAt
+            deadline = view.deadline
+            overdue = view.overdue
+            resolvedAt = view.resolvedAt
+            resolution = view.resolution
+            proposedValue = view.proposedValue
+            reason = view.reason
+        }
+    }
+
+    /// The fields a staff update wrote.
+    struct Updated: Encodable {
+        let customer: String
+        let updated: [String]
+    }
+
+    /// The signed receipt of an erasure.
+    struct Erasure: Encodable {
+        let statement: String
+        let signature: String
+        let publicKey: String
+
+        private enum CodingKeys: String, CodingKey { case statement, signature, publicKey = "public_key" }
+
+        init(_ receipt: ErasureReceipt) {
+            statement = receipt.statement
+            signature = receipt.signature
+            publicKey = receipt.publicKey
+        }
+    }
+
+    /// `GET /healthz`.
+    struct Health: Encodable {
+        let status: String
+    }
+}

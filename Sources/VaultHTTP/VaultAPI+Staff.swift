@@ -1,0 +1,39 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Vault
+
+extension VaultAPI {
+    /// `/v1/customers…` and `/v1/contests…`: purpose-bound reads and writes, contest review.
+    var staffRoutes: [APIRoute] {
+        let vault = vault
+        return [
+            APIRoute(.get, "/v1/customers/{id}", query: ["purpose", "fields"]) { call in
+                let view = try await vault.readCustomer(try call.parameter("id"), purpose: try call.query.required("purpose"),
+                                                        fields: call.query.list("fields"), by: try call.principal)
+                guard view.anyAllowed else { throw Problem.denied(view) }
+                return try JSONResponse.make(Outputs.Customer(view))
+            },
+            APIRoute(.get, "/v1/customers", query: ["email", "purpose", "fields"]) { call in
+                let views = try await vault.findCustomers(by: "email", value: try call.query.required("email"),
+                                                          purpose: try call.query.required("purpose"),
+                                                          fields: call.query.list("fields"), by: try call.principal)
+                if let first = views.first, !views.contains(where: \.anyAllowed) { throw Problem.denied(first) }
+                return try JSONResponse.make(views.map(Outputs.Customer.init))
+            },
+            APIRoute(.patch, "/v1/customers/{id}", query: ["purpose"], body: Inputs.CustomerPatch.self) { call, body in
+                let id = try call.parameter("id")
+                let written = try await vault.updateCustomer(id, purpose: try call.query.required("purpose"), set: body.set, by: try call.principal)
+                return try JSONResponse.make(Outputs.Updated(customer: id, updated: written))
+            },
+            APIRoute(.get, "/v1/contests", query: ["status"]) { call in
+                try JSONResponse.make(try await vault.listContests(status: call.query.string("status"), by: try call.principal).map(Outputs.Contest.init))
+            },
+            APIRoute(.post, "/v1/contests/{id}/resolution", body: Inputs.Resolution.self) { call, body in
+                let contest = try await vault.resolveContest(id: try call.parameter("id"), resolution: body.resolution, reason: body.reason,
+                                                             by: try call.principal)
+                return try JSONResponse.make(Outputs.Contest(contest))
+            },
+        ]
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Vault
+import VaultPolicy
+
+/// The API's route table over one open vault. Every handler only translates: HTTP in, a facade
+/// call, a DTO out. Policy, storage and audit stay behind `Vault`.
+struct VaultAPI: Sendable {
+    let vault: Vault
+
+    /// Every route, in the order `openapi.yaml` lists them.
+    var routes: [APIRoute] {
+        customerRoutes + staffRoutes + auditRoutes + analystRoutes + openRoutes
+    }
+
+    /// The methods a known path answers 405 to when it has no route for them.
+    static let answeredMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+
+    /// The router: request log outermost, then problem details, then bearer authentication for
+    /// the routes that need it; each known path answers its other methods with 405 and `Allow`.
+    func router() -> Router<VaultRequestContext> {
+        let router = Router(context: VaultRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        let authenticated = router.group().add(middleware: BearerAuthMiddleware(vault: vault))
+        let table = routes
+        for route in table {
+            switch route.access {
+            case .open: router.on(RouterPath(route.path), method: route.method, responder: route.responder)
+            case .bearer: authenticated.on(RouterPath(route.path), method: route.method, responder: route.responder)
+            }
+        }
+        var allowedByPath: [String: [HTTPRequest.Method]] = [:]
+        for route in table { allowedByPath[route.path, default: []].append(route.method) }
+        for (path, allowed) in allowedByPath {
+            let refusal = Problem.methodNotAllowed(allowed: allowed)
+            for method in Self.answeredMethods where !allowed.contains(method) {
+                router.on(RouterPath(path), method: method, responder: CallbackResponder { _, _ in throw refusal })
+            }
+        }
+        return router
+    }
+
+    private var openRoutes: [APIRoute] {
+        [
+            APIRoute(.get, "/healthz", access: .open) { _ in try JSONResponse.make(Outputs.Health(status: "ok")) },
+            APIRoute(.get, "/openapi.yaml", access: .open) { _ in
+                JSONResponse.bytes(PackageResources.openapi_yaml, contentType: "application/yaml")
+            },
+        ]
+    }
+}
+
+extension Problem {
+    /// A staff read the policy allowed no field of: 403 with every field's reason.
+    static func denied(_ view: CustomerView) -> Problem {
+        let denials = view.decisions.filter { !$0.allowed }.map(Outputs.Denial.init)
+        return Problem(status: .forbidden, code: denials.first?.code ?? "denied",
+                       detail: "the policy allows none of the requested fields" + (view.purpose.map { " for purpose \($0)" } ?? "")
+                           + "; `denied` gives each field's reason",
+                       denied: denials)
+    }
+}

@@ -1,0 +1,27 @@
+import HTTPTypes
+import Hummingbird
+import Vault
+
+/// Hummingbird's per-request storage plus the principal the bearer token stands for.
+///
+/// The principal is set only by `BearerAuthMiddleware`, from the token: nothing in a request's
+/// path, query or body can name a role or a subject.
+struct VaultRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// Who is acting; nil on the open routes (`/healthz`, `/openapi.yaml`).
+    var principal: Principal?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies are read through `JSONBody`, which enforces the same limit.
+    var maxUploadSize: Int { JSONBody.limit }
+
+    /// The principal of an authenticated route; the router only sends such routes through the
+    /// middleware that sets it, so a nil here is a wiring bug answered as 401, never as access.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else { throw Problem.missingToken }
+        return principal
+    }
+}

@@ -1,0 +1,52 @@
+public import Logging
+import HTTPTypes
+import Hummingbird
+import Synchronization
+public import Vault
+
+/// The HTTP server over a vault: the only door from `cvault serve` into Hummingbird.
+public enum VaultServer {
+    /// Serves the API on `host:port` until SIGTERM or SIGINT, then stops accepting connections,
+    /// lets in-flight requests finish, and returns.
+    ///
+    /// - Parameter onListening: called once with the bound port (useful with port 0).
+    /// - Throws: `VaultError` with code `port_in_use` when another process holds the port, or
+    ///   `listen_failed` when the address cannot be bound for another reason.
+    public static func run(vault: Vault, host: String, port: Int, logger: Logger,
+                           onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        let listening = Mutex(false)
+        let app = application(vault: vault, host: host, port: port, logger: logger) { boundPort in
+            listening.withLock { $0 = true }
+            onListening(boundPort)
+        }
+        do {
+            try await app.runService()
+        } catch {
+            guard !listening.withLock({ $0 }) else { throw error }
+            if PortProbe.isInUse(host: host, port: port) {
+                throw VaultError(.unavailable, code: "port_in_use",
+                                 "port \(port) on \(host) is already in use by another process: stop that process, or choose another port (cvault serve --port)")
+            }
+            throw VaultError(.unavailable, code: "listen_failed", "cannot listen on \(host):\(port): \(error)")
+        }
+    }
+
+    /// The request logger `cvault serve` uses: `info` (one line per request) unless `levelName`
+    /// (e.g. `CVAULT_LOG_LEVEL`) names another level.
+    public static func logger(levelName: String?) -> Logger {
+        var logger = Logger(label: "cvault.http")
+        logger.logLevel = levelName.flatMap(Logger.Level.init(rawValue:)) ?? .info
+        return logger
+    }
+
+    /// The Hummingbird application; tests drive it with HummingbirdTesting's `.router` and `.live`.
+    static func application(vault: Vault, host: String = "127.0.0.1", port: Int = 0, logger: Logger,
+                            onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: VaultAPI(vault: vault).router(),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+}

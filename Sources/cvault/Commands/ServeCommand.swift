@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Vault
+import VaultHTTP
+
+/// `cvault serve`: the HTTP API over the vault, until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API (bearer tokens from `cvault token issue`; OpenAPI document at /openapi.yaml).",
+        discussion: """
+            Logs one line per request to standard error (method, route pattern, status, duration, request id; \
+            never query strings, bodies or values); set CVAULT_LOG_LEVEL=warning to silence them. \
+            SIGTERM or SIGINT stops accepting connections and lets in-flight requests finish.
+            """
+    )
+
+    @Option(name: .long, help: "The address to listen on (loopback by default; put TLS in front for anything else).")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "The TCP port.")
+    var port = 8080
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0–65535") }
+    }
+
+    func run() async throws {
+        let vault = try await global.open()
+        let logger = VaultServer.logger(levelName: ProcessInfo.processInfo.environment["CVAULT_LOG_LEVEL"])
+        let host = host
+        try await VaultServer.run(vault: vault, host: host, port: port, logger: logger) { port in
+            Output.note("cvault serving \(vault.directory.path) on http://\(host):\(port) (SIGINT or SIGTERM stops it)")
+        }
+        Output.note("cvault serve stopped")
+    }
+}

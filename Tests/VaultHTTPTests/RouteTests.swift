@@ -1,0 +1,181 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import Vault
+@testable import VaultHTTP
+
+/// Every route answers its role with the facade's data, in the documented shape.
+@Suite struct RouteTests {
+    @Test func customerRoutesServeTheirOwnCustomer() async throws {
+        let fixture = try await TestVault.make()
+        defer { fixture.remove() }
+        let me = fixture.customers[0]
+        let token = fixture.tokens["customer"]!
+        try await fixture.app.test(.router) { client in
+            let profile = try await client.call(.get, "/v1/me", token: token)
+            #expect(profile.status == .ok)
+            #expect(profile.headers[.contentType] == "application/json")
+            #expect(profile.object["customer"] as? String == me.id)
+            let values = try #require(profile.object["values"] as? [String: Any])
+            #expect(values["email"] as? String == me.fields["email"].flatMap { if case .string(let s) = $0 { s } else { nil } })
+            #expect((profile.object["denied"] as? [Any])?.isEmpty == true)
+
+            let consent = try await client.call(.get, "/v1/me/consents/marketing", token: token)
+            #expect(consent.status == .ok)
+            #expect(consent.object["purpose"] as? String == "marketing")
+            #expect(consent.object["basis"] as? String == "consent")
+
+            let put = try await client.call(.put, "/v1/me/consents/marketing", token: token, json: #"{"state":"granted"}"#)
+            #expect(put.status == .noContent)
+            let after = try await client.call(.get, "/v1/me/consents/marketing", token: token)
+            #expect(after.object["state"] as? String == "granted")
+            #expect(after.object["holds"] as? Bool == true)
+
+            let opened = try await client.call(.post, "/v1/me/contests", token: token,
+                                               json: #"{"field":"postcode","value":"ZZ9 9ZZ","reason":"I moved"}"#)
+            #expect(opened.status == .created)
+            #expect(opened.object["field"] as? String == "postcode")
+            #expect(opened.object["status"] as? String == "open")
+            #expect(opened.object["proposed_value"] as? String == "ZZ9 9ZZ")
+            #expect(opened.object["opened_at"] is String)
+
+            let contests = try await client.call(.get, "/v1/me/contests", token: token)
+            #expect(contests.status == .ok)
+            #expect(contests.array.map { $0["field"] as? String } == ["postcode"])
+
+            let log = try await client.call(.get, "/v1/me/log", token: token)
+            #expect(log.status == .ok)
+            #expect(log.object["all_verified"] as? Bool == true)
+            let entries = try #require(log.object["entries"] as? [[String: Any]])
+            #expect(entries.contains { ($0["entry"] as? [String: Any])?["op"] as? String == "contest.open" })
+
+            let export = try await client.call(.get, "/v1/me/export", token: token)
+            #expect(export.status == .ok)
+            let verification = Vault.verifyExport(Data(export.text.utf8))
+            #expect(verification.ok, "\(verification.problems)")
+            #expect(verification.customer == me.id)
+
+            let erased = try await client.call(.delete, "/v1/me", token: token, json: #"{"confirm":true}"#)
+            #expect(erased.status == .ok)
+            #expect((erased.object["statement"] as? String)?.contains(me.id) == true)
+            #expect(erased.object["public_key"] is String)
+            // Erasure revokes the customer's tokens.
+            #expect(try await client.call(.get, "/v1/me", token: token).status == .unauthorized)
+        }
+    }
+
+    @Test func staffRoutesReadUpdateFindAndResolve() async throws {
+        let fixture = try await TestVault.make()
+        defer { fixture.remove() }
+        let target = fixture.customers[2]
+        let support = fixture.tokens["support"]!
+        try await fixture.app.test(.router) { client in
+            let read = try await client.call(.get, "/v1/customers/\(target.id)?purpose=service&fields=name,email,birth_year", token: support)
+            #expect(read.status == .ok)
+            #expect(read.object["purpose"] as? String == "service")
+            let values = try #require(read.object["values"] as? [String: Any])
+            #expect(Set(values.keys) == ["name", "email"])
+            let denied = try #require(read.object["denied"] as? [[String: Any]])
+            #expect(denied.map { $0["field"] as? String } == ["birth_year"])
+            #expect((denied.first?["reason"] as? String)?.isEmpty == false)
+
+            let email = try #require(values["email"] as? String)
+            let encoded = email.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let found = try await client.call(.get, "/v1/customers?email=\(encoded)&purpose=service&fields=name", token: support)
+            #expect(found.status == .ok)
+            #expect(found.array.map { $0["customer"] as? String } == [target.id])
+
+            let patched = try await client.call(.patch, "/v1/customers/\(target.id)?purpose=service", token: support,
+                                                json: #"{"set":{"postcode":"AB1 2CD","preferred_channel":"sms"}}"#)
+            #expect(patched.status == .ok)
+            #expect(patched.object["updated"] as? [String] == ["postcode", "preferred_channel"])
+            let reread = try await client.call(.get, "/v1/customers/\(target.id)?purpose=service&fields=postcode", token: support)
+            #expect((reread.object["values"] as? [String: Any])?["postcode"] as? String == "AB1 2CD")
+
+            let customer = fixture.tokens["customer"]!
+            let contest = try await client.call(.post, "/v1/me/contests", token: customer,
+                                                json: #"{"field":"name","value":"Ada Lovelace","reason":"typo"}"#)
+            let contestID = try #require(contest.object["id"] as? String)
+            let listed = try await client.call(.get, "/v1/contests?status=open", token: support)
+            #expect(listed.status == .ok)
+            #expect(listed.array.map { $0["id"] as? String } == [contestID])
+            #expect(listed.array.first?["proposed_value"] == nil, "staff lists do not show values")
+
+            let resolved = try await client.call(.post, "/v1/contests/\(contestID)/resolution", token: support,
+                                                 json: #"{"resolution":"accept","reason":"checked the passport"}"#)
+            #expect(resolved.status == .ok)
+            #expect(resolved.object["status"] as? String == "accepted")
+            let name = try await client.call(.get, "/v1/me", token: customer)
+            #expect((name.object["values"] as? [String: Any])?["name"] as? String == "Ada Lovelace")
+        }
+    }
+
+    @Test func auditRoutesServeCheckpointsEntriesProofsAndReport() async throws {
+        let fixture = try await TestVault.make()
+        defer { fixture.remove() }
+        let auditor = fixture.tokens["auditor"]!
+        try await fixture.app.test(.router) { client in
+            let checkpoint = try await client.call(.get, "/v1/audit/checkpoint", token: auditor)
+            #expect(checkpoint.status == .ok)
+            let note = try #require(checkpoint.object["checkpoint"] as? String)
+            #expect(note.hasPrefix(fixture.vault.origin + "\n"))
+            #expect(checkpoint.object["verifier_key"] as? String == fixture.vault.verifierKey.note)
+            let size = try #require(UInt64(note.split(separator: "\n")[1]))
+
+            let entries = try await client.call(.get, "/v1/audit/entries?from=0&limit=3", token: auditor)
+            #expect(entries.status == .ok)
+            #expect(entries.array.map { $0["seq"] as? Int } == [0, 1, 2])
+            #expect((entries.array.first?["entry"] as? [String: Any])?["op"] as? String == "vault.create")
+
+            let inclusion = try await client.call(.get, "/v1/audit/proofs/inclusion?entry=1&size=\(size)", token: auditor)
+            #expect(inclusion.status == .ok)
+            #expect(inclusion.object["verified"] as? Bool == true)
+            #expect(inclusion.object["leaf_hash"] is String)
+
+            let consistency = try await client.call(.get, "/v1/audit/proofs/consistency?from=1&to=\(size)", token: auditor)
+            #expect(consistency.status == .ok)
+            #expect(consistency.object["verified"] as? Bool == true)
+            #expect(consistency.object["from_root"] is String)
+
+            let report = try await client.call(.get, "/v1/audit/report?from=2020-01-01", token: auditor)
+            #expect(report.status == .ok)
+            #expect((report.object["reads_without_consent"] as? [Any])?.isEmpty == true)
+            #expect((report.object["entries"] as? Int ?? 0) > 0)
+        }
+    }
+
+    @Test func analystRoutesAnswerAggregatesAndBudget() async throws {
+        let fixture = try await TestVault.make()
+        defer { fixture.remove() }
+        let analyst = fixture.tokens["analyst"]!
+        try await fixture.app.test(.router) { client in
+            let answer = try await client.call(.post, "/v1/aggregates", token: analyst,
+                                               json: #"{"measures":["count"],"group_by":["region"],"epsilon":0.5}"#)
+            #expect(answer.status == .ok)
+            #expect(answer.object["epsilon_charged"] as? Double == 0.5)
+            #expect(answer.object["cached"] as? Bool == false)
+            #expect((answer.object["budget"] as? [String: Any])?["analyst_spent"] as? Double == 0.5)
+
+            let budget = try await client.call(.get, "/v1/budget", token: analyst)
+            #expect(budget.status == .ok)
+            #expect(budget.object["analyst"] as? String != nil)
+            #expect((budget.object["budget"] as? [String: Any])?["analyst_remaining"] as? Double == 4.5)
+        }
+    }
+
+    @Test func openRoutesNeedNoToken() async throws {
+        let fixture = try await TestVault.make(customers: 2)
+        defer { fixture.remove() }
+        try await fixture.app.test(.router) { client in
+            let health = try await client.call(.get, "/healthz")
+            #expect(health.status == .ok)
+            #expect(health.object["status"] as? String == "ok")
+            let document = try await client.call(.get, "/openapi.yaml")
+            #expect(document.status == .ok)
+            #expect(document.headers[.contentType] == "application/yaml")
+            #expect(document.text == String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
+            #expect(document.text.hasPrefix("openapi: 3.1"))
+        }
+    }
+}

@@ -81,8 +81,8 @@ import Vault
             }
             // An analyst never reaches a row; the reason says why.
             let analyst = try await client.call(.get, "/v1/customers/\(id)?purpose=analytics", token: fixture.tokens["analyst"]!)
-            #expect(analyst.status == .forbidden)
-            #expect((analyst.object["denied"] as? [[String: Any]])?.isEmpty == false)
+            #expect((Self.problem(analyst, .forbidden, code: "aggregate_only", fixture: fixture)["detail"] as? String)?
+                .contains("reads aggregates only") == true)
             // A role without the operation is refused by the facade, with the policy's reason.
             let operatorResponse = try await client.call(.get, "/v1/contests", token: fixture.tokens["operator"]!)
             #expect((Self.problem(operatorResponse, .forbidden, code: "operation_not_permitted", fixture: fixture)["detail"] as? String)?

@@ -122,9 +122,38 @@ extension Vault {
     }
 
     /// Runs a use case that only reads customer data but must log it: the audit entries commit
-    /// before the data is returned. Checkpoints are signed every `checkpointInterval` entries.
+    /// before the data is returned. Concurrent reads share one write transaction (group commit,
+    /// see `ReadBatcher`); checkpoints are signed every `checkpointInterval` entries.
     func logged<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
-        try await transaction(signCheckpoint: false, changesData: false, body)
+        try await withCheckedThrowingContinuation { continuation in
+            readBatcher.submit(ReadBatcher.Job(
+                run: { tx, audit in
+                    do {
+                        let value = try body(tx, &audit)
+                        return { continuation.resume(returning: value) }
+                    } catch let refusal as AuditedRefusal {
+                        return { continuation.resume(throwing: refusal.error) }
+                    } catch let error as VaultError {
+                        // The read failed on its own; entries it appended describe what happened.
+                        return { continuation.resume(throwing: error) }
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) }
+            ), vault: self)
+        }
+    }
+
+    /// Runs one batch of reads in a single write transaction.
+    func runBatch(_ jobs: [ReadBatcher.Job]) async {
+        do {
+            let completions = try await transaction(signCheckpoint: false, changesData: false) { tx, audit in
+                try jobs.map { try $0.run(tx, &audit) }
+            }
+            // Only now, after the commit, does any caller see data.
+            completions.forEach { $0() }
+        } catch {
+            jobs.forEach { $0.fail(error) }
+        }
     }
 
     /// Runs a transaction that records (and checkpoints) without changing what analytics see.

@@ -7,14 +7,15 @@ extension FieldValue: Encodable, CustomStringConvertible {
         switch self {
         case .string(let s): try container.encode(s)
         case .integer(let i): try container.encode(i)
-        case .decimal(let cents): try container.encode(Decimal(cents) / 100)
+        // A double's shortest form prints 4990 cents as 49.9 exactly; Decimal division is slow.
+        case .decimal(let cents): try container.encode(Double(cents) / 100)
         case .date(let day): try container.encode(FieldCodec.dateString(day))
         case .stringList(let list): try container.encode(list)
-        case .decimalMap(let map): try container.encode(map.mapValues { Decimal($0) / 100 })
+        case .decimalMap(let map): try container.encode(map.mapValues { Double($0) / 100 })
         case .purchases(let purchases):
             try container.encode(purchases.map {
-                PurchaseJSON(date: FieldCodec.dateString($0.day), amount: Decimal($0.amountCents) / 100,
-                             margin: Decimal($0.marginCents) / 100, category: $0.category)
+                PurchaseJSON(date: FieldCodec.dateString($0.day), amount: Double($0.amountCents) / 100,
+                             margin: Double($0.marginCents) / 100, category: $0.category)
             })
         }
     }
@@ -45,8 +46,8 @@ extension FieldValue: Encodable, CustomStringConvertible {
 
     private struct PurchaseJSON: Encodable {
         let date: String
-        let amount: Decimal
-        let margin: Decimal
+        let amount: Double
+        let margin: Double
         let category: String
     }
 }

@@ -133,6 +133,15 @@ extension Vault {
                      principal: Principal, policy: Policy, now: Date, op: String, isSelf: Bool, details: [String: String] = [:]) throws -> [String] {
         if principal.role == RoleName.customer.rawValue, principal.customerID != customerID { throw VaultError.notFound("customer \(customerID)") }
         let names = values.keys.sorted()
+        // A role that never writes rows is refused before the customer is looked up, so its
+        // tokens cannot tell existing, absent and erased ids apart.
+        if !isSelf {
+            let operation = policy.authorize(role: principal.role, operation: .write)
+            if !operation.allowed {
+                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
+                                            decision: .deny, reason: operation.code.rawValue), VaultError.denied(operation.code.rawValue, operation.reason))
+            }
+        }
         let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: names, audit: &audit, op: op)
         if !isSelf {
             let decision = policy.decideWrite(role: principal.role, purpose: purpose, fields: names, customer: state, now: now)

@@ -30,6 +30,8 @@ public final class Vault: Sendable {
     let checkpointInterval: UInt64
     /// The audit tree's right edge as of this process's last commit.
     let frontier = Mutex<MerkleCompactRange?>(nil)
+    /// Batches concurrent audited reads into shared transactions.
+    let readBatcher = ReadBatcher()
 
     init(directory: URL, metadata: VaultMetadata, storage: any VaultStorage, keys: KeyHierarchy, signingKey: Ed25519.PrivateKey,
          keyring: Keyring, policy: ActivePolicy, options: VaultOptions) {

@@ -26,12 +26,14 @@ public final class SQLiteStorage: VaultStorage {
         configuration.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount)
         let synchronous = durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // Deleted rows (erasure) are overwritten with zeros, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets synchronous=NORMAL on the writer when it enables WAL, after prepareDatabase:
+            // set the chosen level again on the (single, persistent) writer connection.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
             try Schema.migrator.migrate(pool)
         } catch {
             throw Self.map(error, context: "opening \(path)")
@@ -69,6 +71,11 @@ public final class SQLiteStorage: VaultStorage {
     /// Closes the database; later calls fail.
     public func close() throws {
         try pool.close()
+    }
+
+    /// An integer PRAGMA as the writer connection sees it (tests check durability with it).
+    package func writerPragma(_ name: String) throws -> Int? {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
     }
 
     /// Runs raw SQL outside the facade: only tests use it, to simulate an attacker with file access.

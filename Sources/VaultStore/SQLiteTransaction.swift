@@ -10,28 +10,28 @@ struct SQLiteTransaction: StorageWriter {
     // MARK: meta
 
     func vaultID() throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'vault_id'")
+        try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'vault_id'"))
     }
 
     func setVaultID(_ id: String) throws {
-        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('vault_id', ?)", arguments: [id])
+        try db.cachedStatement(sql: "INSERT INTO meta (key, value) VALUES ('vault_id', ?)").execute(arguments: [id])
     }
 
     func dataVersion() throws -> Int64 {
-        Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'data_version'") ?? "0") ?? 0
+        Int64(try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'data_version'")) ?? "0") ?? 0
     }
 
     func bumpDataVersion() throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO meta (key, value) VALUES ('data_version', '1')
             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
-            """)
+            """).execute()
     }
 
     // MARK: keys
 
     func keks() throws -> [KEKRow] {
-        try Row.fetchAll(db, sql: "SELECT version, wrapped, created_at FROM kek ORDER BY version").map {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT version, wrapped, created_at FROM kek ORDER BY version")).map {
             KEKRow(version: UInt32($0[0] as Int64), wrapped: $0[1], createdAt: date($0[2]))
         }
     }
@@ -42,7 +42,7 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func latestRotation() throws -> RotationRow? {
-        try Row.fetchOne(db, sql: "SELECT to_version, started_at, completed_at FROM key_rotation ORDER BY to_version DESC LIMIT 1").map {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT to_version, started_at, completed_at FROM key_rotation ORDER BY to_version DESC LIMIT 1")).map {
             RotationRow(toVersion: UInt32($0[0] as Int64), startedAt: date($0[1]), completedAt: ($0[2] as Int64?).map(date))
         }
     }
@@ -53,27 +53,27 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func completeRotation(toVersion version: UInt32, at: Date) throws {
-        try db.execute(sql: "UPDATE key_rotation SET completed_at = ? WHERE to_version = ? AND completed_at IS NULL",
+        try db.cachedStatement(sql: "UPDATE key_rotation SET completed_at = ? WHERE to_version = ? AND completed_at IS NULL").execute(
                        arguments: [millis(at), Int64(version)])
     }
 
     func customersNotWrapped(under version: UInt32, limit: Int) throws -> [CustomerRow] {
-        try Row.fetchAll(db, sql: """
+        try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer
             WHERE wrapped_dek IS NOT NULL AND kek_version <> ? LIMIT ?
-            """, arguments: [Int64(version), limit]).map(customerRow)
+            """), arguments: [Int64(version), limit]).map(customerRow)
     }
 
     func customerCountsByKEK() throws -> [UInt32: Int] {
         var result: [UInt32: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT kek_version, count(*) FROM customer WHERE wrapped_dek IS NOT NULL GROUP BY kek_version") {
+        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT kek_version, count(*) FROM customer WHERE wrapped_dek IS NOT NULL GROUP BY kek_version")) {
             result[UInt32(row[0] as Int64)] = row[1]
         }
         return result
     }
 
     func updateWrappedKey(customerID: String, wrappedKey: Data, kekVersion: UInt32) throws {
-        try db.execute(sql: "UPDATE customer SET wrapped_dek = ?, kek_version = ? WHERE id = ? AND wrapped_dek IS NOT NULL",
+        try db.cachedStatement(sql: "UPDATE customer SET wrapped_dek = ?, kek_version = ? WHERE id = ? AND wrapped_dek IS NOT NULL").execute(
                        arguments: [wrappedKey, Int64(kekVersion), customerID])
         guard db.changesCount == 1 else { throw StoreError.notFound("live customer") }
     }
@@ -81,7 +81,7 @@ struct SQLiteTransaction: StorageWriter {
     // MARK: customers
 
     func customer(id: String) throws -> CustomerRow? {
-        try Row.fetchOne(db, sql: "SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer WHERE id = ?",
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer WHERE id = ?"),
                          arguments: [id]).map(customerRow)
     }
 
@@ -91,27 +91,27 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func records(customerID: String) throws -> [RecordRow] {
-        try Row.fetchAll(db, sql: "SELECT kind, version, ciphertext, updated_at FROM record WHERE customer_id = ?",
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT kind, version, ciphertext, updated_at FROM record WHERE customer_id = ?"),
                          arguments: [customerID]).map(recordRow)
     }
 
     func putRecord(customerID: String, _ row: RecordRow) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO record (customer_id, kind, version, ciphertext, updated_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (customer_id, kind) DO UPDATE SET version = excluded.version,
                 ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
-            """, arguments: [customerID, row.kind.rawValue, Int64(row.version), row.ciphertext, millis(row.updatedAt)])
+            """).execute(arguments: [customerID, row.kind.rawValue, Int64(row.version), row.ciphertext, millis(row.updatedAt)])
     }
 
     func customerIDs(field: String, digest: Data) throws -> [String] {
-        try String.fetchAll(db, sql: """
+        try String.fetchAll(try db.cachedStatement(sql: """
             SELECT b.customer_id FROM blind_index b JOIN customer c ON c.id = b.customer_id
             WHERE b.field = ? AND b.digest = ? AND c.wrapped_dek IS NOT NULL ORDER BY b.customer_id
-            """, arguments: [field, digest])
+            """), arguments: [field, digest])
     }
 
     func replaceBlindIndexes(customerID: String, _ entries: [(field: String, digest: Data)]) throws {
-        try db.execute(sql: "DELETE FROM blind_index WHERE customer_id = ?", arguments: [customerID])
+        try db.cachedStatement(sql: "DELETE FROM blind_index WHERE customer_id = ?").execute(arguments: [customerID])
         let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO blind_index (field, digest, customer_id) VALUES (?, ?, ?)")
         for entry in entries {
             try statement.execute(arguments: [entry.field, entry.digest, customerID])
@@ -119,7 +119,7 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func customerCounts() throws -> (live: Int, erased: Int) {
-        let row = try Row.fetchOne(db, sql: "SELECT count(wrapped_dek), count(erased_at) FROM customer")
+        let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT count(wrapped_dek), count(erased_at) FROM customer"))
         return (row?[0] ?? 0, row?[1] ?? 0)
     }
 
@@ -128,13 +128,13 @@ struct SQLiteTransaction: StorageWriter {
         precondition(shardCount >= 1 && (0..<shardCount).contains(shard), "invalid shard")
         // Customers are sharded by rowid modulo the shard count, so shards are disjoint and even.
         let kindList = kinds.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
-        let cursor = try Row.fetchCursor(db, sql: """
+        let cursor = try Row.fetchCursor(try db.cachedStatement(sql: """
             SELECT c.id, c.wrapped_dek, r.kind, r.version, r.ciphertext, r.updated_at, k.state, k.at
             FROM customer c JOIN record r ON r.customer_id = c.id
             LEFT JOIN consent k ON k.customer_id = c.id AND k.purpose = ?
             WHERE c.wrapped_dek IS NOT NULL AND c.rowid % ? = ? AND r.kind IN (\(kindList))
             ORDER BY c.rowid
-            """, arguments: [purpose, shardCount, shard])
+            """), arguments: [purpose, shardCount, shard])
         var current: ScannedCustomer?
         while let row = try cursor.next() {
             let id: String = row[0]
@@ -155,46 +155,46 @@ struct SQLiteTransaction: StorageWriter {
 
     func eraseCustomer(id: String, at: Date) throws {
         try deleteDependents(of: id)
-        try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL", arguments: [millis(at), id])
-        try db.execute(sql: "UPDATE customer SET wrapped_dek = NULL, kek_version = NULL, erased_at = ? WHERE id = ? AND wrapped_dek IS NOT NULL",
+        try db.cachedStatement(sql: "UPDATE token SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL").execute(arguments: [millis(at), id])
+        try db.cachedStatement(sql: "UPDATE customer SET wrapped_dek = NULL, kek_version = NULL, erased_at = ? WHERE id = ? AND wrapped_dek IS NOT NULL").execute(
                        arguments: [millis(at), id])
         guard db.changesCount == 1 else { throw StoreError.notFound("live customer") }
     }
 
     private func deleteDependents(of id: String) throws {
         for table in ["record", "blind_index", "consent", "contest"] {
-            try db.execute(sql: "DELETE FROM \(table) WHERE customer_id = ?", arguments: [id])
+            try db.cachedStatement(sql: "DELETE FROM \(table) WHERE customer_id = ?").execute(arguments: [id])
         }
     }
 
     // MARK: consent
 
     func consents(customerID: String) throws -> [ConsentRow] {
-        try Row.fetchAll(db, sql: "SELECT purpose, state, at FROM consent WHERE customer_id = ? ORDER BY purpose", arguments: [customerID]).map {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT purpose, state, at FROM consent WHERE customer_id = ? ORDER BY purpose"), arguments: [customerID]).map {
             guard let state = ConsentRow.State(rawValue: $0[1]) else { throw StoreError.corrupted("unknown consent state") }
             return ConsentRow(purpose: $0[0], state: state, at: date($0[2]))
         }
     }
 
     func setConsent(customerID: String, _ row: ConsentRow) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO consent (customer_id, purpose, state, at) VALUES (?, ?, ?, ?)
             ON CONFLICT (customer_id, purpose) DO UPDATE SET state = excluded.state, at = excluded.at
-            """, arguments: [customerID, row.purpose, row.state.rawValue, millis(row.at)])
+            """).execute(arguments: [customerID, row.purpose, row.state.rawValue, millis(row.at)])
     }
 
     // MARK: tokens
 
     func token(hash: Data) throws -> TokenRow? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.tokenColumns) FROM token WHERE hash = ?", arguments: [hash]).map(tokenRow)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.tokenColumns) FROM token WHERE hash = ?"), arguments: [hash]).map(tokenRow)
     }
 
     func token(id: String) throws -> TokenRow? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.tokenColumns) FROM token WHERE id = ?", arguments: [id]).map(tokenRow)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.tokenColumns) FROM token WHERE id = ?"), arguments: [id]).map(tokenRow)
     }
 
     func tokens() throws -> [TokenRow] {
-        try Row.fetchAll(db, sql: "SELECT \(Self.tokenColumns) FROM token ORDER BY created_at DESC, id").map(tokenRow)
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.tokenColumns) FROM token ORDER BY created_at DESC, id")).map(tokenRow)
     }
 
     func insertToken(_ row: TokenRow) throws {
@@ -206,7 +206,7 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func revokeToken(id: String, at: Date) throws -> Bool {
-        try db.execute(sql: "UPDATE token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [millis(at), id])
+        try db.cachedStatement(sql: "UPDATE token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").execute(arguments: [millis(at), id])
         return db.changesCount == 1
     }
 
@@ -215,15 +215,15 @@ struct SQLiteTransaction: StorageWriter {
     // MARK: policy
 
     func activePolicy() throws -> PolicyRow? {
-        try Row.fetchOne(db, sql: "SELECT hash, text, file_name, applied_at FROM policy ORDER BY seq DESC LIMIT 1").map(policyRow)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT hash, text, file_name, applied_at FROM policy ORDER BY seq DESC LIMIT 1")).map(policyRow)
     }
 
     func policies() throws -> [PolicyRow] {
-        try Row.fetchAll(db, sql: "SELECT hash, text, file_name, applied_at FROM policy ORDER BY seq").map(policyRow)
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT hash, text, file_name, applied_at FROM policy ORDER BY seq")).map(policyRow)
     }
 
     func insertPolicy(_ row: PolicyRow) throws {
-        try db.execute(sql: "INSERT INTO policy (hash, text, file_name, applied_at) VALUES (?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO policy (hash, text, file_name, applied_at) VALUES (?, ?, ?, ?)").execute(
                        arguments: [row.hash, row.text, row.fileName, millis(row.appliedAt)])
     }
 
@@ -231,7 +231,7 @@ struct SQLiteTransaction: StorageWriter {
 
     func auditSize() throws -> UInt64 {
         // seq is dense from 0, so the next seq is max+1; an empty log has size 0.
-        UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM audit_entry") ?? 0)
+        UInt64(try Int64.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM audit_entry")) ?? 0)
     }
 
     func auditNode(level: Int, index: UInt64) throws -> Data? {
@@ -241,22 +241,22 @@ struct SQLiteTransaction: StorageWriter {
 
     func auditEntries(from seq: UInt64, limit: Int, customerID: String?) throws -> [AuditRow] {
         if let customerID {
-            return try Row.fetchAll(db, sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE customer_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
+            return try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE customer_id = ? AND seq >= ? ORDER BY seq LIMIT ?"),
                                     arguments: [customerID, Int64(seq), limit]).map(auditRow)
         }
-        return try Row.fetchAll(db, sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE seq >= ? ORDER BY seq LIMIT ?",
+        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE seq >= ? ORDER BY seq LIMIT ?"),
                                 arguments: [Int64(seq), limit]).map(auditRow)
     }
 
     func forEachAuditEntry(from seq: UInt64, _ body: (AuditRow) throws -> Bool) throws {
-        let cursor = try Row.fetchCursor(db, sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE seq >= ? ORDER BY seq", arguments: [Int64(seq)])
+        let cursor = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE seq >= ? ORDER BY seq"), arguments: [Int64(seq)])
         while let row = try cursor.next() {
             guard try body(auditRow(row)) else { return }
         }
     }
 
     func forEachAuditNode(level: Int, from index: UInt64, _ body: (UInt64, Data) throws -> Bool) throws {
-        let cursor = try Row.fetchCursor(db, sql: "SELECT idx, hash FROM audit_node WHERE level = ? AND idx >= ? ORDER BY idx",
+        let cursor = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT idx, hash FROM audit_node WHERE level = ? AND idx >= ? ORDER BY idx"),
                                          arguments: [level, Int64(index)])
         while let row = try cursor.next() {
             guard try body(UInt64(row[0] as Int64), row[1]) else { return }
@@ -276,22 +276,22 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func latestCheckpoint() throws -> CheckpointRow? {
-        try Row.fetchOne(db, sql: "SELECT size, root, note, at FROM checkpoint ORDER BY size DESC LIMIT 1").map(checkpointRow)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT size, root, note, at FROM checkpoint ORDER BY size DESC LIMIT 1")).map(checkpointRow)
     }
 
     func checkpoints() throws -> [CheckpointRow] {
-        try Row.fetchAll(db, sql: "SELECT size, root, note, at FROM checkpoint ORDER BY size").map(checkpointRow)
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT size, root, note, at FROM checkpoint ORDER BY size")).map(checkpointRow)
     }
 
     func insertCheckpoint(_ row: CheckpointRow) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO checkpoint (size, root, note, at) VALUES (?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO checkpoint (size, root, note, at) VALUES (?, ?, ?, ?)").execute(
                        arguments: [Int64(row.size), row.root, row.note, millis(row.at)])
     }
 
     // MARK: contests
 
     func contest(id: String) throws -> ContestRow? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.contestColumns) FROM contest WHERE id = ?", arguments: [id]).map(contestRow)
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.contestColumns) FROM contest WHERE id = ?"), arguments: [id]).map(contestRow)
     }
 
     func contests(customerID: String?, statuses: Set<ContestRow.Status>?) throws -> [ContestRow] {
@@ -306,7 +306,7 @@ struct SQLiteTransaction: StorageWriter {
             arguments += StatementArguments(statuses.map(\.rawValue).sorted())
         }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        return try Row.fetchAll(db, sql: "SELECT \(Self.contestColumns) FROM contest \(whereClause) ORDER BY opened_at, id",
+        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.contestColumns) FROM contest \(whereClause) ORDER BY opened_at, id"),
                                 arguments: arguments).map(contestRow)
     }
 
@@ -319,14 +319,14 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func updateContest(_ row: ContestRow) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE contest SET status = ?, resolved_at = ?, resolver = ?, sealed_resolution = ? WHERE id = ?
-            """, arguments: [row.status.rawValue, row.resolvedAt.map(millis), row.resolver, row.sealedResolution, row.id])
+            """).execute(arguments: [row.status.rawValue, row.resolvedAt.map(millis), row.resolver, row.sealedResolution, row.id])
         guard db.changesCount == 1 else { throw StoreError.notFound("contest") }
     }
 
     func updateContestRequest(_ row: ContestRow) throws {
-        try db.execute(sql: "UPDATE contest SET status = ?, sealed_request = ? WHERE id = ? AND resolved_at IS NULL",
+        try db.cachedStatement(sql: "UPDATE contest SET status = ?, sealed_request = ? WHERE id = ? AND resolved_at IS NULL").execute(
                        arguments: [row.status.rawValue, row.sealedRequest, row.id])
         guard db.changesCount == 1 else { throw StoreError.notFound("pending contest") }
     }
@@ -337,34 +337,34 @@ struct SQLiteTransaction: StorageWriter {
 
     func chargedMicroEpsilon(analyst: String?, since: Date) throws -> Int64 {
         if let analyst {
-            return try Int64.fetchOne(db, sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE analyst = ? AND at >= ?",
+            return try Int64.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE analyst = ? AND at >= ?"),
                                       arguments: [analyst, millis(since)]) ?? 0
         }
-        return try Int64.fetchOne(db, sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE at >= ?",
+        return try Int64.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE at >= ?"),
                                   arguments: [millis(since)]) ?? 0
     }
 
     func insertCharge(_ row: ChargeRow) throws {
-        try db.execute(sql: "INSERT INTO privacy_charge (analyst, micro_epsilon, at, query_key) VALUES (?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO privacy_charge (analyst, micro_epsilon, at, query_key) VALUES (?, ?, ?, ?)").execute(
                        arguments: [row.analyst, row.microEpsilon, millis(row.at), row.queryKey])
     }
 
     func cachedAnswer(queryKey: String, since: Date) throws -> Data? {
-        try Data.fetchOne(db, sql: "SELECT answer FROM query_cache WHERE query_key = ? AND at >= ?", arguments: [queryKey, millis(since)])
+        try Data.fetchOne(try db.cachedStatement(sql: "SELECT answer FROM query_cache WHERE query_key = ? AND at >= ?"), arguments: [queryKey, millis(since)])
     }
 
     func putCachedAnswer(queryKey: String, answer: Data, at: Date) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO query_cache (query_key, answer, at) VALUES (?, ?, ?)
             ON CONFLICT (query_key) DO UPDATE SET answer = excluded.answer, at = excluded.at
-            """, arguments: [queryKey, answer, millis(at)])
+            """).execute(arguments: [queryKey, answer, millis(at)])
     }
 
     // MARK: helpers
 
     /// Runs an insert, turning a uniqueness violation into `StoreError.duplicate(what)`.
     private func insert(_ what: String, sql: String, arguments: StatementArguments) throws {
-        try insert(what) { try db.execute(sql: sql, arguments: arguments) }
+        try insert(what) { try db.cachedStatement(sql: sql).execute(arguments: arguments) }
     }
 
     private func insert(_ what: String, _ body: () throws -> Void) throws {

@@ -306,6 +306,38 @@ struct ProfileStoreTests {
         }
     }
 
+    @Test("concurrent reads commit together, each with its own audit entry, and the log verifies")
+    func groupCommit() async throws {
+        let test = try await TestVault.make(customers: 20)
+        defer { test.remove() }
+        let support = try await test.principal("support")
+        let auditor = try await test.principal("auditor")
+        let before = try await test.vault.storage.read { tx in try tx.auditSize() }
+        let vault = test.vault
+        let customers = test.customers
+        let names = try await withThrowingTaskGroup(of: FieldValue?.self) { group in
+            for round in 0..<80 {
+                let customer = customers[round % customers.count]
+                group.addTask { try await vault.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support).values["name"] }
+            }
+            // One read of a missing customer fails on its own without failing the others.
+            group.addTask {
+                do {
+                    _ = try await vault.readCustomer("c-missing", purpose: "service", by: support)
+                    return nil
+                } catch let error as VaultError {
+                    #expect(error.kind == .notFound)
+                    return .string("refused")
+                }
+            }
+            return try await group.reduce(into: [FieldValue?]()) { $0.append($1) }
+        }
+        #expect(names.compactMap { $0 }.count == 81)
+        let after = try await test.vault.storage.read { tx in try tx.auditSize() }
+        #expect(after - before == 80, "one entry per successful read")
+        #expect(try await test.vault.verifyAudit(by: auditor).ok)
+    }
+
     @Test("log lines never carry customer values")
     func logsCarryNoValues() async throws {
         let capture = LogCapture()

@@ -27,7 +27,8 @@ enum FieldCodec {
                 return .failure(.init(name, "must be a phone number of 6–17 digits (spaces, +, -, parentheses allowed)"))
             }
             return .success(.string(s))
-        case (.integer, .integer(let i)):
+        case (.integer, .number):
+            guard let i = json.int64 else { return .failure(.init(name, "must be a whole number")) }
             if let range = field.range, Double(i) < range.min || Double(i) > range.max {
                 return .failure(.init(name, "must be between \(format(range.min)) and \(format(range.max))"))
             }
@@ -137,18 +138,7 @@ enum FieldCodec {
     }
 
     static func cents(_ json: JSONValue) -> Int64? {
-        switch json {
-        case .integer(let i):
-            let (result, overflow) = i.multipliedReportingOverflow(by: 100)
-            return overflow ? nil : result
-        case .number(let d):
-            guard d.isFinite, abs(d) < 1e15 else { return nil }
-            let scaled = (d * 100).rounded()
-            guard abs(d * 100 - scaled) < 1e-6 else { return nil }
-            return Int64(scaled)
-        default:
-            return nil
-        }
+        json.hundredths
     }
 
     static func day(_ text: String) -> Int32? {

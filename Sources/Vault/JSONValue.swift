@@ -1,40 +1,28 @@
 import Foundation
 
-/// Untyped JSON, for validating import lines and API bodies against the policy's field types.
-enum JSONValue: Decodable, Equatable, Sendable {
+/// Untyped JSON, for validating import lines and values against the policy's field types.
+///
+/// Parsed by a small strict reader rather than `JSONDecoder`: numbers keep their literal text, so
+/// money converts to cents exactly (no binary floating point), duplicate keys are refused, and an
+/// import of a million lines does not pay for a thrown error per value.
+enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
-    case integer(Int64)
-    case number(Double)
+    /// A number, as its literal text (validated JSON number syntax).
+    case number(String)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    /// Parses one JSON text; the error names the problem but never quotes the input.
+    /// Parses one JSON text; the error names the problem and its offset, never the input.
     static func parse(_ bytes: some DataProtocol) throws -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
-            throw VaultError.invalid("malformed_json", "not valid JSON")
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(buffer)
+            let value = try reader.value(depth: 0)
+            reader.skipWhitespace()
+            guard reader.isAtEnd else { throw reader.error("unexpected data after the JSON value") }
+            return value
         }
     }
 
@@ -43,10 +31,206 @@ enum JSONValue: Decodable, Equatable, Sendable {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
-        case .integer, .number: "a number"
+        case .number: "a number"
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"
         }
+    }
+
+    /// The number as a whole Int64, if it is one (no fraction, no exponent, in range).
+    var int64: Int64? {
+        guard case .number(let text) = self else { return nil }
+        return Int64(text)
+    }
+
+    /// The number in hundredths, exactly, if it has at most two decimals and no exponent.
+    var hundredths: Int64? {
+        guard case .number(let text) = self, !text.contains("e"), !text.contains("E") else { return nil }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = Int64(parts[0]) else { return nil }
+        var fraction: Int64 = 0
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard (1...2).contains(digits.count), let value = Int64(digits) else { return nil }
+            fraction = digits.count == 1 ? value * 10 : value
+        }
+        let (scaled, overflow) = whole.multipliedReportingOverflow(by: 100)
+        guard !overflow else { return nil }
+        let negative = text.hasPrefix("-")
+        let (result, overflow2) = negative ? scaled.subtractingReportingOverflow(fraction) : scaled.addingReportingOverflow(fraction)
+        return overflow2 ? nil : result
+    }
+}
+
+/// A strict RFC 8259 reader over bytes.
+private struct JSONReader {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var offset = 0
+    private static let maxDepth = 64
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    func error(_ message: String) -> VaultError {
+        .invalid("malformed_json", "not valid JSON at byte \(offset): \(message)")
+    }
+
+    mutating func skipWhitespace() {
+        while offset < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[offset]) { offset += 1 }
+    }
+
+    private mutating func expect(_ literal: String) throws {
+        for byte in literal.utf8 {
+            guard offset < bytes.count, bytes[offset] == byte else { throw error("expected \(literal)") }
+            offset += 1
+        }
+    }
+
+    mutating func value(depth: Int) throws -> JSONValue {
+        guard depth < Self.maxDepth else { throw error("nested more than \(Self.maxDepth) levels deep") }
+        skipWhitespace()
+        guard offset < bytes.count else { throw error("unexpected end") }
+        switch bytes[offset] {
+        case UInt8(ascii: "{"):
+            offset += 1
+            var object: [String: JSONValue] = [:]
+            skipWhitespace()
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") { offset += 1; return .object(object) }
+            while true {
+                skipWhitespace()
+                guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+                let key = try string()
+                skipWhitespace()
+                try expect(":")
+                let member = try value(depth: depth + 1)
+                guard object.updateValue(member, forKey: key) == nil else { throw error("a member name appears twice in one object") }
+                skipWhitespace()
+                guard offset < bytes.count else { throw error("unexpected end in an object") }
+                if bytes[offset] == UInt8(ascii: ",") { offset += 1; continue }
+                if bytes[offset] == UInt8(ascii: "}") { offset += 1; return .object(object) }
+                throw error("expected , or } in an object")
+            }
+        case UInt8(ascii: "["):
+            offset += 1
+            var array: [JSONValue] = []
+            skipWhitespace()
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") { offset += 1; return .array(array) }
+            while true {
+                array.append(try value(depth: depth + 1))
+                skipWhitespace()
+                guard offset < bytes.count else { throw error("unexpected end in an array") }
+                if bytes[offset] == UInt8(ascii: ",") { offset += 1; continue }
+                if bytes[offset] == UInt8(ascii: "]") { offset += 1; return .array(array) }
+                throw error("expected , or ] in an array")
+            }
+        case UInt8(ascii: "\""):
+            return .string(try string())
+        case UInt8(ascii: "t"):
+            try expect("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expect("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expect("null")
+            return .null
+        default:
+            return .number(try number())
+        }
+    }
+
+    private mutating func number() throws -> String {
+        let start = offset
+        func digits() -> Int {
+            let begin = offset
+            while offset < bytes.count, (0x30...0x39).contains(bytes[offset]) { offset += 1 }
+            return offset - begin
+        }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "-") { offset += 1 }
+        let integerStart = offset
+        guard digits() > 0 else { throw error("expected a value") }
+        guard bytes[integerStart] != UInt8(ascii: "0") || offset - integerStart == 1 else { throw error("a number has a leading zero") }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") {
+            offset += 1
+            guard digits() > 0 else { throw error("a number needs digits after the decimal point") }
+        }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E") {
+            offset += 1
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") { offset += 1 }
+            guard digits() > 0 else { throw error("a number needs digits in its exponent") }
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+    }
+
+    private mutating func string() throws -> String {
+        offset += 1  // opening quote
+        var runStart = offset
+        var result = ""
+        func flushRun(upTo end: Int) throws {
+            guard end > runStart else { return }
+            guard let run = String(bytes: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), encoding: .utf8) else {
+                throw error("a string is not valid UTF-8")
+            }
+            result += run
+        }
+        while true {
+            guard offset < bytes.count else { throw error("unterminated string") }
+            let byte = bytes[offset]
+            if byte == UInt8(ascii: "\"") {
+                try flushRun(upTo: offset)
+                offset += 1
+                return result
+            }
+            guard byte >= 0x20 else { throw error("a control character inside a string must be escaped") }
+            guard byte == UInt8(ascii: "\\") else { offset += 1; continue }
+            try flushRun(upTo: offset)
+            offset += 1
+            guard offset < bytes.count else { throw error("unterminated escape") }
+            let escape = bytes[offset]
+            offset += 1
+            switch escape {
+            case UInt8(ascii: "\""): result += "\""
+            case UInt8(ascii: "\\"): result += "\\"
+            case UInt8(ascii: "/"): result += "/"
+            case UInt8(ascii: "b"): result += "\u{08}"
+            case UInt8(ascii: "f"): result += "\u{0C}"
+            case UInt8(ascii: "n"): result += "\n"
+            case UInt8(ascii: "r"): result += "\r"
+            case UInt8(ascii: "t"): result += "\t"
+            case UInt8(ascii: "u"):
+                var code = try hex4()
+                if (0xD800...0xDBFF).contains(code) {
+                    try expect("\\u")
+                    let low = try hex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw error("an unpaired surrogate in a \\u escape") }
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let scalar = Unicode.Scalar(code) else { throw error("an unpaired surrogate in a \\u escape") }
+                result.unicodeScalars.append(scalar)
+            default:
+                throw error("an unknown escape")
+            }
+            runStart = offset
+        }
+    }
+
+    private mutating func hex4() throws -> UInt32 {
+        guard offset + 4 <= bytes.count else { throw error("a \\u escape needs four hex digits") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[offset]
+            let digit: UInt32
+            switch byte {
+            case 0x30...0x39: digit = UInt32(byte - 0x30)
+            case 0x41...0x46: digit = UInt32(byte - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(byte - 0x61 + 10)
+            default: throw error("a \\u escape needs four hex digits")
+            }
+            value = value << 4 | digit
+            offset += 1
+        }
+        return value
     }
 }

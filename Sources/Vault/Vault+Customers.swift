@@ -69,12 +69,7 @@ extension Vault {
             guard let definition = policy.field(named: name) else {
                 throw VaultError.invalid("unknown_field", "\(name) is not a field of the policy")
             }
-            let json: JSONValue = (try? JSONValue.parse(Data(text.utf8))) ?? .string(text)
-            let candidate: JSONValue = (definition.type == .string || definition.type == .email || definition.type == .phone) ? .string(text) : json
-            switch FieldCodec.value(candidate, for: definition) {
-            case .success(let value): parsed[name] = value
-            case .failure(let problem): throw VaultError.invalid("invalid_value", problem.description)
-            }
+            parsed[name] = try parseValue(text, for: definition)
         }
         let values = parsed
         let now = clock.now()

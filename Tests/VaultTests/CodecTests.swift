@@ -26,16 +26,37 @@ struct CodecTests {
         #expect(FieldCodec.dateString(20_000) == "2024-10-04")
     }
 
-    @Test("decimals keep exactly two places and refuse more")
-    func decimals() {
-        #expect(FieldCodec.cents(.number(49.9)) == 4990)
-        #expect(FieldCodec.cents(.number(0.07)) == 7)
-        #expect(FieldCodec.cents(.integer(12)) == 1200)
-        #expect(FieldCodec.cents(.number(1.005)) == nil)
-        #expect(FieldCodec.cents(.number(.infinity)) == nil)
+    @Test("decimals convert to hundredths exactly, from the literal text, and refuse more places")
+    func decimals() throws {
+        #expect(FieldCodec.cents(try JSONValue.parse(Data("49.9".utf8))) == 4990)
+        #expect(FieldCodec.cents(try JSONValue.parse(Data("0.07".utf8))) == 7)
+        #expect(FieldCodec.cents(try JSONValue.parse(Data("-0.05".utf8))) == -5)
+        #expect(FieldCodec.cents(try JSONValue.parse(Data("12".utf8))) == 1200)
+        #expect(FieldCodec.cents(try JSONValue.parse(Data("1.005".utf8))) == nil)
+        #expect(FieldCodec.cents(try JSONValue.parse(Data("1e2".utf8))) == nil)
+        #expect(FieldCodec.cents(try JSONValue.parse(Data("99999999999999999999".utf8))) == nil)
         var json = JSONWriter()
         json.decimal(-5)
         #expect(json.text == "-0.05")
+    }
+
+    @Test("the JSON reader is strict and never quotes its input")
+    func jsonReader() throws {
+        #expect(try JSONValue.parse(Data(#"{"a":[1,-2.5,true,null,"x\u00e9\ud83d\ude00\n"]}"#.utf8))
+                == .object(["a": .array([.number("1"), .number("-2.5"), .bool(true), .null, .string("xé😀\n")])]))
+        for bad in [#"{"a":1,"a":2}"#, "[01]", "[1.]", #"{"a" 1}"#, "[1,]", #""\ud800""#, "\"tab\there\"", "[1] x", String(repeating: "[", count: 100)] {
+            do {
+                _ = try JSONValue.parse(Data(bad.utf8))
+                Issue.record("accepted malformed JSON")
+            } catch let error as VaultError {
+                #expect(error.code == "malformed_json")
+            }
+        }
+        do {
+            _ = try JSONValue.parse(Data(#"{"secret-value-123": "#.utf8))
+        } catch let error as VaultError {
+            #expect(!error.message.contains("secret-value-123"))
+        }
     }
 
     @Test("import lines written by the generator parse back to the same customer")

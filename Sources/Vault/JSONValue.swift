@@ -46,20 +46,31 @@ enum JSONValue: Equatable, Sendable {
 
     /// The number in hundredths, exactly, if it has at most two decimals and no exponent.
     var hundredths: Int64? {
-        guard case .number(let text) = self, !text.contains("e"), !text.contains("E") else { return nil }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let whole = Int64(parts[0]) else { return nil }
-        var fraction: Int64 = 0
-        if parts.count == 2 {
-            let digits = parts[1]
-            guard (1...2).contains(digits.count), let value = Int64(digits) else { return nil }
-            fraction = digits.count == 1 ? value * 10 : value
+        guard case .number(let text) = self else { return nil }
+        var result: Int64 = 0
+        var negative = false
+        var decimals = -1  // -1 until the decimal point
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "-"): negative = true
+            case UInt8(ascii: "."): decimals = 0
+            case 0x30...0x39:
+                if decimals >= 0 {
+                    decimals += 1
+                    guard decimals <= 2 else { return nil }
+                }
+                let (times10, overflow1) = result.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(Int64(byte - 0x30))
+                guard !overflow1, !overflow2 else { return nil }
+                result = sum
+            default:
+                return nil  // an exponent
+            }
         }
-        let (scaled, overflow) = whole.multipliedReportingOverflow(by: 100)
+        let scale: Int64 = decimals <= 0 ? 100 : (decimals == 1 ? 10 : 1)
+        let (scaled, overflow) = result.multipliedReportingOverflow(by: scale)
         guard !overflow else { return nil }
-        let negative = text.hasPrefix("-")
-        let (result, overflow2) = negative ? scaled.subtractingReportingOverflow(fraction) : scaled.addingReportingOverflow(fraction)
-        return overflow2 ? nil : result
+        return negative ? -scaled : scaled
     }
 }
 
@@ -170,7 +181,7 @@ private struct JSONReader {
         var result = ""
         func flushRun(upTo end: Int) throws {
             guard end > runStart else { return }
-            guard let run = String(bytes: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), encoding: .utf8) else {
+            guard let run = String(validating: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self) else {
                 throw error("a string is not valid UTF-8")
             }
             result += run

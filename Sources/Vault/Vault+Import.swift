@@ -1,5 +1,6 @@
 public import Foundation
 import Logging
+import Synchronization
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
@@ -29,24 +30,45 @@ extension Vault {
     /// (up to `maxProblems`) so nothing is written when any line is bad.
     public func validateImport(_ data: Data, maxProblems: Int = 50) -> Result<[CustomerRecord], ImportFailure> {
         let policy = policy.policy
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        // Lines parse independently: spread them over the cores, then check ids in file order.
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, lines.count / 256 + 1))
+        let parsed = Mutex([[Result<CustomerRecord, FieldProblem>?]](repeating: [], count: workers))
+        let chunk = (lines.count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let range = min(worker * chunk, lines.count)..<min((worker + 1) * chunk, lines.count)
+            let results = lines[range].map { line -> Result<CustomerRecord, FieldProblem>? in
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return nil }
+                do throws(FieldProblem) {
+                    return .success(try CustomerRecord.parse(line: line, policy: policy))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            parsed.withLock { $0[worker] = results }
+        }
         var records: [CustomerRecord] = []
+        records.reserveCapacity(lines.count)
         var problems: [ImportProblem] = []
         var problemCount = 0
         var seen: [String: Int] = [:]
-        var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { continue }
-            do throws(FieldProblem) {
-                let record = try CustomerRecord.parse(line: line, policy: policy)
+        for (index, result) in parsed.withLock({ $0 }).joined().enumerated() {
+            let lineNumber = index + 1
+            var problem: FieldProblem?
+            switch result {
+            case nil: continue
+            case .failure(let error)?: problem = error
+            case .success(let record)?:
                 if let first = seen[record.id] {
-                    throw FieldProblem("id", "repeats the id of line \(first)")
+                    problem = FieldProblem("id", "repeats the id of line \(first)")
+                } else {
+                    seen[record.id] = lineNumber
+                    records.append(record)
                 }
-                seen[record.id] = lineNumber
-                records.append(record)
-            } catch {
+            }
+            if let problem {
                 problemCount += 1
-                if problems.count < maxProblems { problems.append(ImportProblem(line: lineNumber, message: error.description)) }
+                if problems.count < maxProblems { problems.append(ImportProblem(line: lineNumber, message: problem.description)) }
             }
         }
         if problemCount > 0 { return .failure(ImportFailure(problems: problems, total: problemCount)) }

@@ -40,3 +40,39 @@ public enum HMACSHA256 {
         ConstantTime.equals(authenticationCode(for: data, using: key), code)
     }
 }
+
+extension HMACSHA256 {
+    /// A key set up once for many codes: each code copies the keyed state (`EVP_MAC_CTX_dup`)
+    /// instead of fetching the digest and hashing the key pads again (blind indexes, token hashes).
+    public final class Keyed: @unchecked Sendable {
+        // Only ever read (duplicated) after init, so sharing it across threads is safe.
+        private let template: OpaquePointer
+
+        /// Sets up `key`.
+        public init(_ key: SymmetricKey) {
+            guard let ctx = EVP_MAC_CTX_new(Algorithms.hmac) else { fatalError("EVP_MAC_CTX_new failed") }
+            let initialised = key.withUnsafeBytes { keyBytes in
+                cvault_hmac_sha256_init(ctx, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), keyBytes.count)
+            }
+            precondition(initialised == 1, "EVP_MAC_init failed")
+            template = ctx
+        }
+
+        deinit { EVP_MAC_CTX_free(template) }
+
+        /// The code for `data`.
+        public func authenticationCode(for data: some ContiguousBytes) -> HashedAuthenticationCode {
+            guard let ctx = EVP_MAC_CTX_dup(template) else { fatalError("EVP_MAC_CTX_dup failed") }
+            defer { EVP_MAC_CTX_free(ctx) }
+            let updated = data.withUnsafeBytes { buffer in
+                EVP_MAC_update(ctx, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count)
+            }
+            precondition(updated == 1, "EVP_MAC_update failed")
+            var out = [UInt8](repeating: 0, count: SHA256.byteCount)
+            var length = 0
+            let finished = out.withUnsafeMutableBufferPointer { EVP_MAC_final(ctx, $0.baseAddress, &length, $0.count) }
+            precondition(finished == 1 && length == SHA256.byteCount, "EVP_MAC_final failed")
+            return HashedAuthenticationCode(bytes: out)
+        }
+    }
+}

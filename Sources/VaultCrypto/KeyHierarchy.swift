@@ -10,6 +10,8 @@ public struct KeyHierarchy: Sendable {
     public let blindIndexKey: SymmetricKey
     /// HMAC key for bearer-token hashes.
     public let tokenKey: SymmetricKey
+    private let blindIndexMAC: HMACSHA256.Keyed
+    private let tokenMAC: HMACSHA256.Keyed
 
     /// Derives the hierarchy for the vault `vaultID` from `root`.
     public init(root: SymmetricKey, vaultID: String) throws {
@@ -22,6 +24,8 @@ public struct KeyHierarchy: Sendable {
         checkKey = try derive("cvault/key-check/v1")
         blindIndexKey = try derive("cvault/blind-index/v1")
         tokenKey = try derive("cvault/token-hash/v1")
+        blindIndexMAC = HMACSHA256.Keyed(blindIndexKey)
+        tokenMAC = HMACSHA256.Keyed(tokenKey)
     }
 
     /// A value that identifies the root key without revealing it; stored in the vault metadata.
@@ -76,12 +80,12 @@ public struct KeyHierarchy: Sendable {
 
     /// The blind index of `value` for lookup field `field`: HMAC-SHA256, keyed, field-separated.
     public func blindIndex(field: String, value: String) -> [UInt8] {
-        HMACSHA256.authenticationCode(for: Array("\(field)\u{0}\(value)".utf8), using: blindIndexKey).bytes
+        blindIndexMAC.authenticationCode(for: Array("\(field)\u{0}\(value)".utf8)).bytes
     }
 
     /// The stored form of a bearer token: its HMAC under the token subkey.
     public func tokenHash(_ token: String) -> [UInt8] {
-        HMACSHA256.authenticationCode(for: Array(token.utf8), using: tokenKey).bytes
+        tokenMAC.authenticationCode(for: Array(token.utf8)).bytes
     }
 
     private static let signingKeyContext = Array("cvault/signing-key/v1".utf8)

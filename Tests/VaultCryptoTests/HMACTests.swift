@@ -43,3 +43,23 @@ struct HMACTests {
         #expect(!HMACSHA256.isValidAuthenticationCode([UInt8](), authenticating: data, using: key))
     }
 }
+
+@Suite("HMAC with a prepared key")
+struct KeyedHMACTests {
+    @Test("a prepared key gives the same codes as the one-shot call, from many threads at once")
+    func keyedMatchesOneShot() async {
+        let key = SymmetricKey(byteCount: 32)
+        let keyed = HMACSHA256.Keyed(key)
+        let messages = (0..<64).map { i in Array("message \(i) ".utf8) + Array(repeating: UInt8(i), count: i * 7) }
+        let matches = await withTaskGroup(of: Bool.self) { group in
+            for message in messages {
+                group.addTask {
+                    keyed.authenticationCode(for: message).bytes == HMACSHA256.authenticationCode(for: message, using: key).bytes
+                }
+            }
+            return await group.reduce(true) { $0 && $1 }
+        }
+        #expect(matches)
+        #expect(keyed.authenticationCode(for: messages[0]).bytes != HMACSHA256.Keyed(SymmetricKey(byteCount: 32)).authenticationCode(for: messages[0]).bytes)
+    }
+}

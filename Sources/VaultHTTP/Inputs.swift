@@ -51,6 +51,24 @@ enum Inputs {
     }
 
     /// `POST /v1/contests/{id}/resolution`.
+    /// `PATCH /v1/me/contests/{id}`: withdraw the contest, or reply to staff's question.
+    struct ContestUpdate: Decodable {
+        let withdraw: Bool
+        let reply: String?
+
+        private enum CodingKeys: String, CodingKey, CaseIterable { case withdraw, reply }
+
+        init(from decoder: any Decoder) throws {
+            try StrictKeys.check(decoder, CodingKeys.self)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            withdraw = try container.decodeIfPresent(Bool.self, forKey: .withdraw) ?? false
+            reply = try container.decodeIfPresent(String.self, forKey: .reply)
+            guard withdraw != (reply != nil) else {
+                throw Problem.invalidBody("give either \"withdraw\": true or a \"reply\"", pointer: "")
+            }
+        }
+    }
+
     struct Resolution: Decodable {
         let resolution: ContestResolution
         let reason: String

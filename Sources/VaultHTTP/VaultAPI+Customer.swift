@@ -21,6 +21,9 @@ extension VaultAPI {
                 // The export is a signed document: its bytes go out exactly as signed.
                 JSONResponse.bytes(try await vault.exportMine(by: try call.principal), contentType: "application/json")
             },
+            APIRoute(.get, "/v1/me/consents") { call in
+                try JSONResponse.make(try await vault.myConsents(by: try call.principal).map(Outputs.Consent.init))
+            },
             APIRoute(.get, "/v1/me/consents/{purpose}") { call in
                 let purpose = try call.parameter("purpose")
                 let consents = try await vault.myConsents(by: try call.principal)
@@ -40,6 +43,11 @@ extension VaultAPI {
             },
             APIRoute(.get, "/v1/me/contests") { call in
                 try JSONResponse.make(try await vault.myContests(by: try call.principal).map(Outputs.Contest.init))
+            },
+            APIRoute(.patch, "/v1/me/contests/{id}", body: Inputs.ContestUpdate.self) { call, body in
+                let contest = try await vault.updateMyContest(id: try call.parameter("id"), withdraw: body.withdraw, reply: body.reply,
+                                                              by: try call.principal)
+                return try JSONResponse.make(Outputs.Contest(contest))
             },
         ]
     }

@@ -29,6 +29,9 @@ extension VaultAPI {
             APIRoute(.get, "/v1/contests", query: ["status"]) { call in
                 try JSONResponse.make(try await vault.listContests(status: call.query.string("status"), by: try call.principal).map(Outputs.Contest.init))
             },
+            APIRoute(.get, "/v1/contests/{id}") { call in
+                try JSONResponse.make(Outputs.Contest(try await vault.reviewContest(id: try call.parameter("id"), by: try call.principal)))
+            },
             APIRoute(.post, "/v1/contests/{id}/resolution", body: Inputs.Resolution.self) { call, body in
                 let contest = try await vault.resolveContest(id: try call.parameter("id"), resolution: body.resolution, reason: body.reason,
                                                              by: try call.principal)

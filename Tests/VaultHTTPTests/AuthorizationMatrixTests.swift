@@ -37,6 +37,7 @@ import Vault
             Probe(method: .get, template: "/v1/me", uri: "/v1/me", body: nil, expected: expect(["customer": .ok])),
             Probe(method: .get, template: "/v1/me/log", uri: "/v1/me/log", body: nil, expected: expect(["customer": .ok])),
             Probe(method: .get, template: "/v1/me/export", uri: "/v1/me/export", body: nil, expected: expect(["customer": .ok])),
+            Probe(method: .get, template: "/v1/me/consents", uri: "/v1/me/consents", body: nil, expected: expect(["customer": .ok])),
             Probe(method: .get, template: "/v1/me/consents/{purpose}", uri: "/v1/me/consents/marketing", body: nil,
                   expected: expect(["customer": .ok])),
             Probe(method: .put, template: "/v1/me/consents/{purpose}", uri: "/v1/me/consents/marketing", body: #"{"state":"granted"}"#,
@@ -52,6 +53,10 @@ import Vault
             Probe(method: .get, template: "/v1/customers", uri: "/v1/customers?email=\(encoded)&purpose=service", body: nil,
                   expected: expect(["support": .ok])),
             Probe(method: .get, template: "/v1/contests", uri: "/v1/contests", body: nil, expected: expect(["support": .ok])),
+            // The contest belongs to another customer: this customer's token finds nothing there.
+            Probe(method: .patch, template: "/v1/me/contests/{id}", uri: "/v1/me/contests/\(contestID)", body: #"{"withdraw":true}"#,
+                  expected: expect(["customer": .notFound])),
+            Probe(method: .get, template: "/v1/contests/{id}", uri: "/v1/contests/\(contestID)", body: nil, expected: expect(["support": .ok])),
             Probe(method: .post, template: "/v1/contests/{id}/resolution", uri: "/v1/contests/\(contestID)/resolution",
                   body: #"{"resolution":"request_info","reason":"please send a bill"}"#, expected: expect(["support": .ok])),
             Probe(method: .get, template: "/v1/audit/checkpoint", uri: "/v1/audit/checkpoint", body: nil,

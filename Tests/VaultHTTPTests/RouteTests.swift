@@ -43,6 +43,13 @@ import Vault
             let contests = try await client.call(.get, "/v1/me/contests", token: token)
             #expect(contests.status == .ok)
             #expect(contests.array.map { $0["field"] as? String } == ["postcode"])
+            let everyPurpose = try await client.call(.get, "/v1/me/consents", token: token)
+            #expect(everyPurpose.status == .ok && everyPurpose.array.count >= 6)
+            let contestID = try #require(opened.object["id"] as? String)
+            let withdrawn = try await client.call(.patch, "/v1/me/contests/\(contestID)", token: token, json: #"{"withdraw":true}"#)
+            #expect(withdrawn.object["status"] as? String == "withdrawn")
+            let both = try await client.call(.patch, "/v1/me/contests/\(contestID)", token: token, json: #"{"withdraw":true,"reply":"x"}"#)
+            #expect(both.status == .badRequest)
 
             let log = try await client.call(.get, "/v1/me/log", token: token)
             #expect(log.status == .ok)
@@ -101,6 +108,9 @@ import Vault
             #expect(listed.status == .ok)
             #expect(listed.array.map { $0["id"] as? String } == [contestID])
             #expect(listed.array.first?["proposed_value"] == nil, "staff lists do not show values")
+            let reviewed = try await client.call(.get, "/v1/contests/\(contestID)", token: support)
+            #expect(reviewed.status == .ok)
+            #expect(reviewed.object["proposed_value"] as? String == "Ada Lovelace", "opening one contest shows the proposal (audited)")
 
             let resolved = try await client.call(.post, "/v1/contests/\(contestID)/resolution", token: support,
                                                  json: #"{"resolution":"accept","reason":"checked the passport"}"#)

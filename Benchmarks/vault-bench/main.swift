@@ -1,21 +1,31 @@
 // vault-bench: measures the vault beside baselines taken in the same run (ratios, not absolutes).
 //
-//     swift run -c release vault-bench [crypto|store|audit|analytics|all] [options]
+//     swift run -c release vault-bench [crypto|audit|analytics|store|auditlog|aggregate|all][,…] [options]
+//
+// Several suites may be named with commas (`aggregate,auditlog`); those two then share one large vault.
 import Foundation
+import Vault
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let suite = arguments.first ?? "all"
-let options = BenchOptions(arguments: Array(arguments.dropFirst()))
-
-switch suite {
-case "crypto": CryptoBenchmarks.run(options)
-case "audit": AuditBenchmarks.run(options)
-case "analytics": AnalyticsBenchmarks.run(options)
-case "all":
-    CryptoBenchmarks.run(options)
-    AuditBenchmarks.run(options)
-    AnalyticsBenchmarks.run(options)
-default:
-    FileHandle.standardError.write(Data("usage: vault-bench [crypto|audit|analytics|all] [--quick]\n".utf8))
-    exit(2)
+let suites = (arguments.first ?? "all").split(separator: ",").flatMap { name in
+    // The aggregate and audit-log suites run last and in this order, so they share one large vault.
+    name == "all" ? ["crypto", "audit", "analytics", "store", "aggregate", "auditlog"] : [String(name)]
 }
+let options = BenchOptions(arguments: Array(arguments.dropFirst()))
+// The vault logs each import at info level to standard output by default; tables go there.
+Vault.bootstrapLogging(levelName: "warning")
+
+for suite in suites {
+    switch suite {
+    case "crypto": CryptoBenchmarks.run(options)
+    case "audit": AuditBenchmarks.run(options)
+    case "analytics": AnalyticsBenchmarks.run(options)
+    case "store": await StoreBenchmarks.run(options)
+    case "auditlog": await AuditLogBenchmarks.run(options)
+    case "aggregate": await AggregateBenchmarks.run(options)
+    default:
+        FileHandle.standardError.write(Data("usage: vault-bench [crypto|audit|analytics|store|auditlog|aggregate|all][,…] [--quick]\n".utf8))
+        exit(2)
+    }
+}
+LargeVault.remove()

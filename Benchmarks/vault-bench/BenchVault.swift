@@ -1,0 +1,109 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Vault
+import VaultStore
+
+/// A vault in a fresh temporary folder on the default policy, with staff principals from real
+/// tokens, filled with the synthetic customers `cvault generate` writes.
+struct BenchVault: Sendable {
+    let vault: Vault
+    let folder: URL
+    let support: Principal
+    let auditor: Principal
+    let analyst: Principal
+
+    /// Purchases fall in the three years before this day, and the vault's clock is on it too, so
+    /// every generated purchase lies inside the CLV window of an aggregate run today.
+    static let asOf = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+    static let seed: UInt64 = 1
+    static let generator = SyntheticCustomers(seed: seed, asOf: asOf)
+
+    static func create(durability: SQLiteStorage.Durability) async throws -> BenchVault {
+        let folder = temporaryFolder("vault")
+        var options = VaultOptions()
+        options.durability = durability
+        let vault = try await Vault.create(at: folder.appendingPathComponent("vault"), rootKey: .keyFile(nil), options: options)
+        func staff(_ role: String) async throws -> Principal {
+            let token = try await vault.issueToken(role: role, customerID: nil, name: "bench-\(role)", expiresIn: nil, by: .localOperator)
+            return try await vault.authenticate(token: token.secret)
+        }
+        return BenchVault(vault: vault, folder: folder, support: try await staff("support"), auditor: try await staff("auditor"),
+                          analyst: try await staff("analyst"))
+    }
+
+    /// A customer principal as a customer token would authenticate; issuing thousands of tokens
+    /// would add thousands of write transactions to a setup that measures something else.
+    static func customer(_ id: String) -> Principal {
+        Principal(actor: "token:bench-\(id)", role: "customer", subject: id, customerID: id)
+    }
+
+    /// Imports customers `range` in chunks (generated on all cores, untimed); returns the seconds
+    /// spent inside `importCustomers` only.
+    func importSynthetic(_ range: Range<Int>, chunk: Int = 50_000, visit: ([CustomerRecord]) -> Void = { _ in }) async throws -> Double {
+        var seconds = 0.0
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: chunk) {
+            let records = Self.records(start..<min(start + chunk, range.upperBound))
+            visit(records)
+            let clock = ContinuousClock()
+            let began = clock.now
+            _ = try await vault.importCustomers(records, by: .localOperator)
+            seconds += Timing.seconds(clock.now - began)
+        }
+        return seconds
+    }
+
+    /// Synthetic customers `range`, generated on every core.
+    static func records(_ range: Range<Int>) -> [CustomerRecord] {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, range.count / 1000))
+        let per = (range.count + workers - 1) / workers
+        let parts = Mutex<[[CustomerRecord]]>(Array(repeating: [], count: workers))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let low = range.lowerBound + worker * per
+            let part = (low..<min(low + per, range.upperBound)).map { generator.customer($0) }
+            parts.withLock { $0[worker] = part }
+        }
+        return parts.withLock { $0.flatMap { $0 } }
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    static func temporaryFolder(_ name: String) -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vault-bench-\(name)-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+}
+
+/// The one large vault of a run (1,000,000 customers by default): importing it takes minutes, so
+/// the aggregate and audit-log suites share it when they ask for the same size.
+@MainActor
+enum LargeVault {
+    struct Built: Sendable {
+        let bench: BenchVault
+        let customers: Int
+        let importSeconds: Double
+    }
+
+    private static var built: Built?
+
+    static func get(customers: Int) async throws -> Built {
+        if let built, built.customers == customers { return built }
+        built?.bench.remove()
+        built = nil
+        FileHandle.standardError.write(Data("vault-bench: importing \(customers) customers into a fresh vault (shared by the aggregate and auditlog suites)…\n".utf8))
+        let bench = try await BenchVault.create(durability: .full)
+        let seconds = try await bench.importSynthetic(0..<customers)
+        let result = Built(bench: bench, customers: customers, importSeconds: seconds)
+        built = result
+        return result
+    }
+
+    /// Removes the vault's folder (at the end of the run).
+    static func remove() {
+        built?.bench.remove()
+        built = nil
+    }
+}

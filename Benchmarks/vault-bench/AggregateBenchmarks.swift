@@ -24,7 +24,7 @@ enum AggregateBenchmarks {
             try await measure(options)
         } catch {
             FileHandle.standardError.write(Data("vault-bench aggregate: \(error)\n".utf8))
-            exit(1)
+            BenchVault.finish(1)
         }
     }
 

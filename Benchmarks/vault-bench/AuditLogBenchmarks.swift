@@ -20,7 +20,7 @@ enum AuditLogBenchmarks {
             try await measure(options)
         } catch {
             FileHandle.standardError.write(Data("vault-bench auditlog: \(error)\n".utf8))
-            exit(1)
+            BenchVault.finish(1)
         }
     }
 

@@ -13,8 +13,9 @@ struct BenchVault: Sendable {
     let auditor: Principal
     let analyst: Principal
 
-    /// Purchases fall in the three years before this day, and the vault's clock is on it too, so
-    /// every generated purchase lies inside the CLV window of an aggregate run today.
+    /// Today (UTC midnight): purchases fall in the three years before it, and the vault's system
+    /// clock is on the same day, so every generated purchase lies inside the CLV window of an
+    /// aggregate run now (unless the run crosses midnight, which only the sanity check would notice).
     static let asOf = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
     static let seed: UInt64 = 1
     static let generator = SyntheticCustomers(seed: seed, asOf: asOf)
@@ -70,10 +71,19 @@ struct BenchVault: Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    /// Every folder of a run lives under this one, so a failing run can remove them all at once.
+    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("vault-bench-\(UUID().uuidString.prefix(8))")
+
     static func temporaryFolder(_ name: String) -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vault-bench-\(name)-\(UUID().uuidString.prefix(8))")
+        let folder = root.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
+    }
+
+    /// Removes every folder this run made (vaults of several GB at full size) and exits with `status`.
+    static func finish(_ status: Int32) -> Never {
+        try? FileManager.default.removeItem(at: root)
+        exit(status)
     }
 }
 
@@ -99,11 +109,5 @@ enum LargeVault {
         let result = Built(bench: bench, customers: customers, importSeconds: seconds)
         built = result
         return result
-    }
-
-    /// Removes the vault's folder (at the end of the run).
-    static func remove() {
-        built?.bench.remove()
-        built = nil
     }
 }

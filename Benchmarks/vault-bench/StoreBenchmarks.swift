@@ -22,7 +22,7 @@ enum StoreBenchmarks {
             try await measure(options)
         } catch {
             FileHandle.standardError.write(Data("vault-bench store: \(error)\n".utf8))
-            exit(1)
+            BenchVault.finish(1)
         }
     }
 

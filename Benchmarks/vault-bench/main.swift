@@ -25,7 +25,7 @@ for suite in suites {
     case "aggregate": await AggregateBenchmarks.run(options)
     default:
         FileHandle.standardError.write(Data("usage: vault-bench [crypto|audit|analytics|store|auditlog|aggregate|all][,…] [--quick]\n".utf8))
-        exit(2)
+        BenchVault.finish(2)
     }
 }
-LargeVault.remove()
+BenchVault.finish(0)

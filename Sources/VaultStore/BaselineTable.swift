@@ -84,11 +84,12 @@ package final class BaselineTable: Sendable {
         configuration.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount)
         let synchronous = durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // As in `SQLiteStorage`: GRDB sets synchronous=NORMAL when it enables WAL, so set it again.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
             try pool.write { db in
                 try db.execute(sql: """
                     CREATE TABLE IF NOT EXISTS customer_json (id TEXT PRIMARY KEY NOT NULL, json TEXT NOT NULL);

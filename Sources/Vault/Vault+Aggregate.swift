@@ -237,9 +237,19 @@ extension Vault {
 
     /// Decrypts every live customer's needed records on all cores and accumulates them.
     func accumulate(plan: AggregatePlan, setup: AnalyticsSetup, policy: Policy, now: Date) async throws -> (AnalyticsAccumulator, Int) {
-        var kinds = Set(setup.sources.map(\.kind) + setup.measureSources.map(\.kind))
-        if setup.purchasesField != nil { kinds.insert(.purchases) }
-        let needed = kinds
+        // Decrypt only the records that hold a field this query reads.
+        let query = plan.query
+        var fields = Set(query.groupBy + Array(query.filters.keys) + query.measures.compactMap(\.fieldName))
+        let readsPurchases = query.groupBy.contains(AnalyticsConfiguration.rfmKey) || query.measures.contains { measure in
+            switch measure {
+            case .clv, .customerEquity, .retention, .shareOfWallet, .rfm: true
+            case .count, .sum, .mean: false
+            }
+        }
+        if readsPurchases, let name = setup.purchasesField { fields.insert(name) }
+        if query.measures.contains(.shareOfWallet), let name = setup.spendField { fields.insert(name) }
+        let needed = Set((setup.sources + setup.measureSources).filter { fields.contains($0.field) }.map(\.kind)
+                         + (readsPurchases ? [.purchases] : []))
         let pending = try await storage.read { tx in try tx.contests(customerID: nil, statuses: [.open, .infoRequested]) }
         var disputed: [String: Set<String>] = [:]
         if policy.contests.restricts(Self.analyticsPurpose) {

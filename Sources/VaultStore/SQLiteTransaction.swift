@@ -126,31 +126,96 @@ struct SQLiteTransaction: StorageWriter {
     func scanCustomers(shard: Int, of shardCount: Int, kinds: Set<RecordKind>, consentFor purpose: String,
                        _ body: (ScannedCustomer) throws -> Void) throws {
         precondition(shardCount >= 1 && (0..<shardCount).contains(shard), "invalid shard")
-        // Customers are sharded by rowid modulo the shard count, so shards are disjoint and even.
-        let kindList = kinds.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
-        let cursor = try Row.fetchCursor(try db.cachedStatement(sql: """
-            SELECT c.id, c.wrapped_dek, r.kind, r.version, r.ciphertext, r.updated_at, k.state, k.at
-            FROM customer c JOIN record r ON r.customer_id = c.id
-            LEFT JOIN consent k ON k.customer_id = c.id AND k.purpose = ?
-            WHERE c.wrapped_dek IS NOT NULL AND c.rowid % ? = ? AND r.kind IN (\(kindList))
-            ORDER BY c.rowid
-            """), arguments: [purpose, shardCount, shard])
-        var current: ScannedCustomer?
-        while let row = try cursor.next() {
-            let id: String = row[0]
-            if current?.id != id {
-                if let finished = current { try body(finished) }
-                var consent: ConsentRow?
-                if let text: String = row[6] {
-                    guard let state = ConsentRow.State(rawValue: text) else { throw StoreError.corrupted("unknown consent state") }
-                    consent = ConsentRow(purpose: purpose, state: state, at: date(row[7]))
-                }
-                current = ScannedCustomer(id: id, wrappedKey: row[1], records: [], consent: consent)
-            }
-            guard let kind = RecordKind(rawValue: row[2]) else { throw StoreError.corrupted("unknown record kind") }
-            current!.records.append(RecordRow(kind: kind, version: UInt64(row[3] as Int64), ciphertext: row[4], updatedAt: date(row[5])))
+        // Shards are contiguous id ranges. customer, record and consent are all clustered by
+        // customer id, so three ordered scans merged here read each table sequentially instead
+        // of seeking into record and consent once per customer.
+        let (low, high) = try shardBounds(shard, of: shardCount)
+        var range = "customer_id >= ?"
+        var arguments: StatementArguments = [low]
+        if let high {
+            range += " AND customer_id < ?"
+            arguments += [high]
         }
-        if let finished = current { try body(finished) }
+        let kindList = kinds.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
+        let customers = try Row.fetchCursor(try db.cachedStatement(sql: """
+            SELECT id, wrapped_dek FROM customer WHERE wrapped_dek IS NOT NULL AND \(range.replacingOccurrences(of: "customer_id", with: "id")) ORDER BY id
+            """), arguments: arguments)
+        let records = try Row.fetchCursor(try db.cachedStatement(sql: """
+            SELECT customer_id, kind, version, ciphertext, updated_at FROM record
+            WHERE \(range) AND kind IN (\(kindList)) ORDER BY customer_id, kind
+            """), arguments: arguments)
+        let consents = try Row.fetchCursor(try db.cachedStatement(sql: """
+            SELECT customer_id, state, at FROM consent WHERE purpose = ? AND \(range) ORDER BY customer_id
+            """), arguments: [purpose] + arguments)
+
+        var pendingRecord = try records.next().map(recordEntry)
+        var pendingConsent = try consents.next().map(consentEntry)
+        while let row = try customers.next() {
+            let id: String = row[0]
+            var customer = ScannedCustomer(id: id, wrappedKey: row[1], records: [], consent: nil)
+            // Rows of erased customers were deleted with them, so anything before `id` is skipped.
+            while let entry = pendingRecord, Self.precedes(entry.customer, id) || entry.customer == id {
+                if entry.customer == id { customer.records.append(try entry.row()) }
+                pendingRecord = try records.next().map(recordEntry)
+            }
+            while let entry = pendingConsent, Self.precedes(entry.customer, id) || entry.customer == id {
+                if entry.customer == id { customer.consent = try entry.row(purpose) }
+                pendingConsent = try consents.next().map(consentEntry)
+            }
+            try body(customer)
+        }
+    }
+
+    /// Customer ids are compared as SQLite compares TEXT (bytes), not as Swift orders strings.
+    private static func precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    private struct RecordEntry {
+        let customer: String
+        let kind: String
+        let version: Int64
+        let ciphertext: Data
+        let updatedAt: Int64
+
+        func row() throws -> RecordRow {
+            guard let kind = RecordKind(rawValue: kind) else { throw StoreError.corrupted("unknown record kind") }
+            return RecordRow(kind: kind, version: UInt64(version), ciphertext: ciphertext, updatedAt: date(updatedAt))
+        }
+    }
+
+    private struct ConsentEntry {
+        let customer: String
+        let state: String
+        let at: Int64
+
+        func row(_ purpose: String) throws -> ConsentRow {
+            guard let state = ConsentRow.State(rawValue: state) else { throw StoreError.corrupted("unknown consent state") }
+            return ConsentRow(purpose: purpose, state: state, at: date(at))
+        }
+    }
+
+    private func recordEntry(_ row: Row) -> RecordEntry {
+        RecordEntry(customer: row[0], kind: row[1], version: row[2], ciphertext: row[3], updatedAt: row[4])
+    }
+
+    private func consentEntry(_ row: Row) -> ConsentEntry {
+        ConsentEntry(customer: row[0], state: row[1], at: row[2])
+    }
+
+    /// The id range `[low, high)` of shard `shard`: split points at even offsets in id order.
+    private func shardBounds(_ shard: Int, of shardCount: Int) throws -> (String, String?) {
+        guard shardCount > 1 else { return ("", nil) }
+        let count = try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM customer")) ?? 0
+        func splitPoint(_ index: Int) throws -> String? {
+            guard index > 0, index < shardCount else { return nil }
+            return try String.fetchOne(try db.cachedStatement(sql: "SELECT id FROM customer ORDER BY id LIMIT 1 OFFSET ?"),
+                                       arguments: [count * index / shardCount])
+        }
+        let low = try splitPoint(shard) ?? ""
+        let high = try splitPoint(shard + 1)
+        // A tiny table can give equal split points; an empty range is then fine.
+        return (low, high)
     }
 
     func eraseCustomer(id: String, at: Date) throws {
@@ -302,8 +367,9 @@ struct SQLiteTransaction: StorageWriter {
             arguments += [customerID]
         }
         if let statuses {
-            clauses.append("status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))")
-            arguments += StatementArguments(statuses.map(\.rawValue).sorted())
+            // Statuses are our own enum's raw values: written as literals, the statement is one of a
+            // few cached ones and the pending-contest index applies.
+            clauses.append("status IN (\(statuses.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")))")
         }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         return try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.contestColumns) FROM contest \(whereClause) ORDER BY opened_at, id"),

@@ -28,7 +28,7 @@ enum Schema {
                     erased_at INTEGER,
                     CHECK ((wrapped_dek IS NULL) = (kek_version IS NULL)),
                     CHECK ((wrapped_dek IS NULL) = (erased_at IS NOT NULL))
-                );
+                ) WITHOUT ROWID;
                 CREATE INDEX customer_by_kek ON customer(kek_version) WHERE wrapped_dek IS NOT NULL;
 
                 CREATE TABLE record (

@@ -178,7 +178,7 @@ extension Vault {
                 updated.resolvedAt = now
                 try tx.updateContest(updated)
                 _ = try self.writeLocked(tx, &audit, customerID: row.customerID, purpose: nil, values: [row.field: request.value],
-                                         principal: principal, policy: policy, now: now, op: "contest.apply", isSelf: true, details: ["contest": id])
+                                         principal: principal, policy: policy, now: now, op: "contest.apply", isAcceptedCorrection: true, details: ["contest": id])
             case .reject:
                 updated.status = .rejected
                 updated.resolvedAt = now

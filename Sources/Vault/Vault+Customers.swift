@@ -75,7 +75,7 @@ extension Vault {
         let now = clock.now()
         return try await mutate { tx, audit in
             try self.writeLocked(tx, &audit, customerID: customerID, purpose: purpose, values: values, principal: principal,
-                                 policy: policy, now: now, op: "customer.update", isSelf: false)
+                                 policy: policy, now: now, op: "customer.update", isAcceptedCorrection: false)
         }
     }
 
@@ -124,13 +124,15 @@ extension Vault {
     }
 
     /// The body of a write inside a transaction: all-or-nothing decision, re-seal, indexes, audit.
+    /// An accepted contest's correction skips the staff write decision: the customer asked for it
+    /// (GDPR Art. 16) and staff with `review_contests` accepted it.
     func writeLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, values: [String: FieldValue],
-                     principal: Principal, policy: Policy, now: Date, op: String, isSelf: Bool, details: [String: String] = [:]) throws -> [String] {
+                     principal: Principal, policy: Policy, now: Date, op: String, isAcceptedCorrection: Bool, details: [String: String] = [:]) throws -> [String] {
         if principal.role == RoleName.customer.rawValue, principal.customerID != customerID { throw VaultError.notFound("customer \(customerID)") }
         let names = values.keys.sorted()
         // A role that never writes rows is refused before the customer is looked up, so its
         // tokens cannot tell existing, absent and erased ids apart.
-        if !isSelf {
+        if !isAcceptedCorrection {
             let operation = policy.authorize(role: principal.role, operation: .write)
             if !operation.allowed {
                 try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
@@ -138,7 +140,7 @@ extension Vault {
             }
         }
         let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: names, audit: &audit, op: op)
-        if !isSelf {
+        if !isAcceptedCorrection {
             let decision = policy.decideWrite(role: principal.role, purpose: purpose, fields: names, customer: state, now: now)
             if let denial = decision.fields.first(where: { !$0.allowed }) {
                 try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
@@ -163,7 +165,7 @@ extension Vault {
             try refreshBlindIndexes(tx, customerID: customerID, dek: dek, policy: policy)
         }
         try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
-                                    decision: .allow, reason: isSelf ? "allowed_contest_accepted" : "allowed_write", details: details))
+                                    decision: .allow, reason: isAcceptedCorrection ? "allowed_contest_accepted" : "allowed_write", details: details))
         return names
     }
 

@@ -67,12 +67,20 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# CPU seconds (user + system) the server has used so far, from /proc (clock ticks per second: getconf).
+server_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server/stat"
+}
+
 run() {
-  local name=$1 script=$2 tokens=$3
+  local name=$1 script=$2 tokens=$3 before after
   echo
   echo "== $name: wrk -t$threads -c$connections -d$duration --latency"
+  before=$(server_cpu)
   TOKENS="$work/$tokens" CUSTOMERS="$customers" wrk -t"$threads" -c"$connections" -d"$duration" --latency \
     -s "$here/$script" "http://127.0.0.1:$port"
+  after=$(server_cpu)
+  echo "server CPU during the run: $(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.1f", a - b }') s"
 }
 
 run "GET /v1/me" me.lua tokens-customer.txt

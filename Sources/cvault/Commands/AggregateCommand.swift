@@ -10,8 +10,12 @@ struct AggregateCommand: AsyncParsableCommand {
         abstract: "Ask an aggregate question: noisy counts, sums, means, CLV, customer equity… never a row.",
         discussion: """
             Measures: count, sum(FIELD), mean(FIELD), clv, customer_equity, retention, share_of_wallet, rfm.
-            Money is in the currency's units (cents internally). ε is charged to your budget and the global
-            budget before the answer is computed; an identical repeat is answered from the cache for free.
+            Text output shows money in currency units; --json gives every number in the engine's units: \
+            money (clv, customer_equity, sums and means of decimal fields) in cents, counts in customers, \
+            retention and share_of_wallet as fractions in [0, 1].
+
+            ε is charged to your budget and the global budget before the answer is computed; an identical \
+            repeat is answered from the cache for free.
             """
     )
 

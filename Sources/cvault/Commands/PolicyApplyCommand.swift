@@ -20,8 +20,13 @@ struct PolicyApplyCommand: AsyncParsableCommand {
         let vault = try await global.open()
         let version = try await vault.applyPolicy(text: String(decoding: data, as: UTF8.self), fileName: URL(fileURLWithPath: file).lastPathComponent,
                                                   by: try await global.operatorPrincipal(vault))
-        if global.json { return try Output.json(version) }
-        Output.print("policy \(version.fileName) (sha256 \(version.hash)) is now in force")
+        if global.json {
+            try Output.json(version)
+        } else {
+            Output.print("policy \(version.fileName) (sha256 \(version.hash)) is now in force")
+        }
+        // A server process loaded its policy at start and does not watch the database for changes.
+        Output.note("restart any running `cvault serve` on this vault: it keeps deciding under the policy it started with")
     }
 }
 

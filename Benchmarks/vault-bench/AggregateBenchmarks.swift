@@ -19,17 +19,7 @@ enum AggregateBenchmarks {
     static let multiplier = (1 + 0.10) / (1 + 0.10 - 0.75)
 
     @MainActor
-    static func run(_ options: BenchOptions) async {
-        do {
-            try await measure(options)
-        } catch {
-            FileHandle.standardError.write(Data("vault-bench aggregate: \(error)\n".utf8))
-            BenchVault.finish(1)
-        }
-    }
-
-    @MainActor
-    private static func measure(_ options: BenchOptions) async throws {
+    static func run(_ options: BenchOptions) async throws {
         let customers = options.value("customers", default: options.quick ? 5_000 : 1_000_000)
         let rounds = options.value("rounds", default: options.quick ? 1 : 3)
         let large = try await LargeVault.get(customers: customers)

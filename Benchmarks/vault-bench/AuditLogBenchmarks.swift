@@ -15,17 +15,7 @@ import VaultStore
 /// vault the aggregate suite needs, so a full run imports it once.
 enum AuditLogBenchmarks {
     @MainActor
-    static func run(_ options: BenchOptions) async {
-        do {
-            try await measure(options)
-        } catch {
-            FileHandle.standardError.write(Data("vault-bench auditlog: \(error)\n".utf8))
-            BenchVault.finish(1)
-        }
-    }
-
-    @MainActor
-    private static func measure(_ options: BenchOptions) async throws {
+    static func run(_ options: BenchOptions) async throws {
         let changes = options.value("changes", default: options.quick ? 200 : 2_000)
         let entries = options.value("entries", default: options.quick ? 5_000 : 1_000_000)
         let proofs = options.value("proofs", default: options.quick ? 200 : 2_000)

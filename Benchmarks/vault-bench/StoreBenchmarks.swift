@@ -17,17 +17,7 @@ enum StoreBenchmarks {
     static let readFields = ["name", "email", "phone", "postcode", "region", "preferred_channel", "purchases"]
 
     @MainActor
-    static func run(_ options: BenchOptions) async {
-        do {
-            try await measure(options)
-        } catch {
-            FileHandle.standardError.write(Data("vault-bench store: \(error)\n".utf8))
-            BenchVault.finish(1)
-        }
-    }
-
-    @MainActor
-    private static func measure(_ options: BenchOptions) async throws {
+    static func run(_ options: BenchOptions) async throws {
         let customers = options.value("customers", default: options.quick ? 2_000 : 100_000)
         let reads = options.value("reads", default: options.quick ? 200 : 5_000)
         let rounds = options.value("rounds", default: options.quick ? 1 : 3)

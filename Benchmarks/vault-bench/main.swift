@@ -15,14 +15,25 @@ let options = BenchOptions(arguments: Array(arguments.dropFirst()))
 // The vault logs each import at info level to standard output by default; tables go there.
 Vault.bootstrapLogging(levelName: "warning")
 
+/// Runs a suite that can fail: its error ends the run with status 1, after removing every temporary folder.
+@MainActor
+func failing(_ suite: String, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+    } catch {
+        FileHandle.standardError.write(Data("vault-bench \(suite): \(error)\n".utf8))
+        BenchVault.finish(1)
+    }
+}
+
 for suite in suites {
     switch suite {
     case "crypto": CryptoBenchmarks.run(options)
     case "audit": AuditBenchmarks.run(options)
     case "analytics": AnalyticsBenchmarks.run(options)
-    case "store": await StoreBenchmarks.run(options)
-    case "auditlog": await AuditLogBenchmarks.run(options)
-    case "aggregate": await AggregateBenchmarks.run(options)
+    case "store": await failing(suite) { try await StoreBenchmarks.run(options) }
+    case "auditlog": await failing(suite) { try await AuditLogBenchmarks.run(options) }
+    case "aggregate": await failing(suite) { try await AggregateBenchmarks.run(options) }
     default:
         FileHandle.standardError.write(Data("usage: vault-bench [crypto|audit|analytics|store|auditlog|aggregate|all][,…] [--quick]\n".utf8))
         BenchVault.finish(2)

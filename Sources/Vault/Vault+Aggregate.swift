@@ -256,15 +256,17 @@ extension Vault {
             for contest in pending { disputed[contest.customerID, default: []].insert(contest.field) }
         }
         let restricted = disputed
-        let shards = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let splitPoints = try await storage.read { tx in
+            try tx.customerSplitPoints(max(1, ProcessInfo.processInfo.activeProcessorCount))
+        }
         return try await withThrowingTaskGroup(of: (AnalyticsAccumulator, Int).self) { group in
-            for shard in 0..<shards {
+            for shard in CustomerIDRange.partition(at: splitPoints) {
                 group.addTask {
                     try await self.storage.read { tx in
                         var accumulator = AnalyticsAccumulator(plan: plan)
                         var extractor = AnalyticsExtractor(setup: setup)
                         var contributors = 0
-                        try tx.scanCustomers(shard: shard, of: shards, kinds: needed, consentFor: Self.analyticsPurpose) { customer in
+                        try tx.scanCustomers(in: shard, kinds: needed, consentFor: Self.analyticsPurpose) { customer in
                             let consent = customer.consent.map { ConsentRecord(ConsentRecord.Status(rawValue: $0.state.rawValue)!, at: $0.at) }
                             guard policy.purposeHolds(Self.analyticsPurpose, consent: consent, now: now) else { return }
                             let dek = try self.keyring.dek(customerID: customer.id, wrapped: Array(customer.wrappedKey))

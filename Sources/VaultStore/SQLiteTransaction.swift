@@ -123,16 +123,24 @@ struct SQLiteTransaction: StorageWriter {
         return (row?[0] ?? 0, row?[1] ?? 0)
     }
 
-    func scanCustomers(shard: Int, of shardCount: Int, kinds: Set<RecordKind>, consentFor purpose: String,
+    func customerSplitPoints(_ count: Int) throws -> [String] {
+        guard count > 1 else { return [] }
+        let total = try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM customer")) ?? 0
+        // A tiny table can repeat a split point; the range between two equal points is empty.
+        return try (1..<count).compactMap { index in
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT id FROM customer ORDER BY id LIMIT 1 OFFSET ?"),
+                                arguments: [total * index / count])
+        }
+    }
+
+    func scanCustomers(in ids: CustomerIDRange, kinds: Set<RecordKind>, consentFor purpose: String,
                        _ body: (ScannedCustomer) throws -> Void) throws {
-        precondition(shardCount >= 1 && (0..<shardCount).contains(shard), "invalid shard")
-        // Shards are contiguous id ranges. customer, record and consent are all clustered by
-        // customer id, so three ordered scans merged here read each table sequentially instead
-        // of seeking into record and consent once per customer.
-        let (low, high) = try shardBounds(shard, of: shardCount)
+        // customer, record and consent are all clustered by customer id, so three ordered scans
+        // merged here read each table sequentially instead of seeking into record and consent
+        // once per customer.
         var range = "customer_id >= ?"
-        var arguments: StatementArguments = [low]
-        if let high {
+        var arguments: StatementArguments = [ids.lowerBound ?? ""]
+        if let high = ids.upperBound {
             range += " AND customer_id < ?"
             arguments += [high]
         }
@@ -201,21 +209,6 @@ struct SQLiteTransaction: StorageWriter {
 
     private func consentEntry(_ row: Row) -> ConsentEntry {
         ConsentEntry(customer: row[0], state: row[1], at: row[2])
-    }
-
-    /// The id range `[low, high)` of shard `shard`: split points at even offsets in id order.
-    private func shardBounds(_ shard: Int, of shardCount: Int) throws -> (String, String?) {
-        guard shardCount > 1 else { return ("", nil) }
-        let count = try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM customer")) ?? 0
-        func splitPoint(_ index: Int) throws -> String? {
-            guard index > 0, index < shardCount else { return nil }
-            return try String.fetchOne(try db.cachedStatement(sql: "SELECT id FROM customer ORDER BY id LIMIT 1 OFFSET ?"),
-                                       arguments: [count * index / shardCount])
-        }
-        let low = try splitPoint(shard) ?? ""
-        let high = try splitPoint(shard + 1)
-        // A tiny table can give equal split points; an empty range is then fine.
-        return (low, high)
     }
 
     func eraseCustomer(id: String, at: Date) throws {

@@ -35,9 +35,12 @@ public protocol StorageReader {
     func customerIDs(field: String, digest: Data) throws -> [String]
     /// Live and erased customer counts.
     func customerCounts() throws -> (live: Int, erased: Int)
-    /// Calls `body` for every live customer in shard `shard` of `shardCount` (by row order), with
-    /// the records of `kinds` and the customer's consent state for `purpose`.
-    func scanCustomers(shard: Int, of shardCount: Int, kinds: Set<RecordKind>, consentFor purpose: String,
+    /// Up to `count − 1` ascending customer ids that cut all customers into `count` id ranges of
+    /// about equal size, for `CustomerIDRange.partition`.
+    func customerSplitPoints(_ count: Int) throws -> [String]
+    /// Calls `body` for every live customer whose id lies in `ids`, in id order, with the records
+    /// of `kinds` and the customer's consent state for `purpose`.
+    func scanCustomers(in ids: CustomerIDRange, kinds: Set<RecordKind>, consentFor purpose: String,
                        _ body: (ScannedCustomer) throws -> Void) throws
     /// A counter that moves whenever customer data, consents, contests or the policy change.
     func dataVersion() throws -> Int64

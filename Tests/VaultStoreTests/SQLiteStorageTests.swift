@@ -69,27 +69,44 @@ struct SQLiteStorageTests {
         }
     }
 
-    @Test("shards partition the live customers exactly")
+    @Test("id ranges from one set of split points partition the live customers exactly")
     func shards() async throws {
         let (storage, folder) = try makeStorage()
         defer { try? FileManager.default.removeItem(at: folder) }
         try await seed(storage, customers: 101)
         try await storage.write { tx in try tx.eraseCustomer(id: "c-5", at: t0) }
+        let splitPoints = try await storage.read { tx in try tx.customerSplitPoints(3) }
+        #expect(splitPoints.count == 2 && splitPoints == splitPoints.sorted())
+        // Customers arriving between the split and the scans land in exactly one range, in
+        // every gap: before the first split point, between them, and after the last.
+        let arrivals = ["a-early", splitPoints[0] + "0", splitPoints[1] + "0", "z-late"]
+        try await storage.write { tx in
+            for id in arrivals {
+                try tx.insertCustomer(CustomerRow(id: id, wrappedKey: Data([7]), kekVersion: 1, createdAt: t0))
+            }
+        }
         var seen: [String] = []
-        for shard in 0..<3 {
-            let ids = try await storage.read { tx throws in
+        for range in CustomerIDRange.partition(at: splitPoints) {
+            seen += try await storage.read { tx throws in
                 var ids: [String] = []
-                try tx.scanCustomers(shard: shard, of: 3, kinds: [.purchases, .characteristics], consentFor: "analytics") { customer in
-                    #expect(customer.records.map(\.kind).sorted { $0.rawValue < $1.rawValue } == [.characteristics, .purchases])
+                try tx.scanCustomers(in: range, kinds: [.purchases, .characteristics], consentFor: "analytics") { customer in
+                    #expect(arrivals.contains(customer.id) == customer.records.isEmpty)
                     ids.append(customer.id)
                 }
                 return ids
             }
-            seen += ids
         }
-        #expect(seen.count == 100)
-        #expect(Set(seen).count == 100)
+        #expect(seen.count == 104)
+        #expect(Set(seen).count == 104)
         #expect(!seen.contains("c-5"))
+    }
+
+    @Test("a partition covers every id once, with open ends")
+    func partition() {
+        #expect(CustomerIDRange.partition(at: []) == [CustomerIDRange(from: nil, to: nil)])
+        #expect(CustomerIDRange.partition(at: ["m", "t"]) == [
+            CustomerIDRange(from: nil, to: "m"), CustomerIDRange(from: "m", to: "t"), CustomerIDRange(from: "t", to: nil),
+        ])
     }
 
     @Test("audit entries must be appended densely; a repeated sequence number is refused")

@@ -45,6 +45,17 @@ extension Vault {
         return digits > 0 ? value : nil
     }
 
+    /// Whether an audit leaf names the customer its row is filed under (or none when the row has
+    /// none), again without parsing: as with `seq`, `"customer":` can only be the key itself.
+    static func leaf(_ leaf: Data, namesCustomer customerID: String?) -> Bool {
+        let key = Data(#""customer":"#.utf8)
+        guard let found = leaf.range(of: key) else { return customerID == nil }
+        guard let customerID, leaf.range(of: key, in: found.upperBound..<leaf.endIndex) == nil else { return false }
+        let value = Data(CanonicalJSON.string(customerID).canonicalBytes)
+        let end = found.upperBound + value.count
+        return end < leaf.endIndex && leaf[found.upperBound..<end] == value && (leaf[end] == UInt8(ascii: ",") || leaf[end] == UInt8(ascii: "}"))
+    }
+
     static func verify(_ tx: any StorageReader, origin: String, publicKey: Ed25519.PublicKey, external: String?) throws -> VerificationReport {
         var report = VerificationReport(ok: true, entries: 0, root: "", checkpointsChecked: 0, firstBadSeq: nil, problems: [], sinceVerified: nil)
         func fail(_ seq: UInt64, _ problem: String) {
@@ -80,8 +91,21 @@ extension Vault {
                 fail(expected, "entry \(expected) is missing (the next stored entry is \(row.seq)): entries were deleted")
                 return false
             }
+            // Stored nodes are as writable as entries, so the row's own columns are checked against
+            // its bytes too: a leaf moved to another position, or a customer column cleared to hide
+            // an entry from that customer's log, is named even where the nodes were rewritten to
+            // match and no signed checkpoint covers the entry yet.
+            guard let claimed = Self.embeddedSeq(row.leaf), claimed == row.seq else {
+                fail(row.seq, Self.embeddedSeq(row.leaf).map { "entry \(row.seq) holds the bytes of entry \($0): entries were reordered or swapped" }
+                     ?? "entry \(row.seq) is not an audit entry: it was edited")
+                return false
+            }
+            guard Self.leaf(row.leaf, namesCustomer: row.customerID) else {
+                fail(row.seq, "entry \(row.seq) is filed under another customer than its bytes name: it was moved or hidden from a customer's log")
+                return false
+            }
             // The leaf's hash against the node stored when it was written finds an edit exactly;
-            // parsing every leaf would cost ten times the hashing and find nothing more.
+            // parsing every leaf would cost ten times the hashing.
             var mismatch: MerkleNode?
             range.append(leafHash: MerkleTree.leafHash(row.leaf)) { node in
                 guard mismatch == nil else { return }
@@ -92,11 +116,7 @@ extension Vault {
             }
             if let node = mismatch {
                 if node.level == 0 {
-                    if let claimed = Self.embeddedSeq(row.leaf), claimed != row.seq {
-                        fail(row.seq, "entry \(row.seq) holds the bytes of entry \(claimed): entries were reordered or swapped")
-                    } else {
-                        fail(row.seq, "entry \(row.seq) does not match the leaf hash stored when it was written: it was edited")
-                    }
+                    fail(row.seq, "entry \(row.seq) does not match the leaf hash stored when it was written: it was edited")
                 } else {
                     fail(node.firstLeaf, "the stored tree node (\(node.level), \(node.index)) does not match entries \(node.firstLeaf)…\(row.seq): they were changed")
                 }

@@ -68,6 +68,43 @@ struct AuditTrailTests {
         try await expectBad(test, auditor, at: 4, "swapped rows")
     }
 
+    @Test("drill: an entry hidden from its customer's log (customer column cleared) is named")
+    func hiddenFromCustomer() async throws {
+        let (test, auditor) = try await vaultWithHistory()
+        defer { test.remove() }
+        let target = try await test.vault.storage.read { tx in
+            try tx.auditEntries(from: 0, limit: 100_000, customerID: test.customers[2].id).last!.seq
+        }
+        try test.tamper("UPDATE audit_entry SET customer_id = NULL WHERE seq = \(target)")
+        try await expectBad(test, auditor, at: target, "customer column cleared")
+    }
+
+    @Test("drill: two unsigned tail entries swapped, with every node recomputed to match, are named")
+    func swappedTailWithNodesRewritten() async throws {
+        let (test, auditor) = try await vaultWithHistory()
+        defer { test.remove() }
+        var rows = try await test.vault.storage.read { tx in try tx.auditEntries(from: 0, limit: 100_000, customerID: nil) }
+        let last = rows.count - 1
+        // Move the bytes (and customer columns) only; the sequence numbers stay where they were.
+        (rows[last - 1].leaf, rows[last].leaf) = (rows[last].leaf, rows[last - 1].leaf)
+        (rows[last - 1].customerID, rows[last].customerID) = (rows[last].customerID, rows[last - 1].customerID)
+        var sql = "DELETE FROM audit_node;"
+        for row in rows[(last - 1)...] {
+            let customer = row.customerID.map { "'\($0)'" } ?? "NULL"
+            sql += "UPDATE audit_entry SET leaf = X'\(hex(Array(row.leaf)))', customer_id = \(customer) WHERE seq = \(row.seq);"
+        }
+        var range = MerkleCompactRange()
+        for row in rows {
+            range.append(leafHash: MerkleTree.leafHash(Array(row.leaf))) { node in
+                sql += "INSERT INTO audit_node (level, idx, hash) VALUES (\(node.level), \(node.index), X'\(hex(node.hash.bytes))');"
+            }
+        }
+        try test.tamper(sql)
+        let report = try await test.vault.verifyAudit(by: auditor)
+        #expect(!report.ok)
+        #expect(report.problems.contains("entry \(last - 1) holds the bytes of entry \(last): entries were reordered or swapped"))
+    }
+
     @Test("drill: truncating the log and appending forged entries is named at the first forged entry")
     func truncateAndReappend() async throws {
         let (test, auditor) = try await vaultWithHistory()
@@ -114,7 +151,8 @@ struct AuditTrailTests {
             entry = AuditEntry(seq: entry.seq, at: entry.at, actor: entry.actor, role: entry.role, purpose: entry.purpose, customer: entry.customer,
                                fields: [], op: entry.op, decision: entry.decision, reason: entry.reason, policy: entry.policy, details: entry.details)
             leaves[seq] = entry.leafBytes
-            sql += "INSERT INTO audit_entry (seq, leaf, customer_id, at) VALUES (\(seq), X'\(hex(leaves[seq]))', NULL, 0);"
+            let customer = entry.customer.map { "'\($0)'" } ?? "NULL"
+            sql += "INSERT INTO audit_entry (seq, leaf, customer_id, at) VALUES (\(seq), X'\(hex(leaves[seq]))', \(customer), 0);"
         }
         var range = MerkleCompactRange()
         for leaf in leaves {

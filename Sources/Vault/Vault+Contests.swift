@@ -141,17 +141,22 @@ extension Vault {
         return rows.map { ContestView($0, now: now, request: nil, resolution: nil) }.filter { filter != "overdue" || $0.overdue }
     }
 
-    /// Staff open one contest to review it: the proposed value and reason are decrypted (audited).
+    /// Staff open one contest to review it: the proposed value and reason are decrypted (audited)
+    /// when the reviewer's role may read or write the contested field under some purpose; otherwise
+    /// the contest is shown without them, so reviewing never reaches a field the policy withholds.
     public func reviewContest(id: String, by principal: Principal) async throws -> ContestView {
         try requireOperation(.reviewContests, principal)
+        let grants = policy.policy.role(named: principal.role)?.grants ?? []
         let now = clock.now()
         return try await logged { tx, audit in
             guard let row = try tx.contest(id: id) else { throw VaultError.notFound("contest \(id)") }
             let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: "contest.review")
             let dek = try self.keyring.dek(customerID: row.customerID, wrapped: Array(customer.wrappedKey!))
-            try audit.append(AuditDraft(principal: principal, customer: row.customerID, fields: [row.field], op: "contest.review",
-                                        decision: .allow, reason: "allowed_contest_review", details: ["contest": id]))
-            return try self.view(row, dek: dek, now: now, reveal: true)
+            let reveal = grants.contains { $0.read.contains(row.field) || $0.write.contains(row.field) }
+            try audit.append(AuditDraft(principal: principal, customer: row.customerID, fields: reveal ? [row.field] : [], op: "contest.review",
+                                        decision: .allow, reason: reveal ? "allowed_contest_review" : "contest_review_value_withheld",
+                                        details: ["contest": id]))
+            return try self.view(row, dek: dek, now: now, reveal: reveal)
         }
     }
 

@@ -55,6 +55,26 @@ struct ContestAndExportTests {
         #expect(mine.first?.resolution == "confirmed by phone")
     }
 
+    @Test("reviewing a contest on a field the reviewer's role is not granted withholds the proposal")
+    func reviewWithholdsUngrantedField() async throws {
+        let test = try await TestVault.make(customers: 2)
+        defer { test.remove() }
+        let customer = try await test.customerPrincipal(test.customers[0].id)
+        let support = try await test.principal("support")
+        let auditor = try await test.principal("auditor")
+        // The default policy lets support read email under `service`, but birth_year under no purpose.
+        let email = try await test.vault.openContest(field: "email", proposedValue: "fresh@example.org", reason: "moved", by: customer)
+        let birthYear = try await test.vault.openContest(field: "birth_year", proposedValue: "1979", reason: "born in 1979", by: customer)
+        #expect(try await test.vault.reviewContest(id: email.id, by: support).proposedValue == .string("fresh@example.org"))
+        let withheld = try await test.vault.reviewContest(id: birthYear.id, by: support)
+        #expect(withheld.proposedValue == nil && withheld.reason == nil)
+        #expect(withheld.field == "birth_year" && withheld.status == "open")
+        let reviews = try await test.vault.auditEntries(customer: customer.subject, from: 0, limit: 1000, by: auditor)
+            .map(\.entry).filter { $0.op == "contest.review" }
+        #expect(reviews.map(\.reason) == ["allowed_contest_review", "contest_review_value_withheld"])
+        #expect(reviews.map(\.fields) == [["email"], []])
+    }
+
     @Test("rejection carries a reason the customer sees; a question reopens on reply; withdrawal ends it")
     func contestRejectedAndWithdrawn() async throws {
         let test = try await TestVault.make(customers: 3)

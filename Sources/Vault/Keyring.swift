@@ -15,6 +15,10 @@ final class Keyring: Sendable {
         keks.withLock { $0[$0.keys.max()!]! }
     }
 
+    func contains(version: UInt32) -> Bool {
+        keks.withLock { $0[version] != nil }
+    }
+
     func add(_ kek: KeyEncryptionKey) {
         keks.withLock { $0[kek.version] = kek }
     }

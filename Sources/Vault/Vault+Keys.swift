@@ -45,6 +45,7 @@ extension Vault {
             }
             keyring.add(kek)
             target = kek
+            try await Task.sleep(for: peerRefreshWait)
         }
         let total = pending.filter { $0.key != target.version }.values.reduce(0, +)
         var done = 0

@@ -28,6 +28,7 @@ public final class Vault: Sendable {
     let random: ErasedRandom
     let logger: Logger
     let checkpointInterval: UInt64
+    let peerRefreshWait: Duration
     /// The audit tree's right edge as of this process's last commit.
     let frontier = Mutex<MerkleCompactRange?>(nil)
     /// Batches concurrent audited reads into shared transactions.
@@ -48,6 +49,7 @@ public final class Vault: Sendable {
         self.random = ErasedRandom(base: options.random)
         self.logger = options.logger
         self.checkpointInterval = max(1, options.checkpointInterval)
+        self.peerRefreshWait = options.peerRefreshWait
     }
 
     /// The policy in force.
@@ -90,6 +92,10 @@ public struct VaultOptions: Sendable {
     public var durability: SQLiteStorage.Durability = .full
     /// Checkpoint signing: after every mutating transaction and at least every this many entries.
     public var checkpointInterval: UInt64 = 256
+    /// How long `rotateKeys` waits after publishing a new KEK before wrapping customer keys under
+    /// it, so that a running server (which calls `refresh()` every `Vault.refreshInterval`) knows
+    /// the KEK before any customer needs it.
+    public var peerRefreshWait: Duration = Vault.refreshInterval * 2
 
     /// Defaults: recorded key, system clock and CSPRNG, full durability.
     public init() {}

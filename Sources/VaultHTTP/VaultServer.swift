@@ -20,7 +20,13 @@ public enum VaultServer {
             onListening(boundPort)
         }
         do {
-            try await app.runService()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                group.addTask { await watch(vault, logger: logger) }
+                // The server returns after a graceful shutdown (or fails); the watcher then stops too.
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             guard !listening.withLock({ $0 }) else { throw error }
             if PortProbe.isInUse(host: host, port: port) {
@@ -28,6 +34,21 @@ public enum VaultServer {
                                  "port \(port) on \(host) is already in use by another process: stop that process, or choose another port (cvault serve --port)")
             }
             throw VaultError(.unavailable, code: "listen_failed", "cannot listen on \(host):\(port): \(error)")
+        }
+    }
+
+    /// Takes up policies applied and keys rotated by other processes (`cvault policy apply`,
+    /// `cvault keys rotate`) while the server runs, until cancelled.
+    static func watch(_ vault: Vault, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: Vault.refreshInterval)
+                try await vault.refresh()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("cannot take up changes made by other processes; retrying", metadata: ["error": "\(error)"])
+            }
         }
     }
 

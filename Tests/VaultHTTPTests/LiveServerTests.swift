@@ -3,10 +3,30 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import Vault
+import VaultStore
 @testable import VaultHTTP
 
 /// The server on a real socket (an ephemeral port on loopback).
 @Suite struct LiveServerTests {
+    @Test("the server's watcher takes up a policy another process applies")
+    func watcherTakesUpAppliedPolicy() async throws {
+        let fixture = try await TestVault.make()
+        defer { fixture.remove() }
+        let watcher = Task { await VaultServer.watch(fixture.vault, logger: fixture.log.logger()) }
+        defer { watcher.cancel() }
+        var options = VaultOptions()
+        options.durability = .normal
+        let cli = try await Vault.open(at: fixture.directory, options: options)
+        let text = try #require(String(data: try Data(contentsOf: URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().appendingPathComponent("../../policies/default.yaml")), encoding: .utf8))
+        let applied = try await cli.applyPolicy(text: text.replacingOccurrences(of: "  k: 10 ", with: "  k: 11 "), fileName: "k11.yaml", by: .localOperator)
+        // The watcher looks once a second; give it a few.
+        for _ in 0..<50 where fixture.vault.policyInfo.hash != applied.hash {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(fixture.vault.policyInfo.hash == applied.hash)
+    }
+
     @Test func aCustomerConsentsContestsAndExportsOverHTTP() async throws {
         let fixture = try await TestVault.make()
         defer { fixture.remove() }

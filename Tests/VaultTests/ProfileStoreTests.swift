@@ -184,6 +184,36 @@ struct ProfileStoreTests {
         #expect(try await reopened.rotateKeys(by: .localOperator).current == 3)
     }
 
+    @Test("a running vault takes up a policy applied and keys rotated by another process")
+    func refreshTakesUpOtherProcesses() async throws {
+        let test = try await TestVault.make(customers: 5)
+        defer { test.remove() }
+        let server = test.vault
+        let support = try await test.principal("support")
+        let id = test.customers[0].id
+        #expect(try await server.readCustomer(id, purpose: "service", fields: ["phone"], by: support).anyAllowed)
+
+        // Another process narrows support's service grant (no more phone) and rotates the keys.
+        let cli = try await test.reopen()
+        let grant = "        read: [name, email, phone, postcode, region, preferred_channel, purchases]"
+        #expect(Vault.defaultPolicyText.contains(grant))
+        let narrower = Vault.defaultPolicyText.replacingOccurrences(of: grant, with: grant.replacingOccurrences(of: " phone,", with: ""))
+        _ = try await cli.applyPolicy(text: narrower, fileName: "narrower.yaml", by: .localOperator)
+        _ = try await cli.rotateKeys(by: .localOperator)
+        #expect(server.policyInfo.hash != cli.policyInfo.hash)
+
+        #expect(try await server.refresh())
+        #expect(server.policyInfo.hash == cli.policyInfo.hash)
+        let view = try await server.readCustomer(id, purpose: "service", fields: ["phone", "name"], by: support)
+        #expect(view.decisions.first { $0.field == "phone" }?.allowed == false)
+        // The customer's DEK is now wrapped under KEK 2, which the server had never loaded.
+        #expect(view.values["name"] == test.customers[0].fields["name"])
+        // Customers the server adds from now on go under the new KEK.
+        _ = try await server.importCustomers([SyntheticCustomers(seed: 99, asOf: test.clock.now()).customer(1000)], by: .localOperator)
+        #expect(try await cli.keyStatus(by: .localOperator).customersByVersion == ["2": 6])
+        #expect(try await server.refresh() == false)
+    }
+
     @Test("a wrong key file or passphrase fails before anything is written")
     func wrongKey() async throws {
         let test = try await TestVault.make(customers: 3)

@@ -33,6 +33,7 @@ struct TestVault {
         options.clock = clock
         options.durability = .normal
         options.logger = logger
+        options.peerRefreshWait = .zero
         let vault = try await Vault.create(at: folder, policyText: policyText, options: options)
         let generator = SyntheticCustomers(seed: seed, asOf: clock.now())
         let customers = (0..<count).map(generator.customer)
@@ -46,6 +47,7 @@ struct TestVault {
         options.clock = clock
         options.durability = .normal
         options.keySource = keySource
+        options.peerRefreshWait = .zero
         return try await Vault.open(at: folder, options: options)
     }
 

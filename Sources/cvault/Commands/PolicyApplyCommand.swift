@@ -25,8 +25,7 @@ struct PolicyApplyCommand: AsyncParsableCommand {
         } else {
             Output.print("policy \(version.fileName) (sha256 \(version.hash)) is now in force")
         }
-        // A server process loaded its policy at start and does not watch the database for changes.
-        Output.note("restart any running `cvault serve` on this vault: it keeps deciding under the policy it started with")
+        Output.note("a running `cvault serve` on this vault takes it up within a second")
     }
 }
 

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import VaultAudit
 import VaultCrypto
@@ -33,27 +38,54 @@ extension Vault {
     /// The `seq` an audit leaf claims, read from its canonical bytes without parsing the entry:
     /// inside a JSON string every quote is escaped, so `"seq":` can only be the key itself.
     static func embeddedSeq(_ leaf: Data) -> UInt64? {
-        let key = Data(#""seq":"#.utf8)
-        guard let found = leaf.range(of: key, options: .backwards) else { return nil }
-        var value: UInt64 = 0
-        var digits = 0
-        for byte in leaf[found.upperBound...] {
-            guard (0x30...0x39).contains(byte) else { break }
-            value = value &* 10 &+ UInt64(byte - 0x30)
-            digits += 1
+        leaf.withUnsafeBytes { bytes -> UInt64? in
+            guard let found = offset(of: seqKey, in: bytes, from: 0) else { return nil }
+            var value: UInt64 = 0
+            var digits = 0
+            for byte in bytes[(found + seqKey.count)...] {
+                guard (0x30...0x39).contains(byte), digits < 19 else { break }
+                value = value * 10 + UInt64(byte - 0x30)
+                digits += 1
+            }
+            return digits > 0 ? value : nil
         }
-        return digits > 0 ? value : nil
     }
 
     /// Whether an audit leaf names the customer its row is filed under (or none when the row has
     /// none), again without parsing: as with `seq`, `"customer":` can only be the key itself.
     static func leaf(_ leaf: Data, namesCustomer customerID: String?) -> Bool {
-        let key = Data(#""customer":"#.utf8)
-        guard let found = leaf.range(of: key) else { return customerID == nil }
-        guard let customerID, leaf.range(of: key, in: found.upperBound..<leaf.endIndex) == nil else { return false }
-        let value = Data(CanonicalJSON.string(customerID).canonicalBytes)
-        let end = found.upperBound + value.count
-        return end < leaf.endIndex && leaf[found.upperBound..<end] == value && (leaf[end] == UInt8(ascii: ",") || leaf[end] == UInt8(ascii: "}"))
+        leaf.withUnsafeBytes { bytes -> Bool in
+            guard let found = offset(of: customerKey, in: bytes, from: 0) else { return customerID == nil }
+            let start = found + customerKey.count
+            guard let customerID, offset(of: customerKey, in: bytes, from: start) == nil else { return false }
+            let value = CanonicalJSON.string(customerID).canonicalBytes
+            let end = start + value.count
+            return end < bytes.count && bytes[start..<end].elementsEqual(value)
+                && (bytes[end] == UInt8(ascii: ",") || bytes[end] == UInt8(ascii: "}"))
+        }
+    }
+
+    private static let seqKey = Array(#""seq":"#.utf8)
+    private static let customerKey = Array(#""customer":"#.utf8)
+
+    /// Where `needle` first occurs in `bytes` at or after `start`. `memchr` looks for the needle's
+    /// rarest byte in audit JSON ('q' of seq, 'u' of customer; quotes are everywhere), so verifying
+    /// a million leaves costs little beside hashing them.
+    private static func offset(of needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let anchor = needle.firstIndex(of: UInt8(ascii: "q")) ?? needle.firstIndex(of: UInt8(ascii: "u")) ?? 0
+        return needle.withUnsafeBytes { key -> Int? in
+            var position = start + anchor
+            while position < bytes.count {
+                guard let hit = memchr(base + position, Int32(needle[anchor]), bytes.count - position) else { return nil }
+                let candidate = UnsafeRawPointer(hit) - base - anchor
+                if candidate + needle.count <= bytes.count, memcmp(base + candidate, key.baseAddress!, needle.count) == 0 {
+                    return candidate
+                }
+                position = candidate + anchor + 1
+            }
+            return nil
+        }
     }
 
     static func verify(_ tx: any StorageReader, origin: String, publicKey: Ed25519.PublicKey, external: String?) throws -> VerificationReport {

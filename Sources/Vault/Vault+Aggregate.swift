@@ -240,25 +240,20 @@ extension Vault {
         // Decrypt only the records that hold a field this query reads.
         let query = plan.query
         var fields = Set(query.groupBy + Array(query.filters.keys) + query.measures.compactMap(\.fieldName))
-        let readsPurchases = query.groupBy.contains(AnalyticsConfiguration.rfmKey) || query.measures.contains { measure in
-            switch measure {
-            case .clv, .customerEquity, .retention, .shareOfWallet, .rfm: true
-            case .count, .sum, .mean: false
-            }
-        }
+        let readsPurchases = plan.readsPurchases
         if readsPurchases, let name = setup.purchasesField { fields.insert(name) }
         if query.measures.contains(.shareOfWallet), let name = setup.spendField { fields.insert(name) }
         let needed = Set((setup.sources + setup.measureSources).filter { fields.contains($0.field) }.map(\.kind)
                          + (readsPurchases ? [.purchases] : []))
-        let pending = try await storage.read { tx in try tx.contests(customerID: nil, statuses: [.open, .infoRequested]) }
+        let (pending, splitPoints) = try await storage.read { tx in
+            (try tx.contests(customerID: nil, statuses: [.open, .infoRequested]),
+             try tx.customerSplitPoints(max(1, ProcessInfo.processInfo.activeProcessorCount)))
+        }
         var disputed: [String: Set<String>] = [:]
         if policy.contests.restricts(Self.analyticsPurpose) {
             for contest in pending { disputed[contest.customerID, default: []].insert(contest.field) }
         }
         let restricted = disputed
-        let splitPoints = try await storage.read { tx in
-            try tx.customerSplitPoints(max(1, ProcessInfo.processInfo.activeProcessorCount))
-        }
         return try await withThrowingTaskGroup(of: (AnalyticsAccumulator, Int).self) { group in
             for shard in CustomerIDRange.partition(at: splitPoints) {
                 group.addTask {

@@ -50,6 +50,8 @@ public struct AggregatePlan: Sendable {
     let groupsBySegment: Bool
     /// The purchase windows, when a statistic reads purchases.
     let windows: CustomerActivity.Windows?
+    /// Whether a statistic or the RFM group reads each customer's purchases.
+    public var readsPurchases: Bool { windows != nil }
     let fingerprint: String
 
     /// Plans `query` against `configuration`, refusing fields and buckets the policy does not list.

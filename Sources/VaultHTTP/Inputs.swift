@@ -50,7 +50,6 @@ enum Inputs {
         }
     }
 
-    /// `POST /v1/contests/{id}/resolution`.
     /// `PATCH /v1/me/contests/{id}`: withdraw the contest, or reply to staff's question.
     struct ContestUpdate: Decodable {
         let withdraw: Bool
@@ -69,6 +68,7 @@ enum Inputs {
         }
     }
 
+    /// `POST /v1/contests/{id}/resolution`.
     struct Resolution: Decodable {
         let resolution: ContestResolution
         let reason: String

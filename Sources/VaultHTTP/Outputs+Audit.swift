@@ -5,70 +5,21 @@ import Vault
 typealias FacadeAccessLog = AccessLog
 
 extension Outputs {
-    /// An audit entry's decoded fields (ids, field names and codes; never values).
-    struct AuditEntry: Encodable {
-        let at: String
-        let actor: String
-        let role: String
-        let purpose: String?
-        let customer: String?
-        let fields: [String]
-        let op: String
-        let decision: String
-        let reason: String
-        let policy: String
-        let details: [String: String]
-
-        init(_ entry: AuditEntryJSON) {
-            at = entry.at
-            actor = entry.actor
-            role = entry.role
-            purpose = entry.purpose
-            customer = entry.customer
-            fields = entry.fields
-            op = entry.op
-            decision = entry.decision
-            reason = entry.reason
-            policy = entry.policy
-            details = entry.details
-        }
-    }
-
-    /// One entry as listed: position, exact leaf bytes (base64), decoded fields.
-    struct AuditItem: Encodable {
-        let seq: UInt64
-        let leaf: String
-        let entry: AuditEntry
-
-        init(_ view: AuditEntryView) {
-            seq = view.seq
-            leaf = view.leaf
-            entry = AuditEntry(view.entry)
-        }
-    }
-
-    /// The customer's own entries, each proven against a signed checkpoint.
+    /// The customer's own entries, each proven against a signed checkpoint. Entries (ids, field
+    /// names and codes; never values) are the facade's own; only the keys are spelt for the API.
     struct AccessLog: Encodable {
         let checkpoint: String
         let size: UInt64
         let allVerified: Bool
-        let entries: [Item]
+        let entries: [FacadeAccessLog.Item]
 
         private enum CodingKeys: String, CodingKey { case checkpoint, size, entries, allVerified = "all_verified" }
-
-        struct Item: Encodable {
-            let seq: UInt64
-            let leaf: String
-            let entry: AuditEntry
-            let proof: [String]
-            let verified: Bool
-        }
 
         init(_ log: FacadeAccessLog) {
             checkpoint = log.checkpoint
             size = log.size
             allVerified = log.allVerified
-            entries = log.entries.map { Item(seq: $0.seq, leaf: $0.leaf, entry: AuditEntry($0.entry), proof: $0.proof, verified: $0.verified) }
+            entries = log.entries
         }
     }
 

@@ -35,27 +35,6 @@ enum Outputs {
         }
     }
 
-    /// One purpose as the customer sees it.
-    struct Consent: Encodable {
-        let purpose: String
-        let description: String
-        let basis: String
-        let state: String?
-        let at: Date?
-        let holds: Bool
-        let reason: String
-
-        init(_ view: ConsentView) {
-            purpose = view.purpose
-            description = view.description
-            basis = view.basis
-            state = view.state
-            at = view.at
-            holds = view.holds
-            reason = view.reason
-        }
-    }
-
     /// A contest; the proposed value and reason only for its customer.
     struct Contest: Encodable {
         let id: String

@@ -17,7 +17,7 @@ extension VaultAPI {
                 let limit = try call.query.unsigned("limit").map { Int(clamping: $0) } ?? 100
                 let entries = try await vault.auditEntries(customer: call.query.string("customer"), from: try call.query.unsigned("from") ?? 0,
                                                            limit: limit, by: try call.principal)
-                return try JSONResponse.make(entries.map(Outputs.AuditItem.init))
+                return try JSONResponse.make(entries)
             },
             APIRoute(.get, "/v1/audit/proofs/inclusion", query: ["entry", "size"]) { call in
                 guard let entry = try call.query.unsigned("entry") else { throw Problem.invalidQuery("query parameter entry is required") }

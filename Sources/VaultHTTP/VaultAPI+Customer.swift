@@ -22,7 +22,7 @@ extension VaultAPI {
                 JSONResponse.bytes(try await vault.exportMine(by: try call.principal), contentType: "application/json")
             },
             APIRoute(.get, "/v1/me/consents") { call in
-                try JSONResponse.make(try await vault.myConsents(by: try call.principal).map(Outputs.Consent.init))
+                try JSONResponse.make(try await vault.myConsents(by: try call.principal))
             },
             APIRoute(.get, "/v1/me/consents/{purpose}") { call in
                 let purpose = try call.parameter("purpose")
@@ -31,7 +31,7 @@ extension VaultAPI {
                     throw Problem(status: .notFound, code: "unknown_purpose",
                                   detail: "the policy has no purpose \(purpose) (purposes: \(consents.map(\.purpose).joined(separator: ", ")))")
                 }
-                return try JSONResponse.make(Outputs.Consent(consent))
+                return try JSONResponse.make(consent)
             },
             APIRoute(.put, "/v1/me/consents/{purpose}", body: Inputs.Consent.self) { call, body in
                 try await vault.setMyConsent(purpose: try call.parameter("purpose"), to: body.state, by: try call.principal)

@@ -46,8 +46,12 @@ public enum VaultServer {
                 try await vault.refresh()
             } catch is CancellationError {
                 return
+            } catch let error as VaultError {
+                logger.error("cannot take up changes made by other processes; retrying", metadata: ["code": .string(error.code)])
             } catch {
-                logger.error("cannot take up changes made by other processes; retrying", metadata: ["error": "\(error)"])
+                // Only the type, as ProblemMiddleware logs it: a description could quote SQL.
+                logger.error("cannot take up changes made by other processes; retrying",
+                             metadata: ["error.type": .string(String(reflecting: type(of: error)))])
             }
         }
     }

@@ -45,24 +45,30 @@ public struct AggregateAnswer: Sendable, Encodable {
     private enum CodingKeys: String, CodingKey { case result, cached, epsilonCharged = "epsilon_charged", budget }
 }
 
-/// An analyst's budget for the current period.
+/// An analyst's budget: the current periods and the lifetime caps.
 public struct BudgetView: Sendable, Encodable {
     /// The analyst.
     public let analyst: String
     /// Spent and remaining, for the analyst and globally.
     public let status: BudgetStatus
-    /// The period's length (ISO 8601) and when the current window started.
+    /// The analyst budget's period (ISO 8601).
     public let period: String
-    /// Start of the sliding window the spend is counted over.
+    /// Start of the sliding window the analyst's spend is counted over.
     public let since: Date
+    /// The global budget's own period (ISO 8601).
+    public let globalPeriod: String
+    /// Start of the sliding window the global spend is counted over.
+    public let globalSince: Date
 }
 
 extension Vault {
     /// The purpose analytics run under.
     static let analyticsPurpose = "analytics"
 
-    /// Answers an aggregate query: plan (free), cache (free), charge ε atomically, compute over
-    /// every customer for whom `analytics` holds on all cores, add noise, suppress, audit.
+    /// Answers an aggregate query: plan (free), decide every field it reads (a refusal is audited),
+    /// cache (free while the data is unchanged), charge ε atomically against the period allowances
+    /// and the lifetime caps, compute over every customer for whom `analytics` holds on all cores,
+    /// add noise, suppress, audit. A computation that fails refunds its ε.
     public func aggregate(_ request: AggregateRequest, by principal: Principal) async throws -> AggregateAnswer {
         try requireOperation(.aggregate, principal)
         let policy = policy.policy
@@ -78,36 +84,42 @@ extension Vault {
         } catch {
             throw VaultError.invalid(error.code, error.description)
         }
+        let shape = query.canonicalForm
         let grouping = Array(Set(query.groupBy + Array(query.filters.keys)).subtracting([AnalyticsConfiguration.rfmKey])).sorted()
-        let decision = policy.decideAggregate(role: principal.role, purpose: Self.analyticsPurpose, groupBy: grouping,
-                                              measures: query.measures.compactMap(\.fieldName))
+        let measured = setup.fieldsMeasured(by: plan)
+        let decision = policy.decideAggregate(role: principal.role, purpose: Self.analyticsPurpose, groupBy: grouping, measures: measured)
         if let denial = decision.fields.first(where: { !$0.allowed }) {
-            throw VaultError.denied(denial.decision.code.rawValue, denial.decision.reason)
+            // A refused query is an access attempt like a refused read: it leaves its entry.
+            try await record { _, audit in
+                try audit.refuse(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, fields: grouping + measured,
+                                            op: "aggregate.query", decision: .deny, reason: denial.decision.code.rawValue,
+                                            details: ["query": shape]),
+                                 VaultError.denied(denial.decision.code.rawValue, denial.decision.reason))
+            }
         }
 
-        let since = setup.periodStart
         let analyst = Self.budgetHolder(principal)
         let budget = setup.budget
-        let shape = query.canonicalForm
+        let windows = (analyst: setup.analystSince, global: setup.globalSince)
         // Charge (or find the cached answer) in one write transaction: concurrent queries serialise
         // on the single writer, so two of them can never both spend the last of a budget.
-        enum Charge: Sendable { case cached(Data, BudgetStatus), charged(BudgetStatus, String), refused(String, String) }
+        enum Charge: Sendable { case cached(Data, BudgetStatus), charged(BudgetStatus, key: String, charge: Int64), refused(String, String) }
         let charge: Charge = try await record { tx, audit in
             let key = plan.cacheKey(snapshot: "data-\(try tx.dataVersion())")
-            let spentAnalyst = Epsilon(micros: try tx.chargedMicroEpsilon(analyst: analyst, since: since))
-            let spentGlobal = Epsilon(micros: try tx.chargedMicroEpsilon(analyst: nil, since: since))
-            if let answer = try tx.cachedAnswer(queryKey: key, since: since) {
+            let spent = try Self.spending(tx, analyst: analyst, since: windows)
+            // No time limit: the same data gives the same answer however many periods pass.
+            if let answer = try tx.cachedAnswer(queryKey: key) {
                 try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .allow,
                                             reason: "allowed_cached", details: ["query": shape, "micro_epsilon": "0", "cached": "true"]))
-                return .cached(answer, budget.status(analystSpent: spentAnalyst, globalSpent: spentGlobal))
+                return .cached(answer, budget.status(spent))
             }
             do {
-                let status = try budget.charge(query.epsilon, analystSpent: spentAnalyst, globalSpent: spentGlobal)
-                try tx.insertCharge(ChargeRow(analyst: analyst, microEpsilon: query.epsilon.micros, at: now, queryKey: key))
+                let status = try budget.charge(query.epsilon, spent: spent)
+                let id = try tx.insertCharge(ChargeRow(analyst: analyst, microEpsilon: query.epsilon.micros, at: now, queryKey: key))
                 try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .allow,
                                             reason: "allowed_consent",
                                             details: ["query": shape, "micro_epsilon": String(query.epsilon.micros), "cached": "false"]))
-                return .charged(status, key)
+                return .charged(status, key: key, charge: id)
             } catch let error as AnalyticsError {
                 try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .deny,
                                             reason: error.code, details: ["query": shape, "micro_epsilon": String(query.epsilon.micros)]))
@@ -120,14 +132,46 @@ extension Vault {
         case .cached(let data, let status):
             let result = try JSONDecoder().decode(AggregateResult.self, from: data)
             return AggregateAnswer(result: result, cached: true, epsilonCharged: .zero, budget: status, contributors: 0)
-        case .charged(let status, let key):
-            let (accumulator, contributors) = try await accumulate(plan: plan, setup: setup, policy: policy, now: now)
-            let result = accumulator.release(using: random)
-            let encoded = try JSONEncoder().encode(result)
-            try await storage.write { tx in try tx.putCachedAnswer(queryKey: key, answer: encoded, at: now) }
-            logger.info("aggregate answered", metadata: ["query": "\(shape)", "groups": "\(result.groups.count)"])
-            return AggregateAnswer(result: result, cached: false, epsilonCharged: query.epsilon, budget: status, contributors: contributors)
+        case .charged(let status, let key, let chargeID):
+            do {
+                let (accumulator, contributors) = try await accumulate(plan: plan, setup: setup, policy: policy, now: now)
+                let result = accumulator.release(using: random)
+                let encoded = try JSONEncoder().encode(result)
+                // An answer is released only once it is pinned: a repeat must get this very draw.
+                try await storage.write { tx in try tx.putCachedAnswer(queryKey: key, answer: encoded, at: now) }
+                logger.info("aggregate answered", metadata: ["query": "\(shape)", "groups": "\(result.groups.count)"])
+                return AggregateAnswer(result: result, cached: false, epsilonCharged: query.epsilon, budget: status, contributors: contributors)
+            } catch {
+                throw await refund(chargeID, epsilon: query.epsilon, shape: shape, principal: principal, after: error)
+            }
         }
+    }
+
+    /// Takes back the charge of a query that released nothing, and turns its failure into an error
+    /// that says nothing about the data: the cause may name a customer, so only its code is logged.
+    private func refund(_ chargeID: Int64, epsilon: Epsilon, shape: String, principal: Principal, after error: any Error) async -> VaultError {
+        let cause = (error as? VaultError)?.code ?? (error as? StoreError)?.code ?? "unexpected"
+        do {
+            try await record { tx, audit in
+                try tx.deleteCharge(id: chargeID)
+                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.refund", decision: .allow,
+                                            reason: "computation_failed", details: ["query": shape, "micro_epsilon": String(epsilon.micros)]))
+            }
+            logger.error("an aggregate failed during computation; its epsilon was refunded", metadata: ["cause": "\(cause)"])
+        } catch {
+            logger.critical("an aggregate failed and its epsilon could not be refunded", metadata: ["cause": "\(cause)"])
+        }
+        return VaultError(.unavailable, code: "aggregate_failed",
+                          "the aggregate could not be computed and nothing was released; its epsilon was refunded. Try again; if it keeps failing, ask the operator to run `cvault audit verify`")
+    }
+
+    /// What has been spent: in each budget's own sliding period, and ever.
+    static func spending(_ tx: any StorageReader, analyst: String, since: (analyst: Date, global: Date)) throws -> PrivacyBudget.Spending {
+        PrivacyBudget.Spending(
+            analystPeriod: Epsilon(micros: try tx.chargedMicroEpsilon(analyst: analyst, since: since.analyst)),
+            analystLifetime: Epsilon(micros: try tx.chargedMicroEpsilon(analyst: analyst, since: .distantPast)),
+            globalPeriod: Epsilon(micros: try tx.chargedMicroEpsilon(analyst: nil, since: since.global)),
+            globalLifetime: Epsilon(micros: try tx.chargedMicroEpsilon(analyst: nil, since: .distantPast)))
     }
 
     /// Budgets belong to the analyst (the token's subject), not to a token: a second token for the
@@ -141,19 +185,22 @@ extension Vault {
         let now = clock.now()
         let setup = try analyticsSetup(policy: policy, principal: principal, now: now)
         let analyst = Self.budgetHolder(principal)
-        let since = setup.periodStart
-        let (mine, all) = try await storage.read { tx in
-            (try tx.chargedMicroEpsilon(analyst: analyst, since: since), try tx.chargedMicroEpsilon(analyst: nil, since: since))
-        }
-        return BudgetView(analyst: principal.subject, status: setup.budget.status(analystSpent: Epsilon(micros: mine), globalSpent: Epsilon(micros: all)),
-                          period: policy.aggregation.perAnalystBudget.period.description, since: since)
+        let windows = (analyst: setup.analystSince, global: setup.globalSince)
+        let spent = try await storage.read { tx in try Self.spending(tx, analyst: analyst, since: windows) }
+        return BudgetView(analyst: principal.subject, status: setup.budget.status(spent),
+                          period: policy.aggregation.perAnalystBudget.period.description, since: setup.analystSince,
+                          globalPeriod: policy.aggregation.globalBudget.period.description, globalSince: setup.globalSince)
     }
 
     /// Everything a query needs from the policy, built per query so a new policy applies at once.
     struct AnalyticsSetup: Sendable {
         let configuration: AnalyticsConfiguration
         let budget: PrivacyBudget
-        let periodStart: Date
+        /// Where the analyst's and the global sliding windows start: each budget has its own period.
+        let analystSince: Date
+        let globalSince: Date
+        /// Per field with a retention period: which collection times it has expired at the query's time.
+        let retention: [String: RetentionCutoff]
         /// Where each dimension's and field's value comes from.
         let sources: [AnalyticsSource]
         let measureSources: [AnalyticsSource]
@@ -207,12 +254,21 @@ extension Vault {
                 rfm: Self.rfmThresholds, asOf: today)
             let budget = try PrivacyBudget(
                 defaultPerQuery: try Epsilon(validating: rules.epsilonPerQuery), maximumPerQuery: try Epsilon(validating: rules.maxEpsilonPerQuery),
-                analystLimit: try Epsilon(validating: rules.perAnalystBudget.epsilon), globalLimit: try Epsilon(validating: rules.globalBudget.epsilon))
-            let period = rules.perAnalystBudget.period
-            // The budget window slides: ε spent in the last period counts.
-            let periodStart = Date(timeIntervalSince1970: 2 * now.timeIntervalSince1970 - period.adding(to: now).timeIntervalSince1970)
-            return AnalyticsSetup(configuration: configuration, budget: budget, periodStart: periodStart,
-                                  sources: sources, measureSources: measureSources, purchasesField: purchasesField, spendField: spendField)
+                analystLimit: try Epsilon(validating: rules.perAnalystBudget.epsilon), globalLimit: try Epsilon(validating: rules.globalBudget.epsilon),
+                analystLifetimeLimit: try Epsilon(validating: rules.perAnalystBudget.lifetime),
+                globalLifetimeLimit: try Epsilon(validating: rules.globalBudget.lifetime))
+            // The budget windows slide: ε spent in the last period of each counts.
+            func windowStart(_ period: ISO8601Duration) -> Date {
+                Date(timeIntervalSince1970: 2 * now.timeIntervalSince1970 - period.adding(to: now).timeIntervalSince1970)
+            }
+            var retention: [String: RetentionCutoff] = [:]
+            for field in policy.fields where field.analytics != .never {
+                retention[field.name] = field.retentionCutoff(now: now)
+            }
+            return AnalyticsSetup(configuration: configuration, budget: budget,
+                                  analystSince: windowStart(rules.perAnalystBudget.period), globalSince: windowStart(rules.globalBudget.period),
+                                  retention: retention, sources: sources, measureSources: measureSources,
+                                  purchasesField: purchasesField, spendField: spendField)
         } catch {
             throw VaultError(.unavailable, code: error.code, error.description)
         }
@@ -254,6 +310,8 @@ extension Vault {
             for contest in pending { disputed[contest.customerID, default: []].insert(contest.field) }
         }
         let restricted = disputed
+        let fieldKinds = (setup.sources + setup.measureSources).filter { fields.contains($0.field) }.map { ($0.field, $0.kind) }
+            + (readsPurchases ? setup.purchasesField.map { [($0, RecordKind.purchases)] } ?? [] : [])
         return try await withThrowingTaskGroup(of: (AnalyticsAccumulator, Int).self) { group in
             for shard in CustomerIDRange.partition(at: splitPoints) {
                 group.addTask {
@@ -265,7 +323,15 @@ extension Vault {
                             let consent = customer.consent.map { ConsentRecord(ConsentRecord.Status(rawValue: $0.state.rawValue)!, at: $0.at) }
                             guard policy.purposeHolds(Self.analyticsPurpose, consent: consent, now: now) else { return }
                             let dek = try self.keyring.dek(customerID: customer.id, wrapped: Array(customer.wrappedKey))
-                            extractor.begin(excluding: restricted[customer.id])
+                            // A value past its retention is missing, as it is for a read.
+                            var excluded = restricted[customer.id] ?? []
+                            for record in customer.records {
+                                for (field, kind) in fieldKinds where kind == record.kind
+                                    && setup.retention[field]?.isExpired(collectedAt: record.updatedAt) == true {
+                                    excluded.insert(field)
+                                }
+                            }
+                            extractor.begin(excluding: excluded)
                             for record in customer.records {
                                 try RecordSealer.withPlaintext(of: record, customerID: customer.id, dek: dek) { try extractor.read($0) }
                             }
@@ -284,6 +350,17 @@ extension Vault {
             }
             return (total ?? AnalyticsAccumulator(plan: plan), contributors)
         }
+    }
+}
+
+extension Vault.AnalyticsSetup {
+    /// Every policy field the plan's measures read, derived measures included: CLV, customer
+    /// equity, retention and RFM read the purchases; share of wallet also reads the stated spend.
+    func fieldsMeasured(by plan: AggregatePlan) -> [String] {
+        var fields = Set(plan.query.measures.compactMap(\.fieldName))
+        if plan.readsPurchases, let purchasesField { fields.insert(purchasesField) }
+        if plan.query.measures.contains(.shareOfWallet), let spendField { fields.insert(spendField) }
+        return fields.sorted()
     }
 }
 

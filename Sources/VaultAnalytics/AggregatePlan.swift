@@ -145,10 +145,10 @@ public struct AggregatePlan: Sendable {
     }
 
     /// The key under which an answer may be reused at no ε cost: the canonical query, the
-    /// configuration's fingerprint and the facade's name for the data snapshot (change it whenever
-    /// the customers or their consents change).
+    /// configuration's fingerprint without the as-of date, and the facade's name for the data
+    /// snapshot (change it whenever the customers or their consents change).
     public func cacheKey(snapshot: String) -> String {
-        "v1;\(query.canonicalForm);configuration=\(fingerprint);snapshot=\(CanonicalText.escape(snapshot))"
+        "v2;\(query.canonicalForm);configuration=\(configuration.fingerprint(includingAsOf: false));snapshot=\(CanonicalText.escape(snapshot))"
     }
 
     /// Where `statistic` sits in a group's totals.

@@ -47,13 +47,16 @@ public struct AggregateResult: Sendable, Hashable, Codable {
     public let suppressedGroups: Int
     /// The noisy count a group needed to be shown.
     public let suppressionThreshold: Int64
+    /// The day (`DayNumber`) the answer was computed as of: a repeat answered from the cache keeps it.
+    public let asOf: Int32
 
     /// A result.
-    public init(query: String, epsilon: Epsilon, groups: [Group], suppressedGroups: Int, suppressionThreshold: Int64) {
+    public init(query: String, epsilon: Epsilon, groups: [Group], suppressedGroups: Int, suppressionThreshold: Int64, asOf: Int32) {
         self.query = query
         self.epsilon = epsilon
         self.groups = groups
         self.suppressedGroups = suppressedGroups
         self.suppressionThreshold = suppressionThreshold
+        self.asOf = asOf
     }
 }

@@ -27,6 +27,7 @@ extension AnalyticsAccumulator {
         }
         return AggregateResult(
             query: plan.query.canonicalForm, epsilon: plan.query.epsilon, groups: released,
-            suppressedGroups: plan.domainSize - released.count, suppressionThreshold: plan.suppressionThreshold)
+            suppressedGroups: plan.domainSize - released.count, suppressionThreshold: plan.suppressionThreshold,
+            asOf: plan.configuration.asOf)
     }
 }

@@ -2,9 +2,14 @@ internal import Foundation
 internal import VaultCrypto
 
 extension AnalyticsConfiguration {
-    /// SHA-256 (hex) of the configuration's canonical text: part of every cache key, so an answer is
-    /// never reused once the policy's bounds, k, parameters or the as-of date change.
-    public var fingerprint: String {
+    /// SHA-256 (hex) of the configuration's canonical text, as-of date included: accumulators merge
+    /// only when they were built against the same configuration.
+    public var fingerprint: String { fingerprint(includingAsOf: true) }
+
+    /// SHA-256 (hex) of the configuration's canonical text. Cache keys leave the as-of date out: an
+    /// answer stays pinned while the data it was computed from is unchanged, however many days pass,
+    /// so waiting a day does not buy a fresh draw of the noise.
+    public func fingerprint(includingAsOf: Bool) -> String {
         var lines = ["analytics-configuration-v1"]
         for dimension in dimensions {
             lines.append("dimension=\(CanonicalText.escape(dimension.name)):"
@@ -21,7 +26,7 @@ extension AnalyticsConfiguration {
         lines.append("rfm=" + [rfm.recencyDays.map(String.init), rfm.frequency.map(String.init), rfm.monetary.map(String.init)]
             .map(CanonicalText.list).joined(separator: ":"))
         lines.append("wallet=" + (walletCategories.map { CanonicalText.list($0.sorted().map(String.init)) } ?? "all"))
-        lines.append("as-of=\(asOf)")
+        if includingAsOf { lines.append("as-of=\(asOf)") }
         return SHA256.hash(data: Array(lines.joined(separator: "\n").utf8)).hex
     }
 }

@@ -58,8 +58,12 @@ public struct AnalyticsError: Error, Equatable, Sendable, CustomStringConvertibl
             "epsilon \(requested) is above the policy's maximum of \(maximum) per query: ask with a smaller epsilon"
         case .budgetExhausted(let requested, let status):
             "privacy budget exhausted: this query needs epsilon \(requested), but \(status.analystRemaining) is left "
-                + "for the analyst and \(status.globalRemaining) globally this period; nothing was charged, "
-                + "ask with a smaller epsilon or wait for the next budget period"
+                + "for the analyst and \(status.globalRemaining) globally; nothing was charged. "
+                + (status.analystLifetimeRemaining < requested || status.globalLifetimeRemaining < requested
+                    ? "A lifetime cap is reached (\(status.analystLifetimeRemaining) left for the analyst, "
+                        + "\(status.globalLifetimeRemaining) globally) and never renews: ask with a smaller epsilon, "
+                        + "or ask the policy owner whether more privacy loss is acceptable"
+                    : "Ask with a smaller epsilon or wait for the next budget period")
         case .unknownField(let role, let name):
             "'\(name)' is not a field the policy allows as a \(role): use one of the policy's analytics fields"
         case .valueOutsideDomain(let field, let value):

@@ -1,20 +1,20 @@
 /// An in-memory budget ledger for tests and single-process use; being an actor, it applies one charge
-/// at a time, so concurrent queries can never together overspend either budget.
+/// at a time, so concurrent queries can never together overspend either budget. It knows no periods:
+/// everything it records counts against both the period allowance and the lifetime cap.
 public actor BudgetLedger {
     /// The rules every charge is decided by.
     public let budget: PrivacyBudget
     private var spentByAnalyst: [String: Epsilon] = [:]
     private var globalSpent = Epsilon.zero
 
-    /// Starts a period with nothing spent.
+    /// Starts with nothing spent.
     public init(budget: PrivacyBudget) {
         self.budget = budget
     }
 
     /// Charges `epsilon` to `analyst` and to the global budget, or refuses with the budget left.
     public func charge(_ epsilon: Epsilon, analyst: String) throws(AnalyticsError) -> BudgetStatus {
-        let spent = spentByAnalyst[analyst, default: .zero]
-        let status = try budget.charge(epsilon, analystSpent: spent, globalSpent: globalSpent)
+        let status = try budget.charge(epsilon, spent: spending(analyst))
         spentByAnalyst[analyst] = status.analystSpent
         globalSpent = status.globalSpent
         return status
@@ -22,6 +22,11 @@ public actor BudgetLedger {
 
     /// Where `analyst` and the vault stand now.
     public func status(analyst: String) -> BudgetStatus {
-        budget.status(analystSpent: spentByAnalyst[analyst, default: .zero], globalSpent: globalSpent)
+        budget.status(spending(analyst))
+    }
+
+    private func spending(_ analyst: String) -> PrivacyBudget.Spending {
+        let mine = spentByAnalyst[analyst, default: .zero]
+        return PrivacyBudget.Spending(analystPeriod: mine, analystLifetime: mine, globalPeriod: globalSpent, globalLifetime: globalSpent)
     }
 }

@@ -24,6 +24,13 @@ public enum DayNumber {
         return of(year: target, month: month, day: clamped)
     }
 
+    /// The day as `YYYY-MM-DD`.
+    public static func isoDate(_ day: Int32) -> String {
+        let (year, month, dayOfMonth) = civil(day)
+        func pad(_ value: Int, _ width: Int) -> String { String(repeating: "0", count: max(0, width - String(value).count)) + String(value) }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(dayOfMonth, 2))"
+    }
+
     /// The calendar date of a day number.
     public static func civil(_ day: Int32) -> (year: Int, month: Int, day: Int) {
         let z = Int(day) + 719_468

@@ -7,6 +7,7 @@ extension Outputs {
     struct Aggregate: Encodable {
         let query: String
         let epsilon: Double
+        let asOf: String
         let groups: [Group]
         let suppressedGroups: Int
         let suppressionThreshold: Int64
@@ -15,7 +16,7 @@ extension Outputs {
         let budget: Budget
 
         private enum CodingKeys: String, CodingKey {
-            case query, epsilon, groups, cached, budget
+            case query, epsilon, groups, cached, budget, asOf = "as_of"
             case suppressedGroups = "suppressed_groups", suppressionThreshold = "suppression_threshold", epsilonCharged = "epsilon_charged"
         }
 
@@ -37,6 +38,7 @@ extension Outputs {
             let result = answer.result
             query = result.query
             epsilon = result.epsilon.doubleValue
+            asOf = DayNumber.isoDate(result.asOf)
             groups = result.groups.map { group in
                 Group(key: group.key, values: group.values.map {
                     Value(measure: $0.measure, value: $0.value, noiseScale: $0.noiseScale, interval: [$0.interval.lowerBound, $0.interval.upperBound])
@@ -56,10 +58,16 @@ extension Outputs {
         let analystRemaining: Double
         let globalSpent: Double
         let globalRemaining: Double
+        let analystLifetimeSpent: Double
+        let analystLifetimeRemaining: Double
+        let globalLifetimeSpent: Double
+        let globalLifetimeRemaining: Double
 
         private enum CodingKeys: String, CodingKey {
             case analystSpent = "analyst_spent", analystRemaining = "analyst_remaining"
             case globalSpent = "global_spent", globalRemaining = "global_remaining"
+            case analystLifetimeSpent = "analyst_lifetime_spent", analystLifetimeRemaining = "analyst_lifetime_remaining"
+            case globalLifetimeSpent = "global_lifetime_spent", globalLifetimeRemaining = "global_lifetime_remaining"
         }
 
         init(_ status: BudgetStatus) {
@@ -67,6 +75,10 @@ extension Outputs {
             analystRemaining = status.analystRemaining.doubleValue
             globalSpent = status.globalSpent.doubleValue
             globalRemaining = status.globalRemaining.doubleValue
+            analystLifetimeSpent = status.analystLifetimeSpent.doubleValue
+            analystLifetimeRemaining = status.analystLifetimeRemaining.doubleValue
+            globalLifetimeSpent = status.globalLifetimeSpent.doubleValue
+            globalLifetimeRemaining = status.globalLifetimeRemaining.doubleValue
         }
     }
 
@@ -75,12 +87,20 @@ extension Outputs {
         let analyst: String
         let period: String
         let since: Date
+        let globalPeriod: String
+        let globalSince: Date
         let budget: Budget
+
+        private enum CodingKeys: String, CodingKey {
+            case analyst, period, since, budget, globalPeriod = "global_period", globalSince = "global_since"
+        }
 
         init(_ view: BudgetView) {
             analyst = view.analyst
             period = view.period
             since = view.since
+            globalPeriod = view.globalPeriod
+            globalSince = view.globalSince
             budget = Budget(view.status)
         }
     }

@@ -6,19 +6,25 @@ public struct AggregationRules: Sendable, Hashable {
     public let epsilonPerQuery: Double
     /// The most ε one query may spend.
     public let maxEpsilonPerQuery: Double
-    /// How much ε each analyst may spend per period.
+    /// How much ε each analyst may spend per period, and ever.
     public let perAnalystBudget: Budget
-    /// How much ε all analysts together may spend per period.
+    /// How much ε all analysts together may spend per period (their own), and ever.
     public let globalBudget: Budget
     /// The assumptions customer lifetime value is computed with.
     public let clv: CLVParameters
 
-    /// An ε allowance that renews every `period`.
+    /// An ε allowance that renews every `period`, under a lifetime cap that never renews: without
+    /// the cap, an analyst could repeat a query every period and average its noise away.
     public struct Budget: Sendable, Hashable {
         /// The total ε that may be spent in one period.
         public let epsilon: Double
         /// The length of one period.
         public let period: ISO8601Duration
+        /// The total ε that may ever be spent; at least `epsilon`.
+        public let lifetime: Double
+
+        /// The lifetime cap a budget gets when its policy names none: four periods' worth.
+        static func defaultLifetime(epsilon: Double) -> Double { epsilon * 4 }
     }
 
     /// Customer lifetime value assumptions: CLV = m × (1+d)/(1+d−r), m averaged over the margin window.
@@ -40,8 +46,8 @@ public struct AggregationRules: Sendable, Hashable {
     )
     static let defaultK = 10
     static let defaultEpsilonPerQuery = 0.5
-    static let defaultPerAnalystBudget = Budget(epsilon: 5, period: ISO8601Duration(days: 30)!)
-    static let defaultGlobalBudget = Budget(epsilon: 20, period: ISO8601Duration(days: 30)!)
+    static let defaultPerAnalystBudget = Budget(epsilon: 5, period: ISO8601Duration(days: 30)!, lifetime: 20)
+    static let defaultGlobalBudget = Budget(epsilon: 20, period: ISO8601Duration(days: 30)!, lifetime: 80)
     static let defaultCLV = CLVParameters(
         discountRate: 0.10, retentionRate: 0.75, marginWindowYears: 5, annualMarginBounds: Bounds(min: 0, max: 2000)
     )

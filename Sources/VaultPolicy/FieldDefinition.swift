@@ -71,6 +71,52 @@ public struct FieldDefinition: Sendable, Hashable {
     public func isExpired(collectedAt: Date, now: Date) -> Bool {
         retention.adding(to: collectedAt) <= now
     }
+
+    /// `isExpired(collectedAt:now:)` for one `now` and many collection times, at the cost of a
+    /// comparison each: a scan over every customer cannot afford calendar arithmetic per value.
+    public func retentionCutoff(now: Date) -> RetentionCutoff {
+        RetentionCutoff(field: self, now: now)
+    }
+}
+
+/// Which collection times a field's retention has expired at one moment.
+///
+/// Adding the retention period is monotone in the collection time, so the expired times are exactly
+/// those up to some threshold; a bisection brackets it to under a millisecond once, and only a time
+/// inside that bracket pays for the calendar.
+public struct RetentionCutoff: Sendable {
+    private let field: FieldDefinition
+    private let now: Date
+    /// Collected at or before this: expired.
+    private let expiredThrough: Date
+    /// Collected at or after this: not expired.
+    private let liveFrom: Date
+
+    init(field: FieldDefinition, now: Date) {
+        self.field = field
+        self.now = now
+        var expired = Date.distantPast
+        var live = now
+        guard field.isExpired(collectedAt: expired, now: now), !field.isExpired(collectedAt: live, now: now) else {
+            // A zero retention expires everything collected up to now; nothing else can happen.
+            expiredThrough = now
+            liveFrom = now.addingTimeInterval(0.001)
+            return
+        }
+        while live.timeIntervalSince(expired) > 0.0005 {
+            let middle = expired.addingTimeInterval(live.timeIntervalSince(expired) / 2)
+            if field.isExpired(collectedAt: middle, now: now) { expired = middle } else { live = middle }
+        }
+        expiredThrough = expired
+        liveFrom = live
+    }
+
+    /// Whether a value collected at `collectedAt` is past its retention.
+    public func isExpired(collectedAt: Date) -> Bool {
+        if collectedAt <= expiredThrough { return true }
+        if collectedAt >= liveFrom { return false }
+        return field.isExpired(collectedAt: collectedAt, now: now)
+    }
 }
 
 /// An inclusive, public range `[min, max]`; never derived from customer data.

@@ -75,7 +75,7 @@ extension Policy {
 
     private static func canonical(_ rules: AggregationRules) -> CanonicalValue {
         func budget(_ budget: AggregationRules.Budget) -> CanonicalValue {
-            .object(["epsilon": .number(budget.epsilon), "period": .string(budget.period.description)])
+            .object(["epsilon": .number(budget.epsilon), "period": .string(budget.period.description), "lifetime": .number(budget.lifetime)])
         }
         return .object([
             "k": .integer(rules.k),

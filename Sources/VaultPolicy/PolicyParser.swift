@@ -471,13 +471,22 @@ struct PolicyParser {
 
     private mutating func budget(_ entry: Entry, _ what: String) -> AggregationRules.Budget? {
         guard let entries = mapping(entry.value, what) else { return nil }
-        checkKeys(entries, allowed: ["epsilon", "period"], in: what)
+        checkKeys(entries, allowed: ["epsilon", "period", "lifetime"], in: what)
         let epsilon = require(entries, "epsilon", in: what, at: entry.keyPosition, hint: "the total ε per period, such as 5")
             .flatMap { positiveEpsilon($0, "epsilon of the \(what)", typical: "5") }
         let period = require(entries, "period", in: what, at: entry.keyPosition, hint: "an ISO 8601 duration such as P30D")
             .flatMap { duration($0, "period of the \(what)") }
         guard let epsilon, let period else { return nil }
-        return AggregationRules.Budget(epsilon: epsilon, period: period)
+        var lifetime = AggregationRules.Budget.defaultLifetime(epsilon: epsilon)
+        if let node = entries["lifetime"]?.value {
+            guard let value = positiveEpsilon(node, "lifetime of the \(what)", typical: "20") else { return nil }
+            guard value >= epsilon else {
+                report(node, .invalidEpsilon, "the lifetime cap of the \(what) (\(format(value))) is below its per-period ε (\(format(epsilon))): the cap never renews, so it must hold at least one period; raise it or lower epsilon")
+                return nil
+            }
+            lifetime = value
+        }
+        return AggregationRules.Budget(epsilon: epsilon, period: period, lifetime: lifetime)
     }
 
     private mutating func clvParameters(_ node: Node) -> AggregationRules.CLVParameters? {

@@ -403,13 +403,19 @@ struct SQLiteTransaction: StorageWriter {
                                   arguments: [millis(since)]) ?? 0
     }
 
-    func insertCharge(_ row: ChargeRow) throws {
+    func insertCharge(_ row: ChargeRow) throws -> Int64 {
         try db.cachedStatement(sql: "INSERT INTO privacy_charge (analyst, micro_epsilon, at, query_key) VALUES (?, ?, ?, ?)").execute(
                        arguments: [row.analyst, row.microEpsilon, millis(row.at), row.queryKey])
+        return db.lastInsertedRowID
     }
 
-    func cachedAnswer(queryKey: String, since: Date) throws -> Data? {
-        try Data.fetchOne(try db.cachedStatement(sql: "SELECT answer FROM query_cache WHERE query_key = ? AND at >= ?"), arguments: [queryKey, millis(since)])
+    func deleteCharge(id: Int64) throws {
+        try db.cachedStatement(sql: "DELETE FROM privacy_charge WHERE id = ?").execute(arguments: [id])
+        guard db.changesCount == 1 else { throw StoreError.notFound("privacy charge") }
+    }
+
+    func cachedAnswer(queryKey: String) throws -> Data? {
+        try Data.fetchOne(try db.cachedStatement(sql: "SELECT answer FROM query_cache WHERE query_key = ?"), arguments: [queryKey])
     }
 
     func putCachedAnswer(queryKey: String, answer: Data, at: Date) throws {

@@ -82,8 +82,8 @@ public protocol StorageReader {
 
     /// Sum of ε charged (millionths) since `since`, for one analyst or (nil) everyone.
     func chargedMicroEpsilon(analyst: String?, since: Date) throws -> Int64
-    /// A cached aggregate answer, if the query was answered since `since`.
-    func cachedAnswer(queryKey: String, since: Date) throws -> Data?
+    /// The cached answer to an aggregate query, however old: the key names the data it was computed from.
+    func cachedAnswer(queryKey: String) throws -> Data?
 }
 
 /// Mutations, available inside the write transaction.
@@ -137,8 +137,10 @@ public protocol StorageWriter: StorageReader {
     /// Replaces a pending contest's sealed request and status (a customer's reply).
     func updateContestRequest(_ row: ContestRow) throws
 
-    /// Records an ε charge.
-    func insertCharge(_ row: ChargeRow) throws
+    /// Records an ε charge and returns its id.
+    func insertCharge(_ row: ChargeRow) throws -> Int64
+    /// Takes back a charge whose query released nothing.
+    func deleteCharge(id: Int64) throws
     /// Caches an aggregate answer.
     func putCachedAnswer(queryKey: String, answer: Data, at: Date) throws
 }

@@ -3,10 +3,17 @@ import Testing
 import VaultAnalytics
 
 @Suite struct BudgetTests {
-    static func budget(analyst: Int64 = 1_000_000, global: Int64 = 10_000_000) throws -> PrivacyBudget {
+    static func budget(analyst: Int64 = 1_000_000, global: Int64 = 10_000_000,
+                       analystLifetime: Int64 = 100_000_000, globalLifetime: Int64 = 1_000_000_000) throws -> PrivacyBudget {
         try PrivacyBudget(
             defaultPerQuery: Epsilon(micros: 100_000), maximumPerQuery: Epsilon(micros: 2_000_000),
-            analystLimit: Epsilon(micros: analyst), globalLimit: Epsilon(micros: global))
+            analystLimit: Epsilon(micros: analyst), globalLimit: Epsilon(micros: global),
+            analystLifetimeLimit: Epsilon(micros: analystLifetime), globalLifetimeLimit: Epsilon(micros: globalLifetime))
+    }
+
+    /// Spending within one period, with nothing spent before it.
+    static func spent(analyst: Epsilon, global: Epsilon) -> PrivacyBudget.Spending {
+        PrivacyBudget.Spending(analystPeriod: analyst, analystLifetime: analyst, globalPeriod: global, globalLifetime: global)
     }
 
     @Test("refuses NaN, infinite, zero, negative, over-precise and oversized epsilon", arguments: [
@@ -51,11 +58,11 @@ import VaultAnalytics
         let budget = try Self.budget()
         var spent = Epsilon.zero
         for _ in 0..<10 {
-            spent = try budget.charge(Epsilon(validating: 0.1), analystSpent: spent, globalSpent: spent).analystSpent
+            spent = try budget.charge(Epsilon(validating: 0.1), spent: Self.spent(analyst: spent, global: spent)).analystSpent
         }
         #expect(spent == Epsilon(micros: 1_000_000))
         #expect {
-            try budget.charge(Epsilon(micros: 1), analystSpent: spent, globalSpent: spent)
+            try budget.charge(Epsilon(micros: 1), spent: Self.spent(analyst: spent, global: spent))
         } throws: { ($0 as? AnalyticsError)?.code == "budget_exhausted" }
     }
 
@@ -63,38 +70,71 @@ import VaultAnalytics
         let budget = try Self.budget(analyst: 1_000_000, global: 1_500_000)
         let spent = Epsilon(micros: 700_000)
         do {
-            _ = try budget.charge(Epsilon(micros: 500_000), analystSpent: spent, globalSpent: Epsilon(micros: 900_000))
+            _ = try budget.charge(Epsilon(micros: 500_000), spent: Self.spent(analyst: spent, global: Epsilon(micros: 900_000)))
             Issue.record("a charge past the analyst's budget was granted")
         } catch {
             #expect(error.code == "budget_exhausted")
             #expect(error.budget == BudgetStatus(
                 analystSpent: spent, analystRemaining: Epsilon(micros: 300_000),
-                globalSpent: Epsilon(micros: 900_000), globalRemaining: Epsilon(micros: 600_000)))
+                globalSpent: Epsilon(micros: 900_000), globalRemaining: Epsilon(micros: 600_000),
+                analystLifetimeSpent: spent, analystLifetimeRemaining: Epsilon(micros: 99_300_000),
+                globalLifetimeSpent: Epsilon(micros: 900_000), globalLifetimeRemaining: Epsilon(micros: 999_100_000)))
             #expect(error.description.contains("0.3 is left for the analyst"))
         }
         // The global budget binds too, even when the analyst has room.
         #expect {
-            try budget.charge(Epsilon(micros: 200_000), analystSpent: .zero, globalSpent: Epsilon(micros: 1_400_000))
+            try budget.charge(Epsilon(micros: 200_000), spent: Self.spent(analyst: .zero, global: Epsilon(micros: 1_400_000)))
         } throws: { ($0 as? AnalyticsError)?.budget?.globalRemaining == Epsilon(micros: 100_000) }
-        let granted = try budget.charge(Epsilon(micros: 300_000), analystSpent: spent, globalSpent: spent)
+        let granted = try budget.charge(Epsilon(micros: 300_000), spent: Self.spent(analyst: spent, global: spent))
         #expect(granted.analystRemaining == .zero && granted.globalSpent == Epsilon(micros: 1_000_000))
+    }
+
+    @Test("a lifetime cap binds when every period has room, for the analyst and for the vault")
+    func lifetimeCapsNeverRenew() throws {
+        let budget = try Self.budget(analyst: 1_000_000, global: 2_000_000, analystLifetime: 3_000_000, globalLifetime: 5_000_000)
+        // A new period: nothing spent in it, but 2.9 spent ever.
+        var spent = PrivacyBudget.Spending(analystPeriod: .zero, analystLifetime: Epsilon(micros: 2_900_000),
+                                           globalPeriod: .zero, globalLifetime: Epsilon(micros: 2_900_000))
+        #expect(budget.status(spent).analystRemaining == Epsilon(micros: 100_000))
+        do {
+            _ = try budget.charge(Epsilon(micros: 200_000), spent: spent)
+            Issue.record("a charge past the analyst's lifetime cap was granted")
+        } catch {
+            #expect(error.code == "budget_exhausted")
+            #expect(error.description.contains("never renews"))
+        }
+        #expect(try budget.charge(Epsilon(micros: 100_000), spent: spent).analystLifetimeRemaining == .zero)
+        // The global cap binds on its own too.
+        spent = PrivacyBudget.Spending(analystPeriod: .zero, analystLifetime: .zero, globalPeriod: .zero, globalLifetime: Epsilon(micros: 4_950_000))
+        #expect { try budget.charge(Epsilon(micros: 100_000), spent: spent) } throws: {
+            ($0 as? AnalyticsError)?.budget?.globalRemaining == Epsilon(micros: 50_000)
+        }
     }
 
     @Test func invalidBudgetsAreRefused() {
         #expect(throws: AnalyticsError.self) {
             try PrivacyBudget(
                 defaultPerQuery: Epsilon(micros: 3), maximumPerQuery: Epsilon(micros: 2),
-                analystLimit: Epsilon(micros: 10), globalLimit: Epsilon(micros: 10))
+                analystLimit: Epsilon(micros: 10), globalLimit: Epsilon(micros: 10),
+                analystLifetimeLimit: Epsilon(micros: 10), globalLifetimeLimit: Epsilon(micros: 10))
         }
         #expect(throws: AnalyticsError.self) {
             try PrivacyBudget(
                 defaultPerQuery: Epsilon(micros: 1), maximumPerQuery: Epsilon(micros: 2),
-                analystLimit: .zero, globalLimit: Epsilon(micros: 10))
+                analystLimit: .zero, globalLimit: Epsilon(micros: 10),
+                analystLifetimeLimit: Epsilon(micros: 10), globalLifetimeLimit: Epsilon(micros: 10))
+        }
+        // A lifetime cap below one period's allowance could never be the binding limit it claims to be.
+        #expect(throws: AnalyticsError.self) {
+            try PrivacyBudget(
+                defaultPerQuery: Epsilon(micros: 1), maximumPerQuery: Epsilon(micros: 2),
+                analystLimit: Epsilon(micros: 10), globalLimit: Epsilon(micros: 10),
+                analystLifetimeLimit: Epsilon(micros: 9), globalLifetimeLimit: Epsilon(micros: 10))
         }
     }
 
     @Test func epsilonRoundTripsThroughJSON() throws {
-        let status = try Self.budget().status(analystSpent: Epsilon(micros: 300_000), globalSpent: Epsilon(micros: 1))
+        let status = try Self.budget().status(Self.spent(analyst: Epsilon(micros: 300_000), global: Epsilon(micros: 1)))
         let decoded = try JSONDecoder().decode(BudgetStatus.self, from: JSONEncoder().encode(status))
         #expect(decoded == status)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Epsilon.self, from: Data("-1".utf8)) }

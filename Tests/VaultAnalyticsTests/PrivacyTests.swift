@@ -182,7 +182,8 @@ actor AnalystDesk {
             + [PrivacyTests.customer(segment: "vip")]
         let budget = try PrivacyBudget(
             defaultPerQuery: Epsilon(micros: 100_000), maximumPerQuery: Epsilon(micros: 1_000_000),
-            analystLimit: Epsilon(micros: 1_000_000), globalLimit: Epsilon(micros: 5_000_000))
+            analystLimit: Epsilon(micros: 1_000_000), globalLimit: Epsilon(micros: 5_000_000),
+            analystLifetimeLimit: Epsilon(micros: 1_000_000), globalLifetimeLimit: Epsilon(micros: 5_000_000))
         return try AnalystDesk(
             ledger: BudgetLedger(budget: budget), configuration: PrivacyTests.plainConfiguration(), records: records)
     }

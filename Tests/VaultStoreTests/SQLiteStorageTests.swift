@@ -157,9 +157,9 @@ struct SQLiteStorageTests {
         let (storage, folder) = try makeStorage()
         defer { try? FileManager.default.removeItem(at: folder) }
         try await storage.write { tx in
-            try tx.insertCharge(ChargeRow(analyst: "a", microEpsilon: 500_000, at: t0, queryKey: "q1"))
-            try tx.insertCharge(ChargeRow(analyst: "b", microEpsilon: 250_000, at: t0, queryKey: "q2"))
-            try tx.insertCharge(ChargeRow(analyst: "a", microEpsilon: 100_000, at: t0.addingTimeInterval(-86_400 * 40), queryKey: "q0"))
+            _ = try tx.insertCharge(ChargeRow(analyst: "a", microEpsilon: 500_000, at: t0, queryKey: "q1"))
+            _ = try tx.insertCharge(ChargeRow(analyst: "b", microEpsilon: 250_000, at: t0, queryKey: "q2"))
+            _ = try tx.insertCharge(ChargeRow(analyst: "a", microEpsilon: 100_000, at: t0.addingTimeInterval(-86_400 * 40), queryKey: "q0"))
         }
         let since = t0.addingTimeInterval(-86_400 * 30)
         try await storage.read { tx throws in

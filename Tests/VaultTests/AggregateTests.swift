@@ -10,8 +10,8 @@ struct AggregateTests {
     func accuracy() async throws {
         let generous = Vault.defaultPolicyText
             .replacingOccurrences(of: "max_epsilon_per_query: 1\n", with: "max_epsilon_per_query: 100000\n")
-            .replacingOccurrences(of: "per_analyst: {epsilon: 5,", with: "per_analyst: {epsilon: 1000000,")
-            .replacingOccurrences(of: "global: {epsilon: 20,", with: "global: {epsilon: 1000000,")
+            .replacingOccurrences(of: "per_analyst: {epsilon: 5, period: P30D, lifetime: 20}", with: "per_analyst: {epsilon: 1000000, period: P30D, lifetime: 1000000}")
+            .replacingOccurrences(of: "global: {epsilon: 20, period: P30D, lifetime: 80}", with: "global: {epsilon: 1000000, period: P30D, lifetime: 1000000}")
         #expect(generous != Vault.defaultPolicyText)
         let test = try await TestVault.make(customers: 400, policyText: generous)
         defer { test.remove() }

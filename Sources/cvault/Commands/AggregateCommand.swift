@@ -56,7 +56,8 @@ struct AggregateCommand: AsyncParsableCommand {
             }
         }
         Output.print("\(answer.result.suppressedGroups) group(s) not shown (suppressed or empty; a group needs a noisy count ≥ \(answer.result.suppressionThreshold))")
-        Output.print(answer.cached ? "answered from the cache: no ε charged" : "ε charged: \(answer.epsilonCharged)")
+        Output.print(answer.cached ? "answered from the cache (the data is unchanged since \(DayNumber.isoDate(answer.result.asOf))): no ε charged"
+                                   : "ε charged: \(answer.epsilonCharged)")
         Output.print("budget left: \(answer.budget.analystRemaining) for you, \(answer.budget.globalRemaining) globally")
     }
 }
@@ -70,9 +71,12 @@ struct BudgetCommand: AsyncParsableCommand {
         let vault = try await global.open()
         let view = try await vault.budgetStatus(by: try await global.principal(vault))
         if global.json { return try Output.json(view) }
-        Output.print("analyst \(view.analyst), period \(view.period) (since \(view.since.formatted(.iso8601)))")
-        Output.print("  you:    spent \(view.status.analystSpent), left \(view.status.analystRemaining)")
-        Output.print("  global: spent \(view.status.globalSpent), left \(view.status.globalRemaining)")
+        let status = view.status
+        Output.print("analyst \(view.analyst)")
+        Output.print("  you:    spent \(status.analystSpent) in the period \(view.period) since \(view.since.formatted(.iso8601)); "
+                     + "\(status.analystLifetimeSpent) ever; left now \(status.analystRemaining) (lifetime cap: \(status.analystLifetimeRemaining) left, never renews)")
+        Output.print("  global: spent \(status.globalSpent) in the period \(view.globalPeriod) since \(view.globalSince.formatted(.iso8601)); "
+                     + "\(status.globalLifetimeSpent) ever; left now \(status.globalRemaining) (lifetime cap: \(status.globalLifetimeRemaining) left, never renews)")
     }
 }
 

@@ -33,6 +33,12 @@ struct AuditDraft: Sendable {
 
 /// Appends audit entries inside a write transaction, maintaining the Merkle tree's stored
 /// perfect-subtree nodes, and signs checkpoints.
+///
+/// Checkpoints: every transaction that appends ends with a signed checkpoint at its final size,
+/// which replaces the previous one; and the checkpoint at every multiple of
+/// `Vault.checkpointHistoryInterval` is kept for good. The kept ones form a dense, append-only
+/// history that `audit verify` can hold to account (a missing one was deleted), while the
+/// replaced ones cost nothing to keep or to verify.
 struct AuditAppender {
     private let tx: any StorageWriter
     private var range: MerkleCompactRange
@@ -41,19 +47,38 @@ struct AuditAppender {
     private(set) var appended: [UInt64] = []
     /// Size of the checkpoint signed in this transaction, if any.
     private(set) var checkpointedSize: UInt64?
+    /// Sizes at a history multiple reached in this transaction, with their roots, not yet signed.
+    private var historyDue: [(size: UInt64, root: SHA256Digest)] = []
 
     /// Starts at the log's current size, reusing `frontier` when it is at that size (the log only
     /// grows, so equal sizes mean nobody appended since) instead of reading O(log n) nodes.
+    ///
+    /// A log that no longer extends `frontier` — this process's last commit — was cut short or
+    /// rewritten underneath it: the vault refuses to append to it, and so never signs a forged tree.
     init(tx: any StorageWriter, policyHash: String, now: Date, frontier: MerkleCompactRange? = nil) throws {
         self.tx = tx
         self.policyHash = policyHash
         self.now = now
         let size = try tx.auditSize()
         if let frontier, frontier.size == size {
+            // Nobody appended since this process's last commit, whose checkpoint must still be the
+            // newest: otherwise the log was rewritten in place, or its checkpoints deleted.
+            guard let latest = try tx.latestCheckpoint(), latest.size == size, latest.root.elementsEqual(frontier.root.bytes) else {
+                throw VaultError.integrity("the audit log's newest checkpoint is not the one this vault signed at size \(size): the log or its checkpoints were changed while the vault was running; refusing to sign it; run `cvault audit verify`")
+            }
             self.range = frontier
-        } else {
-            self.range = try MerkleCompactRange(size: size, nodes: StoredNodes(reader: tx))
+            return
         }
+        let nodes = StoredNodes(reader: tx)
+        if let frontier {
+            guard frontier.size < size else {
+                throw VaultError.integrity("the audit log shrank from \(frontier.size) to \(size) entries while this vault was running: refusing to sign it; run `cvault audit verify`")
+            }
+            guard try MerkleTree.root(size: frontier.size, nodes: nodes) == frontier.root else {
+                throw VaultError.integrity("the audit log was rewritten below entry \(frontier.size) while this vault was running: refusing to sign it; run `cvault audit verify`")
+            }
+        }
+        self.range = try MerkleCompactRange(size: size, nodes: nodes)
     }
 
     /// The tree's right edge after this transaction's appends.
@@ -77,6 +102,7 @@ struct AuditAppender {
         }
         try tx.putAuditNodes(nodes)
         appended.append(seq)
+        if range.size % Vault.checkpointHistoryInterval == 0 { historyDue.append((range.size, range.root)) }
         return seq
     }
 
@@ -90,14 +116,38 @@ struct AuditAppender {
         throw AuditedRefusal(error: error)
     }
 
-    /// Signs and stores a checkpoint at the current size.
+    /// Signs and stores the checkpoint at the current size, and those at the history multiples
+    /// this transaction reached; the previous newest checkpoint goes unless it is one of the history.
     mutating func checkpoint(origin: String, signingKey: Ed25519.PrivateKey) throws -> CheckpointRow {
-        let checkpoint = try Checkpoint(origin: origin, size: range.size, rootHash: range.root)
-        let note = try checkpoint.sign(with: signingKey, keyName: origin)
-        let row = CheckpointRow(size: range.size, root: Data(range.root.bytes), note: note.text, at: now)
+        if checkpointedSize == range.size, let row = try tx.latestCheckpoint(), row.size == range.size { return row }
+        let previous = try tx.latestCheckpoint()
+        for (size, root) in historyDue where size != range.size {
+            try tx.insertCheckpoint(try Self.sign(size: size, root: root, origin: origin, signingKey: signingKey, at: now))
+        }
+        historyDue = []
+        let row = try Self.sign(size: range.size, root: range.root, origin: origin, signingKey: signingKey, at: now)
         try tx.insertCheckpoint(row)
+        if let previous, previous.size < row.size, !Vault.isKeptCheckpoint(size: previous.size, historyFrom: try tx.checkpointHistoryStart()) {
+            try tx.deleteCheckpoint(size: previous.size)
+        }
         checkpointedSize = range.size
         return row
+    }
+
+    private static func sign(size: UInt64, root: SHA256Digest, origin: String, signingKey: Ed25519.PrivateKey, at now: Date) throws -> CheckpointRow {
+        let note = try Checkpoint(origin: origin, size: size, rootHash: root).sign(with: signingKey, keyName: origin)
+        return CheckpointRow(size: size, root: Data(root.bytes), note: note.text, at: now)
+    }
+}
+
+extension Vault {
+    /// Checkpoints at multiples of this size are kept for good; the others are replaced by the next.
+    static let checkpointHistoryInterval: UInt64 = 256
+
+    /// Whether the checkpoint at `size` belongs to the permanent history: a multiple of the interval,
+    /// or signed before this vault kept a dense history (`historyFrom`), when none was ever deleted.
+    static func isKeptCheckpoint(size: UInt64, historyFrom: UInt64) -> Bool {
+        size % checkpointHistoryInterval == 0 || size < historyFrom
     }
 }
 
@@ -118,12 +168,12 @@ extension Vault {
     /// a freshly signed checkpoint.
     @discardableResult
     func mutate<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
-        try await transaction(signCheckpoint: true, changesData: true, body)
+        try await transaction(changesData: true, body)
     }
 
-    /// Runs a use case that only reads customer data but must log it: the audit entries commit
-    /// before the data is returned. Concurrent reads share one write transaction (group commit,
-    /// see `ReadBatcher`); checkpoints are signed every `checkpointInterval` entries.
+    /// Runs a use case that only reads customer data but must log it: the audit entries commit,
+    /// under a signed checkpoint, before the data is returned. Concurrent reads share one write
+    /// transaction (group commit, see `ReadBatcher`) and so one signature.
     func logged<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             readBatcher.submit(ReadBatcher.Job(
@@ -146,7 +196,7 @@ extension Vault {
     /// Runs one batch of reads in a single write transaction.
     func runBatch(_ jobs: [ReadBatcher.Job]) async {
         do {
-            let completions = try await transaction(signCheckpoint: false, changesData: false) { tx, audit in
+            let completions = try await transaction(changesData: false) { tx, audit in
                 try jobs.map { try $0.run(tx, &audit) }
             }
             // Only now, after the commit, does any caller see data.
@@ -159,17 +209,19 @@ extension Vault {
     /// Runs a transaction that records (and checkpoints) without changing what analytics see.
     @discardableResult
     func record<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
-        try await transaction(signCheckpoint: true, changesData: false, body)
+        try await transaction(changesData: false, body)
     }
 
-    private func transaction<T: Sendable>(signCheckpoint: Bool, changesData: Bool, _ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
+    /// Every transaction that appends ends with a signed checkpoint covering its last entry, so the
+    /// log never has an unsigned tail; once committed, the checkpoint is kept outside the database
+    /// too (the local anchor), where rolling the database back cannot reach it.
+    private func transaction<T: Sendable>(changesData: Bool, _ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
         let policyHash = policy.policy.hash
         let now = clock.now()
         let origin = self.origin
         let signingKey = self.signingKey
-        let interval = checkpointInterval
         let cached = frontier.withLock { $0 }
-        let (outcome, edge): (Result<T, VaultError>, MerkleCompactRange) = try await storage.write { tx in
+        let (outcome, edge, signed): (Result<T, VaultError>, MerkleCompactRange, CheckpointRow?) = try await storage.write { tx in
             var audit = try AuditAppender(tx: tx, policyHash: policyHash, now: now, frontier: cached)
             let start = audit.size
             var outcome: Result<T, VaultError>
@@ -180,14 +232,12 @@ extension Vault {
                 outcome = .failure(refusal.error)
             }
             if changesData, case .success = outcome { try tx.bumpDataVersion() }
-            let due = (audit.size / interval) > (start / interval)
-            if audit.size > start, signCheckpoint || due, audit.checkpointedSize != audit.size {
-                _ = try audit.checkpoint(origin: origin, signingKey: signingKey)
-            }
-            return (outcome, audit.frontier)
+            let signed = audit.size > start ? try audit.checkpoint(origin: origin, signingKey: signingKey) : nil
+            return (outcome, audit.frontier, signed)
         }
-        // Only a committed frontier is remembered.
+        // Only a committed frontier and checkpoint are remembered.
         frontier.withLock { $0 = edge }
+        if let signed { anchor.record(signed) }
         return try outcome.get()
     }
 }

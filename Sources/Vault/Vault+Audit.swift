@@ -102,6 +102,12 @@ public struct VerificationReport: Sendable, Encodable {
     public var problems: [String]
     /// Whether an external checkpoint was proven to be a prefix of this log.
     public var sinceVerified: Bool?
+    /// The size of the checkpoint kept outside the database that the log was proven to extend.
+    public var anchoredSize: UInt64?
+    /// What the log is anchored to beyond this machine's files (witnesses), in words.
+    public var anchoring: String = ""
+    /// What is worth knowing but is not a failure.
+    public var warnings: [String] = []
 }
 
 extension Vault {
@@ -109,11 +115,14 @@ extension Vault {
     public func checkpoint() async throws -> String {
         let latest = try await storage.read { tx in (try tx.latestCheckpoint(), try tx.auditSize()) }
         if let row = latest.0, row.size == latest.1 { return row.note }
-        return try await storage.write { [origin, signingKey, policy, clock] tx in
+        // Only a vault from before checkpoints were signed at every commit gets here.
+        let row = try await storage.write { [origin, signingKey, policy, clock] tx in
             var audit = try AuditAppender(tx: tx, policyHash: policy.policy.hash, now: clock.now())
-            if let row = try tx.latestCheckpoint(), row.size == audit.size { return row.note }
-            return try audit.checkpoint(origin: origin, signingKey: signingKey).note
+            if let row = try tx.latestCheckpoint(), row.size == audit.size { return row }
+            return try audit.checkpoint(origin: origin, signingKey: signingKey)
         }
+        anchor.record(row)
+        return row.note
     }
 
     /// The checkpoint verifier key in signed-note form (`name+id+base64`), and the raw public key.

@@ -147,8 +147,35 @@ extension Vault {
         guard !keks.isEmpty, let policyRow else { throw VaultError.integrity("the database lacks its keys or policy; restore it from a backup") }
         let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName)
         guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }
-        return Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
-                     keyring: Keyring(keks), policy: ActivePolicy(policy: policy, fileName: policyRow.fileName), options: options)
+        let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
+                          keyring: Keyring(keks), policy: ActivePolicy(policy: policy, fileName: policyRow.fileName), options: options)
+        try await vault.checkAnchor(refuse: !options.inspectOnly)
+        return vault
+    }
+
+    /// Holds the database to the checkpoint kept outside it: a log that was rolled back, cut short
+    /// or rewritten is refused (unless only inspecting); a missing anchor is started from the log.
+    func checkAnchor(refuse: Bool) async throws {
+        let note = try anchor.read()
+        let (state, latest) = try await storage.read { [publicKey, origin] tx in
+            (try Self.anchorState(note, in: tx, publicKey: publicKey, origins: [origin]), try tx.latestCheckpoint())
+        }
+        switch state {
+        case .absent:
+            if let latest {
+                try anchor.write(latest.note)
+                logger.notice("started keeping the newest checkpoint outside the database", metadata: ["path": "\(anchor.path)"])
+            }
+        case .extended:
+            break
+        case .behind, .rewritten, .invalid:
+            let problem = state.problem(path: anchor.path) ?? ""
+            logger.critical("the audit log failed its check against the checkpoint kept outside the database")
+            if refuse {
+                throw VaultError(.integrity, code: "log_rolled_back",
+                                 "refusing to open \(directory.path): \(problem). Run `cvault audit verify` for details; to return to an older database on purpose, use `cvault restore`, which records the rollback")
+            }
+        }
     }
 
     private static func loadKeyFile(_ path: String) throws -> SymmetricKey {

@@ -12,15 +12,21 @@ import VaultStore
 
 extension Vault {
     /// Recomputes every leaf hash and the tree from storage, compares the stored tree nodes,
-    /// checks every stored checkpoint's signature and root, and — given a checkpoint someone kept
-    /// — proves the log only grew since. Names the first sequence number that cannot be trusted.
+    /// checks every stored checkpoint's signature and root, that the kept checkpoints are all there
+    /// and the newest covers the newest entry, holds the log to the checkpoint kept outside the
+    /// database, and — given a checkpoint someone kept — proves the log only grew since. Names the
+    /// first sequence number that cannot be trusted.
     public func verifyAudit(since external: String? = nil, by principal: Principal) async throws -> VerificationReport {
         try requireOperation(.audit, principal)
         let origin = self.origin
         let publicKey = self.publicKey
+        // The anchor first: it is written after each commit, so it is never ahead of a later snapshot.
+        let anchored = try anchor.read()
+        let anchorPath = anchor.path
         var report = try await storage.read { tx in
-            try Self.verify(tx, origin: origin, publicKey: publicKey, external: external)
+            try Self.verify(tx, origins: [origin], publicKey: publicKey, external: external, anchor: (anchored, anchorPath))
         }
+        report.anchoring = "anchored only locally: no witness is configured, so someone who can replace both the database and \(anchorPath) could roll the log back unseen (add one with `cvault witness add`)"
         let entries = report.entries
         if report.ok {
             // Verification is itself an auditable act; it is only logged on a log that verified.
@@ -88,13 +94,16 @@ extension Vault {
         }
     }
 
-    static func verify(_ tx: any StorageReader, origin: String, publicKey: Ed25519.PublicKey, external: String?) throws -> VerificationReport {
+    static func verify(_ tx: any StorageReader, origins: Set<String>, publicKey: Ed25519.PublicKey, external: String?,
+                       anchor: (note: String?, path: String)) throws -> VerificationReport {
         var report = VerificationReport(ok: true, entries: 0, root: "", checkpointsChecked: 0, firstBadSeq: nil, problems: [], sinceVerified: nil)
-        func fail(_ seq: UInt64, _ problem: String) {
+        /// Records a problem; `seq` is the first entry it makes untrustworthy, nil when entries are not in doubt.
+        func fail(_ seq: UInt64?, _ problem: String) {
             report.ok = false
             report.problems.append(problem)
-            report.firstBadSeq = min(report.firstBadSeq ?? seq, seq)
+            if let seq { report.firstBadSeq = min(report.firstBadSeq ?? seq, seq) }
         }
+        let anchored = anchor.note.flatMap { try? SignedCheckpoint.parse($0) }
 
         // Stored nodes, per level, as flat arrays (32 bytes each): compared as the tree is rebuilt.
         var stored: [[UInt8]] = []
@@ -114,7 +123,8 @@ extension Vault {
         }
 
         let checkpoints = try tx.checkpoints()
-        let wanted = Set(checkpoints.map(\.size) + (external.flatMap { try? SignedCheckpoint.parse($0).checkpoint.size }.map { [$0] } ?? []))
+        let wanted = Set(checkpoints.map(\.size) + (external.flatMap { try? SignedCheckpoint.parse($0).checkpoint.size }.map { [$0] } ?? [])
+                         + (anchored.map { [$0.checkpoint.size] } ?? []))
         var roots: [UInt64: SHA256Digest] = [0: MerkleTree.emptyRoot]
         var range = MerkleCompactRange()
         var expected: UInt64 = 0
@@ -162,16 +172,22 @@ extension Vault {
         report.root = Data(range.root.bytes).base64EncodedString()
         let stillTrusted = report.ok
 
-        // Checkpoints: each must be signed by this vault and match the recomputed root at its size.
+        // Checkpoints: each must be signed by this vault and match the recomputed root at its size,
+        // which also makes every two of them consistent (both are prefixes of the one tree).
         var lastGood: UInt64 = 0
+        var previousAt: Date?
         for row in checkpoints {
             report.checkpointsChecked += 1
-            guard let signed = try? SignedCheckpoint.parse(row.note), (try? signed.verify(publicKey: publicKey, keyName: origin)) != nil,
-                  signed.checkpoint.origin == origin, signed.checkpoint.size == row.size
+            guard let signed = try? SignedCheckpoint.parse(row.note), origins.contains(signed.checkpoint.origin),
+                  (try? signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)) != nil, signed.checkpoint.size == row.size
             else {
                 fail(lastGood, "checkpoint at size \(row.size) does not carry a valid signature of this vault")
                 continue
             }
+            if let previousAt, row.at < previousAt {
+                fail(nil, "checkpoint at size \(row.size) is dated before the one below it: checkpoint rows were edited or reordered")
+            }
+            previousAt = row.at
             guard row.size <= expected || !stillTrusted else {
                 fail(expected, "checkpoint at size \(row.size) covers entries the log no longer has (it has \(expected)): the log was truncated")
                 continue
@@ -184,11 +200,54 @@ extension Vault {
                 }
             }
         }
+        if stillTrusted {
+            // Every commit ends with a signed checkpoint, so the newest must cover the newest entry.
+            let newest = checkpoints.last?.size ?? 0
+            if newest < expected {
+                fail(newest, "entries \(newest)…\(expected - 1) are covered by no signed checkpoint (the newest is at size \(newest)): checkpoint rows were deleted, or entries were added without the vault")
+            }
+            // The kept history is dense: a missing one was deleted.
+            let historyFrom = try tx.checkpointHistoryStart()
+            let stored = Set(checkpoints.map(\.size))
+            let interval = checkpointHistoryInterval
+            var size = max(interval, (historyFrom + interval - 1) / interval * interval)
+            var missing: [UInt64] = []
+            while size <= min(expected, newest) {
+                if !stored.contains(size) { missing.append(size) }
+                size += interval
+            }
+            if let first = missing.first {
+                fail(nil, "\(missing.count) kept checkpoint(s) are missing, the first at size \(first): checkpoint rows were deleted")
+            }
+        }
+        // The checkpoint kept outside the database: the log must extend it.
+        if let note = anchor.note, !note.isEmpty {
+            if let anchored, origins.contains(anchored.checkpoint.origin),
+               (try? anchored.verify(publicKey: publicKey, keyName: anchored.checkpoint.origin)) != nil {
+                let size = anchored.checkpoint.size
+                if size > expected {
+                    fail(expected, AnchorState.behind(anchored: size, log: expected).problem(path: anchor.path)!)
+                } else if let root = roots[size], root != anchored.checkpoint.rootHash {
+                    fail(nil, AnchorState.rewritten(anchored: size).problem(path: anchor.path)!)
+                } else {
+                    report.anchoredSize = size
+                }
+            } else {
+                fail(nil, AnchorState.invalid.problem(path: anchor.path)!)
+            }
+        } else {
+            report.warnings.append("no checkpoint is kept outside the database yet (\(anchor.path)): the next commit writes one")
+        }
 
         if let external {
             do {
                 let signed = try SignedCheckpoint.parse(external)
-                try signed.verify(publicKey: publicKey, keyName: origin)
+                try signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)
+                guard origins.contains(signed.checkpoint.origin) else {
+                    report.sinceVerified = false
+                    fail(nil, "the given checkpoint belongs to another log (\(signed.checkpoint.origin))")
+                    return report
+                }
                 guard signed.checkpoint.size <= expected, let root = roots[signed.checkpoint.size] else {
                     report.sinceVerified = false
                     fail(min(expected, signed.checkpoint.size), "the given checkpoint has size \(signed.checkpoint.size) but the log has \(expected) trusted entries: it was truncated")

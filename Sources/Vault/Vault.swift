@@ -27,8 +27,9 @@ public final class Vault: Sendable {
     let clock: any VaultClock
     let random: ErasedRandom
     let logger: Logger
-    let checkpointInterval: UInt64
     let peerRefreshWait: Duration
+    /// The newest checkpoint, kept outside the database.
+    let anchor: LocalAnchor
     /// The audit tree's right edge as of this process's last commit.
     let frontier = Mutex<MerkleCompactRange?>(nil)
     /// Batches concurrent audited reads into shared transactions.
@@ -48,8 +49,8 @@ public final class Vault: Sendable {
         self.clock = options.clock
         self.random = ErasedRandom(base: options.random)
         self.logger = options.logger
-        self.checkpointInterval = max(1, options.checkpointInterval)
         self.peerRefreshWait = options.peerRefreshWait
+        self.anchor = LocalAnchor(directory: directory, logger: options.logger)
     }
 
     /// The policy in force.
@@ -90,8 +91,10 @@ public struct VaultOptions: Sendable {
     public var logger = Logger(label: "cvault")
     /// Commit durability.
     public var durability: SQLiteStorage.Durability = .full
-    /// Checkpoint signing: after every mutating transaction and at least every this many entries.
-    public var checkpointInterval: UInt64 = 256
+    /// Opens a vault whose database fails its checks against the checkpoint kept outside it (rolled
+    /// back, cut short or rewritten), so that `audit verify` can say what is wrong. Nothing else
+    /// should: such a database must not be served.
+    public var inspectOnly = false
     /// How long `rotateKeys` waits after publishing a new KEK before wrapping customer keys under
     /// it, so that a running server (which calls `refresh()` every `Vault.refreshInterval`) knows
     /// the KEK before any customer needs it.

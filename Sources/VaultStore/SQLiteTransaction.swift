@@ -341,6 +341,14 @@ struct SQLiteTransaction: StorageWriter {
         try Row.fetchAll(try db.cachedStatement(sql: "SELECT size, root, note, at FROM checkpoint ORDER BY size")).map(checkpointRow)
     }
 
+    func checkpointHistoryStart() throws -> UInt64 {
+        UInt64(try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'checkpoint_history_from'")) ?? "0") ?? 0
+    }
+
+    func deleteCheckpoint(size: UInt64) throws {
+        try db.cachedStatement(sql: "DELETE FROM checkpoint WHERE size = ?").execute(arguments: [Int64(size)])
+    }
+
     func insertCheckpoint(_ row: CheckpointRow) throws {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO checkpoint (size, root, note, at) VALUES (?, ?, ?, ?)").execute(
                        arguments: [Int64(row.size), row.root, row.note, millis(row.at)])

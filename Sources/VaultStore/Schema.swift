@@ -144,6 +144,15 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-checkpoint-history") { db in
+            // From now on every checkpoint at a multiple of the history interval is kept, and only
+            // those: a vault upgraded here keeps its older checkpoints and is held to the dense
+            // history from its current size on.
+            try db.execute(sql: """
+                INSERT INTO meta (key, value)
+                SELECT 'checkpoint_history_from', CAST(coalesce(max(seq) + 1, 0) AS TEXT) FROM audit_entry
+                """)
+        }
         return migrator
     }
 }

@@ -74,6 +74,9 @@ public protocol StorageReader {
     func latestCheckpoint() throws -> CheckpointRow?
     /// Every checkpoint, smallest first.
     func checkpoints() throws -> [CheckpointRow]
+    /// The log size from which every checkpoint at a multiple of the history interval is kept (0 for
+    /// vaults that always kept them; the log's size when an older vault was upgraded).
+    func checkpointHistoryStart() throws -> UInt64
 
     /// One contest.
     func contest(id: String) throws -> ContestRow?
@@ -129,6 +132,8 @@ public protocol StorageWriter: StorageReader {
     func putAuditNodes(_ nodes: [(level: Int, index: UInt64, hash: Data)]) throws
     /// Stores a signed checkpoint.
     func insertCheckpoint(_ row: CheckpointRow) throws
+    /// Removes a checkpoint that a newer one replaces.
+    func deleteCheckpoint(size: UInt64) throws
 
     /// Stores a new contest.
     func insertContest(_ row: ContestRow) throws

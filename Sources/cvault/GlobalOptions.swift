@@ -34,9 +34,11 @@ struct GlobalOptions: ParsableArguments {
         return options
     }
 
-    /// Opens the vault.
-    func open() async throws -> Vault {
-        try await Vault.open(at: vaultDirectory, options: vaultOptions)
+    /// Opens the vault; `inspectOnly` opens one whose log fails its anchor check, for `audit verify`.
+    func open(inspectOnly: Bool = false) async throws -> Vault {
+        var options = vaultOptions
+        options.inspectOnly = inspectOnly
+        return try await Vault.open(at: vaultDirectory, options: options)
     }
 
     /// The actor: the token's principal (required).

@@ -132,7 +132,9 @@ struct AuditTrailTests {
         let report = try await test.vault.verifyAudit(since: kept, by: auditor)
         #expect(!report.ok)
         #expect(report.sinceVerified == false)
-        #expect(report.firstBadSeq == size - 3)
+        // With the tail's checkpoints gone, no signature in the database covers what is left.
+        #expect(report.firstBadSeq! <= size - 3)
+        #expect(report.problems.contains { $0.contains("rolled back or cut short") })
     }
 
     @Test("a perfect rewrite of the tail (nodes recomputed) is caught by the signed checkpoints")

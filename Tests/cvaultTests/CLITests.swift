@@ -134,6 +134,32 @@ struct CLITests {
         #expect(!entries.stdout.contains("customer.import"))
     }
 
+    @Test("drill: an older database file copied back under the vault makes audit verify exit 1 and naming it, and every other command refuse")
+    func rolledBackDatabase() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let file = home.appendingPathComponent("c.jsonl").path
+        #expect(try cli.run(["generate", "--customers", "5", "--out", file]).status == 0)
+        #expect(try cli.run(["import", file]).status == 0)
+        let auditor = try cli.run(["token", "issue", "--role", "auditor", "--name", "a"]).stdout.trimmingCharacters(in: .newlines)
+        // Between commands the database file is a consistent (older) state of its own.
+        let database = home.appendingPathComponent("vault.sqlite").path
+        let old = home.appendingPathComponent("old.sqlite").path
+        try FileManager.default.copyItem(atPath: database, toPath: old)
+        let support = try cli.run(["token", "issue", "--role", "support", "--name", "s"]).stdout.trimmingCharacters(in: .newlines)
+        #expect(try cli.run(["customer", "get", "c-0000001", "--purpose", "service", "--token", support]).status == 0)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        try FileManager.default.copyItem(atPath: old, toPath: database)
+
+        let verify = try cli.run(["audit", "verify", "--token", auditor])
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("FAILED") && verify.stdout.contains("rolled back or cut short"))
+        let refused = try cli.run(["audit", "entries", "--token", auditor])
+        #expect(refused.status == 1 && refused.stderr.contains("refusing to open"))
+    }
+
     @Test("audit verify, checkpoint, customer log and an export verified offline")
     func auditFromTheCommandLine() throws {
         let home = makeHome()

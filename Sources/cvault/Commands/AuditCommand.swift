@@ -27,17 +27,21 @@ struct AuditCommand: AsyncParsableCommand {
                 }
                 external = String(decoding: data, as: UTF8.self)
             }
-            let vault = try await global.open()
+            // A log that fails its anchor check must still be verifiable: that is how one learns why.
+            let vault = try await global.open(inspectOnly: true)
             let report = try await vault.verifyAudit(since: external, by: try await global.principal(vault))
             if global.json {
                 try Output.json(report)
             } else if report.ok {
                 Output.print("audit log OK: \(report.entries) entries recomputed, root \(report.root), \(report.checkpointsChecked) signed checkpoint(s) verified"
+                             + (report.anchoredSize.map { "; extends the checkpoint kept outside the database (size \($0))" } ?? "")
                              + (report.sinceVerified == true ? "; the log extends the given checkpoint" : ""))
             } else {
-                Output.print("audit log FAILED verification; first bad sequence number: \(report.firstBadSeq.map(String.init) ?? "unknown")")
+                Output.print("audit log FAILED verification; first bad sequence number: \(report.firstBadSeq.map(String.init) ?? "none in doubt")")
                 for problem in report.problems { Output.print("  - \(problem)") }
             }
+            for warning in report.warnings { Output.print("note: \(warning)") }
+            if !report.anchoring.isEmpty { Output.print(report.anchoring) }
             if !report.ok { throw ExitCode(1) }
         }
     }

@@ -54,7 +54,7 @@ enum AggregateBenchmarks {
                 vaultTime, customers, sqlite, goal: 5),
         ]
         if options.value("rotate", default: 0) != 0 {
-            let rotation = try await Timing.time { try await bench.vault.rotateKeys(by: .localOperator) }
+            let rotation = try await Timing.time { try await bench.vault.rollKeyEpoch(by: .localOperator) }
             table.append("| key rotation of \(Timing.grouped(customers)) DEKs (once) | \(Timing.duration(rotation)) | "
                          + "\(Timing.rate(Double(customers) / rotation, " DEKs/s")) | | reported |")
         }

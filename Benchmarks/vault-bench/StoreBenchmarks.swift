@@ -116,7 +116,7 @@ enum StoreBenchmarks {
 
             // Key rotation: every DEK rewrapped under a new KEK version, once per round.
             let rotation = try await Timing.best(of: rounds) { _ in
-                try await Timing.time { try await vault.rotateKeys(by: .localOperator) }
+                try await Timing.time { try await vault.rollKeyEpoch(by: .localOperator) }
             }
             table.append(row("key rotation (rewrap \(Timing.grouped(customers)) DEKs)", name,
                              Timing.rate(Double(customers) / rotation, " DEKs/s") + " (\(Timing.duration(rotation)))", "—", nil, goal: nil))

@@ -23,9 +23,16 @@ final class Keyring: Sendable {
         keks.withLock { $0[kek.version] = kek }
     }
 
+    /// Forgets a destroyed epoch's KEK (its bytes are wiped when the last copy goes).
+    func remove(version: UInt32) {
+        _ = keks.withLock { $0.removeValue(forKey: version) }
+    }
+
+    var versions: Set<UInt32> { keks.withLock { Set($0.keys) } }
+
     func kek(version: UInt32) throws -> KeyEncryptionKey {
         guard let kek = keks.withLock({ $0[version] }) else {
-            throw VaultError.integrity("a customer key names KEK version \(version), which this vault does not have")
+            throw VaultError.integrity("a customer key depends on key epoch \(version), which this vault's key store does not hold: the epoch was destroyed (the data is crypto-shredded) or the key store is not this vault's newest")
         }
         return kek
     }

@@ -27,8 +27,8 @@ final class LocalAnchor: Sendable {
     private let logger: Logger
     private let lastWritten = Mutex<UInt64>(0)
 
-    init(directory: URL, logger: Logger) {
-        self.path = directory.appendingPathComponent(Self.fileName).path
+    init(path: String, logger: Logger) {
+        self.path = path
         self.logger = logger
     }
 

@@ -19,4 +19,7 @@ public struct Principal: Sendable, Equatable {
 
     /// The operator at the console: whoever holds the root key can administer the vault anyway.
     public static let localOperator = Principal(actor: "operator:local", role: "operator", subject: "local", customerID: nil)
+
+    /// The vault itself, keeping its key-epoch schedule.
+    static let keySchedule = Principal(actor: "vault:key-schedule", role: "operator", subject: "key-schedule", customerID: nil)
 }

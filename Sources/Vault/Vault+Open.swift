@@ -2,7 +2,7 @@ public import Foundation
 import Logging
 import VaultAudit
 import VaultCrypto
-import VaultPolicy
+public import VaultPolicy
 import VaultStore
 
 extension Vault {
@@ -26,6 +26,7 @@ extension Vault {
         rootKey: NewRootKey = .keyFile(nil),
         policyText: String? = nil,
         policyFileName: String = "default.yaml",
+        keyEpochPeriod: ISO8601Duration = Vault.defaultEpochPeriod,
         options: VaultOptions = VaultOptions()
     ) async throws -> Vault {
         let fileManager = FileManager.default
@@ -64,7 +65,8 @@ extension Vault {
                 keyCheck: Data(keys.keyCheckValue).base64EncodedString(),
                 signingKey: Data(try keys.wrap(signingKey, random: options.random)).base64EncodedString(),
                 publicKey: Data(signingKey.publicKey.rawRepresentation).base64EncodedString(),
-                database: "vault.sqlite"
+                database: "vault.sqlite",
+                keyEpochPeriod: keyEpochPeriod.description
             )
             try metadata.write(to: directory)
 
@@ -75,15 +77,19 @@ extension Vault {
                 throw VaultError(.unavailable, code: "write_failed", "cannot create \(databasePath)")
             }
             let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
+            let now = options.clock.now()
+            // The first key epoch goes to the key store, outside the database, before anything uses it.
             let kek = KeyEncryptionKey.generate(version: 1, using: options.random)
-            let wrappedKEK = try keys.wrap(kek, random: options.random)
+            let wrappedKEK = try keys.wrapEpoch(kek, random: options.random)
+            try EpochKeyStore(directory: directory).update(vaultID: vaultID) { contents in
+                contents.epochs = [.init(version: 1, createdAt: now, wrapped: Data(wrappedKEK).base64EncodedString())]
+            }
             let policyText = policyText ?? defaultPolicyText
             let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
                               keyring: Keyring([kek]), policy: ActivePolicy(policy: policy, fileName: policyFileName), options: options)
-            let now = options.clock.now()
             try await vault.mutate { tx, audit in
                 try tx.setVaultID(vaultID)
-                try tx.insertKEK(KEKRow(version: 1, wrapped: Data(wrappedKEK), createdAt: now))
+                try tx.insertKEK(KEKRow(version: 1, createdAt: now))
                 try tx.insertPolicy(PolicyRow(hash: policy.hash, text: policyText, fileName: policyFileName, appliedAt: now))
                 try audit.append(AuditDraft(principal: .localOperator, op: "vault.create", decision: .allow, reason: "operator",
                                             details: ["kek_version": "1", "policy_file": policyFileName]))
@@ -103,6 +109,97 @@ extension Vault {
     /// Opens the vault in `directory`; a wrong root key fails before anything is written.
     public static func open(at directory: URL, options: VaultOptions = VaultOptions()) async throws -> Vault {
         let metadata = try VaultMetadata.load(from: directory)
+        let (keys, signingKey) = try unlock(metadata, in: directory, options: options)
+        let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
+        let (storedID, kekRows, policyRow, generations) = try await storage.read { tx in
+            (try tx.vaultID(), try tx.keks(), try tx.activePolicy(), try tx.logGenerations())
+        }
+        guard storedID == metadata.vaultID else {
+            throw VaultError.integrity("the database in \(directory.path) belongs to another vault than vault.json")
+        }
+        let keyStore = EpochKeyStore(directory: directory)
+        var keks = try keyStore.keys(vaultID: metadata.vaultID, hierarchy: keys)
+        let legacy = try keyStore.load(vaultID: metadata.vaultID) == nil && kekRows.contains { !$0.wrapped.isEmpty }
+        if legacy {
+            // A vault from before key epochs: its KEKs are in the database, sealed under the root.
+            keks = try kekRows.map { row in
+                do {
+                    return try keys.unwrapKEK(Array(row.wrapped), version: row.version)
+                } catch {
+                    throw VaultError.integrity("KEK version \(row.version) failed its integrity check")
+                }
+            }
+        } else if keks.isEmpty {
+            throw VaultError.integrity("the key store \(keyStore.path) is missing or empty: without it no customer can be decrypted; put back this vault's key store (it is never inside the database or its backups)")
+        }
+        guard let policyRow else { throw VaultError.integrity("the database lacks its policy; restore it from a backup") }
+        let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName)
+        guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }
+        let destroyed = Set(kekRows.filter { $0.destroyedAt != nil }.map(\.version))
+        let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
+                          keyring: Keyring(keks.filter { !destroyed.contains($0.version) }),
+                          policy: ActivePolicy(policy: policy, fileName: policyRow.fileName), generations: generations, options: options)
+        try await vault.checkAnchor(refuse: !options.inspectOnly)
+        if !options.inspectOnly {
+            if legacy { try await vault.moveKEKsOutOfTheDatabase(keks) }
+            // A vault from before checkpoints at every commit may end in entries no checkpoint covers.
+            _ = try await vault.checkpoint()
+            // Finishes a destruction that a crash interrupted, so no destroyed epoch lingers.
+            try await vault.destroyRetiredEpochs(by: .keySchedule)
+        }
+        return vault
+    }
+
+    /// Upgrades a vault from before key epochs: its KEKs move into the key store and out of the
+    /// database. Backups taken before this still hold them, sealed under the root key.
+    private func moveKEKsOutOfTheDatabase(_ keks: [KeyEncryptionKey]) async throws {
+        let now = clock.now()
+        let rows = try await storage.read { tx in try tx.keks() }
+        try keyStore.update(vaultID: metadata.vaultID) { contents in
+            contents.epochs = try keks.map { kek in
+                .init(version: kek.version, createdAt: rows.first { $0.version == kek.version }?.createdAt ?? now,
+                      wrapped: Data(try keys.wrapEpoch(kek, random: random)).base64EncodedString())
+            }
+        }
+        try await record { tx, audit in
+            try tx.clearStoredKEKs()
+            try audit.append(AuditDraft(principal: .localOperator, op: "keys.migrate", decision: .allow, reason: "operator",
+                                        details: ["kek_versions": keks.map { String($0.version) }.joined(separator: ",")]))
+        }
+        try await storage.compact()
+        var upgraded = metadata
+        upgraded.format = VaultMetadata.currentFormat
+        try upgraded.write(to: directory)
+        logger.warning("moved the key-encryption keys out of the database into the key store; backups taken before still hold them under the root key, so destroy those backups", metadata: ["key_store": "\(keyStore.path)"])
+    }
+
+    /// Holds the database to the checkpoint kept outside it: a log that was rolled back, cut short
+    /// or rewritten is refused (unless only inspecting); a missing anchor is started from the log.
+    func checkAnchor(refuse: Bool) async throws {
+        let note = try anchor.read()
+        let (state, latest) = try await storage.read { [publicKey, origins] tx in
+            (try Self.anchorState(note, in: tx, publicKey: publicKey, origins: origins), try tx.latestCheckpoint())
+        }
+        switch state {
+        case .absent:
+            if let latest {
+                try anchor.write(latest.note)
+                logger.notice("started keeping the newest checkpoint outside the database", metadata: ["path": "\(anchor.path)"])
+            }
+        case .extended:
+            break
+        case .behind, .rewritten, .invalid:
+            let problem = state.problem(path: anchor.path) ?? ""
+            logger.critical("the audit log failed its check against the checkpoint kept outside the database")
+            if refuse {
+                throw VaultError(.integrity, code: "log_rolled_back",
+                                 "refusing to open \(directory.path): \(problem). Run `cvault audit verify` for details; to return to an older database on purpose, use `cvault restore`, which records the rollback")
+            }
+        }
+    }
+
+    /// The root key's hierarchy and the checkpoint-signing key, checked against `vault.json`.
+    static func unlock(_ metadata: VaultMetadata, in directory: URL, options: VaultOptions) throws -> (KeyHierarchy, Ed25519.PrivateKey) {
         let root: SymmetricKey
         switch (options.keySource, metadata.rootKey.kind) {
         case (.passphrase(let passphrase), "passphrase"):
@@ -130,52 +227,7 @@ extension Vault {
         guard let wrappedSigningKey = Data(base64Encoded: metadata.signingKey),
               let signingKey = try? keys.unwrapSigningKey(Array(wrappedSigningKey))
         else { throw VaultError.integrity("the vault's signing key in vault.json failed its integrity check") }
-
-        let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
-        let (storedID, kekRows, policyRow) = try await storage.read { tx in (try tx.vaultID(), try tx.keks(), try tx.activePolicy()) }
-        guard storedID == metadata.vaultID else {
-            throw VaultError.integrity("the database in \(directory.path) belongs to another vault than vault.json")
-        }
-        var keks: [KeyEncryptionKey] = []
-        for row in kekRows {
-            do {
-                keks.append(try keys.unwrapKEK(Array(row.wrapped), version: row.version))
-            } catch {
-                throw VaultError.integrity("KEK version \(row.version) failed its integrity check")
-            }
-        }
-        guard !keks.isEmpty, let policyRow else { throw VaultError.integrity("the database lacks its keys or policy; restore it from a backup") }
-        let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName)
-        guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }
-        let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
-                          keyring: Keyring(keks), policy: ActivePolicy(policy: policy, fileName: policyRow.fileName), options: options)
-        try await vault.checkAnchor(refuse: !options.inspectOnly)
-        return vault
-    }
-
-    /// Holds the database to the checkpoint kept outside it: a log that was rolled back, cut short
-    /// or rewritten is refused (unless only inspecting); a missing anchor is started from the log.
-    func checkAnchor(refuse: Bool) async throws {
-        let note = try anchor.read()
-        let (state, latest) = try await storage.read { [publicKey, origin] tx in
-            (try Self.anchorState(note, in: tx, publicKey: publicKey, origins: [origin]), try tx.latestCheckpoint())
-        }
-        switch state {
-        case .absent:
-            if let latest {
-                try anchor.write(latest.note)
-                logger.notice("started keeping the newest checkpoint outside the database", metadata: ["path": "\(anchor.path)"])
-            }
-        case .extended:
-            break
-        case .behind, .rewritten, .invalid:
-            let problem = state.problem(path: anchor.path) ?? ""
-            logger.critical("the audit log failed its check against the checkpoint kept outside the database")
-            if refuse {
-                throw VaultError(.integrity, code: "log_rolled_back",
-                                 "refusing to open \(directory.path): \(problem). Run `cvault audit verify` for details; to return to an older database on purpose, use `cvault restore`, which records the rollback")
-            }
-        }
+        return (keys, signingKey)
     }
 
     private static func loadKeyFile(_ path: String) throws -> SymmetricKey {

@@ -10,7 +10,7 @@ extension Vault {
     public static let refreshInterval: Duration = .seconds(1)
 
     /// Takes up what other processes committed since this vault was opened — a newly applied
-    /// policy, new KEKs from a key rotation — and returns whether anything changed.
+    /// policy, a new key epoch, a destroyed one — and returns whether anything changed.
     ///
     /// A server deciding under a policy that was replaced, or unable to open customers rewrapped
     /// under a KEK it never loaded, would keep granting withdrawn access or fail reads.
@@ -18,13 +18,20 @@ extension Vault {
     public func refresh() async throws -> Bool {
         let (policyRow, kekRows) = try await storage.read { tx in (try tx.activePolicy(), try tx.keks()) }
         var changed = false
-        for row in kekRows where !keyring.contains(version: row.version) {
-            do {
-                keyring.add(try keys.unwrapKEK(Array(row.wrapped), version: row.version))
-            } catch {
-                throw VaultError.integrity("KEK version \(row.version) failed its integrity check")
+        let live = Set(kekRows.filter { $0.destroyedAt == nil }.map(\.version))
+        if !live.isSubset(of: keyring.versions) {
+            // A roll elsewhere claimed a new epoch: its key is in the key store once it may be used.
+            for kek in try keyStore.keys(vaultID: metadata.vaultID, hierarchy: keys)
+            where live.contains(kek.version) && !keyring.contains(version: kek.version) {
+                keyring.add(kek)
+                logger.notice("loaded a new key epoch", metadata: ["kek_version": "\(kek.version)"])
+                changed = true
             }
-            logger.notice("loaded a new key-encryption key", metadata: ["kek_version": "\(row.version)"])
+        }
+        for version in keyring.versions.subtracting(live) where kekRows.contains(where: { $0.version == version }) {
+            // Destroyed by another process: forget it here too.
+            keyring.remove(version: version)
+            logger.notice("forgot a destroyed key epoch", metadata: ["kek_version": "\(version)"])
             changed = true
         }
         if let policyRow, policyRow.hash != policy.policy.hash {

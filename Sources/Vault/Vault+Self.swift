@@ -23,7 +23,8 @@ public struct ConsentView: Sendable, Codable {
     public let reason: String
 }
 
-/// A signed statement that a customer's data was crypto-shredded.
+/// A signed statement that a customer's data was crypto-shredded, and from when backups cannot
+/// bring it back.
 public struct ErasureReceipt: Sendable, Codable {
     /// The canonical JSON that was signed.
     public let statement: String
@@ -31,6 +32,11 @@ public struct ErasureReceipt: Sendable, Codable {
     public let signature: String
     /// Base64 Ed25519 public key that verifies it.
     public let publicKey: String
+    /// When the live data and key were destroyed.
+    public let erasedAt: Date
+    /// When the key epoch every earlier backup depends on is due to be destroyed: from then on no
+    /// backup the vault made can decrypt this customer's data.
+    public let backupsUndecryptableFrom: Date
 }
 
 extension Vault {
@@ -106,8 +112,12 @@ extension Vault {
     }
 
     /// Erases the customer by crypto-shredding: the wrapped DEK and every row go in one
-    /// transaction, their tokens are revoked, the audit log keeps its entries, and a signed
-    /// receipt is returned.
+    /// transaction, their tokens are revoked, the audit log keeps its entries, the database's own
+    /// files are rid of the old pages, and a signed receipt says when backups stop holding them.
+    ///
+    /// Backups keep the DEK wrapped under a key epoch, whose key lives only in the key store; the
+    /// receipt names the date the newest epoch at erasure is destroyed. Until then the erasure
+    /// ledger (written before the erasure commits) makes a restore erase the customer again.
     public func eraseMe(confirm: Bool, by principal: Principal) async throws -> ErasureReceipt {
         let customerID = try selfID(principal, .selfErase)
         guard confirm else {
@@ -116,26 +126,39 @@ extension Vault {
         let now = clock.now()
         let origin = self.origin
         let signingKey = self.signingKey
-        let (seq, checkpoint) = try await mutate { tx, audit -> (UInt64, UInt64) in
+        let newestEpoch = try await storage.read { tx in try tx.keks().map(\.version).max() ?? 0 }
+        try erasureLedger.record(epoch: newestEpoch, tag: keys.erasureTag(customerID: customerID))
+        let (seq, checkpoint, epoch) = try await mutate { tx, audit -> (UInt64, UInt64, KEKRow?) in
             _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: "self.erase")
             try tx.eraseCustomer(id: customerID, at: now)
             let seq = try audit.append(AuditDraft(principal: principal, customer: customerID, op: "customer.erase", decision: .allow, reason: "allowed_self"))
-            return (seq, audit.size)
+            // Read in the erasing transaction: a backup made before it cannot depend on a later epoch.
+            return (seq, audit.size, try tx.keks().last)
         }
+        do {
+            try await storage.compact()
+        } catch {
+            logger.error("an erased customer's old pages may stay in the write-ahead log until the next checkpoint",
+                         metadata: ["code": "\((error as? StoreError)?.code ?? "unexpected")"])
+        }
+        let undecryptable = Self.rollDue(newest: epoch?.createdAt ?? now, period: epochPeriod)
         let statement = CanonicalJSON.object([
             "customer": .string(customerID),
             "erased_at": .string(AuditTimestamp(now).rfc3339),
             "audit_entry": .integer(Int64(seq)),
             "checkpoint_size": .integer(Int64(checkpoint)),
             "origin": .string(origin),
-            "statement": .string("All profile data of this customer was deleted and its data-encryption key destroyed (crypto-shredding); copies in backups can no longer be decrypted. Audit entries, which hold no values, remain."),
-            "type": .string("cvault-erasure-receipt/v1"),
+            "key_epoch": .integer(Int64(epoch?.version ?? 0)),
+            "backups_undecryptable_from": .string(AuditTimestamp(undecryptable).rfc3339),
+            "statement": .string("All profile data of this customer was deleted from the live vault and its data-encryption key destroyed (crypto-shredding) at erased_at. Backups made before then hold that key only wrapped under key epoch \(epoch?.version ?? 0) or an older one; the vault destroys key epoch \(epoch?.version ?? 0) at the key roll due backups_undecryptable_from, and from then on no backup it made can decrypt this customer's data. Until then, restoring such a backup erases this customer again. Audit entries, which hold ids and field names but no values, remain."),
+            "type": .string("cvault-erasure-receipt/v2"),
         ])
         let bytes = statement.canonicalBytes
         let signature = try signingKey.signature(for: bytes)
-        logger.info("customer erased", metadata: ["customer": "\(customerID)"])
+        logger.info("a customer was erased")
         return ErasureReceipt(statement: String(decoding: bytes, as: UTF8.self), signature: Data(signature).base64EncodedString(),
-                              publicKey: Data(publicKey.rawRepresentation).base64EncodedString())
+                              publicKey: Data(publicKey.rawRepresentation).base64EncodedString(),
+                              erasedAt: now, backupsUndecryptableFrom: undecryptable)
     }
 
     /// The customer id of a customer principal allowed `operation`; others are refused.

@@ -18,13 +18,13 @@ extension Vault {
     /// first sequence number that cannot be trusted.
     public func verifyAudit(since external: String? = nil, by principal: Principal) async throws -> VerificationReport {
         try requireOperation(.audit, principal)
-        let origin = self.origin
+        let generations = self.generations
         let publicKey = self.publicKey
         // The anchor first: it is written after each commit, so it is never ahead of a later snapshot.
         let anchored = try anchor.read()
         let anchorPath = anchor.path
         var report = try await storage.read { tx in
-            try Self.verify(tx, origins: [origin], publicKey: publicKey, external: external, anchor: (anchored, anchorPath))
+            try Self.verify(tx, generations: generations, publicKey: publicKey, external: external, anchor: (anchored, anchorPath))
         }
         report.anchoring = "anchored only locally: no witness is configured, so someone who can replace both the database and \(anchorPath) could roll the log back unseen (add one with `cvault witness add`)"
         let entries = report.entries
@@ -94,8 +94,9 @@ extension Vault {
         }
     }
 
-    static func verify(_ tx: any StorageReader, origins: Set<String>, publicKey: Ed25519.PublicKey, external: String?,
-                       anchor: (note: String?, path: String)) throws -> VerificationReport {
+    static func verify(_ tx: any StorageReader, generations: [(fromSize: UInt64, origin: String)], publicKey: Ed25519.PublicKey,
+                       external: String?, anchor: (note: String?, path: String)) throws -> VerificationReport {
+        let origins = Set(generations.map(\.origin))
         var report = VerificationReport(ok: true, entries: 0, root: "", checkpointsChecked: 0, firstBadSeq: nil, problems: [], sinceVerified: nil)
         /// Records a problem; `seq` is the first entry it makes untrustworthy, nil when entries are not in doubt.
         func fail(_ seq: UInt64?, _ problem: String) {
@@ -178,7 +179,7 @@ extension Vault {
         var previousAt: Date?
         for row in checkpoints {
             report.checkpointsChecked += 1
-            guard let signed = try? SignedCheckpoint.parse(row.note), origins.contains(signed.checkpoint.origin),
+            guard let signed = try? SignedCheckpoint.parse(row.note), signed.checkpoint.origin == origin(forSize: row.size, in: generations),
                   (try? signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)) != nil, signed.checkpoint.size == row.size
             else {
                 fail(lastGood, "checkpoint at size \(row.size) does not carry a valid signature of this vault")

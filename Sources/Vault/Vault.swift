@@ -3,7 +3,7 @@ public import Logging
 import Synchronization
 import VaultAudit
 public import VaultCrypto
-import VaultPolicy
+public import VaultPolicy
 public import VaultStore
 
 /// An open vault: the one entry point of the CLI and the HTTP server.
@@ -13,8 +13,11 @@ public import VaultStore
 public final class Vault: Sendable {
     /// The vault folder.
     public let directory: URL
-    /// The checkpoint origin line (`customervault.local/<vault id>`).
+    /// The checkpoint origin line of the log's current generation (`customervault.local/<vault id>`,
+    /// with `/gen<N>` after a restore).
     public let origin: String
+    /// Every generation's origin with the tree size above which it signs, oldest first.
+    let generations: [(fromSize: UInt64, origin: String)]
     /// The Ed25519 key that verifies checkpoints, receipts and exports.
     public let publicKey: Ed25519.PublicKey
 
@@ -30,16 +33,23 @@ public final class Vault: Sendable {
     let peerRefreshWait: Duration
     /// The newest checkpoint, kept outside the database.
     let anchor: LocalAnchor
+    /// The live key epochs' KEKs, outside the database.
+    let keyStore: EpochKeyStore
+    /// Tags of customers erased while an epoch a backup may need still lives.
+    let erasureLedger: ErasureLedger
+    /// How long a key epoch lives before the vault rolls to the next and destroys it.
+    let epochPeriod: ISO8601Duration
     /// The audit tree's right edge as of this process's last commit.
     let frontier = Mutex<MerkleCompactRange?>(nil)
     /// Batches concurrent audited reads into shared transactions.
     let readBatcher = ReadBatcher()
 
     init(directory: URL, metadata: VaultMetadata, storage: any VaultStorage, keys: KeyHierarchy, signingKey: Ed25519.PrivateKey,
-         keyring: Keyring, policy: ActivePolicy, options: VaultOptions) {
+         keyring: Keyring, policy: ActivePolicy, generations: [LogGenerationRow] = [], anchor: LocalAnchor? = nil, options: VaultOptions) {
         self.directory = directory
         self.metadata = metadata
-        self.origin = metadata.origin
+        self.generations = [(0, metadata.origin)] + generations.map { ($0.fromSize, $0.origin) }
+        self.origin = self.generations.last!.origin
         self.storage = storage
         self.keys = keys
         self.signingKey = signingKey
@@ -50,7 +60,10 @@ public final class Vault: Sendable {
         self.random = ErasedRandom(base: options.random)
         self.logger = options.logger
         self.peerRefreshWait = options.peerRefreshWait
-        self.anchor = LocalAnchor(directory: directory, logger: options.logger)
+        self.anchor = anchor ?? LocalAnchor(path: directory.appendingPathComponent(LocalAnchor.fileName).path, logger: options.logger)
+        self.keyStore = EpochKeyStore(directory: directory)
+        self.erasureLedger = ErasureLedger(directory: directory)
+        self.epochPeriod = metadata.keyEpochPeriod.flatMap(ISO8601Duration.init) ?? Vault.defaultEpochPeriod
     }
 
     /// The policy in force.
@@ -61,6 +74,20 @@ public final class Vault: Sendable {
         let active = policy
         return (active.policy.hash, active.fileName)
     }
+}
+
+extension Vault {
+    /// Every origin the log has signed under.
+    var origins: Set<String> { Set(generations.map(\.origin)) }
+
+    /// The origin a checkpoint of a tree of `size` must carry: a generation signs the trees larger
+    /// than the size it started from (the first, every tree).
+    static func origin(forSize size: UInt64, in generations: [(fromSize: UInt64, origin: String)]) -> String {
+        generations.last { $0.fromSize < size || $0.fromSize == 0 }!.origin
+    }
+
+    /// A key epoch's life unless `vault.json` says otherwise: shorter than backups are usually kept.
+    public static let defaultEpochPeriod = ISO8601Duration(days: 30)!
 }
 
 /// A parsed policy with where it came from.

@@ -18,7 +18,10 @@ struct VaultMetadata: Codable, Sendable {
     }
 
     static let fileName = "vault.json"
-    static let currentFormat = 1
+    /// 2: key epochs live in the key store (`epoch.keys`), not in the database.
+    static let currentFormat = 2
+    /// Format 1 vaults are read and upgraded when opened.
+    static let readableFormats = 1...2
 
     var format: Int
     var vaultID: String
@@ -32,6 +35,8 @@ struct VaultMetadata: Codable, Sendable {
     /// Base64 of the Ed25519 public key, so verifiers need no secret.
     var publicKey: String
     var database: String
+    /// How long a key epoch lives (ISO 8601 duration); nil means the default, P30D.
+    var keyEpochPeriod: String?
 
     static func load(from directory: URL) throws -> VaultMetadata {
         let url = directory.appendingPathComponent(fileName)
@@ -45,8 +50,8 @@ struct VaultMetadata: Codable, Sendable {
         } catch {
             throw VaultError(.integrity, code: "bad_metadata", "\(url.path) is not valid vault metadata; restore it from a backup")
         }
-        guard metadata.format == currentFormat else {
-            throw VaultError(.unavailable, code: "unsupported_format", "\(url.path) has format \(metadata.format); this cvault reads format \(currentFormat)")
+        guard readableFormats.contains(metadata.format) else {
+            throw VaultError(.unavailable, code: "unsupported_format", "\(url.path) has format \(metadata.format); this cvault reads formats \(readableFormats.lowerBound)–\(readableFormats.upperBound)")
         }
         return metadata
     }

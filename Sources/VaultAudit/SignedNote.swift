@@ -113,7 +113,3 @@ public struct SignedNote: Sendable, Hashable {
         return Signature(keyName: keyName, keyID: keyID, bytes: Array(blob.dropFirst(4)))
     }
 }
-
-private extension UInt32 {
-    var bigEndianBytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)] }
-}

@@ -1,10 +1,13 @@
-/// The keys derived from a vault's root key: the key check, the wrapping key for KEKs and the
-/// signing key, and the subkeys for blind indexes and token hashing.
+/// The keys derived from a vault's root key: the key check, the wrapping key for the signing key
+/// (and, in vaults from before key epochs, the KEKs), the wrapping key for key epochs, and the
+/// subkeys for blind indexes, token hashing and the erasure ledger.
 ///
 /// Every subkey comes from HKDF-SHA256 over the root with the vault id as salt and a distinct
 /// label as info, so no two uses ever share a key.
 public struct KeyHierarchy: Sendable {
     private let wrappingKey: SymmetricKey
+    private let epochWrappingKey: SymmetricKey
+    private let erasureKey: SymmetricKey
     private let checkKey: SymmetricKey
     /// HMAC key for blind indexes (lookup fields such as email).
     public let blindIndexKey: SymmetricKey
@@ -21,6 +24,8 @@ public struct KeyHierarchy: Sendable {
             try HKDF.deriveKey(inputKeyMaterial: root, salt: salt, info: Array(label.utf8))
         }
         wrappingKey = try derive("cvault/key-wrap/v1")
+        epochWrappingKey = try derive("cvault/epoch-wrap/v1")
+        erasureKey = try derive("cvault/erasure-ledger/v1")
         checkKey = try derive("cvault/key-check/v1")
         blindIndexKey = try derive("cvault/blind-index/v1")
         tokenKey = try derive("cvault/token-hash/v1")
@@ -40,7 +45,34 @@ public struct KeyHierarchy: Sendable {
         }
     }
 
-    /// Wraps a KEK under the root's wrapping key, binding its version.
+    /// Wraps a key epoch's KEK for the key store outside the database, binding its version. A
+    /// different subkey than `wrap(_:)` uses, so no KEK a database ever held opens under it.
+    public func wrapEpoch(_ kek: KeyEncryptionKey, random: some RandomSource = SystemRandom()) throws -> [UInt8] {
+        try kek.key.withUnsafeBytes { bytes in
+            try Self.epochContext(kek.version).withUnsafeBytes { context in
+                try AES.GCM.sealCombined(bytes, using: epochWrappingKey, authenticating: context, random: random)
+            }
+        }
+    }
+
+    /// Unwraps the KEK of key epoch `version` from the key store.
+    public func unwrapEpoch(_ wrapped: [UInt8], version: UInt32) throws -> KeyEncryptionKey {
+        let key = try wrapped.withUnsafeBytes { wrapped in
+            try Self.epochContext(version).withUnsafeBytes { context in
+                try AES.GCM.openKey(combined: wrapped, using: epochWrappingKey, authenticating: context)
+            }
+        }
+        return KeyEncryptionKey(version: version, key: key)
+    }
+
+    /// The erasure ledger's tag for a customer id: HMAC-SHA256 under its own subkey, so the ledger
+    /// holds no id, yet a restore can tell which customers of a backup were erased since.
+    public func erasureTag(customerID: String) -> [UInt8] {
+        HMACSHA256.authenticationCode(for: Array(customerID.utf8), using: erasureKey).bytes
+    }
+
+    /// Wraps a KEK under the root's wrapping key, binding its version (vaults from before key
+    /// epochs kept their KEKs in the database this way).
     public func wrap(_ kek: KeyEncryptionKey, random: some RandomSource = SystemRandom()) throws -> [UInt8] {
         try kek.key.withUnsafeBytes { bytes in
             try Self.kekContext(kek.version).withUnsafeBytes { context in
@@ -89,6 +121,10 @@ public struct KeyHierarchy: Sendable {
     }
 
     private static let signingKeyContext = Array("cvault/signing-key/v1".utf8)
+
+    private static func epochContext(_ version: UInt32) -> [UInt8] {
+        Array("cvault/epoch/v1\u{0}".utf8) + version.bigEndianBytes
+    }
 
     private static func kekContext(_ version: UInt32) -> [UInt8] {
         Array("cvault/kek/v1\u{0}".utf8) + version.bigEndianBytes

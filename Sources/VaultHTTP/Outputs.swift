@@ -80,13 +80,19 @@ enum Outputs {
         let statement: String
         let signature: String
         let publicKey: String
+        let erasedAt: Date
+        let backupsUndecryptableFrom: Date
 
-        private enum CodingKeys: String, CodingKey { case statement, signature, publicKey = "public_key" }
+        private enum CodingKeys: String, CodingKey {
+            case statement, signature, publicKey = "public_key", erasedAt = "erased_at", backupsUndecryptableFrom = "backups_undecryptable_from"
+        }
 
         init(_ receipt: ErasureReceipt) {
             statement = receipt.statement
             signature = receipt.signature
             publicKey = receipt.publicKey
+            erasedAt = receipt.erasedAt
+            backupsUndecryptableFrom = receipt.backupsUndecryptableFrom
         }
     }
 

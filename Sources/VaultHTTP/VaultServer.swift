@@ -23,6 +23,7 @@ public enum VaultServer {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await app.runService() }
                 group.addTask { await watch(vault, logger: logger) }
+                group.addTask { await keepKeyEpochs(vault, logger: logger) }
                 // The server returns after a graceful shutdown (or fails); the watcher then stops too.
                 try await group.next()
                 group.cancelAll()
@@ -52,6 +53,23 @@ public enum VaultServer {
                 // Only the type, as ProblemMiddleware logs it: a description could quote SQL.
                 logger.error("cannot take up changes made by other processes; retrying",
                              metadata: ["error.type": .string(String(reflecting: type(of: error)))])
+            }
+        }
+    }
+
+    /// Rolls the key epoch when it is due (checked every minute), so a running server keeps the
+    /// date erasure receipts promise for backups, until cancelled.
+    static func keepKeyEpochs(_ vault: Vault, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                try await vault.rollKeyEpochIfDue()
+                try await Task.sleep(for: .seconds(60))
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("the scheduled key epoch roll failed; retrying in a minute",
+                             metadata: ["code": .string((error as? VaultError)?.code ?? String(reflecting: type(of: error)))])
+                try? await Task.sleep(for: .seconds(60))
             }
         }
     }

@@ -120,19 +120,39 @@ public struct TokenRow: Sendable, Equatable {
     }
 }
 
-/// A key-encryption key, wrapped under the root.
+/// A key epoch: its KEK lives in the key store outside the database; the row records its life.
 public struct KEKRow: Sendable, Equatable {
-    /// The KEK's version.
+    /// The epoch's (KEK's) version.
     public var version: UInt32
-    /// The KEK sealed under the root's wrapping key.
+    /// Empty: only vaults from before key epochs kept the KEK here, sealed under the root.
     public var wrapped: Data
     /// When it was created.
     public var createdAt: Date
+    /// When its key was destroyed, if it was.
+    public var destroyedAt: Date?
 
     /// A KEK row.
-    public init(version: UInt32, wrapped: Data, createdAt: Date) {
+    public init(version: UInt32, wrapped: Data = Data(), createdAt: Date, destroyedAt: Date? = nil) {
         self.version = version
         self.wrapped = wrapped
+        self.createdAt = createdAt
+        self.destroyedAt = destroyedAt
+    }
+}
+
+/// A generation of the audit log: a restore starts a new one, under a new origin.
+public struct LogGenerationRow: Sendable, Equatable {
+    /// Checkpoints of trees larger than this carry `origin`.
+    public var fromSize: UInt64
+    /// The checkpoint origin (and signing key name) of the generation.
+    public var origin: String
+    /// When the generation started.
+    public var createdAt: Date
+
+    /// A generation row.
+    public init(fromSize: UInt64, origin: String, createdAt: Date) {
+        self.fromSize = fromSize
+        self.origin = origin
         self.createdAt = createdAt
     }
 }

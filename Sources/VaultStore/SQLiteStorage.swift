@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import GRDB
 
 /// The embedded default: one SQLite file through GRDB's `DatabasePool` (WAL, one writer, pooled
@@ -59,6 +64,55 @@ public final class SQLiteStorage: VaultStorage {
         } catch {
             throw Self.map(error, context: "writing")
         }
+    }
+
+    /// Copies the whole database, online and consistent (SQLite's backup API reading one snapshot),
+    /// into a new file at `destination` (mode 0600); refuses to overwrite anything.
+    public func backup(to destination: String) async throws {
+        let fd = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw StoreError.unavailable(errno == EEXIST
+                ? "\(destination) already exists; refusing to overwrite it (choose a new file name)"
+                : "cannot create the backup file \(destination): \(String(cString: strerror(errno)))")
+        }
+        #if canImport(Glibc)
+        Glibc.close(fd)
+        #else
+        Darwin.close(fd)
+        #endif
+        do {
+            let copy = try DatabaseQueue(path: destination)
+            try pool.backup(to: copy)
+            try copy.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw Self.map(error, context: "backing up to \(destination)")
+        }
+    }
+
+    /// Copies the database file at `source` (a backup) into a new file at `destination` with
+    /// SQLite's backup API, reading it without changing it.
+    public static func copy(from source: String, to destination: String) throws {
+        guard FileManager.default.fileExists(atPath: source) else { throw StoreError.notFound("backup file \(source)") }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            let original = try DatabaseQueue(path: source, configuration: configuration)
+            let copy = try DatabaseQueue(path: destination)
+            try original.backup(to: copy)
+            try copy.close()
+            try original.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw map(error, context: "reading the backup \(source)")
+        }
+    }
+
+    /// Makes deleted rows unrecoverable from the database's own files: moves the WAL into the main
+    /// file (where `secure_delete` has zeroed them) and truncates it, so older page images that
+    /// still held them are gone.
+    public func compact() async throws {
+        try checkpointWAL()
     }
 
     /// Checkpoints the WAL into the main file and truncates it.

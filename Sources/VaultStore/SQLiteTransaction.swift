@@ -31,14 +31,49 @@ struct SQLiteTransaction: StorageWriter {
     // MARK: keys
 
     func keks() throws -> [KEKRow] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT version, wrapped, created_at FROM kek ORDER BY version")).map {
-            KEKRow(version: UInt32($0[0] as Int64), wrapped: $0[1], createdAt: date($0[2]))
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT version, wrapped, created_at, destroyed_at FROM kek ORDER BY version")).map {
+            KEKRow(version: UInt32($0[0] as Int64), wrapped: $0[1], createdAt: date($0[2]), destroyedAt: ($0[3] as Int64?).map(date))
         }
     }
 
     func insertKEK(_ row: KEKRow) throws {
-        try insert("key version", sql: "INSERT INTO kek (version, wrapped, created_at) VALUES (?, ?, ?)",
-                   arguments: [Int64(row.version), row.wrapped, millis(row.createdAt)])
+        try insert("key version", sql: "INSERT INTO kek (version, wrapped, created_at, destroyed_at) VALUES (?, ?, ?, ?)",
+                   arguments: [Int64(row.version), row.wrapped, millis(row.createdAt), row.destroyedAt.map(millis)])
+    }
+
+    func markEpochDestroyed(version: UInt32, at: Date) throws {
+        try db.cachedStatement(sql: "UPDATE kek SET destroyed_at = ? WHERE version = ? AND destroyed_at IS NULL").execute(arguments: [millis(at), Int64(version)])
+    }
+
+    func clearStoredKEKs() throws {
+        try db.execute(sql: "UPDATE kek SET wrapped = X''")
+    }
+
+    func liveCustomers(after id: String?, limit: Int) throws -> [(id: String, kekVersion: UInt32)] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT id, kek_version FROM customer WHERE wrapped_dek IS NOT NULL AND id > ? ORDER BY id LIMIT ?
+            """), arguments: [id ?? "", limit]).map { ($0[0], UInt32($0[1] as Int64)) }
+    }
+
+    func logGenerations() throws -> [LogGenerationRow] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT from_size, origin, created_at FROM log_generation ORDER BY from_size")).map {
+            LogGenerationRow(fromSize: UInt64($0[0] as Int64), origin: $0[1], createdAt: date($0[2]))
+        }
+    }
+
+    func backupTakenAt() throws -> Date? {
+        try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'backup_taken_at'")).flatMap(Int64.init).map(date)
+    }
+
+    func setBackupTakenAt(_ at: Date) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO meta (key, value) VALUES ('backup_taken_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """).execute(arguments: [String(millis(at))])
+    }
+
+    func insertLogGeneration(_ row: LogGenerationRow) throws {
+        try insert("log generation", sql: "INSERT INTO log_generation (from_size, origin, created_at) VALUES (?, ?, ?)",
+                   arguments: [Int64(row.fromSize), row.origin, millis(row.createdAt)])
     }
 
     func latestRotation() throws -> RotationRow? {

@@ -153,6 +153,27 @@ enum Schema {
                 SELECT 'checkpoint_history_from', CAST(coalesce(max(seq) + 1, 0) AS TEXT) FROM audit_entry
                 """)
         }
+        migrator.registerMigration("v2-key-epochs") { db in
+            try db.execute(sql: """
+                -- KEKs now live in the key store outside the database (their rows keep an empty
+                -- blob); an epoch that is destroyed is marked, and no key may be wrapped under it.
+                ALTER TABLE kek ADD COLUMN destroyed_at INTEGER;
+                CREATE TRIGGER customer_key_epoch_alive_on_insert BEFORE INSERT ON customer
+                WHEN NEW.kek_version IS NOT NULL AND (SELECT destroyed_at FROM kek WHERE version = NEW.kek_version) IS NOT NULL
+                BEGIN SELECT RAISE(ABORT, 'the key epoch is destroyed'); END;
+                CREATE TRIGGER customer_key_epoch_alive_on_update BEFORE UPDATE OF kek_version ON customer
+                WHEN NEW.kek_version IS NOT NULL AND (SELECT destroyed_at FROM kek WHERE version = NEW.kek_version) IS NOT NULL
+                BEGIN SELECT RAISE(ABORT, 'the key epoch is destroyed'); END;
+
+                -- A restore starts a new generation of the log under a new origin from the size it
+                -- restored: checkpoints above `from_size` carry the generation's origin.
+                CREATE TABLE log_generation (
+                    from_size INTEGER PRIMARY KEY NOT NULL CHECK (from_size >= 0),
+                    origin TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

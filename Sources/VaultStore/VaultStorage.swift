@@ -11,6 +11,10 @@ public protocol VaultStorage: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T
     /// Runs `body` in the single write transaction; the audit log's sequencer lives here.
     func write<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter) throws -> T) async throws -> T
+    /// An online, consistent copy of everything into a new file at `destination`.
+    func backup(to destination: String) async throws
+    /// Makes rows deleted so far unrecoverable from the storage's own files (an erasure calls it).
+    func compact() async throws
 }
 
 /// Queries available inside any transaction.
@@ -26,6 +30,13 @@ public protocol StorageReader {
     func customersNotWrapped(under version: UInt32, limit: Int) throws -> [CustomerRow]
     /// Live customers per KEK version.
     func customerCountsByKEK() throws -> [UInt32: Int]
+    /// Up to `limit` live customers with ids after `id` (nil: from the start), in id order, with
+    /// their KEK version.
+    func liveCustomers(after id: String?, limit: Int) throws -> [(id: String, kekVersion: UInt32)]
+    /// The generations of the audit log after the first, oldest first.
+    func logGenerations() throws -> [LogGenerationRow]
+    /// When this database was taken as a backup, if it is one.
+    func backupTakenAt() throws -> Date?
 
     /// The customer row, live or erased.
     func customer(id: String) throws -> CustomerRow?
@@ -102,6 +113,14 @@ public protocol StorageWriter: StorageReader {
     func insertRotation(_ row: RotationRow) throws
     /// Marks the rotation to `version` complete.
     func completeRotation(toVersion version: UInt32, at: Date) throws
+    /// Marks a key epoch destroyed: from now on no customer key can be wrapped under it.
+    func markEpochDestroyed(version: UInt32, at: Date) throws
+    /// Forgets the KEKs kept in the database by vaults from before key epochs (their rows stay).
+    func clearStoredKEKs() throws
+    /// Starts a new generation of the audit log.
+    func insertLogGeneration(_ row: LogGenerationRow) throws
+    /// Marks this database as a backup taken at `date`.
+    func setBackupTakenAt(_ date: Date) throws
     /// Replaces a customer's wrapped DEK (rotation).
     func updateWrappedKey(customerID: String, wrappedKey: Data, kekVersion: UInt32) throws
 

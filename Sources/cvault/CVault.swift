@@ -23,6 +23,8 @@ struct CVault: AsyncParsableCommand {
             AuditCommand.self,
             VerifyExportCommand.self,
             KeysCommand.self,
+            BackupCommand.self,
+            RestoreCommand.self,
             PolicyCommand.self,
             ServeCommand.self,
         ]

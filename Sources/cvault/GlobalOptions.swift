@@ -34,11 +34,22 @@ struct GlobalOptions: ParsableArguments {
         return options
     }
 
-    /// Opens the vault; `inspectOnly` opens one whose log fails its anchor check, for `audit verify`.
-    func open(inspectOnly: Bool = false) async throws -> Vault {
+    /// Opens the vault, and first rolls its key epoch if the current one has outlived its period:
+    /// an erasure receipt promises the date by which backups become undecryptable, and every
+    /// command the operator runs keeps that promise. `inspectOnly` opens a vault whose log fails its
+    /// anchor check, for `audit verify`, and changes nothing.
+    func open(inspectOnly: Bool = false, rollIfDue: Bool = true) async throws -> Vault {
         var options = vaultOptions
         options.inspectOnly = inspectOnly
-        return try await Vault.open(at: vaultDirectory, options: options)
+        let vault = try await Vault.open(at: vaultDirectory, options: options)
+        if rollIfDue, !inspectOnly {
+            let bar = Box<ProgressBar?>(nil)
+            try await vault.rollKeyEpochIfDue { done, total in
+                if bar.value == nil { bar.value = ProgressBar(total: total, label: "key epoch roll (due)") }
+                bar.value?.update(done)
+            }
+        }
+        return vault
     }
 
     /// The actor: the token's principal (required).

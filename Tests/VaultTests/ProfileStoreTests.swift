@@ -161,7 +161,7 @@ struct ProfileStoreTests {
         defer { test.remove() }
         struct Stop: Error {}
         await #expect(throws: Stop.self) {
-            try await test.vault.rotateKeys(by: .localOperator, batchSize: 10) { done, _ in
+            try await test.vault.rollKeyEpoch(by: .localOperator, batchSize: 10) { done, _ in
                 if done >= 20 { throw Stop() }
             }
         }
@@ -171,9 +171,11 @@ struct ProfileStoreTests {
 
         // A new process resumes the rotation rather than starting another.
         let reopened = try await test.reopen()
-        let status = try await reopened.rotateKeys(by: .localOperator, batchSize: 7)
+        let status = try await reopened.rollKeyEpoch(by: .localOperator, batchSize: 7)
         #expect(status.rotationInProgress == nil)
-        #expect(status.current == 2 && status.versions == [1, 2])
+        // The finished roll destroyed epoch 1: only epoch 2 lives.
+        #expect(status.current == 2 && status.versions == [2])
+        #expect(status.epochs.map(\.version) == [1, 2] && status.epochs[0].destroyedAt != nil)
         #expect(status.customersByVersion == ["2": 50])
         let support = try await test.principal("support")
         for customer in test.customers {
@@ -181,7 +183,7 @@ struct ProfileStoreTests {
             #expect(view.values["name"] == customer.fields["name"])
         }
         // A second rotation starts version 3.
-        #expect(try await reopened.rotateKeys(by: .localOperator).current == 3)
+        #expect(try await reopened.rollKeyEpoch(by: .localOperator).current == 3)
     }
 
     @Test("a running vault takes up a policy applied and keys rotated by another process")
@@ -199,7 +201,7 @@ struct ProfileStoreTests {
         #expect(Vault.defaultPolicyText.contains(grant))
         let narrower = Vault.defaultPolicyText.replacingOccurrences(of: grant, with: grant.replacingOccurrences(of: " phone,", with: ""))
         _ = try await cli.applyPolicy(text: narrower, fileName: "narrower.yaml", by: .localOperator)
-        _ = try await cli.rotateKeys(by: .localOperator)
+        _ = try await cli.rollKeyEpoch(by: .localOperator)
         #expect(server.policyInfo.hash != cli.policyInfo.hash)
 
         #expect(try await server.refresh())

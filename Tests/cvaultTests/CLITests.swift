@@ -109,7 +109,7 @@ struct CLITests {
         #expect(allowed.status == 0 && allowed.stdout.contains("\"email\""))
         #expect(try cli.run(["me", "erase"], environment: ["CVAULT_TOKEN": customerToken]).status == 1, "erasure needs --confirm")
         let erased = try cli.run(["me", "erase", "--confirm"], environment: ["CVAULT_TOKEN": customerToken])
-        #expect(erased.status == 0 && erased.stdout.contains("cvault-erasure-receipt/v1"))
+        #expect(erased.status == 0 && erased.stdout.contains("cvault-erasure-receipt/v2"))
         let gone = try cli.run(["customer", "get", id, "--purpose", "service", "--token", supportToken])
         #expect(gone.status == 1 && gone.stderr.contains("erased"))
     }
@@ -158,6 +158,37 @@ struct CLITests {
         #expect(verify.stdout.contains("FAILED") && verify.stdout.contains("rolled back or cut short"))
         let refused = try cli.run(["audit", "entries", "--token", auditor])
         #expect(refused.status == 1 && refused.stderr.contains("refusing to open"))
+    }
+
+    @Test("backup, erasure and restore from the command line: the erased customer stays erased, the rollback is recorded")
+    func backupAndRestore() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let file = home.appendingPathComponent("c.jsonl").path
+        #expect(try cli.run(["generate", "--customers", "6", "--out", file]).status == 0)
+        #expect(try cli.run(["import", file]).status == 0)
+        let backup = home.appendingPathComponent("b.sqlite").path
+        let taken = try cli.run(["backup", backup])
+        #expect(taken.status == 0 && taken.stdout.contains("key epoch(s) v1"), "\(taken.stderr)")
+        #expect(try cli.run(["backup", backup]).status == 1, "a backup never overwrites a file")
+        let customer = try cli.run(["token", "issue", "--role", "customer", "--customer", "c-0000003"]).stdout.trimmingCharacters(in: .newlines)
+        let erased = try cli.run(["me", "erase", "--confirm"], environment: ["CVAULT_TOKEN": customer])
+        #expect(erased.status == 0 && erased.stdout.contains("cannot decrypt your data from"))
+
+        let unconfirmed = try cli.run(["restore", backup, home.path])
+        #expect(unconfirmed.status == 1 && unconfirmed.stderr.contains("--confirm"))
+        let restored = try cli.run(["restore", backup, home.path, "--confirm"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(restored.stdout.contains("1 erased again") && restored.stdout.contains("new log origin"))
+        let support = try cli.run(["token", "issue", "--role", "support", "--name", "s"]).stdout.trimmingCharacters(in: .newlines)
+        let gone = try cli.run(["customer", "get", "c-0000003", "--purpose", "service", "--token", support])
+        #expect(gone.status == 1 && gone.stderr.contains("erased"))
+        #expect(try cli.run(["customer", "get", "c-0000002", "--purpose", "service", "--token", support]).status == 0)
+        let auditor = try cli.run(["token", "issue", "--role", "auditor", "--name", "a"]).stdout.trimmingCharacters(in: .newlines)
+        let verify = try cli.run(["audit", "verify", "--token", auditor])
+        #expect(verify.status == 0, "\(verify.stdout)")
     }
 
     @Test("audit verify, checkpoint, customer log and an export verified offline")

@@ -147,7 +147,9 @@ struct MeCommand: AsyncParsableCommand {
     struct Erase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Erase all your data (crypto-shredding); prints a signed receipt.",
-            discussion: "Permanent. Your data-encryption key is destroyed, so backups become unreadable too. The audit log keeps its entries (ids and field names, never values)."
+            discussion: """
+                Permanent. Your data and data-encryption key leave the live vault at once; backups made before hold your key                 only under a key epoch that the vault destroys on the date the receipt names, after which no backup can be                 decrypted for you. The audit log keeps its entries (ids and field names, never values).                 Check the receipt with `cvault verify-receipt FILE --public-key KEY`.
+                """
         )
 
         @Flag(name: .long, help: "Confirm that the erasure is permanent.") var confirm = false
@@ -157,7 +159,8 @@ struct MeCommand: AsyncParsableCommand {
             let vault = try await global.open()
             let receipt = try await vault.eraseMe(confirm: confirm, by: try await global.principal(vault))
             if global.json { return try Output.json(receipt) }
-            Output.print("Erased. Signed receipt:")
+            Output.print("Erased at \(receipt.erasedAt.formatted(.iso8601)); backups the vault made cannot decrypt your data from \(receipt.backupsUndecryptableFrom.formatted(.iso8601)).")
+            Output.print("Signed receipt:")
             Output.print(receipt.statement)
             Output.print("signature (Ed25519, base64): \(receipt.signature)")
             Output.print("public key (base64):         \(receipt.publicKey)")

@@ -237,7 +237,10 @@ extension Vault {
         }
         // Only a committed frontier and checkpoint are remembered.
         frontier.withLock { $0 = edge }
-        if let signed { anchor.record(signed) }
+        if let signed {
+            anchor.record(signed)
+            offerToWitnesses(signed.note)
+        }
         return try outcome.get()
     }
 }

@@ -108,6 +108,15 @@ public struct VerificationReport: Sendable, Encodable {
     public var anchoring: String = ""
     /// What is worth knowing but is not a failure.
     public var warnings: [String] = []
+    /// What each configured witness said about the newest checkpoint.
+    public var witnesses: [WitnessStatus] = []
+
+    /// Records a problem; `seq` is the first entry it makes untrustworthy, nil when entries are not in doubt.
+    mutating func fail(_ seq: UInt64?, _ problem: String) {
+        ok = false
+        problems.append(problem)
+        if let seq { firstBadSeq = min(firstBadSeq ?? seq, seq) }
+    }
 }
 
 extension Vault {

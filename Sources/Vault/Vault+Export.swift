@@ -4,10 +4,14 @@ import VaultCrypto
 import VaultPolicy
 import VaultStore
 
-/// A customer's access log, each entry with an inclusion proof checked against a signed checkpoint.
+/// A customer's access log, each entry with an inclusion proof checked against a signed checkpoint
+/// that the vault's witnesses cosigned.
 public struct AccessLog: Sendable, Encodable {
-    /// The signed checkpoint the proofs were verified against.
+    /// The signed checkpoint the proofs were verified against, with every witness's cosignature.
     public let checkpoint: String
+    /// What each witness said about that checkpoint (empty when none is configured: then the log
+    /// is anchored only on the vault's own machine).
+    public let witnesses: [WitnessStatus]
     /// The checkpoint's tree size.
     public let size: UInt64
     /// The entries, oldest first.
@@ -47,12 +51,13 @@ extension Vault {
     /// checkpoint's *signed* root (so a tampered database cannot fake them).
     public func myLog(by principal: Principal) async throws -> AccessLog {
         let customerID = try selfID(principal, .selfRead)
-        let (note, items) = try await proveOwnEntries(customerID: customerID, principal: principal, op: "self.log")
-        return AccessLog(checkpoint: note.text, size: note.checkpoint.size, entries: items, allVerified: items.allSatisfy(\.verified))
+        let (note, items, witnesses) = try await proveOwnEntries(customerID: customerID, principal: principal, op: "self.log")
+        return AccessLog(checkpoint: note.text, witnesses: witnesses, size: note.checkpoint.size, entries: items, allVerified: items.allSatisfy(\.verified))
     }
 
-    /// Appends `op`, signs a checkpoint covering it, and proves every entry of the customer against it.
-    private func proveOwnEntries(customerID: String, principal: Principal, op: String) async throws -> (SignedCheckpoint, [AccessLog.Item]) {
+    /// Appends `op`, signs a checkpoint covering it, has the witnesses cosign it, and proves every
+    /// entry of the customer against it.
+    private func proveOwnEntries(customerID: String, principal: Principal, op: String) async throws -> (SignedCheckpoint, [AccessLog.Item], [WitnessStatus]) {
         let origin = self.origin
         let signingKey = self.signingKey
         let publicKey = self.publicKey
@@ -73,7 +78,8 @@ extension Vault {
             }
             return (checkpoint.note, proofs)
         }
-        let note = try SignedCheckpoint.parse(noteText)
+        let (witnessed, witnesses) = await witness(noteText)
+        let note = try SignedCheckpoint.parse(witnessed)
         try note.verify(publicKey: publicKey, keyName: origin)
         let result = try items.map { row, proof in
             let leaf = Array(row.leaf)
@@ -82,7 +88,7 @@ extension Vault {
             return AccessLog.Item(seq: row.seq, leaf: row.leaf.base64EncodedString(), entry: AuditEntryJSON(try Self.decode(row)), proof: proof.map { Data($0.bytes).base64EncodedString() },
                                   verified: verified)
         }
-        return (note, result)
+        return (note, result, witnesses)
     }
 
     /// Everything the vault holds about the customer — profile, consents, contests, and their audit
@@ -92,7 +98,7 @@ extension Vault {
         let profile = try await myProfile(by: principal)
         let consents = try await myConsents(by: principal)
         let contests = try await myContests(by: principal)
-        let (note, items) = try await proveOwnEntries(customerID: customerID, principal: principal, op: "self.export")
+        let (note, items, witnesses) = try await proveOwnEntries(customerID: customerID, principal: principal, op: "self.export")
 
         var profileJSON: [String: CanonicalJSON] = [:]
         for (name, value) in profile.values { profileJSON[name] = value.canonical }
@@ -121,6 +127,9 @@ extension Vault {
             }),
             "audit": .object([
                 "checkpoint": .string(note.text),
+                "witnesses": .array(witnesses.map { witness in
+                    .object(["name": .string(witness.name), "state": .string(witness.state.rawValue), "detail": .string(witness.detail)])
+                }),
                 "entries": .array(items.map { item in
                     .object([
                         "seq": .integer(Int64(item.seq)),

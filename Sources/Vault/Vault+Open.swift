@@ -110,6 +110,7 @@ extension Vault {
     public static func open(at directory: URL, options: VaultOptions = VaultOptions()) async throws -> Vault {
         let metadata = try VaultMetadata.load(from: directory)
         let (keys, signingKey) = try unlock(metadata, in: directory, options: options)
+        _ = try WitnessClient(metadata.witnesses ?? [])
         let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
         let (storedID, kekRows, policyRow, generations) = try await storage.read { tx in
             (try tx.vaultID(), try tx.keks(), try tx.activePolicy(), try tx.logGenerations())

@@ -34,6 +34,13 @@ extension Vault {
             logger.notice("forgot a destroyed key epoch", metadata: ["kek_version": "\(version)"])
             changed = true
         }
+        // Witnesses added with `cvault witness add` while this process runs.
+        if let configured = try? VaultMetadata.load(from: directory).witnesses ?? [],
+           configured.map(\.key) != witnessClient.witnesses.map(\.key.description), let client = try? WitnessClient(configured) {
+            witnessClientState.withLock { $0 = client }
+            logger.notice("now submitting checkpoints to the witnesses vault.json names", metadata: ["witnesses": "\(configured.count)"])
+            changed = true
+        }
         if let policyRow, policyRow.hash != policy.policy.hash {
             let policy = try Self.parsePolicy(policyRow.text, fileName: policyRow.fileName)
             guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }

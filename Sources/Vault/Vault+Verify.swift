@@ -23,10 +23,16 @@ extension Vault {
         // The anchor first: it is written after each commit, so it is never ahead of a later snapshot.
         let anchored = try anchor.read()
         let anchorPath = anchor.path
+        let witnesses = witnessClient.witnesses
         var report = try await storage.read { tx in
-            try Self.verify(tx, generations: generations, publicKey: publicKey, external: external, anchor: (anchored, anchorPath))
+            try Self.verify(tx, generations: generations, publicKey: publicKey, external: external, anchor: (anchored, anchorPath),
+                            witnessKeys: witnesses.map(\.key))
         }
-        report.anchoring = "anchored only locally: no witness is configured, so someone who can replace both the database and \(anchorPath) could roll the log back unseen (add one with `cvault witness add`)"
+        if witnesses.isEmpty {
+            report.anchoring = "anchored only locally: no witness is configured, so someone who can replace both the database and \(anchorPath) could roll the log back unseen (add one with `cvault witness add`)"
+        } else {
+            try await askWitnesses(into: &report)
+        }
         let entries = report.entries
         if report.ok {
             // Verification is itself an auditable act; it is only logged on a log that verified.
@@ -39,6 +45,34 @@ extension Vault {
         }
         report.problems = Array(report.problems.prefix(20))
         return report
+    }
+
+    /// Holds the log to what the witnesses saw: each is asked to cosign the newest checkpoint, and
+    /// one that has cosigned a larger tree, or refuses this one as inconsistent, fails the report.
+    private func askWitnesses(into report: inout VerificationReport) async throws {
+        guard let latest = try await storage.read({ tx in try tx.latestCheckpoint() }) else { return }
+        let (_, statuses) = await witness(latest.note)
+        report.witnesses = statuses
+        // A commit made after the checkpoint was read can make a witness legitimately larger.
+        let size = try await storage.read { tx in try tx.auditSize() }
+        for status in statuses {
+            switch status.state {
+            case .cosigned:
+                break
+            case .ahead where (status.size ?? 0) > size:
+                report.fail(size, "\(status.detail): the witness saw \(status.size ?? 0) entries, this log has \(size): it was rolled back or cut short")
+            case .ahead:
+                break
+            case .forked:
+                report.fail(nil, "\(status.detail): the log's history was rewritten")
+            case .unknownLog, .unreachable:
+                report.warnings.append(status.detail)
+            }
+        }
+        let cosigned = statuses.filter { $0.state == .cosigned }
+        report.anchoring = cosigned.isEmpty
+            ? "no witness cosigned the newest checkpoint now (\(statuses.map(\.detail).joined(separator: "; ")))"
+            : "witnessed: " + cosigned.map(\.detail).joined(separator: "; ")
     }
 
     /// The `seq` an audit leaf claims, read from its canonical bytes without parsing the entry:
@@ -95,8 +129,13 @@ extension Vault {
     }
 
     static func verify(_ tx: any StorageReader, generations: [(fromSize: UInt64, origin: String)], publicKey: Ed25519.PublicKey,
-                       external: String?, anchor: (note: String?, path: String)) throws -> VerificationReport {
+                       external: String?, anchor: (note: String?, path: String), witnessKeys: [NoteVerifierKey] = []) throws -> VerificationReport {
         let origins = Set(generations.map(\.origin))
+        // The newest cosignature each configured witness gave, as the database keeps it.
+        let cosigned: [(key: NoteVerifierKey, checkpoint: SignedCheckpoint)] = try tx.witnessCosignatures().compactMap { row in
+            guard let key = witnessKeys.first(where: { $0.description == row.witness }), let signed = try? SignedCheckpoint.parse(row.note) else { return nil }
+            return (key, signed)
+        }
         var report = VerificationReport(ok: true, entries: 0, root: "", checkpointsChecked: 0, firstBadSeq: nil, problems: [], sinceVerified: nil)
         /// Records a problem; `seq` is the first entry it makes untrustworthy, nil when entries are not in doubt.
         func fail(_ seq: UInt64?, _ problem: String) {
@@ -125,7 +164,7 @@ extension Vault {
 
         let checkpoints = try tx.checkpoints()
         let wanted = Set(checkpoints.map(\.size) + (external.flatMap { try? SignedCheckpoint.parse($0).checkpoint.size }.map { [$0] } ?? [])
-                         + (anchored.map { [$0.checkpoint.size] } ?? []))
+                         + (anchored.map { [$0.checkpoint.size] } ?? []) + cosigned.map(\.checkpoint.checkpoint.size))
         var roots: [UInt64: SHA256Digest] = [0: MerkleTree.emptyRoot]
         var range = MerkleCompactRange()
         var expected: UInt64 = 0
@@ -219,6 +258,21 @@ extension Vault {
             }
             if let first = missing.first {
                 fail(nil, "\(missing.count) kept checkpoint(s) are missing, the first at size \(first): checkpoint rows were deleted")
+            }
+        }
+        // What witnesses cosigned, as kept: the log must extend it too.
+        for (key, signed) in cosigned {
+            let size = signed.checkpoint.size
+            guard (try? signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)) != nil, origins.contains(signed.checkpoint.origin),
+                  signed.cosignatureTime(by: key) != nil
+            else {
+                fail(nil, "the checkpoint kept as cosigned by \(key.name) does not carry valid signatures: it was edited")
+                continue
+            }
+            if size > expected {
+                fail(expected, "\(key.name) cosigned a tree of \(size) entries, but the log has \(expected): it was rolled back or cut short")
+            } else if let root = roots[size], root != signed.checkpoint.rootHash {
+                fail(nil, "the log does not extend the tree of \(size) entries \(key.name) cosigned: its history was rewritten")
             }
         }
         // The checkpoint kept outside the database: the log must extend it.

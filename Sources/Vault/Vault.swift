@@ -39,6 +39,9 @@ public final class Vault: Sendable {
     let erasureLedger: ErasureLedger
     /// How long a key epoch lives before the vault rolls to the next and destroys it.
     let epochPeriod: ISO8601Duration
+    /// The witnesses checkpoints go to, as `vault.json` names them (re-read by `refresh()`).
+    let witnessClientState: Mutex<WitnessClient>
+    var witnessClient: WitnessClient { witnessClientState.withLock { $0 } }
     /// The audit tree's right edge as of this process's last commit.
     let frontier = Mutex<MerkleCompactRange?>(nil)
     /// Batches concurrent audited reads into shared transactions.
@@ -64,6 +67,8 @@ public final class Vault: Sendable {
         self.keyStore = EpochKeyStore(directory: directory)
         self.erasureLedger = ErasureLedger(directory: directory)
         self.epochPeriod = metadata.keyEpochPeriod.flatMap(ISO8601Duration.init) ?? Vault.defaultEpochPeriod
+        // `open` has already refused a vault.json whose witnesses do not parse.
+        self.witnessClientState = Mutex((try? WitnessClient(metadata.witnesses ?? [])) ?? WitnessClient.none)
     }
 
     /// The policy in force.

@@ -37,6 +37,17 @@ struct VaultMetadata: Codable, Sendable {
     var database: String
     /// How long a key epoch lives (ISO 8601 duration); nil means the default, P30D.
     var keyEpochPeriod: String?
+    /// The witnesses the vault submits its checkpoints to (kept here, outside the database, so that
+    /// someone who can write only the database cannot quietly drop them).
+    var witnesses: [WitnessConfiguration]?
+
+    /// One witness: where to submit, and the key its cosignatures must verify with.
+    struct WitnessConfiguration: Codable, Sendable, Equatable {
+        /// The submission prefix; requests go to `<url>/add-checkpoint`.
+        var url: String
+        /// The witness's verifier key (`name+id+base64`, type 0x04).
+        var key: String
+    }
 
     static func load(from directory: URL) throws -> VaultMetadata {
         let url = directory.appendingPathComponent(fileName)

@@ -1,22 +1,31 @@
 public import VaultCrypto
 
 /// An Ed25519 signed-note verifier key (c2sp.org/signed-note): a key name and public key, written
-/// `<name>+<8 hex digits of key id>+<base64(0x01 ‖ 32-byte public key)>` as
-/// golang.org/x/mod/sumdb/note's `NewVerifier` reads it. `cvault audit public-key` prints this.
+/// `<name>+<8 hex digits of key id>+<base64(type ‖ 32-byte public key)>` as
+/// golang.org/x/mod/sumdb/note's `NewVerifier` reads it. `cvault audit public-key` prints a log's
+/// (type 0x01); `cvault witness init` prints a witness's (type 0x04, c2sp.org/tlog-cosignature).
 public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
-    /// The signature type byte signed-note assigns to Ed25519.
-    static let ed25519Type: UInt8 = 0x01
+    /// What the key's signatures sign.
+    public enum Kind: UInt8, Sendable {
+        /// Plain Ed25519 over the note text (a log's checkpoints).
+        case ed25519 = 0x01
+        /// `cosignature/v1`: Ed25519 over a timestamped checkpoint body (a witness).
+        case cosignatureV1 = 0x04
+    }
 
     /// The key name that signature lines carry (the log's origin for checkpoints).
     public let name: String
     /// The verification key.
     public let publicKey: Ed25519.PublicKey
+    /// What its signatures sign.
+    public let kind: Kind
 
     /// A verifier key; throws if `name` is empty or holds whitespace, `+` or control characters.
-    public init(name: String, publicKey: Ed25519.PublicKey) throws {
+    public init(name: String, publicKey: Ed25519.PublicKey, kind: Kind = .ed25519) throws {
         try Self.validateKeyName(name)
         self.name = name
         self.publicKey = publicKey
+        self.kind = kind
     }
 
     /// Parses the `<name>+<hex id>+<base64 key>` form, checking that the id matches the key.
@@ -31,8 +40,8 @@ public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
         guard let data = Base64.decode(String(parts[2])), data.count == 1 + Ed25519.keyByteCount else {
             throw AuditError.malformedVerifierKey("the key is not canonical base64 of 33 bytes")
         }
-        guard data[0] == Self.ed25519Type else {
-            throw AuditError.malformedVerifierKey("the key is not an Ed25519 key (type \(data[0]))")
+        guard let kind = Kind(rawValue: data[0]) else {
+            throw AuditError.malformedVerifierKey("the key is neither an Ed25519 key nor a cosignature/v1 key (type \(data[0]))")
         }
         guard (try? Self.validateKeyName(name)) != nil else {
             throw AuditError.malformedVerifierKey("the key name is empty or holds whitespace, '+' or control characters")
@@ -42,21 +51,22 @@ public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
         }
         self.name = name
         self.publicKey = publicKey
+        self.kind = kind
         guard self.keyID == keyID else {
             throw AuditError.malformedVerifierKey("the key id does not match the name and key")
         }
     }
 
-    /// The signed-note key id: the first 4 bytes, big-endian, of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ key).
-    public var keyID: UInt32 { Self.keyID(name: name, publicKey: publicKey) }
+    /// The signed-note key id: the first 4 bytes, big-endian, of SHA-256(name ‖ 0x0A ‖ type ‖ key).
+    public var keyID: UInt32 { Self.keyID(name: name, publicKey: publicKey, kind: kind) }
 
     /// The `<name>+<hex id>+<base64 key>` form.
     public var description: String {
-        "\(name)+\(AuditError.hex(keyID))+\(Base64.encode([Self.ed25519Type] + publicKey.rawRepresentation))"
+        "\(name)+\(AuditError.hex(keyID))+\(Base64.encode([kind.rawValue] + publicKey.rawRepresentation))"
     }
 
-    static func keyID(name: String, publicKey: Ed25519.PublicKey) -> UInt32 {
-        let input = Array(name.utf8) + [0x0A, ed25519Type] + publicKey.rawRepresentation
+    static func keyID(name: String, publicKey: Ed25519.PublicKey, kind: Kind = .ed25519) -> UInt32 {
+        let input = Array(name.utf8) + [0x0A, kind.rawValue] + publicKey.rawRepresentation
         return SHA256.hash(data: input).bytes.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 

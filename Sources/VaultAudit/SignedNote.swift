@@ -13,7 +13,8 @@ public struct SignedNote: Sendable, Hashable {
         /// The signature bytes after the key id (64 for Ed25519).
         public let bytes: [UInt8]
 
-        var line: String { "\(SignedNote.dash) \(keyName) \(Base64.encode(keyID.bigEndianBytes + bytes))\n" }
+        /// The signature line, as a note carries it.
+        public var line: String { "\(SignedNote.dash) \(keyName) \(Base64.encode(keyID.bigEndianBytes + bytes))\n" }
     }
 
     /// Beyond this, a note is refused rather than checked: Go's sumdb/note uses the same bound.
@@ -69,6 +70,16 @@ public struct SignedNote: Sendable, Hashable {
 
     /// The note as published: body, blank line, signature lines.
     public var text: String { body + "\n" + signatures.map(\.line).joined() }
+
+    /// The same note with `more` signature lines after its own (a witness's cosignatures).
+    public func adding(_ more: [Signature]) -> SignedNote {
+        SignedNote(body: body, signatures: signatures + more.filter { !signatures.contains($0) })
+    }
+
+    private init(body: String, signatures: [Signature]) {
+        self.body = body
+        self.signatures = signatures
+    }
 
     /// Throws unless the note carries at least one signature by (`keyName`, `publicKey`) and
     /// every signature with that name and key id verifies. Signatures by other keys are ignored.

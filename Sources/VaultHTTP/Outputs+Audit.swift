@@ -9,14 +9,16 @@ extension Outputs {
     /// names and codes; never values) are the facade's own; only the keys are spelt for the API.
     struct AccessLog: Encodable {
         let checkpoint: String
+        let witnesses: [WitnessStatus]
         let size: UInt64
         let allVerified: Bool
         let entries: [FacadeAccessLog.Item]
 
-        private enum CodingKeys: String, CodingKey { case checkpoint, size, entries, allVerified = "all_verified" }
+        private enum CodingKeys: String, CodingKey { case checkpoint, witnesses, size, entries, allVerified = "all_verified" }
 
         init(_ log: FacadeAccessLog) {
             checkpoint = log.checkpoint
+            witnesses = log.witnesses
             size = log.size
             allVerified = log.allVerified
             entries = log.entries

@@ -317,3 +317,23 @@ public struct ScannedCustomer: Sendable {
     /// The customer's consent state for the scanned purpose, if they made a choice.
     public var consent: ConsentRow?
 }
+
+/// The newest checkpoint one witness cosigned for this vault.
+public struct WitnessCosignatureRow: Sendable, Equatable {
+    /// The witness's verifier key (`name+id+base64`).
+    public var witness: String
+    /// The tree size it cosigned.
+    public var size: UInt64
+    /// The checkpoint with the vault's signature and the witness's cosignature.
+    public var note: String
+    /// When the vault received it.
+    public var at: Date
+
+    /// A cosignature row.
+    public init(witness: String, size: UInt64, note: String, at: Date) {
+        self.witness = witness
+        self.size = size
+        self.note = note
+        self.at = at
+    }
+}

@@ -71,6 +71,20 @@ struct SQLiteTransaction: StorageWriter {
             """).execute(arguments: [String(millis(at))])
     }
 
+    func witnessCosignatures() throws -> [WitnessCosignatureRow] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT witness, size, note, at FROM witness_cosignature ORDER BY witness")).map {
+            WitnessCosignatureRow(witness: $0[0], size: UInt64($0[1] as Int64), note: $0[2], at: date($0[3]))
+        }
+    }
+
+    func putWitnessCosignature(_ row: WitnessCosignatureRow) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO witness_cosignature (witness, size, note, at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (witness) DO UPDATE SET size = excluded.size, note = excluded.note, at = excluded.at
+            WHERE excluded.size >= witness_cosignature.size
+            """).execute(arguments: [row.witness, Int64(row.size), row.note, millis(row.at)])
+    }
+
     func insertLogGeneration(_ row: LogGenerationRow) throws {
         try insert("log generation", sql: "INSERT INTO log_generation (from_size, origin, created_at) VALUES (?, ?, ?)",
                    arguments: [Int64(row.fromSize), row.origin, millis(row.createdAt)])

@@ -174,6 +174,17 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-witness-cosignatures") { db in
+            try db.execute(sql: """
+                -- The newest checkpoint each witness cosigned (the witness is named by its verifier key).
+                CREATE TABLE witness_cosignature (
+                    witness TEXT PRIMARY KEY NOT NULL,
+                    size INTEGER NOT NULL CHECK (size >= 0),
+                    note TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -37,6 +37,8 @@ public protocol StorageReader {
     func logGenerations() throws -> [LogGenerationRow]
     /// When this database was taken as a backup, if it is one.
     func backupTakenAt() throws -> Date?
+    /// The newest cosigned checkpoint of every witness that cosigned one.
+    func witnessCosignatures() throws -> [WitnessCosignatureRow]
 
     /// The customer row, live or erased.
     func customer(id: String) throws -> CustomerRow?
@@ -121,6 +123,8 @@ public protocol StorageWriter: StorageReader {
     func insertLogGeneration(_ row: LogGenerationRow) throws
     /// Marks this database as a backup taken at `date`.
     func setBackupTakenAt(_ date: Date) throws
+    /// Keeps a witness's cosigned checkpoint if it is newer than the one kept.
+    func putWitnessCosignature(_ row: WitnessCosignatureRow) throws
     /// Replaces a customer's wrapped DEK (rotation).
     func updateWrappedKey(customerID: String, wrappedKey: Data, kekVersion: UInt32) throws
 

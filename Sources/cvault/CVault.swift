@@ -25,6 +25,7 @@ struct CVault: AsyncParsableCommand {
             KeysCommand.self,
             BackupCommand.self,
             RestoreCommand.self,
+            WitnessCommand.self,
             PolicyCommand.self,
             ServeCommand.self,
         ]
@@ -42,10 +43,15 @@ struct CVault: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            // Checkpoints this command committed reach the witnesses before the process ends.
+            await Vault.waitForWitnesses()
         } catch let error as VaultError {
+            // A refusal commits its audit entry too: its checkpoint goes to the witnesses all the same.
+            await Vault.waitForWitnesses()
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             Foundation.exit(1)
         } catch {
+            await Vault.waitForWitnesses()
             let code = exitCode(for: error)
             if code == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))

@@ -36,8 +36,11 @@ public struct AccessLog: Sendable, Encodable {
 
 /// The result of checking an export offline.
 public struct ExportVerification: Sendable, Encodable {
-    /// Whether the signature, the checkpoint and every proof verified.
+    /// Whether the signature (by the pinned key), the checkpoint and every proof verified.
     public let ok: Bool
+    /// Whether a key to check against was given; without one, anyone could have signed the
+    /// document with a key of their own, so it is never `ok`.
+    public let pinned: Bool
     /// The customer it belongs to.
     public let customer: String?
     /// Audit entries whose inclusion was proven.
@@ -147,24 +150,30 @@ extension Vault {
         return Data(file)
     }
 
-    /// Checks an export offline: the vault's signature over the document, the checkpoint's
-    /// signature, and every entry's inclusion proof against the checkpoint's root.
-    public static func verifyExport(_ data: Data, trustedPublicKey: String? = nil) -> ExportVerification {
+    /// Checks an export offline against the vault's public key, pinned by the caller: the
+    /// signature over the document, the checkpoint's signature, and every entry's inclusion proof
+    /// against the checkpoint's root. Without a pinned key the result says UNPINNED and is not ok.
+    public static func verifyExport(_ data: Data, pinnedPublicKey: String?) -> ExportVerification {
         var problems: [String] = []
         guard let wrapper = try? CanonicalJSON(parsing: Array(data).trimmingTrailingNewline),
               case .object(let top) = wrapper, case .object(let document)? = top["document"],
               case .string(let signatureText)? = top["signature"], let signature = Data(base64Encoded: signatureText)
         else {
-            return ExportVerification(ok: false, customer: nil, entriesVerified: 0, problems: ["not a cvault export (expected {\"document\":…,\"signature\":…})"])
+            return ExportVerification(ok: false, pinned: pinnedPublicKey != nil, customer: nil, entriesVerified: 0,
+                                      problems: ["not a cvault export (expected {\"document\":…,\"signature\":…})"])
         }
         let customer: String? = if case .string(let id)? = document["customer"] { id } else { nil }
-        guard case .string(let keyText)? = document["public_key"], let keyBytes = Data(base64Encoded: keyText),
+        let named: String? = if case .string(let key)? = document["public_key"] { key } else { nil }
+        guard let keyText = pinnedPublicKey ?? named, let keyBytes = Data(base64Encoded: keyText),
               let publicKey = try? Ed25519.PublicKey(rawRepresentation: keyBytes)
         else {
-            return ExportVerification(ok: false, customer: customer, entriesVerified: 0, problems: ["the document names no valid public key"])
+            return ExportVerification(ok: false, pinned: pinnedPublicKey != nil, customer: customer, entriesVerified: 0,
+                                      problems: [pinnedPublicKey == nil ? "the document names no valid public key" : "the pinned key is not a base64 Ed25519 public key"])
         }
-        if let trustedPublicKey, trustedPublicKey != keyText {
-            problems.append("the document is signed by another key than the one you trust")
+        if pinnedPublicKey == nil {
+            problems.append(Self.unpinned)
+        } else if named != keyText {
+            problems.append("the document names another key than the one you pinned")
         }
         if !publicKey.isValidSignature(signature, for: CanonicalJSON.object(document).canonicalBytes) {
             problems.append("the vault's signature over the document does not verify: the export was altered")
@@ -196,8 +205,59 @@ extension Vault {
         } else {
             problems.append("the document has no audit section")
         }
-        return ExportVerification(ok: problems.isEmpty, customer: customer, entriesVerified: verified, problems: problems)
+        return ExportVerification(ok: problems.isEmpty, pinned: pinnedPublicKey != nil, customer: customer, entriesVerified: verified, problems: problems)
     }
+
+    /// What a check without a pinned key says.
+    static let unpinned = "UNPINNED: no public key was given to check against, so anyone could have signed this with a key of their own; pass the vault's key (--public-key, from `cvault audit public-key`, or --vault DIR)"
+
+    /// Checks an erasure receipt (as `me erase --json` or `DELETE /v1/me` gave it) against the
+    /// vault's public key, pinned by the caller. Without a pinned key the result says UNPINNED and is not ok.
+    public static func verifyReceipt(_ data: Data, pinnedPublicKey: String?) -> ReceiptVerification {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let statement = object["statement"] as? String, let signatureText = object["signature"] as? String,
+              let signature = Data(base64Encoded: signatureText),
+              case .object(let fields)? = try? CanonicalJSON(parsing: Array(statement.utf8)),
+              case .string(let type)? = fields["type"], type.hasPrefix("cvault-erasure-receipt/")
+        else {
+            return ReceiptVerification(ok: false, pinned: pinnedPublicKey != nil, customer: nil, backupsUndecryptableFrom: nil,
+                                       problems: ["not a cvault erasure receipt (expected {\"statement\":…,\"signature\":…})"])
+        }
+        let customer: String? = if case .string(let id)? = fields["customer"] { id } else { nil }
+        let from: String? = if case .string(let date)? = fields["backups_undecryptable_from"] { date } else { nil }
+        var problems: [String] = []
+        let named = (object["public_key"] ?? object["publicKey"]) as? String
+        guard let keyText = pinnedPublicKey ?? named, let keyBytes = Data(base64Encoded: keyText),
+              let publicKey = try? Ed25519.PublicKey(rawRepresentation: keyBytes)
+        else {
+            return ReceiptVerification(ok: false, pinned: pinnedPublicKey != nil, customer: customer, backupsUndecryptableFrom: from,
+                                       problems: ["no valid public key to check the receipt against"])
+        }
+        if pinnedPublicKey == nil { problems.append(unpinned) }
+        if !publicKey.isValidSignature(signature, for: Array(statement.utf8)) {
+            problems.append("the signature does not verify with \(pinnedPublicKey == nil ? "the key the receipt names" : "the pinned key"): the receipt was altered or signed by another key")
+        }
+        return ReceiptVerification(ok: problems.isEmpty, pinned: pinnedPublicKey != nil, customer: customer, backupsUndecryptableFrom: from, problems: problems)
+    }
+
+    /// The public key (base64) recorded in the vault folder's `vault.json`, to pin checks to.
+    public static func publicKey(of directory: URL) throws -> String {
+        try VaultMetadata.load(from: directory).publicKey
+    }
+}
+
+/// The result of checking an erasure receipt offline.
+public struct ReceiptVerification: Sendable, Encodable {
+    /// Whether the signature verified with the pinned key.
+    public let ok: Bool
+    /// Whether a key to check against was given.
+    public let pinned: Bool
+    /// The customer it is about.
+    public let customer: String?
+    /// When, by the receipt, no backup can decrypt the customer's data any more.
+    public let backupsUndecryptableFrom: String?
+    /// What failed.
+    public let problems: [String]
 }
 
 extension FieldValue {

@@ -25,10 +25,12 @@ public struct AuditReport: Sendable, Encodable {
     public var readsWithoutConsent: [Violation] = []
     /// Consent grants, withdrawals and objections in the period.
     public var consentChanges = 0
-    /// Erasures in the period.
+    /// Erasures the customers asked for in the period (a restore's re-applied ones are not new).
     public var erasures = 0
-    /// Completed key rotations in the period.
+    /// Completed key-epoch rolls in the period.
     public var keyRotations = 0
+    /// Restores from a backup in the period: each rolled the log back to the backup's checkpoint.
+    public var restores = 0
     /// Aggregate queries answered (and ε charged, in millionths).
     public var aggregateQueries = 0
     /// ε charged in the period, in millionths.
@@ -92,8 +94,10 @@ extension Vault {
                 if let purpose = entry.purpose { report.byPurpose[purpose, default: [:]][decision, default: 0] += 1 }
                 report.byOperation[entry.op, default: 0] += 1
                 if entry.op.hasPrefix("consent.") { report.consentChanges += 1 }
-                if entry.op == "customer.erase" { report.erasures += 1 }
-                if entry.op == "keys.rotate.complete" { report.keyRotations += 1 }
+                if entry.op == "customer.erase", entry.reason == "allowed_self" { report.erasures += 1 }
+                // `keys.rotate.complete`: vaults from before key epochs.
+                if entry.op == "keys.roll.complete" || entry.op == "keys.rotate.complete" { report.keyRotations += 1 }
+                if entry.op == "vault.restore" { report.restores += 1 }
                 if entry.op == "aggregate.query", entry.decision == .allow {
                     report.aggregateQueries += 1
                     report.microEpsilonCharged += Int64(entry.details["micro_epsilon"] ?? "") ?? 0

@@ -119,6 +119,23 @@ extension Vault {
     }
 }
 
+extension Vault {
+    /// Stops submitting checkpoints to the witness with this verifier key.
+    public func removeWitness(key: String, by principal: Principal) async throws {
+        try requireOperation(.rotateKeys, principal)
+        var updated = try VaultMetadata.load(from: directory)
+        guard (updated.witnesses ?? []).contains(where: { $0.key == key }) else {
+            throw VaultError.notFound("witness with key \(key.prefix(60))")
+        }
+        updated.witnesses = updated.witnesses?.filter { $0.key != key }
+        try updated.write(to: directory)
+        witnessClientState.withLock { $0 = (try? WitnessClient(updated.witnesses ?? [])) ?? $0 }
+        try await record { _, audit in
+            try audit.append(AuditDraft(principal: principal, op: "witness.remove", decision: .allow, reason: "operator", details: ["key": key]))
+        }
+    }
+}
+
 /// A configured witness and the newest checkpoint it cosigned for this vault.
 public struct WitnessView: Sendable, Codable {
     /// Its key name.

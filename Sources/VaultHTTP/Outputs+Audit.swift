@@ -90,6 +90,7 @@ extension Outputs {
         let consentChanges: Int
         let erasures: Int
         let keyRotations: Int
+        let restores: Int
         let aggregateQueries: Int
         let epsilonCharged: Double
         let openContests: Int
@@ -97,7 +98,7 @@ extension Outputs {
         let policies: [Policy]
 
         private enum CodingKeys: String, CodingKey {
-            case from, to, checkpoint, entries, erasures, policies
+            case from, to, checkpoint, entries, erasures, policies, restores
             case byRole = "by_role", byPurpose = "by_purpose", byOperation = "by_operation"
             case readsWithoutConsent = "reads_without_consent", consentChanges = "consent_changes", keyRotations = "key_rotations"
             case aggregateQueries = "aggregate_queries", epsilonCharged = "epsilon_charged", openContests = "open_contests"
@@ -131,6 +132,7 @@ extension Outputs {
             consentChanges = report.consentChanges
             erasures = report.erasures
             keyRotations = report.keyRotations
+            restores = report.restores
             aggregateQueries = report.aggregateQueries
             epsilonCharged = Double(report.microEpsilonCharged) / 1_000_000
             openContests = report.openContests

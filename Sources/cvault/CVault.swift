@@ -22,6 +22,7 @@ struct CVault: AsyncParsableCommand {
             BudgetCommand.self,
             AuditCommand.self,
             VerifyExportCommand.self,
+            VerifyReceiptCommand.self,
             KeysCommand.self,
             BackupCommand.self,
             RestoreCommand.self,

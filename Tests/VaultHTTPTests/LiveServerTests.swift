@@ -57,7 +57,7 @@ import VaultStore
 
             let export = try await client.call(.get, "/v1/me/export", token: token)
             #expect(export.status == .ok)
-            let verification = Vault.verifyExport(Data(export.text.utf8), trustedPublicKey: fixture.vault.verifierKey.publicKeyBase64)
+            let verification = Vault.verifyExport(Data(export.text.utf8), pinnedPublicKey: fixture.vault.verifierKey.publicKeyBase64)
             #expect(verification.ok, "\(verification.problems)")
             #expect(verification.customer == me)
             #expect(verification.entriesVerified > 0)

@@ -121,7 +121,7 @@ struct ContestAndExportTests {
         _ = try await test.vault.readCustomer(id, purpose: "service", fields: ["email"], by: support)
         _ = try await test.vault.openContest(field: "phone", proposedValue: "+44 7700 123456", reason: "new phone", by: customer)
         let export = try await test.vault.exportMine(by: customer)
-        let verified = Vault.verifyExport(export, trustedPublicKey: test.vault.verifierKey.publicKeyBase64)
+        let verified = Vault.verifyExport(export, pinnedPublicKey: test.vault.verifierKey.publicKeyBase64)
         #expect(verified.ok, "\(verified.problems)")
         #expect(verified.customer == id)
         #expect(verified.entriesVerified >= 4)
@@ -130,10 +130,32 @@ struct ContestAndExportTests {
 
         // Change one character of the profile: the signature fails.
         let tampered = text.replacingOccurrences(of: test.customers[1].fields["name"]!.description, with: "Mallory Example")
-        #expect(!Vault.verifyExport(Data(tampered.utf8)).ok)
+        #expect(!Vault.verifyExport(Data(tampered.utf8), pinnedPublicKey: test.vault.verifierKey.publicKeyBase64).ok)
         // Another key is refused when a key is pinned.
-        #expect(!Vault.verifyExport(export, trustedPublicKey: "AAAA").ok)
+        #expect(!Vault.verifyExport(export, pinnedPublicKey: "AAAA").ok)
         // Not an export at all.
-        #expect(!Vault.verifyExport(Data("{}".utf8)).ok)
+        #expect(!Vault.verifyExport(Data("{}".utf8), pinnedPublicKey: test.vault.verifierKey.publicKeyBase64).ok)
+    }
+
+    @Test("an export or receipt made by someone else's vault never passes unpinned, and fails against the real vault's key")
+    func forgeriesNeedAPinnedKey() async throws {
+        let real = try await TestVault.make(customers: 3)
+        let forger = try await TestVault.make(customers: 3)
+        defer { real.remove(); forger.remove() }
+        // The forger runs a vault of their own and exports "the customer" from it: self-consistent, own key.
+        let forged = try await forger.vault.exportMine(by: try await forger.customerPrincipal(forger.customers[0].id))
+        let unpinned = Vault.verifyExport(forged, pinnedPublicKey: nil)
+        #expect(!unpinned.ok && !unpinned.pinned && unpinned.problems.contains { $0.hasPrefix("UNPINNED") })
+        #expect(!Vault.verifyExport(forged, pinnedPublicKey: real.vault.verifierKey.publicKeyBase64).ok)
+
+        let receipt = try await forger.vault.eraseMe(confirm: true, by: try await forger.customerPrincipal(forger.customers[1].id))
+        let data = try JSONEncoder().encode(receipt)
+        #expect(Vault.verifyReceipt(data, pinnedPublicKey: forger.vault.verifierKey.publicKeyBase64).ok)
+        let receiptUnpinned = Vault.verifyReceipt(data, pinnedPublicKey: nil)
+        #expect(!receiptUnpinned.ok && receiptUnpinned.problems.contains { $0.hasPrefix("UNPINNED") })
+        #expect(!Vault.verifyReceipt(data, pinnedPublicKey: real.vault.verifierKey.publicKeyBase64).ok)
+        // An edited statement fails even against the right key.
+        let edited = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "key_epoch", with: "key_epocH")
+        #expect(!Vault.verifyReceipt(Data(edited.utf8), pinnedPublicKey: forger.vault.verifierKey.publicKeyBase64).ok)
     }
 }

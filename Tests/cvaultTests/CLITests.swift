@@ -176,12 +176,19 @@ struct CLITests {
         let customer = try cli.run(["token", "issue", "--role", "customer", "--customer", "c-0000003"]).stdout.trimmingCharacters(in: .newlines)
         let erased = try cli.run(["me", "erase", "--confirm"], environment: ["CVAULT_TOKEN": customer])
         #expect(erased.status == 0 && erased.stdout.contains("cannot decrypt your data from"))
+        // The receipt checks out against the vault's key, and only against a pinned one.
+        let customer2 = try cli.run(["token", "issue", "--role", "customer", "--customer", "c-0000004"]).stdout.trimmingCharacters(in: .newlines)
+        let receipt = home.appendingPathComponent("receipt.json")
+        try Data(try cli.run(["me", "erase", "--confirm", "--json"], environment: ["CVAULT_TOKEN": customer2]).stdout.utf8).write(to: receipt)
+        #expect(try cli.run(["verify-receipt", receipt.path, "--vault", home.path]).stdout.contains("receipt OK"))
+        let unpinnedReceipt = try cli.run(["verify-receipt", receipt.path])
+        #expect(unpinnedReceipt.status == 1 && unpinnedReceipt.stdout.contains("UNPINNED"))
 
         let unconfirmed = try cli.run(["restore", backup, home.path])
         #expect(unconfirmed.status == 1 && unconfirmed.stderr.contains("--confirm"))
         let restored = try cli.run(["restore", backup, home.path, "--confirm"])
         #expect(restored.status == 0, "\(restored.stderr)")
-        #expect(restored.stdout.contains("1 erased again") && restored.stdout.contains("new log origin"))
+        #expect(restored.stdout.contains("2 erased again") && restored.stdout.contains("new log origin"))
         let support = try cli.run(["token", "issue", "--role", "support", "--name", "s"]).stdout.trimmingCharacters(in: .newlines)
         let gone = try cli.run(["customer", "get", "c-0000003", "--purpose", "service", "--token", support])
         #expect(gone.status == 1 && gone.stderr.contains("erased"))
@@ -208,7 +215,12 @@ struct CLITests {
         #expect(checkpoint.stdout.contains("\u{2014} customervault.local/"))
         let export = home.appendingPathComponent("export.json").path
         #expect(try cli.run(["me", "export", "--out", export, "--token", customer]).status == 0)
-        #expect(try cli.run(["verify-export", export]).status == 0)
+        let unpinned = try cli.run(["verify-export", export])
+        #expect(unpinned.status == 1 && unpinned.stdout.contains("UNPINNED"))
+        #expect(try cli.run(["verify-export", export, "--vault", home.path]).status == 0)
+        let key = try cli.run(["audit", "public-key", "--json"]).stdout
+        let publicKey = try #require((try JSONSerialization.jsonObject(with: Data(key.utf8)) as? [String: String])?["public_key"])
+        #expect(try cli.run(["verify-export", export, "--public-key", publicKey]).status == 0)
         let log = try cli.run(["me", "log", "--token", customer])
         #expect(log.status == 0 && log.stdout.contains("proven"))
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultHTTP
 import VaultPolicy
 import VaultStore
 
@@ -26,9 +27,11 @@ struct DemoCommand: AsyncParsableCommand {
         let folder = vault.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("cvault-demo-\(UUID().uuidString.prefix(8))")
 
-        heading(1, "The operator creates a vault (root key file 0600, default policy, signed audit log)")
+        heading(1, "The operator creates a vault (root key file 0600, key epochs outside the database, default policy, signed audit log)")
         let vault = try await Vault.create(at: folder)
         say("vault at \(folder.path); policy sha256 \(vault.policyInfo.hash.prefix(16))…; log origin \(vault.origin)")
+        let witnessFolder = folder.deletingLastPathComponent().appendingPathComponent(folder.lastPathComponent + "-witness")
+        let (witnessTask, witnessKey) = try await startWitness(at: witnessFolder, for: vault)
 
         heading(2, "The operator imports \(customers) synthetic customers, each under their own key")
         let generator = SyntheticCustomers(seed: 7, asOf: Date())
@@ -59,13 +62,13 @@ struct DemoCommand: AsyncParsableCommand {
         try await vault.setMyConsent(purpose: "marketing", to: .granted, by: customer)
         try await show(vault.readCustomer(subject.id, purpose: "marketing", fields: ["name", "email", "preferred_channel"], by: marketing))
 
-        heading(6, "The customer reads their access log; every entry is proven against the signed checkpoint")
+        heading(6, "The customer reads their access log; every entry is proven against a checkpoint the witness cosigned")
         let log = try await vault.myLog(by: customer)
         for item in log.entries.suffix(6) {
             let e = item.entry
             say("#\(item.seq) \(e.actor) (\(e.role)) \(e.op) \(e.decision)\(e.purpose.map { " for \($0)" } ?? "")\(e.fields.isEmpty ? "" : ": \(e.fields.joined(separator: ", "))") \(item.verified ? "✓" : "✗")")
         }
-        say("\(log.entries.count) entries, all proven: \(log.allVerified) (checkpoint size \(log.size))")
+        say("\(log.entries.count) entries, all proven: \(log.allVerified) (checkpoint size \(log.size)); \(log.witnesses.map(\.detail).joined(separator: "; "))")
 
         heading(7, "The customer contests their e-mail address; marketing may not use it while it is disputed")
         let contest = try await vault.openContest(field: "email", proposedValue: "\(subject.id)@new.example.org",
@@ -85,10 +88,13 @@ struct DemoCommand: AsyncParsableCommand {
 
         heading(10, "The auditor verifies the whole log and prints the compliance report")
         let verified = try await vault.verifyAudit(by: auditor)
-        say("verify: \(verified.ok ? "OK" : "FAILED") — \(verified.entries) entries recomputed, \(verified.checkpointsChecked) signed checkpoints checked")
+        say("verify: \(verified.ok ? "OK" : "FAILED") — \(verified.entries) entries recomputed, \(verified.checkpointsChecked) signed checkpoints checked; \(verified.anchoring)")
         ReportPrinter.print(try await vault.auditReport(from: nil, to: nil, by: auditor))
 
-        heading(11, "The customer erases their data: crypto-shredding with a signed receipt")
+        heading(11, "The operator takes a backup; then the customer erases their data: crypto-shredding with a signed receipt")
+        let backupPath = folder.appendingPathComponent("backup-before-erasure.sqlite").path
+        let backup = try await vault.backup(to: backupPath, by: .localOperator)
+        say("backup of \(backup.logSize) log entries, depending on key epoch(s) \(backup.keyEpochs.map { "v\($0)" }.joined(separator: ", "))")
         let receipt = try await vault.eraseMe(confirm: true, by: customer)
         say("receipt: \(receipt.statement)")
         say("signature: \(receipt.signature.prefix(32))…")
@@ -98,11 +104,24 @@ struct DemoCommand: AsyncParsableCommand {
             say("support reads \(subject.id) again → \(error.message)")
         }
 
-        heading(12, "The auditor verifies again: the erasure left the log intact")
+        heading(12, "The key epoch rolls (due \(receipt.backupsUndecryptableFrom.formatted(.iso8601)); forced now) and the old backup is dead")
+        let keys = try await vault.rollKeyEpoch(by: .localOperator)
+        say("key epoch v\(keys.current) is current; destroyed: \(keys.epochs.filter { $0.destroyedAt != nil }.map { "v\($0.version)" }.joined(separator: ", "))")
+        do {
+            _ = try await Vault.restore(from: backupPath, into: folder, confirm: false)
+        } catch let error as VaultError {
+            say("restoring the backup taken before the erasure → \(error.message)")
+        }
+
+        heading(13, "The auditor verifies again: the erasure and the roll left the log intact")
         let again = try await vault.verifyAudit(by: auditor)
-        say("verify: \(again.ok ? "OK" : "FAILED") — \(again.entries) entries, root \(again.root)")
+        say("verify: \(again.ok ? "OK" : "FAILED") — \(again.entries) entries, root \(again.root); \(again.anchoring)")
 
         let auditorToken = try await vault.issueToken(role: "auditor", customerID: nil, name: "you", expiresIn: "P7D", by: .localOperator)
+        // The demo's witness stops with the demo: the vault is left anchored locally, as a new one is.
+        await Vault.waitForWitnesses()
+        try await vault.removeWitness(key: witnessKey, by: .localOperator)
+        witnessTask.cancel()
         Output.print("""
 
         Done in \(String(format: "%.1f", Date().timeIntervalSince(started))) s. The vault is at \(folder.path). Try:
@@ -112,6 +131,24 @@ struct DemoCommand: AsyncParsableCommand {
           swift run cvault audit checkpoint
           swift run cvault token issue --role support --name you      # then: cvault customer get c-0000001 --purpose service --token …
         """)
+    }
+
+    /// A witness on loopback, as someone independent of the operator would run it, watching the vault's log.
+    private func startWitness(at folder: URL, for vault: Vault) async throws -> (Task<Void, Never>, String) {
+        let witness = try WitnessService.create(at: folder, name: "demo-witness.local/w1", logs: [vault.verifierKey.note])
+        let port = AsyncStream<Int>.makeStream()
+        let task = Task {
+            try? await WitnessServer.run(witness: witness, host: "127.0.0.1", port: 0, logger: VaultServer.logger(levelName: "critical")) {
+                port.continuation.yield($0)
+            }
+            port.continuation.finish()
+        }
+        guard let bound = await port.stream.first(where: { _ in true }) else {
+            throw VaultError(.unavailable, code: "demo_witness", "the demo witness could not listen on loopback")
+        }
+        let status = try await vault.addWitness(url: "http://127.0.0.1:\(bound)", key: witness.verifierKey, by: .localOperator)
+        say("witness \(witness.name) runs apart from the vault (\(folder.path)); \(status.detail)")
+        return (task, witness.verifierKey)
     }
 
     private func principal(_ vault: Vault, role: String, name: String) async throws -> Principal {

@@ -13,7 +13,7 @@ struct WitnessCommand: AsyncParsableCommand {
             vault whose log was rolled back or rewritten cannot get its cosignature. Run it apart from the vault \
             (init, trust, serve); the vault's operator then adds it (add) with the key `witness init` printed.
             """,
-        subcommands: [Init.self, Trust.self, Serve.self, Add.self, List.self]
+        subcommands: [Init.self, Trust.self, Serve.self, Add.self, Remove.self, List.self]
     )
 
     struct Init: AsyncParsableCommand {
@@ -75,6 +75,18 @@ struct WitnessCommand: AsyncParsableCommand {
             if global.json { return try Output.json(status) }
             Output.print("added witness \(status.name): \(status.detail)")
             if status.state != .cosigned { throw ExitCode(1) }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop submitting this vault's checkpoints to a witness (operator).")
+        @Argument(help: ArgumentHelp("The witness's key.", valueName: "KEY")) var key: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let vault = try await global.open()
+            try await vault.removeWitness(key: key, by: try await global.operatorPrincipal(vault))
+            Output.print("removed the witness; `cvault witness list` shows who is left")
         }
     }
 

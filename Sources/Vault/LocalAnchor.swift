@@ -14,18 +14,30 @@ import VaultStore
 /// cannot roll it back, so a database that was rolled back or cut short on its own is caught when
 /// the vault opens and by `audit verify`, even without a witness.
 ///
-/// Written after every commit that signed a checkpoint (write to a temporary file, then rename,
-/// so a crash leaves the old or the new file); not synced to disk on every commit, so after a power
-/// cut it may trail the database by the last commits — which is safe, as the check is only that
-/// the database extends it. Several processes may write it: each writes only checkpoints larger
-/// than the last one it wrote, and a stale write from a slower process is at worst behind.
+/// Written in the background right after every commit that signed a checkpoint — never in the
+/// commit's own path, where a rename would cost as much as the commit — by a writer that skips to
+/// the newest checkpoint when commits come faster than it writes; a process settles it before it
+/// exits (`Vault.settle`). Each write goes to a temporary file that is renamed into place, so a crash
+/// leaves the old or the new file; it is not synced on every commit, so after a power cut it may
+/// trail the database by the last commits — which is safe, as the check is only that the database
+/// extends it. Several processes may write it: each writes only checkpoints larger than the last
+/// one it wrote, and a stale write from a slower process is at worst behind.
 final class LocalAnchor: Sendable {
     /// The file's name in the vault folder.
     static let fileName = "checkpoint.anchor"
 
     let path: String
     private let logger: Logger
-    private let lastWritten = Mutex<UInt64>(0)
+
+    private struct State {
+        var pending: CheckpointRow?
+        var written: UInt64 = 0
+        var writing = false
+    }
+
+    private let state = Mutex(State())
+    /// Background writes under way in this process, across vaults.
+    private static let inFlight = Mutex(0)
 
     init(path: String, logger: Logger) {
         self.path = path
@@ -43,31 +55,60 @@ final class LocalAnchor: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Keeps `row` as the newest checkpoint if it is newer than what this process wrote last.
-    /// A failure is logged, not thrown: the commit it follows has happened.
+    /// Has `row` written as the newest checkpoint, in the background, if it is newer than anything
+    /// this process wrote or is about to write. A failure is logged: the commit it follows happened.
     func record(_ row: CheckpointRow) {
-        let newer = lastWritten.withLock { last -> Bool in
-            guard row.size > last else { return false }
-            last = row.size
+        let start = state.withLock { state -> Bool in
+            guard row.size > max(state.written, state.pending?.size ?? 0) else { return false }
+            state.pending = row
+            guard !state.writing else { return false }
+            state.writing = true
             return true
         }
-        guard newer else { return }
-        do {
-            try write(row.note)
-        } catch {
-            logger.error("could not keep the newest checkpoint outside the database", metadata: ["path": "\(path)", "error": "\(error)"])
+        guard start else { return }
+        Self.inFlight.withLock { $0 += 1 }
+        Task.detached(priority: .utility) { self.drain() }
+    }
+
+    private func drain() {
+        while let row = state.withLock({ state -> CheckpointRow? in
+            guard let next = state.pending else {
+                state.writing = false
+                return nil
+            }
+            state.pending = nil
+            return next
+        }) {
+            do {
+                try write(row.note)
+                state.withLock { $0.written = max($0.written, row.size) }
+            } catch {
+                logger.error("could not keep the newest checkpoint outside the database", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
+        Self.inFlight.withLock { $0 -= 1 }
+    }
+
+    /// Waits (up to `timeout`) until every checkpoint recorded in this process is on disk.
+    static func settle(timeout: Duration) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: timeout)
+        while inFlight.withLock({ $0 > 0 }), clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(2))
         }
     }
 
-    /// Replaces the file with `note` (a deliberate reset: vault creation or a restore).
+    /// Replaces the file with `note` now (vault creation, a restore, and the background writer).
     func write(_ note: String) throws {
         let temporary = path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(note.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw VaultError(.unavailable, code: "write_failed", "cannot write \(temporary)")
-        }
-        guard rename(temporary, path) == 0 else {
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw VaultError(.unavailable, code: "write_failed", "cannot write \(temporary)") }
+        let bytes = Array(note.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count, rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw VaultError(.unavailable, code: "write_failed", "cannot move \(temporary) into place")
+            throw VaultError(.unavailable, code: "write_failed", "cannot write \(path)")
         }
     }
 }

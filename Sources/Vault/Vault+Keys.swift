@@ -153,25 +153,32 @@ extension Vault {
     func destroyRetiredEpochs(by principal: Principal) async throws {
         let (rows, rotation) = try await storage.read { tx in (try tx.keks(), try tx.latestRotation()) }
         guard let newest = rows.last?.version, rotation?.completedAt != nil || rotation == nil else { return }
-        let now = clock.now()
-        let destroyed: [UInt32] = try await record { tx, audit in
-            let counts = try tx.customerCountsByKEK()
-            var destroyed: [UInt32] = []
-            for row in try tx.keks() where row.version < newest && row.destroyedAt == nil && (counts[row.version] ?? 0) == 0 {
-                try tx.markEpochDestroyed(version: row.version, at: now)
-                destroyed.append(row.version)
+        var destroyed: [UInt32] = []
+        if rows.contains(where: { $0.version < newest && $0.destroyedAt == nil }) {
+            let now = clock.now()
+            destroyed = try await record { tx, audit in
+                // Decided again inside the transaction: a key wrapped meanwhile keeps its epoch alive.
+                let counts = try tx.customerCountsByKEK()
+                var destroyed: [UInt32] = []
+                for row in try tx.keks() where row.version < newest && row.destroyedAt == nil && (counts[row.version] ?? 0) == 0 {
+                    try tx.markEpochDestroyed(version: row.version, at: now)
+                    destroyed.append(row.version)
+                }
+                if !destroyed.isEmpty {
+                    try audit.append(AuditDraft(principal: principal, op: "keys.epoch.destroy", decision: .allow, reason: "operator",
+                                                details: ["kek_versions": destroyed.map(String.init).joined(separator: ",")]))
+                }
+                return destroyed
             }
-            if !destroyed.isEmpty {
-                try audit.append(AuditDraft(principal: principal, op: "keys.epoch.destroy", decision: .allow, reason: "operator",
-                                            details: ["kek_versions": destroyed.map(String.init).joined(separator: ",")]))
+        }
+        let dead = Set(rows.filter { $0.destroyedAt != nil }.map(\.version)).union(destroyed)
+        let vaultID = metadata.vaultID
+        if try keyStore.load(vaultID: vaultID)?.epochs.contains(where: { dead.contains($0.version) }) == true {
+            try keyStore.update(vaultID: vaultID) { contents in
+                contents.epochs.removeAll { dead.contains($0.version) }
             }
-            return destroyed
         }
-        let dead = Set(try await storage.read { tx in try tx.keks() }.filter { $0.destroyedAt != nil }.map(\.version))
-        try keyStore.update(vaultID: metadata.vaultID) { contents in
-            contents.epochs.removeAll { dead.contains($0.version) }
-        }
-        for version in dead { keyring.remove(version: version) }
+        for version in dead where keyring.contains(version: version) { keyring.remove(version: version) }
         if let oldestLive = rows.map(\.version).filter({ !dead.contains($0) }).min() {
             // A record stays one epoch longer than strictly needed: an erasure may have raced a roll.
             try erasureLedger.prune(keepingFrom: oldestLive > 0 ? oldestLive - 1 : 0)

@@ -93,9 +93,10 @@ extension Vault {
         WitnessQueue.shared.offer(note, vault: self)
     }
 
-    /// Waits (up to `timeout`) until every checkpoint this process offered was submitted: a
-    /// command-line process calls it before it exits.
-    public static func waitForWitnesses(timeout: Duration = .seconds(10)) async {
+    /// Waits (up to `timeout`) until every checkpoint this process committed is kept outside the
+    /// database and was submitted to the witnesses: a command-line process calls it before it exits.
+    public static func settle(timeout: Duration = .seconds(10)) async {
+        await LocalAnchor.settle(timeout: timeout)
         await WitnessQueue.shared.idle(timeout: timeout)
     }
 

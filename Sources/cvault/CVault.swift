@@ -44,15 +44,16 @@ struct CVault: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            // Checkpoints this command committed reach the witnesses before the process ends.
-            await Vault.waitForWitnesses()
+            // Checkpoints this command committed are kept outside the database, and reach the
+            // witnesses, before the process ends.
+            await Vault.settle()
         } catch let error as VaultError {
             // A refusal commits its audit entry too: its checkpoint goes to the witnesses all the same.
-            await Vault.waitForWitnesses()
+            await Vault.settle()
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             Foundation.exit(1)
         } catch {
-            await Vault.waitForWitnesses()
+            await Vault.settle()
             let code = exitCode(for: error)
             if code == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))

@@ -64,7 +64,7 @@ struct WitnessIntegrationTests {
             for customer in fixture.customers {
                 _ = try await fixture.vault.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support)
             }
-            await Vault.waitForWitnesses()
+            await Vault.settle()
             let seen = await witness.logs.first?.size ?? 0
             #expect(seen > oldSize)
 
@@ -100,7 +100,7 @@ struct WitnessIntegrationTests {
             _ = try await fixture.vault.addWitness(url: url, key: witness.verifierKey, by: .localOperator)
             let backup = copies.appendingPathComponent("b.sqlite").path
             _ = try await fixture.vault.backup(to: backup, by: .localOperator)
-            await Vault.waitForWitnesses()
+            await Vault.settle()
             try #require(fixture.vault.storage as? SQLiteStorage).close()
             var options = VaultOptions()
             options.clock = fixture.clock

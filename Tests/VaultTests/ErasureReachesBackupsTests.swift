@@ -106,6 +106,7 @@ struct ErasureReachesBackupsTests {
         let support = try await test.principal("support")
         _ = try await test.vault.readCustomer(test.customers[0].id, purpose: "service", by: support)
         let signedBefore = try await test.vault.storage.read { tx in try tx.auditSize() }
+        await Vault.settle()
         try #require(test.vault.storage as? SQLiteStorage).close()
 
         var options = VaultOptions()

@@ -15,7 +15,10 @@ struct LogAnchorTests {
         for customer in test.customers.prefix(6) {
             _ = try await test.vault.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support)
         }
-        return (test, try await test.principal("auditor"))
+        let auditor = try await test.principal("auditor")
+        // The anchor is written in the background right after each commit.
+        await Vault.settle()
+        return (test, auditor)
     }
 
     private static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
@@ -26,6 +29,7 @@ struct LogAnchorTests {
         defer { test.remove() }
         let support = try await test.principal("support", name: "late")
         _ = try await test.vault.readCustomer(test.customers[8].id, purpose: "service", by: support)
+        await Vault.settle()
         let (size, latest) = try await test.vault.storage.read { tx in (try tx.auditSize(), try tx.latestCheckpoint()) }
         #expect(latest?.size == size)
         let anchored = try SignedCheckpoint.parse(try #require(try test.vault.anchor.read()))
@@ -106,6 +110,7 @@ struct LogAnchorTests {
             _ = try await test.vault.readCustomer(customer.id, purpose: "service", fields: ["email"], by: support)
         }
         let newSize = try await test.vault.storage.read { tx in try tx.auditSize() }
+        await Vault.settle()
         try storage.close()
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: test.databasePath + suffix) }
         try FileManager.default.copyItem(atPath: old.path, toPath: test.databasePath)

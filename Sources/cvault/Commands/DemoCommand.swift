@@ -119,7 +119,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         let auditorToken = try await vault.issueToken(role: "auditor", customerID: nil, name: "you", expiresIn: "P7D", by: .localOperator)
         // The demo's witness stops with the demo: the vault is left anchored locally, as a new one is.
-        await Vault.waitForWitnesses()
+        await Vault.settle()
         try await vault.removeWitness(key: witnessKey, by: .localOperator)
         witnessTask.cancel()
         Output.print("""

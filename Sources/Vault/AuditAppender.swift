@@ -49,6 +49,8 @@ struct AuditAppender {
     private(set) var checkpointedSize: UInt64?
     /// Sizes at a history multiple reached in this transaction, with their roots, not yet signed.
     private var historyDue: [(size: UInt64, root: SHA256Digest)] = []
+    /// The newest checkpoint when the transaction began, once read.
+    private var previous: CheckpointRow??
 
     /// Starts at the log's current size, reusing `frontier` when it is at that size (the log only
     /// grows, so equal sizes mean nobody appended since) instead of reading O(log n) nodes.
@@ -63,10 +65,12 @@ struct AuditAppender {
         if let frontier, frontier.size == size {
             // Nobody appended since this process's last commit, whose checkpoint must still be the
             // newest: otherwise the log was rewritten in place, or its checkpoints deleted.
-            guard let latest = try tx.latestCheckpoint(), latest.size == size, latest.root.elementsEqual(frontier.root.bytes) else {
+            let latest = try tx.latestCheckpoint()
+            guard let latest, latest.size == size, latest.root.elementsEqual(frontier.root.bytes) else {
                 throw VaultError.integrity("the audit log's newest checkpoint is not the one this vault signed at size \(size): the log or its checkpoints were changed while the vault was running; refusing to sign it; run `cvault audit verify`")
             }
             self.range = frontier
+            self.previous = .some(latest)
             return
         }
         let nodes = StoredNodes(reader: tx)
@@ -120,7 +124,7 @@ struct AuditAppender {
     /// this transaction reached; the previous newest checkpoint goes unless it is one of the history.
     mutating func checkpoint(origin: String, signingKey: Ed25519.PrivateKey) throws -> CheckpointRow {
         if checkpointedSize == range.size, let row = try tx.latestCheckpoint(), row.size == range.size { return row }
-        let previous = try tx.latestCheckpoint()
+        let previous = try self.previous ?? tx.latestCheckpoint()
         for (size, root) in historyDue where size != range.size {
             try tx.insertCheckpoint(try Self.sign(size: size, root: root, origin: origin, signingKey: signingKey, at: now))
         }
@@ -131,6 +135,7 @@ struct AuditAppender {
             try tx.deleteCheckpoint(size: previous.size)
         }
         checkpointedSize = range.size
+        self.previous = .some(row)
         return row
     }
 

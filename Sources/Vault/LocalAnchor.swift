@@ -16,8 +16,8 @@ import VaultStore
 ///
 /// Written in the background right after every commit that signed a checkpoint — never in the
 /// commit's own path, where a rename would cost as much as the commit — by a writer that skips to
-/// the newest checkpoint when commits come faster than it writes; a process settles it before it
-/// exits (`Vault.settle`). Each write goes to a temporary file that is renamed into place, so a crash
+/// the newest checkpoint and writes at most every 20 ms while commits keep coming, so it trails the
+/// database by at most that; a process settles it before it exits (`Vault.settle`). Each write goes to a temporary file that is renamed into place, so a crash
 /// leaves the old or the new file; it is not synced on every commit, so after a power cut it may
 /// trail the database by the last commits — which is safe, as the check is only that the database
 /// extends it. Several processes may write it: each writes only checkpoints larger than the last
@@ -67,18 +67,27 @@ final class LocalAnchor: Sendable {
         }
         guard start else { return }
         Self.inFlight.withLock { $0 += 1 }
-        Task.detached(priority: .utility) { self.drain() }
+        Task.detached(priority: .utility) { await self.drain() }
     }
 
-    private func drain() {
-        while let row = state.withLock({ state -> CheckpointRow? in
-            guard let next = state.pending else {
-                state.writing = false
-                return nil
-            }
-            state.pending = nil
-            return next
-        }) {
+    /// At most one write per this interval while commits keep coming: each write costs a file
+    /// system transaction that would otherwise compete with the database's own.
+    static let pace: Duration = .milliseconds(20)
+
+    private func drain() async {
+        let clock = ContinuousClock()
+        var last: ContinuousClock.Instant?
+        while true {
+            if let last, clock.now < last.advanced(by: Self.pace) { try? await Task.sleep(until: last.advanced(by: Self.pace)) }
+            guard let row = state.withLock({ state -> CheckpointRow? in
+                guard let next = state.pending else {
+                    state.writing = false
+                    return nil
+                }
+                state.pending = nil
+                return next
+            }) else { break }
+            last = clock.now
             do {
                 try write(row.note)
                 state.withLock { $0.written = max($0.written, row.size) }

@@ -48,21 +48,12 @@ public struct KeyHierarchy: Sendable {
     /// Wraps a key epoch's KEK for the key store outside the database, binding its version. A
     /// different subkey than `wrap(_:)` uses, so no KEK a database ever held opens under it.
     public func wrapEpoch(_ kek: KeyEncryptionKey, random: some RandomSource = SystemRandom()) throws -> [UInt8] {
-        try kek.key.withUnsafeBytes { bytes in
-            try Self.epochContext(kek.version).withUnsafeBytes { context in
-                try AES.GCM.sealCombined(bytes, using: epochWrappingKey, authenticating: context, random: random)
-            }
-        }
+        try kek.key.withUnsafeBytes { try Self.seal($0, under: epochWrappingKey, context: Self.epochContext(kek.version), random: random) }
     }
 
     /// Unwraps the KEK of key epoch `version` from the key store.
     public func unwrapEpoch(_ wrapped: [UInt8], version: UInt32) throws -> KeyEncryptionKey {
-        let key = try wrapped.withUnsafeBytes { wrapped in
-            try Self.epochContext(version).withUnsafeBytes { context in
-                try AES.GCM.openKey(combined: wrapped, using: epochWrappingKey, authenticating: context)
-            }
-        }
-        return KeyEncryptionKey(version: version, key: key)
+        KeyEncryptionKey(version: version, key: try Self.open(wrapped, under: epochWrappingKey, context: Self.epochContext(version)))
     }
 
     /// The erasure ledger's tag for a customer id: HMAC-SHA256 under its own subkey, so the ledger
@@ -74,40 +65,35 @@ public struct KeyHierarchy: Sendable {
     /// Wraps a KEK under the root's wrapping key, binding its version (vaults from before key
     /// epochs kept their KEKs in the database this way).
     public func wrap(_ kek: KeyEncryptionKey, random: some RandomSource = SystemRandom()) throws -> [UInt8] {
-        try kek.key.withUnsafeBytes { bytes in
-            try Self.kekContext(kek.version).withUnsafeBytes { context in
-                try AES.GCM.sealCombined(bytes, using: wrappingKey, authenticating: context, random: random)
-            }
-        }
+        try kek.key.withUnsafeBytes { try Self.seal($0, under: wrappingKey, context: Self.kekContext(kek.version), random: random) }
     }
 
     /// Unwraps the KEK of `version`.
     public func unwrapKEK(_ wrapped: [UInt8], version: UInt32) throws -> KeyEncryptionKey {
-        let key = try wrapped.withUnsafeBytes { wrapped in
-            try Self.kekContext(version).withUnsafeBytes { context in
-                try AES.GCM.openKey(combined: wrapped, using: wrappingKey, authenticating: context)
-            }
-        }
-        return KeyEncryptionKey(version: version, key: key)
+        KeyEncryptionKey(version: version, key: try Self.open(wrapped, under: wrappingKey, context: Self.kekContext(version)))
     }
 
     /// Wraps the vault's Ed25519 checkpoint-signing key.
     public func wrap(_ signingKey: Ed25519.PrivateKey, random: some RandomSource = SystemRandom()) throws -> [UInt8] {
-        try signingKey.rawRepresentation.withUnsafeBytes { bytes in
-            try Self.signingKeyContext.withUnsafeBytes { context in
-                try AES.GCM.sealCombined(bytes, using: wrappingKey, authenticating: context, random: random)
-            }
-        }
+        try signingKey.rawRepresentation.withUnsafeBytes { try Self.seal($0, under: wrappingKey, context: Self.signingKeyContext, random: random) }
     }
 
     /// Unwraps the vault's Ed25519 checkpoint-signing key.
     public func unwrapSigningKey(_ wrapped: [UInt8]) throws -> Ed25519.PrivateKey {
-        let seed = try wrapped.withUnsafeBytes { wrapped in
-            try Self.signingKeyContext.withUnsafeBytes { context in
-                try AES.GCM.openKey(combined: wrapped, using: wrappingKey, authenticating: context)
-            }
-        }
+        let seed = try Self.open(wrapped, under: wrappingKey, context: Self.signingKeyContext)
         return try seed.withUnsafeBytes { try Ed25519.PrivateKey(rawRepresentation: $0) }
+    }
+
+    /// AES-256-GCM over a key's bytes, the context as associated data.
+    private static func seal(_ bytes: UnsafeRawBufferPointer, under key: SymmetricKey, context: [UInt8], random: some RandomSource) throws -> [UInt8] {
+        try context.withUnsafeBytes { try AES.GCM.sealCombined(bytes, using: key, authenticating: $0, random: random) }
+    }
+
+    /// Opens what `seal` made into a key whose bytes are wiped when released.
+    private static func open(_ wrapped: [UInt8], under key: SymmetricKey, context: [UInt8]) throws -> SymmetricKey {
+        try wrapped.withUnsafeBytes { wrapped in
+            try context.withUnsafeBytes { try AES.GCM.openKey(combined: wrapped, using: key, authenticating: $0) }
+        }
     }
 
     /// The blind index of `value` for lookup field `field`: HMAC-SHA256, keyed, field-separated.

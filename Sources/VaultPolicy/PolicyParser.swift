@@ -17,6 +17,13 @@ struct PolicyParser {
     }
 
     mutating func parse(_ yaml: String) throws(PolicyValidationError) -> Policy {
+        do {
+            try YAMLScreen.check(yaml)
+        } catch {
+            diagnostics.append(PolicyDiagnostic(file: file, line: error.line, column: error.column,
+                                                rule: (error.isAlias ? Rule.yamlAlias : Rule.tooLarge).rawValue, message: error.message))
+            throw PolicyValidationError(diagnostics: diagnostics)
+        }
         let parser: Parser
         let root: Node?
         do {
@@ -33,11 +40,7 @@ struct PolicyParser {
             report(Position(), .missingKey, "the file is empty: a policy starts with version: 1")
             throw PolicyValidationError(diagnostics: diagnostics)
         }
-        // Anchors live only as long as the parser; keep it alive while they are inspected.
-        let policy = withExtendedLifetime(parser) { () -> Policy? in
-            rejectAnchors(root)
-            return document(root)
-        }
+        let policy = document(root)
         guard let policy, diagnostics.isEmpty else {
             throw PolicyValidationError(diagnostics: sortedDiagnostics())
         }
@@ -696,23 +699,6 @@ struct PolicyParser {
 
     // MARK: - Reporting
 
-    private mutating func rejectAnchors(_ node: Node) {
-        if node.anchor != nil {
-            report(node, .yamlAlias, "anchors and aliases (&name, *name) are not allowed in policies: write every value out so each rule reads on its own")
-        }
-        switch node {
-        case .mapping(let mapping):
-            for (key, value) in mapping {
-                rejectAnchors(key)
-                rejectAnchors(value)
-            }
-        case .sequence(let sequence):
-            for element in sequence { rejectAnchors(element) }
-        case .scalar, .alias:
-            break
-        }
-    }
-
     private mutating func report(yamlError error: YamlError, in yaml: String) {
         switch error {
         case .scanner(let context, let problem, let mark, _),
@@ -791,6 +777,7 @@ struct PolicyParser {
     enum Rule: String {
         case yamlSyntax = "yaml_syntax"
         case yamlAlias = "yaml_alias"
+        case tooLarge = "too_large"
         case wrongType = "wrong_type"
         case unknownKey = "unknown_key"
         case missingKey = "missing_key"

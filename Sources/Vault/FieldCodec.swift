@@ -5,9 +5,27 @@ import VaultPolicy
 /// Converts between JSON and `FieldValue` following the policy's field types, and normalises
 /// lookup values for blind indexes. Messages name the field and the expected shape, never the value.
 enum FieldCodec {
+    /// Characters no stored string may hold: C0 and C1 controls (terminal escapes, NUL, line breaks)
+    /// and the bidirectional formatting characters that make text display other than it reads.
+    static func isForbidden(_ scalar: Unicode.Scalar, allowingLineBreaks: Bool = false) -> Bool {
+        if allowingLineBreaks, scalar == "\n" || scalar == "\t" { return false }
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+
+    /// Whether `text` holds a forbidden character (see `isForbidden`).
+    static func hasForbiddenCharacters(_ text: String, allowingLineBreaks: Bool = false) -> Bool {
+        text.unicodeScalars.contains { isForbidden($0, allowingLineBreaks: allowingLineBreaks) }
+    }
+
+    static let forbiddenMessage = "contains a control or bidirectional-formatting character, which no stored text may hold"
+
     /// The value of `field` from JSON, or a message saying what is wrong.
     static func value(_ json: JSONValue, for field: FieldDefinition) -> Result<FieldValue, FieldProblem> {
         let name = field.name
+        if let problem = forbiddenCharacters(in: json, field: name) { return .failure(problem) }
         switch (field.type, json) {
         case (.string, .string(let s)):
             guard s.utf8.count <= 4096 else { return .failure(.init(name, "is longer than 4096 bytes")) }
@@ -88,6 +106,27 @@ enum FieldCodec {
             return .success(.purchases(purchases))
         default:
             return .failure(.init(name, "must be \(expected(field.type)), not \(json.typeName)"))
+        }
+    }
+
+    /// The first place in `json` where a string (or an object's key) holds a forbidden character.
+    private static func forbiddenCharacters(in json: JSONValue, field: String) -> FieldProblem? {
+        switch json {
+        case .string(let text):
+            return hasForbiddenCharacters(text) ? FieldProblem(field, forbiddenMessage) : nil
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let problem = forbiddenCharacters(in: item, field: "\(field)[\(index)]") { return problem }
+            }
+            return nil
+        case .object(let members):
+            for key in members.keys.sorted() {
+                if hasForbiddenCharacters(key) { return FieldProblem(field, "has a key that " + forbiddenMessage) }
+                if let problem = forbiddenCharacters(in: members[key]!, field: "\(field).\(key)") { return problem }
+            }
+            return nil
+        default:
+            return nil
         }
     }
 

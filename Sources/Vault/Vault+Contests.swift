@@ -50,9 +50,7 @@ extension Vault {
             throw VaultError.invalid("unknown_field", "\(field) is not a field of your profile (fields: \(policy.fields.map(\.name).joined(separator: ", ")))")
         }
         let value = try parseValue(proposedValue, for: definition)
-        guard (1...2000).contains(reason.count) else {
-            throw VaultError.invalid("reason_required", "give a reason of 1–2000 characters")
-        }
+        try Self.checkFreeText(reason, "reason")
         let id = "ct_" + random.bytes(8).hexString
         let now = clock.now()
         let deadline = policy.contests.responseDeadline.adding(to: now)
@@ -106,7 +104,8 @@ extension Vault {
                 try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [row.field], op: "contest.withdraw",
                                             decision: .allow, reason: "allowed_self", details: ["contest": id]))
             } else {
-                guard let reply, (1...2000).contains(reply.count) else { throw VaultError.invalid("reply_required", "give a reply of 1–2000 characters") }
+                guard let reply else { throw VaultError.invalid("reply_required", "give a reply of 1–2000 characters") }
+                try Self.checkFreeText(reply, "reply")
                 guard row.status == .infoRequested else {
                     throw VaultError.conflict("no_question", "staff have not asked for information on contest \(id)")
                 }
@@ -164,7 +163,7 @@ extension Vault {
     /// path), reject with a reason the customer sees, or ask for information.
     public func resolveContest(id: String, resolution: ContestResolution, reason: String, by principal: Principal) async throws -> ContestView {
         try requireOperation(.reviewContests, principal)
-        guard (1...2000).contains(reason.count) else { throw VaultError.invalid("reason_required", "give a reason of 1–2000 characters (the customer sees it)") }
+        try Self.checkFreeText(reason, "reason")
         let policy = policy.policy
         let now = clock.now()
         return try await mutate { tx, audit in
@@ -207,6 +206,14 @@ extension Vault {
     }
 
     /// Parses a value typed on a command line or in a form for `field`.
+    /// A reason or reply someone types: 1–2000 characters, line breaks allowed, no other controls.
+    static func checkFreeText(_ text: String, _ what: String) throws {
+        guard (1...2000).contains(text.count) else { throw VaultError.invalid("\(what)_required", "give a \(what) of 1–2000 characters") }
+        guard !FieldCodec.hasForbiddenCharacters(text, allowingLineBreaks: true) else {
+            throw VaultError.invalid("invalid_text", "the \(what) " + FieldCodec.forbiddenMessage)
+        }
+    }
+
     func parseValue(_ text: String, for field: FieldDefinition) throws -> FieldValue {
         let textual: Set<FieldDefinition.ValueType> = [.string, .email, .phone, .date]
         let json: JSONValue = textual.contains(field.type) ? .string(text) : ((try? JSONValue.parse(Data(text.utf8))) ?? .string(text))

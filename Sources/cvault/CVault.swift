@@ -50,7 +50,7 @@ struct CVault: AsyncParsableCommand {
         } catch let error as VaultError {
             // A refusal commits its audit entry too: its checkpoint goes to the witnesses all the same.
             await Vault.settle()
-            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(Output.printable(error.message))\n".utf8))
             Foundation.exit(1)
         } catch {
             await Vault.settle()

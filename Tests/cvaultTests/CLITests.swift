@@ -114,6 +114,20 @@ struct CLITests {
         #expect(gone.status == 1 && gone.stderr.contains("erased"))
     }
 
+    @Test("text that reaches the terminal cannot drive it: control characters are printed escaped")
+    func escapesControlCharacters() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let support = try cli.run(["token", "issue", "--role", "support", "--name", "s"]).stdout.trimmingCharacters(in: .newlines)
+        // The id comes back in the error message: its escape sequence must not reach the terminal raw.
+        let result = try cli.run(["customer", "get", "c-\u{1B}[2J\u{202E}x", "--purpose", "service"], environment: ["CVAULT_TOKEN": support])
+        #expect(result.status == 1)
+        #expect(!result.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E })
+        #expect(result.stderr.contains("\\u{1B}[2J\\u{202E}x"))
+    }
+
     @Test("an import file with a bad line names it and writes nothing")
     func badImport() throws {
         let home = makeHome()

@@ -61,13 +61,13 @@ enum DurableFile {
         return Array(data)
     }
 
-    /// Runs `body` holding an exclusive lock on `lockPath` (created 0600), so that processes sharing
-    /// the vault folder update a file one at a time.
-    static func withLock<T>(_ lockPath: String, _ body: () throws -> T) throws -> T {
+    /// Runs `body` holding a lock on `lockPath` (created 0600): exclusive to change a file, shared to
+    /// read it, so that processes sharing the vault folder never read a file another is replacing.
+    static func withLock<T>(_ lockPath: String, shared: Bool = false, _ body: () throws -> T) throws -> T {
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw failure("cannot open the lock file", lockPath) }
         defer { close(fd) }
-        guard flock(fd, LOCK_EX) == 0 else { throw failure("cannot lock", lockPath) }
+        guard flock(fd, shared ? LOCK_SH : LOCK_EX) == 0 else { throw failure("cannot lock", lockPath) }
         defer { flock(fd, LOCK_UN) }
         return try body()
     }
@@ -93,5 +93,39 @@ enum DurableFile {
 
     private static func failure(_ what: String, _ path: String) -> VaultError {
         VaultError(.unavailable, code: "file_error", "\(what) \(path): \(String(cString: strerror(errno))); check the vault folder's permissions and free space")
+    }
+}
+
+/// An advisory lock on a file, held until released or until the process ends (the kernel then
+/// drops it, so a crash never leaves a vault locked).
+final class FileLock: @unchecked Sendable {
+    private let fd: Int32
+    let path: String
+
+    init(path: String) throws {
+        self.path = path
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw VaultError(.unavailable, code: "file_error", "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Takes the lock if nobody holds it in a conflicting mode; returns whether it did.
+    func tryLock(exclusive: Bool) -> Bool {
+        flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0
+    }
+
+    /// Takes the lock, waiting (without blocking a thread) for whoever holds it.
+    func lock(exclusive: Bool) async {
+        while !tryLock(exclusive: exclusive) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// Releases the lock.
+    func unlock() {
+        flock(fd, LOCK_UN)
     }
 }

@@ -29,14 +29,26 @@ final class EpochKeyStore: Sendable {
 
     let path: String
     private let lockPath: String
+    /// Held by the one process rolling the key epoch.
+    let rollLockPath: String
 
     init(directory: URL) {
         path = directory.appendingPathComponent(Self.fileName).path
         lockPath = path + ".lock"
+        rollLockPath = path + ".roll.lock"
     }
 
     /// The store, or nil if the file does not exist.
     func load(vaultID: String) throws -> Contents? {
+        try DurableFile.withLock(lockPath, shared: true) { try unlockedLoad(vaultID: vaultID) }
+    }
+
+    /// The newest epoch's version and creation time, if any.
+    func newest(vaultID: String) throws -> Epoch? {
+        try load(vaultID: vaultID)?.epochs.max { $0.version < $1.version }
+    }
+
+    private func unlockedLoad(vaultID: String) throws -> Contents? {
         guard let bytes = try DurableFile.read(path) else { return nil }
         guard let contents = try? JSONDecoder.vault.decode(Contents.self, from: Data(bytes)), contents.format == 1 else {
             throw VaultError.integrity("\(path) is not a cvault key store: restore it from its own backup")
@@ -62,7 +74,7 @@ final class EpochKeyStore: Sendable {
     @discardableResult
     func update<T>(vaultID: String, _ body: (inout Contents) throws -> T) throws -> T {
         try DurableFile.withLock(lockPath) {
-            var contents = try load(vaultID: vaultID) ?? Contents(vaultID: vaultID, epochs: [])
+            var contents = try unlockedLoad(vaultID: vaultID) ?? Contents(vaultID: vaultID, epochs: [])
             let result = try body(&contents)
             try DurableFile.replace(path, with: Array(try JSONEncoder.vault.encode(contents)))
             return result
@@ -104,7 +116,7 @@ final class ErasureLedger: Sendable {
 
     /// Every tag the ledger holds.
     func tags() throws -> Set<[UInt8]> {
-        Set(try records().map(\.tag))
+        try DurableFile.withLock(lockPath, shared: true) { Set(try records().map(\.tag)) }
     }
 
     /// Drops the records of destroyed epochs: backups that depended on them are undecryptable now.

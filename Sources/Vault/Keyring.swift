@@ -10,9 +10,12 @@ final class Keyring: Sendable {
         self.keks = Mutex(Dictionary(uniqueKeysWithValues: keks.map { ($0.version, $0) }))
     }
 
-    /// The KEK that wraps new DEKs.
-    var current: KeyEncryptionKey {
-        keks.withLock { $0[$0.keys.max()!]! }
+    /// The KEK that wraps new DEKs: the newest epoch.
+    func current() throws -> KeyEncryptionKey {
+        guard let kek = keks.withLock({ all in all.keys.max().flatMap { all[$0] } }) else {
+            throw VaultError.integrity("the vault holds no key epoch: put back this vault's key store (epoch.keys)")
+        }
+        return kek
     }
 
     func contains(version: UInt32) -> Bool {

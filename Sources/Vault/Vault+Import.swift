@@ -186,7 +186,7 @@ extension Vault {
 
     private func prepare(_ record: CustomerRecord, existing: ExistingCustomer?, policy: Policy) throws -> PreparedCustomer {
         let now = clock.now()
-        let kek = keyring.current
+        let kek = try keyring.current()
         let dek: SymmetricKey
         let customer: CustomerRow
         var versions: [RecordKind: UInt64] = [:]

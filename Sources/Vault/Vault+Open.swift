@@ -136,16 +136,21 @@ extension Vault {
         guard let policyRow else { throw VaultError.integrity("the database lacks its policy; restore it from a backup") }
         let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName)
         guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }
-        let destroyed = Set(kekRows.filter { $0.destroyedAt != nil }.map(\.version))
         let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
-                          keyring: Keyring(keks.filter { !destroyed.contains($0.version) }),
+                          keyring: Keyring(keks),
                           policy: ActivePolicy(policy: policy, fileName: policyRow.fileName), generations: generations, options: options)
         try await vault.checkAnchor(refuse: !options.inspectOnly)
         if !options.inspectOnly {
-            if legacy { try await vault.moveKEKsOutOfTheDatabase(keks) }
+            if legacy {
+                try await vault.moveKEKsOutOfTheDatabase(keks)
+            } else if kekRows.contains(where: { !$0.wrapped.isEmpty }) {
+                // An upgrade that stopped between writing the key store and clearing the database.
+                try await vault.record { tx, _ in try tx.clearStoredKEKs() }
+                try await vault.storage.compact()
+            }
             // A vault from before checkpoints at every commit may end in entries no checkpoint covers.
             _ = try await vault.checkpoint()
-            // Finishes a destruction that a crash interrupted, so no destroyed epoch lingers.
+            // Finishes a roll's destruction that a crash interrupted, so no retired epoch lingers.
             try await vault.destroyRetiredEpochs(by: .keySchedule)
         }
         return vault

@@ -18,21 +18,10 @@ extension Vault {
     public func refresh() async throws -> Bool {
         let (policyRow, kekRows) = try await storage.read { tx in (try tx.activePolicy(), try tx.keks()) }
         var changed = false
-        let live = Set(kekRows.filter { $0.destroyedAt == nil }.map(\.version))
-        if !live.isSubset(of: keyring.versions) {
-            // A roll elsewhere claimed a new epoch: its key is in the key store once it may be used.
-            for kek in try keyStore.keys(vaultID: metadata.vaultID, hierarchy: keys)
-            where live.contains(kek.version) && !keyring.contains(version: kek.version) {
-                keyring.add(kek)
-                logger.notice("loaded a new key epoch", metadata: ["kek_version": "\(kek.version)"])
-                changed = true
-            }
-        }
-        for version in keyring.versions.subtracting(live) where kekRows.contains(where: { $0.version == version }) {
-            // Destroyed by another process: forget it here too.
-            keyring.remove(version: version)
-            logger.notice("forgot a destroyed key epoch", metadata: ["kek_version": "\(version)"])
-            changed = true
+        let stored = Set(try keyStore.load(vaultID: metadata.vaultID)?.epochs.map(\.version) ?? [])
+        if (kekRows.map(\.version).max() ?? 0) > (keyring.versions.max() ?? 0) || stored != keyring.versions {
+            // A roll elsewhere added an epoch to the key store, or destroyed one: the key store decides.
+            if try syncKeyring() { changed = true }
         }
         // Witnesses added with `cvault witness add` while this process runs.
         if let configured = try? VaultMetadata.load(from: directory).witnesses ?? [],

@@ -32,7 +32,7 @@ struct SQLiteTransaction: StorageWriter {
 
     func keks() throws -> [KEKRow] {
         try Row.fetchAll(try db.cachedStatement(sql: "SELECT version, wrapped, created_at, destroyed_at FROM kek ORDER BY version")).map {
-            KEKRow(version: UInt32($0[0] as Int64), wrapped: $0[1], createdAt: date($0[2]), destroyedAt: ($0[3] as Int64?).map(date))
+            KEKRow(version: try u32($0[0]), wrapped: $0[1], createdAt: date($0[2]), destroyedAt: ($0[3] as Int64?).map(date))
         }
     }
 
@@ -52,12 +52,12 @@ struct SQLiteTransaction: StorageWriter {
     func liveCustomers(after id: String?, limit: Int) throws -> [(id: String, kekVersion: UInt32)] {
         try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT id, kek_version FROM customer WHERE wrapped_dek IS NOT NULL AND id > ? ORDER BY id LIMIT ?
-            """), arguments: [id ?? "", limit]).map { ($0[0], UInt32($0[1] as Int64)) }
+            """), arguments: [id ?? "", limit]).map { ($0[0], try u32($0[1])) }
     }
 
     func logGenerations() throws -> [LogGenerationRow] {
         try Row.fetchAll(try db.cachedStatement(sql: "SELECT from_size, origin, created_at FROM log_generation ORDER BY from_size")).map {
-            LogGenerationRow(fromSize: UInt64($0[0] as Int64), origin: $0[1], createdAt: date($0[2]))
+            LogGenerationRow(fromSize: try u64($0[0]), origin: $0[1], createdAt: date($0[2]))
         }
     }
 
@@ -73,7 +73,7 @@ struct SQLiteTransaction: StorageWriter {
 
     func witnessCosignatures() throws -> [WitnessCosignatureRow] {
         try Row.fetchAll(try db.cachedStatement(sql: "SELECT witness, size, note, at FROM witness_cosignature ORDER BY witness")).map {
-            WitnessCosignatureRow(witness: $0[0], size: UInt64($0[1] as Int64), note: $0[2], at: date($0[3]))
+            WitnessCosignatureRow(witness: $0[0], size: try u64($0[1]), note: $0[2], at: date($0[3]))
         }
     }
 
@@ -92,7 +92,7 @@ struct SQLiteTransaction: StorageWriter {
 
     func latestRotation() throws -> RotationRow? {
         try Row.fetchOne(try db.cachedStatement(sql: "SELECT to_version, started_at, completed_at FROM key_rotation ORDER BY to_version DESC LIMIT 1")).map {
-            RotationRow(toVersion: UInt32($0[0] as Int64), startedAt: date($0[1]), completedAt: ($0[2] as Int64?).map(date))
+            RotationRow(toVersion: try u32($0[0]), startedAt: date($0[1]), completedAt: ($0[2] as Int64?).map(date))
         }
     }
 
@@ -106,17 +106,20 @@ struct SQLiteTransaction: StorageWriter {
                        arguments: [millis(at), Int64(version)])
     }
 
-    func customersNotWrapped(under version: UInt32, limit: Int) throws -> [CustomerRow] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
+    func customersNotWrapped(under version: UInt32, after id: String?, limit: Int) throws -> [CustomerRow] {
+        // The blob is `format ‖ version (4 bytes, big-endian) ‖ sealed key`: its own version counts.
+        let bytes = Data([UInt8(version >> 24), UInt8(version >> 16 & 0xff), UInt8(version >> 8 & 0xff), UInt8(version & 0xff)])
+        return try Row.fetchAll(try db.cachedStatement(sql: """
             SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer
-            WHERE wrapped_dek IS NOT NULL AND kek_version <> ? LIMIT ?
-            """), arguments: [Int64(version), limit]).map(customerRow)
+            WHERE wrapped_dek IS NOT NULL AND id > ? AND (kek_version IS NOT ? OR substr(wrapped_dek, 2, 4) <> ?)
+            ORDER BY id LIMIT ?
+            """), arguments: [id ?? "", Int64(version), bytes, limit]).map(customerRow)
     }
 
     func customerCountsByKEK() throws -> [UInt32: Int] {
         var result: [UInt32: Int] = [:]
         for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT kek_version, count(*) FROM customer WHERE wrapped_dek IS NOT NULL GROUP BY kek_version")) {
-            result[UInt32(row[0] as Int64)] = row[1]
+            result[try u32(row[0])] = row[1]
         }
         return result
     }
@@ -237,7 +240,7 @@ struct SQLiteTransaction: StorageWriter {
 
         func row() throws -> RecordRow {
             guard let kind = RecordKind(rawValue: kind) else { throw StoreError.corrupted("unknown record kind") }
-            return RecordRow(kind: kind, version: UInt64(version), ciphertext: ciphertext, updatedAt: date(updatedAt))
+            return RecordRow(kind: kind, version: try u64(version), ciphertext: ciphertext, updatedAt: date(updatedAt))
         }
     }
 
@@ -338,7 +341,7 @@ struct SQLiteTransaction: StorageWriter {
 
     func auditSize() throws -> UInt64 {
         // seq is dense from 0, so the next seq is max+1; an empty log has size 0.
-        UInt64(try Int64.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM audit_entry")) ?? 0)
+        try u64(try Int64.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM audit_entry")) ?? 0)
     }
 
     func auditNode(level: Int, index: UInt64) throws -> Data? {
@@ -366,7 +369,7 @@ struct SQLiteTransaction: StorageWriter {
         let cursor = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT idx, hash FROM audit_node WHERE level = ? AND idx >= ? ORDER BY idx"),
                                          arguments: [level, Int64(index)])
         while let row = try cursor.next() {
-            guard try body(UInt64(row[0] as Int64), row[1]) else { return }
+            guard try body(try u64(row[0]), row[1]) else { return }
         }
     }
 
@@ -497,14 +500,14 @@ struct SQLiteTransaction: StorageWriter {
         }
     }
 
-    private func customerRow(_ row: Row) -> CustomerRow {
-        CustomerRow(id: row[0], wrappedKey: row[1], kekVersion: (row[2] as Int64?).map { UInt32($0) },
+    private func customerRow(_ row: Row) throws -> CustomerRow {
+        CustomerRow(id: row[0], wrappedKey: row[1], kekVersion: try (row[2] as Int64?).map(u32),
                     createdAt: date(row[3]), erasedAt: (row[4] as Int64?).map(date))
     }
 
     private func recordRow(_ row: Row) throws -> RecordRow {
         guard let kind = RecordKind(rawValue: row[0]) else { throw StoreError.corrupted("unknown record kind") }
-        return RecordRow(kind: kind, version: UInt64(row[1] as Int64), ciphertext: row[2], updatedAt: date(row[3]))
+        return RecordRow(kind: kind, version: try u64(row[1]), ciphertext: row[2], updatedAt: date(row[3]))
     }
 
     private func tokenRow(_ row: Row) -> TokenRow {
@@ -516,12 +519,12 @@ struct SQLiteTransaction: StorageWriter {
         PolicyRow(hash: row[0], text: row[1], fileName: row[2], appliedAt: date(row[3]))
     }
 
-    private func auditRow(_ row: Row) -> AuditRow {
-        AuditRow(seq: UInt64(row[0] as Int64), leaf: row[1], customerID: row[2])
+    private func auditRow(_ row: Row) throws -> AuditRow {
+        AuditRow(seq: try u64(row[0]), leaf: row[1], customerID: row[2])
     }
 
-    private func checkpointRow(_ row: Row) -> CheckpointRow {
-        CheckpointRow(size: UInt64(row[0] as Int64), root: row[1], note: row[2], at: date(row[3]))
+    private func checkpointRow(_ row: Row) throws -> CheckpointRow {
+        CheckpointRow(size: try u64(row[0]), root: row[1], note: row[2], at: date(row[3]))
     }
 
     private func contestRow(_ row: Row) throws -> ContestRow {
@@ -530,6 +533,17 @@ struct SQLiteTransaction: StorageWriter {
                           openedAt: date(row[5]), deadline: date(row[6]), resolvedAt: (row[7] as Int64?).map(date),
                           resolver: row[8], sealedResolution: row[9])
     }
+}
+
+/// A stored non-negative number; a negative or oversized one is damage, not a crash.
+private func u32(_ value: Int64) throws -> UInt32 {
+    guard let number = UInt32(exactly: value) else { throw StoreError.corrupted("a stored version number is out of range") }
+    return number
+}
+
+private func u64(_ value: Int64) throws -> UInt64 {
+    guard let number = UInt64(exactly: value) else { throw StoreError.corrupted("a stored size or sequence number is negative") }
+    return number
 }
 
 /// Timestamps are stored as integer milliseconds since the Unix epoch (UTC).

@@ -26,8 +26,9 @@ public protocol StorageReader {
     func keks() throws -> [KEKRow]
     /// The most recent key rotation, if any.
     func latestRotation() throws -> RotationRow?
-    /// Up to `limit` live customers whose DEK is wrapped under a version other than `version`.
-    func customersNotWrapped(under version: UInt32, limit: Int) throws -> [CustomerRow]
+    /// Up to `limit` live customers, in id order after `id`, whose wrapped DEK names (in its own
+    /// bytes, not only its column) another key epoch than `version`.
+    func customersNotWrapped(under version: UInt32, after id: String?, limit: Int) throws -> [CustomerRow]
     /// Live customers per KEK version.
     func customerCountsByKEK() throws -> [UInt32: Int]
     /// Up to `limit` live customers with ids after `id` (nil: from the start), in id order, with

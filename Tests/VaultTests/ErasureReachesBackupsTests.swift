@@ -199,3 +199,62 @@ struct ErasureReachesBackupsTests {
         #expect(try await server.readCustomer(test.customers[0].id, purpose: "service", fields: ["name"], by: support).values["name"] == test.customers[0].fields["name"])
     }
 }
+
+/// Someone who can write only the database tries to make the vault shred its keys, or keep an
+/// old epoch alive past the date receipts promise.
+@Suite("Key epochs against a database-only attacker", .serialized)
+struct KeyEpochTamperTests {
+    static let day: TimeInterval = 86_400
+
+    @Test("marking every epoch destroyed in the database shreds nothing")
+    func forgedDestructionIsIgnored() async throws {
+        let test = try await TestVault.make(customers: 5)
+        defer { test.remove() }
+        try test.tamper("UPDATE kek SET destroyed_at = 1")
+        let reopened = try await test.reopen()
+        let store = try String(contentsOfFile: test.folder.appendingPathComponent("epoch.keys").path, encoding: .utf8)
+        #expect(store.contains("\"version\" : 1"))
+        let support = try await test.principal("support")
+        #expect(try await reopened.readCustomer(test.customers[0].id, purpose: "service", fields: ["name"], by: support).values["name"] == test.customers[0].fields["name"])
+    }
+
+    @Test("a creation date pushed into the future in the database does not postpone the roll")
+    func scheduleComesFromTheKeyStore() async throws {
+        let test = try await TestVault.make(customers: 5)
+        defer { test.remove() }
+        try test.tamper("UPDATE kek SET created_at = 99999999999999")
+        test.clock.advance(by: 31 * Self.day)
+        let reopened = try await test.reopen()
+        #expect(try await reopened.rollKeyEpochIfDue())
+        #expect(try await reopened.keyStatus(by: .localOperator).versions == [2])
+    }
+
+    @Test("one damaged customer key does not hold the roll up: the old epoch is destroyed all the same")
+    func damagedKeyDoesNotBlockTheRoll() async throws {
+        let test = try await TestVault.make(customers: 6)
+        defer { test.remove() }
+        try test.tamper("UPDATE customer SET wrapped_dek = X'01000000010000' WHERE id = '\(test.customers[2].id)'")
+        let reopened = try await test.reopen()
+        let status = try await reopened.rollKeyEpoch(by: .localOperator)
+        #expect(status.versions == [2] && status.epochs.first?.destroyedAt != nil)
+        let support = try await test.principal("support")
+        #expect(try await reopened.readCustomer(test.customers[1].id, purpose: "service", fields: ["name"], by: support).values["name"] == test.customers[1].fields["name"])
+    }
+
+    @Test("two processes rolling at once end with one live epoch and every customer readable")
+    func concurrentRolls() async throws {
+        let test = try await TestVault.make(customers: 30)
+        defer { test.remove() }
+        let other = try await test.reopen()
+        async let first = test.vault.rollKeyEpoch(by: .localOperator, batchSize: 7)
+        async let second = other.rollKeyEpoch(by: .localOperator, batchSize: 5)
+        _ = try await (first, second)
+        _ = try await test.vault.refresh()
+        let status = try await test.vault.keyStatus(by: .localOperator)
+        #expect(status.versions.count == 1 && status.rotationInProgress == nil)
+        let support = try await test.principal("support")
+        for customer in test.customers {
+            #expect(try await test.vault.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support).values["name"] == customer.fields["name"])
+        }
+    }
+}

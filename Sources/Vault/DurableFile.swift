@@ -13,7 +13,7 @@ enum DurableFile {
     /// into place, the folder synced. The old file's bytes are then overwritten with zeros through a
     /// descriptor kept open across the rename — on file systems that rewrite in place this destroys
     /// them; on copy-on-write or flash storage old blocks may survive, which the README states.
-    static func replace(_ path: String, with contents: [UInt8]) throws {
+    static func replace(_ path: String, with contents: [UInt8], scrubbingOld: Bool = true) throws {
         let temporary = path + ".\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw failure("cannot create", temporary) }
@@ -26,7 +26,7 @@ enum DurableFile {
             unlink(temporary)
             throw error
         }
-        let old = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+        let old = scrubbingOld ? open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW) : -1
         defer { if old >= 0 { close(old) } }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)

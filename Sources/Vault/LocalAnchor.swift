@@ -15,18 +15,18 @@ import VaultStore
 /// the vault opens and by `audit verify`, even without a witness.
 ///
 /// Written in the background right after every commit that signed a checkpoint — never in the
-/// commit's own path, where a rename would cost as much as the commit — by a writer that skips to
-/// the newest checkpoint and writes at most every 20 ms while commits keep coming, so it trails the
-/// database by at most that; a process settles it before it exits (`Vault.settle`). Each write goes to a temporary file that is renamed into place, so a crash
-/// leaves the old or the new file; it is not synced on every commit, so after a power cut it may
-/// trail the database by the last commits — which is safe, as the check is only that the database
-/// extends it. Several processes may write it: each writes only checkpoints larger than the last
-/// one it wrote, and a stale write from a slower process is at worst behind.
+/// commit's own path, where a file system transaction would cost as much as the commit — by a
+/// writer that skips to the newest checkpoint and writes at most every 20 ms while commits keep
+/// coming, so it trails the database by at most that; a process settles it before it exits
+/// (`Vault.settle`). Each write is durable (synced, then renamed into place) and happens under a
+/// lock shared by every process using the vault, and only if the file does not already hold a
+/// larger checkpoint: several processes never move it backwards.
 final class LocalAnchor: Sendable {
     /// The file's name in the vault folder.
     static let fileName = "checkpoint.anchor"
 
     let path: String
+    private let lockPath: String
     private let logger: Logger
 
     private struct State {
@@ -41,18 +41,16 @@ final class LocalAnchor: Sendable {
 
     init(path: String, logger: Logger) {
         self.path = path
+        self.lockPath = path + ".lock"
         self.logger = logger
     }
 
-    /// The stored checkpoint note, or nil if there is none yet.
+    /// The stored checkpoint note, or nil if there is none yet. An empty file is not "none": it is
+    /// returned as it is, and fails the checks.
     func read() throws -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            guard !FileManager.default.fileExists(atPath: path) else {
-                throw VaultError(.unavailable, code: "anchor_unreadable", "cannot read \(path): check its permissions")
-            }
-            return nil
+        try DurableFile.withLock(lockPath, shared: true) {
+            try DurableFile.read(path).map { String(decoding: $0, as: UTF8.self) }
         }
-        return String(decoding: data, as: UTF8.self)
     }
 
     /// Has `row` written as the newest checkpoint, in the background, if it is newer than anything
@@ -89,7 +87,7 @@ final class LocalAnchor: Sendable {
             }) else { break }
             last = clock.now
             do {
-                try write(row.note)
+                try advance(to: row)
                 state.withLock { $0.written = max($0.written, row.size) }
             } catch {
                 logger.error("could not keep the newest checkpoint outside the database", metadata: ["path": "\(path)", "error": "\(error)"])
@@ -107,17 +105,22 @@ final class LocalAnchor: Sendable {
         }
     }
 
-    /// Replaces the file with `note` now (vault creation, a restore, and the background writer).
-    func write(_ note: String) throws {
-        let temporary = path + ".\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw VaultError(.unavailable, code: "write_failed", "cannot write \(temporary)") }
-        let bytes = Array(note.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        guard written == bytes.count, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw VaultError(.unavailable, code: "write_failed", "cannot write \(path)")
+    /// Writes `row` unless the file already holds a checkpoint of the same log at least as large.
+    private func advance(to row: CheckpointRow) throws {
+        try DurableFile.withLock(lockPath) {
+            if let bytes = try DurableFile.read(path), let current = try? SignedCheckpoint.parse(String(decoding: bytes, as: UTF8.self)),
+               let incoming = try? SignedCheckpoint.parse(row.note), current.checkpoint.origin == incoming.checkpoint.origin,
+               current.checkpoint.size >= row.size {
+                return
+            }
+            try DurableFile.replace(path, with: Array(row.note.utf8), scrubbingOld: false)
+        }
+    }
+
+    /// Replaces the file with `note` whatever it holds: a new vault, a missing anchor, a restore.
+    func reset(to note: String) throws {
+        try DurableFile.withLock(lockPath) {
+            try DurableFile.replace(path, with: Array(note.utf8), scrubbingOld: false)
         }
     }
 }

@@ -35,7 +35,7 @@ extension Vault {
     /// Compares the anchored checkpoint with the log in `tx`. Read the anchor before opening the
     /// snapshot: it is written after each commit, so it can never be ahead of a later snapshot.
     static func anchorState(_ note: String?, in tx: any StorageReader, publicKey: Ed25519.PublicKey, origins: Set<String>) throws -> AnchorState {
-        guard let note, !note.isEmpty else { return .absent }
+        guard let note else { return .absent }
         guard let signed = try? SignedCheckpoint.parse(note), origins.contains(signed.checkpoint.origin),
               (try? signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)) != nil
         else { return .invalid }

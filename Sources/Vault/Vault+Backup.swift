@@ -36,6 +36,9 @@ public struct RestoreReport: Sendable, Codable {
     public let customersUnreadable: Int
     /// Live customers in the restored vault.
     public let customersRestored: Int
+    /// ε charges spent after the backup, carried over from the replaced database so no budget comes
+    /// back; nil when there was no readable database to take them from.
+    public let chargesCarriedOver: Int?
     /// The new generation's checkpoint origin: witnesses must be told to accept it.
     public let origin: String
     /// Where the database that was replaced was kept, if there was one.
@@ -132,6 +135,13 @@ extension Vault {
                 """)
         }
 
+        // From here on no other process may have the vault open: an erasure committed into the
+        // database about to be set aside would otherwise be missed.
+        let exclusive = try lock(directory, exclusive: true)
+        defer { exclusive.unlock() }
+        let database = directory.appendingPathComponent(metadata.database).path
+        let carried = await carryOverCharges(from: database, to: staged!)
+
         // The restore itself runs on the staged copy; the vault's files change only once it committed.
         let origin = "\(metadata.origin)/restored-\(stamp)"
         let generation = LogGenerationRow(fromSize: latest.size, origin: origin, createdAt: now)
@@ -139,7 +149,7 @@ extension Vault {
         let stagedAnchor = LocalAnchor(path: staging + ".anchor", logger: options.logger)
         let vault = Vault(directory: directory, metadata: metadata, storage: staged!, keys: keys, signingKey: signingKey,
                           keyring: Keyring(keks), policy: ActivePolicy(policy: policy, fileName: policyRow.fileName),
-                          generations: generationRows + [generation], anchor: stagedAnchor, options: options)
+                          generations: generationRows + [generation], anchor: stagedAnchor, witnessClient: .none, options: options)
         let erased = try ErasureLedger(directory: directory).tags()
         var after: String?
         var reapplied: [String] = []
@@ -163,6 +173,7 @@ extension Vault {
             "previous_log_size": previous.map { String($0.checkpoint.size) } ?? "unknown",
             "previous_origin": previous?.checkpoint.origin ?? "unknown",
             "erasures_reapplied": String(reapplied.count), "customers_unreadable": String(lost.count),
+            "origin": origin, "charges_carried_over": carried.map(String.init) ?? "unknown",
         ]
         let checkpoint = try await vault.record { tx, audit in
             try tx.insertLogGeneration(generation)
@@ -184,9 +195,9 @@ extension Vault {
         try await staged!.compact()
         try staged!.close()
         staged = nil
+        await LocalAnchor.settle(timeout: .seconds(5))
 
         // Swap the files: the current database (if any) is kept aside, never deleted.
-        let database = directory.appendingPathComponent(metadata.database).path
         var replaced: String?
         if FileManager.default.fileExists(atPath: database) {
             let aside = database + ".replaced-\(stamp)"
@@ -196,11 +207,29 @@ extension Vault {
             replaced = aside
         }
         try FileManager.default.moveItem(atPath: staging, toPath: database)
-        try LocalAnchor(path: anchorPath, logger: options.logger).write(checkpoint.note)
+        try LocalAnchor(path: anchorPath, logger: options.logger).reset(to: checkpoint.note)
         try? FileManager.default.removeItem(atPath: stagedAnchor.path)
         options.logger.notice("restored the vault from a backup", metadata: ["backup_log_size": "\(latest.size)", "origin": "\(origin)"])
         return RestoreReport(backupLogSize: latest.size, backupTakenAt: takenAt, previousLogSize: previous?.checkpoint.size,
                              erasuresReapplied: reapplied.count, customersUnreadable: lost.count, customersRestored: remaining,
-                             origin: origin, replacedDatabase: replaced, checkpoint: checkpoint.note)
+                             chargesCarriedOver: carried, origin: origin, replacedDatabase: replaced, checkpoint: checkpoint.note)
+    }
+
+    /// Copies into the restored database the ε charges the backup does not have, from the database
+    /// it replaces: a restore must not hand analysts back privacy budget they spent. Nil when that
+    /// database is missing or unreadable (the report says so).
+    private static func carryOverCharges(from database: String, to staged: SQLiteStorage) async -> Int? {
+        guard FileManager.default.fileExists(atPath: database), let current = try? SQLiteStorage(path: database, durability: .full) else { return nil }
+        defer { try? current.close() }
+        guard let charges = try? await current.read({ tx in try tx.charges() }) else { return nil }
+        return try? await staged.write { tx in
+            let known = Set(try tx.charges().map { "\($0.analyst)|\($0.microEpsilon)|\($0.at.timeIntervalSince1970)|\($0.queryKey)" })
+            var added = 0
+            for charge in charges where !known.contains("\(charge.analyst)|\(charge.microEpsilon)|\(charge.at.timeIntervalSince1970)|\(charge.queryKey)") {
+                _ = try tx.insertCharge(charge)
+                added += 1
+            }
+            return added
+        }
     }
 }

@@ -86,7 +86,8 @@ extension Vault {
             }
             let policyText = policyText ?? defaultPolicyText
             let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
-                              keyring: Keyring([kek]), policy: ActivePolicy(policy: policy, fileName: policyFileName), options: options)
+                              keyring: Keyring([kek]), policy: ActivePolicy(policy: policy, fileName: policyFileName),
+                              openLock: try lock(directory, exclusive: false), options: options)
             try await vault.mutate { tx, audit in
                 try tx.setVaultID(vaultID)
                 try tx.insertKEK(KEKRow(version: 1, createdAt: now))
@@ -111,6 +112,7 @@ extension Vault {
         let metadata = try VaultMetadata.load(from: directory)
         let (keys, signingKey) = try unlock(metadata, in: directory, options: options)
         _ = try WitnessClient(metadata.witnesses ?? [])
+        let openLock = try lock(directory, exclusive: false)
         let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
         let (storedID, kekRows, policyRow, generations) = try await storage.read { tx in
             (try tx.vaultID(), try tx.keks(), try tx.activePolicy(), try tx.logGenerations())
@@ -138,7 +140,8 @@ extension Vault {
         guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }
         let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
                           keyring: Keyring(keks),
-                          policy: ActivePolicy(policy: policy, fileName: policyRow.fileName), generations: generations, options: options)
+                          policy: ActivePolicy(policy: policy, fileName: policyRow.fileName), generations: generations,
+                          openLock: openLock, options: options)
         try await vault.checkAnchor(refuse: !options.inspectOnly)
         if !options.inspectOnly {
             if legacy {
@@ -189,7 +192,7 @@ extension Vault {
         switch state {
         case .absent:
             if let latest {
-                try anchor.write(latest.note)
+                try anchor.reset(to: latest.note)
                 logger.notice("started keeping the newest checkpoint outside the database", metadata: ["path": "\(anchor.path)"])
             }
         case .extended:

@@ -276,7 +276,7 @@ extension Vault {
             }
         }
         // The checkpoint kept outside the database: the log must extend it.
-        if let note = anchor.note, !note.isEmpty {
+        if anchor.note != nil {
             if let anchored, origins.contains(anchored.checkpoint.origin),
                (try? anchored.verify(publicKey: publicKey, keyName: anchored.checkpoint.origin)) != nil {
                 let size = anchored.checkpoint.size

@@ -39,6 +39,8 @@ public final class Vault: Sendable {
     let erasureLedger: ErasureLedger
     /// How long a key epoch lives before the vault rolls to the next and destroys it.
     let epochPeriod: ISO8601Duration
+    /// Shared among the processes that have the vault open; a restore needs it exclusively.
+    let openLock: FileLock?
     /// The witnesses checkpoints go to, as `vault.json` names them (re-read by `refresh()`).
     let witnessClientState: Mutex<WitnessClient>
     var witnessClient: WitnessClient { witnessClientState.withLock { $0 } }
@@ -48,8 +50,10 @@ public final class Vault: Sendable {
     let readBatcher = ReadBatcher()
 
     init(directory: URL, metadata: VaultMetadata, storage: any VaultStorage, keys: KeyHierarchy, signingKey: Ed25519.PrivateKey,
-         keyring: Keyring, policy: ActivePolicy, generations: [LogGenerationRow] = [], anchor: LocalAnchor? = nil, options: VaultOptions) {
+         keyring: Keyring, policy: ActivePolicy, generations: [LogGenerationRow] = [], anchor: LocalAnchor? = nil,
+         witnessClient: WitnessClient? = nil, openLock: FileLock? = nil, options: VaultOptions) {
         self.directory = directory
+        self.openLock = openLock
         self.metadata = metadata
         self.generations = [(0, metadata.origin)] + generations.map { ($0.fromSize, $0.origin) }
         self.origin = self.generations.last!.origin
@@ -68,7 +72,7 @@ public final class Vault: Sendable {
         self.erasureLedger = ErasureLedger(directory: directory)
         self.epochPeriod = metadata.keyEpochPeriod.flatMap(ISO8601Duration.init) ?? Vault.defaultEpochPeriod
         // `open` has already refused a vault.json whose witnesses do not parse.
-        self.witnessClientState = Mutex((try? WitnessClient(metadata.witnesses ?? [])) ?? WitnessClient.none)
+        self.witnessClientState = Mutex(witnessClient ?? (try? WitnessClient(metadata.witnesses ?? [])) ?? WitnessClient.none)
     }
 
     /// The policy in force.
@@ -82,6 +86,27 @@ public final class Vault: Sendable {
 }
 
 extension Vault {
+    /// The lock file every process that opens the vault shares, and a restore takes alone.
+    static let lockFileName = "vault.lock"
+
+    /// Takes the vault's lock: shared for everyone who opens it, exclusive for a restore; refuses
+    /// rather than waits, since the other side may be a server that never lets go.
+    static func lock(_ directory: URL, exclusive: Bool) throws -> FileLock {
+        let lock = try FileLock(path: directory.appendingPathComponent(lockFileName).path)
+        guard lock.tryLock(exclusive: exclusive) else {
+            throw exclusive
+                ? VaultError.conflict("vault_in_use", "the vault at \(directory.path) is open in another process (`cvault serve`, or a command still running): stop it first, then restore; nothing was changed")
+                : VaultError.conflict("restore_running", "a restore is replacing the database of \(directory.path): try again when it has finished")
+        }
+        return lock
+    }
+
+    /// Closes the vault: its database, and its share of the vault's lock. Later calls fail.
+    public func close() throws {
+        try storage.close()
+        openLock?.unlock()
+    }
+
     /// Every origin the log has signed under.
     var origins: Set<String> { Set(generations.map(\.origin)) }
 

@@ -469,6 +469,12 @@ struct SQLiteTransaction: StorageWriter {
         return db.lastInsertedRowID
     }
 
+    func charges() throws -> [ChargeRow] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT analyst, micro_epsilon, at, query_key FROM privacy_charge ORDER BY id")).map {
+            ChargeRow(analyst: $0[0], microEpsilon: $0[1], at: date($0[2]), queryKey: $0[3])
+        }
+    }
+
     func deleteCharge(id: Int64) throws {
         try db.cachedStatement(sql: "DELETE FROM privacy_charge WHERE id = ?").execute(arguments: [id])
         guard db.changesCount == 1 else { throw StoreError.notFound("privacy charge") }

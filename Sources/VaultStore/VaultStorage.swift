@@ -15,6 +15,8 @@ public protocol VaultStorage: Sendable {
     func backup(to destination: String) async throws
     /// Makes rows deleted so far unrecoverable from the storage's own files (an erasure calls it).
     func compact() async throws
+    /// Closes the storage; later calls fail.
+    func close() throws
 }
 
 /// Queries available inside any transaction.
@@ -97,6 +99,8 @@ public protocol StorageReader {
     /// Contests, filtered by customer and/or status, oldest first.
     func contests(customerID: String?, statuses: Set<ContestRow.Status>?) throws -> [ContestRow]
 
+    /// Every ε charge, oldest first.
+    func charges() throws -> [ChargeRow]
     /// Sum of ε charged (millionths) since `since`, for one analyst or (nil) everyone.
     func chargedMicroEpsilon(analyst: String?, since: Date) throws -> Int64
     /// The cached answer to an aggregate query, however old: the key names the data it was computed from.

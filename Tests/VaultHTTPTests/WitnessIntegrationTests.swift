@@ -69,7 +69,7 @@ struct WitnessIntegrationTests {
             #expect(seen > oldSize)
 
             // The attacker puts the old file back, and removes the anchor beside it as well.
-            try #require(fixture.vault.storage as? SQLiteStorage).close()
+            try fixture.vault.close()
             let database = fixture.directory.appendingPathComponent("vault.sqlite").path
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
             try FileManager.default.copyItem(atPath: old, toPath: database)
@@ -101,7 +101,7 @@ struct WitnessIntegrationTests {
             let backup = copies.appendingPathComponent("b.sqlite").path
             _ = try await fixture.vault.backup(to: backup, by: .localOperator)
             await Vault.settle()
-            try #require(fixture.vault.storage as? SQLiteStorage).close()
+            try fixture.vault.close()
             var options = VaultOptions()
             options.clock = fixture.clock
             options.durability = .normal

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Vault
+import VaultAnalytics
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
@@ -105,12 +106,19 @@ struct ErasureReachesBackupsTests {
         _ = try await test.vault.eraseMe(confirm: true, by: try await test.customerPrincipal(victim.id))
         let support = try await test.principal("support")
         _ = try await test.vault.readCustomer(test.customers[0].id, purpose: "service", by: support)
+        // ε spent after the backup must not come back with it.
+        let analyst = try await test.principal("analyst", name: "ana")
+        _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region"], epsilon: 0.75), by: analyst)
         let signedBefore = try await test.vault.storage.read { tx in try tx.auditSize() }
         await Vault.settle()
-        try #require(test.vault.storage as? SQLiteStorage).close()
 
         var options = VaultOptions()
         options.clock = test.clock
+        // Not while the vault is open anywhere: an erasure could slip into the database set aside.
+        await #expect { _ = try await Vault.restore(from: before, into: test.folder, confirm: true, options: options) } throws: {
+            ($0 as? VaultError)?.code == "vault_in_use"
+        }
+        try test.vault.close()
         await #expect { _ = try await Vault.restore(from: before, into: test.folder, confirm: false, options: options) } throws: {
             ($0 as? VaultError)?.code == "confirmation_required"
         }
@@ -137,6 +145,9 @@ struct ErasureReachesBackupsTests {
         #expect(entries.dropFirst().first?.entry.op == "customer.erase" && entries.dropFirst().first?.entry.reason == "erasure_reapplied")
         let verified = try await restored.verifyAudit(by: auditor)
         #expect(verified.ok, "\(verified.problems)")
+        #expect(report.chargesCarriedOver == 1)
+        let ana = try await restored.authenticate(token: try await restored.issueToken(role: "analyst", customerID: nil, name: "ana", expiresIn: nil, by: .localOperator).secret)
+        #expect(try await restored.budgetStatus(by: ana).status.analystLifetimeSpent == Epsilon(micros: 750_000))
     }
 
     @Test("a backup whose key epochs were destroyed cannot be restored, and nothing changes")
@@ -148,7 +159,7 @@ struct ErasureReachesBackupsTests {
         _ = try await test.vault.backup(to: before, by: .localOperator)
         try await test.vault.rollKeyEpoch(by: .localOperator)
         let size = try await test.vault.storage.read { tx in try tx.auditSize() }
-        try #require(test.vault.storage as? SQLiteStorage).close()
+        try test.vault.close()
         var options = VaultOptions()
         options.clock = test.clock
         await #expect { _ = try await Vault.restore(from: before, into: test.folder, confirm: true, options: options) } throws: { error in

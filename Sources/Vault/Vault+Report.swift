@@ -102,6 +102,10 @@ extension Vault {
                     report.aggregateQueries += 1
                     report.microEpsilonCharged += Int64(entry.details["micro_epsilon"] ?? "") ?? 0
                 }
+                if entry.op == "aggregate.refund" {
+                    // A query that failed was charged first and refunded after: it cost nothing.
+                    report.microEpsilonCharged -= Int64(entry.details["micro_epsilon"] ?? "") ?? 0
+                }
                 return true
             }
             let pending = try tx.contests(customerID: nil, statuses: [.open, .infoRequested])

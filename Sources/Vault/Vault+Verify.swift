@@ -65,7 +65,11 @@ extension Vault {
                 break
             case .forked:
                 report.fail(nil, "\(status.detail): the log's history was rewritten")
-            case .unknownLog, .unreachable:
+            case .unknownLog:
+                // A log a witness was never told about is exactly what a rollback under a new
+                // origin looks like; after a genuine restore the witness is told (`witness trust`).
+                report.fail(nil, "\(status.detail): after a restore, have the witness trust the new origin; otherwise the log was forked under a new name")
+            case .unreachable:
                 report.warnings.append(status.detail)
             }
         }
@@ -137,12 +141,7 @@ extension Vault {
             return (key, signed)
         }
         var report = VerificationReport(ok: true, entries: 0, root: "", checkpointsChecked: 0, firstBadSeq: nil, problems: [], sinceVerified: nil)
-        /// Records a problem; `seq` is the first entry it makes untrustworthy, nil when entries are not in doubt.
-        func fail(_ seq: UInt64?, _ problem: String) {
-            report.ok = false
-            report.problems.append(problem)
-            if let seq { report.firstBadSeq = min(report.firstBadSeq ?? seq, seq) }
-        }
+        func fail(_ seq: UInt64?, _ problem: String) { report.fail(seq, problem) }
         let anchored = anchor.note.flatMap { try? SignedCheckpoint.parse($0) }
 
         // Stored nodes, per level, as flat arrays (32 bytes each): compared as the tree is rebuilt.
@@ -258,6 +257,15 @@ extension Vault {
             }
             if let first = missing.first {
                 fail(nil, "\(missing.count) kept checkpoint(s) are missing, the first at size \(first): checkpoint rows were deleted")
+            }
+        }
+        // A generation starts only where a signed restore entry says so, naming its origin.
+        for generation in try tx.logGenerations() {
+            guard let row = try tx.auditEntries(from: generation.fromSize, limit: 1, customerID: nil).first, row.seq == generation.fromSize,
+                  let entry = try? AuditEntry(leafBytes: Array(row.leaf)), entry.op == "vault.restore", entry.details["origin"] == generation.origin
+            else {
+                fail(nil, "the log generation \(generation.origin) from size \(generation.fromSize) has no restore entry at its start: it was added to the database by hand")
+                continue
             }
         }
         // What witnesses cosigned, as kept: the log must extend it too.

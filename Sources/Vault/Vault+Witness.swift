@@ -60,19 +60,25 @@ extension Vault {
             }
             switch code {
             case 200:
-                let lines = SignedCheckpoint.cosignatureLines(in: answer)
-                let withCosignatures = signed.adding(cosignatures: lines)
-                guard let time = withCosignatures.cosignatureTime(by: witness.key) else {
+                // Only a line that verifies with the witness's own key is kept; anything else in the
+                // answer is ignored, as signed-note asks.
+                guard let (cosignature, time) = SignedCheckpoint.cosignatureLines(in: answer).lazy.compactMap({ line in
+                    signed.adding(cosignatures: [line]).cosignatureTime(by: witness.key).map { (line, $0) }
+                }).first else {
                     return (status(.unreachable, nil, "\(name) answered without a valid cosignature by its key"), nil)
                 }
-                let row = WitnessCosignatureRow(witness: keyText, size: checkpoint.size, note: withCosignatures.text, at: clock.now())
+                let row = WitnessCosignatureRow(witness: keyText, size: checkpoint.size, note: signed.adding(cosignatures: [cosignature]).text, at: clock.now())
                 try? await storage.write { tx in try tx.putWitnessCosignature(row) }
-                let mine = lines.filter { $0.keyName == name }
                 return (status(.cosigned, checkpoint.size, "\(name) cosigned the tree of \(checkpoint.size) entries at \(UTC.format(Date(timeIntervalSince1970: Double(time))))"),
-                        mine.first)
+                        cosignature)
             case 409:
-                guard let size = UInt64(String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)), size != old else {
+                guard let size = UInt64(String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
                     return (status(.unreachable, nil, "\(name) answered 409 without a usable size"), nil)
+                }
+                // The size the vault sent back is refused again: an earlier version of the spec's
+                // way of saying a checkpoint of that size with another root was cosigned — a fork.
+                guard size != old else {
+                    return (status(.forked, size, "\(name) refuses this checkpoint: it cosigned another tree of \(size) entries"), nil)
                 }
                 old = size
             case 404:
@@ -95,7 +101,7 @@ extension Vault {
 
     /// Waits (up to `timeout`) until every checkpoint this process committed is kept outside the
     /// database and was submitted to the witnesses: a command-line process calls it before it exits.
-    public static func settle(timeout: Duration = .seconds(10)) async {
+    public static func settle(timeout: Duration = .seconds(5)) async {
         await LocalAnchor.settle(timeout: timeout)
         await WitnessQueue.shared.idle(timeout: timeout)
     }

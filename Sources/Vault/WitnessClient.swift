@@ -63,7 +63,7 @@ struct WitnessClient: Sendable {
 
     /// One round trip: the HTTP status and body, or nil when the witness cannot be reached.
     static func post(_ body: [UInt8], to witness: Witness) async -> (Int, [UInt8])? {
-        var request = URLRequest(url: witness.url.appendingPathComponent("add-checkpoint"), timeoutInterval: 5)
+        var request = URLRequest(url: witness.url.appendingPathComponent("add-checkpoint"), timeoutInterval: 3)
         request.httpMethod = "POST"
         request.httpBody = Data(body)
         request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")

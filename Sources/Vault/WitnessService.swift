@@ -24,7 +24,8 @@ public actor WitnessService {
     public nonisolated let verifierKey: String
     private let key: Ed25519.PrivateKey
     private let statePath: String
-    private var state: State
+    /// Every process serving or changing this witness decides under it, from the state on disk.
+    private let lockPath: String
     private let now: @Sendable () -> Date
 
     static let keyFileName = "witness.key"
@@ -59,10 +60,8 @@ public actor WitnessService {
         }
         key = try seed.withUnsafeBytes { try Ed25519.PrivateKey(rawRepresentation: $0) }
         statePath = directory.appendingPathComponent(Self.stateFileName).path
-        guard let bytes = try DurableFile.read(statePath), let state = try? JSONDecoder.vault.decode(State.self, from: Data(bytes)) else {
-            throw VaultError.integrity("\(statePath) is missing or not a witness state file")
-        }
-        self.state = state
+        lockPath = directory.appendingPathComponent("witness.lock").path
+        let state = try Self.load(statePath)
         self.name = state.name
         self.verifierKey = try NoteVerifierKey(name: state.name, publicKey: key.publicKey, kind: .cosignatureV1).description
         self.now = now
@@ -71,25 +70,39 @@ public actor WitnessService {
     /// Starts watching the log whose checkpoints `verifierKey` (from `cvault audit public-key`) signs.
     public func trust(_ verifierKey: String) throws {
         let log = try Self.log(verifierKey)
-        guard !state.logs.contains(where: { $0.origin == log.origin }) else {
-            throw VaultError.conflict("log_known", "this witness already watches \(log.origin)")
+        try DurableFile.withLock(lockPath) {
+            var state = try Self.load(statePath)
+            guard !state.logs.contains(where: { $0.origin == log.origin }) else {
+                throw VaultError.conflict("log_known", "this witness already watches \(log.origin)")
+            }
+            state.logs.append(log)
+            try persist(state)
         }
-        state.logs.append(log)
-        try persist()
     }
 
     /// The origins watched, with the size last cosigned.
-    public var logs: [(origin: String, size: UInt64)] { state.logs.map { ($0.origin, $0.size) } }
+    public var logs: [(origin: String, size: UInt64)] {
+        get throws { try DurableFile.withLock(lockPath, shared: true) { try Self.load(statePath) }.logs.map { ($0.origin, $0.size) } }
+    }
 
-    /// Decides an `add-checkpoint` body: status, response body and content type.
+    /// Decides an `add-checkpoint` body: status, response body and content type. The check of the
+    /// old size and the new state's save are one step under the lock, against the state on disk,
+    /// so no other process serving or changing this witness can make it cosign a rollback.
     public func addCheckpoint(_ body: [UInt8]) throws -> (status: Int, body: [UInt8], contentType: String) {
-        let logs = Dictionary(uniqueKeysWithValues: state.logs.map { ($0.origin, $0) })
-        let time = UInt64(max(0, now().timeIntervalSince1970.rounded(.down)))
-        let outcome = WitnessRules.addCheckpoint(body, logs: logs, name: name, key: key, time: time)
+        let outcome = try DurableFile.withLock(lockPath) { () throws -> WitnessOutcome in
+            let state = try Self.load(statePath)
+            let logs = Dictionary(uniqueKeysWithValues: state.logs.map { ($0.origin, $0) })
+            let time = UInt64(max(0, now().timeIntervalSince1970.rounded(.down)))
+            let outcome = WitnessRules.addCheckpoint(body, logs: logs, name: name, key: key, time: time)
+            if case .cosigned(_, let log) = outcome {
+                var updated = state
+                updated.logs = state.logs.map { $0.origin == log.origin ? log : $0 }
+                try persist(updated)
+            }
+            return outcome
+        }
         switch outcome {
-        case .cosigned(let lines, let log):
-            state.logs = state.logs.map { $0.origin == log.origin ? log : $0 }
-            try persist()
+        case .cosigned(let lines, _):
             return (200, Array(lines.map(\.line).joined().utf8), "text/plain; charset=utf-8")
         case .conflict(let size):
             return (409, Array("\(size)\n".utf8), "text/x.tlog.size")
@@ -100,8 +113,15 @@ public actor WitnessService {
         }
     }
 
-    private func persist() throws {
-        try DurableFile.replace(statePath, with: Array(try JSONEncoder.vault.encode(state)))
+    private func persist(_ state: State) throws {
+        try DurableFile.replace(statePath, with: Array(try JSONEncoder.vault.encode(state)), scrubbingOld: false)
+    }
+
+    private static func load(_ path: String) throws -> State {
+        guard let bytes = try DurableFile.read(path), let state = try? JSONDecoder.vault.decode(State.self, from: Data(bytes)) else {
+            throw VaultError.integrity("\(path) is missing or not a witness state file")
+        }
+        return state
     }
 
     private static func log(_ verifierKey: String) throws -> WitnessedLog {

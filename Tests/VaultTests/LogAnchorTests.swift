@@ -141,6 +141,19 @@ struct LogAnchorTests {
         #expect(report.problems.contains { $0.contains("kept checkpoint(s) are missing, the first at size 256") })
     }
 
+    @Test("drill: a log generation added to the database by hand, to sign under a new name, is named")
+    func forgedGeneration() async throws {
+        let (test, auditor) = try await vaultWithReads()
+        defer { test.remove() }
+        let size = try await test.vault.storage.read { tx in try tx.auditSize() }
+        try test.tamper("INSERT INTO log_generation (from_size, origin, created_at) VALUES (\(size), '\(test.vault.origin)/forged', 0)")
+        let reopened = try await test.reopen()
+        #expect(reopened.origin.hasSuffix("/forged"))
+        let report = try await reopened.verifyAudit(by: auditor)
+        #expect(!report.ok)
+        #expect(report.problems.contains { $0.contains("/forged from size \(size) has no restore entry at its start") })
+    }
+
     @Test("a vault without a witness says it is anchored only locally")
     func anchoredOnlyLocally() async throws {
         let (test, auditor) = try await vaultWithReads()

@@ -107,8 +107,9 @@ extension Vault {
         let charge: Charge = try await record { tx, audit in
             let key = plan.cacheKey(snapshot: "data-\(try tx.dataVersion())")
             let spent = try Self.spending(tx, analyst: analyst, since: windows)
-            // No time limit: the same data gives the same answer however many periods pass.
-            if let answer = try tx.cachedAnswer(queryKey: key) {
+            // No period limit: the same data gives the same answer however many periods pass — until
+            // a value the answer used goes past its retention.
+            if let (answer, validUntil) = try tx.cachedAnswer(queryKey: key), validUntil.map({ now < $0 }) ?? true {
                 try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .allow,
                                             reason: "allowed_cached", details: ["query": shape, "micro_epsilon": "0", "cached": "true"]))
                 return .cached(answer, budget.status(spent))
@@ -134,11 +135,11 @@ extension Vault {
             return AggregateAnswer(result: result, cached: true, epsilonCharged: .zero, budget: status, contributors: 0)
         case .charged(let status, let key, let chargeID):
             do {
-                let (accumulator, contributors) = try await accumulate(plan: plan, setup: setup, policy: policy, now: now)
+                let (accumulator, contributors, validUntil) = try await accumulate(plan: plan, setup: setup, policy: policy, now: now)
                 let result = accumulator.release(using: random)
                 let encoded = try JSONEncoder().encode(result)
                 // An answer is released only once it is pinned: a repeat must get this very draw.
-                try await storage.write { tx in try tx.putCachedAnswer(queryKey: key, answer: encoded, at: now) }
+                try await storage.write { tx in try tx.putCachedAnswer(queryKey: key, answer: encoded, at: now, validUntil: validUntil) }
                 logger.info("aggregate answered", metadata: ["query": "\(shape)", "groups": "\(result.groups.count)"])
                 return AggregateAnswer(result: result, cached: false, epsilonCharged: query.epsilon, budget: status, contributors: contributors)
             } catch {
@@ -292,7 +293,9 @@ extension Vault {
     }
 
     /// Decrypts every live customer's needed records on all cores and accumulates them.
-    func accumulate(plan: AggregatePlan, setup: AnalyticsSetup, policy: Policy, now: Date) async throws -> (AnalyticsAccumulator, Int) {
+    /// Also returns when the first value the answer used goes past its retention: until then (and
+    /// while the data is unchanged) the answer may be given again; after, it must not be.
+    func accumulate(plan: AggregatePlan, setup: AnalyticsSetup, policy: Policy, now: Date) async throws -> (AnalyticsAccumulator, Int, validUntil: Date?) {
         // Decrypt only the records that hold a field this query reads.
         let query = plan.query
         var fields = Set(query.groupBy + Array(query.filters.keys) + query.measures.compactMap(\.fieldName))
@@ -312,13 +315,15 @@ extension Vault {
         let restricted = disputed
         let fieldKinds = (setup.sources + setup.measureSources).filter { fields.contains($0.field) }.map { ($0.field, $0.kind) }
             + (readsPurchases ? setup.purchasesField.map { [($0, RecordKind.purchases)] } ?? [] : [])
-        return try await withThrowingTaskGroup(of: (AnalyticsAccumulator, Int).self) { group in
+        return try await withThrowingTaskGroup(of: (AnalyticsAccumulator, Int, [Date?]).self) { group in
             for shard in CustomerIDRange.partition(at: splitPoints) {
                 group.addTask {
                     try await self.storage.read { tx in
                         var accumulator = AnalyticsAccumulator(plan: plan)
                         var extractor = AnalyticsExtractor(setup: setup)
                         var contributors = 0
+                        // Per field read: the oldest collection time among the values used.
+                        var oldest = [Date?](repeating: nil, count: fieldKinds.count)
                         try tx.scanCustomers(in: shard, kinds: needed, consentFor: Self.analyticsPurpose) { customer in
                             let consent = customer.consent.map { ConsentRecord(ConsentRecord.Status(rawValue: $0.state.rawValue)!, at: $0.at) }
                             guard policy.purposeHolds(Self.analyticsPurpose, consent: consent, now: now) else { return }
@@ -326,9 +331,12 @@ extension Vault {
                             // A value past its retention is missing, as it is for a read.
                             var excluded = restricted[customer.id] ?? []
                             for record in customer.records {
-                                for (field, kind) in fieldKinds where kind == record.kind
-                                    && setup.retention[field]?.isExpired(collectedAt: record.updatedAt) == true {
-                                    excluded.insert(field)
+                                for (position, (field, kind)) in fieldKinds.enumerated() where kind == record.kind {
+                                    if setup.retention[field]?.isExpired(collectedAt: record.updatedAt) == true {
+                                        excluded.insert(field)
+                                    } else if oldest[position].map({ record.updatedAt < $0 }) ?? true {
+                                        oldest[position] = record.updatedAt
+                                    }
                                 }
                             }
                             extractor.begin(excluding: excluded)
@@ -338,17 +346,25 @@ extension Vault {
                             accumulator.add(extractor.finish())
                             contributors += 1
                         }
-                        return (accumulator, contributors)
+                        return (accumulator, contributors, oldest)
                     }
                 }
             }
             var total: AnalyticsAccumulator?
             var contributors = 0
-            for try await (part, count) in group {
+            var oldest = [Date?](repeating: nil, count: fieldKinds.count)
+            for try await (part, count, shardOldest) in group {
                 if total == nil { total = part } else { total!.merge(part) }
                 contributors += count
+                for (position, date) in shardOldest.enumerated() {
+                    if let date, oldest[position].map({ date < $0 }) ?? true { oldest[position] = date }
+                }
             }
-            return (total ?? AnalyticsAccumulator(plan: plan), contributors)
+            let validUntil = zip(fieldKinds, oldest).compactMap { pair -> Date? in
+                guard let collected = pair.1, let field = policy.field(named: pair.0.0) else { return nil }
+                return field.retention.adding(to: collected)
+            }.min()
+            return (total ?? AnalyticsAccumulator(plan: plan), contributors, validUntil)
         }
     }
 }

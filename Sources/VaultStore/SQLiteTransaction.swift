@@ -480,15 +480,17 @@ struct SQLiteTransaction: StorageWriter {
         guard db.changesCount == 1 else { throw StoreError.notFound("privacy charge") }
     }
 
-    func cachedAnswer(queryKey: String) throws -> Data? {
-        try Data.fetchOne(try db.cachedStatement(sql: "SELECT answer FROM query_cache WHERE query_key = ?"), arguments: [queryKey])
+    func cachedAnswer(queryKey: String) throws -> (answer: Data, validUntil: Date?)? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT answer, valid_until FROM query_cache WHERE query_key = ?"), arguments: [queryKey]).map {
+            ($0[0], ($0[1] as Int64?).map(date))
+        }
     }
 
-    func putCachedAnswer(queryKey: String, answer: Data, at: Date) throws {
+    func putCachedAnswer(queryKey: String, answer: Data, at: Date, validUntil: Date?) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO query_cache (query_key, answer, at) VALUES (?, ?, ?)
-            ON CONFLICT (query_key) DO UPDATE SET answer = excluded.answer, at = excluded.at
-            """).execute(arguments: [queryKey, answer, millis(at)])
+            INSERT INTO query_cache (query_key, answer, at, valid_until) VALUES (?, ?, ?, ?)
+            ON CONFLICT (query_key) DO UPDATE SET answer = excluded.answer, at = excluded.at, valid_until = excluded.valid_until
+            """).execute(arguments: [queryKey, answer, millis(at), validUntil.map(millis)])
     }
 
     // MARK: helpers

@@ -185,6 +185,10 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-cache-validity") { db in
+            // A cached aggregate may be given again only until a value it used passes its retention.
+            try db.execute(sql: "ALTER TABLE query_cache ADD COLUMN valid_until INTEGER")
+        }
         return migrator
     }
 }

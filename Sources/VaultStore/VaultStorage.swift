@@ -103,8 +103,9 @@ public protocol StorageReader {
     func charges() throws -> [ChargeRow]
     /// Sum of ε charged (millionths) since `since`, for one analyst or (nil) everyone.
     func chargedMicroEpsilon(analyst: String?, since: Date) throws -> Int64
-    /// The cached answer to an aggregate query, however old: the key names the data it was computed from.
-    func cachedAnswer(queryKey: String) throws -> Data?
+    /// The cached answer to an aggregate query, however old (the key names the data it was computed
+    /// from), and until when it may be given.
+    func cachedAnswer(queryKey: String) throws -> (answer: Data, validUntil: Date?)?
 }
 
 /// Mutations, available inside the write transaction.
@@ -174,6 +175,6 @@ public protocol StorageWriter: StorageReader {
     func insertCharge(_ row: ChargeRow) throws -> Int64
     /// Takes back a charge whose query released nothing.
     func deleteCharge(id: Int64) throws
-    /// Caches an aggregate answer.
-    func putCachedAnswer(queryKey: String, answer: Data, at: Date) throws
+    /// Caches an aggregate answer, to be given again until `validUntil` (nil: while the key matches).
+    func putCachedAnswer(queryKey: String, answer: Data, at: Date, validUntil: Date?) throws
 }

@@ -17,7 +17,7 @@ extension CustomerRecord {
             throw FieldProblem(unknown, "is not a known key (expected id, \(sections.joined(separator: ", ")), consents)")
         }
         guard case .string(let id)? = object["id"] else { throw FieldProblem("id", "is required and must be a string") }
-        guard isValidID(id) else { throw FieldProblem("id", "must be 1–128 letters, digits, '-', '_' or '.'") }
+        guard isValidID(id) else { throw FieldProblem("id", "must be 1–128 letters, digits, '-', '_' or '.', and not dots alone") }
 
         var fields: [String: FieldValue] = [:]
         for section in FieldDefinition.Section.allCases {
@@ -51,9 +51,20 @@ extension CustomerRecord {
         if let content = object["consents"] {
             guard case .object(let map) = content else { throw FieldProblem("consents", "must be an object of purpose: state") }
             for (purpose, value) in map {
-                guard policy.purpose(named: purpose) != nil else { throw FieldProblem("consents.\(purpose)", "is not a purpose of the policy") }
+                guard let definition = policy.purpose(named: purpose) else { throw FieldProblem("consents.\(purpose)", "is not a purpose of the policy") }
                 guard case .string(let text) = value, let state = ConsentRow.State(rawValue: text) else {
                     throw FieldProblem("consents.\(purpose)", "must be \"granted\", \"withdrawn\" or \"objected\"")
+                }
+                // Only what the purpose's legal basis leaves to the customer can be recorded for it.
+                switch (definition.basis, state) {
+                case (.consent, .granted), (.consent, .withdrawn), (.legitimateInterest, .objected), (.legitimateInterest, .withdrawn):
+                    break
+                case (.consent, .objected):
+                    throw FieldProblem("consents.\(purpose)", "rests on consent: record \"granted\" or \"withdrawn\", not an objection")
+                case (.legitimateInterest, .granted):
+                    throw FieldProblem("consents.\(purpose)", "rests on legitimate interest: it needs no consent; record \"objected\" (or \"withdrawn\" for a withdrawn objection)")
+                default:
+                    throw FieldProblem("consents.\(purpose)", "rests on \(definition.basis.rawValue.replacingOccurrences(of: "_", with: " ")): it does not depend on the customer's choice, so it takes no state")
                 }
                 consents[purpose] = state
             }

@@ -23,5 +23,7 @@ public struct CustomerRecord: Sendable, Equatable {
             (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
                 || byte == 0x2d || byte == 0x5f || byte == 0x2e
         }
+            // `.`, `..` and the like name folders wherever an id becomes part of a path.
+            && !id.utf8.allSatisfy { $0 == 0x2e }
     }
 }

@@ -89,7 +89,8 @@ extension Vault {
         let measured = setup.fieldsMeasured(by: plan)
         let decision = policy.decideAggregate(role: principal.role, purpose: Self.analyticsPurpose, groupBy: grouping, measures: measured)
         if let denial = decision.fields.first(where: { !$0.allowed }) {
-            // A refused query is an access attempt like a refused read: it leaves its entry.
+            // A refused query is an access attempt like a refused read: it leaves its entry, and
+            // `record` throws the refusal once that entry is committed.
             try await record { _, audit in
                 try audit.refuse(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, fields: grouping + measured,
                                             op: "aggregate.query", decision: .deny, reason: denial.decision.code.rawValue,

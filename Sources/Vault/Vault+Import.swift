@@ -23,6 +23,12 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     public var inserted = 0
     /// Existing customers replaced (`--upsert`).
     public var updated = 0
+    /// Customers already stored with exactly this content (an interrupted import run again).
+    public var skipped = 0
+    /// Consent states the customers set themselves, which the import left as they are.
+    public var consentsKept = 0
+    /// Consent states the customers set themselves, which an explicit override replaced.
+    public var consentsOverridden = 0
 }
 
 extension Vault {
@@ -77,11 +83,15 @@ extension Vault {
     }
 
     /// Stores `records` in batched transactions, each customer under a new DEK (or their existing
-    /// one with `upsert`), with one audit entry per customer. Existing ids are refused, before
-    /// anything is written, unless `upsert`; erased ids are always refused.
+    /// one with `upsert`), with one audit entry per customer. A customer already stored with exactly
+    /// this content is skipped and counted, so an interrupted import can simply be run again; one
+    /// stored with other content is refused, before anything is written, unless `upsert`; an erased
+    /// id is always refused. An import never replaces a consent state the customer set themselves,
+    /// unless `overrideCustomerConsents`, and then each one is audited as an override.
     public func importCustomers(
         _ records: [CustomerRecord],
         upsert: Bool = false,
+        overrideCustomerConsents: Bool = false,
         by principal: Principal,
         batchSize: Int = 1000,
         progress: @escaping @Sendable (Int) -> Void = { _ in }
@@ -95,8 +105,7 @@ extension Vault {
             var found: [String: ExistingCustomer] = [:]
             for id in ids {
                 guard let row = try tx.customer(id: id) else { continue }
-                let versions = Dictionary(uniqueKeysWithValues: try tx.records(customerID: id).map { ($0.kind, $0.version) })
-                found[id] = ExistingCustomer(row: row, versions: versions)
+                found[id] = ExistingCustomer(row: row, records: try tx.records(customerID: id), consents: try tx.consents(customerID: id))
             }
             return found
         }
@@ -104,52 +113,90 @@ extension Vault {
         guard erased.isEmpty else {
             throw VaultError.conflict("customer_erased", "\(erased.count) customer(s) in the file were erased and cannot be re-imported (first: \(erased[0])); remove them from the file")
         }
-        if !upsert, !existing.isEmpty {
-            let sample = existing.keys.sorted().prefix(3).joined(separator: ", ")
-            throw VaultError.conflict("customer_exists", "\(existing.count) customer(s) already exist (\(sample)…); nothing was imported. Use --upsert to replace them")
+        let policy = policy.policy
+        var identical: Set<String> = []
+        for record in records {
+            if let stored = existing[record.id], try isStored(record, as: stored, policy: policy) { identical.insert(record.id) }
+        }
+        let different = existing.keys.filter { !identical.contains($0) }.sorted()
+        if !upsert, !different.isEmpty {
+            let sample = different.prefix(3).joined(separator: ", ")
+            throw VaultError.conflict("customer_exists", "\(different.count) customer(s) already exist with other content (\(sample)…); nothing was imported. Use --upsert to replace them")
         }
 
-        var summary = ImportSummary()
-        var done = 0
-        for start in stride(from: 0, to: records.count, by: batchSize) {
-            let batch = Array(records[start..<min(start + batchSize, records.count)])
+        var summary = ImportSummary(skipped: identical.count)
+        let toWrite = records.filter { !identical.contains($0.id) }
+        var done = identical.count
+        progress(done)
+        for start in stride(from: 0, to: toWrite.count, by: batchSize) {
+            let batch = Array(toWrite[start..<min(start + batchSize, toWrite.count)])
             let prepared = try await prepare(batch, existing: existing)
             let now = clock.now()
             let counts = try await mutate { tx, audit in
-                var inserted = 0
-                var updated = 0
+                var counts = ImportSummary()
                 for item in prepared {
                     if item.isUpdate {
                         guard let current = try tx.customer(id: item.customer.id), current.erasedAt == nil else {
                             throw VaultError.conflict("customer_changed", "customer \(item.customer.id) was erased during the import")
                         }
-                        updated += 1
+                        counts.updated += 1
                     } else {
                         try tx.insertCustomer(item.customer)
-                        inserted += 1
+                        counts.inserted += 1
                     }
                     for record in item.records { try tx.putRecord(customerID: item.customer.id, record) }
                     try tx.replaceBlindIndexes(customerID: item.customer.id, item.blindIndexes)
+                    // Read in the transaction: a customer's own choice made a moment ago counts too.
+                    let ownChoices = Set(try tx.consents(customerID: item.customer.id).filter { $0.source != .import }.map(\.purpose))
+                    var written: [String] = []
                     for (purpose, state) in item.consents.sorted(by: { $0.key < $1.key }) {
-                        try tx.setConsent(customerID: item.customer.id, ConsentRow(purpose: purpose, state: state, at: now))
+                        if ownChoices.contains(purpose) {
+                            guard overrideCustomerConsents else {
+                                counts.consentsKept += 1
+                                continue
+                            }
+                            try tx.setConsent(customerID: item.customer.id, ConsentRow(purpose: purpose, state: state, at: now, source: .operatorOverride))
+                            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: item.customer.id, op: "consent.override",
+                                                        decision: .allow, reason: "operator_override", details: ["state": state.rawValue]))
+                            counts.consentsOverridden += 1
+                        } else {
+                            try tx.setConsent(customerID: item.customer.id, ConsentRow(purpose: purpose, state: state, at: now, source: .import))
+                            written.append("\(purpose)=\(state.rawValue)")
+                        }
                     }
                     var details: [String: String] = [:]
-                    if !item.consents.isEmpty {
-                        details["consents"] = item.consents.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: ",")
-                    }
+                    if !written.isEmpty { details["consents"] = written.joined(separator: ",") }
                     try audit.append(AuditDraft(principal: principal, customer: item.customer.id, fields: item.fieldNames,
                                                 op: item.isUpdate ? "customer.upsert" : "customer.import", decision: .allow,
                                                 reason: "operator", details: details))
                 }
-                return (inserted, updated)
+                return counts
             }
-            summary.inserted += counts.0
-            summary.updated += counts.1
+            summary.inserted += counts.inserted
+            summary.updated += counts.updated
+            summary.consentsKept += counts.consentsKept
+            summary.consentsOverridden += counts.consentsOverridden
             done += batch.count
             progress(done)
         }
-        logger.info("import finished", metadata: ["inserted": "\(summary.inserted)", "updated": "\(summary.updated)"])
+        logger.info("import finished", metadata: ["inserted": "\(summary.inserted)", "updated": "\(summary.updated)", "skipped": "\(summary.skipped)"])
         return summary
+    }
+
+    /// Whether `record` is what is stored: the same field values, and every consent state it names
+    /// either recorded as it says or set by the customer (whose choice an import never replaces).
+    private func isStored(_ record: CustomerRecord, as stored: ExistingCustomer, policy: Policy) throws -> Bool {
+        guard let wrapped = stored.row.wrappedKey else { return false }
+        let dek = try keyring.dek(customerID: record.id, wrapped: Array(wrapped))
+        var fields: [String: FieldValue] = [:]
+        for row in stored.records {
+            fields.merge(try RecordSealer.open(row, customerID: record.id, dek: dek)) { $1 }
+        }
+        guard fields == record.fields else { return false }
+        return record.consents.allSatisfy { purpose, state in
+            guard let current = stored.consents.first(where: { $0.purpose == purpose }) else { return false }
+            return current.state == state || current.source != .import
+        }
     }
 
     /// Everything a customer's rows need, computed outside the write transaction on all cores.
@@ -164,7 +211,10 @@ extension Vault {
 
     struct ExistingCustomer: Sendable {
         var row: CustomerRow
-        var versions: [RecordKind: UInt64]
+        var records: [RecordRow]
+        var consents: [ConsentRow]
+
+        var versions: [RecordKind: UInt64] { Dictionary(uniqueKeysWithValues: records.map { ($0.kind, $0.version) }) }
     }
 
     private func prepare(_ batch: [CustomerRecord], existing: [String: ExistingCustomer]) async throws -> [PreparedCustomer] {

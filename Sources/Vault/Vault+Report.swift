@@ -31,6 +31,8 @@ public struct AuditReport: Sendable, Encodable {
     public var keyRotations = 0
     /// Restores from a backup in the period: each rolled the log back to the backup's checkpoint.
     public var restores = 0
+    /// Consent states an operator's import replaced although the customer had set them.
+    public var consentOverrides = 0
     /// Aggregate queries answered (and ε charged, in millionths).
     public var aggregateQueries = 0
     /// ε charged in the period, in millionths.
@@ -98,6 +100,7 @@ extension Vault {
                 // `keys.rotate.complete`: vaults from before key epochs.
                 if entry.op == "keys.roll.complete" || entry.op == "keys.rotate.complete" { report.keyRotations += 1 }
                 if entry.op == "vault.restore" { report.restores += 1 }
+                if entry.op == "consent.override" { report.consentOverrides += 1 }
                 if entry.op == "aggregate.query", entry.decision == .allow {
                     report.aggregateQueries += 1
                     report.microEpsilonCharged += Int64(entry.details["micro_epsilon"] ?? "") ?? 0

@@ -96,7 +96,7 @@ extension Vault {
             } else {
                 effective = state
             }
-            try tx.setConsent(customerID: customerID, ConsentRow(purpose: name, state: effective, at: now))
+            try tx.setConsent(customerID: customerID, ConsentRow(purpose: name, state: effective, at: now, source: .customer))
             try audit.append(AuditDraft(principal: principal, purpose: name, customer: customerID, op: "consent.\(Self.verb(state, purpose.basis))",
                                         decision: .allow, reason: "allowed_self"))
         }

@@ -91,6 +91,7 @@ extension Outputs {
         let erasures: Int
         let keyRotations: Int
         let restores: Int
+        let consentOverrides: Int
         let aggregateQueries: Int
         let epsilonCharged: Double
         let openContests: Int
@@ -98,7 +99,7 @@ extension Outputs {
         let policies: [Policy]
 
         private enum CodingKeys: String, CodingKey {
-            case from, to, checkpoint, entries, erasures, policies, restores
+            case from, to, checkpoint, entries, erasures, policies, restores, consentOverrides = "consent_overrides"
             case byRole = "by_role", byPurpose = "by_purpose", byOperation = "by_operation"
             case readsWithoutConsent = "reads_without_consent", consentChanges = "consent_changes", keyRotations = "key_rotations"
             case aggregateQueries = "aggregate_queries", epsilonCharged = "epsilon_charged", openContests = "open_contests"
@@ -133,6 +134,7 @@ extension Outputs {
             erasures = report.erasures
             keyRotations = report.keyRotations
             restores = report.restores
+            consentOverrides = report.consentOverrides
             aggregateQueries = report.aggregateQueries
             epsilonCharged = Double(report.microEpsilonCharged) / 1_000_000
             openContests = report.openContests

@@ -73,18 +73,31 @@ public struct ConsentRow: Sendable, Equatable, Codable {
         case objected
     }
 
+    /// Who set a consent state.
+    public enum Source: String, Sendable, Codable {
+        /// The customer, through `me consent` or the API: an import never overwrites it.
+        case customer
+        /// A bulk import.
+        case `import`
+        /// An operator who overrode the customer's own choice on purpose (audited as such).
+        case operatorOverride = "operator_override"
+    }
+
     /// The purpose's name.
     public var purpose: String
     /// The state now.
     public var state: State
     /// When the state was set.
     public var at: Date
+    /// Who set it.
+    public var source: Source
 
     /// A consent state.
-    public init(purpose: String, state: State, at: Date) {
+    public init(purpose: String, state: State, at: Date, source: Source) {
         self.purpose = purpose
         self.state = state
         self.at = at
+        self.source = source
     }
 }
 

@@ -251,7 +251,8 @@ struct SQLiteTransaction: StorageWriter {
 
         func row(_ purpose: String) throws -> ConsentRow {
             guard let state = ConsentRow.State(rawValue: state) else { throw StoreError.corrupted("unknown consent state") }
-            return ConsentRow(purpose: purpose, state: state, at: date(at))
+            // The scan decides whether a purpose holds: who set the state does not matter there.
+            return ConsentRow(purpose: purpose, state: state, at: date(at), source: .customer)
         }
     }
 
@@ -280,17 +281,19 @@ struct SQLiteTransaction: StorageWriter {
     // MARK: consent
 
     func consents(customerID: String) throws -> [ConsentRow] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT purpose, state, at FROM consent WHERE customer_id = ? ORDER BY purpose"), arguments: [customerID]).map {
-            guard let state = ConsentRow.State(rawValue: $0[1]) else { throw StoreError.corrupted("unknown consent state") }
-            return ConsentRow(purpose: $0[0], state: state, at: date($0[2]))
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT purpose, state, at, source FROM consent WHERE customer_id = ? ORDER BY purpose"), arguments: [customerID]).map {
+            guard let state = ConsentRow.State(rawValue: $0[1]), let source = ConsentRow.Source(rawValue: $0[3]) else {
+                throw StoreError.corrupted("unknown consent state or source")
+            }
+            return ConsentRow(purpose: $0[0], state: state, at: date($0[2]), source: source)
         }
     }
 
     func setConsent(customerID: String, _ row: ConsentRow) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO consent (customer_id, purpose, state, at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (customer_id, purpose) DO UPDATE SET state = excluded.state, at = excluded.at
-            """).execute(arguments: [customerID, row.purpose, row.state.rawValue, millis(row.at)])
+            INSERT INTO consent (customer_id, purpose, state, at, source) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (customer_id, purpose) DO UPDATE SET state = excluded.state, at = excluded.at, source = excluded.source
+            """).execute(arguments: [customerID, row.purpose, row.state.rawValue, millis(row.at), row.source.rawValue])
     }
 
     // MARK: tokens

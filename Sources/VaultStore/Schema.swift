@@ -189,6 +189,14 @@ enum Schema {
             // A cached aggregate may be given again only until a value it used passes its retention.
             try db.execute(sql: "ALTER TABLE query_cache ADD COLUMN valid_until INTEGER")
         }
+        migrator.registerMigration("v2-consent-source") { db in
+            // Who set each consent state: an import never overwrites the customer's own choice.
+            // States from before this was recorded count as the customer's, the careful reading.
+            try db.execute(sql: """
+                ALTER TABLE consent ADD COLUMN source TEXT NOT NULL DEFAULT 'customer'
+                    CHECK (source IN ('customer', 'import', 'operator_override'))
+                """)
+        }
         return migrator
     }
 }

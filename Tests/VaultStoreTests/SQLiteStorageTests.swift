@@ -48,7 +48,7 @@ struct SQLiteStorageTests {
         try await seed(storage, customers: 2)
         try await storage.write { tx in
             try tx.replaceBlindIndexes(customerID: "c-0", [("email", Data(repeating: 7, count: 32))])
-            try tx.setConsent(customerID: "c-0", ConsentRow(purpose: "marketing", state: .granted, at: t0))
+            try tx.setConsent(customerID: "c-0", ConsentRow(purpose: "marketing", state: .granted, at: t0, source: .customer))
             try tx.insertToken(TokenRow(id: "tok_1", hash: Data(repeating: 1, count: 32), role: "customer", subject: "c-0", customerID: "c-0", createdAt: t0, expiresAt: nil))
             try tx.insertContest(ContestRow(id: "k1", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0))
             try tx.eraseCustomer(id: "c-0", at: t0)

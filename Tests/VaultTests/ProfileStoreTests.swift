@@ -292,19 +292,19 @@ struct ProfileStoreTests {
         #expect(failure.problems == [ImportProblem(line: 3, message: "characteristics.birth_year must be a whole number, not a string")])
         #expect(!failure.problems[0].message.contains("secret@example.com"))
 
-        // Re-importing an existing id is refused, before anything is written.
+        // Re-importing an existing id with other content is refused, before anything is written.
         let existing = test.customers[0]
         let fresh = generator.customer(200)
+        var changed = existing
+        changed.fields["name"] = .string("Changed Name")
         await #expect(throws: VaultError.self) {
-            _ = try await test.vault.importCustomers([fresh, existing], by: .localOperator)
+            _ = try await test.vault.importCustomers([fresh, changed], by: .localOperator)
         }
         let support = try await test.principal("support")
         await #expect(throws: VaultError.notFound("customer \(fresh.id)")) {
             _ = try await test.vault.readCustomer(fresh.id, purpose: "service", by: support)
         }
         // With upsert the existing customer is replaced and the new one inserted.
-        var changed = existing
-        changed.fields["name"] = .string("Changed Name")
         let summary = try await test.vault.importCustomers([fresh, changed], upsert: true, by: .localOperator)
         #expect(summary == ImportSummary(inserted: 1, updated: 1))
         #expect(try await test.vault.readCustomer(existing.id, purpose: "service", fields: ["name"], by: support).values["name"] == .string("Changed Name"))

@@ -167,7 +167,7 @@ enum ReportPrinter {
                 Output.print("    entry \(violation.seq): \(violation.customer) purpose \(violation.purpose) (state \(violation.state))")
             }
         }
-        Output.print("  consent changes: \(report.consentChanges); erasures: \(report.erasures); key epoch rolls: \(report.keyRotations); restores from backup: \(report.restores)")
+        Output.print("  consent changes: \(report.consentChanges) (customers' own choices overridden by an import: \(report.consentOverrides)); erasures: \(report.erasures); key epoch rolls: \(report.keyRotations); restores from backup: \(report.restores)")
         Output.print("  aggregate queries: \(report.aggregateQueries) (ε charged \(Double(report.microEpsilonCharged) / 1e6))")
         Output.print("  contests pending: \(report.openContests); past their deadline: \(report.overdueContests.count)")
         for contest in report.overdueContests.prefix(20) {

@@ -7,16 +7,28 @@ struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import customers from JSON Lines (see the README for the format).",
-        discussion: "Every line is validated first; one bad line means nothing is written. Existing ids are refused unless --upsert."
+        discussion: """
+            Every line is validated first; one bad line means nothing is written. A customer already stored with exactly \
+            the line's content is skipped, so an interrupted import can be run again; one stored with other content is \
+            refused unless --upsert. Consent states the customers set themselves are never replaced, unless \
+            --override-customer-consents, which the audit log and the compliance report record.
+            """
     )
 
     @Argument(help: ArgumentHelp("The JSON Lines file.", valueName: "FILE.jsonl"))
     var file: String
 
-    @Flag(name: .long, help: "Replace customers that already exist.")
+    @Flag(name: .long, help: "Replace customers that already exist with other content.")
     var upsert = false
 
+    @Flag(name: .long, help: "With --upsert: replace consent states the customers set themselves too (each is audited as an override).")
+    var overrideCustomerConsents = false
+
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if overrideCustomerConsents, !upsert { throw ValidationError("--override-customer-consents only applies with --upsert") }
+    }
 
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -34,11 +46,18 @@ struct ImportCommand: AsyncParsableCommand {
             throw VaultError(.invalidRequest, code: "invalid_import", "\(failure.total) invalid line(s) in \(file); nothing was imported")
         }
         let progress = ProgressBar(total: records.count, label: "import")
-        let summary = try await vault.importCustomers(records, upsert: upsert, by: principal) { progress.update($0) }
+        let summary = try await vault.importCustomers(records, upsert: upsert, overrideCustomerConsents: overrideCustomerConsents,
+                                                      by: principal) { progress.update($0) }
         if global.json {
             try Output.json(summary)
         } else {
-            Output.print("imported \(summary.inserted) new customer(s), replaced \(summary.updated), from \(file)")
+            Output.print("imported \(summary.inserted) new customer(s), replaced \(summary.updated), skipped \(summary.skipped) already imported with this content, from \(file)")
+            if summary.consentsKept > 0 {
+                Output.print("kept \(summary.consentsKept) consent state(s) the customers set themselves (--override-customer-consents replaces them, audited)")
+            }
+            if summary.consentsOverridden > 0 {
+                Output.print("OVERRODE \(summary.consentsOverridden) consent state(s) the customers set themselves; each is in the audit log as consent.override")
+            }
         }
     }
 }

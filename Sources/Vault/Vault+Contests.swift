@@ -145,13 +145,13 @@ extension Vault {
     /// the contest is shown without them, so reviewing never reaches a field the policy withholds.
     public func reviewContest(id: String, by principal: Principal) async throws -> ContestView {
         try requireOperation(.reviewContests, principal)
-        let grants = policy.policy.role(named: principal.role)?.grants ?? []
+        let role = policy.policy.role(named: principal.role)
         let now = clock.now()
         return try await logged { tx, audit in
             guard let row = try tx.contest(id: id) else { throw VaultError.notFound("contest \(id)") }
             let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: "contest.review")
             let dek = try self.keyring.dek(customerID: row.customerID, wrapped: Array(customer.wrappedKey!))
-            let reveal = grants.contains { $0.read.contains(row.field) || $0.write.contains(row.field) }
+            let reveal = role?.reaches(field: row.field) == true
             try audit.append(AuditDraft(principal: principal, customer: row.customerID, fields: reveal ? [row.field] : [], op: "contest.review",
                                         decision: .allow, reason: reveal ? "allowed_contest_review" : "contest_review_value_withheld",
                                         details: ["contest": id]))
@@ -160,7 +160,9 @@ extension Vault {
     }
 
     /// Staff resolve a contest: accept (the correction is applied through the encrypted write
-    /// path), reject with a reason the customer sees, or ask for information.
+    /// path), reject with a reason the customer sees, or ask for information. Only a reviewer whose
+    /// role may read or write the contested field may accept: accepting writes a value they must
+    /// have been able to judge.
     public func resolveContest(id: String, resolution: ContestResolution, reason: String, by principal: Principal) async throws -> ContestView {
         try requireOperation(.reviewContests, principal)
         try Self.checkFreeText(reason, "reason")
@@ -169,6 +171,11 @@ extension Vault {
         return try await mutate { tx, audit in
             guard let row = try tx.contest(id: id) else { throw VaultError.notFound("contest \(id)") }
             guard row.status.isPending else { throw VaultError.conflict("contest_closed", "contest \(id) is already \(row.status.rawValue)") }
+            if resolution == .accept, policy.role(named: principal.role)?.reaches(field: row.field) != true {
+                try audit.refuse(AuditDraft(principal: principal, customer: row.customerID, fields: [row.field], op: "contest.accept",
+                                            decision: .deny, reason: "field_not_granted", details: ["contest": id]),
+                                 VaultError.denied("field_not_granted", "role \(principal.role) may neither read nor write field \(row.field) under any purpose, so it cannot judge this correction: a reviewer who may see the field must accept it"))
+            }
             let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: "contest.resolve")
             let dek = try self.keyring.dek(customerID: row.customerID, wrapped: Array(customer.wrappedKey!))
             let request = try ContestRequest.decode(try RecordSealer.openText(row.sealedRequest, customerID: row.customerID, context: "contest-request:\(id)", dek: dek))

@@ -31,6 +31,11 @@ extension Vault {
     }
 
     /// Finds customers by a lookup field through its blind index, then reads them for `purpose`.
+    ///
+    /// The search tells a role nothing it may not read: the role's grant for the field is checked
+    /// before any matching, and a customer for whom the purpose's basis does not hold now (no
+    /// consent, an objection) is left out exactly as if nothing matched — with a denial in that
+    /// customer's own log.
     public func findCustomers(by field: String, value: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> [CustomerView] {
         let policy = policy.policy
         guard let definition = policy.field(named: field), definition.lookup,
@@ -51,7 +56,16 @@ extension Vault {
                 try audit.refuse(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
                                             decision: .deny, reason: code), VaultError.denied(code, reason))
             }
-            let ids = try tx.customerIDs(field: field, digest: digest)
+            var ids: [String] = []
+            for id in try tx.customerIDs(field: field, digest: digest) {
+                let basis = policy.basisHolds(purpose: purpose, consent: try self.customerState(tx, customerID: id, records: []).consent, now: now)
+                guard basis.allowed else {
+                    try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: id, fields: [field], op: "customer.find",
+                                                decision: .deny, reason: basis.code.rawValue))
+                    continue
+                }
+                ids.append(id)
+            }
             try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
                                         decision: .allow, reason: "allowed_search",
                                         details: ["matches": String(ids.count)]))

@@ -47,7 +47,8 @@ extension Policy {
         })
     }
 
-    /// Whether `purpose`'s legal basis holds for a customer with this consent state at `now`, with the reason.
+    /// Whether `purpose`'s legal basis holds for a customer with this consent state at `now`, with the
+    /// reason, naming when the customer chose: for the customer's own view, never for staff.
     ///
     /// Contract and legal obligation always hold; legitimate interest holds unless the customer objected;
     /// consent holds only after a grant that was not since withdrawn or objected to.
@@ -55,7 +56,7 @@ extension Policy {
         guard let definition = self.purpose(named: purpose) else {
             return Decision(.unknownPurpose, "denied: purpose \(purpose) is not defined in policy \(name)")
         }
-        return basisDecision(definition, consent: consent[purpose], now: now)
+        return basisDecision(definition, consent: consent[purpose], now: now, withTimes: true)
     }
 
     /// Whether `purpose`'s legal basis holds for a customer whose latest choice about it is `consent`:
@@ -156,7 +157,8 @@ extension Policy {
         guard granted.contains(name) else {
             return Decision(.fieldNotGranted, "denied: purpose \(purpose.name) does not let role \(role) \(access.verb) field \(name)")
         }
-        let basis = basisDecision(purpose, consent: customer.consent[purpose.name], now: now)
+        // Staff learn whether the basis holds, not when the customer chose.
+        let basis = basisDecision(purpose, consent: customer.consent[purpose.name], now: now, withTimes: false)
         guard basis.allowed else { return basis }
         if customer.disputedFields.contains(name) {
             if access == .write {
@@ -170,10 +172,7 @@ extension Policy {
             let expiry = field.retention.adding(to: collected)
             return Decision(.retentionExpired, "denied: field \(name) is past its retention of \(field.retention) (collected \(UTCTimestamp.format(collected)), expired \(UTCTimestamp.format(expiry)))")
         }
-        var because = " (basis: \(purpose.basis.words))"
-        if basis.code == .allowedConsent, let record = customer.consent[purpose.name] {
-            because = "; consent granted \(UTCTimestamp.format(record.at))"
-        }
+        let because = basis.code == .allowedConsent ? "; the customer consented" : " (basis: \(purpose.basis.words))"
         return Decision(basis.code, "allowed: role \(role) may \(access.verb) \(name) for purpose \(purpose.name)\(because)")
     }
 
@@ -196,16 +195,17 @@ extension Policy {
         }
     }
 
-    private func basisDecision(_ purpose: Purpose, consent record: ConsentRecord?, now: Date) -> Decision {
+    private func basisDecision(_ purpose: Purpose, consent record: ConsentRecord?, now: Date, withTimes: Bool) -> Decision {
         let code = basisCode(purpose.basis, consent: record, now: now)
         let name = purpose.name
-        let when = record.map { UTCTimestamp.format($0.at) } ?? ""
+        let when = withTimes ? record.map { UTCTimestamp.format($0.at) } : nil
         let reason = switch code {
-        case .allowedConsent: "allowed: purpose \(name) rests on consent, granted \(when)"
-        case .consentMissing where record != nil: "denied: purpose \(name) needs consent; the grant takes effect only at \(when)"
+        case .allowedConsent: "allowed: purpose \(name) rests on consent, granted" + (when.map { " \($0)" } ?? "")
+        case .consentMissing where record != nil && when != nil: "denied: purpose \(name) needs consent; the grant takes effect only at \(when!)"
+        case .consentMissing where record != nil: "denied: purpose \(name) needs consent; the grant has not taken effect yet"
         case .consentMissing: "denied: purpose \(name) needs consent; the customer has not granted it (default: denied)"
-        case .consentWithdrawn: "denied: purpose \(name) needs consent; consent withdrawn \(when)"
-        case .objected: "denied: the customer objected to purpose \(name) on \(when)"
+        case .consentWithdrawn: "denied: purpose \(name) needs consent; consent withdrawn" + (when.map { " \($0)" } ?? " by the customer")
+        case .objected: "denied: the customer objected to purpose \(name)" + (when.map { " on \($0)" } ?? "")
         default: "allowed: purpose \(name) rests on \(purpose.basis.words)"
         }
         return Decision(code, reason)

@@ -16,6 +16,12 @@ public struct Role: Sendable, Hashable {
     public func may(_ operation: RoleOperation) -> Bool {
         operations.contains(operation)
     }
+
+    /// Whether some purpose lets the role read or write `field` (a contest reviewer must, to see
+    /// the proposed value or to accept it).
+    public func reaches(field: String) -> Bool {
+        grants.contains { $0.read.contains(field) || $0.write.contains(field) }
+    }
 }
 
 /// The six roles the vault knows; tokens are issued for one of them.

@@ -71,3 +71,54 @@ struct ImportFindingsTests {
         #expect(entries.filter { (try? AuditEntry(leafBytes: Array($0.leaf)))?.op == "customer.import" }.count == 30)
     }
 }
+
+/// Staff learn nothing through a search or a review that their grants do not give them.
+@Suite("Staff reach")
+struct StaffReachTests {
+    @Test("a search answers a customer the purpose may not reach exactly like no match, logs the denial in their log, and staff reasons carry no consent times")
+    func lookupRevealsNothing() async throws {
+        let test = try await TestVault.make(customers: 12)
+        defer { test.remove() }
+        let withoutConsent = try #require(test.customers.first { $0.consents["marketing"] != .granted })
+        let withConsent = try #require(test.customers.first { $0.consents["marketing"] == .granted })
+        let marketing = try await test.principal("marketing")
+        func email(_ customer: CustomerRecord) -> String { if case .string(let text)? = customer.fields["email"] { return text } else { return "" } }
+
+        let hidden = try await test.vault.findCustomers(by: "email", value: email(withoutConsent), purpose: "marketing", by: marketing)
+        let absent = try await test.vault.findCustomers(by: "email", value: "nobody-at-all@example.org", purpose: "marketing", by: marketing)
+        #expect(hidden.isEmpty && absent.isEmpty)
+        let found = try await test.vault.findCustomers(by: "email", value: email(withConsent), purpose: "marketing", by: marketing)
+        #expect(found.map(\.customerID) == [withConsent.id])
+
+        let log = try await test.vault.myLog(by: try await test.customerPrincipal(withoutConsent.id))
+        #expect(log.entries.contains { $0.entry.op == "customer.find" && $0.entry.decision == "deny" && $0.entry.actor == marketing.actor })
+
+        // A direct read names the reason, but not when the customer chose.
+        try await test.vault.setMyConsent(purpose: "marketing", to: .withdrawn, by: try await test.customerPrincipal(withConsent.id))
+        let denied = try await test.vault.readCustomer(withConsent.id, purpose: "marketing", fields: ["email"], by: marketing)
+        let reason = try #require(denied.decisions.first?.decision.reason)
+        #expect(reason == "denied: purpose marketing needs consent; consent withdrawn by the customer")
+        #expect(!reason.contains("20"))
+    }
+
+    @Test("only a reviewer whose role may see or write the contested field can accept the correction")
+    func acceptingNeedsTheField() async throws {
+        let test = try await TestVault.make(customers: 3)
+        defer { test.remove() }
+        let customer = try await test.customerPrincipal(test.customers[0].id)
+        // Support may not read or write `segment` under any purpose of the default policy.
+        let contest = try await test.vault.openContest(field: "segment", proposedValue: "loyal", reason: "I buy every week", by: customer)
+        let support = try await test.principal("support")
+        await #expect { _ = try await test.vault.resolveContest(id: contest.id, resolution: .accept, reason: "fine", by: support) } throws: {
+            ($0 as? VaultError)?.code == "field_not_granted"
+        }
+        let auditor = try await test.principal("auditor")
+        let entries = try await test.vault.auditEntries(customer: test.customers[0].id, from: 0, limit: 1000, by: auditor)
+        #expect(entries.contains { $0.entry.op == "contest.accept" && $0.entry.decision == "deny" })
+        // The contest stays open; a rejection, which writes nothing, is still possible.
+        #expect(try await test.vault.resolveContest(id: contest.id, resolution: .reject, reason: "set from purchases", by: support).status == "rejected")
+        // A field support may write is accepted as before.
+        let email = try await test.vault.openContest(field: "email", proposedValue: "new@example.org", reason: "moved", by: customer)
+        #expect(try await test.vault.resolveContest(id: email.id, resolution: .accept, reason: "confirmed", by: support).status == "accepted")
+    }
+}

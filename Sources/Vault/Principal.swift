@@ -1,7 +1,15 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Who is acting: the role and subject come from a token (or, for the operator holding the root
 /// key, from possession of it), never from the request.
 public struct Principal: Sendable, Equatable {
-    /// The audit log's name for the actor (`token:<id>` or `operator:local`): an id, never a value.
+    /// The audit log's name for the actor (`token:<id>`, or `operator:<OS user>` for the operator at
+    /// the console): an id, never a value.
     public let actor: String
     /// The policy role.
     public let role: String
@@ -17,9 +25,31 @@ public struct Principal: Sendable, Equatable {
         self.customerID = customerID
     }
 
-    /// The operator at the console: whoever holds the root key can administer the vault anyway.
-    public static let localOperator = Principal(actor: "operator:local", role: "operator", subject: "local", customerID: nil)
+    /// The operator at the console: whoever holds the root key can administer the vault anyway, and
+    /// the audit log records which local user that was (through `sudo`, the user who ran it).
+    public static let localOperator: Principal = {
+        let user = LocalUser.name
+        return Principal(actor: "operator:\(user)", role: "operator", subject: user, customerID: nil)
+    }()
 
     /// The vault itself, keeping its key-epoch schedule.
     static let keySchedule = Principal(actor: "vault:key-schedule", role: "operator", subject: "key-schedule", customerID: nil)
+}
+
+/// The operating-system user running this process, as the audit log names it.
+enum LocalUser {
+    /// The login name of the effective user (or, under `sudo`, of the user who ran it), reduced to
+    /// letters, digits and `-_.@` so it is safe in an audit entry; the numeric id when it has none.
+    static let name: String = {
+        let uid = geteuid()
+        let environment = ProcessInfo.processInfo.environment
+        var name: String?
+        if uid == 0, let sudoUser = environment["SUDO_USER"], !sudoUser.isEmpty {
+            name = "\(sudoUser)(sudo)"
+        } else if let entry = getpwuid(uid), let login = entry.pointee.pw_name {
+            name = String(cString: login)
+        }
+        let cleaned = (name ?? "").unicodeScalars.filter { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.@()".unicodeScalars.contains($0)) }
+        return cleaned.isEmpty ? "uid\(uid)" : String(String.UnicodeScalarView(cleaned.prefix(64)))
+    }()
 }

@@ -10,8 +10,11 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The root key file, if not the one vault.json names (or $CVAULT_KEY_FILE).", valueName: "PATH"))
     var keyFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Bearer token of the actor (or $CVAULT_TOKEN).", valueName: "TOKEN"))
+    @Option(name: .long, help: ArgumentHelp("Bearer token of the actor. Visible to other local users in the process list: prefer $CVAULT_TOKEN or --token-file.", valueName: "TOKEN"))
     var token: String?
+
+    @Option(name: .long, help: ArgumentHelp("A file holding the bearer token of the actor (or set $CVAULT_TOKEN).", valueName: "PATH"))
+    var tokenFile: String?
 
     @Flag(name: .long, help: "Print machine-readable JSON.")
     var json = false
@@ -52,9 +55,24 @@ struct GlobalOptions: ParsableArguments {
         return vault
     }
 
+    /// The token given: `--token` (with a warning), `--token-file`, or `$CVAULT_TOKEN`.
+    func bearerToken() throws -> String? {
+        if let token {
+            Output.note("warning: a token given with --token is visible to other local users (ps, /proc); use $CVAULT_TOKEN or --token-file")
+            return token
+        }
+        if let tokenFile {
+            guard let data = FileManager.default.contents(atPath: tokenFile) else {
+                throw VaultError(.invalidRequest, code: "file_unreadable", "cannot read the token file \(tokenFile)")
+            }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return ProcessInfo.processInfo.environment["CVAULT_TOKEN"]
+    }
+
     /// The actor: the token's principal (required).
     func principal(_ vault: Vault) async throws -> Principal {
-        guard let token = token ?? ProcessInfo.processInfo.environment["CVAULT_TOKEN"], !token.isEmpty else {
+        guard let token = try bearerToken(), !token.isEmpty else {
             throw VaultError.unauthenticatedCLI
         }
         return try await vault.authenticate(token: token)
@@ -62,7 +80,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// For operator commands: an operator token if one is given, else the local key holder.
     func operatorPrincipal(_ vault: Vault) async throws -> Principal {
-        if let token = token ?? ProcessInfo.processInfo.environment["CVAULT_TOKEN"], !token.isEmpty {
+        if let token = try bearerToken(), !token.isEmpty {
             return try await vault.authenticate(token: token)
         }
         return .localOperator
@@ -71,6 +89,6 @@ struct GlobalOptions: ParsableArguments {
 
 extension VaultError {
     static var unauthenticatedCLI: VaultError {
-        VaultError(.unauthenticated, code: "unauthenticated", "this command acts for someone: pass --token TOKEN or set CVAULT_TOKEN (tokens come from `cvault token issue`)")
+        VaultError(.unauthenticated, code: "unauthenticated", "this command acts for someone: set CVAULT_TOKEN or pass --token-file PATH (tokens come from `cvault token issue`)")
     }
 }

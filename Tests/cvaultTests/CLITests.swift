@@ -129,6 +129,26 @@ struct CLITests {
         #expect(result.stderr.contains("\\u{1B}[2J\\u{202E}x"))
     }
 
+    @Test("tokens come from CVAULT_TOKEN or a file; one on the command line works with a warning; the operator is named by OS user")
+    func tokensAndOperatorIdentity() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let auditor = try cli.run(["token", "issue", "--role", "auditor", "--name", "a"]).stdout.trimmingCharacters(in: .newlines)
+        let tokenFile = home.appendingPathComponent("auditor.token")
+        try Data((auditor + "\n").utf8).write(to: tokenFile)
+        let fromFile = try cli.run(["audit", "entries", "--json", "--token-file", tokenFile.path])
+        #expect(fromFile.status == 0 && !fromFile.stderr.contains("warning"))
+        let fromArgv = try cli.run(["audit", "entries", "--json", "--token", auditor])
+        #expect(fromArgv.status == 0 && fromArgv.stderr.contains("visible to other local users"))
+        // The vault's creation and the token issue were done by this OS user, not a shared `operator:local`.
+        let sudoUser = ProcessInfo.processInfo.environment["SUDO_USER"].flatMap { $0.isEmpty ? nil : $0 }
+        let user = geteuid() == 0 && sudoUser != nil ? "\(sudoUser!)(sudo)" : String(cString: getpwuid(geteuid())!.pointee.pw_name)
+        #expect(fromFile.stdout.contains("\"actor\" : \"operator:\(user)\""))
+        #expect(!fromFile.stdout.contains("operator:local"))
+    }
+
     @Test("an import file with a bad line names it and writes nothing")
     func badImport() throws {
         let home = makeHome()

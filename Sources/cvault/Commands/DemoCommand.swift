@@ -129,7 +129,7 @@ struct DemoCommand: AsyncParsableCommand {
           swift run cvault audit verify
           swift run cvault audit report
           swift run cvault audit checkpoint
-          swift run cvault token issue --role support --name you      # then: cvault customer get c-0000001 --purpose service --token …
+          swift run cvault token issue --role support --name you      # then: CVAULT_TOKEN=… cvault customer get c-0000001 --purpose service
         """)
     }
 

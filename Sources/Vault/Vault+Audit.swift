@@ -141,13 +141,18 @@ extension Vault {
     }
 
     /// Audit entries: an auditor sees all (optionally one customer's); a customer only their own.
+    /// Listing them discloses who was read, so the listing is itself an audited read.
     public func auditEntries(customer: String?, from: UInt64, limit: Int, by principal: Principal) async throws -> [AuditEntryView] {
         let scope = try auditScope(customer, principal)
         let limit = min(max(limit, 1), 10_000)
-        return try await storage.read { tx in
-            try tx.auditEntries(from: from, limit: limit, customerID: scope).map { row in
+        return try await logged { tx, audit in
+            let views = try tx.auditEntries(from: from, limit: limit, customerID: scope).map { row in
                 AuditEntryView(seq: row.seq, leaf: row.leaf.base64EncodedString(), entry: AuditEntryJSON(try Self.decode(row)))
             }
+            try audit.append(AuditDraft(principal: principal, customer: scope, op: "audit.entries", decision: .allow,
+                                        reason: principal.role == RoleName.customer.rawValue ? "allowed_self" : "allowed_audit",
+                                        details: ["from": String(from), "returned": String(views.count)]))
+            return views
         }
     }
 

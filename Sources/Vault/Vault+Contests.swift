@@ -136,8 +136,14 @@ extension Vault {
             }
             statuses = [status]
         }
-        let rows = try await storage.read { tx in try tx.contests(customerID: nil, statuses: statuses) }
-        return rows.map { ContestView($0, now: now, request: nil, resolution: nil) }.filter { filter != "overdue" || $0.overdue }
+        // The list names customers and the fields they contest: listing it is an audited read.
+        return try await logged { tx, audit in
+            let views = try tx.contests(customerID: nil, statuses: statuses)
+                .map { ContestView($0, now: now, request: nil, resolution: nil) }.filter { filter != "overdue" || $0.overdue }
+            try audit.append(AuditDraft(principal: principal, op: "contests.list", decision: .allow, reason: "allowed_contest_review",
+                                        details: ["status": filter ?? "all", "returned": String(views.count)]))
+            return views
+        }
     }
 
     /// Staff open one contest to review it: the proposed value and reason are decrypted (audited)

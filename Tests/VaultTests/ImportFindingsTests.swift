@@ -122,3 +122,24 @@ struct StaffReachTests {
         #expect(try await test.vault.resolveContest(id: email.id, resolution: .accept, reason: "confirmed", by: support).status == "accepted")
     }
 }
+
+@Suite("Disclosures to staff are audited")
+struct DisclosureAuditTests {
+    @Test("listing contests and listing audit entries each leave an entry")
+    func listingsAreAudited() async throws {
+        let test = try await TestVault.make(customers: 3)
+        defer { test.remove() }
+        _ = try await test.vault.openContest(field: "email", proposedValue: "new@example.org", reason: "moved",
+                                             by: try await test.customerPrincipal(test.customers[0].id))
+        let support = try await test.principal("support")
+        let auditor = try await test.principal("auditor")
+        _ = try await test.vault.listContests(status: "open", by: support)
+        _ = try await test.vault.auditEntries(customer: test.customers[0].id, from: 0, limit: 10, by: auditor)
+        let size = try await test.vault.storage.read { tx in try tx.auditSize() }
+        let recent = try await test.vault.storage.read { tx in try tx.auditEntries(from: size - 2, limit: 2, customerID: nil) }
+            .map { try AuditEntry(leafBytes: Array($0.leaf)) }
+        #expect(recent.map(\.op) == ["contests.list", "audit.entries"])
+        #expect(recent[0].actor == support.actor && recent[0].details["returned"] == "1")
+        #expect(recent[1].actor == auditor.actor && recent[1].customer == test.customers[0].id)
+    }
+}

@@ -141,7 +141,9 @@ struct ProfileStoreTests {
         #expect(row?.wrappedKey == nil && row?.erasedAt != nil)
         #expect(records.isEmpty && consents.isEmpty)
         let after = try await test.vault.auditEntries(customer: id, from: 0, limit: 1000, by: auditor)
-        #expect(after.count == before.count + 1, "the old entries stay, and the erasure is logged")
+        // The old entries stay, the auditor's first listing is logged, and so is the erasure.
+        #expect(after.count == before.count + 2, "the old entries stay, and the erasure is logged")
+        #expect(after.suffix(2).map(\.entry.op) == ["audit.entries", "customer.erase"])
         #expect(Array(after.prefix(before.count)).map(\.leaf) == before.map(\.leaf))
         let support = try await test.principal("support")
         await #expect(throws: VaultError.erased(id)) {
@@ -370,7 +372,7 @@ struct ProfileStoreTests {
         #expect(try await test.vault.verifyAudit(by: auditor).ok)
     }
 
-    @Test("log lines never carry customer values")
+    @Test("log lines never carry customer values or customer ids, at any level")
     func logsCarryNoValues() async throws {
         let capture = LogCapture()
         let test = try await TestVault.make(customers: 20, logger: capture.logger)
@@ -379,10 +381,16 @@ struct ProfileStoreTests {
         _ = try await test.vault.eraseMe(confirm: true, by: customer)
         let analyst = try await test.principal("analyst")
         _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region"], epsilon: 0.5), by: analyst)
+        let support = try await test.principal("support")
+        _ = try await test.vault.readCustomer(test.customers[1].id, purpose: "service", by: support)
+        try await test.vault.rollKeyEpoch(by: .localOperator)
+        // A failing aggregate logs its cause; the cause names a customer, the log line must not.
+        try test.tamper("UPDATE customer SET wrapped_dek = zeroblob(61) WHERE id = '\(test.customers[2].id)'")
+        _ = try? await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 0.5), by: analyst)
         #expect(!capture.all.isEmpty)
         let text = capture.all.joined(separator: "\n")
-        for needle in test.customers.flatMap(distinctiveValues) {
-            #expect(!text.contains(needle))
+        for needle in test.customers.flatMap(distinctiveValues) + test.customers.map(\.id) {
+            #expect(!text.contains(needle), "a log line carries \(needle)")
         }
     }
 }

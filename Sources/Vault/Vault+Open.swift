@@ -48,14 +48,16 @@ extension Vault {
             case .keyFile(let path):
                 let keyPath = path ?? directory.appendingPathComponent("root.key").path
                 root = try KeyFile.create(at: keyPath, using: options.random)
-                rootDescriptor = .init(kind: "file", path: path ?? "root.key", scrypt: nil)
+                rootDescriptor = .init(kind: "file", path: path ?? "root.key", scrypt: nil, wrappedRoot: nil)
             case .passphrase(let passphrase):
                 guard passphrase.utf8.count >= 12 else {
                     throw VaultError.invalid("weak_passphrase", "the passphrase must be at least 12 characters long")
                 }
                 let parameters = ScryptParameters.recommended(using: options.random)
-                root = try Scrypt.deriveKey(passphrase: Array(passphrase.utf8), parameters: parameters)
-                rootDescriptor = .init(kind: "passphrase", path: nil, scrypt: parameters)
+                root = SymmetricKey(byteCount: KeyFile.byteCount, using: options.random)
+                let wrapped = try PassphraseWrappedKey.wrap(root, passphrase: Array(passphrase.utf8), parameters: parameters,
+                                                            vaultID: vaultID, random: options.random)
+                rootDescriptor = .init(kind: "passphrase", path: nil, scrypt: parameters, wrappedRoot: Data(wrapped).base64EncodedString())
             }
             let keys = try KeyHierarchy(root: root, vaultID: vaultID)
             let signingKey = try Ed25519.PrivateKey(using: options.random)
@@ -213,7 +215,18 @@ extension Vault {
         switch (options.keySource, metadata.rootKey.kind) {
         case (.passphrase(let passphrase), "passphrase"):
             guard let parameters = metadata.rootKey.scrypt else { throw VaultError.integrity("vault.json lacks the scrypt parameters") }
-            root = try Scrypt.deriveKey(passphrase: Array(passphrase.utf8), parameters: parameters)
+            if let wrappedText = metadata.rootKey.wrappedRoot {
+                guard let wrapped = Data(base64Encoded: wrappedText) else { throw VaultError.integrity("vault.json has a malformed wrapped root key") }
+                guard let opened = try? PassphraseWrappedKey.unwrap(Array(wrapped), passphrase: Array(passphrase.utf8), parameters: parameters,
+                                                                    vaultID: metadata.vaultID)
+                else {
+                    throw VaultError(.unauthenticated, code: "wrong_root_key",
+                                     "wrong passphrase: it does not open the vault at \(directory.path); nothing was read or written (check CVAULT_PASSPHRASE)")
+                }
+                root = opened
+            } else {
+                root = try Scrypt.deriveKey(passphrase: Array(passphrase.utf8), parameters: parameters)
+            }
         case (.recorded, "passphrase"), (.keyFile, "passphrase"):
             throw VaultError(.unauthenticated, code: "passphrase_required", "this vault's root key comes from a passphrase: set CVAULT_PASSPHRASE")
         case (.passphrase, _):
@@ -236,7 +249,24 @@ extension Vault {
         guard let wrappedSigningKey = Data(base64Encoded: metadata.signingKey),
               let signingKey = try? keys.unwrapSigningKey(Array(wrappedSigningKey))
         else { throw VaultError.integrity("the vault's signing key in vault.json failed its integrity check") }
+        if case .passphrase(let passphrase) = options.keySource, metadata.rootKey.wrappedRoot == nil || metadata.rootKey.scrypt?.isBelowRecommendation == true {
+            try upgradePassphraseProtection(metadata, root: root, passphrase: passphrase, in: directory, options: options)
+        }
         return (keys, signingKey)
+    }
+
+    /// Seals the same root again under today's scrypt parameters: a vault created with weaker ones
+    /// (or whose root was scrypt's output itself) keeps every key it has, and a stolen vault.json
+    /// from now on costs an attacker today's price per guess.
+    private static func upgradePassphraseProtection(_ metadata: VaultMetadata, root: SymmetricKey, passphrase: String, in directory: URL,
+                                                    options: VaultOptions) throws {
+        let parameters = ScryptParameters.recommended(using: options.random)
+        let wrapped = try PassphraseWrappedKey.wrap(root, passphrase: Array(passphrase.utf8), parameters: parameters,
+                                                    vaultID: metadata.vaultID, random: options.random)
+        var upgraded = metadata
+        upgraded.rootKey = .init(kind: "passphrase", path: nil, scrypt: parameters, wrappedRoot: Data(wrapped).base64EncodedString())
+        try upgraded.write(to: directory)
+        options.logger.notice("sealed the root key again under today's scrypt parameters", metadata: ["N": "\(parameters.cost)", "r": "\(parameters.blockSize)"])
     }
 
     private static func loadKeyFile(_ path: String) throws -> SymmetricKey {

@@ -15,6 +15,9 @@ struct VaultMetadata: Codable, Sendable {
         var path: String?
         /// scrypt parameters and salt, for `passphrase`.
         var scrypt: ScryptParameters?
+        /// Base64 of the random root sealed under scrypt(passphrase); absent in vaults whose root
+        /// was scrypt's output itself (created before this was kept), until they are upgraded.
+        var wrappedRoot: String?
     }
 
     static let fileName = "vault.json"

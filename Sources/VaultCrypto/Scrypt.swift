@@ -12,10 +12,14 @@ public struct ScryptParameters: Codable, Sendable, Equatable {
     /// Random salt (base64 in JSON).
     public var salt: [UInt8]
 
-    /// Interactive-strength defaults (N = 2^15, r = 8, p = 1: about 32 MiB and 0.1 s) with a fresh salt.
+    /// Today's recommendation for a key that protects data at rest (N = 2^17, r = 8, p = 1: 128 MiB
+    /// and about half a second), with a fresh salt.
     public static func recommended(using random: some RandomSource = SystemRandom()) -> ScryptParameters {
-        ScryptParameters(cost: 1 << 15, blockSize: 8, parallelism: 1, salt: random.bytes(16))
+        ScryptParameters(cost: 1 << 17, blockSize: 8, parallelism: 1, salt: random.bytes(16))
     }
+
+    /// Whether these parameters cost an attacker less than the recommendation does.
+    public var isBelowRecommendation: Bool { cost < 1 << 17 || blockSize < 8 }
 
     /// Parameters as given; `Scrypt.deriveKey` checks them.
     public init(cost: UInt64, blockSize: UInt64, parallelism: UInt64, salt: [UInt8]) {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Vault
+import VaultCrypto
 import VaultPolicy
 import VaultStore
 
@@ -46,5 +47,51 @@ struct InputHygieneTests {
         let customer = try await test.customerPrincipal(test.customers[0].id)
         let contest = try await test.vault.openContest(field: "name", proposedValue: "Fine Name", reason: "first line\nsecond line\tend", by: customer)
         #expect(contest.status == "open")
+    }
+}
+
+/// A passphrase vault's root key against someone holding vault.json.
+@Suite("Passphrase protection", .serialized)
+struct PassphraseProtectionTests {
+    static let passphrase = "correct horse battery staple"
+
+    private func metadata(_ folder: URL) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("vault.json"))) as! [String: Any]
+    }
+
+    @Test("a new passphrase vault records scrypt at today's recommendation (N = 2^17, r = 8), and a weaker one is sealed again when opened")
+    func scryptParameters() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-pass-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var options = VaultOptions()
+        options.durability = .normal
+        let vault = try await Vault.create(at: folder, rootKey: .passphrase(Self.passphrase), options: options)
+        let rootKey = try #require(try metadata(folder)["rootKey"] as? [String: Any])
+        let scrypt = try #require(rootKey["scrypt"] as? [String: Any])
+        #expect(scrypt["N"] as? Int == 1 << 17 && scrypt["r"] as? Int == 8)
+        #expect(rootKey["wrappedRoot"] is String)
+        let record = SyntheticCustomers(seed: 3, asOf: Date()).customer(1)
+        _ = try await vault.importCustomers([record], by: .localOperator)
+        try vault.close()
+
+        // Reseal the same root under weak parameters, as an older vault would have it.
+        var metadata = try VaultMetadata.load(from: folder)
+        options.keySource = .passphrase(Self.passphrase)
+        let root = try PassphraseWrappedKey.unwrap(Array(Data(base64Encoded: metadata.rootKey.wrappedRoot!)!), passphrase: Array(Self.passphrase.utf8),
+                                                   parameters: metadata.rootKey.scrypt!, vaultID: metadata.vaultID)
+        let weak = ScryptParameters(cost: 1 << 10, blockSize: 1, parallelism: 1, salt: Array(repeating: 7, count: 16))
+        metadata.rootKey.scrypt = weak
+        metadata.rootKey.wrappedRoot = Data(try PassphraseWrappedKey.wrap(root, passphrase: Array(Self.passphrase.utf8), parameters: weak,
+                                                                           vaultID: metadata.vaultID)).base64EncodedString()
+        try metadata.write(to: folder)
+
+        let reopened = try await Vault.open(at: folder, options: options)
+        let upgraded = try #require(try self.metadata(folder)["rootKey"] as? [String: Any])
+        #expect((upgraded["scrypt"] as? [String: Any])?["N"] as? Int == 1 << 17)
+        let support = try await reopened.authenticate(token: try await reopened.issueToken(role: "support", customerID: nil, name: "s", expiresIn: nil, by: .localOperator).secret)
+        #expect(try await reopened.readCustomer(record.id, purpose: "service", fields: ["name"], by: support).anyAllowed)
+        try reopened.close()
+        options.keySource = .passphrase("not the vault's passphrase")
+        await #expect { _ = try await Vault.open(at: folder, options: options) } throws: { ($0 as? VaultError)?.code == "wrong_root_key" }
     }
 }

@@ -30,7 +30,7 @@ struct ScryptTests {
     @Test("parameters round-trip through JSON with a base64 salt")
     func codable() throws {
         let parameters = ScryptParameters.recommended(using: DeterministicRandom(seed: 7))
-        #expect(parameters.cost == 1 << 15 && parameters.blockSize == 8 && parameters.parallelism == 1 && parameters.salt.count == 16)
+        #expect(parameters.cost == 1 << 17 && parameters.blockSize == 8 && parameters.parallelism == 1 && parameters.salt.count == 16)
         let json = try JSONEncoder().encode(parameters)
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         #expect(object["salt"] as? String == Data(parameters.salt).base64EncodedString())

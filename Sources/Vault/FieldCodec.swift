@@ -22,6 +22,12 @@ enum FieldCodec {
 
     static let forbiddenMessage = "contains a control or bidirectional-formatting character, which no stored text may hold"
 
+    /// The most items of a list or entries of a map one field holds: a record is decrypted, decoded
+    /// and sealed whole inside the single writer, so one huge record stalls every other write.
+    static let maximumItems = 256
+    /// The most purchases one customer's history holds (about 400 KB sealed).
+    static let maximumPurchases = 5_000
+
     /// The value of `field` from JSON, or a message saying what is wrong.
     static func value(_ json: JSONValue, for field: FieldDefinition) -> Result<FieldValue, FieldProblem> {
         let name = field.name
@@ -61,6 +67,7 @@ enum FieldCodec {
             guard let day = day(s) else { return .failure(.init(name, "must be a date like 2026-01-31")) }
             return .success(.date(day))
         case (.stringList, .array(let items)):
+            guard items.count <= maximumItems else { return .failure(.init(name, "holds more than \(maximumItems) items")) }
             var list: [String] = []
             for item in items {
                 guard case .string(let s) = item, s.utf8.count <= 256 else {
@@ -73,8 +80,10 @@ enum FieldCodec {
             }
             return .success(.stringList(list))
         case (.decimalMap, .object(let map)):
+            guard map.count <= maximumItems else { return .failure(.init(name, "holds more than \(maximumItems) entries")) }
             var result: [String: Int64] = [:]
             for (key, item) in map {
+                guard !key.isEmpty, key.utf8.count <= 64 else { return .failure(.init(name, "has a name that is empty or longer than 64 bytes")) }
                 guard let cents = cents(item), cents >= 0 else {
                     return .failure(.init(name, "must map names to non-negative numbers with at most 2 decimals"))
                 }
@@ -82,6 +91,9 @@ enum FieldCodec {
             }
             return .success(.decimalMap(result))
         case (.purchases, .array(let items)):
+            guard items.count <= maximumPurchases else {
+                return .failure(.init(name, "holds more than \(maximumPurchases) purchases: keep the history a profile needs, or summarise older years"))
+            }
             var purchases: [Purchase] = []
             purchases.reserveCapacity(items.count)
             for (index, item) in items.enumerated() {

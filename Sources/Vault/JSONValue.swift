@@ -1,11 +1,11 @@
-import Foundation
+package import Foundation
 
 /// Untyped JSON, for validating import lines and values against the policy's field types.
 ///
 /// Parsed by a small strict reader rather than `JSONDecoder`: numbers keep their literal text, so
 /// money converts to cents exactly (no binary floating point), duplicate keys are refused, and an
 /// import of a million lines does not pay for a thrown error per value.
-enum JSONValue: Equatable, Sendable {
+package enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     /// A number, as its literal text (validated JSON number syntax).
@@ -23,6 +23,18 @@ enum JSONValue: Equatable, Sendable {
             reader.skipWhitespace()
             guard reader.isAtEnd else { throw reader.error("unexpected data after the JSON value") }
             return value
+        }
+    }
+
+    /// Checks that `bytes` are one strict JSON text — no member name twice in an object, which a
+    /// lenient decoder would resolve silently to its last value — and says where it is not.
+    package static func validate(_ bytes: some DataProtocol) throws(VaultError) {
+        do {
+            _ = try parse(bytes)
+        } catch let error as VaultError {
+            throw error
+        } catch {
+            throw .invalid("malformed_json", "not valid JSON")
         }
     }
 

@@ -22,6 +22,7 @@ public struct CustomerView: Sendable {
 extension Vault {
     /// Reads fields of a customer for a purpose; every field gets a decision, every read is audited.
     public func readCustomer(_ customerID: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> CustomerView {
+        try Self.checkFieldList(requested)
         let policy = policy.policy
         let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         let now = clock.now()
@@ -37,6 +38,7 @@ extension Vault {
     /// consent, an objection) is left out exactly as if nothing matched — with a denial in that
     /// customer's own log.
     public func findCustomers(by field: String, value: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> [CustomerView] {
+        try Self.checkFieldList(requested)
         let policy = policy.policy
         guard let definition = policy.field(named: field), definition.lookup,
               let normalized = FieldCodec.normalizedLookup(.string(value), type: definition.type)
@@ -90,6 +92,14 @@ extension Vault {
         return try await mutate { tx, audit in
             try self.writeLocked(tx, &audit, customerID: customerID, purpose: purpose, values: values, principal: principal,
                                  policy: policy, now: now, op: "customer.update", isAcceptedCorrection: false)
+        }
+    }
+
+    /// A field list names each field at most once, at most 64 of them, each a plausible name.
+    static func checkFieldList(_ fields: [String]?) throws {
+        guard let fields else { return }
+        guard fields.count <= 64, Set(fields).count == fields.count, fields.allSatisfy({ (1...64).contains($0.utf8.count) }) else {
+            throw VaultError.invalid("bad_fields", "fields must name each field once, at most 64 fields of at most 64 bytes each")
         }
     }
 

@@ -32,6 +32,9 @@ public struct ImportSummary: Sendable, Codable, Equatable {
 }
 
 extension Vault {
+    /// The longest import line read: the largest profile the field caps allow, with room to spare.
+    static let maximumImportLine = 1 << 20
+
     /// Parses and validates JSON Lines against the policy; returns the records, or every problem
     /// (up to `maxProblems`) so nothing is written when any line is bad.
     public func validateImport(_ data: Data, maxProblems: Int = 50) -> Result<[CustomerRecord], ImportFailure> {
@@ -45,6 +48,9 @@ extension Vault {
             let range = min(worker * chunk, lines.count)..<min((worker + 1) * chunk, lines.count)
             let results = lines[range].map { line -> Result<CustomerRecord, FieldProblem>? in
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0d }) { return nil }
+                guard line.count <= Self.maximumImportLine else {
+                    return .failure(FieldProblem("line", "is longer than \(Self.maximumImportLine) bytes: no customer's profile is that large"))
+                }
                 do throws(FieldProblem) {
                     return .success(try CustomerRecord.parse(line: line, policy: policy))
                 } catch {

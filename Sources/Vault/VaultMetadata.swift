@@ -64,6 +64,13 @@ struct VaultMetadata: Codable, Sendable {
         } catch {
             throw VaultError(.integrity, code: "bad_metadata", "\(url.path) is not valid vault metadata; restore it from a backup")
         }
+        // The database lives inside the vault folder: a path here could point anywhere.
+        let name = metadata.database
+        guard !name.isEmpty, name.utf8.count <= 255, name != ".", name != "..", !name.contains("/"),
+              !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else {
+            throw VaultError(.integrity, code: "bad_metadata", "\(url.path) names a database that is not a plain file name inside the vault folder; set \"database\" to a name such as vault.sqlite")
+        }
         guard readableFormats.contains(metadata.format) else {
             throw VaultError(.unavailable, code: "unsupported_format", "\(url.path) has format \(metadata.format); this cvault reads formats \(readableFormats.lowerBound)–\(readableFormats.upperBound)")
         }

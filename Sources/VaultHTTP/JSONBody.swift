@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Vault
 
 /// Reads a request body as JSON, strictly: only `application/json`, at most `limit` bytes, and
 /// every decoding problem answered as 400 with the RFC 6901 pointer of where it is.
@@ -19,6 +20,12 @@ enum JSONBody {
             throw Problem.bodyTooLarge
         }
         let data = Data(buffer.readableBytesView)
+        do throws(VaultError) {
+            // A member named twice would otherwise be decoded silently as its last value.
+            try JSONValue.validate(data)
+        } catch {
+            throw Problem(status: .badRequest, code: "invalid_body", detail: error.message + "; send each member once", pointer: "")
+        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {

@@ -95,3 +95,43 @@ struct PassphraseProtectionTests {
         await #expect { _ = try await Vault.open(at: folder, options: options) } throws: { ($0 as? VaultError)?.code == "wrong_root_key" }
     }
 }
+
+@Suite("Sizes and names")
+struct SizeAndNameTests {
+    @Test("a record far larger than any profile is refused at validation, quickly, before the single writer sees it")
+    func hugeRecords() async throws {
+        let test = try await TestVault.make(customers: 0)
+        defer { test.remove() }
+        let purchase = #"{"date":"2025-01-01","amount":10.00,"margin":1.00,"category":"garden"}"#
+        let line = #"{"id":"c-big","purchases":["# + Array(repeating: purchase, count: 6_000).joined(separator: ",") + "]}"
+        let clock = ContinuousClock()
+        var refused: ImportFailure?
+        let elapsed = clock.measure {
+            if case .failure(let failure) = test.vault.validateImport(Data(line.utf8)) { refused = failure }
+        }
+        #expect(refused?.problems.first?.message.hasPrefix("purchases.purchases holds more than 5000 purchases") == true, "\(String(describing: refused))")
+        #expect(elapsed < .seconds(2))
+        let longLine = #"{"id":"c-long","characteristics":{"name":""# + String(repeating: "x", count: 2 << 20) + #""}}"#
+        guard case .failure(let failure) = test.vault.validateImport(Data(longLine.utf8)) else { Issue.record("a 2 MiB line was accepted"); return }
+        #expect(failure.problems.first?.message.hasPrefix("line is longer than") == true)
+    }
+
+    @Test("vault.json must name its database as a plain file inside the vault folder")
+    func databaseNameStaysInTheFolder() async throws {
+        let test = try await TestVault.make(customers: 1)
+        defer { test.remove() }
+        try test.vault.close()
+        let url = test.folder.appendingPathComponent("vault.json")
+        for bad in ["../elsewhere.sqlite", "/tmp/x.sqlite", "..", ""] {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            let original = try #require(text.range(of: #""database" : "vault.sqlite""#))
+            try text.replacingCharacters(in: original, with: #""database" : "\#(bad)""#).write(to: url, atomically: true, encoding: .utf8)
+            await #expect { _ = try await test.reopen() } throws: { error in
+                guard let error = error as? VaultError else { return false }
+                return error.code == "bad_metadata" && error.message.contains("plain file name")
+            }
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        _ = try await test.reopen()
+    }
+}

@@ -17,7 +17,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         do {
             var response = try await next(request, context)
-            response.headers[Self.requestIDHeader] = context.id
+            // `context.id` traps when the log handler keeps no metadata (a no-op handler, say).
+            if let id = context.logger[metadataKey: "hb.request.id"] { response.headers[Self.requestIDHeader] = id.description }
             log(request, context, status: response.status.code, since: start)
             return response
         } catch {

@@ -10,14 +10,14 @@ public enum WitnessServer {
     static let bodyLimit = 64 * 1024
 
     /// Serves `witness` on `host:port` until SIGTERM or SIGINT.
-    public static func run(witness: WitnessService, host: String, port: Int, logger: Logger,
+    public static func run(witness: WitnessService, host: String, port: Int, limits: ConnectionLimits = ConnectionLimits(), logger: Logger,
                            onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-        try await application(witness: witness, host: host, port: port, logger: logger, onListening: onListening).runService()
+        try await application(witness: witness, host: host, port: port, limits: limits, logger: logger, onListening: onListening).runService()
     }
 
     /// The Hummingbird application; tests run it live on port 0.
-    static func application(witness: WitnessService, host: String = "127.0.0.1", port: Int = 0, logger: Logger,
-                                   onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+    static func application(witness: WitnessService, host: String = "127.0.0.1", port: Int = 0, limits: ConnectionLimits = ConnectionLimits(),
+                            logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router()
         router.post("add-checkpoint") { request, _ -> Response in
             let body: ByteBuffer
@@ -33,7 +33,8 @@ public enum WitnessServer {
         }
         return Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            server: limits.server,
+            configuration: limits.configuration(host: host, port: port),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger
         )

@@ -21,17 +21,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The TCP port.")
     var port = 8080
 
+    @Option(name: .long, help: "Seconds a connection may stay open without completing a request (slow clients are cut off).")
+    var idleTimeout = 10
+
+    @Option(name: .long, help: "Connections served at once; more wait in the listen backlog.")
+    var maxConnections = 512
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0–65535") }
+        guard (1...3_600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1–3600 seconds") }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1–100000") }
     }
 
     func run() async throws {
         let vault = try await global.open()
         let logger = VaultServer.logger(levelName: ProcessInfo.processInfo.environment["CVAULT_LOG_LEVEL"])
         let host = host
-        try await VaultServer.run(vault: vault, host: host, port: port, logger: logger) { port in
+        let limits = ConnectionLimits(idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)
+        try await VaultServer.run(vault: vault, host: host, port: port, limits: limits, logger: logger) { port in
             Output.note("cvault serving \(vault.directory.path) on http://\(host):\(port) (SIGINT or SIGTERM stops it)")
         }
         Output.note("cvault serve stopped")

@@ -34,6 +34,9 @@ public struct Principal: Sendable, Equatable {
 
     /// The vault itself, keeping its key-epoch schedule.
     static let keySchedule = Principal(actor: "vault:key-schedule", role: "operator", subject: "key-schedule", customerID: nil)
+
+    /// The vault itself, deleting values past their retention.
+    static let retentionSchedule = Principal(actor: "vault:retention-schedule", role: "operator", subject: "retention-schedule", customerID: nil)
 }
 
 /// The operating-system user running this process, as the audit log names it.

@@ -33,6 +33,13 @@ public struct AuditReport: Sendable, Encodable {
     public var restores = 0
     /// Consent states an operator's import replaced although the customer had set them.
     public var consentOverrides = 0
+    /// Values deleted in the period because their retention had passed.
+    public var retentionValuesRemoved = 0
+    /// When the newest retention sweep in the log finished (whatever the period), and how many
+    /// values it removed.
+    public var lastRetentionSweep: Date?
+    /// The values that sweep removed.
+    public var lastRetentionSweepValuesRemoved: Int?
     /// Aggregate queries answered (and ε charged, in millionths).
     public var aggregateQueries = 0
     /// ε charged in the period, in millionths.
@@ -89,8 +96,13 @@ extension Vault {
                         }
                     }
                 }
+                if entry.op == "retention.sweep.complete" {
+                    report.lastRetentionSweep = at
+                    report.lastRetentionSweepValuesRemoved = Int(entry.details["values_removed"] ?? "")
+                }
                 guard inPeriod else { return true }
                 report.entries += 1
+                if entry.op == "retention.sweep" { report.retentionValuesRemoved += entry.fields.count }
                 let decision = entry.decision.rawValue
                 report.byRole[entry.role, default: [:]][decision, default: 0] += 1
                 if let purpose = entry.purpose { report.byPurpose[purpose, default: [:]][decision, default: 0] += 1 }

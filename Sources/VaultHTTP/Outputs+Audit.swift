@@ -92,6 +92,9 @@ extension Outputs {
         let keyRotations: Int
         let restores: Int
         let consentOverrides: Int
+        let retentionValuesRemoved: Int
+        let lastRetentionSweep: Date?
+        let lastRetentionSweepValuesRemoved: Int?
         let aggregateQueries: Int
         let epsilonCharged: Double
         let openContests: Int
@@ -100,6 +103,8 @@ extension Outputs {
 
         private enum CodingKeys: String, CodingKey {
             case from, to, checkpoint, entries, erasures, policies, restores, consentOverrides = "consent_overrides"
+            case retentionValuesRemoved = "retention_values_removed", lastRetentionSweep = "last_retention_sweep"
+            case lastRetentionSweepValuesRemoved = "last_retention_sweep_values_removed"
             case byRole = "by_role", byPurpose = "by_purpose", byOperation = "by_operation"
             case readsWithoutConsent = "reads_without_consent", consentChanges = "consent_changes", keyRotations = "key_rotations"
             case aggregateQueries = "aggregate_queries", epsilonCharged = "epsilon_charged", openContests = "open_contests"
@@ -135,6 +140,9 @@ extension Outputs {
             keyRotations = report.keyRotations
             restores = report.restores
             consentOverrides = report.consentOverrides
+            retentionValuesRemoved = report.retentionValuesRemoved
+            lastRetentionSweep = report.lastRetentionSweep
+            lastRetentionSweepValuesRemoved = report.lastRetentionSweepValuesRemoved
             aggregateQueries = report.aggregateQueries
             epsilonCharged = Double(report.microEpsilonCharged) / 1_000_000
             openContests = report.openContests

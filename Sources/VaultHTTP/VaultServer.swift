@@ -23,7 +23,7 @@ public enum VaultServer {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await app.runService() }
                 group.addTask { await watch(vault, logger: logger) }
-                group.addTask { await keepKeyEpochs(vault, logger: logger) }
+                group.addTask { await keepSchedules(vault, logger: logger) }
                 // The server returns after a graceful shutdown (or fails); the watcher then stops too.
                 try await group.next()
                 group.cancelAll()
@@ -57,17 +57,19 @@ public enum VaultServer {
         }
     }
 
-    /// Rolls the key epoch when it is due (checked every minute), so a running server keeps the
-    /// date erasure receipts promise for backups, until cancelled.
-    static func keepKeyEpochs(_ vault: Vault, logger: Logger) async {
+    /// Rolls the key epoch when it is due and sweeps values past their retention once a day
+    /// (checked every minute), so a running server keeps the date erasure receipts promise for
+    /// backups and the policy's retention periods, until cancelled.
+    static func keepSchedules(_ vault: Vault, logger: Logger) async {
         while !Task.isCancelled {
             do {
                 try await vault.rollKeyEpochIfDue()
+                try await vault.sweepRetentionIfDue()
                 try await Task.sleep(for: .seconds(60))
             } catch is CancellationError {
                 return
             } catch {
-                logger.error("the scheduled key epoch roll failed; retrying in a minute",
+                logger.error("the scheduled key epoch roll or retention sweep failed; retrying in a minute",
                              metadata: ["code": .string((error as? VaultError)?.code ?? String(reflecting: type(of: error)))])
                 try? await Task.sleep(for: .seconds(60))
             }

@@ -71,6 +71,19 @@ struct SQLiteTransaction: StorageWriter {
             """).execute(arguments: [String(millis(at))])
     }
 
+    func lastRetentionSweep() throws -> (at: Date, valuesRemoved: Int)? {
+        guard let text = try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'retention_sweep'")) else { return nil }
+        let parts = text.split(separator: ",")
+        guard parts.count == 2, let at = Int64(parts[0]), let removed = Int(parts[1]) else { throw StoreError.corrupted("the retention sweep record is malformed") }
+        return (date(at), removed)
+    }
+
+    func setLastRetentionSweep(at: Date, valuesRemoved: Int) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO meta (key, value) VALUES ('retention_sweep', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """).execute(arguments: ["\(millis(at)),\(valuesRemoved)"])
+    }
+
     func witnessCosignatures() throws -> [WitnessCosignatureRow] {
         try Row.fetchAll(try db.cachedStatement(sql: "SELECT witness, size, note, at FROM witness_cosignature ORDER BY witness")).map {
             WitnessCosignatureRow(witness: $0[0], size: try u64($0[1]), note: $0[2], at: date($0[3]))

@@ -40,6 +40,8 @@ public protocol StorageReader {
     func logGenerations() throws -> [LogGenerationRow]
     /// When this database was taken as a backup, if it is one.
     func backupTakenAt() throws -> Date?
+    /// When the last retention sweep finished, and how many values it removed.
+    func lastRetentionSweep() throws -> (at: Date, valuesRemoved: Int)?
     /// The newest cosigned checkpoint of every witness that cosigned one.
     func witnessCosignatures() throws -> [WitnessCosignatureRow]
 
@@ -129,6 +131,8 @@ public protocol StorageWriter: StorageReader {
     func insertLogGeneration(_ row: LogGenerationRow) throws
     /// Marks this database as a backup taken at `date`.
     func setBackupTakenAt(_ date: Date) throws
+    /// Records a finished retention sweep.
+    func setLastRetentionSweep(at: Date, valuesRemoved: Int) throws
     /// Keeps a witness's cosigned checkpoint if it is newer than the one kept.
     func putWitnessCosignature(_ row: WitnessCosignatureRow) throws
     /// Replaces a customer's wrapped DEK (rotation).

@@ -27,6 +27,7 @@ struct CVault: AsyncParsableCommand {
             BackupCommand.self,
             RestoreCommand.self,
             WitnessCommand.self,
+            RetentionCommand.self,
             PolicyCommand.self,
             ServeCommand.self,
         ]

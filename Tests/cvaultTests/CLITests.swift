@@ -115,6 +115,30 @@ struct CLITests {
         #expect(gone.status == 1 && gone.stderr.contains("erased"))
     }
 
+    @Test("retention sweep runs from the command line, quietly without a terminal, and the compliance report shows it")
+    func retentionSweep() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let file = home.appendingPathComponent("customers.jsonl").path
+        #expect(try cli.run(["generate", "--customers", "30", "--seed", "5", "--out", file]).status == 0)
+        #expect(try cli.run(["import", file]).status == 0)
+        let auditor = ["CVAULT_TOKEN": try cli.run(["token", "issue", "--role", "auditor", "--name", "carol"]).stdout.trimmingCharacters(in: .newlines)]
+        #expect(try cli.run(["audit", "report"], environment: auditor).stdout.contains("last sweep: never"))
+        // Values imported today are years from their retention: the sweep looks at everyone and deletes nothing.
+        let swept = try cli.run(["retention", "sweep"])
+        #expect(swept.status == 0, "\(swept.stderr)")
+        #expect(swept.stdout.contains("0 value(s) deleted from 0 of 30 customer(s)"))
+        #expect(!swept.stderr.contains("sweep"), "no progress bar without a terminal")
+        let report = try cli.run(["audit", "report"], environment: auditor)
+        #expect(report.stdout.contains("values deleted past their retention: 0; last sweep: 20"), "\(report.stdout)")
+        #expect(report.stdout.contains(", 0 value(s) removed"))
+        let support = try cli.run(["token", "issue", "--role", "support", "--name", "alice"]).stdout.trimmingCharacters(in: .newlines)
+        let refused = try cli.run(["retention", "sweep"], environment: ["CVAULT_TOKEN": support])
+        #expect(refused.status == 1 && refused.stderr.contains("import"), "\(refused.stderr)")
+    }
+
     @Test("text that reaches the terminal cannot drive it: control characters are printed escaped")
     func escapesControlCharacters() throws {
         let home = makeHome()

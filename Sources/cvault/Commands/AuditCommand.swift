@@ -168,6 +168,8 @@ enum ReportPrinter {
             }
         }
         Output.print("  consent changes: \(report.consentChanges) (customers' own choices overridden by an import: \(report.consentOverrides)); erasures: \(report.erasures); key epoch rolls: \(report.keyRotations); restores from backup: \(report.restores)")
+        Output.print("  values deleted past their retention: \(report.retentionValuesRemoved); last sweep: "
+                     + (report.lastRetentionSweep.map { "\($0.formatted(.iso8601)), \(report.lastRetentionSweepValuesRemoved ?? 0) value(s) removed" } ?? "never"))
         Output.print("  aggregate queries: \(report.aggregateQueries) (ε charged \(Double(report.microEpsilonCharged) / 1e6))")
         Output.print("  contests pending: \(report.openContests); past their deadline: \(report.overdueContests.count)")
         for contest in report.overdueContests.prefix(20) {

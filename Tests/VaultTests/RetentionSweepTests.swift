@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+@testable import Vault
+import VaultPolicy
+import VaultStore
+
+/// A retention period deletes: values past it leave the database file, not only the answers.
+@Suite("Retention sweep", .serialized)
+struct RetentionSweepTests {
+    static let day: TimeInterval = 86_400
+    /// The default policy's fields kept two years (the rest are kept six).
+    static let twoYearFields: Set<String> = ["segment", "preferred_channel", "price_sensitivity", "product_interests", "category_spend", "satisfaction"]
+
+    /// The customer's current values, opened with the vault's own keys.
+    private func values(_ id: String, in test: TestVault) async throws -> [String: FieldValue] {
+        let (customer, records) = try await test.vault.storage.read { tx in (try tx.customer(id: id), try tx.records(customerID: id)) }
+        let dek = try test.vault.keyring.dek(customerID: id, wrapped: Array(try #require(customer?.wrappedKey)))
+        var values: [String: FieldValue] = [:]
+        for record in records { values.merge(try RecordSealer.open(record, customerID: id, dek: dek)) { $1 } }
+        return values
+    }
+
+    @Test("an expired value is gone from the database file and its write-ahead log; values still in retention stay, with their collection time")
+    func expiredValuesLeaveTheFile() async throws {
+        let test = try await TestVault.make(customers: 12)
+        defer { test.remove() }
+        let lapsed = test.customers[0], refreshed = test.customers[1]
+        let before = try await values(lapsed.id, in: test)
+        let expiring = Set(before.keys).intersection(Self.twoYearFields)
+        try #require(!expiring.isEmpty && before["name"] != nil)
+        let oldRecords = try await test.vault.storage.read { tx in try tx.records(customerID: lapsed.id) }
+        let oldBytes = oldRecords.filter { $0.kind != .purchases }.map { Array($0.ciphertext.suffix(48)) }
+        try #require(oldBytes.count == 2, "both the characteristics (segment) and the responses record hold a two-year field")
+
+        // A year on, support records a new channel for one customer: that record's values were collected again.
+        test.clock.advance(by: 365 * Self.day)
+        let support = try await test.principal("support")
+        _ = try await test.vault.updateCustomer(refreshed.id, purpose: "service", set: ["preferred_channel": "post"], by: support)
+        test.clock.advance(by: 367 * Self.day)
+
+        let summary = try await test.vault.sweepRetention(by: .localOperator)
+        #expect(summary.customers == 12)
+        #expect(summary.valuesRemoved > 0)
+
+        for suffix in ["", "-wal"] {
+            let file = Array(FileManager.default.contents(atPath: test.databasePath + suffix) ?? Data())
+            let lingering = oldBytes.filter { ErasureReachesBackupsTests.contains(file, $0) }.count
+            #expect(lingering == 0, "a record sealed before the sweep remains in vault.sqlite\(suffix)")
+        }
+        let after = try await values(lapsed.id, in: test)
+        #expect(Set(after.keys).isDisjoint(with: Self.twoYearFields))
+        #expect(after["name"] == before["name"] && after["email"] == before["email"])
+        let newRecords = try await test.vault.storage.read { tx in try tx.records(customerID: lapsed.id) }
+        for record in newRecords {
+            let old = try #require(oldRecords.first { $0.kind == record.kind })
+            #expect(record.updatedAt == old.updatedAt, "the sweep must not renew the retention of the values it keeps")
+        }
+
+        let kept = try await values(refreshed.id, in: test)
+        #expect(kept["preferred_channel"] == .string("post"))
+        #expect(kept["segment"] == nil)
+
+        let auditor = try await test.principal("auditor")
+        let entries = try await test.vault.auditEntries(customer: lapsed.id, from: 0, limit: 1000, by: auditor).map(\.entry).filter { $0.op == "retention.sweep" }
+        #expect(entries.count == 1)
+        #expect(Set(entries.first?.fields ?? []) == expiring)
+        #expect(entries.first?.details.isEmpty == true)
+
+        let report = try await test.vault.auditReport(from: nil, to: nil, by: auditor)
+        #expect(report.lastRetentionSweepValuesRemoved == summary.valuesRemoved)
+        #expect(report.retentionValuesRemoved == summary.valuesRemoved)
+        #expect(report.lastRetentionSweep.map { abs($0.timeIntervalSince(test.clock.now())) < 1 } == true)
+    }
+
+    @Test("a lookup field past its retention leaves its blind index, so it no longer finds the customer")
+    func expiredLookupLeavesTheIndex() async throws {
+        let policy = Vault.defaultPolicyText.replacingOccurrences(of: """
+                lookup: true
+                retention: P6Y
+                description: E-mail address
+            """, with: """
+                lookup: true
+                retention: P1Y
+                description: E-mail address
+            """)
+        try #require(policy != Vault.defaultPolicyText)
+        let test = try await TestVault.make(customers: 4, policyText: policy)
+        defer { test.remove() }
+        let target = test.customers[2]
+        guard case .string(let email) = try #require(target.fields["email"]) else { Issue.record("no e-mail"); return }
+        let support = try await test.principal("support")
+        #expect(try await test.vault.findCustomers(by: "email", value: email, purpose: "service", by: support).count == 1)
+        test.clock.advance(by: 367 * Self.day)
+        try await test.vault.sweepRetention(by: .localOperator)
+        #expect(try await test.vault.findCustomers(by: "email", value: email, purpose: "service", by: support).isEmpty)
+        #expect(try await values(target.id, in: test)["email"] == nil)
+    }
+
+    @Test("a second sweep finds nothing and rewrites nothing; the server's schedule sweeps once a day; other roles may not sweep")
+    func sweepIsIdempotentAndScheduled() async throws {
+        let test = try await TestVault.make(customers: 6)
+        defer { test.remove() }
+        #expect(try await test.vault.sweepRetentionIfDue()?.valuesRemoved == 0)
+        #expect(try await test.vault.sweepRetentionIfDue() == nil)
+        test.clock.advance(by: 731 * Self.day)
+        let first = try #require(try await test.vault.sweepRetentionIfDue())
+        #expect(first.valuesRemoved > 0)
+        let records = try await test.vault.storage.read { tx in try tx.records(customerID: test.customers[0].id) }
+        let again = try await test.vault.sweepRetention(by: .localOperator)
+        #expect(again.valuesRemoved == 0 && again.customersChanged == 0)
+        #expect(try await test.vault.storage.read { tx in try tx.records(customerID: test.customers[0].id) } == records)
+
+        let support = try await test.principal("support")
+        await #expect(throws: VaultError.self) { try await test.vault.sweepRetention(by: support) }
+    }
+}

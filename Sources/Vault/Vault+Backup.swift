@@ -145,7 +145,7 @@ extension Vault {
         // The restore itself runs on the staged copy; the vault's files change only once it committed.
         let origin = "\(metadata.origin)/restored-\(stamp)"
         let generation = LogGenerationRow(fromSize: latest.size, origin: origin, createdAt: now)
-        let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName)
+        let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName, stored: true)
         let stagedAnchor = LocalAnchor(path: staging + ".anchor", logger: options.logger)
         let vault = Vault(directory: directory, metadata: metadata, storage: staged!, keys: keys, signingKey: signingKey,
                           keyring: Keyring(keks), policy: ActivePolicy(policy: policy, fileName: policyRow.fileName),

@@ -138,7 +138,7 @@ extension Vault {
             throw VaultError.integrity("the key store \(keyStore.path) is missing or empty: without it no customer can be decrypted; put back this vault's key store (it is never inside the database or its backups)")
         }
         guard let policyRow else { throw VaultError.integrity("the database lacks its policy; restore it from a backup") }
-        let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName)
+        let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName, stored: true)
         guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }
         let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
                           keyring: Keyring(keks),
@@ -277,9 +277,11 @@ extension Vault {
         }
     }
 
-    static func parsePolicy(_ text: String, fileName: String) throws -> Policy {
+    /// Parses a new policy, or (`stored`) one the vault applied earlier, which keeps opening even
+    /// if it predates a check.
+    static func parsePolicy(_ text: String, fileName: String, stored: Bool = false) throws -> Policy {
         do {
-            return try Policy.parse(yaml: text, fileName: fileName)
+            return try stored ? Policy.parse(stored: text, fileName: fileName) : Policy.parse(yaml: text, fileName: fileName)
         } catch {
             throw VaultError.invalid("invalid_policy", "the policy is invalid:\n" + error.description)
         }

@@ -31,7 +31,7 @@ extension Vault {
             changed = true
         }
         if let policyRow, policyRow.hash != policy.policy.hash {
-            let policy = try Self.parsePolicy(policyRow.text, fileName: policyRow.fileName)
+            let policy = try Self.parsePolicy(policyRow.text, fileName: policyRow.fileName, stored: true)
             guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }
             policyState.withLock { $0 = ActivePolicy(policy: policy, fileName: policyRow.fileName) }
             logger.notice("now deciding under a newly applied policy", metadata: ["hash": "\(policy.hash)"])

@@ -74,7 +74,7 @@ extension Vault {
         let history = try await policyHistory()
         let policyTexts = try await storage.read { tx in try tx.policies().map { ($0.hash, $0.text, $0.fileName) } }
         var parsed: [String: Policy] = [:]
-        for (hash, text, fileName) in policyTexts { parsed[hash] = try Self.parsePolicy(text, fileName: fileName) }
+        for (hash, text, fileName) in policyTexts { parsed[hash] = try Self.parsePolicy(text, fileName: fileName, stored: true) }
         let policies = parsed
         let size = try SignedCheckpoint.parse(note).checkpoint.size
         var report = try await storage.read { tx in

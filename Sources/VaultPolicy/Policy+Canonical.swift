@@ -6,13 +6,16 @@ import VaultCrypto
 /// any change to a rule (or to a description people approved) does.
 extension Policy {
     static func canonicalJSON(
-        version: Int, name: String, description: String?, fields: [FieldDefinition], purposes: [Purpose],
+        version: Int, name: String, description: String?, categories: [CustomCategory], fields: [FieldDefinition], purposes: [Purpose],
         roles: [Role], aggregation: AggregationRules, contests: ContestRules
     ) -> String {
         let document: CanonicalValue = .object([
             "version": .integer(version),
             "name": .string(name),
             "description": description.map(CanonicalValue.string) ?? .absent,
+            // Absent when empty, so that policies written before categories existed keep their hash.
+            "categories": categories.isEmpty ? .absent
+                : .object(Dictionary(uniqueKeysWithValues: categories.map { ($0.key, .object(["description": .string($0.description)])) })),
             "fields": .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.name, canonical($0)) })),
             "purposes": .object(Dictionary(uniqueKeysWithValues: purposes.map { ($0.name, canonical($0)) })),
             "roles": .object(Dictionary(uniqueKeysWithValues: roles.map { ($0.name.rawValue, canonical($0)) })),

@@ -9,6 +9,8 @@ public struct Policy: Sendable {
     public let name: String
     /// What the policy is for.
     public let description: String?
+    /// Data categories the policy declares under the fideslang taxonomy, in file order.
+    public let categories: [CustomCategory]
     /// The fields, in file order.
     public let fields: [FieldDefinition]
     /// The purposes, in file order.
@@ -29,12 +31,13 @@ public struct Policy: Sendable {
     private let roleIndex: [String: Int]
 
     init(
-        version: Int, name: String, description: String?, fields: [FieldDefinition], purposes: [Purpose],
+        version: Int, name: String, description: String?, categories: [CustomCategory] = [], fields: [FieldDefinition], purposes: [Purpose],
         roles: [Role], aggregation: AggregationRules, contests: ContestRules
     ) {
         self.version = version
         self.name = name
         self.description = description
+        self.categories = categories
         self.fields = fields
         self.purposes = purposes
         self.roles = roles
@@ -44,7 +47,7 @@ public struct Policy: Sendable {
         purposeIndex = Dictionary(uniqueKeysWithValues: purposes.enumerated().map { ($1.name, $0) })
         roleIndex = Dictionary(uniqueKeysWithValues: roles.enumerated().map { ($1.name.rawValue, $0) })
         canonicalJSON = Self.canonicalJSON(
-            version: version, name: name, description: description, fields: fields, purposes: purposes,
+            version: version, name: name, description: description, categories: categories, fields: fields, purposes: purposes,
             roles: roles, aggregation: aggregation, contests: contests
         )
         hash = Self.sha256Hex(canonicalJSON)
@@ -52,9 +55,19 @@ public struct Policy: Sendable {
 
     /// Parses and validates a policy; `fileName` is only used to name positions in diagnostics.
     ///
+    /// Every field's category must be one of the fideslang taxonomy or declared under `categories:`.
+    ///
     /// - Throws: `PolicyValidationError` with every problem found, each as `file:line:column: message`.
     public static func parse(yaml: String, fileName: String) throws(PolicyValidationError) -> Policy {
-        var parser = PolicyParser(file: fileName)
+        var parser = PolicyParser(file: fileName, taxonomyChecked: true)
+        return try parser.parse(yaml)
+    }
+
+    /// Parses a policy a vault already applied: the same checks, except that field categories
+    /// outside the fideslang taxonomy are accepted, because a policy applied before they were
+    /// checked must keep opening (and keep its hash). New policies go through `parse(yaml:fileName:)`.
+    package static func parse(stored yaml: String, fileName: String) throws(PolicyValidationError) -> Policy {
+        var parser = PolicyParser(file: fileName, taxonomyChecked: false)
         return try parser.parse(yaml)
     }
 

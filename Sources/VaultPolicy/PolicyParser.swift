@@ -11,9 +11,14 @@ struct PolicyParser {
     /// does not also produce "unknown field" errors everywhere it is used.
     private var declaredFields: Set<String> = []
     private var declaredPurposes: Set<String> = []
+    /// Categories the file declares under `categories:`.
+    private var declaredCategories: Set<String> = []
+    /// Whether a field's category must be in the fideslang taxonomy or declared.
+    private let taxonomyChecked: Bool
 
-    init(file: String) {
+    init(file: String, taxonomyChecked: Bool) {
         self.file = file
+        self.taxonomyChecked = taxonomyChecked
     }
 
     mutating func parse(_ yaml: String) throws(PolicyValidationError) -> Policy {
@@ -52,7 +57,7 @@ struct PolicyParser {
     private mutating func document(_ root: Node) -> Policy? {
         guard let entries = mapping(root, "the policy") else { return nil }
         let top = Position(root.mark)
-        checkKeys(entries, allowed: ["version", "name", "description", "fields", "purposes", "roles", "aggregation", "contests"], in: "the policy")
+        checkKeys(entries, allowed: ["version", "name", "description", "categories", "fields", "purposes", "roles", "aggregation", "contests"], in: "the policy")
 
         var version: Int?
         if let node = require(entries, "version", in: "the policy", at: top, hint: "the format version, 1") {
@@ -68,6 +73,7 @@ struct PolicyParser {
             .flatMap { text($0, "name") }
         let description = entries["description"].flatMap { text($0.value, "description") }
 
+        let categories = entries["categories"].map { customCategories($0.value) } ?? []
         var fields: [FieldDefinition] = []
         var purposes: [Purpose] = []
         if let node = require(entries, "fields", in: "the policy", at: top, hint: "a mapping of field names to their definitions") {
@@ -88,9 +94,47 @@ struct PolicyParser {
 
         guard diagnostics.isEmpty, let version, let name, let contests, let aggregation else { return nil }
         return Policy(
-            version: version, name: name, description: description, fields: fields, purposes: purposes,
+            version: version, name: name, description: description, categories: categories, fields: fields, purposes: purposes,
             roles: roles, aggregation: aggregation, contests: contests
         )
+    }
+
+    // MARK: - Categories
+
+    private mutating func customCategories(_ node: Node) -> [CustomCategory] {
+        guard let entries = mapping(node, "categories") else { return [] }
+        declaredCategories = Set(entries.map(\.key))
+        return entries.compactMap { entry in
+            let what = "category \(entry.key)"
+            guard Self.isDotted(entry.key) else {
+                report(entry.keyPosition, .invalidCategory, "\(what) is not a dotted data category: write lower-case segments joined by dots, such as user.financial.transactions")
+                return nil
+            }
+            guard !FideslangTaxonomy.dataCategories.contains(entry.key) else {
+                report(entry.keyPosition, .invalidCategory, "\(what) is already in the fideslang taxonomy: use it in fields without declaring it, and remove it here")
+                return nil
+            }
+            let parent = CustomCategory(key: entry.key, description: "").parent
+            guard FideslangTaxonomy.dataCategories.contains(parent) || declaredCategories.contains(parent) else {
+                report(entry.keyPosition, .invalidCategory, "\(what) refines \(parent), which is neither in the fideslang taxonomy nor declared here: "
+                       + "a custom category extends an existing one by one segment, such as user.financial.transactions under user.financial")
+                return nil
+            }
+            guard let entries = mapping(entry.value, what) else { return nil }
+            checkKeys(entries, allowed: ["description"], in: what)
+            guard let description = require(entries, "description", in: what, at: entry.keyPosition, hint: "what data the category covers")
+                .flatMap({ text($0, "description of \(what)") }) else { return nil }
+            return CustomCategory(key: entry.key, description: description)
+        }
+    }
+
+    /// Lower-case segments joined by dots, at least two.
+    private static func isDotted(_ value: String) -> Bool {
+        let segments = value.split(separator: ".", omittingEmptySubsequences: false)
+        return segments.count >= 2 && segments.allSatisfy { segment in
+            guard let first = segment.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
+            return segment.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+        }
     }
 
     // MARK: - Fields
@@ -162,13 +206,14 @@ struct PolicyParser {
 
     private mutating func dataCategory(_ node: Node, of what: String) -> String? {
         guard let value = text(node, "category of \(what)") else { return nil }
-        let segments = value.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = segments.count >= 2 && segments.allSatisfy { segment in
-            guard let first = segment.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
-            return segment.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
-        }
-        guard valid else {
+        guard Self.isDotted(value) else {
             report(node, .invalidCategory, "category '\(value)' of \(what) is not a dotted data category: write lower-case segments joined by dots, such as user.contact.email")
+            return nil
+        }
+        if taxonomyChecked, !FideslangTaxonomy.dataCategories.contains(value), !declaredCategories.contains(value) {
+            report(node, .unknownCategory, "category '\(value)' of \(what) is not a fideslang \(FideslangTaxonomy.release) data category"
+                   + "\(suggestion(value, FideslangTaxonomy.dataCategories.union(declaredCategories))): use one of its categories, "
+                   + "or declare it under categories: as a refinement of one, with a description")
             return nil
         }
         return value
@@ -787,6 +832,7 @@ struct PolicyParser {
         case unknownReference = "unknown_reference"
         case consentDefault = "consent_default"
         case invalidCategory = "invalid_category"
+        case unknownCategory = "unknown_category"
         case invalidDuration = "invalid_duration"
         case invalidBounds = "invalid_bounds"
         case invalidEpsilon = "invalid_epsilon"

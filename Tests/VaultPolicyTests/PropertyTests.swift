@@ -58,7 +58,7 @@ struct PropertyTests {
             let type = random.pick(types)
             fields.append(name)
             yaml += "  \(name):\n    section: \(random.pick(["characteristics", "responses", "purchases"]))\n    type: \(type)\n"
-            yaml += "    category: user.generated.f\(index)\n    sensitivity: \(random.pick(["low", "medium", "high"]))\n"
+            yaml += "    category: \(random.pick(["user.name", "user.financial", "user.behavior", "user.contact.email"]))\n    sensitivity: \(random.pick(["low", "medium", "high"]))\n"
             yaml += "    retention: P\(random.int(1...9))Y\n"
             switch (type, random.int(0...3)) {
             case ("string", 1...), ("integer", 1...2):

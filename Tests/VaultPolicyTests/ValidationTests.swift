@@ -60,6 +60,15 @@ struct ValidationTests {
         Case(fixture: "invalid-category", expected: [
             "24:15 invalid_category category 'Spend' of field spend is not a dotted data category: write lower-case segments joined by dots, such as user.contact.email",
         ]),
+        Case(fixture: "unknown-category", expected: [
+            "8:15 unknown_category category 'user.contact.emial' of field email is not a fideslang 3.1.4 data category (did you mean 'user.contact.email'?): use one of its categories, or declare it under categories: as a refinement of one, with a description",
+        ]),
+        Case(fixture: "custom-category", expected: [
+            "5:3 invalid_category category user.spending.yearly refines user.spending, which is neither in the fideslang taxonomy nor declared here: a custom category extends an existing one by one segment, such as user.financial.transactions under user.financial",
+            "7:3 invalid_category category user.financial is already in the fideslang taxonomy: use it in fields without declaring it, and remove it here",
+            "9:3 missing_key category user.financial.yearly has no description: add description: (what data the category covers)",
+            "10:5 unknown_key unknown key 'descripton' in category user.financial.yearly (did you mean 'description'?): allowed keys are description",
+        ]),
         Case(fixture: "invalid-duration", expected: [
             "26:16 invalid_duration retention of field spend is '7 years': write an ISO 8601 duration in whole units, such as P30D (30 days), P3Y (3 years), P1Y6M or PT12H",
         ]),
@@ -156,7 +165,7 @@ struct ValidationTests {
         let yaml = String(block[open.upperBound..<close.lowerBound])
         let policy = try Policy.parse(yaml: yaml, fileName: "policies/README.md")
         let allKeys = [
-            "version:", "name:", "description:", "fields:", "section:", "type:", "category:", "sensitivity:", "lookup:",
+            "version:", "name:", "description:", "categories:", "fields:", "section:", "type:", "category:", "sensitivity:", "lookup:",
             "retention:", "analytics:", "use:", "bucket:", "bounds:", "amount:", "margin:", "values:", "range:",
             "purposes:", "basis:", "default:", "aggregate_only:", "roles:", "operations:", "read:", "write:", "aggregate:",
             "aggregation:", "k:", "epsilon_per_query:", "max_epsilon_per_query:", "budget:", "per_analyst:", "global:",

@@ -40,6 +40,19 @@ struct InputHygieneTests {
         }
     }
 
+    @Test("a policy naming a data category outside the fideslang taxonomy is refused on apply, and the vault keeps its policy")
+    func unknownCategoryIsRefusedOnApply() async throws {
+        let test = try await TestVault.make(customers: 1)
+        defer { test.remove() }
+        let before = test.vault.policy.policy.hash
+        let text = Vault.defaultPolicyText.replacingOccurrences(of: "category: user.demographic.profile", with: "category: user.preference.channel")
+        try #require(text != Vault.defaultPolicyText)
+        await #expect { _ = try await test.vault.applyPolicy(text: text, fileName: "mine.yaml", by: .localOperator) } throws: {
+            ($0 as? VaultError)?.code == "invalid_policy" && "\($0)".contains("not a fideslang 3.1.4 data category")
+        }
+        #expect(test.vault.policy.policy.hash == before)
+    }
+
     @Test("free text keeps its line breaks")
     func reasonsKeepLineBreaks() async throws {
         let test = try await TestVault.make(customers: 1)

@@ -47,6 +47,7 @@ enum Inputs {
         init(from decoder: any Decoder) throws {
             try StrictKeys.check(decoder, CodingKeys.self)
             confirm = try decoder.container(keyedBy: CodingKeys.self).decode(Bool.self, forKey: .confirm)
+            guard confirm else { throw Problem.invalidBody("/confirm must be true: erasure is permanent", pointer: "/confirm") }
         }
     }
 
@@ -60,11 +61,13 @@ enum Inputs {
         init(from decoder: any Decoder) throws {
             try StrictKeys.check(decoder, CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            withdraw = try container.decodeIfPresent(Bool.self, forKey: .withdraw) ?? false
-            reply = try container.decodeIfPresent(String.self, forKey: .reply)
-            guard withdraw != (reply != nil) else {
-                throw Problem.invalidBody("give either \"withdraw\": true or a \"reply\"", pointer: "")
+            let withdraw = try container.decodeOptional(Bool.self, forKey: .withdraw)
+            reply = try container.decodeOptional(String.self, forKey: .reply)
+            // Exactly one member: `"withdraw": true`, or a reply.
+            guard (withdraw == true && reply == nil) || (withdraw == nil && reply != nil) else {
+                throw Problem.invalidBody("give either \"withdraw\": true or a \"reply\", not both", pointer: "")
             }
+            self.withdraw = withdraw == true
         }
     }
 
@@ -113,9 +116,9 @@ enum Inputs {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             request = AggregateRequest(
                 measures: try container.decode([String].self, forKey: .measures),
-                groupBy: try container.decodeIfPresent([String].self, forKey: .groupBy) ?? [],
-                filters: try container.decodeIfPresent([String: String].self, forKey: .filters) ?? [:],
-                epsilon: try container.decodeIfPresent(Double.self, forKey: .epsilon))
+                groupBy: try container.decodeOptional([String].self, forKey: .groupBy) ?? [],
+                filters: try container.decodeOptional([String: String].self, forKey: .filters) ?? [:],
+                epsilon: try container.decodeOptional(Double.self, forKey: .epsilon))
         }
     }
 
@@ -136,7 +139,7 @@ enum Inputs {
 
     /// A JSON value decoded without a schema, to be written back as JSON text.
     private indirect enum Node: Decodable {
-        case null, bool(Bool), number(Decimal), string(String), array([Node]), object([String: Node])
+        case null, bool(Bool), number(Decimal), double(Double), string(String), array([Node]), object([String: Node])
 
         init(from decoder: any Decoder) throws {
             if var array = try? decoder.unkeyedContainer() {
@@ -155,6 +158,9 @@ enum Inputs {
                     self = .bool(bool)
                 } else if let number = try? single.decode(Decimal.self) {
                     self = .number(number)
+                } else if let number = try? single.decode(Double.self) {
+                    // Beyond Decimal's range (or below it): the field's own rules refuse it later.
+                    self = .double(number)
                 } else {
                     self = .string(try single.decode(String.self))
                 }
@@ -166,6 +172,7 @@ enum Inputs {
             case .null: "null"
             case .bool(let bool): bool ? "true" : "false"
             case .number(let number): number.description
+            case .double(let number): "\(number)"
             case .string(let string): Self.quoted(string)
             case .array(let items): "[" + items.map(\.json).joined(separator: ",") + "]"
             case .object(let members):

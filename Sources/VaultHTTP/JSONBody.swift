@@ -110,3 +110,11 @@ enum StrictKeys {
         init?(intValue: Int) { nil }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// The member if the body has it, else nil; unlike `decodeIfPresent`, a member that is there
+    /// but null is refused (the document never makes an optional member nullable).
+    func decodeOptional<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        contains(key) ? try decode(type, forKey: key) : nil
+    }
+}

@@ -49,7 +49,9 @@ extension Problem {
     /// The problem for a facade failure: the kind picks the status, the code and message pass through.
     init(_ error: VaultError) {
         let status: HTTPResponse.Status = switch error.kind {
-        case .invalidRequest: .badRequest
+        // The HTTP layer has already checked the request against its schema (400 otherwise): what the
+        // vault refuses as invalid is a request it understood but cannot carry out.
+        case .invalidRequest: .unprocessableContent
         case .unauthenticated: .unauthorized
         case .denied: .forbidden
         case .notFound: .notFound

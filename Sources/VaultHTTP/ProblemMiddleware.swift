@@ -8,6 +8,9 @@ import Vault
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = VaultRequestContext
 
+    /// The API's paths, to tell a wrong method (405) from a wrong path (404).
+    let paths: PathMethods
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
@@ -20,7 +23,11 @@ struct ProblemMiddleware: RouterMiddleware {
             return Problem(error).response()
         } catch let error as any HTTPResponseError {
             switch error.status {
-            case .notFound: return Problem.noRoute.response()
+            case .notFound:
+                if let allowed = paths.allowed(for: request.uri.path), !allowed.contains(request.method) {
+                    return Problem.methodNotAllowed(allowed: allowed).response()
+                }
+                return Problem.noRoute.response()
             case .contentTooLarge: return Problem.bodyTooLarge.response()
             default:
                 return Problem(status: error.status, code: "http_\(error.status.code)", detail: error.status.reasonPhrase).response()

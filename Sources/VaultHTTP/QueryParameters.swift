@@ -34,16 +34,30 @@ struct QueryParameters: Sendable {
         return value
     }
 
-    /// A comma-separated list (`fields=name,email`), if given.
-    func list(_ name: String) -> [String]? {
-        values[name].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    /// A comma-separated list of policy names (`fields=name,email`), if given.
+    func names(_ name: String) throws -> [String]? {
+        guard let text = values[name] else { return nil }
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard items.allSatisfy(Self.isName) else {
+            throw Problem.invalidQuery("query parameter \(name) must be names in lower_snake_case separated by commas, such as name,email")
+        }
+        return items
     }
 
-    /// A non-negative integer, if given.
-    func unsigned(_ name: String) throws -> UInt64? {
+    /// A non-negative integer up to 2^63 − 1 (what the document promises), if given.
+    func unsigned(_ name: String, in range: ClosedRange<Int64> = 0...Int64.max) throws -> UInt64? {
         guard let text = values[name] else { return nil }
-        guard let value = UInt64(text) else { throw Problem.invalidQuery("query parameter \(name) must be a non-negative integer") }
-        return value
+        guard text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let value = Int64(text), range.contains(value) else {
+            throw Problem.invalidQuery("query parameter \(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return UInt64(value)
+    }
+
+    /// A name the policy could define: lower_snake_case, at most 64 characters.
+    private static func isName(_ text: String) -> Bool {
+        let scalars = text.unicodeScalars
+        return (1...64).contains(scalars.count) && ("a"..."z").contains(scalars.first!)
+            && scalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
     }
 
     /// A UTC day (`2026-11-01`), as its midnight, if given.

@@ -10,14 +10,14 @@ extension VaultAPI {
         return [
             APIRoute(.get, "/v1/customers/{id}", query: ["purpose", "fields"]) { call in
                 let view = try await vault.readCustomer(try call.parameter("id"), purpose: try call.query.required("purpose"),
-                                                        fields: call.query.list("fields"), by: try call.principal)
+                                                        fields: try call.query.names("fields"), by: try call.principal)
                 guard view.anyAllowed else { throw Problem.denied(view) }
                 return try JSONResponse.make(Outputs.Customer(view))
             },
             APIRoute(.get, "/v1/customers", query: ["email", "purpose", "fields"]) { call in
                 let views = try await vault.findCustomers(by: "email", value: try call.query.required("email"),
                                                           purpose: try call.query.required("purpose"),
-                                                          fields: call.query.list("fields"), by: try call.principal)
+                                                          fields: try call.query.names("fields"), by: try call.principal)
                 if let first = views.first, !views.contains(where: \.anyAllowed) { throw Problem.denied(first) }
                 return try JSONResponse.make(views.map(Outputs.Customer.init))
             },

@@ -14,29 +14,18 @@ struct VaultAPI: Sendable {
         customerRoutes + staffRoutes + auditRoutes + analystRoutes + openRoutes
     }
 
-    /// The methods a known path answers 405 to when it has no route for them.
-    static let answeredMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
-
-    /// The router: request log outermost, then problem details, then bearer authentication for
-    /// the routes that need it; each known path answers its other methods with 405 and `Allow`.
+    /// The router: request log outermost, then problem details (which answers a known path's
+    /// other methods with 405 and `Allow`), then bearer authentication for the routes that need it.
     func router() -> Router<VaultRequestContext> {
         let router = Router(context: VaultRequestContext.self)
-        router.add(middleware: RequestLogMiddleware())
-        router.add(middleware: ProblemMiddleware())
-        let authenticated = router.group().add(middleware: BearerAuthMiddleware(vault: vault))
         let table = routes
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: ProblemMiddleware(paths: PathMethods(table)))
+        let authenticated = router.group().add(middleware: BearerAuthMiddleware(vault: vault))
         for route in table {
             switch route.access {
             case .open: router.on(RouterPath(route.path), method: route.method, responder: route.responder)
             case .bearer: authenticated.on(RouterPath(route.path), method: route.method, responder: route.responder)
-            }
-        }
-        var allowedByPath: [String: [HTTPRequest.Method]] = [:]
-        for route in table { allowedByPath[route.path, default: []].append(route.method) }
-        for (path, allowed) in allowedByPath {
-            let refusal = Problem.methodNotAllowed(allowed: allowed)
-            for method in Self.answeredMethods where !allowed.contains(method) {
-                router.on(RouterPath(path), method: method, responder: CallbackResponder { _, _ in throw refusal })
             }
         }
         return router

@@ -36,6 +36,7 @@ import Vault
             (.put, "/v1/me/consents/marketing", #"["granted"]"#, ""),
             (.delete, "/v1/me", #"{"confirm":"yes"}"#, "/confirm"),
             (.delete, "/v1/me", #"{}"#, "/confirm"),
+            (.delete, "/v1/me", #"{"confirm":false}"#, "/confirm"),
             (.post, "/v1/me/contests", #"{"field":"name","value":"X"}"#, "/reason"),
             (.post, "/v1/me/contests", #"{"field":"name","value":"X","reason":null}"#, "/reason"),
         ]
@@ -59,10 +60,9 @@ import Vault
             Self.problem(try await client.call(.get, "/v1/customers/\(id)", token: support), .badRequest, code: "invalid_query", fixture: fixture)
             Self.problem(try await client.call(.get, "/v1/audit/entries?limit=-1", token: fixture.tokens["auditor"]!), .badRequest,
                          code: "invalid_query", fixture: fixture)
-            Self.problem(try await client.call(.delete, "/v1/me", token: customer, json: #"{"confirm":false}"#), .badRequest,
-                         code: "confirmation_required", fixture: fixture)
+            // A request of the right shape that the policy cannot carry out is a 422.
             Self.problem(try await client.call(.put, "/v1/me/consents/service", token: customer, json: #"{"state":"granted"}"#),
-                         .badRequest, code: "basis_not_consent", fixture: fixture)
+                         .unprocessableContent, code: "basis_not_consent", fixture: fixture)
         }
     }
 
@@ -159,6 +159,45 @@ import Vault
             }
             let refused = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":["count"],"epsilon":1}"#)
             Self.problem(refused, .tooManyRequests, code: "budget_exhausted", fixture: fixture)
+        }
+    }
+
+    /// Found by schemathesis (`.ci/api-check`): each of these was answered as though it were valid,
+    /// or with a 400 for a request of the right shape.
+    @Test func requestsOutsideTheDocumentAreRefused() async throws {
+        let fixture = try await TestVault.make(customers: 2)
+        defer { fixture.remove() }
+        let customer = fixture.tokens["customer"]!
+        let support = fixture.tokens["support"]!
+        let auditor = fixture.tokens["auditor"]!
+        let id = fixture.customers[1].id
+        try await fixture.app.test(.router) { client in
+            let opened = try await client.call(.post, "/v1/me/contests", token: customer,
+                                               json: #"{"field":"postcode","value":"ZZ9 9ZZ","reason":"I moved"}"#)
+            let contestID = try #require(opened.object["id"] as? String)
+            for body in [#"{"withdraw":false,"reply":"x"}"#, #"{"withdraw":null}"#, #"{"reply":null}"#, #"{"withdraw":false}"#] {
+                let update = try await client.call(.patch, "/v1/me/contests/\(contestID)", token: customer, json: body)
+                Self.problem(update, .badRequest, code: "invalid_body", fixture: fixture)
+            }
+            for fields in ["name,,email", "name,", "Name", "na%20me"] {
+                let read = try await client.call(.get, "/v1/customers/\(id)?purpose=service&fields=\(fields)", token: support)
+                Self.problem(read, .badRequest, code: "invalid_query", fixture: fixture)
+            }
+            for query in ["limit=0", "limit=10001", "from=9223372036854775808", "from=+1", "limit=1%200"] {
+                let entries = try await client.call(.get, "/v1/audit/entries?\(query)", token: auditor)
+                Self.problem(entries, .badRequest, code: "invalid_query", fixture: fixture)
+            }
+            let nullEpsilon = try await client.call(.post, "/v1/aggregates", token: fixture.tokens["analyst"]!,
+                                                    json: #"{"measures":["count"],"epsilon":null}"#)
+            Self.problem(nullEpsilon, .badRequest, code: "invalid_body", fixture: fixture)
+            // Well-formed JSON with a value the field cannot hold is the vault's refusal, not a parse error.
+            let huge = try await client.call(.post, "/v1/me/contests", token: customer,
+                                             json: #"{"field":"birth_year","value":1e200,"reason":"x"}"#)
+            #expect(huge.status == .unprocessableContent, "\(huge.text)")
+            // A method the document does not list is a 405 naming the ones it does.
+            let trace = try await client.call(.init("TRACE")!, "/v1/me", token: customer)
+            Self.problem(trace, .methodNotAllowed, code: "method_not_allowed", fixture: fixture)
+            #expect(trace.headers[.allow]?.contains("GET") == true)
         }
     }
 }

@@ -21,7 +21,7 @@ import Vault
             (.post, "/v1/me/contests", fixture.tokens["customer"], #"{"field":"name","value":"Secret Name","reason":"Secret reason"}"#, "/v1/me/contests"),
             (.get, "/v1/customers/\(target.id)?purpose=marketing", fixture.tokens["analyst"], nil, "/v1/customers/{id}"),
             (.get, "/v1/me", "cvt_bogus", nil, "/v1/me"),
-            (.put, "/v1/me", fixture.tokens["customer"], nil, "/v1/me"),
+            (.put, "/v1/me", fixture.tokens["customer"], nil, "unmatched"),  // a 405: no route has this method
             (.get, "/v1/\(target.id)", nil, nil, "unmatched"),
         ]
         let requestIDs = try await fixture.app.test(.router) { client in

@@ -41,9 +41,12 @@ let package = Package(
         .target(name: "VaultAudit", dependencies: ["VaultCrypto"], swiftSettings: swiftSettings),
         .target(
             name: "VaultAnalytics", dependencies: ["VaultCrypto"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        // The storage protocol, its rows and errors, backend-neutral; each backend is its own target
+        // and the only importer of its driver.
+        .target(name: "VaultStore", swiftSettings: swiftSettings),
         .target(
-            name: "VaultStore",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            name: "VaultSQLite",
+            dependencies: ["VaultStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -70,14 +73,14 @@ let package = Package(
         .executableTarget(
             name: "cvault",
             dependencies: [
-                "Vault", "VaultAnalytics", "VaultHTTP", "VaultPolicy",
+                "Vault", "VaultAnalytics", "VaultHTTP", "VaultPolicy", "VaultSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "vault-bench",
-            dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore"],
+            dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore", "VaultSQLite"],
             path: "Benchmarks/vault-bench",
             swiftSettings: swiftSettings
         ),
@@ -91,12 +94,13 @@ let package = Package(
         .testTarget(name: "VaultPolicyTests", dependencies: ["VaultPolicy"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit", "VaultCrypto"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "VaultAnalyticsTests", dependencies: ["VaultAnalytics", "VaultCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultStore", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore", "VaultSQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultSQLiteTests", dependencies: ["VaultSQLite", "VaultStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultStore", "VaultSQLite", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultHTTPTests",
             dependencies: [
-                "VaultHTTP", "Vault", "VaultStore", .product(name: "Hummingbird", package: "hummingbird"),
+                "VaultHTTP", "Vault", "VaultStore", "VaultSQLite", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,6 +1,7 @@
 import Foundation
 import Vault
 import VaultAnalytics
+import VaultSQLite
 import VaultStore
 
 /// Aggregate-only analytics end to end (issue 6): `vault.aggregate` (mean CLV and customer equity

@@ -1,6 +1,7 @@
 import Foundation
 import Vault
 import VaultCrypto
+import VaultSQLite
 import VaultStore
 
 /// The audit log end to end (issue 5): appending entries inside write transactions (a customer's
@@ -24,7 +25,7 @@ enum AuditLogBenchmarks {
 
         // Appends: customer i's marketing consent flips each round, one transaction per change.
         let customers = BenchVault.records(0..<changes)
-        for durability in [SQLiteStorage.Durability.full, .normal] {
+        for durability in [StorageDurability.full, .normal] {
             let bench = try await BenchVault.create(durability: durability)
             defer { bench.remove() }
             _ = try await bench.importSynthetic(0..<changes)

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Vault
 import VaultStore
+import VaultSQLite
 
 /// A vault in a fresh temporary folder on the default policy, with staff principals from real
 /// tokens, filled with the synthetic customers `cvault generate` writes.
@@ -20,9 +21,9 @@ struct BenchVault: Sendable {
     static let seed: UInt64 = 1
     static let generator = SyntheticCustomers(seed: seed, asOf: asOf)
 
-    static func create(durability: SQLiteStorage.Durability) async throws -> BenchVault {
+    static func create(durability: StorageDurability) async throws -> BenchVault {
         let folder = temporaryFolder("vault")
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.durability = durability
         let vault = try await Vault.create(at: folder.appendingPathComponent("vault"), rootKey: .keyFile(nil), options: options)
         func staff(_ role: String) async throws -> Principal {

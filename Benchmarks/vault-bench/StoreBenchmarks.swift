@@ -1,5 +1,6 @@
 import Foundation
 import Vault
+import VaultSQLite
 import VaultStore
 
 /// The encrypted profile store end to end (issue 4): bulk import, a purpose-bound point read
@@ -31,7 +32,7 @@ enum StoreBenchmarks {
         let cipher = SQLCipher.find()
 
         var table: [String] = []
-        for durability in [SQLiteStorage.Durability.full, .normal] {
+        for durability in [StorageDurability.full, .normal] {
             let name = durability.rawValue
             // Import: fresh vault and fresh files each round, rounds interleaved so noise hits all alike.
             var kept: BenchVault?
@@ -176,7 +177,7 @@ private struct SQLCipher {
 
     /// The rows as one SQL script: the same table as the plain baseline, WAL, the given
     /// durability, one transaction per `batch` rows.
-    func script(_ rows: [BaselineTable.JSONRow], durability: SQLiteStorage.Durability, batch: Int) throws -> URL {
+    func script(_ rows: [BaselineTable.JSONRow], durability: StorageDurability, batch: Int) throws -> URL {
         var text = """
             PRAGMA key = 'vault-bench passphrase';
             PRAGMA journal_mode = WAL;

@@ -58,7 +58,7 @@ extension Vault {
         let takenAt = clock.now()
         try await storage.backup(to: destination)
         // What is in the copy, read from the copy itself; the taking time goes into it too.
-        let copy = try SQLiteStorage(path: destination, durability: .full)
+        let copy = try backends.backend(for: destination).openBackup(at: destination, durability: .full)
         let (size, latest, counts, rows) = try await copy.write { tx in
             try tx.setBackupTakenAt(takenAt)
             return (try tx.auditSize(), try tx.latestCheckpoint(), try tx.customerCountsByKEK(), try tx.keks())
@@ -86,7 +86,7 @@ extension Vault {
     /// ledger. The log continues as a new generation under a new origin, and its first entry
     /// records what was restored, from which checkpoint, and what was rolled back.
     public static func restore(from backupPath: String, into directory: URL, confirm: Bool,
-                               options: VaultOptions = VaultOptions()) async throws -> RestoreReport {
+                               options: VaultOptions) async throws -> RestoreReport {
         let metadata = try VaultMetadata.load(from: directory)
         let (keys, signingKey) = try unlock(metadata, in: directory, options: options)
         let keyStore = EpochKeyStore(directory: directory)
@@ -98,8 +98,9 @@ extension Vault {
         let now = options.clock.now()
         let stamp = AuditTimestamp(now).rfc3339.filter { $0.isNumber }
         let staging = directory.appendingPathComponent(".restore-\(stamp).sqlite").path
-        try SQLiteStorage.copy(from: backupPath, to: staging)
-        var staged: SQLiteStorage? = try SQLiteStorage(path: staging, durability: options.durability)
+        let backend = try options.backends.backend(for: backupPath)
+        try backend.copyBackup(from: backupPath, to: staging)
+        var staged: (any VaultStorage)? = try backend.openBackup(at: staging, durability: options.durability)
         defer {
             try? staged?.close()
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: staging + suffix) }
@@ -140,7 +141,7 @@ extension Vault {
         let exclusive = try lock(directory, exclusive: true)
         defer { exclusive.unlock() }
         let database = directory.appendingPathComponent(metadata.database).path
-        let carried = await carryOverCharges(from: database, to: staged!)
+        let carried = await carryOverCharges(from: database, to: staged!, backend: backend)
 
         // The restore itself runs on the staged copy; the vault's files change only once it committed.
         let origin = "\(metadata.origin)/restored-\(stamp)"
@@ -218,8 +219,8 @@ extension Vault {
     /// Copies into the restored database the ε charges the backup does not have, from the database
     /// it replaces: a restore must not hand analysts back privacy budget they spent. Nil when that
     /// database is missing or unreadable (the report says so).
-    private static func carryOverCharges(from database: String, to staged: SQLiteStorage) async -> Int? {
-        guard FileManager.default.fileExists(atPath: database), let current = try? SQLiteStorage(path: database, durability: .full) else { return nil }
+    private static func carryOverCharges(from database: String, to staged: any VaultStorage, backend: any StorageBackend) async -> Int? {
+        guard FileManager.default.fileExists(atPath: database), let current = try? backend.openBackup(at: database, durability: .full) else { return nil }
         defer { try? current.close() }
         guard let charges = try? await current.read({ tx in try tx.charges() }) else { return nil }
         return try? await staged.write { tx in

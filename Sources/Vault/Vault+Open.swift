@@ -27,7 +27,7 @@ extension Vault {
         policyText: String? = nil,
         policyFileName: String = "default.yaml",
         keyEpochPeriod: ISO8601Duration = Vault.defaultEpochPeriod,
-        options: VaultOptions = VaultOptions()
+        options: VaultOptions
     ) async throws -> Vault {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -72,13 +72,8 @@ extension Vault {
             )
             try metadata.write(to: directory)
 
-            // The database holds only ciphertext, but it is the owner's alone; SQLite gives its WAL
-            // and shared-memory files the same mode as the database file.
-            let databasePath = directory.appendingPathComponent(metadata.database).path
-            guard FileManager.default.createFile(atPath: databasePath, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw VaultError(.unavailable, code: "write_failed", "cannot create \(databasePath)")
-            }
-            let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
+            let storage = try options.backends.backend(for: metadata.database)
+                .open(metadata.database, in: directory, durability: options.durability)
             let now = options.clock.now()
             // The first key epoch goes to the key store, outside the database, before anything uses it.
             let kek = KeyEncryptionKey.generate(version: 1, using: options.random)
@@ -110,12 +105,13 @@ extension Vault {
     }
 
     /// Opens the vault in `directory`; a wrong root key fails before anything is written.
-    public static func open(at directory: URL, options: VaultOptions = VaultOptions()) async throws -> Vault {
+    public static func open(at directory: URL, options: VaultOptions) async throws -> Vault {
         let metadata = try VaultMetadata.load(from: directory)
         let (keys, signingKey) = try unlock(metadata, in: directory, options: options)
         _ = try WitnessClient(metadata.witnesses ?? [])
         let openLock = try lock(directory, exclusive: false)
-        let storage = try SQLiteStorage(path: directory.appendingPathComponent(metadata.database).path, durability: options.durability)
+        let storage = try options.backends.backend(for: metadata.database)
+            .open(metadata.database, in: directory, durability: options.durability)
         let (storedID, kekRows, policyRow, generations) = try await storage.read { tx in
             (try tx.vaultID(), try tx.keks(), try tx.activePolicy(), try tx.logGenerations())
         }

@@ -46,6 +46,8 @@ public final class Vault: Sendable {
     var witnessClient: WitnessClient { witnessClientState.withLock { $0 } }
     /// The audit tree's right edge as of this process's last commit.
     let frontier = Mutex<MerkleCompactRange?>(nil)
+    /// The kinds of database this program can open (backups are opened through them).
+    let backends: [any StorageBackend]
     /// Batches concurrent audited reads into shared transactions.
     let readBatcher = ReadBatcher()
 
@@ -67,6 +69,7 @@ public final class Vault: Sendable {
         self.random = ErasedRandom(base: options.random)
         self.logger = options.logger
         self.peerRefreshWait = options.peerRefreshWait
+        self.backends = options.backends
         self.anchor = anchor ?? LocalAnchor(path: directory.appendingPathComponent(LocalAnchor.fileName).path, logger: options.logger)
         self.keyStore = EpochKeyStore(directory: directory)
         self.erasureLedger = ErasureLedger(directory: directory)
@@ -147,7 +150,10 @@ public struct VaultOptions: Sendable {
     /// Where log lines go; they never carry personal data.
     public var logger = Logger(label: "cvault")
     /// Commit durability.
-    public var durability: SQLiteStorage.Durability = .full
+    public var durability: StorageDurability = .full
+    /// The kinds of database this program can open; the vault uses the first that accepts the
+    /// database its `vault.json` names (the facade itself names none).
+    public var backends: [any StorageBackend]
     /// Opens a vault whose database fails its checks against the checkpoint kept outside it (rolled
     /// back, cut short or rewritten), so that `audit verify` can say what is wrong. Nothing else
     /// should: such a database must not be served.
@@ -157,8 +163,10 @@ public struct VaultOptions: Sendable {
     /// the KEK before any customer needs it.
     public var peerRefreshWait: Duration = Vault.refreshInterval * 2
 
-    /// Defaults: recorded key, system clock and CSPRNG, full durability.
-    public init() {}
+    /// Defaults: recorded key, system clock and CSPRNG, full durability, over `backends`.
+    public init(backends: [any StorageBackend]) {
+        self.backends = backends
+    }
 }
 
 /// The injected random source behind a concrete type, so generic crypto calls can take it.

@@ -32,7 +32,8 @@ public struct CustomerRow: Sendable, Equatable {
         self.erasedAt = nil
     }
 
-    init(id: String, wrappedKey: Data?, kekVersion: UInt32?, createdAt: Date, erasedAt: Date?) {
+    /// A row as a backend reads it back, live or erased.
+    package init(id: String, wrappedKey: Data?, kekVersion: UInt32?, createdAt: Date, erasedAt: Date?) {
         self.id = id
         self.wrappedKey = wrappedKey
         self.kekVersion = kekVersion
@@ -329,6 +330,14 @@ public struct ScannedCustomer: Sendable {
     public var records: [RecordRow]
     /// The customer's consent state for the scanned purpose, if they made a choice.
     public var consent: ConsentRow?
+
+    /// A scanned customer, as a backend reads it.
+    package init(id: String, wrappedKey: Data, records: [RecordRow], consent: ConsentRow?) {
+        self.id = id
+        self.wrappedKey = wrappedKey
+        self.records = records
+        self.consent = consent
+    }
 }
 
 /// The newest checkpoint one witness cosigned for this vault.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultSQLite
 
 /// Options every vault command shares.
 struct GlobalOptions: ParsableArguments {
@@ -27,7 +28,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// Options for opening: the key source comes from flags or the environment.
     var vaultOptions: VaultOptions {
-        var options = VaultOptions()
+        var options = VaultOptions.standard
         let environment = ProcessInfo.processInfo.environment
         if let passphrase = environment["CVAULT_PASSPHRASE"], !passphrase.isEmpty {
             options.keySource = .passphrase(passphrase)
@@ -91,4 +92,9 @@ extension VaultError {
     static var unauthenticatedCLI: VaultError {
         VaultError(.unauthenticated, code: "unauthenticated", "this command acts for someone: set CVAULT_TOKEN or pass --token-file PATH (tokens come from `cvault token issue`)")
     }
+}
+
+extension VaultOptions {
+    /// The storage backends this program is built with, and every other option at its default.
+    static var standard: VaultOptions { VaultOptions(backends: [SQLiteBackend()]) }
 }

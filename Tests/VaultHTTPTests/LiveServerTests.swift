@@ -5,6 +5,7 @@ import Testing
 import Vault
 import VaultStore
 @testable import VaultHTTP
+import VaultSQLite
 
 /// The server on a real socket (an ephemeral port on loopback).
 @Suite struct LiveServerTests {
@@ -14,7 +15,7 @@ import VaultStore
         defer { fixture.remove() }
         let watcher = Task { await VaultServer.watch(fixture.vault, logger: fixture.log.logger()) }
         defer { watcher.cancel() }
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.durability = .normal
         let cli = try await Vault.open(at: fixture.directory, options: options)
         let text = try #require(String(data: try Data(contentsOf: URL(fileURLWithPath: #filePath)

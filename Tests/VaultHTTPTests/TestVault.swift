@@ -5,6 +5,7 @@ import Synchronization
 import Vault
 import VaultStore
 @testable import VaultHTTP
+import VaultSQLite
 
 /// A clock the tests move forward (token expiry).
 final class TestClock: VaultClock {
@@ -37,7 +38,7 @@ struct TestVault: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-http-\(UUID().uuidString)")
         let clock = TestClock()
         let log = LogRecorder()
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.logger = log.logger(label: "cvault")
         options.durability = .normal
         options.clock = clock

@@ -7,6 +7,7 @@ import VaultAudit
 import VaultStore
 @testable import Vault
 @testable import VaultHTTP
+import VaultSQLite
 
 /// A vault and a real witness on a loopback socket: the log anchored outside the vault's machine.
 @Suite("Witnesses", .serialized)
@@ -75,7 +76,7 @@ struct WitnessIntegrationTests {
             try FileManager.default.copyItem(atPath: old, toPath: database)
             try FileManager.default.removeItem(at: fixture.directory.appendingPathComponent(LocalAnchor.fileName))
 
-            var options = VaultOptions()
+            var options = VaultOptions(backends: [SQLiteBackend()])
             options.inspectOnly = true
             options.clock = fixture.clock
             options.durability = .normal
@@ -102,7 +103,7 @@ struct WitnessIntegrationTests {
             _ = try await fixture.vault.backup(to: backup, by: .localOperator)
             await Vault.settle()
             try fixture.vault.close()
-            var options = VaultOptions()
+            var options = VaultOptions(backends: [SQLiteBackend()])
             options.clock = fixture.clock
             options.durability = .normal
             _ = try await Vault.restore(from: backup, into: fixture.directory, confirm: true, options: options)

@@ -6,6 +6,7 @@ import VaultAudit
 import VaultCrypto
 import VaultPolicy
 import VaultStore
+import VaultSQLite
 
 /// What someone holding a copy of the database file — and every key file the vault holds — can
 /// decrypt: the review's drills against the erasure promise.
@@ -112,7 +113,7 @@ struct ErasureReachesBackupsTests {
         let signedBefore = try await test.vault.storage.read { tx in try tx.auditSize() }
         await Vault.settle()
 
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.clock = test.clock
         // Not while the vault is open anywhere: an erasure could slip into the database set aside.
         await #expect { _ = try await Vault.restore(from: before, into: test.folder, confirm: true, options: options) } throws: {
@@ -160,7 +161,7 @@ struct ErasureReachesBackupsTests {
         try await test.vault.rollKeyEpoch(by: .localOperator)
         let size = try await test.vault.storage.read { tx in try tx.auditSize() }
         try test.vault.close()
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.clock = test.clock
         await #expect { _ = try await Vault.restore(from: before, into: test.folder, confirm: true, options: options) } throws: { error in
             guard let error = error as? VaultError else { return false }

@@ -4,6 +4,7 @@ import Testing
 import VaultCrypto
 import VaultPolicy
 import VaultStore
+import VaultSQLite
 
 /// What the review found about values that are not what they look like.
 @Suite("Input hygiene")
@@ -76,7 +77,7 @@ struct PassphraseProtectionTests {
     func scryptParameters() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-pass-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.durability = .normal
         let vault = try await Vault.create(at: folder, rootKey: .passphrase(Self.passphrase), options: options)
         let rootKey = try #require(try metadata(folder)["rootKey"] as? [String: Any])

@@ -4,6 +4,7 @@ import Testing
 import VaultAudit
 import VaultCrypto
 import VaultStore
+import VaultSQLite
 
 /// The review's drills against the audit log by someone who can write the database file: none of
 /// them may leave `audit verify` reporting success.
@@ -89,7 +90,7 @@ struct LogAnchorTests {
         }
         // A new process refuses to open it, and can still inspect it.
         await #expect { _ = try await test.reopen() } throws: { ($0 as? VaultError)?.code == "log_rolled_back" }
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.inspectOnly = true
         options.clock = test.clock
         let inspector = try await Vault.open(at: test.folder, options: options)
@@ -119,7 +120,7 @@ struct LogAnchorTests {
             guard let error = error as? VaultError else { return false }
             return error.code == "log_rolled_back" && error.message.contains("cvault restore")
         }
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.inspectOnly = true
         options.clock = test.clock
         let inspector = try await Vault.open(at: test.folder, options: options)

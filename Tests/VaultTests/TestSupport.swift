@@ -5,6 +5,7 @@ import Testing
 @testable import Vault
 import VaultCrypto
 import VaultStore
+import VaultSQLite
 
 /// A clock tests can move.
 final class TestClock: VaultClock, @unchecked Sendable {
@@ -29,7 +30,7 @@ struct TestVault {
     static func make(customers count: Int = 40, seed: UInt64 = 11, logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, policyText: String? = nil) async throws -> TestVault {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-test-\(UUID().uuidString)")
         let clock = TestClock()
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.clock = clock
         options.durability = .normal
         options.logger = logger
@@ -43,7 +44,7 @@ struct TestVault {
 
     /// Reopens the same folder (a new process would do this).
     func reopen(keySource: VaultOptions.KeySource = .recorded) async throws -> Vault {
-        var options = VaultOptions()
+        var options = VaultOptions(backends: [SQLiteBackend()])
         options.clock = clock
         options.durability = .normal
         options.keySource = keySource

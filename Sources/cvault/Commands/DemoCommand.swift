@@ -28,7 +28,7 @@ struct DemoCommand: AsyncParsableCommand {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("cvault-demo-\(UUID().uuidString.prefix(8))")
 
         heading(1, "The operator creates a vault (root key file 0600, key epochs outside the database, default policy, signed audit log)")
-        let vault = try await Vault.create(at: folder)
+        let vault = try await Vault.create(at: folder, options: .standard)
         say("vault at \(folder.path); policy sha256 \(vault.policyInfo.hash.prefix(16))…; log origin \(vault.origin)")
         let witnessFolder = folder.deletingLastPathComponent().appendingPathComponent(folder.lastPathComponent + "-witness")
         let (witnessTask, witnessKey) = try await startWitness(at: witnessFolder, for: vault)
@@ -108,7 +108,7 @@ struct DemoCommand: AsyncParsableCommand {
         let keys = try await vault.rollKeyEpoch(by: .localOperator)
         say("key epoch v\(keys.current) is current; destroyed: \(keys.epochs.filter { $0.destroyedAt != nil }.map { "v\($0.version)" }.joined(separator: ", "))")
         do {
-            _ = try await Vault.restore(from: backupPath, into: folder, confirm: false)
+            _ = try await Vault.restore(from: backupPath, into: folder, confirm: false, options: .standard)
         } catch let error as VaultError {
             say("restoring the backup taken before the erasure → \(error.message)")
         }

@@ -1,12 +1,13 @@
 package import Foundation
 import GRDB
+package import VaultStore
 
 /// Benchmark-only plain tables: the unencrypted, unaudited SQLite that `vault-bench` times beside
 /// the vault. Never use it in the product: it stores plaintext.
 ///
 /// A ratio is only fair when the baseline differs from the vault in nothing but what the vault
-/// adds (encryption, policy, audit), so this opens its file exactly as `SQLiteStorage` does (WAL
-/// through a GRDB `DatabasePool`, the same `synchronous` and `secure_delete` settings) and goes
+/// adds (encryption, policy, audit), so this opens its file with `SQLiteStorage.openPool` (WAL
+/// through a GRDB `DatabasePool`, the same `synchronous`, `secure_delete` and `mmap_size`) and goes
 /// through the same async pool calls.
 package final class BaselineTable: Sendable {
     /// A customer's profile as the JSON Lines import format spells it.
@@ -76,20 +77,9 @@ package final class BaselineTable: Sendable {
     private let pool: DatabasePool
 
     /// Opens (creating) plain tables in the file at `path`, configured like `SQLiteStorage`.
-    package init(path: String, durability: SQLiteStorage.Durability) throws {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.label = "baseline"
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount)
-        let synchronous = durability == .full ? "FULL" : "NORMAL"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-        }
+    package init(path: String, durability: StorageDurability) throws {
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // As in `SQLiteStorage`: GRDB sets synchronous=NORMAL when it enables WAL, so set it again.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            pool = try SQLiteStorage.openPool(path: path, durability: durability, label: "baseline")
             try pool.write { db in
                 try db.execute(sql: """
                     CREATE TABLE IF NOT EXISTS customer_json (id TEXT PRIMARY KEY NOT NULL, json TEXT NOT NULL);

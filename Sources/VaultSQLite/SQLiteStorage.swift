@@ -5,42 +5,20 @@ import Glibc
 import Darwin
 #endif
 import GRDB
+public import VaultStore
 
 /// The embedded default: one SQLite file through GRDB's `DatabasePool` (WAL, one writer, pooled
 /// readers), holding ciphertext, wrapped keys, keyed hashes and audit leaves — never a plaintext
 /// profile value.
 public final class SQLiteStorage: VaultStorage {
-    /// How hard a commit waits for the disk.
-    public enum Durability: String, Sendable {
-        /// `synchronous=FULL`: a committed audit entry survives power loss.
-        case full
-        /// `synchronous=NORMAL`: WAL stays consistent on power loss but may lose the last commits.
-        case normal
-    }
-
     private let pool: DatabasePool
     /// The database file.
     public let path: String
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String, durability: Durability = .full) throws {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.label = "cvault"
-        configuration.busyMode = .timeout(10)
-        configuration.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount)
-        let synchronous = durability == .full ? "FULL" : "NORMAL"
-        configuration.prepareDatabase { db in
-            // Memory-mapped reads spare a pread per page on full scans (analytics, audit verify).
-            try db.execute(sql: "PRAGMA mmap_size = 268435456")
-            // Deleted rows (erasure) are overwritten with zeros, not left in free pages.
-            try db.execute(sql: "PRAGMA secure_delete = ON")
-        }
+    public init(path: String, durability: StorageDurability = .full) throws {
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // GRDB sets synchronous=NORMAL on the writer when it enables WAL, after prepareDatabase:
-            // set the chosen level again on the (single, persistent) writer connection.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+            pool = try Self.openPool(path: path, durability: durability, label: "cvault")
             try Schema.migrator.migrate(pool)
         } catch {
             throw Self.map(error, context: "opening \(path)")
@@ -88,6 +66,27 @@ public final class SQLiteStorage: VaultStorage {
             try? FileManager.default.removeItem(atPath: destination)
             throw Self.map(error, context: "backing up to \(destination)")
         }
+    }
+
+    /// A WAL pool as the vault uses it (the benchmarks' plain baseline opens its file the same way).
+    static func openPool(path: String, durability: StorageDurability, label: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.label = label
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = max(2, ProcessInfo.processInfo.activeProcessorCount)
+        configuration.prepareDatabase { db in
+            // Memory-mapped reads spare a pread per page on full scans (analytics, audit verify).
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            // Deleted rows (erasure) are overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets synchronous=NORMAL on the writer when it enables WAL, after prepareDatabase:
+        // set the chosen level again on the (single, persistent) writer connection.
+        let synchronous = durability == .full ? "FULL" : "NORMAL"
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
+        return pool
     }
 
     /// Copies the database file at `source` (a backup) into a new file at `destination` with

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VaultStore
 
 /// Reads and writes over one GRDB connection inside one transaction.
 struct SQLiteTransaction: StorageWriter {

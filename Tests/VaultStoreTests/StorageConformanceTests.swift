@@ -1,17 +1,22 @@
 import Foundation
 import Testing
-@testable import VaultStore
+import VaultSQLite
+import VaultStore
 
-/// A fresh database in a temporary folder per test.
-func makeStorage() throws -> (SQLiteStorage, URL) {
+/// Every backend this build has, each checked by the same suite: the facade may rely only on what
+/// all of them do alike.
+let backendsUnderTest: [any StorageBackend] = [SQLiteBackend()]
+
+/// A fresh database of `backend` for a vault in a new temporary folder.
+func makeStorage(_ backend: any StorageBackend) throws -> (any VaultStorage, URL) {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-store-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return (try SQLiteStorage(path: folder.appendingPathComponent("vault.sqlite").path, durability: .normal), folder)
+    return (try backend.open("vault.sqlite", in: folder, durability: .normal), folder)
 }
 
 private let t0 = Date(timeIntervalSince1970: 1_790_000_000)
 
-private func seed(_ storage: SQLiteStorage, customers: Int) async throws {
+private func seed(_ storage: any VaultStorage, customers: Int) async throws {
     try await storage.write { tx in
         try tx.insertKEK(KEKRow(version: 1, wrapped: Data([1, 2, 3]), createdAt: t0))
         for i in 0..<customers {
@@ -24,11 +29,11 @@ private func seed(_ storage: SQLiteStorage, customers: Int) async throws {
     }
 }
 
-@Suite("SQLite storage")
-struct SQLiteStorageTests {
-    @Test("a duplicate customer id is refused as a duplicate, and the transaction rolls back")
-    func duplicateCustomer() async throws {
-        let (storage, folder) = try makeStorage()
+@Suite("Storage conformance")
+struct StorageConformanceTests {
+    @Test("a duplicate customer id is refused as a duplicate, and the transaction rolls back", arguments: backendsUnderTest)
+    func duplicateCustomer(backend: any StorageBackend) async throws {
+        let (storage, folder) = try makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await seed(storage, customers: 1)
         await #expect(throws: StoreError.duplicate("customer")) {
@@ -41,9 +46,9 @@ struct SQLiteStorageTests {
         #expect(newOne == nil, "the whole transaction must roll back")
     }
 
-    @Test("erasure leaves a tombstone without key, records, indexes, consents or contests, and revokes tokens")
-    func erasure() async throws {
-        let (storage, folder) = try makeStorage()
+    @Test("erasure leaves a tombstone without key, records, indexes, consents or contests, and revokes tokens", arguments: backendsUnderTest)
+    func erasure(backend: any StorageBackend) async throws {
+        let (storage, folder) = try makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await seed(storage, customers: 2)
         try await storage.write { tx in
@@ -69,9 +74,9 @@ struct SQLiteStorageTests {
         }
     }
 
-    @Test("id ranges from one set of split points partition the live customers exactly")
-    func shards() async throws {
-        let (storage, folder) = try makeStorage()
+    @Test("id ranges from one set of split points partition the live customers exactly", arguments: backendsUnderTest)
+    func shards(backend: any StorageBackend) async throws {
+        let (storage, folder) = try makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await seed(storage, customers: 101)
         try await storage.write { tx in try tx.eraseCustomer(id: "c-5", at: t0) }
@@ -109,9 +114,9 @@ struct SQLiteStorageTests {
         ])
     }
 
-    @Test("audit entries must be appended densely; a repeated sequence number is refused")
-    func auditAppend() async throws {
-        let (storage, folder) = try makeStorage()
+    @Test("audit entries must be appended densely; a repeated sequence number is refused", arguments: backendsUnderTest)
+    func auditAppend(backend: any StorageBackend) async throws {
+        let (storage, folder) = try makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await storage.write { tx in
             #expect(try tx.auditSize() == 0)
@@ -130,9 +135,9 @@ struct SQLiteStorageTests {
         }
     }
 
-    @Test("one pending contest per field; a second is refused until the first is resolved")
-    func pendingContestUniqueness() async throws {
-        let (storage, folder) = try makeStorage()
+    @Test("one pending contest per field; a second is refused until the first is resolved", arguments: backendsUnderTest)
+    func pendingContestUniqueness(backend: any StorageBackend) async throws {
+        let (storage, folder) = try makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await seed(storage, customers: 1)
         let open = ContestRow(id: "k1", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0)
@@ -152,9 +157,9 @@ struct SQLiteStorageTests {
         }
     }
 
-    @Test("budget charges sum per analyst and globally within the period")
-    func charges() async throws {
-        let (storage, folder) = try makeStorage()
+    @Test("budget charges sum per analyst and globally within the period", arguments: backendsUnderTest)
+    func charges(backend: any StorageBackend) async throws {
+        let (storage, folder) = try makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await storage.write { tx in
             _ = try tx.insertCharge(ChargeRow(analyst: "a", microEpsilon: 500_000, at: t0, queryKey: "q1"))
@@ -168,9 +173,9 @@ struct SQLiteStorageTests {
         }
     }
 
-    @Test("store errors carry no SQL")
-    func errorsHideSQL() async throws {
-        let (storage, folder) = try makeStorage()
+    @Test("store errors carry no SQL", arguments: backendsUnderTest)
+    func errorsHideSQL(backend: any StorageBackend) async throws {
+        let (storage, folder) = try makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
             try await storage.write { tx in
@@ -184,14 +189,29 @@ struct SQLiteStorageTests {
     }
 }
 
-@Suite("SQLite durability")
-struct DurabilityTests {
-    @Test("the chosen synchronous level is in force on the writer", arguments: [(SQLiteStorage.Durability.full, 2), (.normal, 1)])
-    func synchronousLevel(durability: SQLiteStorage.Durability, expected: Int) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-durability-\(UUID().uuidString)")
+@Suite("Storage backends")
+struct StorageBackendTests {
+    @Test("the vault opens the first backend that accepts its database, and says so when none does")
+    func selection() throws {
+        let backends: [any StorageBackend] = [SQLiteBackend()]
+        #expect(try backends.backend(for: "vault.sqlite") is SQLiteBackend)
+        #expect(throws: StoreError.unavailable("no storage backend in this program accepts the database postgres://db.example/vault")) {
+            try backends.backend(for: "postgres://db.example/vault")
+        }
+    }
+
+    @Test("the SQLite backend keeps the database inside the vault folder, owner-only")
+    func sqliteStaysInTheFolder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-backend-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let storage = try SQLiteStorage(path: folder.appendingPathComponent("v.sqlite").path, durability: durability)
-        #expect(try storage.writerPragma("synchronous") == expected)
+        for name in ["../escape.sqlite", "sub/vault.sqlite", "..", ""] {
+            #expect(throws: StoreError.self, "\(name)") { try SQLiteBackend().open(name, in: folder, durability: .normal) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.deletingLastPathComponent().appendingPathComponent("escape.sqlite").path))
+        let storage = try SQLiteBackend().open("vault.sqlite", in: folder, durability: .normal)
+        defer { try? storage.close() }
+        let mode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("vault.sqlite").path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
     }
 }

@@ -139,7 +139,7 @@ extension Vault {
             try await storage.compact()
         } catch {
             logger.error("an erased customer's old pages may stay in the write-ahead log until the next checkpoint",
-                         metadata: ["code": "\((error as? StoreError)?.code ?? "unexpected")"])
+                         metadata: ["code": "\((error as? VaultError)?.code ?? "unexpected")"])
         }
         let undecryptable = Self.rollDue(newest: epoch?.createdAt ?? now, period: epochPeriod)
         let statement = CanonicalJSON.object([

@@ -59,7 +59,7 @@ public final class Vault: Sendable {
         self.metadata = metadata
         self.generations = [(0, metadata.origin)] + generations.map { ($0.fromSize, $0.origin) }
         self.origin = self.generations.last!.origin
-        self.storage = storage
+        self.storage = storage is FacadeStorage ? storage : FacadeStorage(base: storage)
         self.keys = keys
         self.signingKey = signingKey
         self.publicKey = signingKey.publicKey

@@ -63,6 +63,8 @@ extension Problem {
         }
         self.init(status: status, code: error.code, detail: error.message)
         if error.kind == .unauthenticated { headers = Self.bearerChallenge(invalidToken: true) }
+        // The database may be back in a moment (a restart, a failover, a lock released).
+        if error.kind == .unavailable { headers[.retryAfter] = "1" }
     }
 
     /// RFC 6750 §3: a 401 names the scheme, and says whether a token was sent but refused.

@@ -22,6 +22,31 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The database could not be opened, read or written.
     public static func unavailable(_ what: String) -> Self { .init(.unavailable(what)) }
 
+    /// What kind of failure this is, for callers that answer each kind differently.
+    public enum Kind: Sendable {
+        /// A row with the same key exists.
+        case duplicate
+        /// The row is not there.
+        case notFound
+        /// A schema rule refused the change.
+        case conflict
+        /// Stored data is damaged.
+        case corrupted
+        /// The database cannot be reached or written now; trying again later may work.
+        case unavailable
+    }
+
+    /// The kind of failure.
+    public var kind: Kind {
+        switch value {
+        case .duplicate: .duplicate
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .corrupted: .corrupted
+        case .unavailable: .unavailable
+        }
+    }
+
     /// A stable, machine-readable code.
     public var code: String {
         switch value {

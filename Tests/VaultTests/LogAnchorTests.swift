@@ -101,7 +101,7 @@ struct LogAnchorTests {
     func olderDatabaseRestoredByHand() async throws {
         let (test, auditor) = try await vaultWithReads()
         defer { test.remove() }
-        let storage = try #require(test.vault.storage as? SQLiteStorage)
+        let storage = try #require((test.vault.storage as? FacadeStorage)?.base as? SQLiteStorage)
         try storage.checkpointWAL()
         let old = test.folder.appendingPathComponent("old.sqlite")
         try FileManager.default.copyItem(atPath: test.databasePath, toPath: old.path)

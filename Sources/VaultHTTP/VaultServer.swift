@@ -61,18 +61,20 @@ public enum VaultServer {
     /// (checked every minute), so a running server keeps the date erasure receipts promise for
     /// backups and the policy's retention periods, until cancelled.
     static func keepSchedules(_ vault: Vault, logger: Logger) async {
-        while !Task.isCancelled {
+        // Each job on its own: a roll that keeps failing must not starve the sweep, nor the reverse.
+        func attempt(_ job: String, _ body: () async throws -> Void) async {
             do {
-                try await vault.rollKeyEpochIfDue()
-                try await vault.sweepRetentionIfDue()
-                try await Task.sleep(for: .seconds(60))
+                try await body()
             } catch is CancellationError {
-                return
             } catch {
-                logger.error("the scheduled key epoch roll or retention sweep failed; retrying in a minute",
-                             metadata: ["code": .string((error as? VaultError)?.code ?? String(reflecting: type(of: error)))])
-                try? await Task.sleep(for: .seconds(60))
+                logger.error("a scheduled job failed; retrying in a minute",
+                             metadata: ["job": .string(job), "code": .string((error as? VaultError)?.code ?? String(reflecting: type(of: error)))])
             }
+        }
+        while !Task.isCancelled {
+            await attempt("key epoch roll") { _ = try await vault.rollKeyEpochIfDue() }
+            await attempt("retention sweep") { _ = try await vault.sweepRetentionIfDue() }
+            do { try await Task.sleep(for: .seconds(60)) } catch { return }
         }
     }
 

@@ -97,6 +97,10 @@ public final class SQLiteStorage: VaultStorage {
             var configuration = Configuration()
             configuration.readonly = true
             let original = try DatabaseQueue(path: source, configuration: configuration)
+            // The copy becomes a vault's database: the owner's alone from its first byte.
+            guard FileManager.default.createFile(atPath: destination, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw StoreError.unavailable("cannot create \(destination)")
+            }
             let copy = try DatabaseQueue(path: destination)
             try original.backup(to: copy)
             try copy.close()

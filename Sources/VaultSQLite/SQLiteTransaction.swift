@@ -461,6 +461,12 @@ struct SQLiteTransaction: StorageWriter {
         guard db.changesCount == 1 else { throw StoreError.notFound("contest") }
     }
 
+    func replaceContestCiphertexts(_ row: ContestRow) throws {
+        try db.cachedStatement(sql: "UPDATE contest SET sealed_request = ?, sealed_resolution = ? WHERE id = ? AND customer_id = ?").execute(
+                       arguments: [row.sealedRequest, row.sealedResolution, row.id, row.customerID])
+        guard db.changesCount == 1 else { throw StoreError.notFound("contest") }
+    }
+
     func updateContestRequest(_ row: ContestRow) throws {
         try db.cachedStatement(sql: "UPDATE contest SET status = ?, sealed_request = ? WHERE id = ? AND resolved_at IS NULL").execute(
                        arguments: [row.status.rawValue, row.sealedRequest, row.id])

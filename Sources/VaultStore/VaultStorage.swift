@@ -174,6 +174,8 @@ public protocol StorageWriter: StorageReader {
     func updateContest(_ row: ContestRow) throws
     /// Replaces a pending contest's sealed request and status (a customer's reply).
     func updateContestRequest(_ row: ContestRow) throws
+    /// Replaces a contest's sealed request and resolution, pending or not (a customer's new DEK).
+    func replaceContestCiphertexts(_ row: ContestRow) throws
 
     /// Records an ε charge and returns its id.
     func insertCharge(_ row: ChargeRow) throws -> Int64

@@ -113,4 +113,61 @@ struct RetentionSweepTests {
         let support = try await test.principal("support")
         await #expect(throws: VaultError.self) { try await test.vault.sweepRetention(by: support) }
     }
+
+    @Test("a customer who loses a value gets a new key: ciphertext from before the sweep (a backup, an old row put back) no longer opens, and their contests stay readable")
+    func sweptCustomersGetANewKey() async throws {
+        let test = try await TestVault.make(customers: 4)
+        defer { test.remove() }
+        let lapsed = test.customers[0]
+        let customer = try await test.customerPrincipal(lapsed.id)
+        _ = try await test.vault.openContest(field: "name", proposedValue: "Ada L.", reason: "typo", by: customer)
+        let (oldCustomer, oldRecords) = try await test.vault.storage.read { tx in (try tx.customer(id: lapsed.id), try tx.records(customerID: lapsed.id)) }
+        test.clock.advance(by: 733 * Self.day)
+
+        let summary = try await test.vault.sweepRetention(by: .localOperator)
+        #expect(summary.customersChanged == 4 && summary.customersUnreadable == 0)
+        let newCustomer = try await test.vault.storage.read { tx in try tx.customer(id: lapsed.id) }
+        let newWrapped = try #require(newCustomer?.wrappedKey)
+        #expect(newWrapped != oldCustomer?.wrappedKey)
+        let dek = try test.vault.keyring.dek(customerID: lapsed.id, wrapped: Array(newWrapped))
+        for record in oldRecords {
+            #expect(throws: (any Error).self, "a \(record.kind) record sealed before the sweep still opens under the customer's key") {
+                try RecordSealer.open(record, customerID: lapsed.id, dek: dek)
+            }
+        }
+        let contests = try await test.vault.myContests(by: customer)
+        #expect(contests.count == 1 && contests.first?.proposedValue == .string("Ada L."))
+        #expect(try await values(lapsed.id, in: test)["name"] == lapsed.fields["name"])
+    }
+
+    @Test("one customer whose stored data fails its integrity check is left as it is and audited; the sweep goes on for everyone else and finishes")
+    func damagedCustomerDoesNotStopTheSweep() async throws {
+        let test = try await TestVault.make(customers: 6)
+        defer { test.remove() }
+        let damaged = test.customers[2].id
+        try test.tamper("UPDATE record SET ciphertext = zeroblob(length(ciphertext)) WHERE customer_id = '\(damaged)' AND kind = 'responses'")
+        test.clock.advance(by: 733 * Self.day)
+
+        let summary = try await test.vault.sweepRetention(by: .localOperator)
+        #expect(summary.customersUnreadable == 1)
+        #expect(summary.customersChanged == 5)
+        for other in test.customers.map(\.id) where other != damaged {
+            #expect(Set(try await values(other, in: test).keys).isDisjoint(with: Self.twoYearFields), "\(other)")
+        }
+        let last = try await test.vault.storage.read { tx in try tx.lastRetentionSweep() }
+        #expect(last?.valuesRemoved == summary.valuesRemoved, "the sweep recorded that it finished")
+        let entries = try await test.vault.storage.read { tx in try tx.auditEntries(from: 0, limit: 10_000, customerID: damaged) }
+        #expect(entries.contains { String(decoding: $0.leaf, as: UTF8.self).contains("integrity_failure") })
+    }
+
+    @Test("a last-sweep time in the future or unreadable in the database makes a sweep due instead of putting it off")
+    func forgedLastSweepDoesNotPostpone() async throws {
+        let test = try await TestVault.make(customers: 2)
+        defer { test.remove() }
+        try test.tamper("INSERT INTO meta (key, value) VALUES ('retention_sweep', '99999999999999,0') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        #expect(try await test.vault.sweepRetentionIfDue() != nil)
+        #expect(try await test.vault.sweepRetentionIfDue() == nil, "and the honest record it leaves puts the next one a day away")
+        try test.tamper("UPDATE meta SET value = 'garbage' WHERE key = 'retention_sweep'")
+        #expect(try await test.vault.sweepRetentionIfDue() != nil)
+    }
 }

@@ -122,6 +122,9 @@ extension Vault {
         }
     }
 
+    /// The filters `listContests` takes: `all`, `open` (or `pending`), `overdue`, or one status.
+    public static let contestFilters = ["all", "open", "pending", "overdue"] + ContestRow.Status.allCases.map(\.rawValue).filter { $0 != "open" }
+
     /// Contests for staff: all, pending, or pending past their deadline; values are not shown.
     public func listContests(status filter: String?, by principal: Principal) async throws -> [ContestView] {
         try requireOperation(.reviewContests, principal)
@@ -132,7 +135,7 @@ extension Vault {
         case "open", "pending", "overdue": statuses = [.open, .infoRequested]
         case let other?:
             guard let status = ContestRow.Status(rawValue: other) else {
-                throw VaultError.invalid("bad_status", "--status must be open, overdue, all, \(ContestRow.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw VaultError.invalid("bad_status", "the status filter must be one of \(Self.contestFilters.joined(separator: ", "))")
             }
             statuses = [status]
         }

@@ -173,11 +173,21 @@ extension Vault {
             }
         }
         let dek = try keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
+        var expired: [String] = []
         for kind in RecordKind.allCases {
             let changed = names.filter { policy.field(named: $0).map { $0.section.rawValue } == kind.rawValue }
             guard !changed.isEmpty else { continue }
             let current = records.first { $0.kind == kind }
             var fields = try current.map { try RecordSealer.open($0, customerID: customerID, dek: dek) } ?? [:]
+            // The record is sealed again with today's collection time: a value already past its
+            // retention must not ride along and be kept for another period.
+            if let current {
+                for name in fields.keys where !changed.contains(name)
+                    && policy.field(named: name)?.retentionCutoff(now: now).isExpired(collectedAt: current.updatedAt) == true {
+                    fields[name] = nil
+                    expired.append(name)
+                }
+            }
             for name in changed { fields[name] = values[name] }
             let version = (current?.version ?? 0) + 1
             try tx.putRecord(customerID: customerID, RecordRow(
@@ -185,9 +195,11 @@ extension Vault {
                 ciphertext: try RecordSealer.seal(fields, customerID: customerID, kind: kind, version: version, dek: dek, random: random),
                 updatedAt: now))
         }
-        if names.contains(where: { policy.field(named: $0)?.lookup == true }) {
+        if (names + expired).contains(where: { policy.field(named: $0)?.lookup == true }) {
             try refreshBlindIndexes(tx, customerID: customerID, dek: dek, policy: policy)
         }
+        var details = details
+        if !expired.isEmpty { details["retention_removed"] = expired.sorted().joined(separator: ",") }
         try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
                                     decision: .allow, reason: isAcceptedCorrection ? "allowed_contest_accepted" : "allowed_write", details: details))
         return names

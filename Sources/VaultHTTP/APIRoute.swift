@@ -73,4 +73,13 @@ struct APICall: Sendable {
         guard let value = context.parameters.get(name), !value.isEmpty else { throw Problem.noRoute }
         return value.removingPercentEncoding ?? value
     }
+
+    /// A path parameter the document types as a policy name (`/v1/me/consents/{purpose}`).
+    func nameParameter(_ name: String) throws -> String {
+        let value = try parameter(name)
+        guard QueryParameters.isName(value) else {
+            throw Problem.invalidQuery("the path's \(name) must be a name in lower_snake_case, such as marketing")
+        }
+        return value
+    }
 }

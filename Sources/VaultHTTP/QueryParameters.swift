@@ -34,6 +34,20 @@ struct QueryParameters: Sendable {
         return value
     }
 
+    /// A required policy name (`purpose=service`): lower_snake_case, as the document's `Name` says.
+    func requiredName(_ name: String) throws -> String {
+        let value = try required(name)
+        guard Self.isName(value) else { throw Problem.invalidQuery("query parameter \(name) must be a name in lower_snake_case, such as service") }
+        return value
+    }
+
+    /// One of `allowed`, if given.
+    func oneOf(_ name: String, _ allowed: [String]) throws -> String? {
+        guard let value = values[name] else { return nil }
+        guard allowed.contains(value) else { throw Problem.invalidQuery("query parameter \(name) must be one of \(allowed.joined(separator: ", "))") }
+        return value
+    }
+
     /// A comma-separated list of policy names (`fields=name,email`), if given.
     func names(_ name: String) throws -> [String]? {
         guard let text = values[name] else { return nil }
@@ -54,7 +68,7 @@ struct QueryParameters: Sendable {
     }
 
     /// A name the policy could define: lower_snake_case, at most 64 characters.
-    private static func isName(_ text: String) -> Bool {
+    static func isName(_ text: String) -> Bool {
         let scalars = text.unicodeScalars
         return (1...64).contains(scalars.count) && ("a"..."z").contains(scalars.first!)
             && scalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }

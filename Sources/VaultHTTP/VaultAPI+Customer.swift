@@ -25,7 +25,7 @@ extension VaultAPI {
                 try JSONResponse.make(try await vault.myConsents(by: try call.principal))
             },
             APIRoute(.get, "/v1/me/consents/{purpose}") { call in
-                let purpose = try call.parameter("purpose")
+                let purpose = try call.nameParameter("purpose")
                 let consents = try await vault.myConsents(by: try call.principal)
                 guard let consent = consents.first(where: { $0.purpose == purpose }) else {
                     throw Problem(status: .notFound, code: "unknown_purpose",
@@ -34,7 +34,7 @@ extension VaultAPI {
                 return try JSONResponse.make(consent)
             },
             APIRoute(.put, "/v1/me/consents/{purpose}", body: Inputs.Consent.self) { call, body in
-                try await vault.setMyConsent(purpose: try call.parameter("purpose"), to: body.state, by: try call.principal)
+                try await vault.setMyConsent(purpose: try call.nameParameter("purpose"), to: body.state, by: try call.principal)
                 return Response(status: .noContent)
             },
             APIRoute(.post, "/v1/me/contests", body: Inputs.Contest.self) { call, body in

@@ -9,25 +9,25 @@ extension VaultAPI {
         let vault = vault
         return [
             APIRoute(.get, "/v1/customers/{id}", query: ["purpose", "fields"]) { call in
-                let view = try await vault.readCustomer(try call.parameter("id"), purpose: try call.query.required("purpose"),
+                let view = try await vault.readCustomer(try call.parameter("id"), purpose: try call.query.requiredName("purpose"),
                                                         fields: try call.query.names("fields"), by: try call.principal)
                 guard view.anyAllowed else { throw Problem.denied(view) }
                 return try JSONResponse.make(Outputs.Customer(view))
             },
             APIRoute(.get, "/v1/customers", query: ["email", "purpose", "fields"]) { call in
                 let views = try await vault.findCustomers(by: "email", value: try call.query.required("email"),
-                                                          purpose: try call.query.required("purpose"),
+                                                          purpose: try call.query.requiredName("purpose"),
                                                           fields: try call.query.names("fields"), by: try call.principal)
                 if let first = views.first, !views.contains(where: \.anyAllowed) { throw Problem.denied(first) }
                 return try JSONResponse.make(views.map(Outputs.Customer.init))
             },
             APIRoute(.patch, "/v1/customers/{id}", query: ["purpose"], body: Inputs.CustomerPatch.self) { call, body in
                 let id = try call.parameter("id")
-                let written = try await vault.updateCustomer(id, purpose: try call.query.required("purpose"), set: body.set, by: try call.principal)
+                let written = try await vault.updateCustomer(id, purpose: try call.query.requiredName("purpose"), set: body.set, by: try call.principal)
                 return try JSONResponse.make(Outputs.Updated(customer: id, updated: written))
             },
             APIRoute(.get, "/v1/contests", query: ["status"]) { call in
-                try JSONResponse.make(try await vault.listContests(status: call.query.string("status"), by: try call.principal).map(Outputs.Contest.init))
+                try JSONResponse.make(try await vault.listContests(status: try call.query.oneOf("status", Vault.contestFilters), by: try call.principal).map(Outputs.Contest.init))
             },
             APIRoute(.get, "/v1/contests/{id}") { call in
                 try JSONResponse.make(Outputs.Contest(try await vault.reviewContest(id: try call.parameter("id"), by: try call.principal)))

@@ -187,6 +187,17 @@ import Vault
                 let entries = try await client.call(.get, "/v1/audit/entries?\(query)", token: auditor)
                 Self.problem(entries, .badRequest, code: "invalid_query", fixture: fixture)
             }
+            // Names the document types by pattern or enum are checked here, not by the policy (400, not 422).
+            let patternCases: [(HTTPRequest.Method, String, String?, String?, String)] = [
+                (.get, "/v1/contests?status=bogus", support, nil, "invalid_query"),
+                (.put, "/v1/me/consents/Marketing", customer, #"{"state":"granted"}"#, "invalid_query"),
+                (.get, "/v1/customers/\(id)?purpose=Service", support, nil, "invalid_query"),
+                (.post, "/v1/me/contests", customer, #"{"field":"Bad","value":"x","reason":"x"}"#, "invalid_body"),
+                (.patch, "/v1/customers/\(id)?purpose=service", support, #"{"set":{"Name":"x"}}"#, "invalid_body"),
+            ]
+            for (method, uri, token, body, code) in patternCases {
+                Self.problem(try await client.call(method, uri, token: token, json: body), .badRequest, code: code, fixture: fixture)
+            }
             let nullEpsilon = try await client.call(.post, "/v1/aggregates", token: fixture.tokens["analyst"]!,
                                                     json: #"{"measures":["count"],"epsilon":null}"#)
             Self.problem(nullEpsilon, .badRequest, code: "invalid_body", fixture: fixture)

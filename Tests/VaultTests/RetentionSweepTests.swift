@@ -170,4 +170,22 @@ struct RetentionSweepTests {
         try test.tamper("UPDATE meta SET value = 'garbage' WHERE key = 'retention_sweep'")
         #expect(try await test.vault.sweepRetentionIfDue() != nil)
     }
+
+    @Test("a write to a record does not carry a value already past its retention into the newly sealed record")
+    func writesDoNotRenewExpiredValues() async throws {
+        let test = try await TestVault.make(customers: 3)
+        defer { test.remove() }
+        let id = test.customers[0].id
+        let before = try await values(id, in: test)
+        let lapsing = Set(before.keys).intersection(Self.twoYearFields)
+        try #require(!lapsing.isEmpty)
+        test.clock.advance(by: 733 * Self.day)
+        // No sweep has run yet; support corrects the name, which lives in the same record as `segment`.
+        let support = try await test.principal("support")
+        _ = try await test.vault.updateCustomer(id, purpose: "service", set: ["name": "Ada Lovelace", "preferred_channel": "post"], by: support)
+        let after = try await values(id, in: test)
+        #expect(after["name"] == .string("Ada Lovelace") && after["preferred_channel"] == .string("post"))
+        let renewed = Set(after.keys).intersection(lapsing).subtracting(["preferred_channel"])
+        #expect(renewed.isEmpty, "expired values were sealed again with a new collection time: \(renewed.sorted())")
+    }
 }

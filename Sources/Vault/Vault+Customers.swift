@@ -190,10 +190,8 @@ extension Vault {
             }
             for name in changed { fields[name] = values[name] }
             let version = (current?.version ?? 0) + 1
-            try tx.putRecord(customerID: customerID, RecordRow(
-                kind: kind, version: version,
-                ciphertext: try RecordSealer.seal(fields, customerID: customerID, kind: kind, version: version, dek: dek, random: random),
-                updatedAt: now))
+            try tx.putRecord(customerID: customerID, try RecordSealer.seal(fields, customerID: customerID, kind: kind, version: version,
+                                                                           collectedAt: now, dek: dek, random: random))
         }
         if (names + expired).contains(where: { policy.field(named: $0)?.lookup == true }) {
             try refreshBlindIndexes(tx, customerID: customerID, dek: dek, policy: policy)

@@ -261,9 +261,7 @@ extension Vault {
             let section = FieldDefinition.Section(rawValue: kind.rawValue)!
             let fields = record.fields.filter { policy.field(named: $0.key)?.section == section }
             let version = (versions[kind] ?? 0) + 1
-            records.append(RecordRow(kind: kind, version: version,
-                                     ciphertext: try RecordSealer.seal(fields, customerID: record.id, kind: kind, version: version, dek: dek, random: random),
-                                     updatedAt: now))
+            records.append(try RecordSealer.seal(fields, customerID: record.id, kind: kind, version: version, collectedAt: now, dek: dek, random: random))
         }
         var blindIndexes: [(field: String, digest: Data)] = []
         for field in policy.fields where field.lookup {

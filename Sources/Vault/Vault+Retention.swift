@@ -109,11 +109,18 @@ extension Vault {
     private func sweep(_ tx: any StorageWriter, customerID: String, policy: Policy, cutoffs: [String: RetentionCutoff]) throws -> [String] {
         guard let customer = try tx.customer(id: customerID), let wrapped = customer.wrappedKey else { return [] }
         let records = try tx.records(customerID: customerID)
-        // Only a customer with a record old enough for some field of its kind to have expired is opened at all.
+        // Only a customer with a record old enough for some field of its kind to have expired is
+        // opened at all — or one whose collection time lies in the future, which only a changed row
+        // can have: opening it is what tells.
+        let now = clock.now()
         let due = records.contains { record in
-            policy.fields.contains { $0.section.rawValue == record.kind.rawValue && cutoffs[$0.name]?.isExpired(collectedAt: record.updatedAt) == true }
+            record.updatedAt > now
+                || policy.fields.contains { $0.section.rawValue == record.kind.rawValue && cutoffs[$0.name]?.isExpired(collectedAt: record.updatedAt) == true }
         }
         guard due else { return [] }
+        if records.contains(where: { $0.updatedAt > now }) {
+            throw VaultError.integrity("a record of customer \(customerID) was collected in the future: its row was changed")
+        }
         let oldDEK = try keyring.dek(customerID: customerID, wrapped: Array(wrapped))
         var kept: [(record: RecordRow, values: [String: FieldValue])] = []
         var removed: [String] = []
@@ -136,10 +143,8 @@ extension Vault {
         for (record, values) in kept {
             let version = record.version + 1
             // The values kept keep their collection time: a sweep must not extend their retention.
-            try tx.putRecord(customerID: customerID, RecordRow(kind: record.kind, version: version,
-                                                               ciphertext: try RecordSealer.seal(values, customerID: customerID, kind: record.kind,
-                                                                                                 version: version, dek: dek, random: random),
-                                                               updatedAt: record.updatedAt))
+            try tx.putRecord(customerID: customerID, try RecordSealer.seal(values, customerID: customerID, kind: record.kind, version: version,
+                                                                           collectedAt: record.updatedAt, dek: dek, random: random))
         }
         for contest in contests {
             var row = contest.row

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Vault
+import VaultCrypto
 import VaultPolicy
 import VaultStore
 
@@ -187,5 +188,42 @@ struct RetentionSweepTests {
         #expect(after["name"] == .string("Ada Lovelace") && after["preferred_channel"] == .string("post"))
         let renewed = Set(after.keys).intersection(lapsing).subtracting(["preferred_channel"])
         #expect(renewed.isEmpty, "expired values were sealed again with a new collection time: \(renewed.sorted())")
+    }
+
+    @Test("a collection time changed in the database fails the record's integrity check instead of moving its retention")
+    func collectionTimeIsBound() async throws {
+        let test = try await TestVault.make(customers: 3)
+        defer { test.remove() }
+        let id = test.customers[0].id
+        // Pushed into the future, the values would never expire; pulled into the past, a sweep would destroy live data.
+        try test.tamper("UPDATE record SET updated_at = 253402300799000 WHERE customer_id = '\(id)' AND kind = 'responses'")
+        try test.tamper("UPDATE record SET updated_at = 0 WHERE customer_id = '\(id)' AND kind = 'characteristics'")
+        let records = try await test.vault.storage.read { tx in try tx.records(customerID: id) }
+        let row = try await test.vault.storage.read { tx in try tx.customer(id: id) }
+        let dek = try test.vault.keyring.dek(customerID: id, wrapped: Array(try #require(row?.wrappedKey)))
+        for record in records where record.kind != .purchases {
+            #expect(throws: VaultError.self) { try RecordSealer.open(record, customerID: id, dek: dek) }
+        }
+        let summary = try await test.vault.sweepRetention(by: .localOperator)
+        #expect(summary.customersUnreadable == 1)
+        // The customer's own read opens the record dated in the future, and refuses it.
+        let customer = try await test.customerPrincipal(id)
+        await #expect(throws: VaultError.self) { try await test.vault.myProfile(by: customer) }
+    }
+
+    @Test("records sealed before collection times were bound still open; every write seals them bound")
+    func legacyRecordsOpen() throws {
+        let dek = SymmetricKey(byteCount: 32, using: SystemRandom())
+        let plaintext = ProfileCodec.encode(["name": .string("Ada")])
+        let legacy = try AES.GCM.seal(plaintext, using: dek, authenticating: RecordSealer.associatedData(customerID: "c-1", kind: "characteristics", version: 3),
+                                      random: SystemRandom())
+        let row = RecordRow(kind: .characteristics, version: 3, ciphertext: Data(legacy.combined), updatedAt: Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(try RecordSealer.open(row, customerID: "c-1", dek: dek)["name"] == .string("Ada"))
+        let sealed = try RecordSealer.seal(["name": .string("Ada")], customerID: "c-1", kind: .characteristics, version: 4,
+                                           collectedAt: Date(timeIntervalSince1970: 1_700_000_000.000_4), dek: dek, random: SystemRandom())
+        #expect(sealed.updatedAt == Date(timeIntervalSince1970: 1_700_000_000), "cut to whole milliseconds, as every backend keeps it")
+        var moved = sealed
+        moved.updatedAt = Date(timeIntervalSince1970: 1_700_000_001)
+        #expect(throws: VaultError.self) { try RecordSealer.open(moved, customerID: "c-1", dek: dek) }
     }
 }

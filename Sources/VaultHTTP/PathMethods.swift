@@ -14,7 +14,7 @@ struct PathMethods: Sendable {
     init(_ routes: [APIRoute]) {
         var templates: [Template] = []
         for route in routes {
-            let segments = route.path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            let segments = route.path.split(separator: "/").map(String.init)
             if let index = templates.firstIndex(where: { $0.segments == segments }) {
                 templates[index].methods.append(route.method)
             } else {
@@ -24,12 +24,13 @@ struct PathMethods: Sendable {
         self.templates = templates
     }
 
-    /// The methods `path` answers, or nil when no route has this path.
+    /// The methods `path` answers, or nil when no route has this path. Empty segments (a trailing
+    /// slash) are skipped, as the router skips them.
     func allowed(for path: String) -> [HTTPRequest.Method]? {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let segments = path.split(separator: "/")
         return templates.first { template in
             template.segments.count == segments.count && zip(template.segments, segments).allSatisfy { pattern, segment in
-                pattern.hasPrefix("{") ? !segment.isEmpty : pattern == segment
+                pattern.hasPrefix("{") || pattern == segment
             }
         }?.methods
     }

@@ -209,6 +209,10 @@ import Vault
             let trace = try await client.call(.init("TRACE")!, "/v1/me", token: customer)
             Self.problem(trace, .methodNotAllowed, code: "method_not_allowed", fixture: fixture)
             #expect(trace.headers[.allow]?.contains("GET") == true)
+            // With a trailing slash too, as the router reads the path.
+            let slashed = try await client.call(.get, "/v1/me/", token: customer)
+            let post = try await client.call(.post, "/v1/me/", token: customer)
+            #expect(post.status == (slashed.status == .ok ? .methodNotAllowed : .notFound), "GET /v1/me/ answered \(slashed.status)")
         }
     }
 }

@@ -20,7 +20,11 @@ enum RecordSealer {
 
     /// Whole milliseconds since 1970: what every backend keeps of a time, so the value bound at
     /// sealing is the one read back.
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func milliseconds(_ date: Date) -> Int64 {
+        // A time no clock gives (a changed row) must fail the check, not trap the process.
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        return Int64(exactly: milliseconds) ?? (milliseconds < 0 ? .min : .max)
+    }
 
     /// The sealed record, its collection time cut to whole milliseconds.
     static func seal(_ fields: [String: FieldValue], customerID: String, kind: RecordKind, version: UInt64, collectedAt: Date,

@@ -145,6 +145,14 @@ extension Vault {
                         guard let current = try tx.customer(id: item.customer.id), current.erasedAt == nil else {
                             throw VaultError.conflict("customer_changed", "customer \(item.customer.id) was erased during the import")
                         }
+                        // The records were sealed under the key and over the versions read before
+                        // the batch: a write or a retention sweep (which gives a new key) since then
+                        // would be undone, or its records left under a key no longer stored.
+                        let versions = Dictionary(uniqueKeysWithValues: try tx.records(customerID: item.customer.id).map { ($0.kind, $0.version) })
+                        guard current.wrappedKey == item.customer.wrappedKey,
+                              item.records.allSatisfy({ (versions[$0.kind] ?? 0) + 1 == $0.version }) else {
+                            throw VaultError.conflict("customer_changed", "customer \(item.customer.id) changed while the import ran; nothing of this batch was written: run the import again")
+                        }
                         counts.updated += 1
                     } else {
                         try tx.insertCustomer(item.customer)

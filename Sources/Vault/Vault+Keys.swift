@@ -123,21 +123,22 @@ extension Vault {
             let batch = try await storage.read { [after] tx in try tx.customersNotWrapped(under: target.version, after: after, limit: batchSize) }
             guard let last = batch.last else { break }
             after = last.id
-            var rewrapped: [(String, Data)] = []
+            var rewrapped: [(id: String, old: Data, new: Data)] = []
             rewrapped.reserveCapacity(batch.count)
             for customer in batch {
                 guard let dek = try unwrapForRoll(customer) else {
                     unreadable += 1
                     continue
                 }
-                rewrapped.append((customer.id, Data(try target.wrap(dek, customerID: customer.id, random: random).serialized)))
+                rewrapped.append((customer.id, customer.wrappedKey!, Data(try target.wrap(dek, customerID: customer.id, random: random).serialized)))
             }
             let items = rewrapped
             try await storage.write { tx in
-                for (id, wrapped) in items {
-                    // A customer erased meanwhile simply has nothing left to rewrap.
+                for item in items {
+                    // A customer erased meanwhile has nothing left to rewrap; one given a new key
+                    // meanwhile (a retention sweep) must keep it, and is picked up by the next pass.
                     do {
-                        try tx.updateWrappedKey(customerID: id, wrappedKey: wrapped, kekVersion: target.version)
+                        try tx.updateWrappedKey(customerID: item.id, replacing: item.old, wrappedKey: item.new, kekVersion: target.version)
                     } catch let error as StoreError where error.code == "not_found" {
                         continue
                     }

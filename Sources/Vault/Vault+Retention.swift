@@ -58,7 +58,7 @@ extension Vault {
                     let fields: [String]
                     do {
                         fields = try self.sweep(tx, customerID: id, policy: policy, cutoffs: cutoffs)
-                    } catch let error as VaultError where error.kind == .integrity {
+                    } catch let error where (error as? VaultError)?.kind == .integrity || (error as? StoreError)?.kind == .corrupted {
                         // One damaged customer must not stop the sweep for everyone; `sweep` fails
                         // before it writes anything for that customer.
                         unreadable += 1
@@ -110,8 +110,8 @@ extension Vault {
         guard let customer = try tx.customer(id: customerID), let wrapped = customer.wrappedKey else { return [] }
         let records = try tx.records(customerID: customerID)
         // Only a customer with a record old enough for some field of its kind to have expired is
-        // opened at all — or one whose collection time lies in the future, which only a changed row
-        // can have: opening it is what tells.
+        // looked at — or one whose collection time lies in the future, which only a changed row (or
+        // a clock set back) gives: such a customer is left as it is and counted as unreadable.
         let now = clock.now()
         let due = records.contains { record in
             record.updatedAt > now
@@ -155,7 +155,7 @@ extension Vault {
             try tx.replaceContestCiphertexts(row)
         }
         let rewrapped = try kek.wrap(dek, customerID: customerID, random: random)
-        try tx.updateWrappedKey(customerID: customerID, wrappedKey: Data(rewrapped.serialized), kekVersion: kek.version)
+        try tx.updateWrappedKey(customerID: customerID, replacing: wrapped, wrappedKey: Data(rewrapped.serialized), kekVersion: kek.version)
         if removed.contains(where: { policy.field(named: $0)?.lookup == true }) {
             try refreshBlindIndexes(tx, customerID: customerID, dek: dek, policy: policy)
         }

@@ -61,7 +61,11 @@ extension Problem {
         case .integrity: .internalServerError
         case .unavailable: .serviceUnavailable
         }
-        self.init(status: status, code: error.code, detail: error.message)
+        // An integrity failure's message may name a customer other than the one the caller sent:
+        // the operator learns which from `cvault audit verify` and the log, the client only that it failed.
+        let detail = error.kind == .integrity
+            ? "stored data failed an integrity check; the operator must run `cvault audit verify`" : error.message
+        self.init(status: status, code: error.code, detail: detail)
         if error.kind == .unauthenticated { headers = Self.bearerChallenge(invalidToken: true) }
         // The database may be back in a moment (a restart, a failover, a lock released).
         if error.kind == .unavailable { headers[.retryAfter] = "1" }

@@ -138,10 +138,10 @@ struct SQLiteTransaction: StorageWriter {
         return result
     }
 
-    func updateWrappedKey(customerID: String, wrappedKey: Data, kekVersion: UInt32) throws {
-        try db.cachedStatement(sql: "UPDATE customer SET wrapped_dek = ?, kek_version = ? WHERE id = ? AND wrapped_dek IS NOT NULL").execute(
-                       arguments: [wrappedKey, Int64(kekVersion), customerID])
-        guard db.changesCount == 1 else { throw StoreError.notFound("live customer") }
+    func updateWrappedKey(customerID: String, replacing: Data, wrappedKey: Data, kekVersion: UInt32) throws {
+        try db.cachedStatement(sql: "UPDATE customer SET wrapped_dek = ?, kek_version = ? WHERE id = ? AND wrapped_dek = ?").execute(
+                       arguments: [wrappedKey, Int64(kekVersion), customerID, replacing])
+        guard db.changesCount == 1 else { throw StoreError.notFound("live customer with that key") }
     }
 
     // MARK: customers

@@ -135,8 +135,9 @@ public protocol StorageWriter: StorageReader {
     func setLastRetentionSweep(at: Date, valuesRemoved: Int) throws
     /// Keeps a witness's cosigned checkpoint if it is newer than the one kept.
     func putWitnessCosignature(_ row: WitnessCosignatureRow) throws
-    /// Replaces a customer's wrapped DEK (rotation).
-    func updateWrappedKey(customerID: String, wrappedKey: Data, kekVersion: UInt32) throws
+    /// Replaces a customer's wrapped DEK if it is still `replacing` (what the caller read):
+    /// `StoreError.notFound` otherwise, so a rewrap never puts back a key another writer replaced.
+    func updateWrappedKey(customerID: String, replacing: Data, wrappedKey: Data, kekVersion: UInt32) throws
 
     /// Stores a new customer; `StoreError.duplicate` if the id exists (live or erased).
     func insertCustomer(_ row: CustomerRow) throws

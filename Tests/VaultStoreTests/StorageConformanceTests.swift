@@ -189,6 +189,26 @@ struct StorageConformanceTests {
     }
 }
 
+@Suite("Storage conformance: keys")
+struct KeyConformanceTests {
+    @Test("a wrapped key is replaced only if it is still the one the caller read", arguments: backendsUnderTest)
+    func conditionalKeyReplacement(backend: any StorageBackend) async throws {
+        let (storage, folder) = try makeStorage(backend)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+        try await storage.write { tx in
+            try tx.insertKEK(KEKRow(version: 1, createdAt: t0))
+            try tx.insertCustomer(CustomerRow(id: "c-1", wrappedKey: Data([1]), kekVersion: 1, createdAt: t0))
+        }
+        await #expect(throws: StoreError.notFound("live customer with that key")) {
+            try await storage.write { tx in try tx.updateWrappedKey(customerID: "c-1", replacing: Data([9]), wrappedKey: Data([2]), kekVersion: 1) }
+        }
+        #expect(try await storage.read { try $0.customer(id: "c-1")?.wrappedKey } == Data([1]))
+        try await storage.write { tx in try tx.updateWrappedKey(customerID: "c-1", replacing: Data([1]), wrappedKey: Data([2]), kekVersion: 1) }
+        #expect(try await storage.read { try $0.customer(id: "c-1")?.wrappedKey } == Data([2]))
+    }
+}
+
 @Suite("Storage backends")
 struct StorageBackendTests {
     @Test("the vault opens the first backend that accepts its database, and says so when none does")

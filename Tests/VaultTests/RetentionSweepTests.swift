@@ -226,4 +226,19 @@ struct RetentionSweepTests {
         moved.updatedAt = Date(timeIntervalSince1970: 1_700_000_001)
         #expect(throws: VaultError.self) { try RecordSealer.open(moved, customerID: "c-1", dek: dek) }
     }
+
+    @Test("a collection time beyond any clock fails the check instead of trapping; a row the store cannot read is skipped by the sweep like a damaged one")
+    func absurdRowsAreDamageNotCrashes() async throws {
+        let test = try await TestVault.make(customers: 3)
+        defer { test.remove() }
+        let (absurd, unreadable) = (test.customers[0].id, test.customers[1].id)
+        try test.tamper("UPDATE record SET updated_at = 9223372036854775807 WHERE customer_id = '\(absurd)' AND kind = 'responses'")
+        await #expect(throws: VaultError.self) { try await test.vault.myProfile(by: try await test.customerPrincipal(absurd)) }
+        _ = try await test.vault.openContest(field: "name", proposedValue: "X", reason: "x", by: try await test.customerPrincipal(unreadable))
+        try test.tamper("PRAGMA ignore_check_constraints = ON; UPDATE contest SET status = 'bogus' WHERE customer_id = '\(unreadable)'")
+        test.clock.advance(by: 733 * Self.day)
+        let summary = try await test.vault.sweepRetention(by: .localOperator)
+        #expect(summary.customersUnreadable == 2)
+        #expect(summary.customersChanged == 1)
+    }
 }

@@ -63,7 +63,7 @@ extension Vault {
                                  status: .open, openedAt: now, deadline: deadline)
             do {
                 try tx.insertContest(row)
-            } catch let error as StoreError where error.code == "duplicate" {
+            } catch let error as StoreError where error.kind == .duplicate {
                 throw VaultError.conflict("already_contested", "\(field) already has a pending contest; wait for its resolution or withdraw it")
             }
             try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [field], op: "contest.open", decision: .allow,

@@ -139,7 +139,7 @@ extension Vault {
                     // meanwhile (a retention sweep) must keep it, and is picked up by the next pass.
                     do {
                         try tx.updateWrappedKey(customerID: item.id, replacing: item.old, wrappedKey: item.new, kekVersion: target.version)
-                    } catch let error as StoreError where error.code == "not_found" {
+                    } catch let error as StoreError where error.kind == .notFound {
                         continue
                     }
                 }

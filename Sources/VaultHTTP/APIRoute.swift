@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Vault
+import VaultPolicy
 
 /// One route of the API. The router is built from the table of these (`VaultAPI.routes`) and
 /// nothing else, and the OpenAPI coverage test checks the same table, so the two cannot drift.
@@ -77,7 +78,7 @@ struct APICall: Sendable {
     /// A path parameter the document types as a policy name (`/v1/me/consents/{purpose}`).
     func nameParameter(_ name: String) throws -> String {
         let value = try parameter(name)
-        guard QueryParameters.isName(value) else {
+        guard Policy.isName(value) else {
             throw Problem.invalidQuery("the path's \(name) must be a name in lower_snake_case, such as marketing")
         }
         return value

@@ -1,5 +1,6 @@
 import Foundation
 import Vault
+import VaultPolicy
 import VaultStore
 
 /// The request bodies of the API. Each decodes strictly: unknown members are refused.
@@ -33,7 +34,7 @@ enum Inputs {
             try StrictKeys.check(decoder, CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             field = try container.decode(String.self, forKey: .field)
-            guard QueryParameters.isName(field) else { throw Problem.invalidBody("/field must be a field name in lower_snake_case", pointer: "/field") }
+            guard Policy.isName(field) else { throw Problem.invalidBody("/field must be a field name in lower_snake_case", pointer: "/field") }
             value = try container.decode(JSONText.self, forKey: .value).text
             reason = try container.decode(String.self, forKey: .reason)
         }
@@ -100,7 +101,7 @@ enum Inputs {
             try StrictKeys.check(decoder, CodingKeys.self)
             let values = try decoder.container(keyedBy: CodingKeys.self).decode([String: JSONText].self, forKey: .set)
             guard !values.isEmpty else { throw Problem.invalidBody("/set must name at least one field", pointer: "/set") }
-            if let bad = values.keys.sorted().first(where: { !QueryParameters.isName($0) }) {
+            if let bad = values.keys.sorted().first(where: { !Policy.isName($0) }) {
                 let pointer = JSONBody.pointer([StrictKeys.AnyKey(stringValue: "set"), StrictKeys.AnyKey(stringValue: bad)])
                 throw Problem.invalidBody("\(pointer) is not a field name: fields are named in lower_snake_case", pointer: pointer)
             }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import VaultPolicy
 
 /// A route's query parameters, checked against the names the route declares: an unknown or
 /// repeated parameter is a 400, so a misspelt `purpse=` cannot silently fall back to a default.
@@ -37,7 +38,7 @@ struct QueryParameters: Sendable {
     /// A required policy name (`purpose=service`): lower_snake_case, as the document's `Name` says.
     func requiredName(_ name: String) throws -> String {
         let value = try required(name)
-        guard Self.isName(value) else { throw Problem.invalidQuery("query parameter \(name) must be a name in lower_snake_case, such as service") }
+        guard Policy.isName(value) else { throw Problem.invalidQuery("query parameter \(name) must be a name in lower_snake_case, such as service") }
         return value
     }
 
@@ -52,7 +53,7 @@ struct QueryParameters: Sendable {
     func names(_ name: String) throws -> [String]? {
         guard let text = values[name] else { return nil }
         let items = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard items.allSatisfy(Self.isName) else {
+        guard items.allSatisfy(Policy.isName) else {
             throw Problem.invalidQuery("query parameter \(name) must be names in lower_snake_case separated by commas, such as name,email")
         }
         return items
@@ -67,12 +68,6 @@ struct QueryParameters: Sendable {
         return UInt64(value)
     }
 
-    /// A name the policy could define: lower_snake_case, at most 64 characters.
-    static func isName(_ text: String) -> Bool {
-        let scalars = text.unicodeScalars
-        return (1...64).contains(scalars.count) && ("a"..."z").contains(scalars.first!)
-            && scalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
-    }
 
     /// A UTC day (`2026-11-01`), as its midnight, if given.
     func day(_ name: String) throws -> Date? {

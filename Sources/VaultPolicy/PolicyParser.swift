@@ -730,9 +730,7 @@ struct PolicyParser {
     }
 
     private mutating func identifier(_ name: String, at position: Position, kind: String) -> Bool {
-        let scalars = name.unicodeScalars
-        let valid = scalars.count <= 64 && scalars.first.map { ("a"..."z").contains($0) } == true
-            && scalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+        let valid = Policy.isName(name)
         if !valid {
             report(position, .invalidValue, "\(kind) name '\(name)' must be lower_snake_case: a-z, 0-9 and _, starting with a letter, at most 64 characters")
         }

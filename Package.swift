@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -50,6 +51,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "VaultPostgres",
+            dependencies: ["VaultStore", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Vault",
             dependencies: [
                 "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultAnalytics", "VaultStore",
@@ -73,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "cvault",
             dependencies: [
-                "Vault", "VaultAnalytics", "VaultHTTP", "VaultPolicy", "VaultSQLite",
+                "Vault", "VaultAnalytics", "VaultHTTP", "VaultPolicy", "VaultStore", "VaultSQLite", "VaultPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -85,6 +91,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Test-only: where the tests' databases come from (a PostgreSQL server when CI starts one).
+        .target(name: "VaultTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultCryptoTests",
             dependencies: ["VaultCrypto"],
@@ -94,9 +102,9 @@ let package = Package(
         .testTarget(name: "VaultPolicyTests", dependencies: ["VaultPolicy"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit", "VaultCrypto"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
         .testTarget(name: "VaultAnalyticsTests", dependencies: ["VaultAnalytics", "VaultCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore", "VaultSQLite"], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore", "VaultSQLite", "VaultPostgres", "VaultTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "VaultSQLiteTests", dependencies: ["VaultSQLite", "VaultStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultStore", "VaultSQLite", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultStore", "VaultSQLite", "VaultPostgres", "VaultTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultHTTPTests",
             dependencies: [

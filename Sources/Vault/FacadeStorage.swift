@@ -29,6 +29,8 @@ struct FacadeStorage: VaultStorage {
     func close() throws {
         do { try base.close() } catch let error as StoreError { throw VaultError(error) }
     }
+
+    func changeNotifications() -> AsyncStream<Void>? { base.changeNotifications() }
 }
 
 extension VaultError {

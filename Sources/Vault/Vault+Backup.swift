@@ -1,4 +1,7 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import VaultAudit
 import VaultCrypto
@@ -56,9 +59,13 @@ extension Vault {
     public func backup(to destination: String, by principal: Principal) async throws -> BackupInfo {
         try requireOperation(.rotateKeys, principal)
         let takenAt = clock.now()
-        try await storage.backup(to: destination)
+        if metadata.isServerDatabase {
+            try await copyIntoNewFile(destination)
+        } else {
+            try await storage.backup(to: destination)
+        }
         // What is in the copy, read from the copy itself; the taking time goes into it too.
-        let copy = try backends.backend(for: destination).openBackup(at: destination, durability: .full)
+        let copy = try await backends.backend(for: destination).openBackup(at: destination, durability: .full)
         let (size, latest, counts, rows) = try await copy.write { tx in
             try tx.setBackupTakenAt(takenAt)
             return (try tx.auditSize(), try tx.latestCheckpoint(), try tx.customerCountsByKEK(), try tx.keks())
@@ -88,6 +95,9 @@ extension Vault {
     public static func restore(from backupPath: String, into directory: URL, confirm: Bool,
                                options: VaultOptions) async throws -> RestoreReport {
         let metadata = try VaultMetadata.load(from: directory)
+        guard !metadata.isServerDatabase else {
+            throw VaultError.invalid("restore_needs_file_database", "\(directory.path) keeps its data in a database server; restore the backup into a folder with a file database (a copy of this folder whose vault.json names vault.sqlite), then move it with `cvault storage copy`")
+        }
         let (keys, signingKey) = try unlock(metadata, in: directory, options: options)
         let keyStore = EpochKeyStore(directory: directory)
         let keks = try keyStore.keys(vaultID: metadata.vaultID, hierarchy: keys)
@@ -100,7 +110,7 @@ extension Vault {
         let staging = directory.appendingPathComponent(".restore-\(stamp).sqlite").path
         let backend = try options.backends.backend(for: backupPath)
         try backend.copyBackup(from: backupPath, to: staging)
-        var staged: (any VaultStorage)? = try backend.openBackup(at: staging, durability: options.durability)
+        var staged: (any VaultStorage)? = try await backend.openBackup(at: staging, durability: options.durability)
         defer {
             try? staged?.close()
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: staging + suffix) }
@@ -216,11 +226,33 @@ extension Vault {
                              chargesCarriedOver: carried, origin: origin, replacedDatabase: replaced, checkpoint: checkpoint.note)
     }
 
+    /// Backs a server database up into a new file of the file backend, through the storage protocol,
+    /// from one snapshot of the database.
+    private func copyIntoNewFile(_ destination: String) async throws {
+        let backend = try backends.backend(for: destination)
+        // Never over an existing file, and the owner's alone from its first byte.
+        let fd = Glibc.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw VaultError.conflict("backup_exists", errno == EEXIST
+                ? "\(destination) already exists; refusing to overwrite it (choose a new file name)"
+                : "cannot create the backup file \(destination): \(String(cString: strerror(errno)))")
+        }
+        Glibc.close(fd)
+        do {
+            let copy = try await backend.openBackup(at: destination, durability: .full)
+            defer { try? copy.close() }
+            _ = try await StorageCopy.copy(from: storage, to: copy)
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: destination + suffix) }
+            throw error
+        }
+    }
+
     /// Copies into the restored database the ε charges the backup does not have, from the database
     /// it replaces: a restore must not hand analysts back privacy budget they spent. Nil when that
     /// database is missing or unreadable (the report says so).
     private static func carryOverCharges(from database: String, to staged: any VaultStorage, backend: any StorageBackend) async -> Int? {
-        guard FileManager.default.fileExists(atPath: database), let current = try? backend.openBackup(at: database, durability: .full) else { return nil }
+        guard FileManager.default.fileExists(atPath: database), let current = try? await backend.openBackup(at: database, durability: .full) else { return nil }
         defer { try? current.close() }
         guard let charges = try? await current.read({ tx in try tx.charges() }) else { return nil }
         return try? await staged.write { tx in

@@ -27,9 +27,12 @@ extension Vault {
         policyText: String? = nil,
         policyFileName: String = "default.yaml",
         keyEpochPeriod: ISO8601Duration = Vault.defaultEpochPeriod,
+        database: String = "vault.sqlite",
         options: VaultOptions
     ) async throws -> Vault {
         let fileManager = FileManager.default
+        // Which backend takes the database is settled before anything is written.
+        let backend = try options.backends.backend(for: database)
         var isDirectory: ObjCBool = false
         let existed = fileManager.fileExists(atPath: directory.path, isDirectory: &isDirectory)
         if existed {
@@ -67,13 +70,17 @@ extension Vault {
                 keyCheck: Data(keys.keyCheckValue).base64EncodedString(),
                 signingKey: Data(try keys.wrap(signingKey, random: options.random)).base64EncodedString(),
                 publicKey: Data(signingKey.publicKey.rawRepresentation).base64EncodedString(),
-                database: "vault.sqlite",
+                database: database,
                 keyEpochPeriod: keyEpochPeriod.description
             )
             try metadata.write(to: directory)
 
-            let storage = try options.backends.backend(for: metadata.database)
-                .open(metadata.database, in: directory, durability: options.durability)
+            let storage = try await backend.open(metadata.database, in: directory, durability: options.durability)
+            // A server database may already hold a vault (a file database here is always new).
+            if let other = try await storage.read({ tx in try tx.vaultID() }) {
+                try? storage.close()
+                throw VaultError.conflict("database_in_use", "the database \(database) already holds the vault \(other); give each vault its own, empty database")
+            }
             let now = options.clock.now()
             // The first key epoch goes to the key store, outside the database, before anything uses it.
             let kek = KeyEncryptionKey.generate(version: 1, using: options.random)
@@ -110,7 +117,7 @@ extension Vault {
         let (keys, signingKey) = try unlock(metadata, in: directory, options: options)
         _ = try WitnessClient(metadata.witnesses ?? [])
         let openLock = try lock(directory, exclusive: false)
-        let storage = try options.backends.backend(for: metadata.database)
+        let storage = try await options.backends.backend(for: metadata.database)
             .open(metadata.database, in: directory, durability: options.durability)
         let (storedID, kekRows, policyRow, generations) = try await storage.read { tx in
             (try tx.vaultID(), try tx.keks(), try tx.activePolicy(), try tx.logGenerations())

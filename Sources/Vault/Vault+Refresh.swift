@@ -14,6 +14,10 @@ extension Vault {
     ///
     /// A server deciding under a policy that was replaced, or unable to open customers rewrapped
     /// under a KEK it never loaded, would keep granting withdrawn access or fail reads.
+    /// Yields as soon as another instance committed a new policy or key change, where the database
+    /// can tell (PostgreSQL's `LISTEN/NOTIFY`); nil where it cannot, and callers poll `refresh()`.
+    public func changeNotifications() -> AsyncStream<Void>? { storage.changeNotifications() }
+
     @discardableResult
     public func refresh() async throws -> Bool {
         let (policyRow, kekRows) = try await storage.read { tx in (try tx.activePolicy(), try tx.keks()) }

@@ -52,6 +52,9 @@ struct VaultMetadata: Codable, Sendable {
         var key: String
     }
 
+    /// Whether the database is a server's (a `scheme://` URL) rather than a file in the vault folder.
+    var isServerDatabase: Bool { database.contains("://") }
+
     static func load(from directory: URL) throws -> VaultMetadata {
         let url = directory.appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -64,10 +67,12 @@ struct VaultMetadata: Codable, Sendable {
         } catch {
             throw VaultError(.integrity, code: "bad_metadata", "\(url.path) is not valid vault metadata; restore it from a backup")
         }
-        // The database lives inside the vault folder: a path here could point anywhere.
+        // A file database lives inside the vault folder: a path here could point anywhere. A
+        // server's URL is checked by the backend that accepts it.
         let name = metadata.database
-        guard !name.isEmpty, name.utf8.count <= 255, name != ".", name != "..", !name.contains("/"),
-              !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        let plainName = !name.isEmpty && name.utf8.count <= 255 && name != "." && name != ".." && !name.contains("/")
+        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }),
+              metadata.isServerDatabase || plainName
         else {
             throw VaultError(.integrity, code: "bad_metadata", "\(url.path) names a database that is not a plain file name inside the vault folder; set \"database\" to a name such as vault.sqlite")
         }

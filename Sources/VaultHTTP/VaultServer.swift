@@ -41,19 +41,39 @@ public enum VaultServer {
     /// Takes up policies applied and keys rotated by other processes (`cvault policy apply`,
     /// `cvault keys rotate`) while the server runs, until cancelled.
     static func watch(_ vault: Vault, logger: Logger) async {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: Vault.refreshInterval)
-                try await vault.refresh()
-            } catch is CancellationError {
-                return
-            } catch let error as VaultError {
-                logger.error("cannot take up changes made by other processes; retrying", metadata: ["code": .string(error.code)])
-            } catch {
-                // Only the type, as ProblemMiddleware logs it: a description could quote SQL.
-                logger.error("cannot take up changes made by other processes; retrying",
-                             metadata: ["error.type": .string(String(reflecting: type(of: error)))])
+        await withTaskGroup(of: Void.self) { group in
+            // Where the database announces changes, they are taken up at once; the poll below
+            // stays for what it does not announce (witnesses added to vault.json).
+            if let notifications = vault.changeNotifications() {
+                group.addTask {
+                    for await _ in notifications {
+                        await refresh(vault, logger: logger)
+                    }
+                }
             }
+            group.addTask {
+                while !Task.isCancelled {
+                    do {
+                        try await Task.sleep(for: Vault.refreshInterval)
+                    } catch {
+                        return
+                    }
+                    await refresh(vault, logger: logger)
+                }
+            }
+        }
+    }
+
+    private static func refresh(_ vault: Vault, logger: Logger) async {
+        do {
+            try await vault.refresh()
+        } catch is CancellationError {
+        } catch let error as VaultError {
+            logger.error("cannot take up changes made by other processes; retrying", metadata: ["code": .string(error.code)])
+        } catch {
+            // Only the type, as ProblemMiddleware logs it: a description could quote SQL.
+            logger.error("cannot take up changes made by other processes; retrying",
+                         metadata: ["error.type": .string(String(reflecting: type(of: error)))])
         }
     }
 

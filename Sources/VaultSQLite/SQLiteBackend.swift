@@ -10,7 +10,7 @@ public struct SQLiteBackend: StorageBackend {
     public func accepts(_ database: String) -> Bool { !database.contains("://") }
 
     /// Opens `folder/database`, which must be a plain file name: `vault.json` could otherwise point anywhere.
-    public func open(_ database: String, in folder: URL, durability: StorageDurability) throws -> any VaultStorage {
+    public func open(_ database: String, in folder: URL, durability: StorageDurability) async throws -> any VaultStorage {
         guard !database.isEmpty, database != ".", database != "..", !database.contains("/"), !database.contains("\0") else {
             throw StoreError.conflict("the database must be a plain file name inside the vault folder, such as vault.sqlite")
         }
@@ -25,7 +25,7 @@ public struct SQLiteBackend: StorageBackend {
     }
 
     /// Opens a backup file.
-    public func openBackup(at path: String, durability: StorageDurability) throws -> any VaultStorage {
+    public func openBackup(at path: String, durability: StorageDurability) async throws -> any VaultStorage {
         try SQLiteStorage(path: path, durability: durability)
     }
 

@@ -22,6 +22,32 @@ struct SQLiteTransaction: StorageWriter {
         Int64(try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'data_version'")) ?? "0") ?? 0
     }
 
+    func setDataVersion(_ version: Int64) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO meta (key, value) VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """).execute(arguments: [String(version)])
+    }
+
+    func setCheckpointHistoryStart(_ size: UInt64) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO meta (key, value) VALUES ('checkpoint_history_from', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """).execute(arguments: [String(size)])
+    }
+
+    func copyMarker() throws -> String? {
+        try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'copy_source'"))
+    }
+
+    func setCopyMarker(_ marker: String?) throws {
+        if let marker {
+            try db.cachedStatement(sql: """
+                INSERT INTO meta (key, value) VALUES ('copy_source', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """).execute(arguments: [marker])
+        } else {
+            try db.cachedStatement(sql: "DELETE FROM meta WHERE key = 'copy_source'").execute()
+        }
+    }
+
     func bumpDataVersion() throws {
         try db.cachedStatement(sql: """
             INSERT INTO meta (key, value) VALUES ('data_version', '1')
@@ -110,6 +136,12 @@ struct SQLiteTransaction: StorageWriter {
         }
     }
 
+    func rotations() throws -> [RotationRow] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT to_version, started_at, completed_at FROM key_rotation ORDER BY to_version")).map {
+            RotationRow(toVersion: try u32($0[0]), startedAt: date($0[1]), completedAt: ($0[2] as Int64?).map(date))
+        }
+    }
+
     func insertRotation(_ row: RotationRow) throws {
         try insert("key rotation", sql: "INSERT INTO key_rotation (to_version, started_at, completed_at) VALUES (?, ?, ?)",
                    arguments: [Int64(row.toVersion), millis(row.startedAt), row.completedAt.map(millis)])
@@ -151,9 +183,19 @@ struct SQLiteTransaction: StorageWriter {
                          arguments: [id]).map(customerRow)
     }
 
+    func customers(after id: String?, limit: Int) throws -> [CustomerRow] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer WHERE id > ? ORDER BY id LIMIT ?"),
+                         arguments: [id ?? "", limit]).map(customerRow)
+    }
+
+    func blindIndexes(customerID: String) throws -> [(field: String, digest: Data)] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT field, digest FROM blind_index WHERE customer_id = ? ORDER BY field, digest"),
+                         arguments: [customerID]).map { ($0[0], $0[1]) }
+    }
+
     func insertCustomer(_ row: CustomerRow) throws {
-        try insert("customer", sql: "INSERT INTO customer (id, wrapped_dek, kek_version, created_at) VALUES (?, ?, ?, ?)",
-                   arguments: [row.id, row.wrappedKey, row.kekVersion.map { Int64($0) }, millis(row.createdAt)])
+        try insert("customer", sql: "INSERT INTO customer (id, wrapped_dek, kek_version, created_at, erased_at) VALUES (?, ?, ?, ?, ?)",
+                   arguments: [row.id, row.wrappedKey, row.kekVersion.map { Int64($0) }, millis(row.createdAt), row.erasedAt.map(millis)])
     }
 
     func records(customerID: String) throws -> [RecordRow] {
@@ -368,15 +410,15 @@ struct SQLiteTransaction: StorageWriter {
 
     func auditEntries(from seq: UInt64, limit: Int, customerID: String?) throws -> [AuditRow] {
         if let customerID {
-            return try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE customer_id = ? AND seq >= ? ORDER BY seq LIMIT ?"),
+            return try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE customer_id = ? AND seq >= ? ORDER BY seq LIMIT ?"),
                                     arguments: [customerID, Int64(seq), limit]).map(auditRow)
         }
-        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE seq >= ? ORDER BY seq LIMIT ?"),
+        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE seq >= ? ORDER BY seq LIMIT ?"),
                                 arguments: [Int64(seq), limit]).map(auditRow)
     }
 
     func forEachAuditEntry(from seq: UInt64, _ body: (AuditRow) throws -> Bool) throws {
-        let cursor = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id FROM audit_entry WHERE seq >= ? ORDER BY seq"), arguments: [Int64(seq)])
+        let cursor = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE seq >= ? ORDER BY seq"), arguments: [Int64(seq)])
         while let row = try cursor.next() {
             guard try body(auditRow(row)) else { return }
         }
@@ -551,7 +593,7 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     private func auditRow(_ row: Row) throws -> AuditRow {
-        AuditRow(seq: try u64(row[0]), leaf: row[1], customerID: row[2])
+        AuditRow(seq: try u64(row[0]), leaf: row[1], customerID: row[2], at: (row[3] as Int64?).map(date))
     }
 
     private func checkpointRow(_ row: Row) throws -> CheckpointRow {

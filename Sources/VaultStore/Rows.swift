@@ -216,12 +216,15 @@ public struct AuditRow: Sendable, Equatable {
     public var leaf: Data
     /// The customer the entry concerns, for per-customer listing.
     public var customerID: String?
+    /// When it was appended, as stored beside the leaf (nil where a query did not read it).
+    public var at: Date?
 
     /// An audit row.
-    public init(seq: UInt64, leaf: Data, customerID: String?) {
+    public init(seq: UInt64, leaf: Data, customerID: String?, at: Date? = nil) {
         self.seq = seq
         self.leaf = leaf
         self.customerID = customerID
+        self.at = at
     }
 }
 

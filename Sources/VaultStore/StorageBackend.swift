@@ -19,9 +19,9 @@ public protocol StorageBackend: Sendable {
     func accepts(_ database: String) -> Bool
     /// Opens the database `database` of the vault in `folder`, creating it (owner-only) and
     /// bringing its schema up to date as needed.
-    func open(_ database: String, in folder: URL, durability: StorageDurability) throws -> any VaultStorage
+    func open(_ database: String, in folder: URL, durability: StorageDurability) async throws -> any VaultStorage
     /// Opens a backup file made by `VaultStorage.backup(to:)` for reading and changing it in place.
-    func openBackup(at path: String, durability: StorageDurability) throws -> any VaultStorage
+    func openBackup(at path: String, durability: StorageDurability) async throws -> any VaultStorage
     /// Copies the backup file at `source` into a new file at `destination`, leaving `source` as it was.
     func copyBackup(from source: String, to destination: String) throws
 }

@@ -17,6 +17,14 @@ public protocol VaultStorage: Sendable {
     func compact() async throws
     /// Closes the storage; later calls fail.
     func close() throws
+    /// Yields whenever another process committed a new policy or a key change, or nil when this
+    /// backend cannot tell (its callers then poll).
+    func changeNotifications() -> AsyncStream<Void>?
+}
+
+extension VaultStorage {
+    /// No notifications: callers poll.
+    public func changeNotifications() -> AsyncStream<Void>? { nil }
 }
 
 /// Queries available inside any transaction.
@@ -28,6 +36,8 @@ public protocol StorageReader {
     func keks() throws -> [KEKRow]
     /// The most recent key rotation, if any.
     func latestRotation() throws -> RotationRow?
+    /// Every key rotation, oldest first.
+    func rotations() throws -> [RotationRow]
     /// Up to `limit` live customers, in id order after `id`, whose wrapped DEK names (in its own
     /// bytes, not only its column) another key epoch than `version`.
     func customersNotWrapped(under version: UInt32, after id: String?, limit: Int) throws -> [CustomerRow]
@@ -45,8 +55,12 @@ public protocol StorageReader {
     /// The newest cosigned checkpoint of every witness that cosigned one.
     func witnessCosignatures() throws -> [WitnessCosignatureRow]
 
+    /// Up to `limit` customers, live and erased, with ids after `id` (nil: from the start), in id order.
+    func customers(after id: String?, limit: Int) throws -> [CustomerRow]
     /// The customer row, live or erased.
     func customer(id: String) throws -> CustomerRow?
+    /// The customer's blind index entries.
+    func blindIndexes(customerID: String) throws -> [(field: String, digest: Data)]
     /// The customer's sealed records.
     func records(customerID: String) throws -> [RecordRow]
     /// Customers whose blind index for `field` equals `digest`.
@@ -62,6 +76,8 @@ public protocol StorageReader {
                        _ body: (ScannedCustomer) throws -> Void) throws
     /// A counter that moves whenever customer data, consents, contests or the policy change.
     func dataVersion() throws -> Int64
+    /// What an unfinished `StorageCopy` into this database recorded about its source, if one is under way.
+    func copyMarker() throws -> String?
 
     /// The customer's consent states.
     func consents(customerID: String) throws -> [ConsentRow]
@@ -116,6 +132,12 @@ public protocol StorageWriter: StorageReader {
     func setVaultID(_ id: String) throws
     /// Moves the data version on (aggregate answers cached for the old one are not reused).
     func bumpDataVersion() throws
+    /// Sets the data version (a copy takes its source's).
+    func setDataVersion(_ version: Int64) throws
+    /// Sets the log size from which the checkpoint history is dense (a copy takes its source's).
+    func setCheckpointHistoryStart(_ size: UInt64) throws
+    /// Records (or, with nil, clears) what a copy under way into this database copies from.
+    func setCopyMarker(_ marker: String?) throws
 
     /// Stores a new KEK version.
     func insertKEK(_ row: KEKRow) throws
@@ -139,7 +161,8 @@ public protocol StorageWriter: StorageReader {
     /// `StoreError.notFound` otherwise, so a rewrap never puts back a key another writer replaced.
     func updateWrappedKey(customerID: String, replacing: Data, wrappedKey: Data, kekVersion: UInt32) throws
 
-    /// Stores a new customer; `StoreError.duplicate` if the id exists (live or erased).
+    /// Stores a new customer (or an erased one's tombstone, copying a vault); `StoreError.duplicate`
+    /// if the id exists (live or erased).
     func insertCustomer(_ row: CustomerRow) throws
     /// Inserts or replaces one sealed record.
     func putRecord(customerID: String, _ row: RecordRow) throws

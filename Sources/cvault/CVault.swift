@@ -26,6 +26,7 @@ struct CVault: AsyncParsableCommand {
             KeysCommand.self,
             BackupCommand.self,
             RestoreCommand.self,
+            StorageCommand.self,
             WitnessCommand.self,
             RetentionCommand.self,
             PolicyCommand.self,

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Vault
 import VaultSQLite
+import VaultPostgres
 
 /// Options every vault command shares.
 struct GlobalOptions: ParsableArguments {
@@ -96,5 +97,5 @@ extension VaultError {
 
 extension VaultOptions {
     /// The storage backends this program is built with, and every other option at its default.
-    static var standard: VaultOptions { VaultOptions(backends: [SQLiteBackend()]) }
+    static var standard: VaultOptions { VaultOptions(backends: [SQLiteBackend(), PostgresBackend()]) }
 }

@@ -1,17 +1,20 @@
 import Foundation
 import Testing
+import VaultPostgres
 import VaultSQLite
 import VaultStore
+import VaultTestSupport
 
 /// Every backend this build has, each checked by the same suite: the facade may rely only on what
-/// all of them do alike.
-let backendsUnderTest: [any StorageBackend] = [SQLiteBackend()]
+/// all of them do alike. PostgreSQL joins when a test server is given (CI always gives one).
+let backendsUnderTest: [any StorageBackend] = [SQLiteBackend()] + (TestDatabases.postgresURL == nil ? [] : [PostgresBackend()])
 
 /// A fresh database of `backend` for a vault in a new temporary folder.
-func makeStorage(_ backend: any StorageBackend) throws -> (any VaultStorage, URL) {
+func makeStorage(_ backend: any StorageBackend) async throws -> (any VaultStorage, URL) {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-store-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return (try backend.open("vault.sqlite", in: folder, durability: .normal), folder)
+    let database = backend.accepts("vault.sqlite") ? "vault.sqlite" : try TestDatabases.freshPostgresDatabase()
+    return (try await backend.open(database, in: folder, durability: .normal), folder)
 }
 
 private let t0 = Date(timeIntervalSince1970: 1_790_000_000)
@@ -33,7 +36,7 @@ private func seed(_ storage: any VaultStorage, customers: Int) async throws {
 struct StorageConformanceTests {
     @Test("a duplicate customer id is refused as a duplicate, and the transaction rolls back", arguments: backendsUnderTest)
     func duplicateCustomer(backend: any StorageBackend) async throws {
-        let (storage, folder) = try makeStorage(backend)
+        let (storage, folder) = try await makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await seed(storage, customers: 1)
         await #expect(throws: StoreError.duplicate("customer")) {
@@ -48,7 +51,7 @@ struct StorageConformanceTests {
 
     @Test("erasure leaves a tombstone without key, records, indexes, consents or contests, and revokes tokens", arguments: backendsUnderTest)
     func erasure(backend: any StorageBackend) async throws {
-        let (storage, folder) = try makeStorage(backend)
+        let (storage, folder) = try await makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await seed(storage, customers: 2)
         try await storage.write { tx in
@@ -76,7 +79,7 @@ struct StorageConformanceTests {
 
     @Test("id ranges from one set of split points partition the live customers exactly", arguments: backendsUnderTest)
     func shards(backend: any StorageBackend) async throws {
-        let (storage, folder) = try makeStorage(backend)
+        let (storage, folder) = try await makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await seed(storage, customers: 101)
         try await storage.write { tx in try tx.eraseCustomer(id: "c-5", at: t0) }
@@ -116,7 +119,7 @@ struct StorageConformanceTests {
 
     @Test("audit entries must be appended densely; a repeated sequence number is refused", arguments: backendsUnderTest)
     func auditAppend(backend: any StorageBackend) async throws {
-        let (storage, folder) = try makeStorage(backend)
+        let (storage, folder) = try await makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await storage.write { tx in
             #expect(try tx.auditSize() == 0)
@@ -137,7 +140,7 @@ struct StorageConformanceTests {
 
     @Test("one pending contest per field; a second is refused until the first is resolved", arguments: backendsUnderTest)
     func pendingContestUniqueness(backend: any StorageBackend) async throws {
-        let (storage, folder) = try makeStorage(backend)
+        let (storage, folder) = try await makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await seed(storage, customers: 1)
         let open = ContestRow(id: "k1", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0)
@@ -159,7 +162,7 @@ struct StorageConformanceTests {
 
     @Test("budget charges sum per analyst and globally within the period", arguments: backendsUnderTest)
     func charges(backend: any StorageBackend) async throws {
-        let (storage, folder) = try makeStorage(backend)
+        let (storage, folder) = try await makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         try await storage.write { tx in
             _ = try tx.insertCharge(ChargeRow(analyst: "a", microEpsilon: 500_000, at: t0, queryKey: "q1"))
@@ -175,7 +178,7 @@ struct StorageConformanceTests {
 
     @Test("store errors carry no SQL", arguments: backendsUnderTest)
     func errorsHideSQL(backend: any StorageBackend) async throws {
-        let (storage, folder) = try makeStorage(backend)
+        let (storage, folder) = try await makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         do {
             try await storage.write { tx in
@@ -193,7 +196,7 @@ struct StorageConformanceTests {
 struct KeyConformanceTests {
     @Test("a wrapped key is replaced only if it is still the one the caller read", arguments: backendsUnderTest)
     func conditionalKeyReplacement(backend: any StorageBackend) async throws {
-        let (storage, folder) = try makeStorage(backend)
+        let (storage, folder) = try await makeStorage(backend)
         defer { try? FileManager.default.removeItem(at: folder) }
         let t0 = Date(timeIntervalSince1970: 1_790_000_000)
         try await storage.write { tx in
@@ -215,21 +218,24 @@ struct StorageBackendTests {
     func selection() throws {
         let backends: [any StorageBackend] = [SQLiteBackend()]
         #expect(try backends.backend(for: "vault.sqlite") is SQLiteBackend)
+        let both: [any StorageBackend] = [SQLiteBackend(), PostgresBackend()]
+        #expect(try both.backend(for: "postgres://cvault@db.example/vault") is PostgresBackend)
+        #expect(try both.backend(for: "postgresql://cvault@db.example/vault") is PostgresBackend)
         #expect(throws: StoreError.unavailable("no storage backend in this program accepts the database postgres://db.example/vault")) {
             try backends.backend(for: "postgres://db.example/vault")
         }
     }
 
     @Test("the SQLite backend keeps the database inside the vault folder, owner-only")
-    func sqliteStaysInTheFolder() throws {
+    func sqliteStaysInTheFolder() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-backend-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         for name in ["../escape.sqlite", "sub/vault.sqlite", "..", ""] {
-            #expect(throws: StoreError.self, "\(name)") { try SQLiteBackend().open(name, in: folder, durability: .normal) }
+            await #expect(throws: StoreError.self, "\(name)") { try await SQLiteBackend().open(name, in: folder, durability: .normal) }
         }
         #expect(!FileManager.default.fileExists(atPath: folder.deletingLastPathComponent().appendingPathComponent("escape.sqlite").path))
-        let storage = try SQLiteBackend().open("vault.sqlite", in: folder, durability: .normal)
+        let storage = try await SQLiteBackend().open("vault.sqlite", in: folder, durability: .normal)
         defer { try? storage.close() }
         let mode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("vault.sqlite").path)[.posixPermissions] as? Int
         #expect(mode == 0o600)

@@ -40,7 +40,7 @@ struct AuditTrailTests {
         #expect(!report.problems.isEmpty)
     }
 
-    @Test("drill: an edited leaf is named")
+    @Test("drill: an edited leaf is named", .enabled(if: onSQLite, "reads or edits the SQLite file itself"))
     func editedLeaf() async throws {
         let (test, auditor) = try await vaultWithHistory()
         defer { test.remove() }

@@ -96,7 +96,7 @@ struct ErasureReachesBackupsTests {
         #expect(try EpochKeyStore(directory: test.folder).load(vaultID: metadata.vaultID)?.epochs.map(\.version) == [2])
     }
 
-    @Test("restoring a backup taken before an erasure does not bring the customer back, and records the rollback")
+    @Test("restoring a backup taken before an erasure does not bring the customer back, and records the rollback", .enabled(if: onSQLite, "restores into a database file"))
     func restoreDoesNotResurrect() async throws {
         let test = try await TestVault.make(customers: 15)
         let backups = try backupFolder()
@@ -151,7 +151,7 @@ struct ErasureReachesBackupsTests {
         #expect(try await restored.budgetStatus(by: ana).status.analystLifetimeSpent == Epsilon(micros: 750_000))
     }
 
-    @Test("a backup whose key epochs were destroyed cannot be restored, and nothing changes")
+    @Test("a backup whose key epochs were destroyed cannot be restored, and nothing changes", .enabled(if: onSQLite, "restores into a database file"))
     func restoreOfDeadBackupIsRefused() async throws {
         let test = try await TestVault.make(customers: 5)
         let backups = try backupFolder()

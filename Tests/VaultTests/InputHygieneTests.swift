@@ -130,7 +130,7 @@ struct SizeAndNameTests {
         #expect(failure.problems.first?.message.hasPrefix("line is longer than") == true)
     }
 
-    @Test("vault.json must name its database as a plain file inside the vault folder")
+    @Test("vault.json must name its database as a plain file inside the vault folder", .enabled(if: onSQLite, "reads or edits the SQLite file itself"))
     func databaseNameStaysInTheFolder() async throws {
         let test = try await TestVault.make(customers: 1)
         defer { test.remove() }

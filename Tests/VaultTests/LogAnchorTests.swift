@@ -52,7 +52,7 @@ struct LogAnchorTests {
         #expect(report.problems.contains { $0.contains("has \(cut) entries, but this vault signed a checkpoint at size \(size)") })
     }
 
-    @Test("drill: history rewritten, every node recomputed and the checkpoints deleted is named; the running vault will not sign it and a new process will not open it")
+    @Test("drill: history rewritten, every node recomputed and the checkpoints deleted is named; the running vault will not sign it and a new process will not open it", .enabled(if: onSQLite, "reads or edits the SQLite file itself"))
     func rewrittenHistory() async throws {
         let (test, auditor) = try await vaultWithReads()
         defer { test.remove() }
@@ -97,7 +97,7 @@ struct LogAnchorTests {
         #expect(try await !inspector.verifyAudit(by: auditor).ok)
     }
 
-    @Test("drill: an older copy of the database put back under the vault is refused at open and named by audit verify")
+    @Test("drill: an older copy of the database put back under the vault is refused at open and named by audit verify", .enabled(if: onSQLite, "reads or edits the SQLite file itself"))
     func olderDatabaseRestoredByHand() async throws {
         let (test, auditor) = try await vaultWithReads()
         defer { test.remove() }

@@ -5,7 +5,9 @@ import Testing
 @testable import Vault
 import VaultCrypto
 import VaultStore
+import VaultPostgres
 import VaultSQLite
+import VaultTestSupport
 
 /// A clock tests can move.
 final class TestClock: VaultClock, @unchecked Sendable {
@@ -18,33 +20,42 @@ final class TestClock: VaultClock, @unchecked Sendable {
     func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
+/// The backends the tests' vaults may use.
+let testBackends: [any StorageBackend] = [SQLiteBackend(), PostgresBackend()]
+
+/// Whether the facade tests run on a database file (some tests play an attacker who edits it).
+let onSQLite = !TestDatabases.facadeOnPostgres
+
 /// A vault in a fresh temporary folder, removed when the test ends.
 struct TestVault {
     let vault: Vault
     let folder: URL
     let clock: TestClock
     let customers: [CustomerRecord]
+    /// What `vault.json` names: the SQLite file's name, or the PostgreSQL test database's URL.
+    let database: String
 
     var databasePath: String { folder.appendingPathComponent("vault.sqlite").path }
 
     static func make(customers count: Int = 40, seed: UInt64 = 11, logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, policyText: String? = nil) async throws -> TestVault {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-test-\(UUID().uuidString)")
         let clock = TestClock()
-        var options = VaultOptions(backends: [SQLiteBackend()])
+        var options = VaultOptions(backends: testBackends)
         options.clock = clock
         options.durability = .normal
         options.logger = logger
         options.peerRefreshWait = .zero
-        let vault = try await Vault.create(at: folder, policyText: policyText, options: options)
+        let database = TestDatabases.facadeOnPostgres ? try TestDatabases.freshPostgresDatabase() : "vault.sqlite"
+        let vault = try await Vault.create(at: folder, policyText: policyText, database: database, options: options)
         let generator = SyntheticCustomers(seed: seed, asOf: clock.now())
         let customers = (0..<count).map(generator.customer)
         if count > 0 { _ = try await vault.importCustomers(customers, by: .localOperator, batchSize: 16) }
-        return TestVault(vault: vault, folder: folder, clock: clock, customers: customers)
+        return TestVault(vault: vault, folder: folder, clock: clock, customers: customers, database: database)
     }
 
     /// Reopens the same folder (a new process would do this).
     func reopen(keySource: VaultOptions.KeySource = .recorded) async throws -> Vault {
-        var options = VaultOptions(backends: [SQLiteBackend()])
+        var options = VaultOptions(backends: testBackends)
         options.clock = clock
         options.durability = .normal
         options.keySource = keySource
@@ -64,9 +75,23 @@ struct TestVault {
 
     /// Runs raw SQL on the database file, as an attacker with file access would.
     func tamper(_ sql: String) throws {
-        let storage = try SQLiteStorage(path: databasePath, durability: .normal)
-        try storage.unsafeExecute(sql: sql)
-        try storage.close()
+        guard TestDatabases.facadeOnPostgres else {
+            let storage = try SQLiteStorage(path: databasePath, durability: .normal)
+            try storage.unsafeExecute(sql: sql)
+            try storage.close()
+            return
+        }
+        // Someone with a login to the database server, going around the vault.
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // SQLite's zeroblob(n) and X'…' are PostgreSQL's n zero bytes and '\x…'::bytea.
+        let portable = sql
+            .replacingOccurrences(of: #"zeroblob\(((?:[^()]|\([^()]*\))*)\)"#, with: "decode(repeat('00', $1), 'hex')", options: .regularExpression)
+            .replacingOccurrences(of: #"\bX'([0-9A-Fa-f]*)'"#, with: #"'\\x$1'::bytea"#, options: .regularExpression)
+        psql.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", portable, database]
+        try psql.run()
+        psql.waitUntilExit()
+        guard psql.terminationStatus == 0 else { throw TestDatabaseError(description: "psql failed on the tampering statement") }
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }

@@ -22,6 +22,11 @@ struct InitCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Derive the root key from $CVAULT_PASSPHRASE with scrypt instead of a key file.")
     var passphrase = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Keep the data in this PostgreSQL database (postgres://USER@HOST:PORT/DB, an existing empty database; the password comes from $PGPASSWORD or ~/.pgpass, never the URL) instead of DIR/vault.sqlite.",
+        valueName: "URL"))
+    var database: String?
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -45,7 +50,7 @@ struct InitCommand: AsyncParsableCommand {
             rootKey = .keyFile(newKeyFile)
         }
         let vault = try await Vault.create(at: target, rootKey: rootKey, policyText: policyText, policyFileName: policyName,
-                                           options: global.vaultOptions)
+                                           database: database ?? "vault.sqlite", options: global.vaultOptions)
         let keyPath = passphrase ? nil : (newKeyFile ?? target.appendingPathComponent("root.key").path)
         if global.json {
             try Output.json(InitReport(vault: target.path, keyFile: keyPath, origin: vault.origin,
@@ -54,6 +59,7 @@ struct InitCommand: AsyncParsableCommand {
         } else {
             Output.print("Created vault at \(target.path)")
             if let keyPath { Output.print("  root key:   \(keyPath) (mode 0600; back it up apart from the vault)") }
+            if let database { Output.print("  database:   \(database)") }
             Output.print("  policy:     \(policyName) (sha256 \(vault.policyInfo.hash.prefix(16))…)")
             Output.print("  log origin: \(vault.origin)")
             Output.print("Next: cvault generate --customers 1000 --out customers.jsonl && cvault import customers.jsonl --vault \(target.path)")

@@ -1,0 +1,201 @@
+import Foundation
+import PostgresNIO
+import VaultStore
+
+/// A vault's storage in a PostgreSQL database shared by any number of `cvault serve` instances.
+///
+/// Writes from every instance are serialized by one transaction-scoped advisory lock taken first
+/// in each write transaction: the audit log's appender then sees the log exactly as the previous
+/// writer committed it (whichever instance that was), so the sequence stays dense and the tree
+/// never forks; a budget check and its charge commit together; and a lock released at COMMIT
+/// cannot be leaked by a crashed instance. Reads run in REPEATABLE READ snapshots, in parallel.
+///
+/// Bodies are synchronous (`VaultStorage`): each runs on a thread of its own and waits there for
+/// its statements, while postgres-nio's event loops are never blocked.
+final class PostgresStorage: VaultStorage {
+    private let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let logger: Logger
+    private let durability: StorageDurability
+    /// The database, without secrets, for messages.
+    let location: PostgresLocation
+
+    /// The channel `NOTIFY` announces policy and key changes on.
+    static let changeChannel = "cvault_changes"
+    /// The advisory lock key that serializes writers ("cvault" in ASCII).
+    static let writerLock: Int64 = 0x6376_6175_6C74
+    /// The advisory lock key that serializes schema migrations.
+    static let migrationLock: Int64 = 0x6376_6175_6C74_6D
+
+    private init(client: PostgresClient, runner: Task<Void, Never>, location: PostgresLocation, durability: StorageDurability, logger: Logger) {
+        self.client = client
+        self.runner = runner
+        self.location = location
+        self.durability = durability
+        self.logger = logger
+    }
+
+    /// Connects to `location` and brings its schema up to date.
+    static func open(_ location: PostgresLocation, durability: StorageDurability,
+                     environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> PostgresStorage {
+        let tls: PostgresClient.Configuration.TLS = switch location.sslMode {
+        case "disable": .disable
+        case "require": .require(.makeClientConfiguration())
+        default: .prefer(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
+                                                         password: try location.password(environment: environment),
+                                                         database: location.database, tls: tls)
+        configuration.options.maximumConnections = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+        configuration.options.connectTimeout = .seconds(5)
+        // postgres-nio logs at debug level only; nothing it logs holds statement arguments.
+        let logger = Logger(label: "cvault.postgres")
+        // The pool's own chatter (a lease racing `run()` at start) is not the operator's concern;
+        // its errors are.
+        var poolLogger = logger
+        poolLogger.logLevel = .error
+        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
+        let runner = Task { await client.run() }
+        let storage = PostgresStorage(client: client, runner: runner, location: location, durability: durability, logger: logger)
+        do {
+            try await storage.migrate()
+        } catch {
+            runner.cancel()
+            throw error
+        }
+        return storage
+    }
+
+    /// Applies the migrations this database lacks, one instance at a time.
+    private func migrate() async throws {
+        try await transaction(readOnly: false, lock: Self.migrationLock) { tx in
+            try tx.run("CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            let applied = Set(try tx.run("SELECT name FROM schema_migration").rows.map { try $0.decode(String.self) })
+            for migration in PostgresSchema.migrations where !applied.contains(migration.name) {
+                for statement in migration.statements { try tx.run(statement) }
+                try tx.run("INSERT INTO schema_migration (name) VALUES ($1)", [migration.name])
+            }
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+        try await transaction(readOnly: true, lock: nil, body)
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter) throws -> T) async throws -> T {
+        try await transaction(readOnly: false, lock: Self.writerLock, body)
+    }
+
+    /// Runs `body` in one transaction on a leased connection; commits if it returns, rolls back if it throws.
+    private func transaction<T: Sendable>(readOnly: Bool, lock: Int64?, _ body: @escaping @Sendable (PostgresTransaction) throws -> T) async throws -> T {
+        let logger = self.logger
+        let durability = self.durability
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
+                do {
+                    if let lock { try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger) }
+                    if !readOnly, durability == .normal {
+                        try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
+                    }
+                    let value: T
+                    do {
+                        value = try await Self.onBlockingThread { try body(PostgresTransaction(connection: connection, logger: logger)) }
+                    } catch {
+                        // The body's own errors (a refusal, a duplicate it did not expect) pass as they are.
+                        throw BodyError(error: error)
+                    }
+                    try await connection.query("COMMIT", logger: logger)
+                    return value
+                } catch {
+                    // A connection whose rollback fails is closed by the pool's health checks.
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch let error as BodyError {
+            throw error.error
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// Carries an error thrown by a transaction body past the mapping of the driver's errors.
+    private struct BodyError: Error {
+        let error: any Error
+    }
+
+    /// Runs `work` on a thread that may block (a transaction body waiting for its statements),
+    /// never on Swift's cooperative pool or an event loop.
+    private static func onBlockingThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    func backup(to destination: String) async throws {
+        throw StoreError.unavailable("a PostgreSQL vault is not backed up into a file by this command; use `cvault storage copy --to sqlite:DIR`, or pg_dump with the vault's keys kept apart")
+    }
+
+    /// Returns the space of deleted rows to the tables. PostgreSQL does not zero the old tuples or
+    /// its WAL at once: an erased customer's wrapped key stays undecryptable because its epoch key
+    /// is destroyed at the next key roll, as for backups (see the README's Limits).
+    func compact() async throws {
+        do {
+            _ = try await client.withConnection { connection in
+                try await connection.query("VACUUM customer, record, blind_index, consent, contest, token", logger: self.logger)
+            }
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// Yields whenever a committed transaction on any instance changed the policy or the keys.
+    func changeNotifications() -> AsyncStream<Void>? {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let client = self.client
+        let logger = self.logger
+        let listener = Task {
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: Self.changeChannel) { notifications in
+                            // Anything may have changed while no one listened.
+                            continuation.yield()
+                            for try await _ in notifications { continuation.yield() }
+                        }
+                    }
+                } catch {
+                    logger.warning("lost the PostgreSQL change notifications; listening again", metadata: ["error": "\(Self.map(error))"])
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in listener.cancel() }
+        return stream
+    }
+
+    func close() throws {
+        runner.cancel()
+    }
+
+    /// Translates a PostgreSQL or connection error into a `StoreError` without SQL or arguments.
+    static func map(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        guard let error = error as? PSQLError else {
+            return StoreError.unavailable("the PostgreSQL database cannot be reached (\(type(of: error)))")
+        }
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
+            return StoreError.unavailable("the PostgreSQL database cannot be reached or refused the connection (\(error.code)); check that it runs, the URL in vault.json and PGPASSWORD or .pgpass")
+        }
+        switch state {
+        case "23505": return StoreError.duplicate("a row with the same key")
+        case let code where code.hasPrefix("23"): return StoreError.conflict("a schema constraint refused the change (SQLSTATE \(code))")
+        case "XX001", "XX002": return StoreError.corrupted("PostgreSQL reports damaged data (SQLSTATE \(state))")
+        case "28000", "28P01": return StoreError.unavailable("PostgreSQL refused the user or password (SQLSTATE \(state)); check the URL in vault.json and PGPASSWORD or .pgpass")
+        case "3D000": return StoreError.unavailable("the PostgreSQL database does not exist (SQLSTATE \(state)); create it with createdb")
+        default: return StoreError.unavailable("PostgreSQL error SQLSTATE \(state); try again")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// The databases tests run against: SQLite files always, and a real PostgreSQL server when
+/// `.ci/with-postgres` (or the developer) names one in `CVAULT_TEST_POSTGRES_URL`.
+public enum TestDatabases {
+    /// The server URL tests may create databases on, if any.
+    public static let postgresURL: String? = ProcessInfo.processInfo.environment["CVAULT_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// Whether the facade tests run on PostgreSQL (`CVAULT_TEST_BACKEND=postgres`) instead of SQLite.
+    public static let facadeOnPostgres: Bool = ProcessInfo.processInfo.environment["CVAULT_TEST_BACKEND"] == "postgres"
+
+    /// A new, empty database on the test server (made with `createdb`, which reads the server's
+    /// address and password from the environment `.ci/with-postgres` sets), as a URL.
+    public static func freshPostgresDatabase() throws -> String {
+        guard let server = postgresURL, var url = URLComponents(string: server) else {
+            throw TestDatabaseError(description: "CVAULT_TEST_POSTGRES_URL is not set: run the tests under .ci/with-postgres")
+        }
+        let name = "cvt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["createdb", "--host", url.host ?? "127.0.0.1", "--port", String(url.port ?? 5432),
+                             "--username", url.user ?? "cvault", String(name)]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestDatabaseError(description: "createdb \(name) failed with status \(process.terminationStatus)")
+        }
+        url.path = "/" + name
+        return url.string ?? server
+    }
+}
+
+/// Why a test database could not be made.
+public struct TestDatabaseError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public let description: String
+
+    /// An error saying `description`.
+    public init(description: String) { self.description = description }
+}

@@ -3,9 +3,13 @@
 # GET /v1/me (customer tokens) and staff GET /v1/customers/{id}?purpose=service (support tokens).
 #
 #   Benchmarks/wrk/run.sh [--customers N] [--duration 30s] [--connections 32] [--threads 2] [--keep DIR]
+#                         [--database postgres://USER@HOST:PORT/DB] [--instances N]
 #
 # Prints wrk's throughput, latency percentiles (--latency) and non-2xx count for each endpoint.
-# The vault is built once per DIR (default: a temporary folder, removed at the end).
+# The vault is built once per DIR (default: a temporary folder, removed at the end). With
+# --database the vault lives in that (empty) PostgreSQL database (password from PGPASSWORD); with
+# --instances N, N servers share it on consecutive ports and N wrk processes (each with its share
+# of threads and connections) load them at once: add their requests/s.
 set -euo pipefail
 
 customers=100000
@@ -13,6 +17,8 @@ duration=30s
 connections=32
 threads=2
 keep=""
+database=""
+instances=1
 port=${PORT:-18180}
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -21,6 +27,8 @@ while [[ $# -gt 0 ]]; do
     --connections) connections=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
+    --database) database=$2; shift 2 ;;
+    --instances) instances=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -36,16 +44,16 @@ cvault="$(swift build -c release --show-bin-path --package-path "$root")/cvault"
 work=${keep:-$(mktemp -d -t cvault-wrk.XXXXXX)}
 mkdir -p "$work"
 export CVAULT_HOME="$work/vault"
-server=""
+servers=()
 cleanup() {
-  if [[ -n "$server" ]]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  for server in "${servers[@]}"; do kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; done
   if [[ -z "$keep" ]]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
 if [[ ! -f "$CVAULT_HOME/vault.json" ]]; then
   echo "== creating a vault with $customers customers in $work" >&2
-  "$cvault" init >/dev/null
+  "$cvault" init ${database:+--database "$database"} >/dev/null
   "$cvault" generate --customers "$customers" --seed 1 --out "$work/customers.jsonl" >&2
   /usr/bin/time -f "import: %e s, %M KiB max RSS" "$cvault" import "$work/customers.jsonl" >/dev/null
   rm -f "$work/customers.jsonl"
@@ -59,26 +67,40 @@ if [[ ! -f "$CVAULT_HOME/vault.json" ]]; then
   done
 fi
 
-echo "== cvault serve on 127.0.0.1:$port" >&2
-CVAULT_LOG_LEVEL=${CVAULT_LOG_LEVEL:-warning} "$cvault" serve --port "$port" 2>"$work/serve.log" &
-server=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
+for i in $(seq 0 $((instances - 1))); do
+  echo "== cvault serve on 127.0.0.1:$((port + i))" >&2
+  CVAULT_LOG_LEVEL=${CVAULT_LOG_LEVEL:-warning} "$cvault" serve --port "$((port + i))" 2>"$work/serve-$i.log" &
+  servers+=($!)
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$((port + i))/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
 done
 
-# CPU seconds (user + system) the server has used so far, from /proc (clock ticks per second: getconf).
+# CPU seconds (user + system) the servers have used so far, from /proc (clock ticks per second: getconf).
 server_cpu() {
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$server/stat"
+  local total=0 pid
+  for pid in "${servers[@]}"; do
+    total=$(awk -v hz="$(getconf CLK_TCK)" -v t="$total" '{ printf "%.2f", t + ($14 + $15) / hz }' "/proc/$pid/stat")
+  done
+  echo "$total"
 }
 
 run() {
-  local name=$1 script=$2 tokens=$3 before after
+  local name=$1 script=$2 tokens=$3 before after i loads=()
   echo
-  echo "== $name: wrk -t$threads -c$connections -d$duration --latency"
+  echo "== $name: $instances × wrk -t$(( (threads + instances - 1) / instances )) -c$((connections / instances)) -d$duration --latency"
   before=$(server_cpu)
-  TOKENS="$work/$tokens" CUSTOMERS="$customers" wrk -t"$threads" -c"$connections" -d"$duration" --latency \
-    -s "$here/$script" "http://127.0.0.1:$port"
+  for i in $(seq 0 $((instances - 1))); do
+    TOKENS="$work/$tokens" CUSTOMERS="$customers" wrk -t"$(( (threads + instances - 1) / instances ))" -c"$((connections / instances))" \
+      -d"$duration" --latency -s "$here/$script" "http://127.0.0.1:$((port + i))" > "$work/wrk-$i.txt" &
+    loads+=($!)
+  done
+  wait "${loads[@]}"
+  for i in $(seq 0 $((instances - 1))); do
+    [[ $instances -gt 1 ]] && echo "-- instance $i"
+    cat "$work/wrk-$i.txt"
+  done
   after=$(server_cpu)
   echo "server CPU during the run: $(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.1f", a - b }') s"
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import VaultStore
 
 /// A vault's storage in a PostgreSQL database shared by any number of `cvault serve` instances.
@@ -15,7 +16,10 @@ import VaultStore
 final class PostgresStorage: VaultStorage {
     private let client: PostgresClient
     private let runner: Task<Void, Never>
+    /// For statements: discards everything.
     private let logger: Logger
+    /// For the operator: the listener's reconnects.
+    private let warnings: Logger
     private let durability: StorageDurability
     /// The database, without secrets, for messages.
     let location: PostgresLocation
@@ -27,8 +31,10 @@ final class PostgresStorage: VaultStorage {
     /// The advisory lock key that serializes schema migrations.
     static let migrationLock: Int64 = 0x6376_6175_6C74_6D
 
-    private init(client: PostgresClient, runner: Task<Void, Never>, location: PostgresLocation, durability: StorageDurability, logger: Logger) {
+    private init(client: PostgresClient, runner: Task<Void, Never>, location: PostgresLocation, durability: StorageDurability,
+                 logger: Logger, warnings: Logger) {
         self.client = client
+        self.warnings = warnings
         self.runner = runner
         self.location = location
         self.durability = durability
@@ -48,15 +54,16 @@ final class PostgresStorage: VaultStorage {
                                                          database: location.database, tls: tls)
         configuration.options.maximumConnections = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
         configuration.options.connectTimeout = .seconds(5)
-        // postgres-nio logs at debug level only; nothing it logs holds statement arguments.
-        let logger = Logger(label: "cvault.postgres")
+        // Statements are never logged, at any level: their arguments are customer ids and ciphertext.
+        var logger = Logger(label: "cvault.postgres.statements")
+        logger.logLevel = .critical
         // The pool's own chatter (a lease racing `run()` at start) is not the operator's concern;
-        // its errors are.
-        var poolLogger = logger
+        // its errors (connections lost or refused) are.
+        var poolLogger = Logger(label: "cvault.postgres")
         poolLogger.logLevel = .error
         let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         let runner = Task { await client.run() }
-        let storage = PostgresStorage(client: client, runner: runner, location: location, durability: durability, logger: logger)
+        let storage = PostgresStorage(client: client, runner: runner, location: location, durability: durability, logger: logger, warnings: poolLogger)
         do {
             try await storage.migrate()
         } catch {
@@ -91,7 +98,7 @@ final class PostgresStorage: VaultStorage {
         let logger = self.logger
         let durability = self.durability
         do {
-            return try await client.withConnection { connection in
+            return try await leased { connection in
                 try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
                 do {
                     if let lock { try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger) }
@@ -125,6 +132,44 @@ final class PostgresStorage: VaultStorage {
         let error: any Error
     }
 
+    /// How long a transaction waits for a connection before the database counts as unavailable
+    /// (the pool itself would go on retrying for about a minute).
+    static let leaseWait: Duration = .seconds(5)
+
+    /// Runs `body` with a pooled connection, or fails as unavailable if none comes within `leaseWait`.
+    private func leased<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        let client = self.client
+        let started = LeaseFlag()
+        return try await withThrowingTaskGroup(of: R?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    started.value.store(true, ordering: .releasing)
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.leaseWait)
+                // A transaction under way is not cut short: only the wait for a connection is bounded.
+                guard started.value.load(ordering: .acquiring) else {
+                    throw StoreError.unavailable("no connection to the PostgreSQL database within \(Self.leaseWait); check that it runs, the URL in vault.json and PGPASSWORD or .pgpass")
+                }
+                return nil
+            }
+            while let result = try await group.next() {
+                if let value = result {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Whether a transaction got its connection.
+    private final class LeaseFlag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
+
     /// Runs `work` on a thread that may block (a transaction body waiting for its statements),
     /// never on Swift's cooperative pool or an event loop.
     private static func onBlockingThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
@@ -142,7 +187,7 @@ final class PostgresStorage: VaultStorage {
     /// is destroyed at the next key roll, as for backups (see the README's Limits).
     func compact() async throws {
         do {
-            _ = try await client.withConnection { connection in
+            _ = try await leased { connection in
                 try await connection.query("VACUUM customer, record, blind_index, consent, contest, token", logger: self.logger)
             }
         } catch {
@@ -154,7 +199,7 @@ final class PostgresStorage: VaultStorage {
     func changeNotifications() -> AsyncStream<Void>? {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let client = self.client
-        let logger = self.logger
+        let warnings = self.warnings
         let listener = Task {
             while !Task.isCancelled {
                 do {
@@ -166,7 +211,7 @@ final class PostgresStorage: VaultStorage {
                         }
                     }
                 } catch {
-                    logger.warning("lost the PostgreSQL change notifications; listening again", metadata: ["error": "\(Self.map(error))"])
+                    warnings.error("lost the PostgreSQL change notifications; listening again", metadata: ["error": "\(Self.map(error))"])
                 }
                 try? await Task.sleep(for: .seconds(1))
             }

@@ -52,7 +52,9 @@ final class PostgresStorage: VaultStorage {
         var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
                                                          password: try location.password(environment: environment),
                                                          database: location.database, tls: tls)
-        configuration.options.maximumConnections = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
+        // Token checks, snapshot reads and the one writer each hold a connection while they run; the
+        // change listener keeps one. PostgreSQL allows 100 by default, shared by every instance.
+        configuration.options.maximumConnections = 16
         configuration.options.connectTimeout = .seconds(5)
         // Statements are never logged, at any level: their arguments are customer ids and ciphertext.
         var logger = Logger(label: "cvault.postgres.statements")

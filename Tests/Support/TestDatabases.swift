@@ -3,8 +3,22 @@ import Foundation
 /// The databases tests run against: SQLite files always, and a real PostgreSQL server when
 /// `.ci/with-postgres` (or the developer) names one in `CVAULT_TEST_POSTGRES_URL`.
 public enum TestDatabases {
-    /// The server URL tests may create databases on, if any.
-    public static let postgresURL: String? = ProcessInfo.processInfo.environment["CVAULT_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    /// The server URL tests may create databases on, if any; without one, says loudly (once) that
+    /// the PostgreSQL tests are skipped.
+    public static let postgresURL: String? = {
+        guard let url = ProcessInfo.processInfo.environment["CVAULT_TEST_POSTGRES_URL"], !url.isEmpty else {
+            FileHandle.standardError.write(Data("""
+
+                ************************************************************************************
+                * CVAULT_TEST_POSTGRES_URL is not set: the PostgreSQL tests are SKIPPED.           *
+                * Run them with a throwaway server: .ci/with-postgres swift test                   *
+                ************************************************************************************
+
+                """.utf8))
+            return nil
+        }
+        return url
+    }()
 
     /// Whether the facade tests run on PostgreSQL (`CVAULT_TEST_BACKEND=postgres`) instead of SQLite.
     public static let facadeOnPostgres: Bool = ProcessInfo.processInfo.environment["CVAULT_TEST_BACKEND"] == "postgres"

@@ -112,7 +112,7 @@ struct SharedDatabaseTests {
 
     @Test("a SQLite vault moved into PostgreSQL answers the same and proves its log; a copy back into a folder opens too")
     func moveAndCopyBack() async throws {
-        let test = try await TestVault.make(customers: 25)
+        let test = try await TestVault.make(customers: 1_000)
         defer { test.remove() }
         guard !TestDatabases.facadeOnPostgres else { return }
         let support = try await test.principal("support")
@@ -126,7 +126,7 @@ struct SharedDatabaseTests {
         options.clock = test.clock
         options.durability = .normal
         let report = try await Vault.moveStorage(of: test.folder, to: database, options: options)
-        #expect(report.customers == 25 && report.customersReadable == 24)
+        #expect(report.customers == 1_000 && report.customersReadable == 999)
         let moved = try await Vault.open(at: test.folder, options: options)
         let auditor = try await moved.authenticate(token: try await moved.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret)
         let verified = try await moved.verifyAudit(by: auditor)
@@ -138,11 +138,51 @@ struct SharedDatabaseTests {
         let investigation = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-copy-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: investigation) }
         let copy = try await Vault.copyToNewFolder(from: test.folder, into: investigation, options: options)
-        #expect(copy.customersRestored == 24)
+        #expect(copy.customersRestored == 999)
+        #expect(copy.backupLogSize >= report.auditSize)
         let laptop = try await Vault.open(at: investigation, options: options)
         let laptopAuditor = try await laptop.authenticate(token: try await laptop.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret)
         #expect(try await laptop.verifyAudit(by: laptopAuditor).ok)
         #expect(laptop.origin != moved.origin)
+        let laptopSupport = try await laptop.authenticate(token: try await laptop.issueToken(role: "support", customerID: nil, name: "s", expiresIn: nil, by: .localOperator).secret)
+        #expect(try await laptop.readCustomer(id, purpose: "service", fields: ["name", "email"], by: laptopSupport).values == before)
         try laptop.close()
+    }
+
+    @Test("a database that goes away mid-use is 'unavailable', leaves nothing half-written, and the vault recovers when it returns")
+    func databaseGone() async throws {
+        let (test, other) = try await twoInstances(customers: 5)
+        defer { test.remove() }
+        try other.close()
+        let support = try await test.principal("support")
+        let auditor = try await test.principal("auditor")
+        let id = test.customers[0].id
+        let size = try await test.vault.verifyAudit(by: auditor).entries
+        let name = String(try #require(URLComponents(string: test.database)?.path.dropFirst()))
+        // No one may connect any more, and the vault's connections are cut.
+        try psql("ALTER DATABASE \(name) ALLOW_CONNECTIONS false")
+        try psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()")
+        await #expect { _ = try await test.vault.updateCustomer(id, purpose: "service", set: ["preferred_channel": "sms"], by: support) } throws: { error in
+            (error as? VaultError)?.kind == .unavailable
+        }
+        await #expect { _ = try await test.vault.readCustomer(id, purpose: "service", fields: ["name"], by: support) } throws: { error in
+            (error as? VaultError)?.kind == .unavailable
+        }
+        try psql("ALTER DATABASE \(name) ALLOW_CONNECTIONS true")
+        // Back: the refused write left nothing, and the log goes on from where it was.
+        #expect(try await test.vault.readCustomer(id, purpose: "service", fields: ["preferred_channel"], by: support).values["preferred_channel"]
+                == test.customers[0].fields["preferred_channel"])
+        let report = try await test.vault.verifyAudit(by: auditor)
+        #expect(report.ok && report.entries == size + 2, "the verification and the read after recovery, nothing from the refused calls")
+    }
+
+    /// Runs one statement on the test server as its administrator.
+    private func psql(_ sql: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql, try #require(TestDatabases.postgresURL)]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestDatabaseError(description: "psql failed: \(sql)") }
     }
 }

@@ -139,37 +139,77 @@ final class PostgresStorage: VaultStorage {
     static let leaseWait: Duration = .seconds(5)
 
     /// Runs `body` with a pooled connection, or fails as unavailable if none comes within `leaseWait`.
+    ///
+    /// The caller is answered at the deadline without waiting for the pool to give up (it would
+    /// go on retrying); a connection that comes later is handed back unused.
     private func leased<R: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         let client = self.client
-        let started = LeaseFlag()
-        return try await withThrowingTaskGroup(of: R?.self) { group in
-            group.addTask {
-                try await client.withConnection { connection in
-                    started.value.store(true, ordering: .releasing)
-                    return try await body(connection)
+        let race = LeaseRace<R>()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.start(continuation)
+            let lease = Task {
+                do {
+                    let value = try await client.withConnection { connection in
+                        guard race.claim() else { throw CancellationError() }
+                        return try await body(connection)
+                    }
+                    race.finish(.success(value))
+                } catch {
+                    race.finish(.failure(error))
                 }
             }
-            group.addTask {
-                try await Task.sleep(for: Self.leaseWait)
-                // A transaction under way is not cut short: only the wait for a connection is bounded.
-                guard started.value.load(ordering: .acquiring) else {
-                    throw StoreError.unavailable("no connection to the PostgreSQL database within \(Self.leaseWait); check that it runs, the URL in vault.json and PGPASSWORD or .pgpass")
+            race.deadline(Task {
+                try? await Task.sleep(for: Self.leaseWait)
+                if race.abandon() {
+                    lease.cancel()
+                    race.finish(.failure(StoreError.unavailable("no connection to the PostgreSQL database within \(Self.leaseWait); check that it runs, the URL in vault.json and PGPASSWORD or .pgpass")))
                 }
-                return nil
-            }
-            while let result = try await group.next() {
-                if let value = result {
-                    group.cancelAll()
-                    return value
-                }
-            }
-            throw CancellationError()
+            })
         }
     }
 
-    /// Whether a transaction got its connection.
-    private final class LeaseFlag: Sendable {
-        let value = Atomic<Bool>(false)
+    /// Who answers a transaction first: its connection, or the deadline for getting one.
+    private final class LeaseRace<R: Sendable>: Sendable {
+        private enum State { case waiting, running, abandoned }
+        private let state = Mutex<(State, CheckedContinuation<R, any Error>?)>((.waiting, nil))
+        private let timer = Mutex<Task<Void, Never>?>(nil)
+
+        func start(_ continuation: CheckedContinuation<R, any Error>) { state.withLock { $0.1 = continuation } }
+
+        /// The deadline's task, stopped once the caller is answered.
+        func deadline(_ task: Task<Void, Never>) {
+            let answered = state.withLock { $0.1 == nil }
+            timer.withLock { $0 = task }
+            if answered { task.cancel() }
+        }
+
+        /// The connection came: the body may run, unless the deadline passed first.
+        func claim() -> Bool {
+            state.withLock { value in
+                guard case .waiting = value.0 else { return false }
+                value.0 = .running
+                return true
+            }
+        }
+
+        /// The deadline passed: true if no body started, and none will.
+        func abandon() -> Bool {
+            state.withLock { value in
+                guard case .waiting = value.0 else { return false }
+                value.0 = .abandoned
+                return true
+            }
+        }
+
+        /// Answers the caller, once.
+        func finish(_ result: Result<R, any Error>) {
+            let continuation = state.withLock { value in
+                defer { value.1 = nil }
+                return value.1
+            }
+            continuation?.resume(with: result)
+            timer.withLock { $0 }?.cancel()
+        }
     }
 
     /// Runs `work` on a thread that may block (a transaction body waiting for its statements),

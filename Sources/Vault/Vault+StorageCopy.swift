@@ -36,6 +36,10 @@ extension Vault {
     public static func moveStorage(of directory: URL, to database: String, options: VaultOptions,
                                    progress: @escaping @Sendable (StorageCopy.Progress) -> Void = { _ in }) async throws -> StorageCopyReport {
         var metadata = try VaultMetadata.load(from: directory)
+        // A server database may have instances on other hosts, which a lock on this folder cannot stop.
+        guard !metadata.isServerDatabase else {
+            throw VaultError.invalid("move_from_server", "the vault already lives in a database server; moves go from a file database (copy it to a folder with --to sqlite:DIR)")
+        }
         guard database != metadata.database else {
             throw VaultError.invalid("same_database", "the vault already uses \(database); name another database to copy it into")
         }

@@ -11,7 +11,8 @@ struct PostgresLocation: Equatable, Sendable {
     var host: String
     var port: Int
     var database: String
-    /// `disable`, `prefer` (the default) or `require`, from `?sslmode=`.
+    /// `require` (the default: TLS with the server's certificate verified), `prefer` or `disable`,
+    /// from `?sslmode=`.
     var sslMode: String
 
     /// Whether `text` is spelled as a PostgreSQL URL at all (the backend's `accepts`).
@@ -23,7 +24,8 @@ struct PostgresLocation: Equatable, Sendable {
     init(_ text: String) throws(StoreError) {
         let example = "write it as postgres://USER@HOST:PORT/DATABASE"
         guard Self.isPostgresURL(text), let url = URLComponents(string: text) else {
-            throw StoreError.conflict("\(text) is not a PostgreSQL URL; \(example)")
+            // The text is not repeated: a malformed URL may still hold a password.
+            throw StoreError.conflict("the database is not a PostgreSQL URL that can be read; \(example)")
         }
         guard url.password == nil else {
             throw StoreError.conflict("the PostgreSQL URL holds a password; remove it and set PGPASSWORD or a .pgpass file instead (vault.json, argv and logs are not secret)")
@@ -34,7 +36,7 @@ struct PostgresLocation: Equatable, Sendable {
         guard !database.isEmpty, !database.contains("/") else { throw StoreError.conflict("the PostgreSQL URL names no database; \(example)") }
         let port = url.port ?? 5432
         guard (1...65535).contains(port) else { throw StoreError.conflict("the PostgreSQL URL's port \(port) is out of range") }
-        var sslMode = "prefer"
+        var sslMode = "require"
         for item in url.queryItems ?? [] {
             guard item.name == "sslmode", let value = item.value, ["disable", "prefer", "require"].contains(value) else {
                 throw StoreError.conflict("the PostgreSQL URL's option \(item.name) is not supported; only sslmode=disable|prefer|require is")
@@ -50,7 +52,7 @@ struct PostgresLocation: Equatable, Sendable {
 
     /// The URL again, without any secret.
     var description: String {
-        "postgres://\(user)@\(host):\(port)/\(database)" + (sslMode == "prefer" ? "" : "?sslmode=\(sslMode)")
+        "postgres://\(user)@\(host):\(port)/\(database)" + (sslMode == "require" ? "" : "?sslmode=\(sslMode)")
     }
 
     /// The password for this location: `PGPASSWORD`, else the first matching line of the file

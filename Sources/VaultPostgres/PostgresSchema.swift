@@ -202,5 +202,15 @@ enum PostgresSchema {
             )
             """,
         ]),
+        ("v2-writer-lock", [
+            """
+            -- Writers serialize on this row (SELECT … FOR UPDATE), which needs UPDATE on the table:
+            -- an advisory lock would let any role that can connect stall every instance.
+            CREATE TABLE writer_lock (id INTEGER PRIMARY KEY CHECK (id = 1))
+            """,
+            """
+            INSERT INTO writer_lock (id) VALUES (1)
+            """,
+        ]),
     ]
 }

@@ -5,8 +5,8 @@ import VaultStore
 
 /// A vault's storage in a PostgreSQL database shared by any number of `cvault serve` instances.
 ///
-/// Writes from every instance are serialized by one transaction-scoped advisory lock taken first
-/// in each write transaction: the audit log's appender then sees the log exactly as the previous
+/// Writes from every instance are serialized by one row lock (`writer_lock`, FOR UPDATE) taken
+/// first in each write transaction: the audit log's appender then sees the log exactly as the previous
 /// writer committed it (whichever instance that was), so the sequence stays dense and the tree
 /// never forks; a budget check and its charge commit together; and a lock released at COMMIT
 /// cannot be leaked by a crashed instance. Reads run in REPEATABLE READ snapshots, in parallel.
@@ -26,9 +26,7 @@ final class PostgresStorage: VaultStorage {
 
     /// The channel `NOTIFY` announces policy and key changes on.
     static let changeChannel = "cvault_changes"
-    /// The advisory lock key that serializes writers ("cvault" in ASCII).
-    static let writerLock: Int64 = 0x6376_6175_6C74
-    /// The advisory lock key that serializes schema migrations.
+    /// The advisory lock key that serializes schema migrations (before `writer_lock` may exist).
     static let migrationLock: Int64 = 0x6376_6175_6C74_6D
 
     private init(client: PostgresClient, runner: Task<Void, Never>, location: PostgresLocation, durability: StorageDurability,
@@ -47,7 +45,8 @@ final class PostgresStorage: VaultStorage {
         let tls: PostgresClient.Configuration.TLS = switch location.sslMode {
         case "disable": .disable
         case "require": .require(.makeClientConfiguration())
-        default: .prefer(.makeClientConfiguration())
+        case "prefer": .prefer(.makeClientConfiguration())
+        default: .require(.makeClientConfiguration())
         }
         var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
                                                          password: try location.password(environment: environment),
@@ -92,10 +91,11 @@ final class PostgresStorage: VaultStorage {
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter) throws -> T) async throws -> T {
-        try await transaction(readOnly: false, lock: Self.writerLock, body)
+        try await transaction(readOnly: false, lock: nil, body)
     }
 
-    /// Runs `body` in one transaction on a leased connection; commits if it returns, rolls back if it throws.
+    /// Runs `body` in one transaction on a leased connection; commits if it returns, rolls back if it
+    /// throws. A write takes the writers' row lock first, or the advisory `lock` (migrations) if given.
     private func transaction<T: Sendable>(readOnly: Bool, lock: Int64?, _ body: @escaping @Sendable (PostgresTransaction) throws -> T) async throws -> T {
         let logger = self.logger
         let durability = self.durability
@@ -103,7 +103,11 @@ final class PostgresStorage: VaultStorage {
             return try await leased { connection in
                 try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
                 do {
-                    if let lock { try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger) }
+                    if let lock {
+                        try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
+                    } else if !readOnly {
+                        try await connection.query("SELECT id FROM writer_lock WHERE id = 1 FOR UPDATE", logger: logger)
+                    }
                     if !readOnly, durability == .normal {
                         try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
                     }
@@ -274,13 +278,14 @@ final class PostgresStorage: VaultStorage {
             return StoreError.unavailable("the PostgreSQL database cannot be reached (\(type(of: error)))")
         }
         guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
-            return StoreError.unavailable("the PostgreSQL database cannot be reached or refused the connection (\(error.code)); check that it runs, the URL in vault.json and PGPASSWORD or .pgpass")
+            return StoreError.unavailable("the PostgreSQL database cannot be reached or refused the connection (\(error.code)); check that it runs, the URL in vault.json (TLS is required unless it says ?sslmode=disable) and PGPASSWORD or .pgpass")
         }
         switch state {
         case "23505": return StoreError.duplicate("a row with the same key")
         case let code where code.hasPrefix("23"): return StoreError.conflict("a schema constraint refused the change (SQLSTATE \(code))")
         case "XX001", "XX002": return StoreError.corrupted("PostgreSQL reports damaged data (SQLSTATE \(state))")
         case "28000", "28P01": return StoreError.unavailable("PostgreSQL refused the user or password (SQLSTATE \(state)); check the URL in vault.json and PGPASSWORD or .pgpass")
+        case "22021": return StoreError.conflict("a text value holds a character PostgreSQL cannot store (SQLSTATE \(state))")
         case "3D000": return StoreError.unavailable("the PostgreSQL database does not exist (SQLSTATE \(state)); create it with createdb")
         default: return StoreError.unavailable("PostgreSQL error SQLSTATE \(state); try again")
         }

@@ -544,6 +544,11 @@ struct PostgresTransaction: StorageWriter {
     func run(_ sql: String, _ values: [Bind] = []) throws -> PostgresQueryResult {
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
+            // PostgreSQL text cannot hold U+0000, and a refused statement would abort the whole
+            // transaction (a batch of other people's reads): refuse it here, before sending.
+            if let text = value as? String, text.utf8.contains(0) {
+                throw StoreError.conflict("a text value holds a NUL character, which the database cannot store")
+            }
             if let value { try bindings.append(value) } else { bindings.appendNull() }
         }
         do {

@@ -64,26 +64,31 @@ public enum StorageCopy {
             throw StoreError.conflict("the destination is not empty and holds no interrupted copy; copy into a new, empty database")
         }
         let pipe = BatchPipe()
-        async let summary: Summary = source.read { tx in
+        // The pipe is finished whatever happens to the read, even if it fails before its body runs.
+        let producer = Task {
             defer { pipe.finish() }
-            return try produce(from: tx, resumingAfter: resumed ? state : nil, expectedMarker: marker.copy, batches: batches, into: pipe)
+            return try await source.read { tx in
+                try produce(from: tx, resumingAfter: resumed ? state : nil, expectedMarker: marker.copy, batches: batches, into: pipe)
+            }
         }
         do {
-            for try await batch in pipe.stream {
-                do {
+            try await withTaskCancellationHandler {
+                for try await batch in pipe.stream {
+                    try Task.checkCancellation()
                     let report = try await destination.write { tx in try batch.apply(to: tx) }
                     if let report { progress(report) }
                     pipe.taken()
-                } catch {
-                    pipe.fail()
-                    throw error
                 }
+            } onCancel: {
+                pipe.fail()
             }
         } catch {
-            _ = try? await summary
+            // The reader stops at its next batch and lets go of its snapshot.
+            pipe.fail()
+            _ = try? await producer.value
             throw error
         }
-        var result = try await summary
+        var result = try await producer.value
         result.resumed = resumed
         return result
     }

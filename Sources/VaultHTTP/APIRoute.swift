@@ -72,12 +72,7 @@ struct APICall: Sendable {
     /// A path parameter of the matched template.
     func parameter(_ name: String) throws -> String {
         guard let value = context.parameters.get(name), !value.isEmpty else { throw Problem.noRoute }
-        let decoded = value.removingPercentEncoding ?? value
-        // No id holds a control character; one would only reach the database to be refused there.
-        guard !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw Problem.invalidQuery("the path's \(name) holds a control character; ids are letters, digits, '-', '_' and '.'")
-        }
-        return decoded
+        return value.removingPercentEncoding ?? value
     }
 
     /// A path parameter the document types as a policy name (`/v1/me/consents/{purpose}`).

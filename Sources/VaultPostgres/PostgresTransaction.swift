@@ -627,26 +627,11 @@ private struct Cells {
     func text(_ index: Int) throws -> String { try decode(index, String.self) }
     func bytes(_ index: Int) throws -> Data { try decode(index, Data.self) }
     func int(_ index: Int) throws -> Int64 { try decode(index, Int64.self) }
-    func u32(_ index: Int) throws -> UInt32 { try VaultPostgres.u32(try int(index)) }
-    func u64(_ index: Int) throws -> UInt64 { try VaultPostgres.u64(try int(index)) }
-    func date(_ index: Int) throws -> Date { VaultPostgres.date(try int(index)) }
+    func u32(_ index: Int) throws -> UInt32 { try VaultStore.u32(try int(index)) }
+    func u64(_ index: Int) throws -> UInt64 { try VaultStore.u64(try int(index)) }
+    func date(_ index: Int) throws -> Date { VaultStore.date(try int(index)) }
     func optionalText(_ index: Int) throws -> String? { isNull(index) ? nil : try text(index) }
     func optionalBytes(_ index: Int) throws -> Data? { isNull(index) ? nil : try bytes(index) }
     func optionalInt(_ index: Int) throws -> Int64? { isNull(index) ? nil : try int(index) }
     func optionalDate(_ index: Int) throws -> Date? { isNull(index) ? nil : try date(index) }
 }
-
-/// A stored non-negative number; a negative or oversized one is damage, not a crash.
-private func u32(_ value: Int64) throws -> UInt32 {
-    guard let number = UInt32(exactly: value) else { throw StoreError.corrupted("a stored version number is out of range") }
-    return number
-}
-
-private func u64(_ value: Int64) throws -> UInt64 {
-    guard let number = UInt64(exactly: value) else { throw StoreError.corrupted("a stored size or sequence number is negative") }
-    return number
-}
-
-/// Timestamps are stored as integer milliseconds since the Unix epoch (UTC), as in SQLite.
-func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }

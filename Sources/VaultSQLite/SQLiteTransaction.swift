@@ -607,18 +607,3 @@ struct SQLiteTransaction: StorageWriter {
                           resolver: row[8], sealedResolution: row[9])
     }
 }
-
-/// A stored non-negative number; a negative or oversized one is damage, not a crash.
-private func u32(_ value: Int64) throws -> UInt32 {
-    guard let number = UInt32(exactly: value) else { throw StoreError.corrupted("a stored version number is out of range") }
-    return number
-}
-
-private func u64(_ value: Int64) throws -> UInt64 {
-    guard let number = UInt64(exactly: value) else { throw StoreError.corrupted("a stored size or sequence number is negative") }
-    return number
-}
-
-/// Timestamps are stored as integer milliseconds since the Unix epoch (UTC).
-func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }

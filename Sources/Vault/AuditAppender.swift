@@ -39,18 +39,26 @@ struct AuditDraft: Sendable {
 /// `Vault.checkpointHistoryInterval` is kept for good. The kept ones form a dense, append-only
 /// history that `audit verify` can hold to account (a missing one was deleted), while the
 /// replaced ones cost nothing to keep or to verify.
+///
+/// Storage calls: one to read the log's head (and, when another writer appended since this
+/// process's last commit, one for the tree nodes it needs), and one at `checkpoint` that stores the
+/// entries, nodes and checkpoints together. A shared database serializes writers for the whole
+/// transaction, so each round trip saved there is saved for every instance.
 struct AuditAppender {
     private let tx: any StorageWriter
     private var range: MerkleCompactRange
     private let policyHash: String
     private let now: Date
+    private let historyStart: UInt64
     private(set) var appended: [UInt64] = []
     /// Size of the checkpoint signed in this transaction, if any.
     private(set) var checkpointedSize: UInt64?
     /// Sizes at a history multiple reached in this transaction, with their roots, not yet signed.
     private var historyDue: [(size: UInt64, root: SHA256Digest)] = []
-    /// The newest checkpoint when the transaction began, once read.
-    private var previous: CheckpointRow??
+    /// The newest checkpoint stored (when the transaction began, or signed in it).
+    private var previous: CheckpointRow?
+    /// What is appended but not yet stored: `checkpoint` stores it.
+    private var pending: AuditAppend
 
     /// Starts at the log's current size, reusing `frontier` when it is at that size (the log only
     /// grows, so equal sizes mean nobody appended since) instead of reading O(log n) nodes.
@@ -61,19 +69,21 @@ struct AuditAppender {
         self.tx = tx
         self.policyHash = policyHash
         self.now = now
-        let size = try tx.auditSize()
+        self.pending = AuditAppend(at: now)
+        let head = try tx.auditHead()
+        let size = head.size
+        self.historyStart = head.checkpointHistoryStart
+        self.previous = head.latestCheckpoint
         if let frontier, frontier.size == size {
             // Nobody appended since this process's last commit, whose checkpoint must still be the
             // newest: otherwise the log was rewritten in place, or its checkpoints deleted.
-            let latest = try tx.latestCheckpoint()
-            guard let latest, latest.size == size, latest.root.elementsEqual(frontier.root.bytes) else {
+            guard let latest = head.latestCheckpoint, latest.size == size, latest.root.elementsEqual(frontier.root.bytes) else {
                 throw VaultError.integrity("the audit log's newest checkpoint is not the one this vault signed at size \(size): the log or its checkpoints were changed while the vault was running; refusing to sign it; run `cvault audit verify`")
             }
             self.range = frontier
-            self.previous = .some(latest)
             return
         }
-        let nodes = StoredNodes(reader: tx)
+        let nodes = try PrefetchedNodes(reader: tx, sizes: [size] + (frontier.map { [$0.size] } ?? []))
         if let frontier {
             guard frontier.size < size else {
                 throw VaultError.integrity("the audit log shrank from \(frontier.size) to \(size) entries while this vault was running: refusing to sign it; run `cvault audit verify`")
@@ -91,7 +101,8 @@ struct AuditAppender {
     var size: UInt64 { range.size }
     var root: SHA256Digest { range.root }
 
-    /// Appends one entry and returns its sequence number.
+    /// Appends one entry and returns its sequence number. It is stored, with its tree nodes, by
+    /// `checkpoint`, which every transaction that appends ends with.
     @discardableResult
     mutating func append(_ draft: AuditDraft) throws -> UInt64 {
         let seq = range.size
@@ -99,12 +110,10 @@ struct AuditAppender {
                                customer: draft.customer, fields: draft.fields, op: draft.op, decision: draft.decision,
                                reason: draft.reason, policy: policyHash, details: draft.details)
         let leaf = entry.leafBytes
-        try tx.appendAuditEntry(AuditRow(seq: seq, leaf: Data(leaf), customerID: draft.customer), at: now)
-        var nodes: [(level: Int, index: UInt64, hash: Data)] = []
+        pending.entries.append(AuditRow(seq: seq, leaf: Data(leaf), customerID: draft.customer))
         range.append(leafHash: MerkleTree.leafHash(leaf)) { node in
-            nodes.append((node.level, node.index, Data(node.hash.bytes)))
+            pending.nodes.append((node.level, node.index, Data(node.hash.bytes)))
         }
-        try tx.putAuditNodes(nodes)
         appended.append(seq)
         if range.size % Vault.checkpointHistoryInterval == 0 { historyDue.append((range.size, range.root)) }
         return seq
@@ -120,22 +129,24 @@ struct AuditAppender {
         throw AuditedRefusal(error: error)
     }
 
-    /// Signs and stores the checkpoint at the current size, and those at the history multiples
-    /// this transaction reached; the previous newest checkpoint goes unless it is one of the history.
+    /// Signs the checkpoint at the current size, and those at the history multiples this
+    /// transaction reached, and stores them with the entries appended since the last call; the
+    /// previous newest checkpoint goes unless it is one of the history.
     mutating func checkpoint(origin: String, signingKey: Ed25519.PrivateKey) throws -> CheckpointRow {
-        if checkpointedSize == range.size, let row = try tx.latestCheckpoint(), row.size == range.size { return row }
-        let previous = try self.previous ?? tx.latestCheckpoint()
+        if checkpointedSize == range.size, let row = previous, row.size == range.size { return row }
         for (size, root) in historyDue where size != range.size {
-            try tx.insertCheckpoint(try Self.sign(size: size, root: root, origin: origin, signingKey: signingKey, at: now))
+            pending.checkpoints.append(try Self.sign(size: size, root: root, origin: origin, signingKey: signingKey, at: now))
         }
         historyDue = []
         let row = try Self.sign(size: range.size, root: range.root, origin: origin, signingKey: signingKey, at: now)
-        try tx.insertCheckpoint(row)
-        if let previous, previous.size < row.size, !Vault.isKeptCheckpoint(size: previous.size, historyFrom: try tx.checkpointHistoryStart()) {
-            try tx.deleteCheckpoint(size: previous.size)
+        pending.checkpoints.append(row)
+        if let previous, previous.size < row.size, !Vault.isKeptCheckpoint(size: previous.size, historyFrom: historyStart) {
+            pending.replacedCheckpoint = previous.size
         }
+        try tx.appendAudit(pending)
+        pending = AuditAppend(at: now)
         checkpointedSize = range.size
-        self.previous = .some(row)
+        self.previous = row
         return row
     }
 
@@ -153,6 +164,40 @@ extension Vault {
     /// or signed before this vault kept a dense history (`historyFrom`), when none was ever deleted.
     static func isKeptCheckpoint(size: UInt64, historyFrom: UInt64) -> Bool {
         size % checkpointHistoryInterval == 0 || size < historyFrom
+    }
+}
+
+/// The nodes of the trees of a few sizes, read in one storage call; any other node is read on its own.
+private struct PrefetchedNodes: MerkleNodeReader {
+    let reader: any StorageReader
+    private var known: [Position: SHA256Digest] = [:]
+
+    private struct Position: Hashable {
+        let level: Int
+        let index: UInt64
+    }
+
+    /// Reads the perfect subtrees that make up a tree of each of `sizes` (what a compact range
+    /// of that size and its root are built from).
+    init(reader: any StorageReader, sizes: [UInt64]) throws {
+        self.reader = reader
+        var positions: [Position] = []
+        for size in Set(sizes) {
+            var begin: UInt64 = 0
+            for level in stride(from: 63, through: 0, by: -1) where size & (UInt64(1) << UInt64(level)) != 0 {
+                positions.append(Position(level: level, index: begin >> UInt64(level)))
+                begin += UInt64(1) << UInt64(level)
+            }
+        }
+        let hashes = try reader.auditNodes(positions.map { ($0.level, $0.index) })
+        for (position, hash) in zip(positions, hashes) {
+            if let hash, let digest = SHA256Digest(bytes: Array(hash)) { known[position] = digest }
+        }
+    }
+
+    func node(level: Int, index: UInt64) throws -> SHA256Digest {
+        if let digest = known[Position(level: level, index: index)] { return digest }
+        return try StoredNodes(reader: reader).node(level: level, index: index)
     }
 }
 

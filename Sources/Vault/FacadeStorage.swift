@@ -1,3 +1,4 @@
+import Foundation
 import VaultStore
 
 /// The storage as the facade uses it: a storage failure leaves it as a `VaultError` of the right
@@ -31,6 +32,10 @@ struct FacadeStorage: VaultStorage {
     }
 
     func changeNotifications() -> AsyncStream<Void>? { base.changeNotifications() }
+
+    func authenticationToken(hash: Data) async throws -> TokenRow? {
+        do { return try await base.authenticationToken(hash: hash) } catch let error as StoreError { throw VaultError(error) }
+    }
 }
 
 extension VaultError {

@@ -60,7 +60,8 @@ extension Vault {
             }
             var ids: [String] = []
             for id in try tx.customerIDs(field: field, digest: digest) {
-                let basis = policy.basisHolds(purpose: purpose, consent: try self.customerState(tx, customerID: id, records: []).consent, now: now)
+                let consent = try tx.customerSnapshot(id: id).map(self.customerState)?.consent ?? [:]
+                let basis = policy.basisHolds(purpose: purpose, consent: consent, now: now)
                 guard basis.allowed else {
                     try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: id, fields: [field], op: "customer.find",
                                                 decision: .deny, reason: basis.code.rawValue))
@@ -206,32 +207,31 @@ extension Vault {
     /// Loads what a decision about a customer needs; a missing or erased customer is audited and refused.
     func loadForDecision(_ tx: any StorageWriter, customerID: String, principal: Principal, purpose: String?, fields: [String],
                          audit: inout AuditAppender, op: String) throws -> (CustomerRow, [RecordRow], CustomerState) {
-        guard let customer = try tx.customer(id: customerID) else {
+        // One storage call: on a shared database it runs while every other writer waits.
+        guard let snapshot = try tx.customerSnapshot(id: customerID) else {
             throw VaultError.notFound("customer \(customerID)")
         }
-        guard customer.erasedAt == nil, customer.wrappedKey != nil else {
+        guard snapshot.customer.erasedAt == nil, snapshot.customer.wrappedKey != nil else {
             try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op,
                                         decision: .deny, reason: "customer_erased"), VaultError.erased(customerID))
         }
-        let records = try tx.records(customerID: customerID)
-        return (customer, records, try customerState(tx, customerID: customerID, records: records))
+        return (snapshot.customer, snapshot.records, customerState(snapshot))
     }
 
     /// Consents, disputes and collection times of one customer, as the policy's decisions need them.
-    func customerState(_ tx: any StorageReader, customerID: String, records: [RecordRow]) throws -> CustomerState {
+    func customerState(_ snapshot: CustomerSnapshot) -> CustomerState {
         var consent: [String: ConsentRecord] = [:]
-        for row in try tx.consents(customerID: customerID) {
+        for row in snapshot.consents {
             consent[row.purpose] = ConsentRecord(ConsentRecord.Status(rawValue: row.state.rawValue)!, at: row.at)
         }
-        let disputed = Set(try tx.contests(customerID: customerID, statuses: [.open, .infoRequested]).map(\.field))
         var collectedAt: [String: Date] = [:]
         let policy = policy.policy
-        for record in records {
+        for record in snapshot.records {
             for field in policy.fields where field.section.rawValue == record.kind.rawValue {
                 collectedAt[field.name] = record.updatedAt
             }
         }
-        return CustomerState(consent: consent, disputedFields: disputed, collectedAt: collectedAt)
+        return CustomerState(consent: consent, disputedFields: snapshot.disputedFields, collectedAt: collectedAt)
     }
 
     func refreshBlindIndexes(_ tx: any StorageWriter, customerID: String, dek: SymmetricKey, policy: Policy) throws {

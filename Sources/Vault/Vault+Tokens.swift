@@ -118,7 +118,7 @@ extension Vault {
         }
         let hash = Data(keys.tokenHash(token))
         let now = clock.now()
-        guard let row = try await storage.read({ tx in try tx.token(hash: hash) }),
+        guard let row = try await storage.authenticationToken(hash: hash),
               ConstantTime.equals(Array(row.hash), Array(hash))
         else {
             throw VaultError(.unauthenticated, code: "unknown_token", "unknown token: it was not issued by this vault")

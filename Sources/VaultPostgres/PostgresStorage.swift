@@ -133,6 +133,19 @@ final class PostgresStorage: VaultStorage {
         }
     }
 
+    /// One statement in autocommit, which is atomic on its own: no BEGIN and COMMIT round trips
+    /// for what every request does first.
+    func authenticationToken(hash: Data) async throws -> TokenRow? {
+        let logger = self.logger
+        do {
+            return try await leased { connection in
+                try await Self.onBlockingThread { try PostgresTransaction(connection: connection, logger: logger).token(hash: hash) }
+            }
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
     /// Carries an error thrown by a transaction body past the mapping of the driver's errors.
     private struct BodyError: Error {
         let error: any Error

@@ -549,6 +549,9 @@ struct PostgresTransaction: StorageWriter {
             if let text = value as? String, text.utf8.contains(0) {
                 throw StoreError.conflict("a text value holds a NUL character, which the database cannot store")
             }
+            if let texts = value as? [String], texts.contains(where: { $0.utf8.contains(0) }) {
+                throw StoreError.conflict("a text value holds a NUL character, which the database cannot store")
+            }
             if let value { try bindings.append(value) } else { bindings.appendNull() }
         }
         do {
@@ -572,9 +575,12 @@ struct PostgresTransaction: StorageWriter {
     }
 
     private func customerRow(_ row: PostgresRow) throws -> CustomerRow {
-        let c = Cells(row)
-        return CustomerRow(id: try c.text(0), wrappedKey: try c.optionalBytes(1), kekVersion: try c.optionalInt(2).map(u32),
-                           createdAt: try c.date(3), erasedAt: try c.optionalDate(4))
+        try customerRow(Cells(row))
+    }
+
+    func customerRow(_ c: Cells) throws -> CustomerRow {
+        CustomerRow(id: try c.text(0), wrappedKey: try c.optionalBytes(1), kekVersion: try c.optionalInt(2).map(u32),
+                    createdAt: try c.date(3), erasedAt: try c.optionalDate(4))
     }
 
     private func recordRow(_ c: Cells, from first: Int) throws -> RecordRow {
@@ -599,8 +605,11 @@ struct PostgresTransaction: StorageWriter {
     }
 
     private func checkpointRow(_ row: PostgresRow) throws -> CheckpointRow {
-        let c = Cells(row)
-        return CheckpointRow(size: try c.u64(0), root: try c.bytes(1), note: try c.text(2), at: try c.date(3))
+        try checkpointRow(Cells(row), from: 0)
+    }
+
+    func checkpointRow(_ c: Cells, from first: Int) throws -> CheckpointRow {
+        CheckpointRow(size: try c.u64(first), root: try c.bytes(first + 1), note: try c.text(first + 2), at: try c.date(first + 3))
     }
 
     private func contestRow(_ row: PostgresRow) throws -> ContestRow {
@@ -613,16 +622,16 @@ struct PostgresTransaction: StorageWriter {
 }
 
 /// One result row's cells, decoded by position; a cell of the wrong type is damage, not a crash.
-private struct Cells {
+struct Cells {
     let row: PostgresRandomAccessRow
 
     init(_ row: PostgresRow) { self.row = row.makeRandomAccess() }
 
-    private func decode<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
+    func decode<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
         do { return try row[index].decode(T.self) } catch { throw StoreError.corrupted("a stored value has an unexpected type") }
     }
 
-    private func isNull(_ index: Int) -> Bool { row[index].bytes == nil }
+    func isNull(_ index: Int) -> Bool { row[index].bytes == nil }
 
     func text(_ index: Int) throws -> String { try decode(index, String.self) }
     func bytes(_ index: Int) throws -> Data { try decode(index, Data.self) }

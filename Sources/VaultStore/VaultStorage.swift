@@ -20,12 +20,10 @@ public protocol VaultStorage: Sendable {
     /// Yields whenever another process committed a new policy or a key change, or nil when this
     /// backend cannot tell (its callers then poll).
     func changeNotifications() -> AsyncStream<Void>?
+    /// The token with this keyed hash, looked up for authenticating a request (every request does).
+    func authenticationToken(hash: Data) async throws -> TokenRow?
 }
 
-extension VaultStorage {
-    /// No notifications: callers poll.
-    public func changeNotifications() -> AsyncStream<Void>? { nil }
-}
 
 /// Queries available inside any transaction.
 public protocol StorageReader {
@@ -59,6 +57,9 @@ public protocol StorageReader {
     func customers(after id: String?, limit: Int) throws -> [CustomerRow]
     /// The customer row, live or erased.
     func customer(id: String) throws -> CustomerRow?
+    /// Everything a decision about the customer needs (row, records, consents, disputed fields),
+    /// or nil if no customer has this id.
+    func customerSnapshot(id: String) throws -> CustomerSnapshot?
     /// The customer's blind index entries.
     func blindIndexes(customerID: String) throws -> [(field: String, digest: Data)]
     /// The customer's sealed records.
@@ -96,8 +97,12 @@ public protocol StorageReader {
 
     /// Number of audit entries (= Merkle tree size).
     func auditSize() throws -> UInt64
+    /// The log's size, newest checkpoint and checkpoint-history start, as an appender starts from.
+    func auditHead() throws -> AuditHead
     /// A stored perfect-subtree hash.
     func auditNode(level: Int, index: UInt64) throws -> Data?
+    /// Stored perfect-subtree hashes, in the order asked (nil where none is stored).
+    func auditNodes(_ positions: [(level: Int, index: UInt64)]) throws -> [Data?]
     /// Up to `limit` entries from `seq`, optionally for one customer.
     func auditEntries(from seq: UInt64, limit: Int, customerID: String?) throws -> [AuditRow]
     /// Streams entries in order from `seq` until `body` returns false.
@@ -185,6 +190,9 @@ public protocol StorageWriter: StorageReader {
 
     /// Appends the next audit entry; its `seq` must equal the current size.
     func appendAuditEntry(_ row: AuditRow, at: Date) throws
+    /// Stores what a transaction adds to the audit log: its entries (the first at the current
+    /// size), their tree nodes and checkpoints, and deletes the checkpoint they replace.
+    func appendAudit(_ append: AuditAppend) throws
     /// Stores perfect-subtree hashes completed by an append.
     func putAuditNodes(_ nodes: [(level: Int, index: UInt64, hash: Data)]) throws
     /// Stores a signed checkpoint.

@@ -1,0 +1,106 @@
+import Foundation
+import PostgresNIO
+import VaultStore
+
+// The use-case calls, one statement (one round trip) each. Inside the writers' lock every round
+// trip is time no other instance can write, so these matter more than their size suggests.
+extension PostgresTransaction {
+    func customerSnapshot(id: String) throws -> CustomerSnapshot? {
+        // Empty aggregates are NULL, not empty arrays.
+        guard let row = try run("""
+            SELECT c.id, c.wrapped_dek, c.kek_version, c.created_at, c.erased_at,
+                   r.kinds, r.versions, r.ciphertexts, r.updated, s.purposes, s.states, s.ats, s.sources, d.fields
+            FROM customer c
+            CROSS JOIN LATERAL (SELECT array_agg(kind ORDER BY kind) AS kinds, array_agg(version ORDER BY kind) AS versions,
+                                       array_agg(ciphertext ORDER BY kind) AS ciphertexts, array_agg(updated_at ORDER BY kind) AS updated
+                                FROM record WHERE customer_id = c.id) r
+            CROSS JOIN LATERAL (SELECT array_agg(purpose ORDER BY purpose) AS purposes, array_agg(state ORDER BY purpose) AS states,
+                                       array_agg(at ORDER BY purpose) AS ats, array_agg(source ORDER BY purpose) AS sources
+                                FROM consent WHERE customer_id = c.id) s
+            CROSS JOIN LATERAL (SELECT array_agg(DISTINCT field) AS fields FROM contest
+                                WHERE customer_id = c.id AND status IN ('open', 'info_requested')) d
+            WHERE c.id = $1
+            """, [id]).rows.first else { return nil }
+        let c = Cells(row)
+        let kinds = try c.decode(5, [String]?.self) ?? [], versions = try c.decode(6, [Int64]?.self) ?? []
+        let ciphertexts = try c.decode(7, [ByteBuffer]?.self) ?? [], updated = try c.decode(8, [Int64]?.self) ?? []
+        guard versions.count == kinds.count, ciphertexts.count == kinds.count, updated.count == kinds.count else {
+            throw StoreError.corrupted("a customer's records are incomplete")
+        }
+        let records = try kinds.indices.map { i in
+            guard let kind = RecordKind(rawValue: kinds[i]) else { throw StoreError.corrupted("unknown record kind") }
+            return RecordRow(kind: kind, version: try u64(versions[i]), ciphertext: Data(ciphertexts[i].readableBytesView), updatedAt: date(updated[i]))
+        }
+        let purposes = try c.decode(9, [String]?.self) ?? [], states = try c.decode(10, [String]?.self) ?? []
+        let ats = try c.decode(11, [Int64]?.self) ?? [], sources = try c.decode(12, [String]?.self) ?? []
+        guard states.count == purposes.count, ats.count == purposes.count, sources.count == purposes.count else {
+            throw StoreError.corrupted("a customer's consents are incomplete")
+        }
+        let consents = try purposes.indices.map { i in
+            guard let state = ConsentRow.State(rawValue: states[i]), let source = ConsentRow.Source(rawValue: sources[i]) else {
+                throw StoreError.corrupted("unknown consent state or source")
+            }
+            return ConsentRow(purpose: purposes[i], state: state, at: date(ats[i]), source: source)
+        }
+        return CustomerSnapshot(customer: try customerRow(c), records: records, consents: consents,
+                                disputedFields: Set(try c.decode(13, [String]?.self) ?? []))
+    }
+
+    func auditHead() throws -> AuditHead {
+        guard let row = try run("""
+            SELECT (SELECT coalesce(max(seq) + 1, 0) FROM audit_entry),
+                   (SELECT value FROM meta WHERE key = 'checkpoint_history_from'),
+                   c.size, c.root, c.note, c.at
+            FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT size, root, note, at FROM checkpoint ORDER BY size DESC LIMIT 1) c ON true
+            """).rows.first else { throw StoreError.corrupted("the audit log's head cannot be read") }
+        let c = Cells(row)
+        return AuditHead(size: try c.u64(0), latestCheckpoint: c.isNull(2) ? nil : try checkpointRow(c, from: 2),
+                         checkpointHistoryStart: UInt64(try c.optionalText(1) ?? "0") ?? 0)
+    }
+
+    func auditNodes(_ positions: [(level: Int, index: UInt64)]) throws -> [Data?] {
+        guard !positions.isEmpty else { return [] }
+        var found = [Data?](repeating: nil, count: positions.count)
+        let rows = try run("""
+            SELECT u.ord, n.hash FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS u(level, idx, ord)
+            JOIN audit_node n ON n.level = u.level AND n.idx = u.idx
+            """, [positions.map { Int64($0.level) }, positions.map { Int64($0.index) }]).rows
+        for row in rows {
+            let c = Cells(row)
+            let ordinal = try c.int(0)
+            guard (1...Int64(positions.count)).contains(ordinal) else { throw StoreError.corrupted("an audit node lookup answered out of range") }
+            found[Int(ordinal - 1)] = try c.bytes(1)
+        }
+        return found
+    }
+
+    func appendAudit(_ append: AuditAppend) throws {
+        guard !append.isEmpty else { return }
+        // Audit entries of no customer carry '' here (an id is never empty), as arrays hold no NULL
+        // from the driver.
+        let entries = append.entries, nodes = append.nodes, checkpoints = append.checkpoints
+        let counts = try run("""
+            WITH e AS (
+                INSERT INTO audit_entry (seq, leaf, customer_id, at)
+                SELECT s, l, NULLIF(c, ''), $4 FROM unnest($1::bigint[], $2::bytea[], $3::text[]) AS u(s, l, c)
+                ON CONFLICT DO NOTHING RETURNING 1),
+            n AS (
+                INSERT INTO audit_node (level, idx, hash)
+                SELECT l::integer, i, h FROM unnest($5::bigint[], $6::bigint[], $7::bytea[]) AS u(l, i, h)
+                ON CONFLICT DO NOTHING RETURNING 1),
+            k AS (
+                INSERT INTO checkpoint (size, root, note, at)
+                SELECT * FROM unnest($8::bigint[], $9::bytea[], $10::text[], $11::bigint[])
+                ON CONFLICT DO NOTHING RETURNING 1),
+            d AS (DELETE FROM checkpoint WHERE size = $12 RETURNING 1)
+            SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM n)
+            """, [
+                entries.map { Int64($0.seq) }, entries.map { ByteBuffer(bytes: $0.leaf) }, entries.map { $0.customerID ?? "" }, millis(append.at),
+                nodes.map { Int64($0.level) }, nodes.map { Int64($0.index) }, nodes.map { ByteBuffer(bytes: $0.hash) },
+                checkpoints.map { Int64($0.size) }, checkpoints.map { ByteBuffer(bytes: $0.root) }, checkpoints.map(\.note),
+                checkpoints.map { millis($0.at) }, append.replacedCheckpoint.map { Int64($0) },
+            ]).rows.first.map(Cells.init)
+        guard let counts, try counts.int(0) == Int64(entries.count) else { throw StoreError.duplicate("audit entry") }
+        guard try counts.int(1) == Int64(nodes.count) else { throw StoreError.duplicate("audit tree node") }
+    }
+}

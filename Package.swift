@@ -86,7 +86,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "vault-bench",
-            dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore", "VaultSQLite"],
+            dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore", "VaultSQLite", "VaultPostgres"],
             path: "Benchmarks/vault-bench",
             swiftSettings: swiftSettings
         ),

@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Vault
 import VaultStore
+import VaultPostgres
 import VaultSQLite
 
 /// A vault in a fresh temporary folder on the default policy, with staff principals from real
@@ -13,6 +14,8 @@ struct BenchVault: Sendable {
     let support: Principal
     let auditor: Principal
     let analyst: Principal
+    /// The PostgreSQL database the vault lives in (dropped by `remove`), or nil for SQLite.
+    let database: (server: PostgresServer, name: String)?
 
     /// Today (UTC midnight): purchases fall in the three years before it, and the vault's system
     /// clock is on the same day, so every generated purchase lies inside the CLV window of an
@@ -21,17 +24,20 @@ struct BenchVault: Sendable {
     static let seed: UInt64 = 1
     static let generator = SyntheticCustomers(seed: seed, asOf: asOf)
 
-    static func create(durability: StorageDurability) async throws -> BenchVault {
+    /// A new vault, in SQLite, or in a new database on `postgres`.
+    static func create(durability: StorageDurability, postgres: PostgresServer? = nil) async throws -> BenchVault {
         let folder = temporaryFolder("vault")
-        var options = VaultOptions(backends: [SQLiteBackend()])
+        var options = VaultOptions(backends: [SQLiteBackend(), PostgresBackend()])
         options.durability = durability
-        let vault = try await Vault.create(at: folder.appendingPathComponent("vault"), rootKey: .keyFile(nil), options: options)
+        let database = try postgres.map { server in (server: server, name: try server.createDatabase()) }
+        let vault = try await Vault.create(at: folder.appendingPathComponent("vault"), rootKey: .keyFile(nil),
+                                           database: database.map { $0.server.url(database: $0.name) } ?? "vault.sqlite", options: options)
         func staff(_ role: String) async throws -> Principal {
             let token = try await vault.issueToken(role: role, customerID: nil, name: "bench-\(role)", expiresIn: nil, by: .localOperator)
             return try await vault.authenticate(token: token.secret)
         }
         return BenchVault(vault: vault, folder: folder, support: try await staff("support"), auditor: try await staff("auditor"),
-                          analyst: try await staff("analyst"))
+                          analyst: try await staff("analyst"), database: database)
     }
 
     /// A customer principal as a customer token would authenticate; issuing thousands of tokens
@@ -69,7 +75,9 @@ struct BenchVault: Sendable {
     }
 
     func remove() {
+        try? vault.close()
         try? FileManager.default.removeItem(at: folder)
+        if let database { database.server.dropDatabase(database.name) }
     }
 
     /// Every folder of a run lives under this one, so a failing run can remove them all at once.

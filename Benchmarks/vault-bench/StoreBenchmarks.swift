@@ -9,7 +9,11 @@ import VaultStore
 /// durability, and — when Debian's `sqlcipher` is installed — beside SQLCipher importing the same
 /// rows, the peer a user would otherwise pick.
 ///
-///     vault-bench store [--customers 100000] [--reads 5000] [--rounds 3] [--quick]
+///     vault-bench store [--customers 100000] [--reads 5000] [--rounds 3] [--quick] [--postgres postgres://USER@HOST:PORT/DB]
+///
+/// With `--postgres`, the vault is measured on that PostgreSQL server too (a new database per
+/// round, dropped after; the password from `PGPASSWORD` or `.pgpass`), in the same run and against
+/// the same plain-SQLite baseline, so its rows compare with the SQLite vault's directly.
 ///
 /// The vault gets parsed records and the baselines get finished JSON lines, both made untimed:
 /// the vault's timed work includes encoding its fields, the baselines' does not.
@@ -29,11 +33,15 @@ enum StoreBenchmarks {
         precondition(lines[0].contains("\"\(records[0].id)\""), "the JSON lines and the records must be the same customers")
         let rows = zip(records, lines).map { BaselineTable.JSONRow(id: $0.id, json: $1) }
         let jsonBytes = lines.reduce(0) { $0 + $1.utf8.count } / customers
-        let cipher = SQLCipher.find()
+        let sqlcipher = SQLCipher.find()
 
         var table: [String] = []
-        for durability in [StorageDurability.full, .normal] {
-            let name = durability.rawValue
+        let setups: [(durability: StorageDurability, postgres: PostgresServer?)] =
+            [(.full, nil), (.normal, nil)] + (options.postgres.map { [(.full, $0), (.normal, $0)] } ?? [])
+        for setup in setups {
+            let durability = setup.durability
+            let name = (setup.postgres == nil ? "SQLite " : "PostgreSQL ") + durability.rawValue
+            let cipher = setup.postgres == nil ? sqlcipher : nil
             // Import: fresh vault and fresh files each round, rounds interleaved so noise hits all alike.
             var kept: BenchVault?
             var vaultImport = Double.infinity
@@ -44,7 +52,7 @@ enum StoreBenchmarks {
             let script = try cipher.map { try $0.script(rows, durability: durability, batch: batch) }
             for _ in 0..<rounds {
                 kept?.remove()
-                let bench = try await BenchVault.create(durability: durability)
+                let bench = try await BenchVault.create(durability: durability, postgres: setup.postgres)
                 vaultImport = min(vaultImport, try await Timing.time {
                     _ = try await bench.vault.importCustomers(records, by: .localOperator, batchSize: batch)
                 })
@@ -125,14 +133,15 @@ enum StoreBenchmarks {
         }
 
         print("## Store (issue 4): \(Timing.grouped(customers)) customers, ~\(jsonBytes) B of JSON each, batches of \(batch), best of \(rounds)\n")
-        print("Durability `.full` (`synchronous=FULL`) is the vault's default; `.normal` is shown beside it. Baseline: the same")
+        print("Durability `.full` (SQLite `synchronous=FULL`, PostgreSQL `synchronous_commit=on`) is the vault's default; `.normal` is")
+        print("shown beside it. PostgreSQL rows: the vault on the server given by `--postgres`, over TCP. Baseline: the same")
         print("customers as plaintext JSON lines in a plain SQLite table (`id` primary key), same process, same GRDB pool")
         print("settings, same batch size and durability; reads are `SELECT json … WHERE id = ?`. Vault reads ask for \(readFields.count)")
         print("fields of all three sealed records (support, purpose `service`); each read commits its audit entry.\n")
-        print("| measurement | durability | vault | plain SQLite (or peer) | vault ÷ baseline | goal |")
+        print("| measurement | storage, durability | vault | plain SQLite (or peer) | vault ÷ baseline | goal |")
         print("|---|---|---:|---:|---:|---|")
         for line in table { print(line) }
-        if cipher == nil {
+        if sqlcipher == nil {
             print("\nSQLCipher: not measured — no `sqlcipher` binary (Debian: `apt-get install sqlcipher`).")
         }
         print("")

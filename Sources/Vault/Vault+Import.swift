@@ -109,9 +109,10 @@ extension Vault {
         // Refuse existing or erased ids up front, so a refused import writes nothing.
         let existing: [String: ExistingCustomer] = try await storage.read { tx in
             var found: [String: ExistingCustomer] = [:]
-            for id in ids {
-                guard let row = try tx.customer(id: id) else { continue }
-                found[id] = ExistingCustomer(row: row, records: try tx.records(customerID: id), consents: try tx.consents(customerID: id))
+            for start in stride(from: 0, to: ids.count, by: 10_000) {
+                for snapshot in try tx.customerSnapshots(ids: Array(ids[start..<min(start + 10_000, ids.count)])) {
+                    found[snapshot.customer.id] = ExistingCustomer(row: snapshot.customer, records: snapshot.records, consents: snapshot.consents)
+                }
             }
             return found
         }
@@ -140,6 +141,8 @@ extension Vault {
             let now = clock.now()
             let counts = try await mutate { tx, audit in
                 var counts = ImportSummary()
+                // New customers are stored together, in one call, after the loop has audited each.
+                var inserts: [NewCustomer] = []
                 for item in prepared {
                     if item.isUpdate {
                         guard let current = try tx.customer(id: item.customer.id), current.erasedAt == nil else {
@@ -155,8 +158,12 @@ extension Vault {
                         }
                         counts.updated += 1
                     } else {
-                        try tx.insertCustomer(item.customer)
+                        let consents = item.consents.sorted(by: { $0.key < $1.key }).map { ConsentRow(purpose: $0.key, state: $0.value, at: now, source: .import) }
+                        inserts.append(NewCustomer(customer: item.customer, records: item.records, blindIndexes: item.blindIndexes, consents: consents))
+                        try audit.append(AuditDraft(principal: principal, customer: item.customer.id, fields: item.fieldNames, op: "customer.import",
+                                                    decision: .allow, reason: "operator", details: Self.importDetails(consents)))
                         counts.inserted += 1
+                        continue
                     }
                     for record in item.records { try tx.putRecord(customerID: item.customer.id, record) }
                     try tx.replaceBlindIndexes(customerID: item.customer.id, item.blindIndexes)
@@ -181,9 +188,9 @@ extension Vault {
                     var details: [String: String] = [:]
                     if !written.isEmpty { details["consents"] = written.joined(separator: ",") }
                     try audit.append(AuditDraft(principal: principal, customer: item.customer.id, fields: item.fieldNames,
-                                                op: item.isUpdate ? "customer.upsert" : "customer.import", decision: .allow,
-                                                reason: "operator", details: details))
+                                                op: "customer.upsert", decision: .allow, reason: "operator", details: details))
                 }
+                try tx.insertCustomers(inserts)
                 return counts
             }
             summary.inserted += counts.inserted
@@ -221,6 +228,11 @@ extension Vault {
         var blindIndexes: [(field: String, digest: Data)]
         var consents: [String: ConsentRow.State]
         var fieldNames: [String]
+    }
+
+    /// An import entry's details: the consent states it wrote, as `purpose=state,…`.
+    static func importDetails(_ consents: [ConsentRow]) -> [String: String] {
+        consents.isEmpty ? [:] : ["consents": consents.map { "\($0.purpose)=\($0.state.rawValue)" }.joined(separator: ",")]
     }
 
     struct ExistingCustomer: Sendable {

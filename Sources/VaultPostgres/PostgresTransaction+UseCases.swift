@@ -6,8 +6,13 @@ import VaultStore
 // trip is time no other instance can write, so these matter more than their size suggests.
 extension PostgresTransaction {
     func customerSnapshot(id: String) throws -> CustomerSnapshot? {
+        try customerSnapshots(ids: [id]).first
+    }
+
+    func customerSnapshots(ids: [String]) throws -> [CustomerSnapshot] {
+        guard !ids.isEmpty else { return [] }
         // Empty aggregates are NULL, not empty arrays.
-        guard let row = try run("""
+        return try run("""
             SELECT c.id, c.wrapped_dek, c.kek_version, c.created_at, c.erased_at,
                    r.kinds, r.versions, r.ciphertexts, r.updated, s.purposes, s.states, s.ats, s.sources, d.fields
             FROM customer c
@@ -19,8 +24,11 @@ extension PostgresTransaction {
                                 FROM consent WHERE customer_id = c.id) s
             CROSS JOIN LATERAL (SELECT array_agg(DISTINCT field) AS fields FROM contest
                                 WHERE customer_id = c.id AND status IN ('open', 'info_requested')) d
-            WHERE c.id = $1
-            """, [id]).rows.first else { return nil }
+            WHERE c.id = ANY($1::text[])
+            """, [ids]).rows.map(snapshot)
+    }
+
+    private func snapshot(_ row: PostgresRow) throws -> CustomerSnapshot {
         let c = Cells(row)
         let kinds = try c.decode(5, [String]?.self) ?? [], versions = try c.decode(6, [Int64]?.self) ?? []
         let ciphertexts = try c.decode(7, [ByteBuffer]?.self) ?? [], updated = try c.decode(8, [Int64]?.self) ?? []
@@ -44,6 +52,47 @@ extension PostgresTransaction {
         }
         return CustomerSnapshot(customer: try customerRow(c), records: records, consents: consents,
                                 disputedFields: Set(try c.decode(13, [String]?.self) ?? []))
+    }
+
+    func insertCustomers(_ customers: [NewCustomer]) throws {
+        guard !customers.isEmpty else { return }
+        // Each part is inserted only for a customer row this statement inserted: an existing id
+        // inserts nothing, and is reported as the duplicate it is. Arrays carry no NULL from the
+        // driver, so an absent key, KEK version or erasure time travels as '', 0 or -1 (none of
+        // which a stored customer can have).
+        let records = customers.flatMap { new in new.records.map { (new.customer.id, $0) } }
+        let indexes = customers.flatMap { new in new.blindIndexes.map { (new.customer.id, $0) } }
+        let consents = customers.flatMap { new in new.consents.map { (new.customer.id, $0) } }
+        let inserted = try run("""
+            WITH c AS (
+                INSERT INTO customer (id, wrapped_dek, kek_version, created_at, erased_at)
+                SELECT id, NULLIF(w, ''::bytea), NULLIF(v, 0), created, NULLIF(e, -1)
+                FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(id, w, v, created, e)
+                ON CONFLICT DO NOTHING RETURNING id),
+            r AS (
+                INSERT INTO record (customer_id, kind, version, ciphertext, updated_at)
+                SELECT u.* FROM unnest($6::text[], $7::text[], $8::bigint[], $9::bytea[], $10::bigint[]) AS u(customer_id, kind, version, ciphertext, updated_at)
+                WHERE u.customer_id IN (SELECT id FROM c)),
+            b AS (
+                INSERT INTO blind_index (field, digest, customer_id)
+                SELECT u.* FROM unnest($11::text[], $12::bytea[], $13::text[]) AS u(field, digest, customer_id)
+                WHERE u.customer_id IN (SELECT id FROM c) ON CONFLICT DO NOTHING),
+            s AS (
+                INSERT INTO consent (customer_id, purpose, state, at, source)
+                SELECT u.* FROM unnest($14::text[], $15::text[], $16::text[], $17::bigint[], $18::text[]) AS u(customer_id, purpose, state, at, source)
+                WHERE u.customer_id IN (SELECT id FROM c))
+            SELECT count(*) FROM c
+            """, [
+                customers.map(\.customer.id), customers.map { ByteBuffer(bytes: $0.customer.wrappedKey ?? Data()) },
+                customers.map { Int64($0.customer.kekVersion ?? 0) }, customers.map { millis($0.customer.createdAt) },
+                customers.map { $0.customer.erasedAt.map(millis) ?? -1 },
+                records.map(\.0), records.map(\.1.kind.rawValue), records.map { Int64($0.1.version) },
+                records.map { ByteBuffer(bytes: $0.1.ciphertext) }, records.map { millis($0.1.updatedAt) },
+                indexes.map(\.1.field), indexes.map { ByteBuffer(bytes: $0.1.digest) }, indexes.map(\.0),
+                consents.map(\.0), consents.map(\.1.purpose), consents.map(\.1.state.rawValue), consents.map { millis($0.1.at) },
+                consents.map(\.1.source.rawValue),
+            ]).rows.first.map { try Cells($0).int(0) }
+        guard inserted == Int64(customers.count) else { throw StoreError.duplicate("customer") }
     }
 
     func auditHead() throws -> AuditHead {

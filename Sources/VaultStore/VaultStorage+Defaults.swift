@@ -21,6 +21,11 @@ extension StorageReader {
                                 disputedFields: Set(try contests(customerID: id, statuses: [.open, .infoRequested]).map(\.field)))
     }
 
+    /// One snapshot after another.
+    public func customerSnapshots(ids: [String]) throws -> [CustomerSnapshot] {
+        try ids.compactMap { try customerSnapshot(id: $0) }
+    }
+
     /// Size, newest checkpoint and history start, one query each.
     public func auditHead() throws -> AuditHead {
         AuditHead(size: try auditSize(), latestCheckpoint: try latestCheckpoint(), checkpointHistoryStart: try checkpointHistoryStart())
@@ -33,6 +38,16 @@ extension StorageReader {
 }
 
 extension StorageWriter {
+    /// One customer after another, each row on its own.
+    public func insertCustomers(_ customers: [NewCustomer]) throws {
+        for new in customers {
+            try insertCustomer(new.customer)
+            for record in new.records { try putRecord(customerID: new.customer.id, record) }
+            try replaceBlindIndexes(customerID: new.customer.id, new.blindIndexes)
+            for consent in new.consents { try setConsent(customerID: new.customer.id, consent) }
+        }
+    }
+
     /// One statement per entry, one for the nodes, one per checkpoint and one for the deletion.
     public func appendAudit(_ append: AuditAppend) throws {
         for entry in append.entries { try appendAuditEntry(entry, at: append.at) }

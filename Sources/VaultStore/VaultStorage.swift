@@ -60,6 +60,8 @@ public protocol StorageReader {
     /// Everything a decision about the customer needs (row, records, consents, disputed fields),
     /// or nil if no customer has this id.
     func customerSnapshot(id: String) throws -> CustomerSnapshot?
+    /// The snapshots of those of `ids` that exist, in no particular order.
+    func customerSnapshots(ids: [String]) throws -> [CustomerSnapshot]
     /// The customer's blind index entries.
     func blindIndexes(customerID: String) throws -> [(field: String, digest: Data)]
     /// The customer's sealed records.
@@ -169,6 +171,9 @@ public protocol StorageWriter: StorageReader {
     /// Stores a new customer (or an erased one's tombstone, copying a vault); `StoreError.duplicate`
     /// if the id exists (live or erased).
     func insertCustomer(_ row: CustomerRow) throws
+    /// Stores new customers with their records, blind indexes and consents;
+    /// `StoreError.duplicate` if any id exists (live or erased).
+    func insertCustomers(_ customers: [NewCustomer]) throws
     /// Inserts or replaces one sealed record.
     func putRecord(customerID: String, _ row: RecordRow) throws
     /// Replaces the customer's blind indexes.

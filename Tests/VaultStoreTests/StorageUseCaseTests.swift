@@ -107,6 +107,46 @@ struct StorageUseCaseTests {
         #expect(after.0 == head && after.1 == nil)
     }
 
+    @Test("new customers are stored in one call with records, blind indexes and consents; one existing id stores none of them",
+          arguments: backendsUnderTest)
+    func insertCustomers(backend: any StorageBackend) async throws {
+        let (storage, folder) = try await makeStorage(backend)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let digest = Data(repeating: 5, count: 32)
+        let live = NewCustomer(customer: CustomerRow(id: "c-1", wrappedKey: Data([1, 2]), kekVersion: 1, createdAt: t0),
+                               records: RecordKind.allCases.map { RecordRow(kind: $0, version: 1, ciphertext: Data($0.rawValue.utf8), updatedAt: t0) },
+                               blindIndexes: [("email", digest), ("phone", Data(repeating: 6, count: 32))],
+                               consents: [ConsentRow(purpose: "analytics", state: .granted, at: t0, source: .import),
+                                          ConsentRow(purpose: "marketing", state: .withdrawn, at: t0, source: .import)])
+        let bare = NewCustomer(customer: CustomerRow(id: "c-2", wrappedKey: Data([3]), kekVersion: 1, createdAt: t0), records: [], blindIndexes: [], consents: [])
+        var tombstone = CustomerRow(id: "c-3", wrappedKey: Data([4]), kekVersion: 1, createdAt: t0)
+        tombstone.wrappedKey = nil
+        tombstone.kekVersion = nil
+        tombstone.erasedAt = t0.addingTimeInterval(60)
+        let erased = NewCustomer(customer: tombstone, records: [], blindIndexes: [], consents: [])
+        try await storage.write { tx in
+            try tx.insertKEK(KEKRow(version: 1, wrapped: Data([1]), createdAt: t0))
+            try tx.insertCustomers([live, bare, erased])
+        }
+        let (snapshots, indexes, found) = try await storage.read { tx in
+            (try ["c-1", "c-2", "c-3"].map { try #require(try tx.customerSnapshot(id: $0)) }, try tx.blindIndexes(customerID: "c-1"),
+             try tx.customerIDs(field: "email", digest: digest))
+        }
+        #expect(snapshots.map(\.customer) == [live.customer, bare.customer, tombstone])
+        #expect(snapshots[0].records.sorted { $0.kind.rawValue < $1.kind.rawValue } == live.records.sorted { $0.kind.rawValue < $1.kind.rawValue })
+        #expect(snapshots[0].consents == live.consents)
+        #expect(Set(indexes.map(\.field)) == ["email", "phone"] && found == ["c-1"])
+        #expect(snapshots[1].records.isEmpty && snapshots[1].consents.isEmpty)
+
+        let newcomer = NewCustomer(customer: CustomerRow(id: "c-4", wrappedKey: Data([5]), kekVersion: 1, createdAt: t0), records: live.records,
+                                   blindIndexes: [], consents: [])
+        await #expect(throws: StoreError.duplicate("customer")) {
+            try await storage.write { tx in try tx.insertCustomers([newcomer, bare]) }
+        }
+        #expect(try await storage.read { try $0.customer(id: "c-4") } == nil)
+        #expect(try await storage.read { try $0.customerSnapshots(ids: ["c-2", "c-9", "c-1"]) }.map(\.customer.id).sorted() == ["c-1", "c-2"])
+    }
+
     @Test("a token is found for authentication by its hash alone", arguments: backendsUnderTest)
     func authenticationToken(backend: any StorageBackend) async throws {
         let (storage, folder) = try await makeStorage(backend)

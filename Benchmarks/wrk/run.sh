@@ -3,13 +3,15 @@
 # GET /v1/me (customer tokens) and staff GET /v1/customers/{id}?purpose=service (support tokens).
 #
 #   Benchmarks/wrk/run.sh [--customers N] [--duration 30s] [--connections 32] [--threads 2] [--keep DIR]
-#                         [--database postgres://USER@HOST:PORT/DB] [--instances N]
+#                         [--database postgres://USER@HOST:PORT/DB] [--instances N] [--warmup 20s]
 #
 # Prints wrk's throughput, latency percentiles (--latency) and non-2xx count for each endpoint.
 # The vault is built once per DIR (default: a temporary folder, removed at the end). With
 # --database the vault lives in that (empty) PostgreSQL database (password from PGPASSWORD); with
 # --instances N, N servers share it on consecutive ports and N wrk processes (each with its share
-# of threads and connections) load them at once: add their requests/s.
+# of threads and connections) load them at once: add their requests/s. Each endpoint is first
+# loaded for --warmup (not counted), so connection pools are filled and the retention sweep a
+# server runs when it starts is over, as in steady use.
 set -euo pipefail
 
 customers=100000
@@ -19,6 +21,7 @@ threads=2
 keep=""
 database=""
 instances=1
+warmup=20s
 port=${PORT:-18180}
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -29,6 +32,7 @@ while [[ $# -gt 0 ]]; do
     --keep) keep=$2; shift 2 ;;
     --database) database=$2; shift 2 ;;
     --instances) instances=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -90,6 +94,14 @@ run() {
   local name=$1 script=$2 tokens=$3 before after i loads=()
   echo
   echo "== $name: $instances × wrk -t$(( (threads + instances - 1) / instances )) -c$((connections / instances)) -d$duration --latency"
+  # Warm-up, not counted: each server's connection pool and caches fill on first use.
+  for i in $(seq 0 $((instances - 1))); do
+    TOKENS="$work/$tokens" CUSTOMERS="$customers" wrk -t1 -c"$((connections / instances))" -d"$warmup" -s "$here/$script" \
+      "http://127.0.0.1:$((port + i))" >/dev/null &
+    loads+=($!)
+  done
+  wait "${loads[@]}"
+  loads=()
   before=$(server_cpu)
   for i in $(seq 0 $((instances - 1))); do
     TOKENS="$work/$tokens" CUSTOMERS="$customers" wrk -t"$(( (threads + instances - 1) / instances ))" -c"$((connections / instances))" \

@@ -224,12 +224,17 @@ extension Vault {
     /// Runs a use case that only reads customer data but must log it: the audit entries commit,
     /// under a signed checkpoint, before the data is returned. Concurrent reads share one write
     /// transaction (group commit, see `ReadBatcher`) and so one signature.
-    func logged<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
+    ///
+    /// `customerID` names the customer the read loads, if it knows: a batch loads all of them in one
+    /// storage call, which `body` gets as `prefetched`.
+    func logged<T: Sendable>(customerID: String? = nil,
+                             _ body: @escaping @Sendable (any StorageWriter, inout AuditAppender, PrefetchedCustomers) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             readBatcher.submit(ReadBatcher.Job(
-                run: { tx, audit in
+                customerID: customerID,
+                run: { tx, audit, prefetched in
                     do {
-                        let value = try body(tx, &audit)
+                        let value = try body(tx, &audit, prefetched)
                         return { continuation.resume(returning: value) }
                     } catch let refusal as AuditedRefusal {
                         return { continuation.resume(throwing: refusal.error) }
@@ -246,8 +251,10 @@ extension Vault {
     /// Runs one batch of reads in a single write transaction.
     func runBatch(_ jobs: [ReadBatcher.Job]) async {
         do {
+            let ids = jobs.compactMap(\.customerID)
             let completions = try await transaction(changesData: false) { tx, audit in
-                try jobs.map { try $0.run(tx, &audit) }
+                let prefetched = ids.isEmpty ? PrefetchedCustomers.none : try PrefetchedCustomers(tx, ids: ids)
+                return try jobs.map { try $0.run(tx, &audit, prefetched) }
             }
             // Only now, after the commit, does any caller see data.
             completions.forEach { $0() }

@@ -6,9 +6,11 @@ import VaultStore
 /// together in the next transaction — one commit (and, with full durability, one fsync) for many.
 final class ReadBatcher: Sendable {
     /// One read: `run` does the work inside the shared transaction and returns what to do after the
-    /// commit (resume its caller); `fail` reports an error that aborted the whole batch.
+    /// commit (resume its caller); `fail` reports an error that aborted the whole batch. `customerID`
+    /// names the customer it will load, so the batch loads them all in one storage call.
     struct Job: Sendable {
-        let run: @Sendable (any StorageWriter, inout AuditAppender) throws -> @Sendable () -> Void
+        let customerID: String?
+        let run: @Sendable (any StorageWriter, inout AuditAppender, PrefetchedCustomers) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -44,5 +46,32 @@ final class ReadBatcher: Sendable {
             if batch.isEmpty { return }
             await vault.runBatch(batch)
         }
+    }
+}
+
+/// The customers a batch of reads will decide about, loaded in one storage call after the batch
+/// took the writers' lock.
+///
+/// Valid for the whole batch because reads write no customer data (they only append audit
+/// entries), and no other writer runs while the batch holds the lock.
+struct PrefetchedCustomers: Sendable {
+    private let snapshots: [String: CustomerSnapshot]
+
+    /// Nothing loaded ahead: every lookup goes to the storage.
+    static let none = PrefetchedCustomers(snapshots: [:])
+
+    private init(snapshots: [String: CustomerSnapshot]) { self.snapshots = snapshots }
+
+    /// Loads the customers `ids` name (those that exist).
+    init(_ tx: any StorageReader, ids: [String]) throws {
+        var snapshots: [String: CustomerSnapshot] = [:]
+        for snapshot in try tx.customerSnapshots(ids: Array(Set(ids))) { snapshots[snapshot.customer.id] = snapshot }
+        self.init(snapshots: snapshots)
+    }
+
+    /// The customer as loaded ahead, or from `tx` if it was not named.
+    func snapshot(_ id: String, in tx: any StorageReader) throws -> CustomerSnapshot? {
+        if let snapshot = snapshots[id] { return snapshot }
+        return try tx.customerSnapshot(id: id)
     }
 }

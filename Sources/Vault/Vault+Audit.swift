@@ -145,7 +145,7 @@ extension Vault {
     public func auditEntries(customer: String?, from: UInt64, limit: Int, by principal: Principal) async throws -> [AuditEntryView] {
         let scope = try auditScope(customer, principal)
         let limit = min(max(limit, 1), 10_000)
-        return try await logged { tx, audit in
+        return try await logged { tx, audit, _ in
             let views = try tx.auditEntries(from: from, limit: limit, customerID: scope).map { row in
                 AuditEntryView(seq: row.seq, leaf: row.leaf.base64EncodedString(), entry: AuditEntryJSON(try Self.decode(row)))
             }

@@ -76,8 +76,9 @@ extension Vault {
     public func myContests(by principal: Principal) async throws -> [ContestView] {
         let customerID = try selfID(principal, .selfRead)
         let now = clock.now()
-        return try await logged { tx, audit in
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: "self.contests")
+        return try await logged(customerID: customerID) { tx, audit, prefetched in
+            let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit,
+                                                            op: "self.contests", prefetched: prefetched)
             let dek = try self.keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
             try audit.append(AuditDraft(principal: principal, customer: customerID, op: "self.contests", decision: .allow, reason: "allowed_self"))
             return try tx.contests(customerID: customerID, statuses: nil).map { row in
@@ -140,7 +141,7 @@ extension Vault {
             statuses = [status]
         }
         // The list names customers and the fields they contest: listing it is an audited read.
-        return try await logged { tx, audit in
+        return try await logged { tx, audit, _ in
             let views = try tx.contests(customerID: nil, statuses: statuses)
                 .map { ContestView($0, now: now, request: nil, resolution: nil) }.filter { filter != "overdue" || $0.overdue }
             try audit.append(AuditDraft(principal: principal, op: "contests.list", decision: .allow, reason: "allowed_contest_review",
@@ -156,7 +157,7 @@ extension Vault {
         try requireOperation(.reviewContests, principal)
         let role = policy.policy.role(named: principal.role)
         let now = clock.now()
-        return try await logged { tx, audit in
+        return try await logged { tx, audit, _ in
             guard let row = try tx.contest(id: id) else { throw VaultError.notFound("contest \(id)") }
             let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: "contest.review")
             let dek = try self.keyring.dek(customerID: row.customerID, wrapped: Array(customer.wrappedKey!))

@@ -26,8 +26,9 @@ extension Vault {
         let policy = policy.policy
         let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         let now = clock.now()
-        return try await logged { tx, audit in
-            try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: "customer.read")
+        return try await logged(customerID: customerID) { tx, audit, prefetched in
+            try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now,
+                                op: "customer.read", prefetched: prefetched)
         }
     }
 
@@ -48,7 +49,7 @@ extension Vault {
         let digest = Data(keys.blindIndex(field: field, value: normalized))
         let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         let now = clock.now()
-        return try await logged { tx, audit in
+        return try await logged { tx, audit, _ in
             // Searching by a value is a use of that value: the role must be granted the field for the purpose.
             let operation = policy.authorize(role: principal.role, operation: .read)
             let granted = policy.role(named: principal.role)?.grant(for: purpose)?.read.contains(field) == true
@@ -113,7 +114,7 @@ extension Vault {
 
     /// The body of a read inside a transaction: decision, decryption of what is allowed, audit.
     func readLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, fields: [String],
-                    principal: Principal, policy: Policy, now: Date, op: String) throws -> CustomerView {
+                    principal: Principal, policy: Policy, now: Date, op: String, prefetched: PrefetchedCustomers = .none) throws -> CustomerView {
         let isSelf = principal.customerID == customerID && principal.role == RoleName.customer.rawValue
         // A customer token reaches only its own customer; anything else looks absent (no probing).
         if principal.role == RoleName.customer.rawValue, !isSelf { throw VaultError.notFound("customer \(customerID)") }
@@ -125,7 +126,8 @@ extension Vault {
                                             decision: .deny, reason: operation.code.rawValue), VaultError.denied(operation.code.rawValue, operation.reason))
             }
         }
-        let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: fields, audit: &audit, op: op)
+        let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: fields,
+                                                             audit: &audit, op: op, prefetched: prefetched)
         let decision = policy.decideRead(role: principal.role, purpose: purpose, fields: fields, customer: state, isSelf: isSelf, now: now)
         let allowed = decision.allowedFields
         var values: [String: FieldValue] = [:]
@@ -206,9 +208,9 @@ extension Vault {
 
     /// Loads what a decision about a customer needs; a missing or erased customer is audited and refused.
     func loadForDecision(_ tx: any StorageWriter, customerID: String, principal: Principal, purpose: String?, fields: [String],
-                         audit: inout AuditAppender, op: String) throws -> (CustomerRow, [RecordRow], CustomerState) {
-        // One storage call: on a shared database it runs while every other writer waits.
-        guard let snapshot = try tx.customerSnapshot(id: customerID) else {
+                         audit: inout AuditAppender, op: String, prefetched: PrefetchedCustomers = .none) throws -> (CustomerRow, [RecordRow], CustomerState) {
+        // One storage call at most: on a shared database it runs while every other writer waits.
+        guard let snapshot = try prefetched.snapshot(customerID, in: tx) else {
             throw VaultError.notFound("customer \(customerID)")
         }
         guard snapshot.customer.erasedAt == nil, snapshot.customer.wrappedKey != nil else {

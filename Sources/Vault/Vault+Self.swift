@@ -45,9 +45,9 @@ extension Vault {
         let customerID = try selfID(principal, .selfRead)
         let policy = policy.policy
         let now = clock.now()
-        return try await logged { tx, audit in
+        return try await logged(customerID: customerID) { tx, audit, prefetched in
             try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: policy.fields.map(\.name),
-                                principal: principal, policy: policy, now: now, op: "self.read")
+                                principal: principal, policy: policy, now: now, op: "self.read", prefetched: prefetched)
         }
     }
 
@@ -56,8 +56,9 @@ extension Vault {
         let customerID = try selfID(principal, .selfRead)
         let policy = policy.policy
         let now = clock.now()
-        return try await logged { tx, audit in
-            let (_, records, state) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: "self.consents")
+        return try await logged(customerID: customerID) { tx, audit, prefetched in
+            let (_, records, state) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit,
+                                                               op: "self.consents", prefetched: prefetched)
             _ = records
             try audit.append(AuditDraft(principal: principal, customer: customerID, op: "self.consents", decision: .allow, reason: "allowed_self"))
             return policy.purposes.map { purpose in

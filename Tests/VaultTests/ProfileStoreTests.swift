@@ -352,7 +352,12 @@ struct ProfileStoreTests {
         let names = try await withThrowingTaskGroup(of: FieldValue?.self) { group in
             for round in 0..<80 {
                 let customer = customers[round % customers.count]
-                group.addTask { try await vault.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support).values["name"] }
+                group.addTask {
+                    // Each read gets its own customer, though the batch loads them all at once.
+                    let name = try await vault.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support).values["name"]
+                    #expect(name == customer.fields["name"])
+                    return name
+                }
             }
             // One read of a missing customer fails on its own without failing the others.
             group.addTask {

@@ -241,6 +241,14 @@ extension Vault {
                     } catch let error as VaultError {
                         // The read failed on its own; entries it appended describe what happened.
                         return { continuation.resume(throwing: error) }
+                    } catch let error as StoreError {
+                        // A statement of this read alone failed (on PostgreSQL, one the driver
+                        // refused before sending it): the other reads of the batch go on. One the
+                        // server refused aborts the transaction, so then the batch's commit fails
+                        // and every read of it with it.
+                        return { continuation.resume(throwing: VaultError(error)) }
+                    } catch {
+                        return { continuation.resume(throwing: error) }
                     }
                 },
                 fail: { continuation.resume(throwing: $0) }

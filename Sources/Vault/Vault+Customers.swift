@@ -23,6 +23,8 @@ extension Vault {
     /// Reads fields of a customer for a purpose; every field gets a decision, every read is audited.
     public func readCustomer(_ customerID: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> CustomerView {
         try Self.checkFieldList(requested)
+        // An id no customer can have is neither looked up nor written into the log.
+        guard CustomerRecord.isValidID(customerID) else { throw VaultError.notFound("customer \(customerID)") }
         let policy = policy.policy
         let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         let now = clock.now()

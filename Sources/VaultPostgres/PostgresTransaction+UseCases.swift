@@ -131,7 +131,7 @@ extension PostgresTransaction {
         let counts = try run("""
             WITH e AS (
                 INSERT INTO audit_entry (seq, leaf, customer_id, at)
-                SELECT s, l, NULLIF(c, ''), $4 FROM unnest($1::bigint[], $2::bytea[], $3::text[]) AS u(s, l, c)
+                SELECT s, l, NULLIF(c, ''), a FROM unnest($1::bigint[], $2::bytea[], $3::text[], $4::bigint[]) AS u(s, l, c, a)
                 ON CONFLICT DO NOTHING RETURNING 1),
             n AS (
                 INSERT INTO audit_node (level, idx, hash)
@@ -144,7 +144,7 @@ extension PostgresTransaction {
             d AS (DELETE FROM checkpoint WHERE size = $12 RETURNING 1)
             SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM n)
             """, [
-                entries.map { Int64($0.seq) }, entries.map { ByteBuffer(bytes: $0.leaf) }, entries.map { $0.customerID ?? "" }, millis(append.at),
+                entries.map { Int64($0.seq) }, entries.map { ByteBuffer(bytes: $0.leaf) }, entries.map { $0.customerID ?? "" }, entries.map { millis($0.at ?? append.at) },
                 nodes.map { Int64($0.level) }, nodes.map { Int64($0.index) }, nodes.map { ByteBuffer(bytes: $0.hash) },
                 checkpoints.map { Int64($0.size) }, checkpoints.map { ByteBuffer(bytes: $0.root) }, checkpoints.map(\.note),
                 checkpoints.map { millis($0.at) }, append.replacedCheckpoint.map { Int64($0) },

@@ -2,7 +2,7 @@ public import Foundation
 
 /// Everything one write transaction adds to the audit log, stored in one call at its end.
 public struct AuditAppend: Sendable {
-    /// When the entries were appended.
+    /// When the entries were appended (an entry with a time of its own, as a copy has, keeps it).
     public var at: Date
     /// New entries, in sequence order from the log's size.
     public var entries: [AuditRow] = []

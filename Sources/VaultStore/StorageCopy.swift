@@ -146,7 +146,10 @@ public enum StorageCopy {
             copied += rows.count
             let report = Progress(step: "customers", done: copied, total: totalCustomers)
             try pipe.send(Batch { [bundles] out in
-                for bundle in bundles { try bundle.insert(into: out) }
+                try out.insertCustomers(bundles.map { NewCustomer(customer: $0.row, records: $0.records, blindIndexes: $0.indexes, consents: $0.consents) })
+                for bundle in bundles {
+                    for contest in bundle.contests { try out.insertContest(contest) }
+                }
                 return report
             })
             after = last.id
@@ -185,9 +188,11 @@ public enum StorageCopy {
                 }
             }
             let report = Progress(step: "audit entries", done: Int(end), total: Int(size))
-            try pipe.send(Batch { [nodes] out in
-                for entry in entries { try out.appendAuditEntry(entry, at: entry.at ?? Date(timeIntervalSince1970: 0)) }
-                try out.putAuditNodes(nodes)
+            var append = AuditAppend(at: Date(timeIntervalSince1970: 0))
+            append.entries = entries
+            append.nodes = nodes
+            try pipe.send(Batch { [append] out in
+                try out.appendAudit(append)
                 return report
             })
             next = end
@@ -219,14 +224,6 @@ public enum StorageCopy {
         let indexes: [(field: String, digest: Data)]
         let consents: [ConsentRow]
         let contests: [ContestRow]
-
-        func insert(into out: any StorageWriter) throws {
-            try out.insertCustomer(row)
-            for record in records { try out.putRecord(customerID: row.id, record) }
-            if !indexes.isEmpty { try out.replaceBlindIndexes(customerID: row.id, indexes) }
-            for consent in consents { try out.setConsent(customerID: row.id, consent) }
-            for contest in contests { try out.insertContest(contest) }
-        }
     }
 
     /// A destination transaction's worth of rows.

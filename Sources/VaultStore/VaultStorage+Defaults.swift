@@ -50,7 +50,7 @@ extension StorageWriter {
 
     /// One statement per entry, one for the nodes, one per checkpoint and one for the deletion.
     public func appendAudit(_ append: AuditAppend) throws {
-        for entry in append.entries { try appendAuditEntry(entry, at: append.at) }
+        for entry in append.entries { try appendAuditEntry(entry, at: entry.at ?? append.at) }
         try putAuditNodes(append.nodes)
         for checkpoint in append.checkpoints { try insertCheckpoint(checkpoint) }
         if let size = append.replacedCheckpoint { try deleteCheckpoint(size: size) }

@@ -377,6 +377,43 @@ struct ProfileStoreTests {
         #expect(try await test.vault.verifyAudit(by: auditor).ok)
     }
 
+    @Test("a read that one of its statements fails leaves the other reads of its batch alone")
+    func oneFailingReadInABatch() async throws {
+        let test = try await TestVault.make(customers: 20)
+        defer { test.remove() }
+        let support = try await test.principal("support")
+        let vault = test.vault
+        let customers = test.customers
+        // An id no customer can have is not found, and nothing of it reaches the storage or the log.
+        let before = try await vault.storage.read { try $0.auditSize() }
+        do {
+            _ = try await vault.readCustomer("c\u{0}1", purpose: "service", by: support)
+            Issue.record("a read of an impossible id must fail")
+        } catch let error as VaultError {
+            #expect(error.kind == .notFound)
+        }
+        #expect(try await vault.storage.read { try $0.auditSize() } == before)
+        // A contest id with a NUL: PostgreSQL's driver refuses the statement before sending it (a
+        // storage error inside the batch's transaction); SQLite finds no such contest.
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for round in 0..<60 {
+                let customer = customers[round % customers.count]
+                group.addTask {
+                    let view = try await vault.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support)
+                    return view.values["name"] == customer.fields["name"]
+                }
+                if round % 20 == 10 {
+                    group.addTask {
+                        await #expect(throws: VaultError.self) { _ = try await vault.reviewContest(id: "k\u{0}\(round)", by: support) }
+                        return true
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.count == 63 && outcomes.allSatisfy { $0 })
+    }
+
     @Test("log lines never carry customer values or customer ids, at any level")
     func logsCarryNoValues() async throws {
         let capture = LogCapture()

@@ -112,7 +112,7 @@ struct SharedDatabaseTests {
 
     @Test("a SQLite vault moved into PostgreSQL answers the same and proves its log; a copy back into a folder opens too")
     func moveAndCopyBack() async throws {
-        let test = try await TestVault.make(customers: 1_000)
+        let test = try await TestVault.make(customers: 3_000)
         defer { test.remove() }
         guard !TestDatabases.facadeOnPostgres else { return }
         let support = try await test.principal("support")
@@ -126,7 +126,7 @@ struct SharedDatabaseTests {
         options.clock = test.clock
         options.durability = .normal
         let report = try await Vault.moveStorage(of: test.folder, to: database, options: options)
-        #expect(report.customers == 1_000 && report.customersReadable == 999)
+        #expect(report.customers == 3_000 && report.customersReadable == 2_999)
         let moved = try await Vault.open(at: test.folder, options: options)
         let auditor = try await moved.authenticate(token: try await moved.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret)
         let verified = try await moved.verifyAudit(by: auditor)
@@ -138,7 +138,7 @@ struct SharedDatabaseTests {
         let investigation = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-copy-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: investigation) }
         let copy = try await Vault.copyToNewFolder(from: test.folder, into: investigation, options: options)
-        #expect(copy.customersRestored == 999)
+        #expect(copy.customersRestored == 2_999)
         #expect(copy.backupLogSize >= report.auditSize)
         let laptop = try await Vault.open(at: investigation, options: options)
         let laptopAuditor = try await laptop.authenticate(token: try await laptop.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret)

@@ -95,6 +95,9 @@ struct AuditAppender {
         self.range = try MerkleCompactRange(size: size, nodes: nodes)
     }
 
+    /// Whether entries were appended since the last `checkpoint`, and so are not stored yet.
+    var hasUnstoredEntries: Bool { !pending.entries.isEmpty }
+
     /// The tree's right edge after this transaction's appends.
     var frontier: MerkleCompactRange { range }
 
@@ -243,9 +246,9 @@ extension Vault {
                         return { continuation.resume(throwing: error) }
                     } catch let error as StoreError {
                         // A statement of this read alone failed (on PostgreSQL, one the driver
-                        // refused before sending it): the other reads of the batch go on. One the
-                        // server refused aborts the transaction, so then the batch's commit fails
-                        // and every read of it with it.
+                        // refused before sending it): the other reads of the batch go on. After one
+                        // the server refused, PostgreSQL would only roll back: its backend then
+                        // refuses to commit, and every read of the batch fails.
                         return { continuation.resume(throwing: VaultError(error)) }
                     } catch {
                         return { continuation.resume(throwing: error) }
@@ -261,7 +264,9 @@ extension Vault {
         do {
             let ids = jobs.compactMap(\.customerID)
             let completions = try await transaction(changesData: false) { tx, audit in
-                let prefetched = ids.isEmpty ? PrefetchedCustomers.none : try PrefetchedCustomers(tx, ids: ids)
+                // A customer whose rows cannot be read fails only the reads of that customer: each
+                // then loads its own.
+                let prefetched = ids.isEmpty ? PrefetchedCustomers.none : (try? PrefetchedCustomers(tx, ids: ids)) ?? .none
                 return try jobs.map { try $0.run(tx, &audit, prefetched) }
             }
             // Only now, after the commit, does any caller see data.
@@ -298,6 +303,10 @@ extension Vault {
             }
             if changesData, case .success = outcome { try tx.bumpDataVersion() }
             let signed = audit.size > start ? try audit.checkpoint(origin: origin, signingKey: signingKey) : nil
+            // Entries are stored by `checkpoint`: none may be left behind in a commit.
+            guard !audit.hasUnstoredEntries else {
+                throw VaultError.integrity("audit entries were appended after the transaction's checkpoint; nothing was committed")
+            }
             return (outcome, audit.frontier, signed)
         }
         // Only a committed frontier and checkpoint are remembered.

@@ -218,6 +218,10 @@ extension Vault {
             return principal.customerID
         }
         try requireOperation(.audit, principal)
+        // No customer can have such an id, and it would be written into the log as this query's subject.
+        if let customer, !CustomerRecord.isValidID(customer) {
+            throw VaultError.invalid("bad_customer_id", "customer must be 1–128 letters, digits, '-', '_' or '.', as customer ids are")
+        }
         return customer
     }
 }

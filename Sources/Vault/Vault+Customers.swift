@@ -23,10 +23,20 @@ extension Vault {
     /// Reads fields of a customer for a purpose; every field gets a decision, every read is audited.
     public func readCustomer(_ customerID: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> CustomerView {
         try Self.checkFieldList(requested)
-        // An id no customer can have is neither looked up nor written into the log.
-        guard CustomerRecord.isValidID(customerID) else { throw VaultError.notFound("customer \(customerID)") }
         let policy = policy.policy
         let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
+        // An id no customer can have is neither looked up nor written into the log; a role that never
+        // reads rows is still refused, and audited, as for any id.
+        guard CustomerRecord.isValidID(customerID) else {
+            let operation = policy.authorize(role: principal.role, operation: .read)
+            if !operation.allowed, principal.role != RoleName.customer.rawValue {
+                try await record { _, audit -> Void in
+                    try audit.refuse(AuditDraft(principal: principal, purpose: purpose, fields: fields, op: "customer.read", decision: .deny,
+                                                reason: operation.code.rawValue), VaultError.denied(operation.code.rawValue, operation.reason))
+                }
+            }
+            throw VaultError.notFound("customer \(customerID)")
+        }
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
             try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now,

@@ -112,12 +112,16 @@ final class PostgresStorage: VaultStorage {
                         try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
                     }
                     let value: T
+                    let tx = PostgresTransaction(connection: connection, logger: logger)
                     do {
-                        value = try await Self.onBlockingThread { try body(PostgresTransaction(connection: connection, logger: logger)) }
+                        value = try await Self.onBlockingThread { try body(tx) }
                     } catch {
                         // The body's own errors (a refusal, a duplicate it did not expect) pass as they are.
                         throw BodyError(error: error)
                     }
+                    // A body may go on after a statement failed (a read of a batch failing alone),
+                    // but then the server would roll back what COMMIT asks it to keep.
+                    if let failed = tx.failure.error { throw failed }
                     try await connection.query("COMMIT", logger: logger)
                     return value
                 } catch {

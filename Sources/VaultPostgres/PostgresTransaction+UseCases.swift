@@ -125,13 +125,12 @@ extension PostgresTransaction {
 
     func appendAudit(_ append: AuditAppend) throws {
         guard !append.isEmpty else { return }
-        // Audit entries of no customer carry '' here (an id is never empty), as arrays hold no NULL
-        // from the driver.
+        // Arrays carry no NULL from the driver: whether an entry names a customer travels beside it.
         let entries = append.entries, nodes = append.nodes, checkpoints = append.checkpoints
         let counts = try run("""
             WITH e AS (
                 INSERT INTO audit_entry (seq, leaf, customer_id, at)
-                SELECT s, l, NULLIF(c, ''), a FROM unnest($1::bigint[], $2::bytea[], $3::text[], $4::bigint[]) AS u(s, l, c, a)
+                SELECT s, l, CASE WHEN h THEN c END, a FROM unnest($1::bigint[], $2::bytea[], $3::text[], $13::boolean[], $4::bigint[]) AS u(s, l, c, h, a)
                 ON CONFLICT DO NOTHING RETURNING 1),
             n AS (
                 INSERT INTO audit_node (level, idx, hash)
@@ -147,7 +146,7 @@ extension PostgresTransaction {
                 entries.map { Int64($0.seq) }, entries.map { ByteBuffer(bytes: $0.leaf) }, entries.map { $0.customerID ?? "" }, entries.map { millis($0.at ?? append.at) },
                 nodes.map { Int64($0.level) }, nodes.map { Int64($0.index) }, nodes.map { ByteBuffer(bytes: $0.hash) },
                 checkpoints.map { Int64($0.size) }, checkpoints.map { ByteBuffer(bytes: $0.root) }, checkpoints.map(\.note),
-                checkpoints.map { millis($0.at) }, append.replacedCheckpoint.map { Int64($0) },
+                checkpoints.map { millis($0.at) }, append.replacedCheckpoint.map { Int64($0) }, entries.map { $0.customerID != nil },
             ]).rows.first.map(Cells.init)
         guard let counts, try counts.int(0) == Int64(entries.count) else { throw StoreError.duplicate("audit entry") }
         guard try counts.int(1) == Int64(nodes.count) else { throw StoreError.duplicate("audit tree node") }

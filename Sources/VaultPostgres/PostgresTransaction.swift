@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import VaultStore
 
 /// Reads and writes over one PostgreSQL connection inside one transaction.
@@ -9,6 +10,18 @@ import VaultStore
 struct PostgresTransaction: StorageWriter {
     let connection: PostgresConnection
     let logger: Logger
+    /// The first statement of this transaction that failed on the server or the connection: after
+    /// it PostgreSQL answers COMMIT with a rollback, so the transaction must not count as committed.
+    let failure = FirstFailure()
+
+    /// Keeps the first failure, from whichever thread ran the statement.
+    final class FirstFailure: Sendable {
+        private let first = Mutex<StoreError?>(nil)
+
+        func record(_ error: StoreError) { first.withLock { if $0 == nil { $0 = error } } }
+
+        var error: StoreError? { first.withLock { $0 } }
+    }
 
     // MARK: meta
 
@@ -557,7 +570,9 @@ struct PostgresTransaction: StorageWriter {
         do {
             return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
         } catch {
-            throw PostgresStorage.map(error)
+            let mapped = PostgresStorage.map(error)
+            failure.record(mapped)
+            throw mapped
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultPostgres
 import VaultStore
 import VaultTestSupport
 
@@ -68,7 +69,7 @@ struct StorageUseCaseTests {
         func hash(_ byte: UInt8) -> Data { Data(repeating: byte, count: 32) }
         var first = AuditAppend(at: t0)
         first.entries = [AuditRow(seq: 0, leaf: Data("zero".utf8), customerID: "c-1"), AuditRow(seq: 1, leaf: Data("one".utf8), customerID: nil),
-                         AuditRow(seq: 2, leaf: Data("two".utf8), customerID: "c-2")]
+                         AuditRow(seq: 2, leaf: Data("two".utf8), customerID: "")]
         first.nodes = [(0, 0, hash(10)), (0, 1, hash(11)), (1, 0, hash(20)), (0, 2, hash(12))]
         first.checkpoints = [CheckpointRow(size: 3, root: hash(3), note: "note 3", at: t0)]
         try await storage.write { [first] tx in
@@ -89,7 +90,7 @@ struct StorageUseCaseTests {
         #expect(head == AuditHead(size: 4, latestCheckpoint: second.checkpoints[0], checkpointHistoryStart: 2))
         #expect(entries.map(\.seq) == [0, 1, 2, 3])
         #expect(entries.map(\.leaf) == (first.entries + second.entries).map(\.leaf))
-        #expect(entries.map(\.customerID) == ["c-1", nil, "c-2", "c-1"])
+        #expect(entries.map(\.customerID) == ["c-1", nil, "", "c-1"], "no customer and an empty id stay apart")
         #expect(entries.map(\.at) == [t0, t0, t0, t0.addingTimeInterval(100)], "an entry with a time of its own (a copy's) keeps it")
         #expect(checkpoints == second.checkpoints, "the replaced checkpoint is deleted")
         #expect(nodes == [hash(30), nil, hash(11), hash(21), nil], "nodes come back in the order asked, nil where none is stored")
@@ -145,6 +146,24 @@ struct StorageUseCaseTests {
         }
         #expect(try await storage.read { try $0.customer(id: "c-4") } == nil)
         #expect(try await storage.read { try $0.customerSnapshots(ids: ["c-2", "c-9", "c-1"]) }.map(\.customer.id).sorted() == ["c-1", "c-2"])
+    }
+
+    @Test("on PostgreSQL a transaction whose body went on after the server refused a statement fails instead of seeming committed",
+          .enabled(if: TestDatabases.postgresURL != nil, "needs CVAULT_TEST_POSTGRES_URL"))
+    func refusedStatementFailsTheTransaction() async throws {
+        let (storage, folder) = try await makeStorage(PostgresBackend())
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try await storage.write { tx in try tx.insertKEK(KEKRow(version: 1, wrapped: Data([1]), createdAt: t0)) }
+        // The server refuses a customer under a key version it does not have (foreign key), after
+        // which PostgreSQL answers COMMIT with a rollback.
+        await #expect(throws: StoreError.self) {
+            try await storage.write { tx in
+                try tx.insertCustomer(CustomerRow(id: "c-kept", wrappedKey: Data([1]), kekVersion: 1, createdAt: t0))
+                _ = try? tx.insertCustomer(CustomerRow(id: "c-refused", wrappedKey: Data([1]), kekVersion: 99, createdAt: t0))
+                return true
+            }
+        }
+        #expect(try await storage.read { try $0.customer(id: "c-kept") } == nil)
     }
 
     @Test("a token is found for authentication by its hash alone", arguments: backendsUnderTest)

@@ -394,7 +394,10 @@ struct ProfileStoreTests {
         }
         #expect(try await vault.storage.read { try $0.auditSize() } == before)
         // A contest id with a NUL: PostgreSQL's driver refuses the statement before sending it (a
-        // storage error inside the batch's transaction); SQLite finds no such contest.
+        // storage error inside the batch's transaction); SQLite finds no such contest. A write
+        // holding the writer meanwhile makes the reads queue up into one batch.
+        let holder = Task { try await vault.storage.write { _ in Thread.sleep(forTimeInterval: 0.3) } }
+        try await Task.sleep(for: .milliseconds(50))
         let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
             for round in 0..<60 {
                 let customer = customers[round % customers.count]
@@ -411,6 +414,7 @@ struct ProfileStoreTests {
             }
             return try await group.reduce(into: [Bool]()) { $0.append($1) }
         }
+        try await holder.value
         #expect(outcomes.count == 63 && outcomes.allSatisfy { $0 })
     }
 

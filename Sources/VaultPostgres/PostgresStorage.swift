@@ -101,6 +101,10 @@ final class PostgresStorage: VaultStorage {
         let durability = self.durability
         do {
             return try await leased { connection in
+                // The pool may hand out a connection the server has just closed.
+                guard !connection.isClosed else {
+                    throw StoreError.unavailable("the connection to the PostgreSQL database was closed; try again")
+                }
                 try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
                 do {
                     if let lock {

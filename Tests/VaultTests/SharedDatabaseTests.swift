@@ -8,7 +8,8 @@ import VaultTestSupport
 
 /// Several instances over one PostgreSQL database, as many `cvault serve` processes would be, and
 /// moving a vault between SQLite and PostgreSQL. Needs the test server (`.ci/with-postgres`).
-@Suite("Instances sharing one PostgreSQL database", .enabled(if: TestDatabases.postgresURL != nil, "needs CVAULT_TEST_POSTGRES_URL"))
+@Suite("Instances sharing one PostgreSQL database", .enabled(if: TestDatabases.postgresURL != nil, "needs CVAULT_TEST_POSTGRES_URL"),
+       .timeLimit(.minutes(3)))
 struct SharedDatabaseTests {
     /// A vault on a fresh PostgreSQL database, and a second instance of it opened from the same folder.
     private func twoInstances(customers: Int = 30) async throws -> (TestVault, Vault) {

@@ -115,6 +115,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "cvaultTests", dependencies: ["cvault"], swiftSettings: swiftSettings),
+        .testTarget(name: "cvaultTests", dependencies: ["cvault", "VaultTestSupport"], swiftSettings: swiftSettings),
     ]
 )

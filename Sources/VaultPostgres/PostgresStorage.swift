@@ -105,15 +105,15 @@ final class PostgresStorage: VaultStorage {
                 guard !connection.isClosed else {
                     throw StoreError.unavailable("the connection to the PostgreSQL database was closed; try again")
                 }
-                try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger)
+                _ = try await connection.watchedQuery(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger).get()
                 do {
                     if let lock {
-                        try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
+                        _ = try await connection.watchedQuery("SELECT pg_advisory_xact_lock(\(lock))", logger: logger).get()
                     } else if !readOnly {
-                        try await connection.query("SELECT id FROM writer_lock WHERE id = 1 FOR UPDATE", logger: logger)
+                        _ = try await connection.watchedQuery("SELECT id FROM writer_lock WHERE id = 1 FOR UPDATE", logger: logger).get()
                     }
                     if !readOnly, durability == .normal {
-                        try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
+                        _ = try await connection.watchedQuery("SET LOCAL synchronous_commit = off", logger: logger).get()
                     }
                     let value: T
                     let tx = PostgresTransaction(connection: connection, logger: logger)
@@ -126,11 +126,11 @@ final class PostgresStorage: VaultStorage {
                     // A body may go on after a statement failed (a read of a batch failing alone),
                     // but then the server would roll back what COMMIT asks it to keep.
                     if let failed = tx.failure.error { throw failed }
-                    try await connection.query("COMMIT", logger: logger)
+                    _ = try await connection.watchedQuery("COMMIT", logger: logger).get()
                     return value
                 } catch {
                     // A connection whose rollback fails is closed by the pool's health checks.
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    _ = try? await connection.watchedQuery("ROLLBACK", logger: logger).get()
                     throw error
                 }
             }
@@ -255,7 +255,7 @@ final class PostgresStorage: VaultStorage {
     func compact() async throws {
         do {
             _ = try await leased { connection in
-                try await connection.query("VACUUM customer, record, blind_index, consent, contest, token", logger: self.logger)
+                _ = try await connection.watchedQuery("VACUUM customer, record, blind_index, consent, contest, token", logger: self.logger).get()
             }
         } catch {
             throw Self.map(error)

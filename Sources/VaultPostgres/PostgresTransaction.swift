@@ -568,7 +568,7 @@ struct PostgresTransaction: StorageWriter {
             if let value { try bindings.append(value) } else { bindings.appendNull() }
         }
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
+            return try connection.watchedQuery(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
         } catch {
             let mapped = PostgresStorage.map(error)
             failure.record(mapped)

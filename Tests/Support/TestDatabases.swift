@@ -30,14 +30,10 @@ public enum TestDatabases {
             throw TestDatabaseError(description: "CVAULT_TEST_POSTGRES_URL is not set: run the tests under .ci/with-postgres")
         }
         let name = "cvt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["createdb", "--host", url.host ?? "127.0.0.1", "--port", String(url.port ?? 5432),
-                             "--username", url.user ?? "cvault", String(name)]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestDatabaseError(description: "createdb \(name) failed with status \(process.terminationStatus)")
+        let result = try ChildProcess.run("createdb", ["--host", url.host ?? "127.0.0.1", "--port", String(url.port ?? 5432),
+                                                          "--username", url.user ?? "cvault", String(name)])
+        guard result.status == 0 else {
+            throw TestDatabaseError(description: "createdb \(name) failed with status \(result.status): \(result.stderr)")
         }
         url.path = "/" + name
         return url.string ?? server

@@ -179,11 +179,7 @@ struct SharedDatabaseTests {
 
     /// Runs one statement on the test server as its administrator.
     private func psql(_ sql: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql, try #require(TestDatabases.postgresURL)]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestDatabaseError(description: "psql failed: \(sql)") }
+        let result = try ChildProcess.run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql, try #require(TestDatabases.postgresURL)])
+        guard result.status == 0 else { throw TestDatabaseError(description: "psql failed: \(sql): \(result.stderr)") }
     }
 }

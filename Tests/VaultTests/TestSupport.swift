@@ -82,16 +82,11 @@ struct TestVault {
             return
         }
         // Someone with a login to the database server, going around the vault.
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // SQLite's zeroblob(n) and X'…' are PostgreSQL's n zero bytes and '\x…'::bytea.
         let portable = sql
             .replacingOccurrences(of: #"zeroblob\(((?:[^()]|\([^()]*\))*)\)"#, with: "decode(repeat('00', $1), 'hex')", options: .regularExpression)
             .replacingOccurrences(of: #"\bX'([0-9A-Fa-f]*)'"#, with: #"'\\x$1'::bytea"#, options: .regularExpression)
-        psql.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", portable, database]
-        try psql.run()
-        psql.waitUntilExit()
-        guard psql.terminationStatus == 0 else { throw TestDatabaseError(description: "psql failed on the tampering statement") }
+        guard try ChildProcess.run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", portable, database]).status == 0 else { throw TestDatabaseError(description: "psql failed on the tampering statement") }
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }

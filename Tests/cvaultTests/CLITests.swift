@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultTestSupport
 
 /// Runs the built `cvault` binary, as a user would.
 struct CLI {
@@ -19,23 +20,13 @@ struct CLI {
 
     @discardableResult
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["CVAULT_HOME"] = home.path
         env["CI"] = "true"
         env.removeValue(forKey: "CVAULT_TOKEN")
         env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        let result = try ChildProcess.run(Self.binary.path, arguments, environment: env)
+        return Result(status: result.status, stdout: result.stdout, stderr: result.stderr)
     }
 }
 

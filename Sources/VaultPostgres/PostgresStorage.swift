@@ -129,8 +129,9 @@ final class PostgresStorage: VaultStorage {
                     _ = try await connection.watchedQuery("COMMIT", logger: logger).get()
                     return value
                 } catch {
-                    // A connection whose rollback fails is closed by the pool's health checks.
-                    _ = try? await connection.watchedQuery("ROLLBACK", logger: logger).get()
+                    // A connection whose rollback fails is closed by the pool's health checks; one
+                    // already closed has nothing left to roll back.
+                    if !connection.isClosed { _ = try? await connection.watchedQuery("ROLLBACK", logger: logger).get() }
                     throw error
                 }
             }

@@ -17,16 +17,33 @@ public struct AggregateRequest: Sendable, Decodable {
     public var filters: [String: String]
     /// ε to spend; nil uses the policy's default.
     public var epsilon: Double?
+    /// Whether to add the customer portfolio: each group's margin mean, variance and standard
+    /// deviation, and the efficient set across the groups.
+    public var portfolio: Bool
 
     /// A request.
-    public init(measures: [String], groupBy: [String] = [], filters: [String: String] = [:], epsilon: Double? = nil) {
+    public init(measures: [String], groupBy: [String] = [], filters: [String: String] = [:], epsilon: Double? = nil, portfolio: Bool = false) {
         self.measures = measures
         self.groupBy = groupBy
         self.filters = filters
         self.epsilon = epsilon
+        self.portfolio = portfolio
     }
 
-    private enum CodingKeys: String, CodingKey { case measures, groupBy = "group_by", filters = "where", epsilon }
+    /// The measures a portfolio adds to those asked for.
+    static let portfolioMeasures = ["count", "margin_mean", "margin_variance", "margin_sd"]
+
+    private enum CodingKeys: String, CodingKey { case measures, groupBy = "group_by", filters = "where", epsilon, portfolio }
+
+    /// Decodes a request; `portfolio` is optional.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(measures: try container.decode([String].self, forKey: .measures),
+                  groupBy: try container.decodeIfPresent([String].self, forKey: .groupBy) ?? [],
+                  filters: try container.decodeIfPresent([String: String].self, forKey: .filters) ?? [:],
+                  epsilon: try container.decodeIfPresent(Double.self, forKey: .epsilon),
+                  portfolio: try container.decodeIfPresent(Bool.self, forKey: .portfolio) ?? false)
+    }
 }
 
 /// An answer: the released groups, and what it cost.
@@ -39,10 +56,12 @@ public struct AggregateAnswer: Sendable, Encodable {
     public let epsilonCharged: Epsilon
     /// The budget after this call.
     public let budget: BudgetStatus
+    /// For a portfolio request: the groups in the (variance, mean) plane and the efficient set.
+    public let efficientSet: EfficientSet?
     /// Customers that counted (those for whom the analytics purpose holds); never released exactly.
     let contributors: Int
 
-    private enum CodingKeys: String, CodingKey { case result, cached, epsilonCharged = "epsilon_charged", budget }
+    private enum CodingKeys: String, CodingKey { case result, cached, epsilonCharged = "epsilon_charged", budget, efficientSet = "efficient_set" }
 }
 
 /// An analyst's budget: the current periods and the lifetime caps.
@@ -77,7 +96,8 @@ extension Vault {
         let plan: AggregatePlan
         let query: AggregateQuery
         do {
-            let measures = try request.measures.map { text throws(AnalyticsError) in try Measure(parsing: text) }
+            let asked = request.portfolio ? request.measures + AggregateRequest.portfolioMeasures : request.measures
+            let measures = try asked.map { text throws(AnalyticsError) in try Measure(parsing: text) }
             query = try AggregateQuery(measures: measures, groupBy: request.groupBy, filters: request.filters,
                                        epsilon: try setup.budget.epsilon(requested: request.epsilon))
             plan = try AggregatePlan(query: query, configuration: setup.configuration)
@@ -133,7 +153,8 @@ extension Vault {
             throw VaultError(code == "budget_exhausted" ? .budgetExhausted : .invalidRequest, code: code, message)
         case .cached(let data, let status):
             let result = try JSONDecoder().decode(AggregateResult.self, from: data)
-            return AggregateAnswer(result: result, cached: true, epsilonCharged: .zero, budget: status, contributors: 0)
+            return AggregateAnswer(result: result, cached: true, epsilonCharged: .zero, budget: status,
+                                   efficientSet: try Self.efficientSet(of: result, if: request.portfolio), contributors: 0)
         case .charged(let status, let key, let chargeID):
             do {
                 let (accumulator, contributors, validUntil) = try await accumulate(plan: plan, setup: setup, policy: policy, now: now)
@@ -142,11 +163,18 @@ extension Vault {
                 // An answer is released only once it is pinned: a repeat must get this very draw.
                 try await storage.write { tx in try tx.putCachedAnswer(queryKey: key, answer: encoded, at: now, validUntil: validUntil) }
                 logger.info("aggregate answered", metadata: ["query": "\(shape)", "groups": "\(result.groups.count)"])
-                return AggregateAnswer(result: result, cached: false, epsilonCharged: query.epsilon, budget: status, contributors: contributors)
+                return AggregateAnswer(result: result, cached: false, epsilonCharged: query.epsilon, budget: status,
+                                       efficientSet: try Self.efficientSet(of: result, if: request.portfolio), contributors: contributors)
             } catch {
                 throw await refund(chargeID, epsilon: query.epsilon, shape: shape, principal: principal, after: error)
             }
         }
+    }
+
+    /// The efficient set of a portfolio answer: post-processing of released numbers, free.
+    private static func efficientSet(of result: AggregateResult, if portfolio: Bool) throws -> EfficientSet? {
+        guard portfolio else { return nil }
+        do { return try EfficientSet(result: result) } catch { throw VaultError.invalid(error.code, error.description) }
     }
 
     /// Takes back the charge of a query that released nothing, and turns its failure into an error

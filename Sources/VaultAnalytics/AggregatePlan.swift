@@ -75,6 +75,16 @@ public struct AggregatePlan: Sendable {
             case .retention: statistics.formUnion([.activeYearBefore, .retained])
             case .shareOfWallet: statistics.formUnion([.walletSum, .walletCount])
             case .rfm: usesRFM = true
+            case .marginMean: statistics.insert(.marginSum)
+            case .marginVariance, .marginStandardDeviation:
+                // A square must fit the engine's 64-bit totals: bounds up to about 60 million
+                // currency units a year apart.
+                let bounds = configuration.lifetimeValue.annualMargin
+                let centre = Statistic.centre(of: bounds)
+                guard max((bounds.lowerBound - centre).magnitude, (bounds.upperBound - centre).magnitude) <= 3_037_000_499 else {
+                    throw .invalidQuery("the policy's annual margin bounds are too wide for a margin variance")
+                }
+                statistics.formUnion([.marginSum, .marginSquareSum])
             }
         }
         let ordered = statistics.sorted()
@@ -134,7 +144,7 @@ public struct AggregatePlan: Sendable {
         let readsPurchases = usesRFM || ordered.contains { statistic in
             switch statistic {
             case .count, .fieldSum, .fieldCount: false
-            case .marginSum, .activeYearBefore, .retained, .walletSum, .walletCount: true
+            case .marginSum, .marginSquareSum, .activeYearBefore, .retained, .walletSum, .walletCount: true
             }
         }
         self.windows =

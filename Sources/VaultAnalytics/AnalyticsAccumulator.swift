@@ -102,6 +102,13 @@ public struct AnalyticsAccumulator: Sendable {
         case .retained: activity.map { $0.boughtYearBefore && $0.boughtLastYear } == true ? 1 : nil
         case .walletSum: activity?.shareOfWallet
         case .walletCount: activity?.shareOfWallet == nil ? nil : 1
+        case .marginSquareSum:
+            activity.map { activity in
+                let model = plan.configuration.lifetimeValue
+                let annual = activity.windowMargin.clamped(to: model.windowMargin) / Int64(model.windowYears)
+                let distance = annual - Statistic.centre(of: model.annualMargin)
+                return distance * distance
+            }
         }
     }
 

@@ -16,9 +16,15 @@ public enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
     case shareOfWallet
     /// Customer counts per RFM segment (the segment becomes part of the group key).
     case rfm
+    /// Mean of the customers' annual margin (the CLV window's margin ÷ its years, clamped), in cents.
+    case marginMean
+    /// Variance across the group's customers of their annual margin, in cents².
+    case marginVariance
+    /// Standard deviation across the group's customers of their annual margin, in cents.
+    case marginStandardDeviation
 
     /// Parses the canonical spelling: `count`, `sum(F)`, `mean(F)`, `clv`, `customer_equity`,
-    /// `retention`, `share_of_wallet`, `rfm`.
+    /// `retention`, `share_of_wallet`, `rfm`, `margin_mean`, `margin_variance`, `margin_sd`.
     public init(parsing text: String) throws(AnalyticsError) {
         switch text {
         case "count": self = .count
@@ -27,6 +33,9 @@ public enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
         case "retention": self = .retention
         case "share_of_wallet": self = .shareOfWallet
         case "rfm": self = .rfm
+        case "margin_mean": self = .marginMean
+        case "margin_variance": self = .marginVariance
+        case "margin_sd": self = .marginStandardDeviation
         default:
             for (prefix, make) in [("sum(", Measure.sum), ("mean(", Measure.mean)]
             where text.hasPrefix(prefix) && text.hasSuffix(")") {
@@ -37,7 +46,7 @@ public enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
             }
             throw .invalidQuery(
                 "unknown measure '\(text)'; use count, sum(FIELD), mean(FIELD), clv, customer_equity, "
-                    + "retention, share_of_wallet or rfm")
+                    + "retention, share_of_wallet, rfm, margin_mean, margin_variance or margin_sd")
         }
     }
 
@@ -52,6 +61,9 @@ public enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
         case .retention: "retention"
         case .shareOfWallet: "share_of_wallet"
         case .rfm: "rfm"
+        case .marginMean: "margin_mean"
+        case .marginVariance: "margin_variance"
+        case .marginStandardDeviation: "margin_sd"
         }
     }
 

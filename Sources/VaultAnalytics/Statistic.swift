@@ -18,6 +18,11 @@ enum Statistic: Hashable, Comparable {
     case walletSum
     /// Customers with a stated category spend: the denominator of the mean share of wallet.
     case walletCount
+    /// Σ of customers' squared distances from the middle of the annual margin bounds (annual
+    /// margin: the clamped window margin ÷ its years, in whole cents): with the margin sum and the
+    /// count, the variance of annual margin. Centring makes one customer's share at most
+    /// ((b − a)/2)² instead of max(a², b²): a quarter of it for bounds [0, b].
+    case marginSquareSum
 
     /// Share of wallet is carried in millionths so that the engine stays in integers.
     static let walletScale: Int64 = 1_000_000
@@ -30,7 +35,20 @@ enum Statistic: Hashable, Comparable {
         case .fieldSum(let field): configuration.fields[field].bounds
         case .marginSum: configuration.lifetimeValue.windowMargin
         case .walletSum: 0...Self.walletScale
+        case .marginSquareSum: Self.centredSquares(of: configuration.lifetimeValue.annualMargin)
         }
+    }
+
+    /// The squares of the distances from the centre, which lie in [a − c, b − c] ∋ 0; the plan
+    /// checked they fit.
+    static func centredSquares(of bounds: ClosedRange<Int64>) -> ClosedRange<Int64> {
+        let centre = centre(of: bounds)
+        return 0...max((bounds.lowerBound - centre) * (bounds.lowerBound - centre), (bounds.upperBound - centre) * (bounds.upperBound - centre))
+    }
+
+    /// The public point squared margins are measured from: the middle of the bounds, in whole cents.
+    static func centre(of bounds: ClosedRange<Int64>) -> Int64 {
+        bounds.lowerBound + (bounds.upperBound - bounds.lowerBound) / 2
     }
 
     /// The most one customer can change this total (its L1 sensitivity): adding or removing them
@@ -49,6 +67,7 @@ enum Statistic: Hashable, Comparable {
         case .marginSum: "the CLV margin sum"
         case .activeYearBefore, .retained: "the retention counts"
         case .walletSum, .walletCount: "the share of wallet"
+        case .marginSquareSum: "the sum of squared annual margins"
         }
     }
 }

@@ -114,7 +114,7 @@ enum Inputs {
         let request: AggregateRequest
 
         private enum CodingKeys: String, CodingKey, CaseIterable {
-            case measures, groupBy = "group_by", filters = "where", epsilon
+            case measures, groupBy = "group_by", filters = "where", epsilon, portfolio
         }
 
         init(from decoder: any Decoder) throws {
@@ -124,7 +124,8 @@ enum Inputs {
                 measures: try container.decode([String].self, forKey: .measures),
                 groupBy: try container.decodeOptional([String].self, forKey: .groupBy) ?? [],
                 filters: try container.decodeOptional([String: String].self, forKey: .filters) ?? [:],
-                epsilon: try container.decodeOptional(Double.self, forKey: .epsilon))
+                epsilon: try container.decodeOptional(Double.self, forKey: .epsilon),
+                portfolio: try container.decodeOptional(Bool.self, forKey: .portfolio) ?? false)
         }
     }
 

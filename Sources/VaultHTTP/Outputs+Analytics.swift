@@ -14,10 +14,35 @@ extension Outputs {
         let cached: Bool
         let epsilonCharged: Double
         let budget: Budget
+        let efficientSet: EfficientSet?
 
         private enum CodingKeys: String, CodingKey {
-            case query, epsilon, groups, cached, budget, asOf = "as_of"
+            case query, epsilon, groups, cached, budget, asOf = "as_of", efficientSet = "efficient_set"
             case suppressedGroups = "suppressed_groups", suppressionThreshold = "suppression_threshold", epsilonCharged = "epsilon_charged"
+        }
+
+        /// The portfolio's groups in the (variance, mean) plane and the corners of its efficient set.
+        struct EfficientSet: Encodable {
+            let groups: [Point]
+            let frontier: [Point]
+
+            struct Point: Encodable {
+                let key: [String: String]
+                let mean: Double
+                let variance: Double
+                let standardDeviation: Double
+                let efficient: Bool
+
+                private enum CodingKeys: String, CodingKey { case key, mean, variance, efficient, standardDeviation = "standard_deviation" }
+
+                init(_ point: VaultAnalytics.EfficientSet.Point) {
+                    key = point.key
+                    mean = point.mean
+                    variance = point.variance
+                    standardDeviation = point.variance.squareRoot()
+                    efficient = point.efficient
+                }
+            }
         }
 
         struct Group: Encodable {
@@ -49,6 +74,7 @@ extension Outputs {
             cached = answer.cached
             epsilonCharged = answer.epsilonCharged.doubleValue
             budget = Budget(answer.budget)
+            efficientSet = answer.efficientSet.map { EfficientSet(groups: $0.groups.map(EfficientSet.Point.init), frontier: $0.frontier.map(EfficientSet.Point.init)) }
         }
     }
 

@@ -174,6 +174,31 @@ import Vault
         }
     }
 
+    @Test func portfolioAnswersWithTheEfficientSet() async throws {
+        // Enough customers that every segment clears the suppression threshold at ε = 1.
+        let fixture = try await TestVault.make(customers: 1_200)
+        defer { fixture.remove() }
+        let analyst = fixture.tokens["analyst"]!
+        try await fixture.app.test(.router) { client in
+            let answer = try await client.call(.post, "/v1/aggregates", token: analyst,
+                                               json: #"{"measures":[],"group_by":["segment"],"epsilon":1,"portfolio":true}"#)
+            #expect(answer.status == .ok)
+            let set = try #require(answer.object["efficient_set"] as? [String: Any])
+            let groups = try #require(set["groups"] as? [[String: Any]])
+            let frontier = try #require(set["frontier"] as? [[String: Any]])
+            #expect(groups.count == (answer.object["groups"] as? [Any])?.count)
+            #expect(!frontier.isEmpty && frontier.allSatisfy { $0["efficient"] as? Bool == true })
+            for point in groups {
+                let variance = try #require(point["variance"] as? Double), deviation = try #require(point["standard_deviation"] as? Double)
+                #expect(abs(variance.squareRoot() - deviation) < 1e-6 && point["mean"] is Double && point["key"] is [String: Any])
+            }
+            let plain = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":["count"],"epsilon":0.5}"#)
+            #expect(plain.status == .ok && plain.object["efficient_set"] == nil)
+            let empty = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":[],"epsilon":0.5}"#)
+            #expect(empty.status.code / 100 == 4)
+        }
+    }
+
     @Test func openRoutesNeedNoToken() async throws {
         let fixture = try await TestVault.make(customers: 2)
         defer { fixture.remove() }

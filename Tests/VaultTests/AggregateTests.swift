@@ -6,12 +6,15 @@ import VaultStore
 
 @Suite("Aggregates through the facade")
 struct AggregateTests {
+    /// The default policy with ε limits so high that noise is negligible next to the data.
+    static let generousPolicy = Vault.defaultPolicyText
+        .replacingOccurrences(of: "max_epsilon_per_query: 1\n", with: "max_epsilon_per_query: 100000\n")
+        .replacingOccurrences(of: "per_analyst: {epsilon: 5, period: P30D, lifetime: 20}", with: "per_analyst: {epsilon: 1000000, period: P30D, lifetime: 1000000}")
+        .replacingOccurrences(of: "global: {epsilon: 20, period: P30D, lifetime: 80}", with: "global: {epsilon: 1000000, period: P30D, lifetime: 1000000}")
+
     @Test("with a huge ε the answers match exact aggregates computed independently, over consenting customers only")
     func accuracy() async throws {
-        let generous = Vault.defaultPolicyText
-            .replacingOccurrences(of: "max_epsilon_per_query: 1\n", with: "max_epsilon_per_query: 100000\n")
-            .replacingOccurrences(of: "per_analyst: {epsilon: 5, period: P30D, lifetime: 20}", with: "per_analyst: {epsilon: 1000000, period: P30D, lifetime: 1000000}")
-            .replacingOccurrences(of: "global: {epsilon: 20, period: P30D, lifetime: 80}", with: "global: {epsilon: 1000000, period: P30D, lifetime: 1000000}")
+        let generous = Self.generousPolicy
         #expect(generous != Vault.defaultPolicyText)
         let test = try await TestVault.make(customers: 400, policyText: generous)
         defer { test.remove() }
@@ -155,5 +158,47 @@ struct AggregateTests {
         // Only analysts aggregate.
         let support = try await test.principal("support")
         await #expect(throws: VaultError.self) { _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"]), by: support) }
+    }
+
+    @Test("a portfolio by segment: margin mean and variance match an independent computation, the efficient set comes with the answer and its cached repeat")
+    func portfolio() async throws {
+        let generous = Self.generousPolicy
+        let test = try await TestVault.make(customers: 300, policyText: generous)
+        defer { test.remove() }
+        let analyst = try await test.principal("analyst")
+        let request = AggregateRequest(measures: ["clv"], groupBy: ["segment"], epsilon: 100_000, portfolio: true)
+        let answer = try await test.vault.aggregate(request, by: analyst)
+        let efficient = try #require(answer.efficientSet)
+
+        let consenting = test.customers.filter { $0.consents["analytics"] == .granted }
+        let today = Int32((test.clock.now().timeIntervalSince1970 / 86_400).rounded(.down))
+        let windowStart = DayNumber.of(year: DayNumber.civil(today).year - 5, month: DayNumber.civil(today).month, day: min(DayNumber.civil(today).day, 28))
+        #expect(efficient.groups.count == answer.result.groups.count && !efficient.frontier.isEmpty)
+        for group in answer.result.groups {
+            #expect(group.values.map(\.measure) == ["clv", "count", "margin_mean", "margin_sd", "margin_variance"])
+            let members = consenting.filter { $0.fields["segment"] == .string(group.key["segment"]!) }
+            // Annual margin: the five-year window's margin clamped to [0, 3000 × 5] currency units, ÷ 5, in cents.
+            let margins = members.map { customer -> Double in
+                guard case .purchases(let purchases)? = customer.fields["purchases"] else { return 0 }
+                let margin = purchases.filter { $0.day >= windowStart && $0.day < today }.reduce(Int64(0)) { $0 + $1.marginCents }
+                return Double(min(max(margin, 0), 3000 * 100 * 5) / 5)
+            }
+            let mean = margins.reduce(0, +) / Double(margins.count)
+            let variance = margins.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(margins.count)
+            func value(_ measure: String) -> AggregateResult.Value { group.values.first { $0.measure == measure }! }
+            #expect(abs(value("margin_mean").value - mean) <= 1 + 25 * value("margin_mean").noiseScale, "mean of \(group.key)")
+            #expect(abs(value("margin_variance").value - variance) <= variance * 1e-3 + 25 * value("margin_variance").noiseScale,
+                    "variance of \(group.key): \(value("margin_variance").value) against \(variance)")
+            #expect(abs(value("margin_sd").value - value("margin_variance").value.squareRoot()) < 1e-6)
+            let point = try #require(efficient.groups.first { $0.key == group.key })
+            #expect(point.mean == value("margin_mean").value && point.variance == value("margin_variance").value)
+        }
+        #expect(efficient == (try EfficientSet(result: answer.result)), "the set is the released numbers' post-processing")
+
+        let repeated = try await test.vault.aggregate(request, by: analyst)
+        #expect(repeated.cached && repeated.epsilonCharged == .zero && repeated.efficientSet == efficient)
+        let plain = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 1), by: analyst)
+        #expect(plain.efficientSet == nil)
+        await #expect(throws: VaultError.self) { _ = try await test.vault.aggregate(AggregateRequest(measures: [], groupBy: ["segment"]), by: analyst) }
     }
 }

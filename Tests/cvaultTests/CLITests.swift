@@ -130,6 +130,29 @@ struct CLITests {
         #expect(refused.status == 1 && refused.stderr.contains("import"), "\(refused.stderr)")
     }
 
+    @Test("aggregate --portfolio prints each group's margin mean and spread and the efficient set; with no measure and no --portfolio it is a usage error")
+    func portfolio() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let file = home.appendingPathComponent("customers.jsonl").path
+        #expect(try cli.run(["generate", "--customers", "1500", "--seed", "6", "--out", file]).status == 0)
+        #expect(try cli.run(["import", file]).status == 0)
+        let analyst = ["CVAULT_TOKEN": try cli.run(["token", "issue", "--role", "analyst", "--name", "dana"]).stdout.trimmingCharacters(in: .newlines)]
+        let answer = try cli.run(["aggregate", "--portfolio", "--group-by", "segment", "--epsilon", "1"], environment: analyst)
+        #expect(answer.status == 0, "\(answer.stderr)")
+        for line in ["margin_mean", "margin_sd", "margin_variance", "efficient set", "segment=", "ε charged: 1"] {
+            #expect(answer.stdout.contains(line), "\(line) in \(answer.stdout)")
+        }
+        let json = try cli.run(["aggregate", "--portfolio", "--group-by", "segment", "--epsilon", "1", "--json"], environment: analyst)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let frontier = (object?["efficient_set"] as? [String: Any])?["frontier"] as? [[String: Any]]
+        #expect(frontier?.isEmpty == false, "\(json.stdout)")
+        #expect(object?["cached"] as? Bool == true, "the identical repeat is free")
+        #expect(try cli.run(["aggregate", "--group-by", "segment"], environment: analyst).status == 2)
+    }
+
     @Test("text that reaches the terminal cannot drive it: control characters are printed escaped")
     func escapesControlCharacters() throws {
         let home = makeHome()

@@ -3,8 +3,8 @@ import Vault
 import VaultAnalytics
 
 extension DemoCommand {
-    /// The analyst's part of the story: customer equity and mean CLV by region, then a query so
-    /// narrow that its groups are suppressed.
+    /// The analyst's part of the story: customer equity and mean CLV by region, the customer
+    /// portfolio by segment, then a query so narrow that its groups are suppressed.
     func analystStep(_ vault: Vault, analyst: Principal) async throws {
         heading(9, "The analyst asks for customer equity and mean CLV by region: noisy, with intervals, never a row")
         let answer = try await vault.aggregate(AggregateRequest(measures: ["customer_equity", "clv", "count"], groupBy: ["region"], epsilon: 1),
@@ -14,6 +14,17 @@ extension DemoCommand {
         let repeated = try await vault.aggregate(AggregateRequest(measures: ["count", "clv", "customer_equity"], groupBy: ["region"], epsilon: 1),
                                                  by: analyst)
         say("  cached: \(repeated.cached), ε charged: \(repeated.epsilonCharged)")
+
+        say("the customer portfolio by segment: mean and spread of annual margin per customer, and the efficient set (no extra ε for the set):")
+        let portfolio = try await vault.aggregate(AggregateRequest(measures: [], groupBy: ["segment"], epsilon: 1, portfolio: true), by: analyst)
+        for (group, point) in zip(portfolio.result.groups, portfolio.efficientSet?.groups ?? []) {
+            func money(_ measure: String) -> String {
+                guard let value = group.values.first(where: { $0.measure == measure }) else { return "?" }
+                return String(format: "%.0f [%.0f … %.0f]", value.value / 100, value.interval.lowerBound / 100, value.interval.upperBound / 100)
+            }
+            say("  segment=\(group.key["segment"] ?? "?"): mean \(money("margin_mean")), sd \(money("margin_sd"))"
+                + (point.efficient ? " — on the efficient set" : " — a mix of efficient segments does as well or better"))
+        }
 
         say("a narrow query (region × segment × birth decade) hides every group too small to clear the threshold:")
         let narrow = try await vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region", "segment", "birth_year"], epsilon: 0.5),

@@ -159,14 +159,15 @@ extension Vault {
             do {
                 let (accumulator, contributors, validUntil) = try await accumulate(plan: plan, setup: setup, policy: policy, now: now)
                 let result = accumulator.release(using: random)
+                let efficientSet = try Self.efficientSet(of: result, if: request.portfolio)
                 let encoded = try JSONEncoder().encode(result)
                 // An answer is released only once it is pinned: a repeat must get this very draw.
                 try await storage.write { tx in try tx.putCachedAnswer(queryKey: key, answer: encoded, at: now, validUntil: validUntil) }
                 logger.info("aggregate answered", metadata: ["query": "\(shape)", "groups": "\(result.groups.count)"])
                 return AggregateAnswer(result: result, cached: false, epsilonCharged: query.epsilon, budget: status,
-                                       efficientSet: try Self.efficientSet(of: result, if: request.portfolio), contributors: contributors)
+                                       efficientSet: efficientSet, contributors: contributors)
             } catch {
-                throw await refund(chargeID, epsilon: query.epsilon, shape: shape, principal: principal, after: error)
+                throw await refund(chargeID, key: key, epsilon: query.epsilon, shape: shape, principal: principal, after: error)
             }
         }
     }
@@ -179,9 +180,19 @@ extension Vault {
 
     /// Takes back the charge of a query that released nothing, and turns its failure into an error
     /// that says nothing about the data: the cause may name a customer, so only its code is logged.
-    private func refund(_ chargeID: Int64, epsilon: Epsilon, shape: String, principal: Principal, after error: any Error) async -> VaultError {
+    ///
+    /// Not if its answer is in the cache after all (the write that pinned it committed, but its
+    /// caller was told otherwise, as when a connection is lost during COMMIT): an identical repeat
+    /// would get that answer, which must stay paid for.
+    private func refund(_ chargeID: Int64, key: String, epsilon: Epsilon, shape: String, principal: Principal, after error: any Error) async -> VaultError {
         let cause = (error as? VaultError)?.code ?? (error as? StoreError)?.code ?? "unexpected"
         do {
+            let pinned = try await storage.read { tx in try tx.cachedAnswer(queryKey: key) != nil }
+            if pinned {
+                logger.error("an aggregate's answer was stored but not delivered; its epsilon stays charged", metadata: ["cause": "\(cause)"])
+                return VaultError(.unavailable, code: "aggregate_failed",
+                                  "the answer was computed and kept, but could not be delivered; its epsilon stays charged. Ask the identical query again: it is answered from the cache at no further cost")
+            }
             try await record { tx, audit in
                 try tx.deleteCharge(id: chargeID)
                 try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.refund", decision: .allow,

@@ -77,12 +77,16 @@ public struct AggregatePlan: Sendable {
             case .rfm: usesRFM = true
             case .marginMean: statistics.insert(.marginSum)
             case .marginVariance, .marginStandardDeviation:
-                // A square must fit the engine's 64-bit totals: bounds up to about 60 million
-                // currency units a year apart.
+                // One customer's square may add at most `largestBound`, like any other total, so
+                // that a group's sum cannot saturate below 2²³ customers: bounds up to about
+                // 20,000 currency units a year apart.
                 let bounds = configuration.lifetimeValue.annualMargin
                 let centre = Statistic.centre(of: bounds)
-                guard max((bounds.lowerBound - centre).magnitude, (bounds.upperBound - centre).magnitude) <= 3_037_000_499 else {
-                    throw .invalidQuery("the policy's annual margin bounds are too wide for a margin variance")
+                let reach = max((bounds.lowerBound - centre).magnitude, (bounds.upperBound - centre).magnitude)
+                guard reach <= 1 << 20 else {
+                    throw .invalidQuery(
+                        "the policy's CLV annual margin bounds are more than 20,971 currency units apart, too wide for a margin "
+                            + "variance; narrow annual_margin_bounds in the policy's clv section")
                 }
                 statistics.formUnion([.marginSum, .marginSquareSum])
             }

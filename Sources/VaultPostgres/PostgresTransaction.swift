@@ -555,6 +555,9 @@ struct PostgresTransaction: StorageWriter {
     /// Runs one statement and waits for all its rows.
     @discardableResult
     func run(_ sql: String, _ values: [Bind] = []) throws -> PostgresQueryResult {
+        // Once the connection is gone, every later statement of a body that goes on (a batch of
+        // reads) fails at once instead of waiting for its own answer.
+        if let failed = failure.error, failed.kind == .unavailable { throw failed }
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
             // PostgreSQL text cannot hold U+0000, and a refused statement would abort the whole

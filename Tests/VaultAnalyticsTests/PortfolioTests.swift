@@ -78,13 +78,16 @@ import VaultCrypto
 
     @Test("margin bounds whose squares would overflow the engine's totals are refused before any charge")
     func tooWideBoundsAreRefused() throws {
-        let configuration = try Fixtures.configuration(annualMargin: 0...7_000_000_000, windowYears: 1)
+        // 2²¹ + 2 cents apart: the square of half of it just exceeds 2⁴⁰, what one customer may add to a total.
+        let configuration = try Fixtures.configuration(annualMargin: 0...(1 << 21) + 2, windowYears: 1)
         #expect(throws: AnalyticsError.self) {
             try AggregatePlan(query: AggregateQuery(measures: [.marginVariance], groupBy: ["region"], epsilon: .largest),
                               configuration: configuration)
         }
         _ = try AggregatePlan(query: AggregateQuery(measures: [.marginMean], groupBy: ["region"], epsilon: .largest),
                               configuration: configuration)
+        _ = try AggregatePlan(query: AggregateQuery(measures: [.marginVariance], groupBy: ["region"], epsilon: .largest),
+                              configuration: try Fixtures.configuration(annualMargin: 0...(1 << 21), windowYears: 1))
     }
 
     /// A result holding only the two measures the efficient set reads.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Vault
 import VaultAnalytics
@@ -200,5 +201,33 @@ struct AggregateTests {
         let plain = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 1), by: analyst)
         #expect(plain.efficientSet == nil)
         await #expect(throws: VaultError.self) { _ = try await test.vault.aggregate(AggregateRequest(measures: [], groupBy: ["segment"]), by: analyst) }
+    }
+
+    @Test("an answer whose cache write committed though its caller was told it failed keeps its charge: the repeat is not free")
+    func lostCommitAnswerKeepsTheCharge() async throws {
+        let backend = AnswerLosingBackend()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clock = TestClock()
+        var options = VaultOptions(backends: [backend])
+        options.clock = clock
+        options.durability = .normal
+        options.peerRefreshWait = .zero
+        let vault = try await Vault.create(at: folder, database: "vault.sqlite", options: options)
+        let generator = SyntheticCustomers(seed: 3, asOf: clock.now())
+        _ = try await vault.importCustomers((0..<60).map(generator.customer), by: .localOperator, batchSize: 16)
+        let token = try await vault.issueToken(role: "analyst", customerID: nil, name: "dana", expiresIn: nil, by: .localOperator)
+        let analyst = try await vault.authenticate(token: token.secret)
+        let request = AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 0.5)
+
+        // The query's first write charges ε; its second pins the answer in the cache, and that
+        // one's answer is lost after it committed.
+        backend.losing.withLock { $0 = 2 }
+        await #expect(throws: VaultError.self) { _ = try await vault.aggregate(request, by: analyst) }
+        #expect(backend.losing.withLock { $0 } == nil, "the cache write must have been the one to lose its answer")
+        let repeated = try await vault.aggregate(request, by: analyst)
+        #expect(repeated.cached, "the pinned answer is what a repeat gets")
+        #expect(try await vault.budgetStatus(by: analyst).status.analystSpent == Epsilon(micros: 500_000),
+                "an answer that exists must stay paid for, or the repeat releases it for nothing")
     }
 }

@@ -196,6 +196,12 @@ import Vault
             #expect(plain.status == .ok && plain.object["efficient_set"] == nil)
             let empty = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":[],"epsilon":0.5}"#)
             #expect(empty.status.code / 100 == 4)
+            let chart = try await client.call(.post, "/v1/aggregates?format=svg", token: analyst,
+                                              json: #"{"measures":[],"group_by":["segment"],"epsilon":1,"portfolio":true}"#)
+            #expect(chart.status == .ok && chart.headers[.contentType] == "image/svg+xml" && chart.text.hasPrefix("<svg"))
+            #expect(chart.text.contains(#"class="efficient-group""#))
+            let badFormat = try await client.call(.post, "/v1/aggregates?format=png", token: analyst, json: #"{"measures":["count"],"epsilon":0.5}"#)
+            #expect(badFormat.status == .badRequest)
         }
     }
 

@@ -151,6 +151,15 @@ struct CLITests {
         #expect(frontier?.isEmpty == false, "\(json.stdout)")
         #expect(object?["cached"] as? Bool == true, "the identical repeat is free")
         #expect(try cli.run(["aggregate", "--group-by", "segment"], environment: analyst).status == 2)
+        // The chart of the same (now cached, free) answer; an unwritable path is a clear failure.
+        let chart = home.appendingPathComponent("portfolio.svg").path
+        let drawn = try cli.run(["aggregate", "--portfolio", "--group-by", "segment", "--epsilon", "1", "--chart", chart], environment: analyst)
+        #expect(drawn.status == 0, "\(drawn.stderr)")
+        let svg = try String(contentsOfFile: chart, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains(#"class="efficient-group""#))
+        let unwritable = try cli.run(["aggregate", "--portfolio", "--group-by", "segment", "--epsilon", "1", "--chart", "/nonexistent/dir/c.svg"],
+                                     environment: analyst)
+        #expect(unwritable.status == 1 && unwritable.stderr.contains("cannot write the chart"), "\(unwritable.stderr)")
     }
 
     @Test("text that reaches the terminal cannot drive it: control characters are printed escaped")

@@ -31,6 +31,9 @@ struct AggregateCommand: AsyncParsableCommand {
     var filters: [String] = []
     @Option(name: .long, help: "ε to spend (default: the policy's).") var epsilon: Double?
     @Flag(name: .long, help: "The customer portfolio: margin mean and variance per group, and the efficient set.") var portfolio = false
+    @Option(name: .long, help: ArgumentHelp("Also draw the answer as an SVG chart into FILE: error bars per measure, or with --portfolio the "
+                                            + "mean–variance plane and the efficient frontier.", valueName: "FILE"))
+    var chart: String?
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -50,6 +53,16 @@ struct AggregateCommand: AsyncParsableCommand {
                                        portfolio: portfolio)
         let vault = try await global.open()
         let answer = try await vault.aggregate(request, by: try await global.principal(vault))
+        if let chart {
+            do {
+                try Data(AggregateChart.svg(for: answer).utf8).write(to: URL(fileURLWithPath: chart), options: .atomic)
+                Output.note("wrote the chart to \(chart)")
+            } catch {
+                throw VaultError(.invalidRequest, code: "file_unwritable",
+                                 "cannot write the chart to \(chart) (\(error.localizedDescription)); the answer was computed and its ε charged: "
+                                    + "ask the identical query again with another --chart path, a repeat is free")
+            }
+        }
         if global.json { return try Output.json(answer) }
         Output.print("query: \(answer.result.query)")
         for group in answer.result.groups {
@@ -107,9 +120,7 @@ struct BudgetCommand: AsyncParsableCommand {
 
 /// Numbers for people: money in currency units (the engine works in cents).
 enum AggregateFormat {
-    static func isMoney(_ measure: String) -> Bool {
-        ["clv", "customer_equity", "margin_mean", "margin_sd"].contains(measure) || measure.contains("category_spend") || measure.contains("purchases")
-    }
+    static func isMoney(_ measure: String) -> Bool { ChartUnit.of(measure) == .money }
 
     static func number(_ value: Double, money: Bool) -> String {
         money ? String(format: "%.2f", value / 100) : (value == value.rounded() && abs(value) < 1e15 ? String(format: "%.0f", value) : String(format: "%.4f", value))

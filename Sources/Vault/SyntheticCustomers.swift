@@ -20,6 +20,9 @@ public struct SyntheticCustomers: Sendable {
     static let segments = ["new", "active", "loyal", "lapsed"]
     static let channels = ["email", "sms", "phone", "post", "none"]
     static let categories = ["grocery", "garden", "kitchen", "clothing", "electronics", "toys", "beauty", "sports"]
+    /// Category pairs bought together more often than chance.
+    static let partners = ["grocery": "kitchen", "kitchen": "grocery", "garden": "sports", "sports": "garden",
+                           "clothing": "beauty", "beauty": "clothing", "electronics": "toys", "toys": "electronics"]
     static let firstNames = ["Ada", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Iris", "Jonas", "Kemi", "Liam",
                              "Maya", "Noah", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Victor", "Wen", "Yusuf", "Zoe"]
     static let lastNames = ["Abbott", "Baptiste", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ivanova", "Jensen",
@@ -33,12 +36,23 @@ public struct SyntheticCustomers: Sendable {
         let last = Self.lastNames[rng.below(Self.lastNames.count)]
         let today = Int32((asOf.timeIntervalSince1970 / 86_400).rounded(.down))
         let segmentIndex = rng.below(Self.segments.count)
-        let interests = Self.categories.filter { _ in rng.below(4) == 0 }
+        let drawn = Self.categories.filter { _ in rng.below(4) == 0 }
 
         var categorySpend: [String: Int64] = [:]
-        for category in interests.isEmpty ? [Self.categories[rng.below(Self.categories.count)]] : interests {
+        for category in drawn.isEmpty ? [Self.categories[rng.below(Self.categories.count)]] : drawn {
             categorySpend[category] = Int64(100 + rng.below(3_000)) * 100
         }
+        // Categories go together as in a real shop (garden with sports, kitchen with grocery, …):
+        // a customer interested in one is often interested in its partner. A stream of its own
+        // keeps every other value the same as before partners existed.
+        var affinity = SplitMix64(seed: (seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(index)) ^ 0xA5A5_5A5A_C3C3_3C3C)
+        var interests = drawn
+        for category in categorySpend.keys.sorted() {
+            guard let partner = Self.partners[category], categorySpend[partner] == nil, affinity.below(100) < 60 else { continue }
+            if drawn.contains(category) { interests.append(partner) }
+            categorySpend[partner] = Int64(100 + affinity.below(3_000)) * 100
+        }
+        interests = Self.categories.filter(interests.contains)
 
         // Active and loyal customers buy more often; 0–40 purchases over three years.
         let purchaseCount = min(40, rng.below([6, 26, 41, 11][segmentIndex]))

@@ -126,7 +126,8 @@ extension Vault {
 
     /// The body of a read inside a transaction: decision, decryption of what is allowed, audit.
     func readLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, fields: [String],
-                    principal: Principal, policy: Policy, now: Date, op: String, prefetched: PrefetchedCustomers = .none) throws -> CustomerView {
+                    principal: Principal, policy: Policy, now: Date, op: String, prefetched: PrefetchedCustomers = .none,
+                    details: [String: String] = [:]) throws -> CustomerView {
         let isSelf = principal.customerID == customerID && principal.role == RoleName.customer.rawValue
         // A customer token reaches only its own customer; anything else looks absent (no probing).
         if principal.role == RoleName.customer.rawValue, !isSelf { throw VaultError.notFound("customer \(customerID)") }
@@ -152,12 +153,12 @@ extension Vault {
                 }
             }
             try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: allowed, op: op,
-                                        decision: .allow, reason: decision.fields.first(where: \.allowed)!.decision.code.rawValue))
+                                        decision: .allow, reason: decision.fields.first(where: \.allowed)!.decision.code.rawValue, details: details))
         }
         let denied = decision.fields.filter { !$0.allowed }
         if !denied.isEmpty {
             try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: denied.map(\.field), op: op,
-                                        decision: .deny, reason: denied[0].decision.code.rawValue))
+                                        decision: .deny, reason: denied[0].decision.code.rawValue, details: details))
         }
         return CustomerView(customerID: customerID, purpose: purpose, values: values, decisions: decision.fields)
     }

@@ -1,4 +1,5 @@
 public import Foundation
+import VaultAnalytics
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
@@ -42,14 +43,42 @@ public struct AuditReport: Sendable, Encodable {
     public var lastRetentionSweepValuesRemoved: Int?
     /// Aggregate queries answered (and ε charged, in millionths).
     public var aggregateQueries = 0
-    /// ε charged in the period, in millionths.
+    /// Next-best-product models trained.
+    public var modelTrainings = 0
+    /// ε charged in the period by aggregates and model trainings, in millionths.
     public var microEpsilonCharged: Int64 = 0
+    /// Entries per UTC day (`YYYY-MM-DD`), then per role.
+    public var byDayAndRole: [String: [String: Int]] = [:]
+    /// Entries made under a purpose, per UTC day, then per purpose.
+    public var byDayAndPurpose: [String: [String: Int]] = [:]
+    /// Per purpose of the policy in force: for how many live customers it holds at the report's
+    /// checkpoint, as the log's consent history says.
+    public var consentCoverage: [ConsentCoverage] = []
     /// Contests pending now, and those past their deadline.
     public var openContests = 0
     /// Contests pending past their deadline now.
     public var overdueContests: [ContestView] = []
     /// Policy versions and when each came into force.
     public var policies: [PolicyVersion] = []
+
+    /// Whether a purpose holds across the live customers.
+    public struct ConsentCoverage: Sendable, Encodable {
+        /// The purpose.
+        public let purpose: String
+        /// Its legal basis.
+        public let basis: String
+        /// Live customers.
+        public let customers: Int
+        /// Customers for whom the purpose holds: those who granted it (consent), those who did not
+        /// object (legitimate interest), everyone (contract, legal obligation).
+        public let holds: Int
+        /// Customers who granted it.
+        public let granted: Int
+        /// Customers who withdrew it.
+        public let withdrawn: Int
+        /// Customers who objected to it.
+        public let objected: Int
+    }
 
     /// One read that the policy should not have allowed.
     public struct Violation: Sendable, Encodable {
@@ -77,6 +106,7 @@ extension Vault {
         for (hash, text, fileName) in policyTexts { parsed[hash] = try Self.parsePolicy(text, fileName: fileName, stored: true) }
         let policies = parsed
         let size = try SignedCheckpoint.parse(note).checkpoint.size
+        let policy = policy.policy
         var report = try await storage.read { tx in
             var report = AuditReport(from: from, to: to, checkpoint: note)
             var consent: [String: [String: String]] = [:]
@@ -107,6 +137,9 @@ extension Vault {
                 report.byRole[entry.role, default: [:]][decision, default: 0] += 1
                 if let purpose = entry.purpose { report.byPurpose[purpose, default: [:]][decision, default: 0] += 1 }
                 report.byOperation[entry.op, default: 0] += 1
+                let day = DayNumber.isoDate(Int32((at.timeIntervalSince1970 / 86_400).rounded(.down)))
+                report.byDayAndRole[day, default: [:]][entry.role, default: 0] += 1
+                if let purpose = entry.purpose { report.byDayAndPurpose[day, default: [:]][purpose, default: 0] += 1 }
                 if entry.op.hasPrefix("consent.") { report.consentChanges += 1 }
                 if entry.op == "customer.erase", entry.reason == "allowed_self" { report.erasures += 1 }
                 // `keys.rotate.complete`: vaults from before key epochs.
@@ -117,12 +150,17 @@ extension Vault {
                     report.aggregateQueries += 1
                     report.microEpsilonCharged += Int64(entry.details["micro_epsilon"] ?? "") ?? 0
                 }
+                if entry.op == "model.train", entry.decision == .allow {
+                    report.modelTrainings += 1
+                    report.microEpsilonCharged += Int64(entry.details["micro_epsilon"] ?? "") ?? 0
+                }
                 if entry.op == "aggregate.refund" {
                     // A query that failed was charged first and refunded after: it cost nothing.
                     report.microEpsilonCharged -= Int64(entry.details["micro_epsilon"] ?? "") ?? 0
                 }
                 return true
             }
+            report.consentCoverage = Self.coverage(of: policy, consent: consent, liveCustomers: try tx.customerCounts().live)
             let pending = try tx.contests(customerID: nil, statuses: [.open, .infoRequested])
             report.openContests = pending.count
             report.overdueContests = pending.filter { $0.deadline < now }.map { ContestView($0, now: now, request: nil, resolution: nil) }
@@ -135,8 +173,25 @@ extension Vault {
         return report
     }
 
+    /// Per purpose, for how many live customers it holds given the replayed consent states (a
+    /// customer with no recorded choice has none: a consent purpose does not hold for them).
+    static func coverage(of policy: Policy, consent: [String: [String: String]], liveCustomers: Int) -> [AuditReport.ConsentCoverage] {
+        policy.purposes.map { purpose in
+            var counts = ["granted": 0, "withdrawn": 0, "objected": 0]
+            for states in consent.values { if let state = states[purpose.name], counts[state] != nil { counts[state]! += 1 } }
+            let holds = switch purpose.basis {
+            case .consent: counts["granted"]!
+            case .legitimateInterest: liveCustomers - counts["objected"]!
+            default: liveCustomers
+            }
+            return AuditReport.ConsentCoverage(purpose: purpose.name, basis: purpose.basis.rawValue, customers: liveCustomers,
+                                               holds: min(max(0, holds), liveCustomers), granted: counts["granted"]!,
+                                               withdrawn: counts["withdrawn"]!, objected: counts["objected"]!)
+        }
+    }
+
     /// Operations that disclose field values to staff.
-    static let readOps: Set<String> = ["customer.read", "customer.find"]
+    static let readOps: Set<String> = ["customer.read", "customer.find", "customer.next_best_product"]
 
     static func replayConsent(_ entry: AuditEntry, customer: String, into consent: inout [String: [String: String]]) {
         switch entry.op {

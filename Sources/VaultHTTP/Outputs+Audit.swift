@@ -96,7 +96,9 @@ extension Outputs {
         let lastRetentionSweep: Date?
         let lastRetentionSweepValuesRemoved: Int?
         let aggregateQueries: Int
+        let modelTrainings: Int
         let epsilonCharged: Double
+        let consentCoverage: [AuditReport.ConsentCoverage]
         let openContests: Int
         let overdueContests: [Contest]
         let policies: [Policy]
@@ -108,6 +110,7 @@ extension Outputs {
             case byRole = "by_role", byPurpose = "by_purpose", byOperation = "by_operation"
             case readsWithoutConsent = "reads_without_consent", consentChanges = "consent_changes", keyRotations = "key_rotations"
             case aggregateQueries = "aggregate_queries", epsilonCharged = "epsilon_charged", openContests = "open_contests"
+            case modelTrainings = "model_trainings", consentCoverage = "consent_coverage"
             case overdueContests = "overdue_contests"
         }
 
@@ -144,6 +147,8 @@ extension Outputs {
             lastRetentionSweep = report.lastRetentionSweep
             lastRetentionSweepValuesRemoved = report.lastRetentionSweepValuesRemoved
             aggregateQueries = report.aggregateQueries
+            modelTrainings = report.modelTrainings
+            consentCoverage = report.consentCoverage
             epsilonCharged = Double(report.microEpsilonCharged) / 1_000_000
             openContests = report.openContests
             overdueContests = report.overdueContests.map(Contest.init)

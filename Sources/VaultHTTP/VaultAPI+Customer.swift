@@ -17,6 +17,9 @@ extension VaultAPI {
             APIRoute(.get, "/v1/me/log") { call in
                 try JSONResponse.make(Outputs.AccessLog(try await vault.myLog(by: try call.principal)))
             },
+            APIRoute(.get, "/v1/me/next-best-product") { call in
+                try JSONResponse.make(try await vault.myNextBestProduct(by: try call.principal))
+            },
             APIRoute(.get, "/v1/me/export") { call in
                 // The export is a signed document: its bytes go out exactly as signed.
                 JSONResponse.bytes(try await vault.exportMine(by: try call.principal), contentType: "application/json")

@@ -14,6 +14,10 @@ extension VaultAPI {
                 guard view.anyAllowed else { throw Problem.denied(view) }
                 return try JSONResponse.make(Outputs.Customer(view))
             },
+            APIRoute(.get, "/v1/customers/{id}/next-best-product", query: ["purpose"]) { call in
+                try JSONResponse.make(try await vault.nextBestProduct(for: try call.parameter("id"), purpose: try call.query.requiredName("purpose"),
+                                                                      by: try call.principal))
+            },
             APIRoute(.get, "/v1/customers", query: ["email", "purpose", "fields"]) { call in
                 let views = try await vault.findCustomers(by: "email", value: try call.query.required("email"),
                                                           purpose: try call.query.requiredName("purpose"),

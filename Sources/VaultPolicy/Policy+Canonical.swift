@@ -7,7 +7,7 @@ import VaultCrypto
 extension Policy {
     static func canonicalJSON(
         version: Int, name: String, description: String?, categories: [CustomCategory], fields: [FieldDefinition], purposes: [Purpose],
-        roles: [Role], aggregation: AggregationRules, contests: ContestRules
+        roles: [Role], aggregation: AggregationRules, contests: ContestRules, recommendations: RecommendationRules?
     ) -> String {
         let document: CanonicalValue = .object([
             "version": .integer(version),
@@ -24,6 +24,8 @@ extension Policy {
                 "response_deadline": .string(contests.responseDeadline.description),
                 "restrict_while_disputed": .set(contests.restrictedWhileDisputed),
             ]),
+            // Absent when none, so that policies written before recommendations existed keep their hash.
+            "recommendations": recommendations.map(canonical) ?? .absent,
         ])
         var out = ""
         document.write(to: &out)
@@ -91,6 +93,20 @@ extension Policy {
                 "margin_window_years": .integer(rules.clv.marginWindowYears),
                 "annual_margin_bounds": canonical(rules.clv.annualMarginBounds),
             ]),
+        ])
+    }
+
+    private static func canonical(_ rules: RecommendationRules) -> CanonicalValue {
+        .object([
+            "purpose": .string(rules.purpose),
+            // The order is the model's layout, so it is kept.
+            "categories": .array(rules.categories.map(CanonicalValue.string)),
+            "interests": rules.interestsField.map(CanonicalValue.string) ?? .absent,
+            "spend": rules.spendField.map(CanonicalValue.string) ?? .absent,
+            "max_categories_per_customer": .integer(rules.maxCategoriesPerCustomer),
+            "recent": .string(rules.recent.description),
+            "epsilon": .number(rules.epsilon),
+            "top": .integer(rules.top),
         ])
     }
 

@@ -21,6 +21,8 @@ public struct Policy: Sendable {
     public let aggregation: AggregationRules
     /// Rules for contests.
     public let contests: ContestRules
+    /// How the next-best-product model is trained and applied; nil when the policy has none.
+    public let recommendations: RecommendationRules?
     /// The canonical form: JSON with sorted keys and no insignificant whitespace, defaults filled in.
     public let canonicalJSON: String
     /// Lower-case hex SHA-256 of `canonicalJSON`: the policy's identity in audit entries.
@@ -32,7 +34,7 @@ public struct Policy: Sendable {
 
     init(
         version: Int, name: String, description: String?, categories: [CustomCategory] = [], fields: [FieldDefinition], purposes: [Purpose],
-        roles: [Role], aggregation: AggregationRules, contests: ContestRules
+        roles: [Role], aggregation: AggregationRules, contests: ContestRules, recommendations: RecommendationRules? = nil
     ) {
         self.version = version
         self.name = name
@@ -43,12 +45,13 @@ public struct Policy: Sendable {
         self.roles = roles
         self.aggregation = aggregation
         self.contests = contests
+        self.recommendations = recommendations
         fieldIndex = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
         purposeIndex = Dictionary(uniqueKeysWithValues: purposes.enumerated().map { ($1.name, $0) })
         roleIndex = Dictionary(uniqueKeysWithValues: roles.enumerated().map { ($1.name.rawValue, $0) })
         canonicalJSON = Self.canonicalJSON(
             version: version, name: name, description: description, categories: categories, fields: fields, purposes: purposes,
-            roles: roles, aggregation: aggregation, contests: contests
+            roles: roles, aggregation: aggregation, contests: contests, recommendations: recommendations
         )
         hash = Self.sha256Hex(canonicalJSON)
     }

@@ -57,7 +57,7 @@ struct PolicyParser {
     private mutating func document(_ root: Node) -> Policy? {
         guard let entries = mapping(root, "the policy") else { return nil }
         let top = Position(root.mark)
-        checkKeys(entries, allowed: ["version", "name", "description", "categories", "fields", "purposes", "roles", "aggregation", "contests"], in: "the policy")
+        checkKeys(entries, allowed: ["version", "name", "description", "categories", "fields", "purposes", "roles", "aggregation", "contests", "recommendations"], in: "the policy")
 
         var version: Int?
         if let node = require(entries, "version", in: "the policy", at: top, hint: "the format version, 1") {
@@ -91,11 +91,16 @@ struct PolicyParser {
         let contests = require(entries, "contests", in: "the policy", at: top, hint: "response_deadline and restrict_while_disputed")
             .flatMap { contestRules($0) }
         let aggregation = entries["aggregation"].map { aggregationRules($0.value) } ?? AggregationRules.defaults
+        let recommendations = entries["recommendations"].map { recommendationRules($0.value, fields: fieldsByName, purposes: purposesByName) }
+        if let rules = recommendations ?? nil, let aggregation, rules.epsilon > aggregation.maxEpsilonPerQuery,
+           let node = entries["recommendations"]?.value {
+            report(node, .invalidEpsilon, "the epsilon of recommendations (\(format(rules.epsilon))) is above max_epsilon_per_query (\(format(aggregation.maxEpsilonPerQuery))): training is charged like any aggregate; lower it")
+        }
 
-        guard diagnostics.isEmpty, let version, let name, let contests, let aggregation else { return nil }
+        guard diagnostics.isEmpty, let version, let name, let contests, let aggregation, recommendations != .some(nil) else { return nil }
         return Policy(
             version: version, name: name, description: description, categories: categories, fields: fields, purposes: purposes,
-            roles: roles, aggregation: aggregation, contests: contests
+            roles: roles, aggregation: aggregation, contests: contests, recommendations: recommendations ?? nil
         )
     }
 
@@ -506,6 +511,74 @@ struct PolicyParser {
             k: k, epsilonPerQuery: epsilon, maxEpsilonPerQuery: maxEpsilon, perAnalystBudget: perAnalyst,
             globalBudget: global, clv: clv
         )
+    }
+
+    // MARK: - Recommendations
+
+    private mutating func recommendationRules(_ node: Node, fields: [String: FieldDefinition], purposes: [String: Purpose]) -> RecommendationRules? {
+        guard let entries = mapping(node, "recommendations") else { return nil }
+        let what = "recommendations"
+        let at = Position(node.mark)
+        checkKeys(entries, allowed: ["purpose", "categories", "interests", "spend", "max_categories_per_customer", "recent", "epsilon", "top"], in: what)
+        var valid = true
+        var purpose: String?
+        if let node = require(entries, "purpose", in: what, at: at, hint: "the consent purpose recommendations run under, such as personalization"),
+           let name = text(node, "purpose of recommendations") {
+            if let declared = purposes[name] {
+                if declared.aggregateOnly {
+                    report(node, .grantMismatch, "purpose \(name) is aggregate-only, but a recommendation is made for one customer: name a purpose such as personalization")
+                } else {
+                    purpose = name
+                }
+            } else {
+                report(node, .unknownReference, "recommendations name purpose '\(name)', which the policy does not define\(suggestion(name, declaredPurposes)): define it under purposes or fix the name")
+            }
+        }
+        var categories: [String]?
+        if let node = require(entries, "categories", in: what, at: at, hint: "the product categories, such as [grocery, garden, kitchen]"),
+           let items = nameList(node, "categories of recommendations") {
+            if items.isEmpty || items.count > 64 {
+                report(node, .invalidValue, "recommendations need between 1 and 64 categories, got \(items.count): list the firm's product categories")
+            } else if items.allSatisfy({ identifier($0.name, at: $0.position, kind: "category") }) {
+                categories = items.map(\.name)
+            }
+        }
+        func field(_ key: String, type: FieldDefinition.ValueType, _ parser: inout PolicyParser) -> String? {
+            guard let entry = entries[key], let name = parser.text(entry.value, "\(key) of recommendations") else { return nil }
+            guard let definition = fields[name], definition.type == type else {
+                parser.report(entry.value, .unknownReference, "\(key) of recommendations names '\(name)', which is not a \(type.rawValue) field of the policy: name one or remove \(key)")
+                valid = false
+                return nil
+            }
+            return name
+        }
+        let interests = field("interests", type: .stringList, &self)
+        let spend = field("spend", type: .decimalMap, &self)
+        if !fields.values.contains(where: { $0.type == .purchases }) {
+            report(node, .missingKey, "recommendations are trained on purchases, but the policy has no field of type purchases: define one or remove recommendations")
+            valid = false
+        }
+        func bounded(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int, _ parser: inout PolicyParser) -> Int {
+            guard let node = entries[key]?.value else { return fallback }
+            guard let value = parser.integer(node, "\(key) of recommendations") else {
+                valid = false
+                return fallback
+            }
+            guard range.contains(value) else {
+                parser.report(node, .invalidValue, "\(key) of recommendations must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+                valid = false
+                return fallback
+            }
+            return value
+        }
+        let cap = bounded("max_categories_per_customer", 1...16, RecommendationRules.defaultMaxCategoriesPerCustomer, &self)
+        let top = bounded("top", 1...20, RecommendationRules.defaultTop, &self)
+        var recent: ISO8601Duration? = RecommendationRules.defaultRecent
+        if let node = entries["recent"]?.value { recent = duration(node, "recent of recommendations") }
+        let epsilon = entries["epsilon"].map { positiveEpsilon($0.value, "epsilon of recommendations", typical: "1") } ?? 1
+        guard valid, let purpose, let categories, let recent, let epsilon else { return nil }
+        return RecommendationRules(purpose: purpose, categories: categories, interestsField: interests, spendField: spend,
+                                   maxCategoriesPerCustomer: cap, recent: recent, epsilon: epsilon, top: top)
     }
 
     private mutating func positiveEpsilon(_ node: Node, _ what: String, typical: String) -> Double? {

@@ -47,7 +47,7 @@ public enum RoleName: String, Sendable, Hashable, CaseIterable, Codable {
         case .marketing: [.read, .write]
         case .analyst: [.aggregate]
         case .auditor: [.audit]
-        case .operator: [.importData, .manageTokens, .rotateKeys, .applyPolicy]
+        case .operator: [.importData, .manageTokens, .rotateKeys, .applyPolicy, .trainModels]
         }
     }
 
@@ -77,6 +77,8 @@ public enum RoleOperation: String, Sendable, Hashable, CaseIterable, Codable {
     case reviewContests = "review_contests"
     /// Issue and revoke access tokens.
     case manageTokens = "manage_tokens"
+    /// Train the next-best-product model (charges the privacy budget).
+    case trainModels = "train_models"
     /// Import customer records in bulk.
     case importData = "import"
     /// Rotate key-encryption keys.

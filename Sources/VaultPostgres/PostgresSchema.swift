@@ -212,5 +212,17 @@ enum PostgresSchema {
             INSERT INTO writer_lock (id) VALUES (1)
             """,
         ]),
+        ("v3-recommendation-models", [
+            """
+            -- Next-best-product models: noisy counts only; each names the audit entry of its
+            -- training, which holds its SHA-256.
+            CREATE TABLE recommendation_model (
+                version BIGINT PRIMARY KEY CHECK (version > 0),
+                trained_at BIGINT NOT NULL,
+                audit_seq BIGINT NOT NULL CHECK (audit_seq >= 0),
+                body BYTEA NOT NULL
+            )
+            """,
+        ]),
     ]
 }

@@ -547,6 +547,26 @@ struct PostgresTransaction: StorageWriter {
             """, [queryKey, answer, millis(at), validUntil.map(millis)])
     }
 
+    func recommendationModel(version: Int64?) throws -> ModelRow? {
+        let columns = "SELECT version, trained_at, audit_seq, body FROM recommendation_model "
+        let result = try version.map { try run(columns + "WHERE version = $1", [$0]) } ?? run(columns + "ORDER BY version DESC LIMIT 1")
+        return try result.rows.first.map { try modelRow(Cells($0)) }
+    }
+
+    func recommendationModels() throws -> [ModelRow] {
+        try run("SELECT version, trained_at, audit_seq, body FROM recommendation_model ORDER BY version").rows.map { try modelRow(Cells($0)) }
+    }
+
+    func insertRecommendationModel(_ row: ModelRow) throws {
+        try insert("model version \(row.version)",
+                   "INSERT INTO recommendation_model (version, trained_at, audit_seq, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                   [row.version, millis(row.trainedAt), Int64(row.auditSeq), row.body])
+    }
+
+    private func modelRow(_ c: Cells) throws -> ModelRow {
+        ModelRow(version: try c.int(0), trainedAt: try c.date(1), auditSeq: try c.u64(2), body: try c.bytes(3))
+    }
+
     // MARK: statements
 
     /// A statement argument.

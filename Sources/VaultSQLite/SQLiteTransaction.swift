@@ -558,6 +558,25 @@ struct SQLiteTransaction: StorageWriter {
             """).execute(arguments: [queryKey, answer, millis(at), validUntil.map(millis)])
     }
 
+    func recommendationModel(version: Int64?) throws -> ModelRow? {
+        let sql = "SELECT version, trained_at, audit_seq, body FROM recommendation_model "
+            + (version == nil ? "ORDER BY version DESC LIMIT 1" : "WHERE version = ?")
+        return try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(version.map { [$0] } ?? [])).map(modelRow)
+    }
+
+    func recommendationModels() throws -> [ModelRow] {
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT version, trained_at, audit_seq, body FROM recommendation_model ORDER BY version")).map(modelRow)
+    }
+
+    func insertRecommendationModel(_ row: ModelRow) throws {
+        try insert("model version \(row.version)", sql: "INSERT INTO recommendation_model (version, trained_at, audit_seq, body) VALUES (?, ?, ?, ?)",
+                   arguments: [row.version, millis(row.trainedAt), Int64(row.auditSeq), row.body])
+    }
+
+    private func modelRow(_ row: Row) throws -> ModelRow {
+        ModelRow(version: row[0], trainedAt: date(row[1]), auditSeq: try u64(row[2]), body: row[3])
+    }
+
     // MARK: helpers
 
     /// Runs an insert, turning a uniqueness violation into `StoreError.duplicate(what)`.

@@ -197,6 +197,18 @@ enum Schema {
                     CHECK (source IN ('customer', 'import', 'operator_override'))
                 """)
         }
+        migrator.registerMigration("v2-recommendation-models") { db in
+            // Next-best-product models: noisy counts only; each names the audit entry of its training,
+            // which holds its SHA-256.
+            try db.execute(sql: """
+                CREATE TABLE recommendation_model (
+                    version INTEGER PRIMARY KEY NOT NULL CHECK (version > 0),
+                    trained_at INTEGER NOT NULL,
+                    audit_seq INTEGER NOT NULL CHECK (audit_seq >= 0),
+                    body BLOB NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -362,3 +362,23 @@ public struct WitnessCosignatureRow: Sendable, Equatable {
         self.at = at
     }
 }
+
+/// One trained next-best-product model: noisy counts only, no customer's data.
+public struct ModelRow: Sendable, Equatable {
+    /// The model's version, 1 for the first trained.
+    public var version: Int64
+    /// When it was trained.
+    public var trainedAt: Date
+    /// The audit entry that records its training and the SHA-256 of `body`.
+    public var auditSeq: UInt64
+    /// The model as canonical JSON.
+    public var body: Data
+
+    /// A model row.
+    public init(version: Int64, trainedAt: Date, auditSeq: UInt64, body: Data) {
+        self.version = version
+        self.trainedAt = trainedAt
+        self.auditSeq = auditSeq
+        self.body = body
+    }
+}

@@ -116,7 +116,7 @@ public enum StorageCopy {
 
         if resume?.hasKeys != true {
             let keks = try tx.keks(), rotations = try tx.rotations(), generations = try tx.logGenerations()
-            let policies = try tx.policies(), cosignatures = try tx.witnessCosignatures()
+            let policies = try tx.policies(), cosignatures = try tx.witnessCosignatures(), models = try tx.recommendationModels()
             try pipe.send(Batch { out in
                 try out.setCopyMarker(marker)
                 // Epochs are marked destroyed at the end: a customer whose damaged key a roll could
@@ -126,6 +126,7 @@ public enum StorageCopy {
                 for row in generations { try out.insertLogGeneration(row) }
                 for row in policies { try out.insertPolicy(row) }
                 for row in cosignatures { try out.putWitnessCosignature(row) }
+                for row in models { try out.insertRecommendationModel(row) }
                 return nil
             })
         }

@@ -128,6 +128,11 @@ public protocol StorageReader {
     func charges() throws -> [ChargeRow]
     /// Sum of ε charged (millionths) since `since`, for one analyst or (nil) everyone.
     func chargedMicroEpsilon(analyst: String?, since: Date) throws -> Int64
+    /// The next-best-product model with this version, or the newest when `version` is nil.
+    func recommendationModel(version: Int64?) throws -> ModelRow?
+    /// Every trained next-best-product model, oldest first.
+    func recommendationModels() throws -> [ModelRow]
+
     /// The cached answer to an aggregate query, however old (the key names the data it was computed
     /// from), and until when it may be given.
     func cachedAnswer(queryKey: String) throws -> (answer: Data, validUntil: Date?)?
@@ -218,6 +223,8 @@ public protocol StorageWriter: StorageReader {
     func insertCharge(_ row: ChargeRow) throws -> Int64
     /// Takes back a charge whose query released nothing.
     func deleteCharge(id: Int64) throws
+    /// Stores a trained next-best-product model; `StoreError.duplicate` if its version exists.
+    func insertRecommendationModel(_ row: ModelRow) throws
     /// Caches an aggregate answer, to be given again until `validUntil` (nil: while the key matches).
     func putCachedAnswer(queryKey: String, answer: Data, at: Date, validUntil: Date?) throws
 }

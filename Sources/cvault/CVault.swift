@@ -19,6 +19,7 @@ struct CVault: AsyncParsableCommand {
             MeCommand.self,
             ContestsCommand.self,
             AggregateCommand.self,
+            ModelCommand.self,
             BudgetCommand.self,
             AuditCommand.self,
             VerifyExportCommand.self,

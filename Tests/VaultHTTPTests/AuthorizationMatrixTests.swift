@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import Vault
+import VaultStore
 @testable import VaultHTTP
 
 /// Every route × every role (and no token): the role and subject come from the token alone, and
@@ -74,6 +75,10 @@ import Vault
             Probe(method: .get, template: "/v1/budget", uri: "/v1/budget", body: nil, expected: expect(["analyst": .ok])),
             Probe(method: .get, template: "/healthz", uri: "/healthz", body: nil, expected: expect([:], otherwise: .ok, open: true)),
             Probe(method: .get, template: "/openapi.yaml", uri: "/openapi.yaml", body: nil, expected: expect([:], otherwise: .ok, open: true)),
+            // Only marketing reads under personalization, and only while the customer's consent holds.
+            Probe(method: .get, template: "/v1/customers/{id}/next-best-product", uri: "/v1/customers/\(id)/next-best-product?purpose=personalization",
+                  body: nil, expected: expect(["marketing": other.consents["personalization"] == .granted ? .ok : .forbidden, "customer": .notFound])),
+            Probe(method: .get, template: "/v1/me/next-best-product", uri: "/v1/me/next-best-product", body: nil, expected: expect(["customer": .ok])),
             // Last: erasure revokes the customer's token.
             Probe(method: .delete, template: "/v1/me", uri: "/v1/me", body: #"{"confirm":true}"#, expected: expect(["customer": .ok])),
         ]
@@ -85,6 +90,7 @@ import Vault
         let other = fixture.customers[1]
         let contest = try await fixture.vault.openContest(field: "name", proposedValue: "Somebody Else", reason: "misspelt",
                                                           by: try await fixture.vault.authenticate(token: fixture.tokens["other"]!))
+        _ = try await fixture.vault.trainModel(epsilon: nil, by: .localOperator)
         let probes = Self.probes(other: other, contestID: contest.id)
         let table = VaultAPI(vault: fixture.vault).routes.map { "\($0.method.rawValue) \($0.path)" }
         #expect(Set(probes.map { "\($0.method.rawValue) \($0.template)" }) == Set(table), "the matrix covers every route")

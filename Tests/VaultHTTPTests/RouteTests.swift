@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import Vault
+import VaultStore
 @testable import VaultHTTP
 
 /// Every route answers its role with the facade's data, in the documented shape.
@@ -171,6 +172,34 @@ import Vault
             #expect(budget.status == .ok)
             #expect(budget.object["analyst"] as? String != nil)
             #expect((budget.object["budget"] as? [String: Any])?["analyst_remaining"] as? Double == 4.5)
+        }
+    }
+
+    @Test func nextBestProductIsAConsentGatedRead() async throws {
+        let fixture = try await TestVault.make(customers: 60)
+        defer { fixture.remove() }
+        let marketing = fixture.tokens["marketing"]!
+        let consenting = try #require(fixture.customers.first { $0.consents["personalization"] == .granted })
+        let withdrawn = try #require(fixture.customers.first { $0.consents["personalization"] != .granted })
+        try await fixture.app.test(.router) { client in
+            let early = try await client.call(.get, "/v1/customers/\(consenting.id)/next-best-product?purpose=personalization", token: marketing)
+            #expect(early.status == .conflict && early.object["code"] as? String == "no_model")
+            _ = try await fixture.vault.trainModel(epsilon: nil, by: .localOperator)
+            let answer = try await client.call(.get, "/v1/customers/\(consenting.id)/next-best-product?purpose=personalization", token: marketing)
+            #expect(answer.status == .ok && answer.object["model_version"] as? Int == 1 && answer.object["purpose_holds"] as? Bool == true)
+            let items = try #require(answer.object["recommendations"] as? [[String: Any]])
+            #expect(items.count == 3 && items.allSatisfy { ($0["reasons"] as? [String])?.isEmpty == false && $0["category"] is String })
+            let refused = try await client.call(.get, "/v1/customers/\(withdrawn.id)/next-best-product?purpose=personalization", token: marketing)
+            #expect(refused.status == .forbidden && (refused.object["code"] as? String)?.hasPrefix("consent_") == true)
+            let wrongPurpose = try await client.call(.get, "/v1/customers/\(consenting.id)/next-best-product?purpose=marketing", token: marketing)
+            #expect(wrongPurpose.status == .unprocessableContent && wrongPurpose.object["code"] as? String == "purpose_not_for_recommendations")
+            let missingPurpose = try await client.call(.get, "/v1/customers/\(consenting.id)/next-best-product", token: marketing)
+            #expect(missingPurpose.status == .badRequest)
+            let mine = try await client.call(.get, "/v1/me/next-best-product", token: fixture.tokens["customer"]!)
+            #expect(mine.status == .ok && mine.object["customer_id"] as? String == fixture.customers[0].id)
+            #expect((mine.object["purpose_holds"] as? Bool) == (fixture.customers[0].consents["personalization"] == .granted))
+            let staffOnMe = try await client.call(.get, "/v1/me/next-best-product", token: marketing)
+            #expect(staffOnMe.status == .forbidden)
         }
     }
 

@@ -5,6 +5,7 @@ import FoundationXML
 import Testing
 @testable import Vault
 import VaultAnalytics
+import VaultStore
 import VaultTestSupport
 
 /// Charts of released aggregates: well-formed SVG with the expected elements, and drawn by a real
@@ -76,6 +77,43 @@ struct ChartTests {
         #expect(elements.withClass("axis-title").map(\.text).contains { $0.contains("variance") && $0.contains("currency units²") })
         #expect(elements.withClass("caption").map(\.text).joined(separator: " ").contains("no further privacy cost"))
         try Self.render(svg, name: "portfolio")
+    }
+
+    @Test("the audit chart: a bar per day and role, per day and purpose, a coverage bar per purpose matching the report, and a caption naming the checkpoint")
+    func auditReport() async throws {
+        let test = try await TestVault.make(customers: 50)
+        defer { test.remove() }
+        let support = try await test.principal("support")
+        let marketing = try await test.principal("marketing")
+        _ = try await test.vault.readCustomer(test.customers[0].id, purpose: "service", by: support)
+        test.clock.advance(by: 86_400)
+        _ = try await test.vault.readCustomer(test.customers[1].id, purpose: "marketing", by: marketing)
+        let customer = try await test.customerPrincipal(test.customers[2].id)
+        try await test.vault.setMyConsent(purpose: "analytics", to: .withdrawn, by: customer)
+        let report = try await test.vault.auditReport(from: nil, to: nil, by: try await test.principal("auditor"))
+
+        #expect(report.byDayAndRole.count == 2, "two days of entries")
+        let analytics = try #require(report.consentCoverage.first { $0.purpose == "analytics" })
+        let granted = test.customers.filter { $0.consents["analytics"] == .granted }.count - (test.customers[2].consents["analytics"] == .granted ? 1 : 0)
+        #expect(analytics.customers == 50 && analytics.granted == granted && analytics.holds == granted)
+        #expect(report.consentCoverage.first { $0.purpose == "service" }?.holds == 50, "a contract purpose holds for everyone")
+
+        let svg = AuditChart.svg(report)
+        let elements = try Self.parse(svg)
+        let bars = elements.withClass("bar")
+        let cells = report.byDayAndRole.values.reduce(0) { $0 + $1.count } + report.byDayAndPurpose.values.reduce(0) { $0 + $1.count }
+        #expect(bars.count == cells)
+        // Each bar's tooltip (its <title>, the element after it) holds its count.
+        let tooltips = elements.found.indices.dropLast().filter { elements.found[$0].attributes["class"] == "bar" }.map { elements.found[$0 + 1].text }
+        let drawn = tooltips.compactMap { $0.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }.reduce(0, +)
+        let counted = report.byDayAndRole.values.flatMap(\.values).reduce(0, +) + report.byDayAndPurpose.values.flatMap(\.values).reduce(0, +)
+        #expect(drawn == counted, "the bars' tooltips add up to the report's counts")
+        #expect(elements.withClass("coverage").count == report.consentCoverage.count)
+        #expect(elements.withClass("panel-title").map(\.text) == ["Entries per day by role (entries)", "Entries per day by purpose (entries)",
+                                                                   "Consent coverage: live customers for whom each purpose holds (%)"])
+        let caption = elements.withClass("caption").map(\.text).joined(separator: " ")
+        #expect(caption.contains("no ε") && caption.contains("no threshold") && caption.contains("checkpoint size"))
+        try Self.render(svg, name: "audit")
     }
 
     /// Draws `svg` in headless Chromium and checks the PNG is a real drawing: larger than the same

@@ -130,6 +130,35 @@ struct CLITests {
         #expect(refused.status == 1 && refused.stderr.contains("import"), "\(refused.stderr)")
     }
 
+    @Test("cvault model train and show, customer next-best-product for a consenting customer, a reasoned refusal for one who withdrew")
+    func nextBestProduct() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let file = home.appendingPathComponent("customers.jsonl").path
+        #expect(try cli.run(["generate", "--customers", "300", "--seed", "6", "--out", file]).status == 0)
+        #expect(try cli.run(["import", file]).status == 0)
+        let trained = try cli.run(["model", "train"])
+        #expect(trained.status == 0 && trained.stdout.contains("model v1") && trained.stdout.contains("charged ε 1"), "\(trained.stdout)\(trained.stderr)")
+        let shown = try cli.run(["model", "show", "--json"])
+        let object = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        #expect((object?["model"] as? [String: Any])?["version"] as? Int == 1 && (object?["sha256"] as? String)?.count == 64, "\(shown.stdout)")
+        #expect(try cli.run(["model", "show", "--version", "9"]).status == 1)
+
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        let granted = try #require(lines.first { $0.contains(#""personalization":"granted""#) })
+        let withdrawn = try #require(lines.first { $0.contains(#""personalization":"withdrawn""#) })
+        func id(_ line: Substring) -> String { String(line.split(separator: "\"")[3]) }
+        let marketing = ["CVAULT_TOKEN": try cli.run(["token", "issue", "--role", "marketing", "--name", "mo"]).stdout.trimmingCharacters(in: .newlines)]
+        let answer = try cli.run(["customer", "next-best-product", id(granted), "--purpose", "personalization"], environment: marketing)
+        #expect(answer.status == 0 && answer.stdout.contains("1. ") && answer.stdout.contains("model v1"), "\(answer.stdout)\(answer.stderr)")
+        let refused = try cli.run(["customer", "next-best-product", id(withdrawn), "--purpose", "personalization"], environment: marketing)
+        #expect(refused.status == 1 && refused.stderr.contains("consent"), "\(refused.stderr)")
+        let untrained = try cli.run(["model", "train"], environment: marketing)
+        #expect(untrained.status == 1 && untrained.stderr.contains("train_models"), "\(untrained.stderr)")
+    }
+
     @Test("aggregate --portfolio prints each group's margin mean and spread and the efficient set; with no measure and no --portfolio it is a usage error")
     func portfolio() throws {
         let home = makeHome()

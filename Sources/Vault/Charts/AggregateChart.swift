@@ -25,7 +25,7 @@ public enum AggregateChart {
                 return (label(group.key), (value?.value ?? 0) / unit.divisor,
                         (value?.interval.lowerBound ?? 0) / unit.divisor, (value?.interval.upperBound ?? 0) / unit.divisor)
             }
-            let plot = Plot(x: left, y: top + Double(index) * panelHeight + 20, width: width - left - 30, height: panelHeight - 80)
+            let plot = ChartPlot(x: left, y: top + Double(index) * panelHeight + 20, width: width - left - 30, height: panelHeight - 80)
             let range = padded(min(0, points.map(\.low).min() ?? 0)...max(points.map(\.high).max() ?? 1, 0))
             canvas.text(plot.x, plot.y - 8, unit.name.isEmpty ? measure : "\(measure) (\(unit.name))", weight: "bold", role: "panel-title")
             plot.yAxis(&canvas, range: range)
@@ -55,7 +55,7 @@ public enum AggregateChart {
         let (left, width, height) = (100.0, 760.0, 560.0)
         var canvas = SVGCanvas(width: width, height: height)
         canvas.text(left, 26, "Customer portfolio: mean and variance of annual margin per customer", size: 14, weight: "bold", role: "heading")
-        let plot = Plot(x: left, y: 50, width: width - left - 90, height: height - 200)
+        let plot = ChartPlot(x: left, y: 50, width: width - left - 90, height: height - 200)
         let xs = set.groups.map { $0.variance / ChartUnit.moneySquared.divisor }, ys = set.groups.map { $0.mean / ChartUnit.money.divisor }
         // The groups' own ranges, not from zero: what matters is how they lie against each other.
         let xRange = padded((xs.min() ?? 0)...(xs.max() ?? 1)), yRange = padded((ys.min() ?? 0)...(ys.max() ?? 1))
@@ -93,41 +93,5 @@ public enum AggregateChart {
         let span = range.upperBound - range.lowerBound
         guard span > 0 else { return (range.lowerBound - 1)...(range.upperBound + 1) }
         return (range.lowerBound - span * 0.05)...(range.upperBound + span * 0.05)
-    }
-
-    /// A plot area and its mapping from values to positions.
-    private struct Plot {
-        let x: Double, y: Double, width: Double, height: Double
-
-        func yPosition(_ value: Double, _ range: ClosedRange<Double>) -> Double {
-            y + height - (value - range.lowerBound) / (range.upperBound - range.lowerBound) * height
-        }
-
-        func xPosition(_ value: Double, _ range: ClosedRange<Double>) -> Double {
-            x + (value - range.lowerBound) / (range.upperBound - range.lowerBound) * width
-        }
-
-        func yAxis(_ canvas: inout SVGCanvas, range: ClosedRange<Double>) {
-            canvas.line(x, y, x, y + height, role: "axis")
-            canvas.line(x, y + height, x + width, y + height, role: "axis")
-            let ticks = SVGCanvas.ticks(range)
-            let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
-            for tick in ticks {
-                let position = yPosition(tick, range)
-                canvas.line(x - 4, position, x, position)
-                canvas.line(x, position, x + width, position, stroke: "#dddddd", width: 0.5)
-                canvas.text(x - 7, position + 4, SVGCanvas.label(tick, step: step), anchor: .end, size: 10, role: "tick")
-            }
-        }
-
-        func xAxis(_ canvas: inout SVGCanvas, range: ClosedRange<Double>) {
-            let ticks = SVGCanvas.ticks(range)
-            let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
-            for tick in ticks {
-                let position = xPosition(tick, range)
-                canvas.line(position, y + height, position, y + height + 4)
-                canvas.text(position, y + height + 17, SVGCanvas.label(tick, step: step), anchor: .middle, size: 10, role: "tick")
-            }
-        }
     }
 }

@@ -37,6 +37,12 @@ struct SVGCanvas {
                     + Self.role(role) + (tooltip.isEmpty ? "/>" : ">\(tooltip)</circle>"))
     }
 
+    mutating func rect(_ x: Double, _ y: Double, width: Double, height: Double, fill: String, role: String? = nil, title: String? = nil) {
+        let tooltip = title.map { "<title>\(Self.escape($0))</title>" } ?? ""
+        body.append(#"<rect x="\#(Self.number(x))" y="\#(Self.number(y))" width="\#(Self.number(width))" height="\#(Self.number(height))" fill="\#(fill)""#
+                    + Self.role(role) + (tooltip.isEmpty ? "/>" : ">\(tooltip)</rect>"))
+    }
+
     mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double, role: String? = nil) {
         let list = points.map { "\(Self.number($0.0)),\(Self.number($0.1))" }.joined(separator: " ")
         body.append(#"<polyline points="\#(list)" fill="none" stroke="\#(stroke)" stroke-width="\#(Self.number(width))""# + Self.role(role) + "/>")

@@ -129,6 +129,9 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The compliance report for a period.")
         @Option(name: .long, help: ArgumentHelp("Period start (UTC day).", valueName: "YYYY-MM-DD")) var from: String?
         @Option(name: .long, help: ArgumentHelp("Period end, exclusive (UTC day).", valueName: "YYYY-MM-DD")) var to: String?
+        @Option(name: .long, help: ArgumentHelp("Also draw entries per day by role and by purpose, and consent coverage, as an SVG chart into FILE.",
+                                                valueName: "FILE"))
+        var chart: String?
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
@@ -139,6 +142,14 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let vault = try await global.open()
             let report = try await vault.auditReport(from: try parse(from, "from"), to: try parse(to, "to"), by: try await global.principal(vault))
+            if let chart {
+                do {
+                    try Data(AuditChart.svg(report).utf8).write(to: URL(fileURLWithPath: chart), options: .atomic)
+                    Output.note("wrote the chart to \(chart)")
+                } catch {
+                    throw VaultError(.invalidRequest, code: "chart_unwritable", "cannot write the chart to \(chart) (\(error.localizedDescription)): give a path in a folder you can write")
+                }
+            }
             if global.json { return try Output.json(report) }
             ReportPrinter.print(report)
         }
@@ -170,7 +181,12 @@ enum ReportPrinter {
         Output.print("  consent changes: \(report.consentChanges) (customers' own choices overridden by an import: \(report.consentOverrides)); erasures: \(report.erasures); key epoch rolls: \(report.keyRotations); restores from backup: \(report.restores)")
         Output.print("  values deleted past their retention: \(report.retentionValuesRemoved); last sweep: "
                      + (report.lastRetentionSweep.map { "\($0.formatted(.iso8601)), \(report.lastRetentionSweepValuesRemoved ?? 0) value(s) removed" } ?? "never"))
-        Output.print("  aggregate queries: \(report.aggregateQueries) (ε charged \(Double(report.microEpsilonCharged) / 1e6))")
+        Output.print("  aggregate queries: \(report.aggregateQueries); model trainings: \(report.modelTrainings) (ε charged \(Double(report.microEpsilonCharged) / 1e6))")
+        Output.print("  consent coverage (live customers for whom each purpose holds):")
+        for coverage in report.consentCoverage {
+            let share = coverage.customers > 0 ? Double(coverage.holds) / Double(coverage.customers) * 100 : 0
+            Output.print("    \(coverage.purpose.padding(toLength: 18, withPad: " ", startingAt: 0)) \(coverage.holds) of \(coverage.customers) (\(String(format: "%.0f", share)) %), \(coverage.basis)")
+        }
         Output.print("  contests pending: \(report.openContests); past their deadline: \(report.overdueContests.count)")
         for contest in report.overdueContests.prefix(20) {
             Output.print("    \(contest.id) \(contest.customer) \(contest.field) due \(contest.deadline.formatted(.iso8601))")

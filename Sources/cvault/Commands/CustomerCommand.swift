@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultAnalytics
 import VaultPolicy
 
 /// `cvault customer get|find|put`: purpose-bound reads and writes by staff.
@@ -8,7 +9,7 @@ struct CustomerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customer",
         abstract: "Read, find and update customers for a purpose (staff tokens).",
-        subcommands: [Get.self, Find.self, Put.self]
+        subcommands: [Get.self, Find.self, Put.self, NextBestProductCommand.self]
     )
 
     struct Get: AsyncParsableCommand {
@@ -78,6 +79,34 @@ struct CustomerCommand: AsyncParsableCommand {
             Output.print("updated \(written.joined(separator: ", ")) of \(id)")
         }
     }
+}
+
+/// `cvault customer next-best-product ID --purpose P`: what to offer one customer, and why.
+struct NextBestProductCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "next-best-product",
+        abstract: "The categories to offer a customer next, with reasons (only while the customer's consent holds; audited like a read)."
+    )
+
+    @Argument(help: "Customer id.") var id: String
+    @Option(name: .long, help: "The purpose; recommendations run only under the policy's recommendation purpose.") var purpose: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let vault = try await global.open()
+        let answer = try await vault.nextBestProduct(for: id, purpose: purpose, by: try await global.principal(vault))
+        if global.json { return try Output.json(answer) }
+        showRecommendations(answer)
+    }
+}
+
+/// Prints a recommendation: each category with its reasons.
+func showRecommendations(_ answer: NextBestProduct) {
+    Output.print("customer \(answer.customerID) · purpose \(answer.purpose) · model v\(answer.modelVersion)")
+    for (rank, item) in answer.recommendations.enumerated() {
+        Output.print("  \(rank + 1). \(item.category): " + item.reasons.joined(separator: "; "))
+    }
+    if let note = answer.note { Output.print("  \(note)") }
 }
 
 func splitList(_ text: String) -> [String] {

@@ -5,7 +5,7 @@ import VaultAnalytics
 extension DemoCommand {
     /// The analyst's part of the story: customer equity and mean CLV by region, the customer
     /// portfolio by segment, then a query so narrow that its groups are suppressed.
-    func analystStep(_ vault: Vault, analyst: Principal) async throws {
+    func analystStep(_ vault: Vault, analyst: Principal, folder: URL) async throws {
         heading(9, "The analyst asks for customer equity and mean CLV by region: noisy, with intervals, never a row")
         let answer = try await vault.aggregate(AggregateRequest(measures: ["customer_equity", "clv", "count"], groupBy: ["region"], epsilon: 1),
                                                by: analyst)
@@ -25,6 +25,10 @@ extension DemoCommand {
             say("  segment=\(group.key["segment"] ?? "?"): mean \(money("margin_mean")), sd \(money("margin_sd"))"
                 + (point.efficient ? " — on the efficient set" : " — a mix of efficient segments does as well or better"))
         }
+
+        let chart = folder.appendingPathComponent("portfolio.svg")
+        try Data(AggregateChart.svg(for: portfolio).utf8).write(to: chart, options: .atomic)
+        say("  the frontier chart: \(chart.path) (open it in a browser)")
 
         say("a narrow query (region × segment × birth decade) hides every group too small to clear the threshold:")
         let narrow = try await vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region", "segment", "birth_year"], epsilon: 0.5),

@@ -84,14 +84,19 @@ struct DemoCommand: AsyncParsableCommand {
         say("contest \(resolved.id): \(resolved.status)")
         try await show(vault.readCustomer(subject.id, purpose: "marketing", fields: ["name", "email"], by: marketing))
 
-        try await analystStep(vault, analyst: analyst)
+        try await analystStep(vault, analyst: analyst, folder: folder)
+        try await recommendationStep(vault, records: records, marketing: marketing)
 
-        heading(10, "The auditor verifies the whole log and prints the compliance report")
+        heading(11, "The auditor verifies the whole log and prints the compliance report")
         let verified = try await vault.verifyAudit(by: auditor)
         say("verify: \(verified.ok ? "OK" : "FAILED") — \(verified.entries) entries recomputed, \(verified.checkpointsChecked) signed checkpoints checked; \(verified.anchoring)")
-        ReportPrinter.print(try await vault.auditReport(from: nil, to: nil, by: auditor))
+        let report = try await vault.auditReport(from: nil, to: nil, by: auditor)
+        ReportPrinter.print(report)
+        let reportChart = folder.appendingPathComponent("audit-report.svg")
+        try Data(AuditChart.svg(report).utf8).write(to: reportChart, options: .atomic)
+        say("the report as a chart (entries per day by role and purpose, consent coverage): \(reportChart.path)")
 
-        heading(11, "The operator takes a backup; then the customer erases their data: crypto-shredding with a signed receipt")
+        heading(12, "The operator takes a backup; then the customer erases their data: crypto-shredding with a signed receipt")
         let backupPath = folder.appendingPathComponent("backup-before-erasure.sqlite").path
         let backup = try await vault.backup(to: backupPath, by: .localOperator)
         say("backup of \(backup.logSize) log entries, depending on key epoch(s) \(backup.keyEpochs.map { "v\($0)" }.joined(separator: ", "))")
@@ -104,7 +109,7 @@ struct DemoCommand: AsyncParsableCommand {
             say("support reads \(subject.id) again → \(error.message)")
         }
 
-        heading(12, "The key epoch rolls (due \(receipt.backupsUndecryptableFrom.formatted(.iso8601)); forced now) and the old backup is dead")
+        heading(13, "The key epoch rolls (due \(receipt.backupsUndecryptableFrom.formatted(.iso8601)); forced now) and the old backup is dead")
         let keys = try await vault.rollKeyEpoch(by: .localOperator)
         say("key epoch v\(keys.current) is current; destroyed: \(keys.epochs.filter { $0.destroyedAt != nil }.map { "v\($0.version)" }.joined(separator: ", "))")
         do {
@@ -113,7 +118,7 @@ struct DemoCommand: AsyncParsableCommand {
             say("restoring the backup taken before the erasure → \(error.message)")
         }
 
-        heading(13, "The auditor verifies again: the erasure and the roll left the log intact")
+        heading(14, "The auditor verifies again: the erasure and the roll left the log intact")
         let again = try await vault.verifyAudit(by: auditor)
         say("verify: \(again.ok ? "OK" : "FAILED") — \(again.entries) entries, root \(again.root); \(again.anchoring)")
 

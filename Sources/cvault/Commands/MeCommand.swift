@@ -8,8 +8,21 @@ struct MeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "me",
         abstract: "Your own data: see it, your consents, contest, export, erase (customer token).",
-        subcommands: [Show.self, Log.self, Consents.self, Consent.self, Contest.self, Contests.self, Export.self, Erase.self]
+        subcommands: [Show.self, Log.self, Consents.self, Consent.self, Contest.self, Contests.self, Export.self, Erase.self, NextBestProduct.self]
     )
+
+    struct NextBestProduct: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "next-best-product", abstract: "What the firm would recommend to you, and why (nothing unless you agreed to personalization).")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let vault = try await global.open()
+            let answer = try await vault.myNextBestProduct(by: try await global.principal(vault))
+            if global.json { return try Output.json(answer) }
+            showRecommendations(answer)
+        }
+    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show your whole profile.")

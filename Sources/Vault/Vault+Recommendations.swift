@@ -126,9 +126,7 @@ extension Vault {
 
     /// A stored model (the newest when `version` is nil), checked against its training's audit entry.
     public func showModel(version: Int64?, by principal: Principal) async throws -> ProductModelView {
-        guard principal.role != RoleName.customer.rawValue else {
-            throw VaultError.denied("staff_only", "a customer token sees the model only through its own next-best-product recommendation")
-        }
+        try requireOperation(.trainModels, principal)
         let view = try await storage.read { tx in
             guard let row = try tx.recommendationModel(version: version) else {
                 throw VaultError.notFound(version.map { "model version \($0)" } ?? "a trained model (train one first)")
@@ -146,22 +144,42 @@ extension Vault {
     /// read of the fields the model uses (decided, audited with the model version, refused with its
     /// reason when the customer's consent does not hold), scored against the newest model.
     public func nextBestProduct(for customerID: String, purpose: String, by principal: Principal) async throws -> NextBestProduct {
+        // A customer sees their own recommendation at `me`, where what holds is shown rather than
+        // refused; on this route their token, like any customer token on a staff route, finds nothing.
+        guard principal.role != RoleName.customer.rawValue else { throw VaultError.notFound("customer \(customerID)") }
         let policy = policy.policy
         let rules = try Self.recommendationRules(policy)
-        guard purpose == rules.purpose else {
-            throw VaultError.invalid("purpose_not_for_recommendations",
-                                     "recommendations are made only under purpose \(rules.purpose), not \(purpose): ask with purpose=\(rules.purpose)")
-        }
         let fields = Self.recommendationFields(policy, rules)
+        let op = "customer.next_best_product"
+        // Refusals before the customer's data is touched are access attempts too: each leaves its entry.
+        func refuse(_ customer: String?, _ error: VaultError) async throws -> Never {
+            try await record { _, audit in
+                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customer, fields: fields, op: op, decision: .deny,
+                                            reason: error.code), error)
+            }
+        }
         guard CustomerRecord.isValidID(customerID) else {
-            // As for a read: an id no customer can have is neither looked up nor logged.
+            // As for a read: an id no customer can have is not logged under a customer, but a role
+            // that never reads rows is still refused, and audited, as for any id.
+            let operation = policy.authorize(role: principal.role, operation: .read)
+            if !operation.allowed { try await refuse(nil, VaultError.denied(operation.code.rawValue, operation.reason)) }
             throw VaultError.notFound("customer \(customerID)")
+        }
+        guard purpose == rules.purpose else {
+            try await refuse(customerID, VaultError.invalid("purpose_not_for_recommendations",
+                                                            "recommendations are made only under purpose \(rules.purpose), not \(purpose): ask with purpose=\(rules.purpose)"))
         }
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
-            let stored = try Self.newestModel(in: tx)
+            let stored: ProductModelView
+            do {
+                stored = try Self.newestModel(in: tx, rules: rules)
+            } catch let error as VaultError where error.kind == .conflict {
+                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op, decision: .deny,
+                                            reason: error.code), error)
+            }
             let view = try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal,
-                                           policy: policy, now: now, op: "customer.next_best_product", prefetched: prefetched,
+                                           policy: policy, now: now, op: op, prefetched: prefetched,
                                            details: ["model_version": String(stored.model.version)])
             guard view.anyAllowed else {
                 let denial = view.decisions.first { !$0.allowed }!
@@ -181,7 +199,7 @@ extension Vault {
         let fields = Self.recommendationFields(policy, rules)
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
-            let stored = try Self.newestModel(in: tx)
+            let stored = try Self.newestModel(in: tx, rules: rules)
             let view = try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: fields, principal: principal,
                                            policy: policy, now: now, op: "self.next_best_product", prefetched: prefetched,
                                            details: ["model_version": String(stored.model.version)])
@@ -312,11 +330,18 @@ extension Vault {
         return max(0, Int((now.timeIntervalSince(start) / 86_400).rounded()))
     }
 
-    static func newestModel(in tx: any StorageReader) throws -> ProductModelView {
+    /// The newest model, checked against its training entry and against the rules in force: a model
+    /// trained under another purpose or over other categories is not used.
+    static func newestModel(in tx: any StorageReader, rules: RecommendationRules) throws -> ProductModelView {
         guard let row = try tx.recommendationModel(version: nil) else {
             throw VaultError.conflict("no_model", "no next-best-product model has been trained yet: an operator must train one first")
         }
-        return try checkedModel(row, in: tx)
+        let view = try checkedModel(row, in: tx)
+        guard view.model.purpose == rules.purpose, view.model.model.categories == rules.categories else {
+            throw VaultError.conflict("model_outdated",
+                                      "the newest model (version \(row.version)) was trained for another purpose or other categories than the policy in force names: an operator must train a new one")
+        }
+        return view
     }
 
     /// Decodes a stored model after checking it against the audit entry of its training, which the

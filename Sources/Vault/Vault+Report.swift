@@ -206,6 +206,9 @@ extension Vault {
             if let purpose = entry.purpose { consent[customer, default: [:]][purpose] = "withdrawn" }
         case "consent.object":
             if let purpose = entry.purpose { consent[customer, default: [:]][purpose] = "objected" }
+        case "consent.override":
+            // An operator's import replaced the customer's own choice: the state it wrote holds now.
+            if let purpose = entry.purpose, let state = entry.details["state"] { consent[customer, default: [:]][purpose] = state }
         case "customer.erase":
             consent[customer] = nil
         default:

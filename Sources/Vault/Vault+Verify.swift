@@ -111,6 +111,12 @@ extension Vault {
 
     private static let seqKey = Array(#""seq":"#.utf8)
     private static let customerKey = Array(#""customer":"#.utf8)
+    private static let modelTrainingOp = Array(#""op":"model.train""#.utf8)
+
+    /// Whether `needle` occurs in `leaf` (a cheap test before parsing the rare entry that matters).
+    static func contains(_ needle: [UInt8], in leaf: Data) -> Bool {
+        leaf.withUnsafeBytes { offset(of: needle, in: $0, from: 0) != nil }
+    }
 
     /// Where `needle` first occurs in `bytes` at or after `start`. `memchr` looks for the needle's
     /// rarest byte in audit JSON ('q' of seq, 'u' of customer; quotes are everywhere), so verifying
@@ -167,6 +173,7 @@ extension Vault {
         var roots: [UInt64: SHA256Digest] = [0: MerkleTree.emptyRoot]
         var range = MerkleCompactRange()
         var expected: UInt64 = 0
+        var trainings: [(seq: UInt64, version: String, sha256: String)] = []
         try tx.forEachAuditEntry(from: 0) { row in
             guard row.seq == expected else {
                 fail(expected, "entry \(expected) is missing (the next stored entry is \(row.seq)): entries were deleted")
@@ -202,6 +209,10 @@ extension Vault {
                     fail(node.firstLeaf, "the stored tree node (\(node.level), \(node.index)) does not match entries \(node.firstLeaf)…\(row.seq): they were changed")
                 }
                 return false
+            }
+            if Self.contains(Self.modelTrainingOp, in: row.leaf), let entry = try? AuditEntry(leafBytes: Array(row.leaf)),
+               entry.op == "model.train", entry.decision == .allow {
+                trainings.append((row.seq, entry.details["model_version"] ?? "", entry.details["model_sha256"] ?? ""))
             }
             expected += 1
             if wanted.contains(range.size) { roots[range.size] = range.root }
@@ -267,6 +278,20 @@ extension Vault {
                 fail(nil, "the log generation \(generation.origin) from size \(generation.fromSize) has no restore entry at its start: it was added to the database by hand")
                 continue
             }
+        }
+        // Next-best-product models: exactly the trainings the log records, each with its hash — a
+        // model deleted (rolling back to an older one), added or altered in the database is named.
+        let models = try tx.recommendationModels()
+        for training in trainings where training.seq < expected {
+            guard let row = models.first(where: { String($0.version) == training.version }), row.auditSeq == training.seq,
+                  SHA256.hash(data: Array(row.body)).hex == training.sha256
+            else {
+                fail(nil, "next-best-product model version \(training.version), trained at entry \(training.seq), is missing or altered in the database")
+                continue
+            }
+        }
+        for row in models where !trainings.contains(where: { $0.seq == row.auditSeq && $0.version == String(row.version) }) {
+            fail(nil, "next-best-product model version \(row.version) has no training entry in the log: it was added to the database by hand")
         }
         // What witnesses cosigned, as kept: the log must extend it too.
         for (key, signed) in cosigned {

@@ -50,6 +50,10 @@ public final class Vault: Sendable {
     let backends: [any StorageBackend]
     /// Batches concurrent audited reads into shared transactions.
     let readBatcher = ReadBatcher()
+    /// Where portal sign-in codes and links go.
+    let signInNotifier: any SignInNotifier
+    /// The portal's limits.
+    let portalLimits: PortalLimits
 
     init(directory: URL, metadata: VaultMetadata, storage: any VaultStorage, keys: KeyHierarchy, signingKey: Ed25519.PrivateKey,
          keyring: Keyring, policy: ActivePolicy, generations: [LogGenerationRow] = [], anchor: LocalAnchor? = nil,
@@ -74,6 +78,8 @@ public final class Vault: Sendable {
         self.keyStore = EpochKeyStore(directory: directory)
         self.erasureLedger = ErasureLedger(directory: directory)
         self.epochPeriod = metadata.keyEpochPeriod.flatMap(ISO8601Duration.init) ?? Vault.defaultEpochPeriod
+        self.portalLimits = options.portalLimits
+        self.signInNotifier = options.signInNotifier ?? OutboxNotifier(folder: directory.appendingPathComponent(OutboxNotifier.folderName))
         // `open` has already refused a vault.json whose witnesses do not parse.
         self.witnessClientState = Mutex(witnessClient ?? (try? WitnessClient(metadata.witnesses ?? [])) ?? WitnessClient.none)
     }
@@ -147,6 +153,10 @@ public struct VaultOptions: Sendable {
     public var clock: any VaultClock = SystemClock()
     /// Randomness for keys, nonces, ids and noise.
     public var random: any RandomSource = SystemRandom()
+    /// Where portal sign-in codes and links go; nil: files in `outbox/` inside the vault folder.
+    public var signInNotifier: (any SignInNotifier)?
+    /// The portal's code lifetime, guess limit, rate limits and session expiry.
+    public var portalLimits = PortalLimits()
     /// Where log lines go; they never carry personal data.
     public var logger = Logger(label: "cvault")
     /// Commit durability.

@@ -17,6 +17,8 @@ public struct VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         case conflict
         /// A privacy budget is exhausted (429).
         case budgetExhausted
+        /// Too many attempts from one client or for one address; try later (429).
+        case rateLimited
         /// Stored data failed an integrity check (500, and an alarm).
         case integrity
         /// Something outside the request failed (500/503).

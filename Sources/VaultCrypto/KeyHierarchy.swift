@@ -15,6 +15,7 @@ public struct KeyHierarchy: Sendable {
     public let tokenKey: SymmetricKey
     private let blindIndexMAC: HMACSHA256.Keyed
     private let tokenMAC: HMACSHA256.Keyed
+    private let portalMAC: HMACSHA256.Keyed
 
     /// Derives the hierarchy for the vault `vaultID` from `root`.
     public init(root: SymmetricKey, vaultID: String) throws {
@@ -31,6 +32,7 @@ public struct KeyHierarchy: Sendable {
         tokenKey = try derive("cvault/token-hash/v1")
         blindIndexMAC = HMACSHA256.Keyed(blindIndexKey)
         tokenMAC = HMACSHA256.Keyed(tokenKey)
+        portalMAC = HMACSHA256.Keyed(try derive("cvault/portal/v1"))
     }
 
     /// A value that identifies the root key without revealing it; stored in the vault metadata.
@@ -104,6 +106,12 @@ public struct KeyHierarchy: Sendable {
     /// The stored form of a bearer token: its HMAC under the token subkey.
     public func tokenHash(_ token: String) -> [UInt8] {
         tokenMAC.authenticationCode(for: Array(token.utf8)).bytes
+    }
+
+    /// The stored form of a portal secret (a sign-in code or link, a session cookie) or of a
+    /// rate-limit key (an address, a client): HMAC under the portal subkey, separated by `use`.
+    public func portalHash(_ use: String, _ secret: String) -> [UInt8] {
+        portalMAC.authenticationCode(for: Array("\(use)\u{0}\(secret)".utf8)).bytes
     }
 
     private static let signingKeyContext = Array("cvault/signing-key/v1".utf8)

@@ -99,6 +99,8 @@ extension Outputs {
         let modelTrainings: Int
         let epsilonCharged: Double
         let consentCoverage: [AuditReport.ConsentCoverage]
+        let byDayAndRole: [String: [String: Int]]
+        let byDayAndPurpose: [String: [String: Int]]
         let openContests: Int
         let overdueContests: [Contest]
         let policies: [Policy]
@@ -111,6 +113,7 @@ extension Outputs {
             case readsWithoutConsent = "reads_without_consent", consentChanges = "consent_changes", keyRotations = "key_rotations"
             case aggregateQueries = "aggregate_queries", epsilonCharged = "epsilon_charged", openContests = "open_contests"
             case modelTrainings = "model_trainings", consentCoverage = "consent_coverage"
+            case byDayAndRole = "by_day_and_role", byDayAndPurpose = "by_day_and_purpose"
             case overdueContests = "overdue_contests"
         }
 
@@ -149,6 +152,8 @@ extension Outputs {
             aggregateQueries = report.aggregateQueries
             modelTrainings = report.modelTrainings
             consentCoverage = report.consentCoverage
+            byDayAndRole = report.byDayAndRole
+            byDayAndPurpose = report.byDayAndPurpose
             epsilonCharged = Double(report.microEpsilonCharged) / 1_000_000
             openContests = report.openContests
             overdueContests = report.overdueContests.map(Contest.init)

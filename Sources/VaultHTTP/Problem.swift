@@ -57,7 +57,7 @@ extension Problem {
         case .notFound: .notFound
         case .gone: .gone
         case .conflict: .conflict
-        case .budgetExhausted: .tooManyRequests
+        case .budgetExhausted, .rateLimited: .tooManyRequests
         case .integrity: .internalServerError
         case .unavailable: .serviceUnavailable
         }

@@ -527,6 +527,8 @@ struct PolicyParser {
             if let declared = purposes[name] {
                 if declared.aggregateOnly {
                     report(node, .grantMismatch, "purpose \(name) is aggregate-only, but a recommendation is made for one customer: name a purpose such as personalization")
+                } else if declared.basis != .consent {
+                    report(node, .grantMismatch, "purpose \(name) rests on \(declared.basis.rawValue), but recommendations are trained on and applied to a customer only with their consent: name a consent purpose such as personalization")
                 } else {
                     purpose = name
                 }
@@ -539,8 +541,10 @@ struct PolicyParser {
            let items = nameList(node, "categories of recommendations") {
             if items.isEmpty || items.count > 64 {
                 report(node, .invalidValue, "recommendations need between 1 and 64 categories, got \(items.count): list the firm's product categories")
-            } else if items.allSatisfy({ identifier($0.name, at: $0.position, kind: "category") }) {
-                categories = items.map(\.name)
+            } else {
+                // Every bad name is reported, not only the first.
+                let valid = items.map { identifier($0.name, at: $0.position, kind: "category") }
+                if !valid.contains(false) { categories = items.map(\.name) }
             }
         }
         func field(_ key: String, type: FieldDefinition.ValueType, _ parser: inout PolicyParser) -> String? {

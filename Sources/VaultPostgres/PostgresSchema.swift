@@ -224,5 +224,47 @@ enum PostgresSchema {
             )
             """,
         ]),
+        ("v3-portal", [
+            """
+            -- The customer portal: one-time sign-ins and sessions, their secrets kept only as keyed
+            -- hashes; attempts per address or client (keyed hashes too) for rate limits.
+            CREATE TABLE portal_sign_in (
+                id TEXT PRIMARY KEY,
+                customer_id TEXT COLLATE "C" NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                code_hash BYTEA NOT NULL,
+                link_hash BYTEA NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                attempts INTEGER NOT NULL CHECK (attempts >= 0),
+                used_at BIGINT
+            )
+            """,
+            """
+            CREATE INDEX portal_sign_in_by_customer ON portal_sign_in(customer_id, created_at)
+            """,
+            """
+            CREATE TABLE portal_session (
+                id TEXT PRIMARY KEY,
+                secret_hash BYTEA NOT NULL UNIQUE,
+                customer_id TEXT COLLATE "C" NOT NULL REFERENCES customer(id) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL,
+                last_seen_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                ended_at BIGINT
+            )
+            """,
+            """
+            CREATE INDEX portal_session_by_customer ON portal_session(customer_id)
+            """,
+            """
+            CREATE TABLE portal_attempt (
+                bucket BYTEA NOT NULL,
+                at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE INDEX portal_attempt_by_bucket ON portal_attempt(bucket, at)
+            """,
+        ]),
     ]
 }

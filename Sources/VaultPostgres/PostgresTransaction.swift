@@ -298,7 +298,8 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func eraseCustomer(id: String, at: Date) throws {
-        for table in ["record", "blind_index", "consent", "contest"] {
+        // A portal sign-in or session must not outlive the customer either.
+        for table in ["record", "blind_index", "consent", "contest", "portal_sign_in", "portal_session"] {
             try run("DELETE FROM \(table) WHERE customer_id = $1", [id])
         }
         try run("UPDATE token SET revoked_at = $1 WHERE customer_id = $2 AND revoked_at IS NULL", [millis(at), id])
@@ -565,6 +566,76 @@ struct PostgresTransaction: StorageWriter {
 
     private func modelRow(_ c: Cells) throws -> ModelRow {
         ModelRow(version: try c.int(0), trainedAt: try c.date(1), auditSeq: try c.u64(2), body: try c.bytes(3))
+    }
+
+    // MARK: portal
+
+    func signInCode(linkHash: Data) throws -> SignInCodeRow? {
+        try run("SELECT \(Self.signInColumns) FROM portal_sign_in WHERE link_hash = $1", [linkHash]).rows.first.map { try signInRow(Cells($0)) }
+    }
+
+    func signInCodes(customerID: String, since: Date) throws -> [SignInCodeRow] {
+        try run("SELECT \(Self.signInColumns) FROM portal_sign_in WHERE customer_id = $1 AND created_at >= $2 ORDER BY created_at DESC, id",
+                [customerID, millis(since)]).rows.map { try signInRow(Cells($0)) }
+    }
+
+    func insertSignInCode(_ row: SignInCodeRow) throws {
+        try insert("portal sign-in", """
+            INSERT INTO portal_sign_in (id, customer_id, code_hash, link_hash, created_at, expires_at, attempts, used_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
+            """, [row.id, row.customerID, row.codeHash, row.linkHash, millis(row.createdAt), millis(row.expiresAt), Int64(row.attempts),
+                  row.usedAt.map(millis)])
+    }
+
+    func updateSignInCode(id: String, attempts: Int, usedAt: Date?) throws {
+        guard try run("UPDATE portal_sign_in SET attempts = $1, used_at = $2 WHERE id = $3", [Int64(attempts), usedAt.map(millis), id]).metadata.rows == 1
+        else { throw StoreError.notFound("portal sign-in") }
+    }
+
+    func portalSession(secretHash: Data) throws -> PortalSessionRow? {
+        try run("SELECT id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at FROM portal_session WHERE secret_hash = $1",
+                [secretHash]).rows.first.map {
+            let c = Cells($0)
+            return PortalSessionRow(id: try c.text(0), secretHash: try c.bytes(1), customerID: try c.text(2), createdAt: try c.date(3),
+                                    lastSeenAt: try c.date(4), expiresAt: try c.date(5), endedAt: try c.optionalDate(6))
+        }
+    }
+
+    func insertPortalSession(_ row: PortalSessionRow) throws {
+        try insert("portal session", """
+            INSERT INTO portal_session (id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+            """, [row.id, row.secretHash, row.customerID, millis(row.createdAt), millis(row.lastSeenAt), millis(row.expiresAt),
+                  row.endedAt.map(millis)])
+    }
+
+    func updatePortalSession(id: String, lastSeenAt: Date, endedAt: Date?) throws {
+        guard try run("UPDATE portal_session SET last_seen_at = $1, ended_at = $2 WHERE id = $3", [millis(lastSeenAt), endedAt.map(millis), id])
+            .metadata.rows == 1
+        else { throw StoreError.notFound("portal session") }
+    }
+
+    func portalAttempts(bucket: Data, since: Date) throws -> Int {
+        Int(try run("SELECT count(*) FROM portal_attempt WHERE bucket = $1 AND at >= $2", [bucket, millis(since)]).rows.first
+            .map { try Cells($0).int(0) } ?? 0)
+    }
+
+    func recordPortalAttempt(bucket: Data, at: Date) throws {
+        try run("INSERT INTO portal_attempt (bucket, at) VALUES ($1, $2)", [bucket, millis(at)])
+    }
+
+    func prunePortal(before: Date) throws {
+        let cutoff = millis(before)
+        try run("DELETE FROM portal_sign_in WHERE expires_at < $1", [cutoff])
+        try run("DELETE FROM portal_session WHERE expires_at < $1 OR ended_at < $1", [cutoff])
+        try run("DELETE FROM portal_attempt WHERE at < $1", [cutoff])
+    }
+
+    private static let signInColumns = "id, customer_id, code_hash, link_hash, created_at, expires_at, attempts, used_at"
+
+    private func signInRow(_ c: Cells) throws -> SignInCodeRow {
+        SignInCodeRow(id: try c.text(0), customerID: try c.text(1), codeHash: try c.bytes(2), linkHash: try c.bytes(3), createdAt: try c.date(4),
+                      expiresAt: try c.date(5), attempts: Int(try c.int(6)), usedAt: try c.optionalDate(7))
     }
 
     // MARK: statements

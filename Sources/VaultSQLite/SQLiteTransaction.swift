@@ -329,7 +329,8 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     private func deleteDependents(of id: String) throws {
-        for table in ["record", "blind_index", "consent", "contest"] {
+        // A portal sign-in or session must not outlive the customer either.
+        for table in ["record", "blind_index", "consent", "contest", "portal_sign_in", "portal_session"] {
             try db.cachedStatement(sql: "DELETE FROM \(table) WHERE customer_id = ?").execute(arguments: [id])
         }
     }
@@ -575,6 +576,76 @@ struct SQLiteTransaction: StorageWriter {
 
     private func modelRow(_ row: Row) throws -> ModelRow {
         ModelRow(version: row[0], trainedAt: date(row[1]), auditSeq: try u64(row[2]), body: row[3])
+    }
+
+    // MARK: portal
+
+    func signInCode(linkHash: Data) throws -> SignInCodeRow? {
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(Self.signInColumns) FROM portal_sign_in WHERE link_hash = ?"), arguments: [linkHash])
+            .map(signInRow)
+    }
+
+    func signInCodes(customerID: String, since: Date) throws -> [SignInCodeRow] {
+        try Row.fetchAll(try db.cachedStatement(sql: """
+            SELECT \(Self.signInColumns) FROM portal_sign_in WHERE customer_id = ? AND created_at >= ? ORDER BY created_at DESC, id
+            """), arguments: [customerID, millis(since)]).map(signInRow)
+    }
+
+    func insertSignInCode(_ row: SignInCodeRow) throws {
+        try insert("portal sign-in", sql: """
+            INSERT INTO portal_sign_in (id, customer_id, code_hash, link_hash, created_at, expires_at, attempts, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [row.id, row.customerID, row.codeHash, row.linkHash, millis(row.createdAt), millis(row.expiresAt), row.attempts,
+                             row.usedAt.map(millis)])
+    }
+
+    func updateSignInCode(id: String, attempts: Int, usedAt: Date?) throws {
+        try db.cachedStatement(sql: "UPDATE portal_sign_in SET attempts = ?, used_at = ? WHERE id = ?").execute(arguments: [attempts, usedAt.map(millis), id])
+        guard db.changesCount == 1 else { throw StoreError.notFound("portal sign-in") }
+    }
+
+    func portalSession(secretHash: Data) throws -> PortalSessionRow? {
+        try Row.fetchOne(try db.cachedStatement(sql: """
+            SELECT id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at FROM portal_session WHERE secret_hash = ?
+            """), arguments: [secretHash]).map {
+            PortalSessionRow(id: $0[0], secretHash: $0[1], customerID: $0[2], createdAt: date($0[3]), lastSeenAt: date($0[4]),
+                             expiresAt: date($0[5]), endedAt: ($0[6] as Int64?).map(date))
+        }
+    }
+
+    func insertPortalSession(_ row: PortalSessionRow) throws {
+        try insert("portal session", sql: """
+            INSERT INTO portal_session (id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [row.id, row.secretHash, row.customerID, millis(row.createdAt), millis(row.lastSeenAt), millis(row.expiresAt),
+                             row.endedAt.map(millis)])
+    }
+
+    func updatePortalSession(id: String, lastSeenAt: Date, endedAt: Date?) throws {
+        try db.cachedStatement(sql: "UPDATE portal_session SET last_seen_at = ?, ended_at = ? WHERE id = ?").execute(
+            arguments: [millis(lastSeenAt), endedAt.map(millis), id])
+        guard db.changesCount == 1 else { throw StoreError.notFound("portal session") }
+    }
+
+    func portalAttempts(bucket: Data, since: Date) throws -> Int {
+        try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM portal_attempt WHERE bucket = ? AND at >= ?"),
+                         arguments: [bucket, millis(since)]) ?? 0
+    }
+
+    func recordPortalAttempt(bucket: Data, at: Date) throws {
+        try db.cachedStatement(sql: "INSERT INTO portal_attempt (bucket, at) VALUES (?, ?)").execute(arguments: [bucket, millis(at)])
+    }
+
+    func prunePortal(before: Date) throws {
+        let cutoff = millis(before)
+        try db.cachedStatement(sql: "DELETE FROM portal_sign_in WHERE expires_at < ?").execute(arguments: [cutoff])
+        try db.cachedStatement(sql: "DELETE FROM portal_session WHERE expires_at < ? OR ended_at < ?").execute(arguments: [cutoff, cutoff])
+        try db.cachedStatement(sql: "DELETE FROM portal_attempt WHERE at < ?").execute(arguments: [cutoff])
+    }
+
+    private static let signInColumns = "id, customer_id, code_hash, link_hash, created_at, expires_at, attempts, used_at"
+
+    private func signInRow(_ row: Row) throws -> SignInCodeRow {
+        SignInCodeRow(id: row[0], customerID: row[1], codeHash: row[2], linkHash: row[3], createdAt: date(row[4]), expiresAt: date(row[5]),
+                      attempts: row[6], usedAt: (row[7] as Int64?).map(date))
     }
 
     // MARK: helpers

@@ -209,6 +209,38 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-portal") { db in
+            // The customer portal: one-time sign-ins and sessions, their secrets kept only as keyed
+            // hashes; attempts per address or client (keyed hashes too) for rate limits.
+            try db.execute(sql: """
+                CREATE TABLE portal_sign_in (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    customer_id TEXT NOT NULL REFERENCES customer(id),
+                    code_hash BLOB NOT NULL,
+                    link_hash BLOB NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+                    used_at INTEGER
+                );
+                CREATE INDEX portal_sign_in_by_customer ON portal_sign_in(customer_id, created_at);
+                CREATE TABLE portal_session (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    secret_hash BLOB NOT NULL UNIQUE,
+                    customer_id TEXT NOT NULL REFERENCES customer(id),
+                    created_at INTEGER NOT NULL,
+                    last_seen_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    ended_at INTEGER
+                );
+                CREATE INDEX portal_session_by_customer ON portal_session(customer_id);
+                CREATE TABLE portal_attempt (
+                    bucket BLOB NOT NULL,
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX portal_attempt_by_bucket ON portal_attempt(bucket, at);
+                """)
+        }
         return migrator
     }
 }

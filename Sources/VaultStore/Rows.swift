@@ -382,3 +382,66 @@ public struct ModelRow: Sendable, Equatable {
         self.body = body
     }
 }
+
+/// A one-time sign-in to the customer portal: a short code and a link, both stored only as keyed
+/// hashes, valid once, until `expiresAt`, for a bounded number of wrong guesses.
+public struct SignInCodeRow: Sendable, Equatable {
+    /// A public id naming the sign-in in audit entries (not a secret).
+    public var id: String
+    /// The customer it signs in.
+    public var customerID: String
+    /// The keyed hash of the code the customer types.
+    public var codeHash: Data
+    /// The keyed hash of the link's secret.
+    public var linkHash: Data
+    /// When it was issued.
+    public var createdAt: Date
+    /// When it stops working.
+    public var expiresAt: Date
+    /// Wrong codes tried against it.
+    public var attempts: Int
+    /// When it was used (or given up after too many wrong codes); nil while it may still work.
+    public var usedAt: Date?
+
+    /// A sign-in row.
+    public init(id: String, customerID: String, codeHash: Data, linkHash: Data, createdAt: Date, expiresAt: Date, attempts: Int = 0, usedAt: Date? = nil) {
+        self.id = id
+        self.customerID = customerID
+        self.codeHash = codeHash
+        self.linkHash = linkHash
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.attempts = attempts
+        self.usedAt = usedAt
+    }
+}
+
+/// A signed-in portal session: its secret lives only in the customer's cookie; the vault keeps its
+/// keyed hash.
+public struct PortalSessionRow: Sendable, Equatable {
+    /// A public id naming the session in audit entries (not a secret).
+    public var id: String
+    /// The keyed hash of the cookie's secret.
+    public var secretHash: Data
+    /// The customer signed in.
+    public var customerID: String
+    /// When it began.
+    public var createdAt: Date
+    /// When it was last used (the idle expiry counts from here).
+    public var lastSeenAt: Date
+    /// When it ends whatever its use (the absolute expiry).
+    public var expiresAt: Date
+    /// When the customer signed out (or the session was ended); nil while open.
+    public var endedAt: Date?
+
+    /// A session row.
+    public init(id: String, secretHash: Data, customerID: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date, endedAt: Date? = nil) {
+        self.id = id
+        self.secretHash = secretHash
+        self.customerID = customerID
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+        self.expiresAt = expiresAt
+        self.endedAt = endedAt
+    }
+}

@@ -133,6 +133,15 @@ public protocol StorageReader {
     /// Every trained next-best-product model, oldest first.
     func recommendationModels() throws -> [ModelRow]
 
+    /// The portal sign-in whose link has this keyed hash.
+    func signInCode(linkHash: Data) throws -> SignInCodeRow?
+    /// The customer's portal sign-ins issued since `since`, newest first.
+    func signInCodes(customerID: String, since: Date) throws -> [SignInCodeRow]
+    /// The portal session whose cookie secret has this keyed hash.
+    func portalSession(secretHash: Data) throws -> PortalSessionRow?
+    /// Portal attempts recorded under `bucket` (a keyed hash of an address or a client) since `since`.
+    func portalAttempts(bucket: Data, since: Date) throws -> Int
+
     /// The cached answer to an aggregate query, however old (the key names the data it was computed
     /// from), and until when it may be given.
     func cachedAnswer(queryKey: String) throws -> (answer: Data, validUntil: Date?)?
@@ -223,6 +232,18 @@ public protocol StorageWriter: StorageReader {
     func insertCharge(_ row: ChargeRow) throws -> Int64
     /// Takes back a charge whose query released nothing.
     func deleteCharge(id: Int64) throws
+    /// Stores a portal sign-in.
+    func insertSignInCode(_ row: SignInCodeRow) throws
+    /// Records a wrong code against a sign-in, or its use (`usedAt`).
+    func updateSignInCode(id: String, attempts: Int, usedAt: Date?) throws
+    /// Stores a portal session.
+    func insertPortalSession(_ row: PortalSessionRow) throws
+    /// Moves a session's last use on (`endedAt` set: ends it).
+    func updatePortalSession(id: String, lastSeenAt: Date, endedAt: Date?) throws
+    /// Counts one portal attempt under `bucket`.
+    func recordPortalAttempt(bucket: Data, at: Date) throws
+    /// Forgets sign-ins, sessions and attempts that ended before `before`.
+    func prunePortal(before: Date) throws
     /// Stores a trained next-best-product model; `StoreError.duplicate` if its version exists.
     func insertRecommendationModel(_ row: ModelRow) throws
     /// Caches an aggregate answer, to be given again until `validUntil` (nil: while the key matches).

@@ -28,9 +28,10 @@ struct NextBestProductTests {
         #expect(second.model.version == 2 && second.budget?.globalRemaining == Epsilon(micros: 18_500_000))
 
         let marketing = try await test.principal("marketing")
-        let shown = try await test.vault.showModel(version: nil, by: marketing)
+        let shown = try await test.vault.showModel(version: nil, by: .localOperator)
         #expect(shown.model.version == 2 && shown.sha256 == second.sha256)
-        #expect(try await test.vault.showModel(version: 1, by: marketing).sha256 == first.sha256)
+        #expect(try await test.vault.showModel(version: 1, by: .localOperator).sha256 == first.sha256)
+        await #expect { _ = try await test.vault.showModel(version: nil, by: marketing) } throws: { ($0 as? VaultError)?.kind == .denied }
         let trainings = try await Self.entries(test).filter { $0.op == "model.train" }
         #expect(trainings.map { $0.details["model_sha256"] } == [first.sha256, second.sha256])
         #expect(trainings.map { $0.details["micro_epsilon"] } == ["1000000", "500000"])
@@ -96,6 +97,13 @@ struct NextBestProductTests {
         await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "marketing", by: marketing) } throws: {
             ($0 as? VaultError)?.code == "purpose_not_for_recommendations"
         }
+        let refusal = try #require(try await Self.entries(test, customer: consenting.id).last)
+        #expect(refusal.op == "customer.next_best_product" && refusal.decision == .deny && refusal.reason == "purpose_not_for_recommendations")
+        // A customer token on the staff route finds nothing, not even its own customer: its own
+        // recommendation is at `me`, where a withdrawn consent is shown rather than bypassed.
+        await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.customerPrincipal(consenting.id)) } throws: {
+            ($0 as? VaultError)?.kind == .notFound
+        }
         await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.principal("analyst")) } throws: {
             ($0 as? VaultError)?.kind == .denied
         }
@@ -138,6 +146,34 @@ struct NextBestProductTests {
         #expect(after.customers == before.customers - 1)
     }
 
+    @Test("rolling the model back by deleting the newest version is found by audit verify")
+    func rollback() async throws {
+        let test = try await TestVault.make(customers: 20)
+        defer { test.remove() }
+        _ = try await test.vault.trainModel(epsilon: 0.5, by: .localOperator)
+        _ = try await test.vault.trainModel(epsilon: 0.5, by: .localOperator)
+        let auditor = try await test.principal("auditor")
+        #expect(try await test.vault.verifyAudit(by: auditor).ok)
+        try test.tamper("DELETE FROM recommendation_model WHERE version = 2")
+        let verified = try await test.vault.verifyAudit(by: auditor)
+        #expect(!verified.ok && verified.problems.contains { $0.contains("model version 2") && $0.contains("missing") })
+    }
+
+    @Test("a model trained for other categories than the policy in force names is not used")
+    func outdated() async throws {
+        let test = try await TestVault.make(customers: 20)
+        defer { test.remove() }
+        _ = try await test.vault.trainModel(epsilon: nil, by: .localOperator)
+        let text = Vault.defaultPolicyText.replacingOccurrences(of: "categories: [grocery, garden, kitchen,", with: "categories: [garden, grocery, kitchen,")
+        _ = try await test.vault.applyPolicy(text: text, fileName: "reordered.yaml", by: .localOperator)
+        let consenting = try #require(test.customers.first { $0.consents["personalization"] == .granted })
+        await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.principal("marketing")) } throws: {
+            ($0 as? VaultError)?.code == "model_outdated"
+        }
+        _ = try await test.vault.trainModel(epsilon: nil, by: .localOperator)
+        _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.principal("marketing"))
+    }
+
     @Test("a model altered in the database is refused, not used")
     func tamperedModel() async throws {
         let test = try await TestVault.make(customers: 40)
@@ -158,9 +194,11 @@ struct NextBestProductTests {
         await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: marketing) } throws: {
             ($0 as? VaultError)?.kind == .integrity
         }
-        await #expect { _ = try await test.vault.showModel(version: 1, by: marketing) } throws: {
+        await #expect { _ = try await test.vault.showModel(version: 1, by: .localOperator) } throws: {
             ($0 as? VaultError)?.kind == .integrity
         }
+        let verified = try await test.vault.verifyAudit(by: try await test.principal("auditor"))
+        #expect(!verified.ok && verified.problems.contains { $0.contains("model version 1") && $0.contains("altered") })
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import VaultAnalytics
 import VaultAudit
 
 /// The compliance report as a chart: entries per day by role and by purpose, and for how many
@@ -14,7 +15,7 @@ public enum AuditChart {
     /// horizontal bars of consent coverage per purpose; a caption names the checkpoint.
     public static func svg(_ report: AuditReport) -> String {
         let (left, width) = (100.0, 760.0)
-        let allDays = Set(report.byDayAndRole.keys).sorted()
+        let allDays = calendarDays(report)
         let days = Array(allDays.suffix(maximumDays))
         let coverageHeight = 40.0 + Double(report.consentCoverage.count) * 26
         var canvas = SVGCanvas(width: width, height: 60 + 2 * 260 + coverageHeight + 90)
@@ -48,12 +49,40 @@ public enum AuditChart {
         return canvas.document(title: "Audit report", description: "Entries per day by role and by purpose, and consent coverage per purpose")
     }
 
+    /// Every UTC day from the period's start (or the first entry) to its end (or the last entry):
+    /// quiet days are drawn empty, so the axis runs evenly in time.
+    static func calendarDays(_ report: AuditReport) -> [String] {
+        let active = Set(report.byDayAndRole.keys).sorted()
+        func day(_ date: Date) -> Int32 { Int32((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
+        guard let first = report.from.map(day) ?? active.first.flatMap(dayNumber),
+              let last = report.to.map({ day($0.addingTimeInterval(-0.001)) }) ?? active.last.flatMap(dayNumber), first <= last
+        else { return active }
+        return (first...last).map(DayNumber.isoDate)
+    }
+
+    /// The day number of `YYYY-MM-DD`.
+    private static func dayNumber(_ text: String) -> Int32? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        return parts.count == 3 ? DayNumber.of(year: parts[0], month: parts[1], day: parts[2]) : nil
+    }
+
     /// Stacked bars, one per day, one colour per series (the largest series first), with a legend.
     private static func stackedBars(_ canvas: inout SVGCanvas, title: String, days: [String], counts: [String: [String: Int]], plot: ChartPlot) {
         canvas.text(plot.x, plot.y - 8, title + " (entries)", weight: "bold", role: "panel-title")
+        // More series than colours: the smallest share one, "other", so no two look alike.
+        var counts = counts
         var totals: [String: Int] = [:]
         for day in days { for (series, count) in counts[day] ?? [:] { totals[series, default: 0] += count } }
-        let series = totals.keys.sorted { totals[$0]! != totals[$1]! ? totals[$0]! > totals[$1]! : $0 < $1 }
+        var series = totals.keys.sorted { totals[$0]! != totals[$1]! ? totals[$0]! > totals[$1]! : $0 < $1 }
+        if series.count > palette.count {
+            let merged = Set(series[(palette.count - 1)...])
+            for day in days {
+                let other = (counts[day] ?? [:]).filter { merged.contains($0.key) }.values.reduce(0, +)
+                counts[day] = (counts[day] ?? [:]).filter { !merged.contains($0.key) }.merging(other > 0 ? ["other": other] : [:]) { $0 + $1 }
+            }
+            totals["other"] = merged.reduce(0) { $0 + totals[$1]! }
+            series = Array(series[..<(palette.count - 1)]) + ["other"]
+        }
         let highest = days.map { (counts[$0] ?? [:]).values.reduce(0, +) }.max() ?? 0
         // At least 0…5, so a quiet period still gets whole-number ticks: there is no half an entry.
         let range = 0...Double(max(5, Int((Double(highest) * 1.05).rounded(.up))))

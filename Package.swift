@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Already in the graph through Hummingbird; declared because its header types are API there.
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -64,10 +65,23 @@ let package = Package(
             resources: [.embedInCode("Resources/default.yaml")],
             swiftSettings: swiftSettings
         ),
+        // The customer portal's pages: templates and the words customers read; no HTTP.
+        .target(
+            name: "VaultPortal",
+            dependencies: ["Vault", "VaultAnalytics", "VaultPolicy", .product(name: "Mustache", package: "swift-mustache")],
+            resources: [
+                .embedInCode("Resources/layout.mustache"), .embedInCode("Resources/sign-in.mustache"), .embedInCode("Resources/code.mustache"),
+                .embedInCode("Resources/link.mustache"), .embedInCode("Resources/message.mustache"), .embedInCode("Resources/profile.mustache"),
+                .embedInCode("Resources/log.mustache"), .embedInCode("Resources/consents.mustache"), .embedInCode("Resources/contests.mustache"),
+                .embedInCode("Resources/erase.mustache"), .embedInCode("Resources/erased.mustache"),
+                .embedInCode("Resources/recommendations.mustache"), .embedInCode("Resources/portal.css"), .embedInCode("Resources/verify.js"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "VaultHTTP",
             dependencies: [
-                "Vault", "VaultAnalytics", "VaultPolicy", "VaultStore",
+                "Vault", "VaultAnalytics", "VaultPolicy", "VaultPortal", "VaultStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

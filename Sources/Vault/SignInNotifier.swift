@@ -39,9 +39,13 @@ public struct OutboxNotifier: SignInNotifier {
     public func deliver(_ message: SignInMessage) async throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let name = "\(Int64(Date().timeIntervalSince1970 * 1000))-\(SystemRandom().bytes(6).hexString).json"
-        let path = folder.appendingPathComponent(name).path
         let body = try OutboxNotifier.encoder.encode(message)
-        guard FileManager.default.createFile(atPath: path, contents: body, attributes: [.posixPermissions: 0o600]) else {
+        // Written under a hidden name, then renamed: a reader of the folder never sees half a message.
+        let hidden = folder.appendingPathComponent("." + name + ".tmp").path
+        guard FileManager.default.createFile(atPath: hidden, contents: body, attributes: [.posixPermissions: 0o600]),
+              rename(hidden, folder.appendingPathComponent(name).path) == 0
+        else {
+            try? FileManager.default.removeItem(atPath: hidden)
             throw VaultError(.unavailable, code: "outbox_unwritable", "cannot write a sign-in message into \(folder.path): check the folder's permissions and free space")
         }
     }

@@ -2,7 +2,7 @@ public import Foundation
 import Logging
 import VaultAudit
 import VaultCrypto
-import VaultPolicy
+public import VaultPolicy
 import VaultStore
 
 /// A signed-in portal session: `secret` goes into the customer's cookie and nowhere else.
@@ -202,6 +202,15 @@ extension Vault {
         }
         return SignInMessage(destination: "", code: "", link: linkBase + secret, expiresAt: row.expiresAt)
     }
+
+    /// The form token for a visitor's form cookie: forms carry it and the cookie must match, so a
+    /// page on another site cannot post a form as the customer (signed double-submit).
+    public func portalFormToken(for cookie: String) -> String {
+        Data(keys.portalHash("form", cookie)).base64URLEncoded
+    }
+
+    /// The policy in force, for pages that explain fields and purposes.
+    public var policyInForce: Policy { policy.policy }
 
     // MARK: - Helpers
 

@@ -16,7 +16,7 @@ struct VaultAPI: Sendable {
 
     /// The router: request log outermost, then problem details (which answers a known path's
     /// other methods with 405 and `Allow`), then bearer authentication for the routes that need it.
-    func router() -> Router<VaultRequestContext> {
+    func router(portal: PortalSite? = nil) -> Router<VaultRequestContext> {
         let router = Router(context: VaultRequestContext.self)
         let table = routes
         router.add(middleware: RequestLogMiddleware())
@@ -28,6 +28,7 @@ struct VaultAPI: Sendable {
             case .bearer: authenticated.on(RouterPath(route.path), method: route.method, responder: route.responder)
             }
         }
+        portal?.add(to: router)
         return router
     }
 

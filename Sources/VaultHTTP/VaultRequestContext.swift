@@ -10,9 +10,14 @@ struct VaultRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// Who is acting; nil on the open routes (`/healthz`, `/openapi.yaml`).
     var principal: Principal?
+    /// The peer's address, for the portal's rate limits; nil where the channel has none (tests).
+    let remoteAddress: String?
+    /// The portal visitor's form cookie (set by `PortalMiddleware`, new if the browser sent none).
+    var portalFormCookie: String?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies are read through `JSONBody`, which enforces the same limit.

@@ -57,7 +57,7 @@ struct TestVault: Sendable {
 
     /// The application over this vault, logging into `log`.
     var app: some ApplicationProtocol {
-        VaultServer.application(vault: vault, logger: log.logger())
+        try! VaultServer.application(vault: vault, logger: log.logger())
     }
 
     /// Every string value of every test customer: none may appear in a log line or an error body.

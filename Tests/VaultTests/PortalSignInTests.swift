@@ -21,7 +21,8 @@ struct PortalSignInTests {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         for _ in 0..<100 {
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+            // Only finished messages: a file being written may show under a temporary name.
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
             if files.count >= count {
                 return try files.map { try decoder.decode(SignInMessage.self, from: Data(contentsOf: folder.appendingPathComponent($0))) }
             }

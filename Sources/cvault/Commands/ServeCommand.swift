@@ -21,6 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The TCP port.")
     var port = 8080
 
+    @Option(name: .long, help: ArgumentHelp("The address customers reach the portal at, for the sign-in links the vault sends (default: http://HOST:PORT).",
+                                            valueName: "URL"))
+    var publicURL: String?
+
     @Option(name: .long, help: "Seconds a connection may stay open without completing a request (slow clients are cut off).")
     var idleTimeout = 10
 
@@ -40,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = VaultServer.logger(levelName: ProcessInfo.processInfo.environment["CVAULT_LOG_LEVEL"])
         let host = host
         let limits = ConnectionLimits(idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)
-        try await VaultServer.run(vault: vault, host: host, port: port, limits: limits, logger: logger) { port in
+        try await VaultServer.run(vault: vault, host: host, port: port, limits: limits, publicURL: publicURL, logger: logger) { port in
             Output.note("cvault serving \(vault.directory.path) on http://\(host):\(port) (SIGINT or SIGTERM stops it)")
         }
         Output.note("cvault serve stopped")

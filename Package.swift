@@ -75,6 +75,7 @@ let package = Package(
                 .embedInCode("Resources/log.mustache"), .embedInCode("Resources/consents.mustache"), .embedInCode("Resources/contests.mustache"),
                 .embedInCode("Resources/erase.mustache"), .embedInCode("Resources/erased.mustache"),
                 .embedInCode("Resources/recommendations.mustache"), .embedInCode("Resources/portal.css"), .embedInCode("Resources/verify.js"),
+                .embedInCode("Resources/icon.svg"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "VaultHTTPTests",
             dependencies: [
-                "VaultHTTP", "Vault", "VaultStore", "VaultSQLite", .product(name: "Hummingbird", package: "hummingbird"),
+                "VaultHTTP", "Vault", "VaultCrypto", "VaultStore", "VaultSQLite", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -16,6 +16,14 @@ public struct SignInMessage: Sendable, Codable, Equatable {
     /// When both stop working.
     public let expiresAt: Date
 
+    /// A message.
+    public init(destination: String, code: String, link: String, expiresAt: Date) {
+        self.destination = destination
+        self.code = code
+        self.link = link
+        self.expiresAt = expiresAt
+    }
+
     private enum CodingKeys: String, CodingKey { case destination, code, link, expiresAt = "expires_at" }
 }
 
@@ -71,7 +79,7 @@ public struct WebhookNotifier: SignInNotifier {
             throw VaultError.invalid("webhook_not_https", "the sign-in webhook \(url.absoluteString) must use https (plain http only on loopback): sign-in codes are credentials")
         }
         guard secret.count >= 32 else {
-            throw VaultError.invalid("webhook_secret_short", "the sign-in webhook's secret must be at least 32 bytes")
+            throw VaultError.invalid("webhook_secret_short", "the sign-in webhook's secret ($CVAULT_SIGN_IN_WEBHOOK_SECRET) must be at least 32 bytes: share a long random one with the receiving service")
         }
         self.url = url
         self.key = SymmetricKey(data: secret)

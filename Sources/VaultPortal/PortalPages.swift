@@ -30,6 +30,8 @@ public struct PortalPages: Sendable {
 
     /// The stylesheet (`/portal/static/portal.css`).
     public static var stylesheet: [UInt8] { PackageResources.portal_css }
+    /// The icon (`/portal/static/icon.svg`).
+    public static var icon: [UInt8] { PackageResources.icon_svg }
     /// The log verifier (`/portal/static/verify.js`).
     public static var verifier: [UInt8] { PackageResources.verify_js }
 

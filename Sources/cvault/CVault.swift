@@ -32,6 +32,7 @@ struct CVault: AsyncParsableCommand {
             RetentionCommand.self,
             PolicyCommand.self,
             ServeCommand.self,
+            PortalCommand.self,
         ]
     )
 

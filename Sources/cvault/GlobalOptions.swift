@@ -43,9 +43,10 @@ struct GlobalOptions: ParsableArguments {
     /// an erasure receipt promises the date by which backups become undecryptable, and every
     /// command the operator runs keeps that promise. `inspectOnly` opens a vault whose log fails its
     /// anchor check, for `audit verify`, and changes nothing.
-    func open(inspectOnly: Bool = false, rollIfDue: Bool = true) async throws -> Vault {
+    func open(inspectOnly: Bool = false, rollIfDue: Bool = true, signInNotifier: (any SignInNotifier)? = nil) async throws -> Vault {
         var options = vaultOptions
         options.inspectOnly = inspectOnly
+        options.signInNotifier = signInNotifier
         let vault = try await Vault.open(at: vaultDirectory, options: options)
         if rollIfDue, !inspectOnly {
             let bar = Box<ProgressBar?>(nil)

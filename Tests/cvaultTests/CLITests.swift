@@ -159,6 +159,22 @@ struct CLITests {
         #expect(untrained.status == 1 && untrained.stderr.contains("train_models"), "\(untrained.stderr)")
     }
 
+    @Test("cvault portal link prints a one-time sign-in link for a customer; an unknown customer is refused")
+    func portalLink() throws {
+        let home = makeHome()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let cli = CLI(home: home)
+        #expect(try cli.run(["init", home.path]).status == 0)
+        let file = home.appendingPathComponent("customers.jsonl").path
+        #expect(try cli.run(["generate", "--customers", "3", "--seed", "6", "--out", file]).status == 0)
+        #expect(try cli.run(["import", file]).status == 0)
+        let link = try cli.run(["portal", "link", "--customer", "c-0000001", "--public-url", "https://vault.example.com/"])
+        #expect(link.status == 0 && link.stdout.hasPrefix("https://vault.example.com/portal/link/") && link.stdout.count > 70, "\(link.stdout)\(link.stderr)")
+        let unknown = try cli.run(["portal", "link", "--customer", "c-9999999"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("not found"))
+        #expect(try cli.run(["portal", "link", "--customer", "c-0000001", "--public-url", "ftp://x"]).status != 0)
+    }
+
     @Test("aggregate --portfolio prints each group's margin mean and spread and the efficient set; with no measure and no --portfolio it is a usage error")
     func portfolio() throws {
         let home = makeHome()

@@ -40,6 +40,7 @@ struct PortalSite: Sendable {
             return Self.html(site.pages.signIn(site.frame(context)))
         }
         portal.get("static/portal.css") { _, _ in Self.asset(PortalPages.stylesheet, type: "text/css; charset=utf-8") }
+        portal.get("static/icon.svg") { _, _ in Self.asset(PortalPages.icon, type: "image/svg+xml") }
         portal.get("static/verify.js") { _, _ in Self.asset(PortalPages.verifier, type: "text/javascript; charset=utf-8") }
         portal.post("sign-in") { request, context in try await site.requestSignIn(request, context) }
         portal.post("code") { request, context in try await site.enterCode(request, context) }

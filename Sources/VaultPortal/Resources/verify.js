@@ -32,8 +32,11 @@ async function sha256(bytes) {
 
 // The vault's verifier key: name+hex(key id)+base64(0x01 || Ed25519 public key).
 function parseVerifierKey(text) {
-  const parts = text.split('+');
-  if (parts.length !== 3) throw new Error('the verifier key is malformed');
+  // The name holds no '+', the key id is 8 hex digits; base64 may hold '+', so split twice only.
+  const first = text.indexOf('+');
+  const second = first < 0 ? -1 : text.indexOf('+', first + 1);
+  if (first < 0 || second < 0) throw new Error('the verifier key is malformed');
+  const parts = [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
   const material = fromBase64(parts[2]);
   if (material.length !== 33 || material[0] !== 0x01) throw new Error('the verifier key is not an Ed25519 key');
   return { name: parts[0], id: parts[1], publicKey: material.slice(1) };

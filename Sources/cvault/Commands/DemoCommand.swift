@@ -123,6 +123,7 @@ struct DemoCommand: AsyncParsableCommand {
         say("verify: \(again.ok ? "OK" : "FAILED") — \(again.entries) entries, root \(again.root); \(again.anchoring)")
 
         let auditorToken = try await vault.issueToken(role: "auditor", customerID: nil, name: "you", expiresIn: "P7D", by: .localOperator)
+        let portalCustomer = records.first { $0.id != subject.id }?.id ?? subject.id
         // The demo's witness stops with the demo: the vault is left anchored locally, as a new one is.
         await Vault.settle()
         try await vault.removeWitness(key: witnessKey, by: .localOperator)
@@ -135,6 +136,8 @@ struct DemoCommand: AsyncParsableCommand {
           swift run cvault audit report
           swift run cvault audit checkpoint
           swift run cvault token issue --role support --name you      # then: CVAULT_TOKEN=… cvault customer get c-0000001 --purpose service
+          swift run cvault serve --port 8080 &                        # then the customer portal, as \(portalCustomer):
+          swift run cvault portal link --customer \(portalCustomer) --public-url http://127.0.0.1:8080
         """)
     }
 

@@ -25,6 +25,11 @@ struct ServeCommand: AsyncParsableCommand {
                                             valueName: "URL"))
     var publicURL: String?
 
+    @Option(name: .long, help: ArgumentHelp("Post portal sign-in messages to the firm's mail or SMS service at URL (https), signed with HMAC-SHA256 "
+                                            + "under the secret in $CVAULT_SIGN_IN_WEBHOOK_SECRET; without it they go to outbox/ in the vault folder.",
+                                            valueName: "URL"))
+    var signInWebhook: String?
+
     @Option(name: .long, help: "Seconds a connection may stay open without completing a request (slow clients are cut off).")
     var idleTimeout = 10
 
@@ -40,7 +45,15 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let vault = try await global.open()
+        var notifier: (any SignInNotifier)?
+        if let signInWebhook {
+            guard let url = URL(string: signInWebhook), url.host != nil else {
+                throw ValidationError("--sign-in-webhook must be a URL such as https://mail.example.com/cvault")
+            }
+            let secret = Array((ProcessInfo.processInfo.environment["CVAULT_SIGN_IN_WEBHOOK_SECRET"] ?? "").utf8)
+            notifier = try WebhookNotifier(url: url, secret: secret)
+        }
+        let vault = try await global.open(signInNotifier: notifier)
         let logger = VaultServer.logger(levelName: ProcessInfo.processInfo.environment["CVAULT_LOG_LEVEL"])
         let host = host
         let limits = ConnectionLimits(idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)

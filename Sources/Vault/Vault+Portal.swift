@@ -209,6 +209,10 @@ extension Vault {
         Data(keys.portalHash("form", cookie)).base64URLEncoded
     }
 
+    /// The verifier keys of the witnesses checkpoints go to, for a customer's browser to check
+    /// their cosignatures with.
+    public var witnessVerifierKeys: [String] { witnessClient.witnesses.map(\.key.description) }
+
     /// The policy in force, for pages that explain fields and purposes.
     public var policyInForce: Policy { policy.policy }
 

@@ -24,7 +24,14 @@ struct ProfileBody: Sendable { let sections: [ProfileSection] }
 struct ProfileSection: Sendable { let key: String; let title: String; let intro: String; let fields: [ProfileField] }
 struct ProfileField: Sendable { let label: String; let value: String; let about: String; let category: String; let retention: String }
 
-struct LogBody: Sendable { let verifierKey: String; let count: Int; let entries: [LogRow]; let verificationNote: String }
+struct LogBody: Sendable {
+    let verifierKey: String
+    let witnessKeys: String
+    let hasWitnesses: Bool
+    let count: Int
+    let entries: [LogRow]
+    let verificationNote: String
+}
 struct LogRow: Sendable {
     let seq: String
     let op: String

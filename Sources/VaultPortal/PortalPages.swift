@@ -89,7 +89,7 @@ public struct PortalPages: Sendable {
     }
 
     /// The access log, newest first; `verify.js` checks each row against the signed log.
-    public func log(_ frame: Frame, log: AccessLog, verifierKey: String) -> String {
+    public func log(_ frame: Frame, log: AccessLog, verifierKey: String, witnessKeys: [String]) -> String {
         let entries = log.entries.reversed().map { item in
             let entry = item.entry
             return LogRow(seq: String(item.seq), op: entry.op, decision: entry.decision, when: Wording.time(entry.at),
@@ -97,7 +97,8 @@ public struct PortalPages: Sendable {
                           why: entry.purpose.map(Wording.label) ?? "—", fields: entry.fields.map(Wording.label).joined(separator: ", "),
                           outcome: (entry.decision == "allow" ? "allowed" : "refused") + " (" + Wording.label(entry.reason) + ")")
         }
-        return render("log", frame, LogBody(verifierKey: verifierKey, count: entries.count, entries: entries,
+        return render("log", frame, LogBody(verifierKey: verifierKey, witnessKeys: witnessKeys.joined(separator: " "), hasWitnesses: !witnessKeys.isEmpty,
+                                            count: entries.count, entries: entries,
                                             verificationNote: "Your browser checks the entries when the page has loaded."))
     }
 
@@ -105,7 +106,7 @@ public struct PortalPages: Sendable {
     public func consents(_ frame: Frame, consents: [ConsentView]) -> String {
         let purposes = consents.map { consent in
             PurposeBox(name: consent.purpose, title: Wording.label(consent.purpose), description: consent.description,
-                       basis: Wording.basis(consent.basis), state: consent.reason,
+                       basis: Wording.basis(consent.basis), state: Wording.standing(consent),
                        actions: Wording.actions(basis: consent.basis, state: consent.state).map { PurposeAction(purpose: consent.purpose, state: $0.state, label: $0.label) })
         }
         return render("consents", frame, ConsentsBody(purposes: purposes))

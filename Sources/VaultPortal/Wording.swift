@@ -117,6 +117,19 @@ enum Wording {
         }
     }
 
+    /// Where the customer stands on a purpose, in their words rather than the policy's.
+    static func standing(_ consent: ConsentView) -> String {
+        let since = consent.at.map { " on " + day($0) } ?? ""
+        switch (consent.basis, consent.state) {
+        case ("consent", "granted"): return "You gave your consent\(since); we may use your data for this."
+        case ("consent", "withdrawn"): return "You withdrew your consent\(since); we do not use your data for this."
+        case ("consent", _): return "You have not given your consent, so we do not use your data for this."
+        case ("legitimate_interest", "objected"): return "You objected\(since); we do not use your data for this."
+        case ("legitimate_interest", _): return "We use your data for this unless you object."
+        default: return "We use your data for this whatever you choose here."
+        }
+    }
+
     /// The choices a customer can make about a purpose now.
     static func actions(basis: String, state: String?) -> [(state: String, label: String)] {
         switch basis {

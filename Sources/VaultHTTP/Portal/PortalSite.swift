@@ -56,7 +56,8 @@ struct PortalSite: Sendable {
         }
         portal.get("log") { request, context in
             try await site.signedIn(request, context, .log) { principal, frame in
-                Self.html(site.pages.log(frame, log: try await site.vault.myLog(by: principal), verifierKey: site.vault.verifierKey.note))
+                Self.html(site.pages.log(frame, log: try await site.vault.myLog(by: principal), verifierKey: site.vault.verifierKey.note,
+                                         witnessKeys: site.vault.witnessVerifierKeys))
             }
         }
         portal.get("log.json") { request, context in

@@ -30,16 +30,17 @@ async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 
-// The vault's verifier key: name+hex(key id)+base64(0x01 || Ed25519 public key).
-function parseVerifierKey(text) {
+// A verifier key: name+hex(key id)+base64(type || Ed25519 public key); type 0x01 for the vault's
+// signature, 0x04 for a witness's cosignature (C2SP tlog-cosignature).
+function parseVerifierKey(text, type = 0x01) {
   // The name holds no '+', the key id is 8 hex digits; base64 may hold '+', so split twice only.
   const first = text.indexOf('+');
   const second = first < 0 ? -1 : text.indexOf('+', first + 1);
   if (first < 0 || second < 0) throw new Error('the verifier key is malformed');
   const parts = [text.slice(0, first), text.slice(first + 1, second), text.slice(second + 1)];
   const material = fromBase64(parts[2]);
-  if (material.length !== 33 || material[0] !== 0x01) throw new Error('the verifier key is not an Ed25519 key');
-  return { name: parts[0], id: parts[1], publicKey: material.slice(1) };
+  if (material.length !== 33 || material[0] !== type) throw new Error('the verifier key is not an Ed25519 key of the expected kind');
+  return { name: parts[0], id: parts[1], type, publicKey: material.slice(1) };
 }
 
 // The checkpoint note: origin, size, root (base64), a blank line, then signature lines.
@@ -59,6 +60,26 @@ async function verifyCheckpoint(note, key) {
     if (await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, blob.slice(4), te.encode(body))) signed = true;
   }
   return { origin, size: Number(sizeText), root: fromBase64(rootText), signed };
+}
+
+// Whether `key` (a witness) cosigned the note: a line "— name base64(key id || time || signature)"
+// whose Ed25519 signature covers "cosignature/v1\ntime <time>\n" followed by the note's body.
+async function verifyCosignature(note, key) {
+  const split = note.lastIndexOf('\n\n');
+  const body = note.slice(0, split + 1);
+  const expectedID = (await sha256(concat(te.encode(key.name), new Uint8Array([0x0a, 0x04]), key.publicKey))).slice(0, 4);
+  const publicKey = await crypto.subtle.importKey('raw', key.publicKey, { name: 'Ed25519' }, false, ['verify']);
+  for (const line of note.slice(split + 2).split('\n')) {
+    const match = /^\u2014 (\S+) (\S+)$/.exec(line);
+    if (!match || match[1] !== key.name) continue;
+    const blob = fromBase64(match[2]);
+    if (blob.length !== 76 || !equal(blob.slice(0, 4), expectedID)) continue;
+    let time = 0n;
+    for (const byte of blob.slice(4, 12)) time = (time << 8n) | BigInt(byte);
+    const message = concat(te.encode('cosignature/v1\ntime ' + time.toString() + '\n'), te.encode(body));
+    if (await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, blob.slice(12), message)) return true;
+  }
+  return false;
 }
 
 // RFC 9162 section 2.1.3.2: the root an inclusion proof leads to.
@@ -112,6 +133,21 @@ async function run() {
       const root = await rootFromProof(item.seq, checkpoint.size, await sha256(concat(new Uint8Array([0]), leaf)), item.proof.map(fromBase64));
       if (root && equal(root, checkpoint.root)) { mark(cell, true, 'verified'); good++; }
       else { mark(cell, false, 'not verified: its proof does not lead to the signed log'); bad++; }
+    }
+    const witnessStatus = document.getElementById('witness-status');
+    const witnessKeys = (main.dataset.witnessKeys || '').split(' ').filter((k) => k.length > 0);
+    if (witnessStatus && witnessKeys.length > 0) {
+      const names = [];
+      for (const text of witnessKeys) {
+        try {
+          const key = parseVerifierKey(text, 0x04);
+          if (checkpoint.signed && await verifyCosignature(log.checkpoint, key)) names.push(key.name);
+        } catch (error) { /* a malformed key counts as not cosigned */ }
+      }
+      witnessStatus.textContent = names.length > 0
+        ? 'Cosigned by ' + names.length + ' of ' + witnessKeys.length + ' witness(es): ' + names.join(', ') + '.'
+        : 'No witness cosignature could be verified on this checkpoint: the log is vouched for by the vault alone.';
+      main.dataset.witnessed = String(names.length);
     }
     status.textContent = bad === 0
       ? 'All ' + good + ' entries verified in your browser against the signed checkpoint of ' + checkpoint.size + ' entries.'

@@ -29,6 +29,11 @@ public struct PortalLimits: Sendable {
     public var attemptsPerClient = 30
     /// The rate limits' sliding window.
     public var window: TimeInterval = 900
+    /// Wrong codes per customer, across all their codes, in `lockWindow`: past it no code is
+    /// issued or accepted for them (a guesser cannot go on across fresh codes).
+    public var wrongCodesPerCustomer = 10
+    /// The window of `wrongCodesPerCustomer`.
+    public var lockWindow: TimeInterval = 86_400
     /// A session unused this long ends.
     public var sessionIdle: TimeInterval = 1_800
     /// A session ends this long after sign-in, however busy.
@@ -83,6 +88,14 @@ extension Vault {
                                             reason: live.isEmpty ? "no_match" : "ambiguous_address"))
                 return false
             }
+            // Too many wrong codes for this customer lately: no new code, and the same answer as ever.
+            if try tx.portalAttempts(bucket: Data(self.keys.portalHash("wrong-code", customerID)), since: now.addingTimeInterval(-limits.lockWindow))
+                >= limits.wrongCodesPerCustomer {
+                try audit.append(AuditDraft(principal: .portal, customer: customerID, fields: [field.name], op: "portal.sign_in.request",
+                                            decision: .deny, reason: "customer_locked"))
+                return false
+            }
+            try tx.prunePortal(before: now.addingTimeInterval(-max(limits.lockWindow, limits.sessionAbsolute)))
             var stored = row
             stored.customerID = customerID
             try tx.insertSignInCode(stored)
@@ -123,7 +136,13 @@ extension Vault {
                 try audit.refuse(AuditDraft(principal: .portal, fields: [field.name], op: "portal.sign_in", decision: .deny, reason: "no_pending_sign_in"),
                                  Self.signInFailed)
             }
+            let wrongCodes = Data(self.keys.portalHash("wrong-code", customerID))
+            guard try tx.portalAttempts(bucket: wrongCodes, since: now.addingTimeInterval(-limits.lockWindow)) < limits.wrongCodesPerCustomer else {
+                try audit.refuse(AuditDraft(principal: .portal, customer: customerID, op: "portal.sign_in", decision: .deny, reason: "customer_locked",
+                                            details: ["sign_in": pending.id]), Self.signInFailed)
+            }
             guard ConstantTime.equals(pending.codeHash, typed) else {
+                try tx.recordPortalAttempt(bucket: wrongCodes, at: now)
                 let attempts = pending.attempts + 1
                 try tx.updateSignInCode(id: pending.id, attempts: attempts, usedAt: attempts >= limits.attemptsPerCode ? now : nil)
                 try audit.refuse(AuditDraft(principal: .portal, customer: customerID, op: "portal.sign_in", decision: .deny,
@@ -266,7 +285,6 @@ extension Vault {
         var row = session.row
         row.customerID = customerID
         try tx.insertPortalSession(row)
-        try tx.prunePortal(before: now.addingTimeInterval(-86_400))
         try audit.append(AuditDraft(principal: .portal, customer: customerID, op: "portal.sign_in", decision: .allow, reason: "allowed_sign_in",
                                     details: ["sign_in": signIn.id, "session": row.id, "method": method]))
         return PortalSession(secret: session.secret, id: row.id, customerID: customerID, expiresAt: row.expiresAt)

@@ -13,10 +13,10 @@ public enum VaultServer {
     /// - Throws: `VaultError` with code `port_in_use` when another process holds the port, or
     ///   `listen_failed` when the address cannot be bound for another reason.
     public static func run(vault: Vault, host: String, port: Int, limits: ConnectionLimits = ConnectionLimits(), publicURL: String? = nil,
-                           logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+                           behindProxy: Bool = false, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         let listening = Mutex(false)
         let app = try application(vault: vault, host: host, port: port, limits: limits, publicURL: publicURL ?? "http://\(host):\(port)",
-                                  logger: logger) { boundPort in
+                                  behindProxy: behindProxy, logger: logger) { boundPort in
             listening.withLock { $0 = true }
             onListening(boundPort)
         }
@@ -109,10 +109,10 @@ public enum VaultServer {
 
     /// The Hummingbird application; tests drive it with HummingbirdTesting's `.router` and `.live`.
     static func application(vault: Vault, host: String = "127.0.0.1", port: Int = 0, limits: ConnectionLimits = ConnectionLimits(),
-                            publicURL: String = "http://127.0.0.1", logger: Logger,
+                            publicURL: String = "http://127.0.0.1", behindProxy: Bool = false, logger: Logger,
                             onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
         Application(
-            router: try VaultAPI(vault: vault).router(portal: PortalSite(vault: vault, publicURL: publicURL)),
+            router: try VaultAPI(vault: vault).router(portal: PortalSite(vault: vault, publicURL: publicURL, behindProxy: behindProxy)),
             server: limits.server,
             configuration: limits.configuration(host: host, port: port),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },

@@ -28,6 +28,7 @@ struct LogBody: Sendable {
     let verifierKey: String
     let witnessKeys: String
     let hasWitnesses: Bool
+    let customer: String
     let count: Int
     let entries: [LogRow]
     let verificationNote: String
@@ -36,6 +37,13 @@ struct LogRow: Sendable {
     let seq: String
     let op: String
     let decision: String
+    /// The signed entry's own values, which `verify.js` compares with the leaf before it says "verified".
+    let rawAt: String
+    let rawActor: String
+    let rawRole: String
+    let rawPurpose: String
+    let rawFields: String
+    let rawReason: String
     let when: String
     let who: String
     let what: String

@@ -89,15 +89,18 @@ public struct PortalPages: Sendable {
     }
 
     /// The access log, newest first; `verify.js` checks each row against the signed log.
-    public func log(_ frame: Frame, log: AccessLog, verifierKey: String, witnessKeys: [String]) -> String {
+    public func log(_ frame: Frame, customerID: String, log: AccessLog, verifierKey: String, witnessKeys: [String]) -> String {
         let entries = log.entries.reversed().map { item in
             let entry = item.entry
-            return LogRow(seq: String(item.seq), op: entry.op, decision: entry.decision, when: Wording.time(entry.at),
+            return LogRow(seq: String(item.seq), op: entry.op, decision: entry.decision, rawAt: entry.at, rawActor: entry.actor, rawRole: entry.role,
+                          rawPurpose: entry.purpose ?? "", rawFields: entry.fields.joined(separator: ","), rawReason: entry.reason,
+                          when: Wording.time(entry.at),
                           who: Wording.actor(role: entry.role, actor: entry.actor), what: Wording.operation(entry.op),
                           why: entry.purpose.map(Wording.label) ?? "—", fields: entry.fields.map(Wording.label).joined(separator: ", "),
                           outcome: (entry.decision == "allow" ? "allowed" : "refused") + " (" + Wording.label(entry.reason) + ")")
         }
         return render("log", frame, LogBody(verifierKey: verifierKey, witnessKeys: witnessKeys.joined(separator: " "), hasWitnesses: !witnessKeys.isEmpty,
+                                            customer: customerID,
                                             count: entries.count, entries: entries,
                                             verificationNote: "Your browser checks the entries when the page has loaded."))
     }

@@ -610,7 +610,9 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func updatePortalSession(id: String, lastSeenAt: Date, endedAt: Date?) throws {
-        guard try run("UPDATE portal_session SET last_seen_at = $1, ended_at = $2 WHERE id = $3", [millis(lastSeenAt), endedAt.map(millis), id])
+        // An ended session stays ended: a request that read it just before sign-out only touches it.
+        guard try run("UPDATE portal_session SET last_seen_at = $1, ended_at = coalesce(ended_at, $2) WHERE id = $3",
+                      [millis(lastSeenAt), endedAt.map(millis), id])
             .metadata.rows == 1
         else { throw StoreError.notFound("portal session") }
     }

@@ -620,7 +620,8 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func updatePortalSession(id: String, lastSeenAt: Date, endedAt: Date?) throws {
-        try db.cachedStatement(sql: "UPDATE portal_session SET last_seen_at = ?, ended_at = ? WHERE id = ?").execute(
+        // An ended session stays ended: a request that read it just before sign-out only touches it.
+        try db.cachedStatement(sql: "UPDATE portal_session SET last_seen_at = ?, ended_at = coalesce(ended_at, ?) WHERE id = ?").execute(
             arguments: [millis(lastSeenAt), endedAt.map(millis), id])
         guard db.changesCount == 1 else { throw StoreError.notFound("portal session") }
     }

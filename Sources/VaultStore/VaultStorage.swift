@@ -238,7 +238,7 @@ public protocol StorageWriter: StorageReader {
     func updateSignInCode(id: String, attempts: Int, usedAt: Date?) throws
     /// Stores a portal session.
     func insertPortalSession(_ row: PortalSessionRow) throws
-    /// Moves a session's last use on (`endedAt` set: ends it).
+    /// Moves a session's last use on (`endedAt` set: ends it); an ended session is never reopened.
     func updatePortalSession(id: String, lastSeenAt: Date, endedAt: Date?) throws
     /// Counts one portal attempt under `bucket`.
     func recordPortalAttempt(bucket: Data, at: Date) throws

@@ -76,7 +76,7 @@ import VaultStore
         let message = try #require(try await newestMessage(fixture, count: messages))
         let entered = try await browser.post(client, "/portal/code", ["address": email(customer), "code": message.code])
         #expect(entered.status == .seeOther && entered.headers[.location] == "/portal/profile", "\(entered.status)")
-        let setCookie = entered.headers[values: .setCookie].first { $0.hasPrefix("cvault_session=") } ?? ""
+        let setCookie = entered.headers[values: .setCookie].first { $0.hasPrefix("__Host-cvault_session=") } ?? ""
         #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Strict"), "\(setCookie)")
         browser.take(entered)
         return browser
@@ -92,7 +92,7 @@ import VaultStore
             #expect(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"))
             #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == "DENY" && page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
             #expect(page.headers[.cacheControl] == "no-store")
-            #expect(page.headers[values: .setCookie].contains { $0.hasPrefix("cvault_form=") && $0.contains("HttpOnly") && $0.contains("SameSite=Strict") })
+            #expect(page.headers[values: .setCookie].contains { $0.hasPrefix("__Host-cvault_form=") && $0.contains("HttpOnly") && $0.contains("SameSite=Strict") })
             #expect(!page.text.contains("<script>") && !page.text.contains("style="), "no inline script or style")
             let css = try await client.executeRequest(uri: "/portal/static/portal.css", method: .get, headers: [:], body: nil)
             #expect(css.status == .ok && css.headers[.contentType] == "text/css; charset=utf-8")
@@ -118,6 +118,17 @@ import VaultStore
             #expect(forged.status == .forbidden)
             let erase = try await signedIn.post(client, "/portal/erase", ["confirm": "erase my data"], csrf: browser.csrf)
             #expect(erase.status == .forbidden, "another visitor's token does not fit this browser's cookie")
+            // A form posted from another site is refused whatever it carries.
+            var crossSite = signedIn.cookieHeader
+            crossSite[.contentType] = "application/x-www-form-urlencoded"
+            crossSite[HTTPField.Name("Sec-Fetch-Site")!] = "same-site"
+            let planted = try await client.executeRequest(uri: "/portal/sign-out", method: .post, headers: crossSite,
+                                                          body: ByteBuffer(string: "csrf=\(signedIn.csrf)"))
+            #expect(planted.status == .forbidden && planted.headers[.contentSecurityPolicy] != nil)
+            crossSite[HTTPField.Name("Sec-Fetch-Site")!] = nil
+            crossSite[HTTPField.Name("Origin")!] = "https://evil.example"
+            #expect(try await client.executeRequest(uri: "/portal/sign-out", method: .post, headers: crossSite,
+                                                    body: ByteBuffer(string: "csrf=\(signedIn.csrf)")).status == .forbidden)
         }
     }
 
@@ -162,6 +173,13 @@ import VaultStore
             #expect(try await browser.post(client, "/portal/link", ["secret": secret]).status == .seeOther)
             #expect(try await browser.post(client, "/portal/link", ["secret": secret]).status == .unauthorized)
         }
+    }
+
+    @Test func clientsCountByAddressAndIPv6ByTheirSlash64() {
+        #expect(PortalSite.expandedIPv6("2001:db8::1") == ["2001", "db8", "0", "0", "0", "0", "0", "1"])
+        #expect(PortalSite.expandedIPv6("::1").count == 8 && PortalSite.expandedIPv6("1::2::3").isEmpty)
+        let gate = PortalGate(burst: 3, refill: .seconds(3600))
+        #expect(gate.admit("a") && gate.admit("a") && gate.admit("a") && !gate.admit("a") && gate.admit("b"))
     }
 
     @Test func requestsAreRateLimited() async throws {

@@ -168,6 +168,45 @@ struct PortalSignInTests {
         await #expect(throws: VaultError.self) { _ = try await test.vault.portalPrincipal(session: fourth.secret) }
     }
 
+    @Test("wrong codes count per customer across fresh codes: past ten a day no code is issued or accepted for them")
+    func customerLock() async throws {
+        let test = try await TestVault.make(customers: 3)
+        defer { test.remove() }
+        let address = Self.email(test.customers[0])
+        var delivered = 0
+        for round in 0..<2 {
+            test.clock.advance(by: 901)  // past the per-address window, still inside the day
+            try await test.vault.requestSignIn(address: address, client: "203.0.113.\(round)", linkBase: Self.linkBase)
+            delivered += 1
+            let message = try #require(try await Self.outbox(test, count: delivered).last)
+            let wrong = message.code == "00000000" ? "11111111" : "00000000"
+            for _ in 0..<5 { _ = try? await test.vault.completeSignIn(address: address, code: wrong, client: "203.0.113.\(round)") }
+        }
+        // Ten wrong codes across two sign-ins: a third is neither sent nor usable.
+        test.clock.advance(by: 901)
+        try await test.vault.requestSignIn(address: address, client: "203.0.113.9", linkBase: Self.linkBase)
+        try await Task.sleep(for: .milliseconds(300))
+        let last = try #require(try await Self.entries(test).last { $0.op == "portal.sign_in.request" })
+        #expect(last.decision == .deny && last.reason == "customer_locked" && last.customer == test.customers[0].id)
+        // A day later they may sign in again.
+        test.clock.advance(by: 86_400)
+        try await test.vault.requestSignIn(address: address, client: "203.0.113.9", linkBase: Self.linkBase)
+        let fresh = try #require(try await Self.outbox(test, count: delivered + 1).last)
+        _ = try await test.vault.completeSignIn(address: address, code: fresh.code, client: "203.0.113.9")
+    }
+
+    @Test("a request that read the session just before sign-out cannot reopen it")
+    func noRevival() async throws {
+        let test = try await TestVault.make(customers: 2)
+        defer { test.remove() }
+        let link = try await test.vault.portalLink(customerID: test.customers[0].id, linkBase: Self.linkBase, by: .localOperator)
+        let session = try await test.vault.completeSignIn(link: String(link.link.dropFirst(Self.linkBase.count)), client: "192.0.2.7")
+        try await test.vault.signOut(session: session.secret)
+        // The late touch of a request that authenticated before the sign-out committed.
+        try await test.vault.storage.write { tx in try tx.updatePortalSession(id: session.id, lastSeenAt: test.clock.now(), endedAt: nil) }
+        await #expect(throws: VaultError.self) { _ = try await test.vault.portalPrincipal(session: session.secret) }
+    }
+
     @Test("staff with manage_tokens hand over a one-time link; others may not")
     func staffLink() async throws {
         let test = try await TestVault.make(customers: 3)

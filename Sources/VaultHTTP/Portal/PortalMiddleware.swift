@@ -9,7 +9,8 @@ import VaultCrypto
 struct PortalMiddleware: RouterMiddleware {
     typealias Context = VaultRequestContext
 
-    static let formCookie = "cvault_form"
+    /// `__Host-`: set only by this host, over a secure channel, for Path=/ (see `PortalSite.sessionCookie`).
+    static let formCookie = "__Host-cvault_form"
     static let securityHeaders: [(HTTPField.Name, String)] = [
         (.contentSecurityPolicy, "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
             + "frame-ancestors 'none'; base-uri 'none'"),
@@ -24,11 +25,17 @@ struct PortalMiddleware: RouterMiddleware {
         let sent = request.cookies[Self.formCookie]?.value
         let cookie = sent.flatMap { $0.utf8.count == 43 ? $0 : nil } ?? Data(SystemRandom().bytes(32)).base64URLEncodedPortal
         context.portalFormCookie = cookie
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let problem as Problem {
+            // Refused forms get the same protective headers as pages.
+            response = problem.response()
+        }
         for (name, value) in Self.securityHeaders { response.headers[name] = value }
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         if sent != cookie {
-            response.setCookie(Cookie(name: Self.formCookie, value: cookie, path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
+            response.setCookie(Cookie(name: Self.formCookie, value: cookie, path: "/", secure: true, httpOnly: true, sameSite: .strict))
         }
         return response
     }

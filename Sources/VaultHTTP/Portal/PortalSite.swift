@@ -16,15 +16,30 @@ struct PortalSite: Sendable {
     /// Where sign-in links point (the configured address, never the request's Host header, which a
     /// caller chooses: a link to their own host would carry a customer's one-time secret to them).
     let publicURL: String
+    /// Whether a proxy in front adds the client's address as the last `X-Forwarded-For` entry
+    /// (`cvault serve --behind-proxy`); otherwise every client behind it would share one limit.
+    let behindProxy: Bool
+    /// Refuses floods before they reach the database (every sign-in attempt is a write and an
+    /// audit entry); the limits in the database stay the rule across instances.
+    let gate = PortalGate()
 
-    static let sessionCookie = "cvault_session"
+    /// `__Host-`: only ever set by this host over a secure channel with Path=/, so a sibling
+    /// subdomain cannot plant or shadow it.
+    static let sessionCookie = "__Host-cvault_session"
     /// Form bodies are small; anything larger is refused before it is read.
     static let formLimit = 16 * 1024
 
-    init(vault: Vault, publicURL: String) throws {
+    init(vault: Vault, publicURL: String, behindProxy: Bool = false) throws {
         self.vault = vault
         self.pages = try PortalPages()
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.behindProxy = behindProxy
+    }
+
+    /// The origin forms must come from (`scheme://host[:port]` of the public URL).
+    var origin: String {
+        guard let url = URL(string: publicURL), let scheme = url.scheme, let host = url.host else { return publicURL }
+        return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
     }
 
     var linkBase: String { publicURL + "/portal/link/" }
@@ -56,7 +71,8 @@ struct PortalSite: Sendable {
         }
         portal.get("log") { request, context in
             try await site.signedIn(request, context, .log) { principal, frame in
-                Self.html(site.pages.log(frame, log: try await site.vault.myLog(by: principal), verifierKey: site.vault.verifierKey.note,
+                Self.html(site.pages.log(frame, customerID: principal.customerID ?? "", log: try await site.vault.myLog(by: principal),
+                                         verifierKey: site.vault.verifierKey.note,
                                          witnessKeys: site.vault.witnessVerifierKeys))
             }
         }
@@ -105,7 +121,7 @@ struct PortalSite: Sendable {
     private func requestSignIn(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let form = try await checkedForm(SignInForm.self, request, context)
         do {
-            try await vault.requestSignIn(address: form.address, client: Self.client(context), linkBase: linkBase)
+            try await vault.requestSignIn(address: form.address, client: client(request, context), linkBase: linkBase)
         } catch let error as VaultError where error.kind == .rateLimited || error.kind == .invalidRequest {
             return Self.html(pages.signIn(frame(context, error: error.message)), status: error.kind == .rateLimited ? .tooManyRequests : .badRequest)
         }
@@ -115,7 +131,7 @@ struct PortalSite: Sendable {
     private func enterCode(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let form = try await checkedForm(CodeForm.self, request, context)
         do {
-            return started(try await vault.completeSignIn(address: form.address, code: form.code, client: Self.client(context)))
+            return started(try await vault.completeSignIn(address: form.address, code: form.code, client: client(request, context)))
         } catch let error as VaultError where [.unauthenticated, .rateLimited, .invalidRequest].contains(error.kind) {
             return Self.html(pages.code(frame(context, error: error.message), address: form.address), status: Self.status(error))
         }
@@ -124,7 +140,7 @@ struct PortalSite: Sendable {
     private func followLink(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let form = try await checkedForm(LinkForm.self, request, context)
         do {
-            return started(try await vault.completeSignIn(link: form.secret, client: Self.client(context)))
+            return started(try await vault.completeSignIn(link: form.secret, client: client(request, context)))
         } catch let error as VaultError where error.kind == .unauthenticated || error.kind == .rateLimited {
             return Self.html(pages.signIn(frame(context, error: error.message)), status: Self.status(error))
         }
@@ -134,7 +150,7 @@ struct PortalSite: Sendable {
     private func started(_ session: PortalSession) -> Response {
         var response = Self.redirect("/portal/profile")
         response.setCookie(Cookie(name: Self.sessionCookie, value: session.secret, maxAge: Int(session.expiresAt.timeIntervalSinceNow.rounded(.down)),
-                                  path: "/portal", secure: true, httpOnly: true, sameSite: .strict))
+                                  path: "/", secure: true, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -242,6 +258,18 @@ struct PortalSite: Sendable {
     /// Decodes a form and checks its token against the visitor's form cookie (constant time).
     private func checkedForm<Form: Decodable & PortalForm>(_ type: Form.Type, _ request: Request, _ context: VaultRequestContext) async throws -> Form {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else { throw Problem.unsupportedMediaType }
+        // A browser says where a form came from: anything but this site's own pages is refused.
+        // `Sec-Fetch-Site` decides where the browser sends it; `Origin` otherwise ("null" is what a
+        // page under `Referrer-Policy: no-referrer` sends, and tells nothing).
+        let fetchSite = request.headers[HTTPField.Name("Sec-Fetch-Site")!]
+        let sentOrigin = request.headers[HTTPField.Name("Origin")!]
+        let sameOrigin = fetchSite.map { $0 == "same-origin" } ?? (sentOrigin == nil || sentOrigin == "null" || sentOrigin == origin)
+        guard sameOrigin else {
+            throw Problem(status: .forbidden, code: "cross_site_form", detail: "this form was not sent from the portal's own pages")
+        }
+        guard gate.admit(client(request, context)) else {
+            throw Problem(status: .tooManyRequests, code: "rate_limited", detail: "too many attempts: wait a few minutes and try again")
+        }
         let body = try await request.body.collect(upTo: Self.formLimit)
         let form: Form
         do {
@@ -256,7 +284,29 @@ struct PortalSite: Sendable {
         return form
     }
 
-    static func client(_ context: VaultRequestContext) -> String { context.remoteAddress ?? "unknown" }
+    /// Who is asking, for the rate limits: the peer's address (or, behind a trusted proxy, the last
+    /// address it added); an IPv6 address counts by its /64, which one party usually holds whole.
+    func client(_ request: Request, _ context: VaultRequestContext) -> String {
+        var address = context.remoteAddress ?? "unknown"
+        if behindProxy, let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last?
+            .split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !forwarded.isEmpty {
+            address = forwarded
+        }
+        guard address.contains(":") else { return address }
+        let groups = Self.expandedIPv6(address)
+        return groups.count == 8 ? groups.prefix(4).joined(separator: ":") + "::/64" : address
+    }
+
+    /// The eight groups of an IPv6 address (`::` expanded); empty if it is not one.
+    static func expandedIPv6(_ address: String) -> [String] {
+        let halves = address.components(separatedBy: "::")
+        guard halves.count <= 2 else { return [] }
+        let head = halves[0].split(separator: ":").map(String.init)
+        let tail = halves.count == 2 ? halves[1].split(separator: ":").map(String.init) : []
+        let missing = 8 - head.count - tail.count
+        guard missing >= 0, halves.count == 2 || missing == 0 else { return [] }
+        return head + Array(repeating: "0", count: missing) + tail
+    }
 
     static func status(_ error: VaultError) -> HTTPResponse.Status { Problem(error).status }
 
@@ -273,7 +323,7 @@ struct PortalSite: Sendable {
     }
 
     static func expired(_ name: String) -> Cookie {
-        Cookie(name: name, value: "", maxAge: 0, path: "/portal", secure: true, httpOnly: true, sameSite: .strict)
+        Cookie(name: name, value: "", maxAge: 0, path: "/", secure: true, httpOnly: true, sameSite: .strict)
     }
 }
 

@@ -59,7 +59,8 @@ async function verifyCheckpoint(note, key) {
     if (blob.length !== 68 || !equal(blob.slice(0, 4), expectedID)) continue;
     if (await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, blob.slice(4), te.encode(body))) signed = true;
   }
-  return { origin, size: Number(sizeText), root: fromBase64(rootText), signed };
+  // The note must be this log's: its origin is the key's name.
+  return { origin, size: Number(sizeText), root: fromBase64(rootText), signed: signed && origin === key.name };
 }
 
 // Whether `key` (a witness) cosigned the note: a line "— name base64(key id || time || signature)"
@@ -87,7 +88,7 @@ async function rootFromProof(index, size, leafHash, proof) {
   if (index >= size) return null;
   let fn = index, sn = size - 1, r = leafHash;
   for (const p of proof) {
-    if (sn === 0) return null;
+    if (sn === 0 || p.length !== 32) return null;
     if (fn % 2 === 1 || fn === sn) {
       r = await sha256(concat(new Uint8Array([1]), p, r));
       if (fn % 2 === 0) {
@@ -127,7 +128,13 @@ async function run() {
       if (!item) { mark(cell, false, 'not verified: the vault gave no proof for this entry'); bad++; continue; }
       const leaf = fromBase64(item.leaf);
       const entry = JSON.parse(new TextDecoder().decode(leaf));
-      if (String(entry.seq) !== row.dataset.seq || entry.op !== row.dataset.op || entry.decision !== row.dataset.decision) {
+      // Every value the row shows must be the signed entry's, about this customer.
+      const shown = row.dataset;
+      const same = String(entry.seq) === shown.seq && entry.op === shown.op && entry.decision === shown.decision
+        && entry.at === shown.at && entry.actor === shown.actor && entry.role === shown.role
+        && (entry.purpose || '') === shown.purpose && (entry.fields || []).join(',') === shown.fields
+        && entry.reason === shown.reason && entry.customer === main.dataset.customer;
+      if (!same) {
         mark(cell, false, 'not verified: the page shows something other than the signed entry'); bad++; continue;
       }
       const root = await rootFromProof(item.seq, checkpoint.size, await sha256(concat(new Uint8Array([0]), leaf)), item.proof.map(fromBase64));

@@ -25,6 +25,9 @@ struct ServeCommand: AsyncParsableCommand {
                                             valueName: "URL"))
     var publicURL: String?
 
+    @Flag(name: .long, help: "A proxy in front adds each client's address as the last X-Forwarded-For entry: the portal's rate limits count by it.")
+    var behindProxy = false
+
     @Option(name: .long, help: ArgumentHelp("Post portal sign-in messages to the firm's mail or SMS service at URL (https), signed with HMAC-SHA256 "
                                             + "under the secret in $CVAULT_SIGN_IN_WEBHOOK_SECRET; without it they go to outbox/ in the vault folder.",
                                             valueName: "URL"))
@@ -54,10 +57,13 @@ struct ServeCommand: AsyncParsableCommand {
             notifier = try WebhookNotifier(url: url, secret: secret)
         }
         let vault = try await global.open(signInNotifier: notifier)
+        if !["127.0.0.1", "localhost", "::1"].contains(host), publicURL?.hasPrefix("https://") != true {
+            Output.note("warning: serving beyond loopback without an https --public-url: portal sign-in links and session cookies need TLS in front")
+        }
         let logger = VaultServer.logger(levelName: ProcessInfo.processInfo.environment["CVAULT_LOG_LEVEL"])
         let host = host
         let limits = ConnectionLimits(idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)
-        try await VaultServer.run(vault: vault, host: host, port: port, limits: limits, publicURL: publicURL, logger: logger) { port in
+        try await VaultServer.run(vault: vault, host: host, port: port, limits: limits, publicURL: publicURL, behindProxy: behindProxy, logger: logger) { port in
             Output.note("cvault serving \(vault.directory.path) on http://\(host):\(port) (SIGINT or SIGTERM stops it)")
         }
         Output.note("cvault serve stopped")

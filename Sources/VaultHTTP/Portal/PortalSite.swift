@@ -181,27 +181,28 @@ struct PortalSite: Sendable {
 
     private func openContest(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let form = try await checkedForm(ContestForm.self, request, context)
-        return try await signedIn(request, context, .contests) { principal, frame in
-            var after = frame
-            do {
-                _ = try await vault.openContest(field: form.field, proposedValue: form.value, reason: form.reason, by: principal)
-                after.notice = "We have your request and will answer by the date shown."
-            } catch let error as VaultError where error.kind == .invalidRequest || error.kind == .conflict {
-                after.error = error.message
-            }
-            let page = pages.contests(after, contests: try await vault.myContests(by: principal), policy: vault.policyInForce)
-            return Self.html(page, status: after.error == nil ? .ok : .unprocessableContent)
+        return try await changeContests(request, context, done: "We have your request and will answer by the date shown.") { principal in
+            _ = try await vault.openContest(field: form.field, proposedValue: form.value, reason: form.reason, by: principal)
         }
     }
 
     private func updateContest(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let form = try await checkedForm(ContestUpdateForm.self, request, context)
         let id = context.parameters.get("id") ?? ""
-        return try await signedIn(request, context, .contests) { principal, frame in
+        let withdraw = form.withdraw == "true"
+        return try await changeContests(request, context, done: withdraw ? "Your request is withdrawn." : "We have your answer.") { principal in
+            _ = try await vault.updateMyContest(id: id, withdraw: withdraw, reply: form.reply, by: principal)
+        }
+    }
+
+    /// Runs a change to the customer's contests, then shows them with what happened.
+    private func changeContests(_ request: Request, _ context: VaultRequestContext, done: String,
+                                _ change: (Principal) async throws -> Void) async throws -> Response {
+        try await signedIn(request, context, .contests) { principal, frame in
             var after = frame
             do {
-                _ = try await vault.updateMyContest(id: id, withdraw: form.withdraw == "true", reply: form.reply, by: principal)
-                after.notice = form.withdraw == "true" ? "Your request is withdrawn." : "We have your answer."
+                try await change(principal)
+                after.notice = done
             } catch let error as VaultError where error.kind == .invalidRequest || error.kind == .conflict {
                 after.error = error.message
             }

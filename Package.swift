@@ -68,7 +68,7 @@ let package = Package(
         // The customer portal's pages: templates and the words customers read; no HTTP.
         .target(
             name: "VaultPortal",
-            dependencies: ["Vault", "VaultAnalytics", "VaultPolicy", .product(name: "Mustache", package: "swift-mustache")],
+            dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultPolicy", .product(name: "Mustache", package: "swift-mustache")],
             resources: [
                 .embedInCode("Resources/layout.mustache"), .embedInCode("Resources/sign-in.mustache"), .embedInCode("Resources/code.mustache"),
                 .embedInCode("Resources/link.mustache"), .embedInCode("Resources/message.mustache"), .embedInCode("Resources/profile.mustache"),

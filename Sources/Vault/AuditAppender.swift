@@ -12,12 +12,12 @@ struct AuditDraft: Sendable {
     var purpose: String?
     var customer: String?
     var fields: [String]
-    var op: String
+    var op: AuditOperation
     var decision: AuditEntry.Decision
     var reason: String
     var details: [String: String]
 
-    init(principal: Principal, purpose: String? = nil, customer: String? = nil, fields: [String] = [], op: String,
+    init(principal: Principal, purpose: String? = nil, customer: String? = nil, fields: [String] = [], op: AuditOperation,
          decision: AuditEntry.Decision, reason: String, details: [String: String] = [:]) {
         self.actor = principal.actor
         self.role = principal.role
@@ -110,7 +110,7 @@ struct AuditAppender {
     mutating func append(_ draft: AuditDraft) throws -> UInt64 {
         let seq = range.size
         let entry = AuditEntry(seq: seq, at: AuditTimestamp(now), actor: draft.actor, role: draft.role, purpose: draft.purpose,
-                               customer: draft.customer, fields: draft.fields, op: draft.op, decision: draft.decision,
+                               customer: draft.customer, fields: draft.fields, op: draft.op.rawValue, decision: draft.decision,
                                reason: draft.reason, policy: policyHash, details: draft.details)
         let leaf = entry.leafBytes
         pending.entries.append(AuditRow(seq: seq, leaf: Data(leaf), customerID: draft.customer))

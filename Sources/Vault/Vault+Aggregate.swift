@@ -113,7 +113,7 @@ extension Vault {
             // `record` throws the refusal once that entry is committed.
             try await record { _, audit in
                 try audit.refuse(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, fields: grouping + measured,
-                                            op: "aggregate.query", decision: .deny, reason: denial.decision.code.rawValue,
+                                            op: .aggregateQuery, decision: .deny, reason: denial.decision.code.rawValue,
                                             details: ["query": shape]),
                                  VaultError.denied(denial.decision.code.rawValue, denial.decision.reason))
             }
@@ -131,19 +131,19 @@ extension Vault {
             // No period limit: the same data gives the same answer however many periods pass — until
             // a value the answer used goes past its retention.
             if let (answer, validUntil) = try tx.cachedAnswer(queryKey: key), validUntil.map({ now < $0 }) ?? true {
-                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .allow,
+                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: .aggregateQuery, decision: .allow,
                                             reason: "allowed_cached", details: ["query": shape, "micro_epsilon": "0", "cached": "true"]))
                 return .cached(answer, budget.status(spent))
             }
             do {
                 let status = try budget.charge(query.epsilon, spent: spent)
                 let id = try tx.insertCharge(ChargeRow(analyst: analyst, microEpsilon: query.epsilon.micros, at: now, queryKey: key))
-                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .allow,
+                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: .aggregateQuery, decision: .allow,
                                             reason: "allowed_consent",
                                             details: ["query": shape, "micro_epsilon": String(query.epsilon.micros), "cached": "false"]))
                 return .charged(status, key: key, charge: id)
             } catch let error as AnalyticsError {
-                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.query", decision: .deny,
+                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: .aggregateQuery, decision: .deny,
                                             reason: error.code, details: ["query": shape, "micro_epsilon": String(query.epsilon.micros)]))
                 return .refused(error.code, error.description)
             }
@@ -195,7 +195,7 @@ extension Vault {
             }
             try await record { tx, audit in
                 try tx.deleteCharge(id: chargeID)
-                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: "aggregate.refund", decision: .allow,
+                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: .aggregateRefund, decision: .allow,
                                             reason: "computation_failed", details: ["query": shape, "micro_epsilon": String(epsilon.micros)]))
             }
             logger.error("an aggregate failed during computation; its epsilon was refunded", metadata: ["cause": "\(cause)"])

@@ -149,7 +149,7 @@ extension Vault {
             let views = try tx.auditEntries(from: from, limit: limit, customerID: scope).map { row in
                 AuditEntryView(seq: row.seq, leaf: row.leaf.base64EncodedString(), entry: AuditEntryJSON(try Self.decode(row)))
             }
-            try audit.append(AuditDraft(principal: principal, customer: scope, op: "audit.entries", decision: .allow,
+            try audit.append(AuditDraft(principal: principal, customer: scope, op: .auditEntries, decision: .allow,
                                         reason: principal.role == RoleName.customer.rawValue ? "allowed_self" : "allowed_audit",
                                         details: ["from": String(from), "returned": String(views.count)]))
             return views

@@ -76,7 +76,7 @@ extension Vault {
         let info = BackupInfo(path: destination, takenAt: takenAt, logSize: size, checkpoint: latest?.note ?? "",
                               keyEpochs: epochs, undecryptableFrom: Self.rollDue(newest: newest, period: epochPeriod))
         try await record { _, audit in
-            try audit.append(AuditDraft(principal: principal, op: "vault.backup", decision: .allow, reason: "operator",
+            try audit.append(AuditDraft(principal: principal, op: .vaultBackup, decision: .allow, reason: "operator",
                                         details: ["log_size": String(size), "kek_versions": epochs.map(String.init).joined(separator: ","),
                                                   "file": (destination as NSString).lastPathComponent]))
         }
@@ -190,14 +190,14 @@ extension Vault {
             try tx.insertLogGeneration(generation)
             // A backup from before key epochs holds its KEKs under the root: they must not come back.
             try tx.clearStoredKEKs()
-            try audit.append(AuditDraft(principal: .localOperator, op: "vault.restore", decision: .allow, reason: "operator", details: details))
+            try audit.append(AuditDraft(principal: .localOperator, op: .vaultRestore, decision: .allow, reason: "operator", details: details))
             for id in replay.reapplied {
                 try tx.eraseCustomer(id: id, at: now)
-                try audit.append(AuditDraft(principal: .localOperator, customer: id, op: "customer.erase", decision: .allow, reason: "erasure_reapplied"))
+                try audit.append(AuditDraft(principal: .localOperator, customer: id, op: .customerErase, decision: .allow, reason: "erasure_reapplied"))
             }
             for id in replay.lost {
                 try tx.eraseCustomer(id: id, at: now)
-                try audit.append(AuditDraft(principal: .localOperator, customer: id, op: "customer.erase", decision: .allow, reason: "key_epoch_destroyed"))
+                try audit.append(AuditDraft(principal: .localOperator, customer: id, op: .customerErase, decision: .allow, reason: "key_epoch_destroyed"))
             }
             try tx.bumpDataVersion()
             return try audit.checkpoint(origin: origin, signingKey: signingKey)

@@ -56,7 +56,7 @@ extension Vault {
         let deadline = policy.contests.responseDeadline.adding(to: now)
         let request = ContestRequest(value: value, reason: reason, reply: nil)
         return try await mutate { tx, audit in
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [field], audit: &audit, op: "contest.open")
+            let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [field], audit: &audit, op: .contestOpen)
             let dek = try self.keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
             let row = ContestRow(id: id, customerID: customerID, field: field,
                                  sealedRequest: try RecordSealer.sealText(request.encoded(), customerID: customerID, context: "contest-request:\(id)", dek: dek, random: self.random),
@@ -66,7 +66,7 @@ extension Vault {
             } catch let error as StoreError where error.kind == .duplicate {
                 throw VaultError.conflict("already_contested", "\(field) already has a pending contest; wait for its resolution or withdraw it")
             }
-            try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [field], op: "contest.open", decision: .allow,
+            try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [field], op: .contestOpen, decision: .allow,
                                         reason: "allowed_self", details: ["contest": id, "deadline": AuditTimestamp(deadline).rfc3339]))
             return ContestView(row, now: now, request: request, resolution: nil)
         }
@@ -78,9 +78,9 @@ extension Vault {
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
             let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit,
-                                                            op: "self.contests", prefetched: prefetched)
+                                                            op: .selfContests, prefetched: prefetched)
             let dek = try self.keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
-            try audit.append(AuditDraft(principal: principal, customer: customerID, op: "self.contests", decision: .allow, reason: "allowed_self"))
+            try audit.append(AuditDraft(principal: principal, customer: customerID, op: .selfContests, decision: .allow, reason: "allowed_self"))
             return try tx.contests(customerID: customerID, statuses: nil).map { row in
                 try self.view(row, dek: dek, now: now, reveal: true)
             }
@@ -94,7 +94,7 @@ extension Vault {
         return try await mutate { tx, audit in
             guard let row = try tx.contest(id: id), row.customerID == customerID else { throw VaultError.notFound("contest \(id)") }
             guard row.status.isPending else { throw VaultError.conflict("contest_closed", "contest \(id) is already \(row.status.rawValue)") }
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: "contest.update")
+            let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: .contestUpdate)
             let dek = try self.keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
             var updated = row
             if withdraw {
@@ -102,7 +102,7 @@ extension Vault {
                 updated.resolvedAt = now
                 updated.resolver = principal.actor
                 try tx.updateContest(updated)
-                try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [row.field], op: "contest.withdraw",
+                try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [row.field], op: .contestWithdraw,
                                             decision: .allow, reason: "allowed_self", details: ["contest": id]))
             } else {
                 guard let reply else { throw VaultError.invalid("reply_required", "give a reply of 1–2000 characters") }
@@ -116,7 +116,7 @@ extension Vault {
                 updated.status = .open
                 updated.sealedRequest = try RecordSealer.sealText(request.encoded(), customerID: customerID, context: "contest-request:\(id)", dek: dek, random: self.random)
                 try tx.updateContestRequest(updated)
-                try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [row.field], op: "contest.reply",
+                try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [row.field], op: .contestReply,
                                             decision: .allow, reason: "allowed_self", details: ["contest": id]))
             }
             return try self.view(updated, dek: dek, now: now, reveal: true)
@@ -144,7 +144,7 @@ extension Vault {
         return try await logged { tx, audit, _ in
             let views = try tx.contests(customerID: nil, statuses: statuses)
                 .map { ContestView($0, now: now, request: nil, resolution: nil) }.filter { filter != "overdue" || $0.overdue }
-            try audit.append(AuditDraft(principal: principal, op: "contests.list", decision: .allow, reason: "allowed_contest_review",
+            try audit.append(AuditDraft(principal: principal, op: .contestsList, decision: .allow, reason: "allowed_contest_review",
                                         details: ["status": filter ?? "all", "returned": String(views.count)]))
             return views
         }
@@ -159,10 +159,10 @@ extension Vault {
         let now = clock.now()
         return try await logged { tx, audit, _ in
             guard let row = try tx.contest(id: id) else { throw VaultError.notFound("contest \(id)") }
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: "contest.review")
+            let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: .contestReview)
             let dek = try self.keyring.dek(customerID: row.customerID, wrapped: Array(customer.wrappedKey!))
             let reveal = role?.reaches(field: row.field) == true
-            try audit.append(AuditDraft(principal: principal, customer: row.customerID, fields: reveal ? [row.field] : [], op: "contest.review",
+            try audit.append(AuditDraft(principal: principal, customer: row.customerID, fields: reveal ? [row.field] : [], op: .contestReview,
                                         decision: .allow, reason: reveal ? "allowed_contest_review" : "contest_review_value_withheld",
                                         details: ["contest": id]))
             return try self.view(row, dek: dek, now: now, reveal: reveal)
@@ -182,11 +182,11 @@ extension Vault {
             guard let row = try tx.contest(id: id) else { throw VaultError.notFound("contest \(id)") }
             guard row.status.isPending else { throw VaultError.conflict("contest_closed", "contest \(id) is already \(row.status.rawValue)") }
             if resolution == .accept, policy.role(named: principal.role)?.reaches(field: row.field) != true {
-                try audit.refuse(AuditDraft(principal: principal, customer: row.customerID, fields: [row.field], op: "contest.accept",
+                try audit.refuse(AuditDraft(principal: principal, customer: row.customerID, fields: [row.field], op: .contestAccept,
                                             decision: .deny, reason: "field_not_granted", details: ["contest": id]),
                                  VaultError.denied("field_not_granted", "role \(principal.role) may neither read nor write field \(row.field) under any purpose, so it cannot judge this correction: a reviewer who may see the field must accept it"))
             }
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: "contest.resolve")
+            let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: .contestResolve)
             let dek = try self.keyring.dek(customerID: row.customerID, wrapped: Array(customer.wrappedKey!))
             let request = try ContestRequest.decode(try RecordSealer.openText(row.sealedRequest, customerID: row.customerID, context: "contest-request:\(id)", dek: dek))
             var updated = row
@@ -199,7 +199,7 @@ extension Vault {
                 updated.resolvedAt = now
                 try tx.updateContest(updated)
                 _ = try self.writeLocked(tx, &audit, customerID: row.customerID, purpose: nil, values: [row.field: request.value],
-                                         principal: principal, policy: policy, now: now, op: "contest.apply", isAcceptedCorrection: true, details: ["contest": id])
+                                         principal: principal, policy: policy, now: now, op: .contestApply, isAcceptedCorrection: true, details: ["contest": id])
             case .reject:
                 updated.status = .rejected
                 updated.resolvedAt = now
@@ -208,7 +208,7 @@ extension Vault {
                 updated.status = .infoRequested
                 try tx.updateContest(updated)
             }
-            try audit.append(AuditDraft(principal: principal, customer: row.customerID, fields: [row.field], op: "contest.\(resolution.rawValue)",
+            try audit.append(AuditDraft(principal: principal, customer: row.customerID, fields: [row.field], op: resolution.operation,
                                         decision: .allow, reason: "allowed_contest_review", details: ["contest": id]))
             return try self.view(updated, dek: dek, now: now, reveal: false)
         }
@@ -269,5 +269,16 @@ struct ContestRequest: Sendable {
         var reply: String?
         if case .string(let text)? = fields["reply"] { reply = text }
         return ContestRequest(value: value, reason: reason, reply: reply)
+    }
+}
+
+extension ContestResolution {
+    /// The audit operation that records this resolution.
+    var operation: AuditOperation {
+        switch self {
+        case .accept: .contestAccept
+        case .reject: .contestReject
+        case .requestInfo: .contestRequestInfo
+        }
     }
 }

@@ -31,7 +31,7 @@ extension Vault {
             let operation = policy.authorize(role: principal.role, operation: .read)
             if !operation.allowed, principal.role != RoleName.customer.rawValue {
                 try await record { _, audit -> Void in
-                    try audit.refuse(AuditDraft(principal: principal, purpose: purpose, fields: fields, op: "customer.read", decision: .deny,
+                    try audit.refuse(AuditDraft(principal: principal, purpose: purpose, fields: fields, op: .customerRead, decision: .deny,
                                                 reason: operation.code.rawValue), VaultError.denied(operation.code.rawValue, operation.reason))
                 }
             }
@@ -40,7 +40,7 @@ extension Vault {
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
             try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now,
-                                op: "customer.read", prefetched: prefetched)
+                                op: .customerRead, prefetched: prefetched)
         }
     }
 
@@ -68,7 +68,7 @@ extension Vault {
             guard operation.allowed, granted else {
                 let code = operation.allowed ? "field_not_granted" : operation.code.rawValue
                 let reason = operation.allowed ? "denied: purpose \(purpose) does not let role \(principal.role) search by \(field)" : operation.reason
-                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
+                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: .customerFind,
                                             decision: .deny, reason: code), VaultError.denied(code, reason))
             }
             var ids: [String] = []
@@ -76,17 +76,17 @@ extension Vault {
                 let consent = try tx.customerSnapshot(id: id).map(self.customerState)?.consent ?? [:]
                 let basis = policy.basisHolds(purpose: purpose, consent: consent, now: now)
                 guard basis.allowed else {
-                    try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: id, fields: [field], op: "customer.find",
+                    try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: id, fields: [field], op: .customerFind,
                                                 decision: .deny, reason: basis.code.rawValue))
                     continue
                 }
                 ids.append(id)
             }
-            try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: "customer.find",
+            try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: .customerFind,
                                         decision: .allow, reason: "allowed_search",
                                         details: ["matches": String(ids.count)]))
             return try ids.map {
-                try self.readLocked(tx, &audit, customerID: $0, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: "customer.read")
+                try self.readLocked(tx, &audit, customerID: $0, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: .customerRead)
             }
         }
     }
@@ -105,7 +105,7 @@ extension Vault {
         let now = clock.now()
         return try await mutate { tx, audit in
             try self.writeLocked(tx, &audit, customerID: customerID, purpose: purpose, values: values, principal: principal,
-                                 policy: policy, now: now, op: "customer.update", isAcceptedCorrection: false)
+                                 policy: policy, now: now, op: .customerUpdate, isAcceptedCorrection: false)
         }
     }
 
@@ -126,7 +126,7 @@ extension Vault {
 
     /// The body of a read inside a transaction: decision, decryption of what is allowed, audit.
     func readLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, fields: [String],
-                    principal: Principal, policy: Policy, now: Date, op: String, prefetched: PrefetchedCustomers = .none,
+                    principal: Principal, policy: Policy, now: Date, op: AuditOperation, prefetched: PrefetchedCustomers = .none,
                     details: [String: String] = [:]) throws -> CustomerView {
         let isSelf = principal.customerID == customerID && principal.role == RoleName.customer.rawValue
         // A customer token reaches only its own customer; anything else looks absent (no probing).
@@ -167,7 +167,7 @@ extension Vault {
     /// An accepted contest's correction skips the staff write decision: the customer asked for it
     /// (GDPR Art. 16) and staff with `review_contests` accepted it.
     func writeLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, values: [String: FieldValue],
-                     principal: Principal, policy: Policy, now: Date, op: String, isAcceptedCorrection: Bool, details: [String: String] = [:]) throws -> [String] {
+                     principal: Principal, policy: Policy, now: Date, op: AuditOperation, isAcceptedCorrection: Bool, details: [String: String] = [:]) throws -> [String] {
         if principal.role == RoleName.customer.rawValue, principal.customerID != customerID { throw VaultError.notFound("customer \(customerID)") }
         let names = values.keys.sorted()
         // A role that never writes rows is refused before the customer is looked up, so its
@@ -221,7 +221,7 @@ extension Vault {
 
     /// Loads what a decision about a customer needs; a missing or erased customer is audited and refused.
     func loadForDecision(_ tx: any StorageWriter, customerID: String, principal: Principal, purpose: String?, fields: [String],
-                         audit: inout AuditAppender, op: String, prefetched: PrefetchedCustomers = .none) throws -> (CustomerRow, [RecordRow], CustomerState) {
+                         audit: inout AuditAppender, op: AuditOperation, prefetched: PrefetchedCustomers = .none) throws -> (CustomerRow, [RecordRow], CustomerState) {
         // One storage call at most: on a shared database it runs while every other writer waits.
         guard let snapshot = try prefetched.snapshot(customerID, in: tx) else {
             throw VaultError.notFound("customer \(customerID)")

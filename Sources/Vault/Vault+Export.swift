@@ -54,13 +54,13 @@ extension Vault {
     /// checkpoint's *signed* root (so a tampered database cannot fake them).
     public func myLog(by principal: Principal) async throws -> AccessLog {
         let customerID = try selfID(principal, .selfRead)
-        let (note, items, witnesses) = try await proveOwnEntries(customerID: customerID, principal: principal, op: "self.log")
+        let (note, items, witnesses) = try await proveOwnEntries(customerID: customerID, principal: principal, op: .selfLog)
         return AccessLog(checkpoint: note.text, witnesses: witnesses, size: note.checkpoint.size, entries: items, allVerified: items.allSatisfy(\.verified))
     }
 
     /// Appends `op`, signs a checkpoint covering it, has the witnesses cosign it, and proves every
     /// entry of the customer against it.
-    private func proveOwnEntries(customerID: String, principal: Principal, op: String) async throws -> (SignedCheckpoint, [AccessLog.Item], [WitnessStatus]) {
+    private func proveOwnEntries(customerID: String, principal: Principal, op: AuditOperation) async throws -> (SignedCheckpoint, [AccessLog.Item], [WitnessStatus]) {
         let origin = self.origin
         let signingKey = self.signingKey
         let publicKey = self.publicKey
@@ -101,7 +101,7 @@ extension Vault {
         let profile = try await myProfile(by: principal)
         let consents = try await myConsents(by: principal)
         let contests = try await myContests(by: principal)
-        let (note, items, witnesses) = try await proveOwnEntries(customerID: customerID, principal: principal, op: "self.export")
+        let (note, items, witnesses) = try await proveOwnEntries(customerID: customerID, principal: principal, op: .selfExport)
 
         var profileJSON: [String: CanonicalJSON] = [:]
         for (name, value) in profile.values { profileJSON[name] = value.canonical }

@@ -160,7 +160,7 @@ extension Vault {
                     } else {
                         let consents = item.consents.sorted(by: { $0.key < $1.key }).map { ConsentRow(purpose: $0.key, state: $0.value, at: now, source: .import) }
                         inserts.append(NewCustomer(customer: item.customer, records: item.records, blindIndexes: item.blindIndexes, consents: consents))
-                        try audit.append(AuditDraft(principal: principal, customer: item.customer.id, fields: item.fieldNames, op: "customer.import",
+                        try audit.append(AuditDraft(principal: principal, customer: item.customer.id, fields: item.fieldNames, op: .customerImport,
                                                     decision: .allow, reason: "operator", details: Self.importDetails(consents)))
                         counts.inserted += 1
                         continue
@@ -177,7 +177,7 @@ extension Vault {
                                 continue
                             }
                             try tx.setConsent(customerID: item.customer.id, ConsentRow(purpose: purpose, state: state, at: now, source: .operatorOverride))
-                            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: item.customer.id, op: "consent.override",
+                            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: item.customer.id, op: .consentOverride,
                                                         decision: .allow, reason: "operator_override", details: ["state": state.rawValue]))
                             counts.consentsOverridden += 1
                         } else {
@@ -188,7 +188,7 @@ extension Vault {
                     var details: [String: String] = [:]
                     if !written.isEmpty { details["consents"] = written.joined(separator: ",") }
                     try audit.append(AuditDraft(principal: principal, customer: item.customer.id, fields: item.fieldNames,
-                                                op: "customer.upsert", decision: .allow, reason: "operator", details: details))
+                                                op: .customerUpsert, decision: .allow, reason: "operator", details: details))
                 }
                 try tx.insertCustomers(inserts)
                 return counts

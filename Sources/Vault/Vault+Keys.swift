@@ -89,7 +89,7 @@ extension Vault {
             let version = max(try tx.keks().map(\.version).max() ?? 0, inStore) + 1
             try tx.insertKEK(KEKRow(version: version, createdAt: now))
             try tx.insertRotation(RotationRow(toVersion: version, startedAt: now, completedAt: nil))
-            try audit.append(AuditDraft(principal: principal, op: "keys.roll.start", decision: .allow, reason: "operator",
+            try audit.append(AuditDraft(principal: principal, op: .keysRollStart, decision: .allow, reason: "operator",
                                         details: ["kek_version": String(version)]))
             return (version, false)
         }
@@ -104,7 +104,7 @@ extension Vault {
         let (rewrapped, unreadable) = try await rewrap(to: target, batchSize: batchSize) { try progress(min($0, total), total) }
         try await mutate { tx, audit in
             try tx.completeRotation(toVersion: version, at: self.clock.now())
-            try audit.append(AuditDraft(principal: principal, op: "keys.roll.complete", decision: .allow, reason: "operator",
+            try audit.append(AuditDraft(principal: principal, op: .keysRollComplete, decision: .allow, reason: "operator",
                                         details: ["kek_version": String(version), "rewrapped": String(rewrapped), "unreadable": String(unreadable)]))
         }
         if unreadable > 0 {
@@ -228,7 +228,7 @@ extension Vault {
                         after = last.id
                     }
                     try tx.markEpochDestroyed(version: epoch, at: self.clock.now())
-                    try audit.append(AuditDraft(principal: principal, op: "keys.epoch.destroy", decision: .allow, reason: "operator",
+                    try audit.append(AuditDraft(principal: principal, op: .keysEpochDestroy, decision: .allow, reason: "operator",
                                                 details: ["kek_version": String(epoch)]))
                     return true
                 }

@@ -96,7 +96,7 @@ extension Vault {
                 try tx.setVaultID(vaultID)
                 try tx.insertKEK(KEKRow(version: 1, createdAt: now))
                 try tx.insertPolicy(PolicyRow(hash: policy.hash, text: policyText, fileName: policyFileName, appliedAt: now))
-                try audit.append(AuditDraft(principal: .localOperator, op: "vault.create", decision: .allow, reason: "operator",
+                try audit.append(AuditDraft(principal: .localOperator, op: .vaultCreate, decision: .allow, reason: "operator",
                                             details: ["kek_version": "1", "policy_file": policyFileName]))
             }
             options.logger.info("vault created", metadata: ["vault": "\(vaultID)"])
@@ -177,7 +177,7 @@ extension Vault {
         }
         try await record { tx, audit in
             try tx.clearStoredKEKs()
-            try audit.append(AuditDraft(principal: .localOperator, op: "keys.migrate", decision: .allow, reason: "operator",
+            try audit.append(AuditDraft(principal: .localOperator, op: .keysMigrate, decision: .allow, reason: "operator",
                                         details: ["kek_versions": keks.map { String($0.version) }.joined(separator: ",")]))
         }
         try await storage.compact()

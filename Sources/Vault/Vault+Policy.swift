@@ -28,7 +28,7 @@ extension Vault {
         let now = clock.now()
         try await mutate { tx, audit in
             try tx.insertPolicy(PolicyRow(hash: policy.hash, text: text, fileName: fileName, appliedAt: now))
-            try audit.append(AuditDraft(principal: principal, op: "policy.apply", decision: .allow, reason: "operator",
+            try audit.append(AuditDraft(principal: principal, op: .policyApply, decision: .allow, reason: "operator",
                                         details: ["previous": current, "new": policy.hash, "file": fileName]))
         }
         policyState.withLock { $0 = ActivePolicy(policy: policy, fileName: fileName) }

@@ -73,7 +73,7 @@ extension Vault {
             let since = now.addingTimeInterval(-limits.window)
             if try tx.portalAttempts(bucket: addressBucket, since: since) >= limits.requestsPerAddress
                 || tx.portalAttempts(bucket: clientBucket, since: since) >= limits.attemptsPerClient {
-                try audit.refuse(AuditDraft(principal: .portal, fields: [field.name], op: "portal.sign_in.request", decision: .deny, reason: "rate_limited"),
+                try audit.refuse(AuditDraft(principal: .portal, fields: [field.name], op: .portalSignInRequest, decision: .deny, reason: "rate_limited"),
                                  Self.rateLimited)
             }
             try tx.recordPortalAttempt(bucket: addressBucket, at: now)
@@ -84,14 +84,14 @@ extension Vault {
             }
             // An address two customers share signs in neither: the code would open one of them for the other.
             guard live.count == 1, let customerID = live.first else {
-                try audit.append(AuditDraft(principal: .portal, fields: [field.name], op: "portal.sign_in.request", decision: .deny,
+                try audit.append(AuditDraft(principal: .portal, fields: [field.name], op: .portalSignInRequest, decision: .deny,
                                             reason: live.isEmpty ? "no_match" : "ambiguous_address"))
                 return false
             }
             // Too many wrong codes for this customer lately: no new code, and the same answer as ever.
             if try tx.portalAttempts(bucket: Data(self.keys.portalHash("wrong-code", customerID)), since: now.addingTimeInterval(-limits.lockWindow))
                 >= limits.wrongCodesPerCustomer {
-                try audit.append(AuditDraft(principal: .portal, customer: customerID, fields: [field.name], op: "portal.sign_in.request",
+                try audit.append(AuditDraft(principal: .portal, customer: customerID, fields: [field.name], op: .portalSignInRequest,
                                             decision: .deny, reason: "customer_locked"))
                 return false
             }
@@ -99,7 +99,7 @@ extension Vault {
             var stored = row
             stored.customerID = customerID
             try tx.insertSignInCode(stored)
-            try audit.append(AuditDraft(principal: .portal, customer: customerID, fields: [field.name], op: "portal.sign_in.request",
+            try audit.append(AuditDraft(principal: .portal, customer: customerID, fields: [field.name], op: .portalSignInRequest,
                                         decision: .allow, reason: "allowed_sign_in_sent", details: ["sign_in": row.id]))
             return true
         }
@@ -127,25 +127,25 @@ extension Vault {
         let now = clock.now()
         let session = newSession(now: now, limits: limits)
         return try await record { tx, audit in
-            try self.limitClient(tx, &audit, bucket: clientBucket, now: now, limits: limits, op: "portal.sign_in")
+            try self.limitClient(tx, &audit, bucket: clientBucket, now: now, limits: limits, op: .portalSignIn)
             let ids = try tx.customerIDs(field: field.name, digest: digest)
             guard ids.count == 1, let customerID = ids.first,
                   let pending = try tx.signInCodes(customerID: customerID, since: now.addingTimeInterval(-limits.codeLifetime))
                       .first(where: { $0.usedAt == nil && $0.expiresAt > now })
             else {
-                try audit.refuse(AuditDraft(principal: .portal, fields: [field.name], op: "portal.sign_in", decision: .deny, reason: "no_pending_sign_in"),
+                try audit.refuse(AuditDraft(principal: .portal, fields: [field.name], op: .portalSignIn, decision: .deny, reason: "no_pending_sign_in"),
                                  Self.signInFailed)
             }
             let wrongCodes = Data(self.keys.portalHash("wrong-code", customerID))
             guard try tx.portalAttempts(bucket: wrongCodes, since: now.addingTimeInterval(-limits.lockWindow)) < limits.wrongCodesPerCustomer else {
-                try audit.refuse(AuditDraft(principal: .portal, customer: customerID, op: "portal.sign_in", decision: .deny, reason: "customer_locked",
+                try audit.refuse(AuditDraft(principal: .portal, customer: customerID, op: .portalSignIn, decision: .deny, reason: "customer_locked",
                                             details: ["sign_in": pending.id]), Self.signInFailed)
             }
             guard ConstantTime.equals(pending.codeHash, typed) else {
                 try tx.recordPortalAttempt(bucket: wrongCodes, at: now)
                 let attempts = pending.attempts + 1
                 try tx.updateSignInCode(id: pending.id, attempts: attempts, usedAt: attempts >= limits.attemptsPerCode ? now : nil)
-                try audit.refuse(AuditDraft(principal: .portal, customer: customerID, op: "portal.sign_in", decision: .deny,
+                try audit.refuse(AuditDraft(principal: .portal, customer: customerID, op: .portalSignIn, decision: .deny,
                                             reason: attempts >= limits.attemptsPerCode ? "too_many_attempts" : "wrong_code",
                                             details: ["sign_in": pending.id, "attempts": String(attempts)]),
                                  Self.signInFailed)
@@ -162,11 +162,11 @@ extension Vault {
         let now = clock.now()
         let session = newSession(now: now, limits: limits)
         return try await record { tx, audit in
-            try self.limitClient(tx, &audit, bucket: clientBucket, now: now, limits: limits, op: "portal.sign_in")
+            try self.limitClient(tx, &audit, bucket: clientBucket, now: now, limits: limits, op: .portalSignIn)
             guard let pending = try tx.signInCode(linkHash: hash), pending.usedAt == nil, pending.expiresAt > now,
                   try tx.customer(id: pending.customerID)?.erasedAt == nil
             else {
-                try audit.refuse(AuditDraft(principal: .portal, op: "portal.sign_in", decision: .deny, reason: "link_not_valid"), Self.signInFailed)
+                try audit.refuse(AuditDraft(principal: .portal, op: .portalSignIn, decision: .deny, reason: "link_not_valid"), Self.signInFailed)
             }
             return try self.startSession(session, for: pending.customerID, signIn: pending, method: "link", tx, &audit, now: now)
         }
@@ -196,7 +196,7 @@ extension Vault {
             try tx.updatePortalSession(id: row.id, lastSeenAt: row.lastSeenAt, endedAt: now)
             try audit.append(AuditDraft(principal: Principal(actor: "portal:\(row.id)", role: RoleName.customer.rawValue, subject: row.customerID,
                                                              customerID: row.customerID),
-                                        customer: row.customerID, op: "portal.sign_out", decision: .allow, reason: "allowed_self"))
+                                        customer: row.customerID, op: .portalSignOut, decision: .allow, reason: "allowed_self"))
         }
     }
 
@@ -216,7 +216,7 @@ extension Vault {
             guard let customer = try tx.customer(id: customerID) else { throw VaultError.notFound("customer \(customerID)") }
             guard customer.erasedAt == nil else { throw VaultError.erased(customerID) }
             try tx.insertSignInCode(row)
-            try audit.append(AuditDraft(principal: principal, customer: customerID, op: "portal.link.issue", decision: .allow, reason: "allowed_operator",
+            try audit.append(AuditDraft(principal: principal, customer: customerID, op: .portalLinkIssue, decision: .allow, reason: "allowed_operator",
                                         details: ["sign_in": row.id]))
         }
         return SignInMessage(destination: "", code: "", link: linkBase + secret, expiresAt: row.expiresAt)
@@ -272,7 +272,7 @@ extension Vault {
                                          createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(limits.sessionAbsolute)))
     }
 
-    func limitClient(_ tx: any StorageWriter, _ audit: inout AuditAppender, bucket: Data, now: Date, limits: PortalLimits, op: String) throws {
+    func limitClient(_ tx: any StorageWriter, _ audit: inout AuditAppender, bucket: Data, now: Date, limits: PortalLimits, op: AuditOperation) throws {
         if try tx.portalAttempts(bucket: bucket, since: now.addingTimeInterval(-limits.window)) >= limits.attemptsPerClient {
             try audit.refuse(AuditDraft(principal: .portal, op: op, decision: .deny, reason: "rate_limited"), Self.rateLimited)
         }
@@ -285,7 +285,7 @@ extension Vault {
         var row = session.row
         row.customerID = customerID
         try tx.insertPortalSession(row)
-        try audit.append(AuditDraft(principal: .portal, customer: customerID, op: "portal.sign_in", decision: .allow, reason: "allowed_sign_in",
+        try audit.append(AuditDraft(principal: .portal, customer: customerID, op: .portalSignIn, decision: .allow, reason: "allowed_sign_in",
                                     details: ["sign_in": signIn.id, "session": row.id, "method": method]))
         return PortalSession(secret: session.secret, id: row.id, customerID: customerID, expiresAt: row.expiresAt)
     }

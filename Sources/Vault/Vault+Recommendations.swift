@@ -86,7 +86,7 @@ extension Vault {
             _ = try setup.budget.charge(epsilon, spent: spentBefore)
         } catch {
             try await record { _, audit in
-                try audit.refuse(AuditDraft(principal: principal, purpose: rules.purpose, op: "model.train", decision: .deny, reason: error.code,
+                try audit.refuse(AuditDraft(principal: principal, purpose: rules.purpose, op: .modelTrain, decision: .deny, reason: error.code,
                                             details: ["micro_epsilon": String(epsilon.micros)]),
                                  VaultError(.budgetExhausted, code: error.code, error.description))
             }
@@ -106,7 +106,7 @@ extension Vault {
             do {
                 status = try setup.budget.charge(epsilon, spent: spent)
             } catch let error as AnalyticsError {
-                try audit.refuse(AuditDraft(principal: principal, purpose: rules.purpose, op: "model.train", decision: .deny, reason: error.code,
+                try audit.refuse(AuditDraft(principal: principal, purpose: rules.purpose, op: .modelTrain, decision: .deny, reason: error.code,
                                             details: ["micro_epsilon": String(epsilon.micros)]),
                                  VaultError(.budgetExhausted, code: error.code, error.description))
             }
@@ -115,7 +115,7 @@ extension Vault {
             let model = ProductModel(version: version, trainedAt: now, purpose: rules.purpose, policy: policyHash, model: released)
             let body = try Self.modelEncoder.encode(model)
             let digest = SHA256.hash(data: Array(body)).hex
-            let seq = try audit.append(AuditDraft(principal: principal, purpose: rules.purpose, op: "model.train", decision: .allow,
+            let seq = try audit.append(AuditDraft(principal: principal, purpose: rules.purpose, op: .modelTrain, decision: .allow,
                                                   reason: "allowed_trained",
                                                   details: ["model_version": String(version), "model_sha256": digest,
                                                             "micro_epsilon": String(epsilon.micros)]))
@@ -134,7 +134,7 @@ extension Vault {
             return try Self.checkedModel(row, in: tx)
         }
         try await record { _, audit in
-            try audit.append(AuditDraft(principal: principal, op: "model.show", decision: .allow, reason: "allowed_model",
+            try audit.append(AuditDraft(principal: principal, op: .modelShow, decision: .allow, reason: "allowed_model",
                                         details: ["model_version": String(view.model.version)]))
         }
         return view
@@ -150,7 +150,7 @@ extension Vault {
         let policy = policy.policy
         let rules = try Self.recommendationRules(policy)
         let fields = Self.recommendationFields(policy, rules)
-        let op = "customer.next_best_product"
+        let op = AuditOperation.customerNextBestProduct
         // Refusals before the customer's data is touched are access attempts too: each leaves its entry.
         func refuse(_ customer: String?, _ error: VaultError) async throws -> Never {
             try await record { _, audit in
@@ -201,7 +201,7 @@ extension Vault {
         return try await logged(customerID: customerID) { tx, audit, prefetched in
             let stored = try Self.newestModel(in: tx, rules: rules)
             let view = try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: fields, principal: principal,
-                                           policy: policy, now: now, op: "self.next_best_product", prefetched: prefetched,
+                                           policy: policy, now: now, op: .selfNextBestProduct, prefetched: prefetched,
                                            details: ["model_version": String(stored.model.version)])
             // The customer sees exactly what the firm would do: nothing without their consent, and
             // nothing from a field they dispute while the purpose is restricted.
@@ -349,7 +349,7 @@ extension Vault {
     static func checkedModel(_ row: ModelRow, in tx: any StorageReader) throws -> ProductModelView {
         let digest = SHA256.hash(data: Array(row.body)).hex
         guard let entryRow = try tx.auditEntries(from: row.auditSeq, limit: 1, customerID: nil).first, entryRow.seq == row.auditSeq,
-              case let entry = try decode(entryRow), entry.op == "model.train", entry.decision == .allow,
+              case let entry = try decode(entryRow), entry.operation == .modelTrain, entry.decision == .allow,
               entry.details["model_version"] == String(row.version), entry.details["model_sha256"] == digest,
               let model = try? modelDecoder.decode(ProductModel.self, from: row.body), model.version == row.version,
               let checked = try? model.model.validated()

@@ -117,7 +117,7 @@ extension Vault {
                 let inPeriod = (from.map { at >= $0 } ?? true) && (to.map { at < $0 } ?? true)
                 if let customer = entry.customer {
                     Self.replayConsent(entry, customer: customer, into: &consent)
-                    if inPeriod, entry.decision == .allow, let purpose = entry.purpose, Self.readOps.contains(entry.op),
+                    if inPeriod, entry.decision == .allow, let purpose = entry.purpose, Self.readOps.contains(entry.operation),
                        let basis = policies[entry.policy]?.purpose(named: purpose)?.basis {
                         let state = consent[customer]?[purpose]
                         let violation = (basis == .consent && state != "granted") || (basis == .legitimateInterest && state == "objected")
@@ -126,13 +126,13 @@ extension Vault {
                         }
                     }
                 }
-                if entry.op == "retention.sweep.complete" {
+                if entry.operation == .retentionSweepComplete {
                     report.lastRetentionSweep = at
                     report.lastRetentionSweepValuesRemoved = Int(entry.details["values_removed"] ?? "")
                 }
                 guard inPeriod else { return true }
                 report.entries += 1
-                if entry.op == "retention.sweep" { report.retentionValuesRemoved += entry.fields.count }
+                if entry.operation == .retentionSweep { report.retentionValuesRemoved += entry.fields.count }
                 let decision = entry.decision.rawValue
                 report.byRole[entry.role, default: [:]][decision, default: 0] += 1
                 if let purpose = entry.purpose { report.byPurpose[purpose, default: [:]][decision, default: 0] += 1 }
@@ -140,21 +140,21 @@ extension Vault {
                 let day = DayNumber.isoDate(Int32((at.timeIntervalSince1970 / 86_400).rounded(.down)))
                 report.byDayAndRole[day, default: [:]][entry.role, default: 0] += 1
                 if let purpose = entry.purpose { report.byDayAndPurpose[day, default: [:]][purpose, default: 0] += 1 }
-                if entry.op.hasPrefix("consent.") { report.consentChanges += 1 }
-                if entry.op == "customer.erase", entry.reason == "allowed_self" { report.erasures += 1 }
+                if AuditOperation.consentChanges.contains(entry.operation) { report.consentChanges += 1 }
+                if entry.operation == .customerErase, entry.reason == "allowed_self" { report.erasures += 1 }
                 // `keys.rotate.complete`: vaults from before key epochs.
-                if entry.op == "keys.roll.complete" || entry.op == "keys.rotate.complete" { report.keyRotations += 1 }
-                if entry.op == "vault.restore" { report.restores += 1 }
-                if entry.op == "consent.override" { report.consentOverrides += 1 }
-                if entry.op == "aggregate.query", entry.decision == .allow {
+                if entry.operation == .keysRollComplete || entry.operation == .keysRotateComplete { report.keyRotations += 1 }
+                if entry.operation == .vaultRestore { report.restores += 1 }
+                if entry.operation == .consentOverride { report.consentOverrides += 1 }
+                if entry.operation == .aggregateQuery, entry.decision == .allow {
                     report.aggregateQueries += 1
                     report.microEpsilonCharged += Int64(entry.details["micro_epsilon"] ?? "") ?? 0
                 }
-                if entry.op == "model.train", entry.decision == .allow {
+                if entry.operation == .modelTrain, entry.decision == .allow {
                     report.modelTrainings += 1
                     report.microEpsilonCharged += Int64(entry.details["micro_epsilon"] ?? "") ?? 0
                 }
-                if entry.op == "aggregate.refund" {
+                if entry.operation == .aggregateRefund {
                     // A query that failed was charged first and refunded after: it cost nothing.
                     report.microEpsilonCharged -= Int64(entry.details["micro_epsilon"] ?? "") ?? 0
                 }
@@ -168,7 +168,7 @@ extension Vault {
         }
         report.policies = history
         try await mutate { tx, audit in
-            try audit.append(AuditDraft(principal: principal, op: "audit.report", decision: .allow, reason: "allowed_audit"))
+            try audit.append(AuditDraft(principal: principal, op: .auditReport, decision: .allow, reason: "allowed_audit"))
         }
         return report
     }
@@ -191,25 +191,25 @@ extension Vault {
     }
 
     /// Operations that disclose field values to staff.
-    static let readOps: Set<String> = ["customer.read", "customer.find", "customer.next_best_product"]
+    static let readOps: Set<AuditOperation> = [.customerRead, .customerFind, .customerNextBestProduct]
 
     static func replayConsent(_ entry: AuditEntry, customer: String, into consent: inout [String: [String: String]]) {
-        switch entry.op {
-        case "customer.import", "customer.upsert":
+        switch entry.operation {
+        case .customerImport, .customerUpsert:
             for pair in (entry.details["consents"] ?? "").split(separator: ",") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
                 if parts.count == 2 { consent[customer, default: [:]][String(parts[0])] = String(parts[1]) }
             }
-        case "consent.grant":
+        case .consentGrant:
             if let purpose = entry.purpose { consent[customer, default: [:]][purpose] = "granted" }
-        case "consent.withdraw", "consent.withdraw_objection":
+        case .consentWithdraw, .consentWithdrawObjection:
             if let purpose = entry.purpose { consent[customer, default: [:]][purpose] = "withdrawn" }
-        case "consent.object":
+        case .consentObject:
             if let purpose = entry.purpose { consent[customer, default: [:]][purpose] = "objected" }
-        case "consent.override":
+        case .consentOverride:
             // An operator's import replaced the customer's own choice: the state it wrote holds now.
             if let purpose = entry.purpose, let state = entry.details["state"] { consent[customer, default: [:]][purpose] = state }
-        case "customer.erase":
+        case .customerErase:
             consent[customer] = nil
         default:
             break

@@ -62,14 +62,14 @@ extension Vault {
                         // One damaged customer must not stop the sweep for everyone; `sweep` fails
                         // before it writes anything for that customer.
                         unreadable += 1
-                        try audit.append(AuditDraft(principal: principal, customer: id, op: "retention.sweep", decision: .deny,
+                        try audit.append(AuditDraft(principal: principal, customer: id, op: .retentionSweep, decision: .deny,
                                                     reason: "integrity_failure"))
                         continue
                     }
                     guard !fields.isEmpty else { continue }
                     changed += 1
                     removed += fields.count
-                    try audit.append(AuditDraft(principal: principal, customer: id, fields: fields, op: "retention.sweep",
+                    try audit.append(AuditDraft(principal: principal, customer: id, fields: fields, op: .retentionSweep,
                                                 decision: .allow, reason: "retention_expired"))
                 }
                 return (changed, removed, unreadable)
@@ -83,7 +83,7 @@ extension Vault {
         let final = summary
         try await record { tx, audit in
             try tx.setLastRetentionSweep(at: now, valuesRemoved: final.valuesRemoved)
-            try audit.append(AuditDraft(principal: principal, op: "retention.sweep.complete", decision: .allow, reason: "operator",
+            try audit.append(AuditDraft(principal: principal, op: .retentionSweepComplete, decision: .allow, reason: "operator",
                                         details: ["customers": String(final.customers), "customers_changed": String(final.customersChanged),
                                                   "values_removed": String(final.valuesRemoved),
                                                   "customers_unreadable": String(final.customersUnreadable)]))

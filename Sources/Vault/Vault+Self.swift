@@ -47,7 +47,7 @@ extension Vault {
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
             try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: policy.fields.map(\.name),
-                                principal: principal, policy: policy, now: now, op: "self.read", prefetched: prefetched)
+                                principal: principal, policy: policy, now: now, op: .selfRead, prefetched: prefetched)
         }
     }
 
@@ -58,9 +58,9 @@ extension Vault {
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
             let (_, records, state) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit,
-                                                               op: "self.consents", prefetched: prefetched)
+                                                               op: .selfConsents, prefetched: prefetched)
             _ = records
-            try audit.append(AuditDraft(principal: principal, customer: customerID, op: "self.consents", decision: .allow, reason: "allowed_self"))
+            try audit.append(AuditDraft(principal: principal, customer: customerID, op: .selfConsents, decision: .allow, reason: "allowed_self"))
             return policy.purposes.map { purpose in
                 let record = state.consent[purpose.name]
                 let holds = policy.basisHolds(purpose: purpose.name, consent: state.consent, now: now)
@@ -89,7 +89,7 @@ extension Vault {
         }
         let now = clock.now()
         try await mutate { tx, audit in
-            _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: name, fields: [], audit: &audit, op: "self.consent")
+            _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: name, fields: [], audit: &audit, op: .selfConsent)
             let effective: ConsentRow.State
             if purpose.basis == .legitimateInterest, state == .withdrawn {
                 // Withdrawing an objection restores processing under the legitimate interest.
@@ -98,17 +98,17 @@ extension Vault {
                 effective = state
             }
             try tx.setConsent(customerID: customerID, ConsentRow(purpose: name, state: effective, at: now, source: .customer))
-            try audit.append(AuditDraft(principal: principal, purpose: name, customer: customerID, op: "consent.\(Self.verb(state, purpose.basis))",
+            try audit.append(AuditDraft(principal: principal, purpose: name, customer: customerID, op: Self.consentOperation(state, purpose.basis),
                                         decision: .allow, reason: "allowed_self"))
         }
     }
 
-    static func verb(_ state: ConsentRow.State, _ basis: Purpose.LegalBasis) -> String {
+    static func consentOperation(_ state: ConsentRow.State, _ basis: Purpose.LegalBasis) -> AuditOperation {
         switch (state, basis) {
-        case (.granted, _): "grant"
-        case (.objected, _): "object"
-        case (.withdrawn, .legitimateInterest): "withdraw_objection"
-        case (.withdrawn, _): "withdraw"
+        case (.granted, _): .consentGrant
+        case (.objected, _): .consentObject
+        case (.withdrawn, .legitimateInterest): .consentWithdrawObjection
+        case (.withdrawn, _): .consentWithdraw
         }
     }
 
@@ -130,9 +130,9 @@ extension Vault {
         let newestEpoch = try await storage.read { tx in try tx.keks().map(\.version).max() ?? 0 }
         try erasureLedger.record(epoch: newestEpoch, tag: keys.erasureTag(customerID: customerID))
         let (seq, checkpoint, epoch) = try await mutate { tx, audit -> (UInt64, UInt64, KEKRow?) in
-            _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: "self.erase")
+            _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: .selfErase)
             try tx.eraseCustomer(id: customerID, at: now)
-            let seq = try audit.append(AuditDraft(principal: principal, customer: customerID, op: "customer.erase", decision: .allow, reason: "allowed_self"))
+            let seq = try audit.append(AuditDraft(principal: principal, customer: customerID, op: .customerErase, decision: .allow, reason: "allowed_self"))
             // Read in the erasing transaction: a backup made before it cannot depend on a later epoch.
             return (seq, audit.size, try tx.keks().last)
         }

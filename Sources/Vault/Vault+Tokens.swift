@@ -77,7 +77,7 @@ extension Vault {
                 guard customer.erasedAt == nil else { throw VaultError.erased(customerID) }
             }
             try tx.insertToken(row)
-            try audit.append(AuditDraft(principal: principal, customer: row.customerID, op: "token.issue", decision: .allow,
+            try audit.append(AuditDraft(principal: principal, customer: row.customerID, op: .tokenIssue, decision: .allow,
                                         reason: "operator", details: ["token": id, "role": role]))
         }
         return IssuedToken(secret: secret, id: id, role: role, subject: subject, expiresAt: expiresAt)
@@ -95,7 +95,7 @@ extension Vault {
             guard try tx.revokeToken(id: row.id, at: now) else {
                 throw VaultError.conflict("already_revoked", "token \(row.id) was already revoked")
             }
-            try audit.append(AuditDraft(principal: principal, customer: row.customerID, op: "token.revoke", decision: .allow,
+            try audit.append(AuditDraft(principal: principal, customer: row.customerID, op: .tokenRevoke, decision: .allow,
                                         reason: "operator", details: ["token": row.id]))
         }
     }

@@ -37,7 +37,7 @@ extension Vault {
         if report.ok {
             // Verification is itself an auditable act; it is only logged on a log that verified.
             try await mutate { tx, audit in
-                try audit.append(AuditDraft(principal: principal, op: "audit.verify", decision: .allow, reason: "allowed_audit",
+                try audit.append(AuditDraft(principal: principal, op: .auditVerify, decision: .allow, reason: "allowed_audit",
                                             details: ["entries": String(entries)]))
             }
         } else {
@@ -211,7 +211,7 @@ extension Vault {
                 return false
             }
             if Self.contains(Self.modelTrainingOp, in: row.leaf), let entry = try? AuditEntry(leafBytes: Array(row.leaf)),
-               entry.op == "model.train", entry.decision == .allow {
+               entry.operation == .modelTrain, entry.decision == .allow {
                 trainings.append((row.seq, entry.details["model_version"] ?? "", entry.details["model_sha256"] ?? ""))
             }
             expected += 1
@@ -273,7 +273,7 @@ extension Vault {
         // A generation starts only where a signed restore entry says so, naming its origin.
         for generation in try tx.logGenerations() {
             guard let row = try tx.auditEntries(from: generation.fromSize, limit: 1, customerID: nil).first, row.seq == generation.fromSize,
-                  let entry = try? AuditEntry(leafBytes: Array(row.leaf)), entry.op == "vault.restore", entry.details["origin"] == generation.origin
+                  let entry = try? AuditEntry(leafBytes: Array(row.leaf)), entry.operation == .vaultRestore, entry.details["origin"] == generation.origin
             else {
                 fail(nil, "the log generation \(generation.origin) from size \(generation.fromSize) has no restore entry at its start: it was added to the database by hand")
                 continue

@@ -118,7 +118,7 @@ extension Vault {
         updated.witnesses = (updated.witnesses ?? []) + [entry]
         try updated.write(to: directory)
         try await record { _, audit in
-            try audit.append(AuditDraft(principal: principal, op: "witness.add", decision: .allow, reason: "operator",
+            try audit.append(AuditDraft(principal: principal, op: .witnessAdd, decision: .allow, reason: "operator",
                                         details: ["url": url, "key": key]))
         }
         witnessClientState.withLock { $0 = (try? WitnessClient(updated.witnesses ?? [])) ?? $0 }
@@ -138,7 +138,7 @@ extension Vault {
         try updated.write(to: directory)
         witnessClientState.withLock { $0 = (try? WitnessClient(updated.witnesses ?? [])) ?? $0 }
         try await record { _, audit in
-            try audit.append(AuditDraft(principal: principal, op: "witness.remove", decision: .allow, reason: "operator", details: ["key": key]))
+            try audit.append(AuditDraft(principal: principal, op: .witnessRemove, decision: .allow, reason: "operator", details: ["key": key]))
         }
     }
 }

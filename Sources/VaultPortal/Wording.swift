@@ -1,5 +1,6 @@
 import Foundation
 import Vault
+import VaultAudit
 import VaultPolicy
 
 /// Words for customers: the policy's names and codes, said the way a person would.
@@ -85,24 +86,24 @@ enum Wording {
     }
 
     static func operation(_ op: String) -> String {
-        switch op {
-        case "customer.read", "self.read": "read your data"
-        case "customer.find": "looked you up"
-        case "customer.update": "changed your data"
-        case "customer.import", "customer.upsert": "imported your data"
-        case "customer.next_best_product", "self.next_best_product": "worked out a recommendation"
-        case "consent.grant": "you gave consent"
-        case "consent.withdraw": "you withdrew consent"
-        case "consent.object": "you objected"
-        case "consent.withdraw_objection": "you withdrew an objection"
-        case "consent.override": "an import replaced your choice"
-        case "self.log": "you looked at this log"
-        case "self.export": "you downloaded your data"
-        case "portal.sign_in": "sign-in"
-        case "portal.sign_in.request": "a sign-in code was asked for"
-        case "portal.sign_out": "sign-out"
-        case "portal.link.issue": "staff gave you a sign-in link"
-        case "retention.sweep": "deleted values past their retention"
+        switch AuditOperation(rawValue: op) {
+        case .customerRead, .selfRead: "read your data"
+        case .customerFind: "looked you up"
+        case .customerUpdate: "changed your data"
+        case .customerImport, .customerUpsert: "imported your data"
+        case .customerNextBestProduct, .selfNextBestProduct: "worked out a recommendation"
+        case .consentGrant: "you gave consent"
+        case .consentWithdraw: "you withdrew consent"
+        case .consentObject: "you objected"
+        case .consentWithdrawObjection: "you withdrew an objection"
+        case .consentOverride: "an import replaced your choice"
+        case .selfLog: "you looked at this log"
+        case .selfExport: "you downloaded your data"
+        case .portalSignIn: "sign-in"
+        case .portalSignInRequest: "a sign-in code was asked for"
+        case .portalSignOut: "sign-out"
+        case .portalLinkIssue: "staff gave you a sign-in link"
+        case .retentionSweep: "deleted values past their retention"
         default: label(op.replacingOccurrences(of: ".", with: " "))
         }
     }

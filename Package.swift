@@ -101,7 +101,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "vault-bench",
-            dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore", "VaultSQLite", "VaultPostgres"],
+            // GRDB directly: the plain-SQLite baseline every figure is a ratio against lives here,
+            // not in the product.
+            dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore", "VaultSQLite", "VaultPostgres",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/vault-bench",
             swiftSettings: swiftSettings
         ),

@@ -4,7 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import GRDB
+package import GRDB
 public import VaultStore
 
 /// The embedded default: one SQLite file through GRDB's `DatabasePool` (WAL, one writer, pooled
@@ -69,7 +69,7 @@ public final class SQLiteStorage: VaultStorage {
     }
 
     /// A WAL pool as the vault uses it (the benchmarks' plain baseline opens its file the same way).
-    static func openPool(path: String, durability: StorageDurability, label: String) throws -> DatabasePool {
+    package static func openPool(path: String, durability: StorageDurability, label: String) throws -> DatabasePool {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.label = label
@@ -143,7 +143,7 @@ public final class SQLiteStorage: VaultStorage {
     }
 
     /// Translates a database error into a `StoreError` without SQL or arguments; other errors pass.
-    static func map(_ error: any Error, context: String) -> any Error {
+    package static func map(_ error: any Error, context: String) -> any Error {
         guard let error = error as? DatabaseError else { return error }
         switch error.resultCode {
         case .SQLITE_CONSTRAINT:

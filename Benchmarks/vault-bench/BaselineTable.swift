@@ -1,6 +1,7 @@
-package import Foundation
+import Foundation
 import GRDB
-package import VaultStore
+import VaultSQLite
+import VaultStore
 
 /// Benchmark-only plain tables: the unencrypted, unaudited SQLite that `vault-bench` times beside
 /// the vault. Never use it in the product: it stores plaintext.
@@ -9,34 +10,34 @@ package import VaultStore
 /// adds (encryption, policy, audit), so this opens its file with `SQLiteStorage.openPool` (WAL
 /// through a GRDB `DatabasePool`, the same `synchronous`, `secure_delete` and `mmap_size`) and goes
 /// through the same async pool calls.
-package final class BaselineTable: Sendable {
+final class BaselineTable: Sendable {
     /// A customer's profile as the JSON Lines import format spells it.
-    package struct JSONRow: Sendable {
+    struct JSONRow: Sendable {
         /// The customer id.
-        package var id: String
+        var id: String
         /// The customer's whole JSON line.
-        package var json: String
+        var json: String
 
         /// A row.
-        package init(id: String, json: String) {
+        init(id: String, json: String) {
             self.id = id
             self.json = json
         }
     }
 
     /// One consent state, shaped like the vault's `consent` rows.
-    package struct ConsentChange: Sendable {
+    struct ConsentChange: Sendable {
         /// The customer id.
-        package var customerID: String
+        var customerID: String
         /// The purpose.
-        package var purpose: String
+        var purpose: String
         /// `granted`, `withdrawn` or `objected`.
-        package var state: String
+        var state: String
         /// When the customer chose.
-        package var at: Date
+        var at: Date
 
         /// A change.
-        package init(customerID: String, purpose: String, state: String, at: Date) {
+        init(customerID: String, purpose: String, state: String, at: Date) {
             self.customerID = customerID
             self.purpose = purpose
             self.state = state
@@ -45,18 +46,18 @@ package final class BaselineTable: Sendable {
     }
 
     /// What an analytics GROUP BY needs of a customer, precomputed in plaintext.
-    package struct Facts: Sendable {
+    struct Facts: Sendable {
         /// The customer id.
-        package var id: String
+        var id: String
         /// The group-by value.
-        package var region: String
+        var region: String
         /// Whether the customer consented to analytics.
-        package var consents: Bool
+        var consents: Bool
         /// Purchase margin summed over the CLV window, in cents.
-        package var windowMargin: Int64
+        var windowMargin: Int64
 
         /// A customer's facts.
-        package init(id: String, region: String, consents: Bool, windowMargin: Int64) {
+        init(id: String, region: String, consents: Bool, windowMargin: Int64) {
             self.id = id
             self.region = region
             self.consents = consents
@@ -65,19 +66,19 @@ package final class BaselineTable: Sendable {
     }
 
     /// One group of `marginByRegion`.
-    package struct RegionTotal: Sendable, Equatable {
+    struct RegionTotal: Sendable, Equatable {
         /// The region.
-        package var region: String
+        var region: String
         /// Consenting customers in it.
-        package var customers: Int
+        var customers: Int
         /// Their clamped window margins, summed, in cents.
-        package var margin: Int64
+        var margin: Int64
     }
 
     private let pool: DatabasePool
 
     /// Opens (creating) plain tables in the file at `path`, configured like `SQLiteStorage`.
-    package init(path: String, durability: StorageDurability) throws {
+    init(path: String, durability: StorageDurability) throws {
         do {
             pool = try SQLiteStorage.openPool(path: path, durability: durability, label: "baseline")
             try pool.write { db in
@@ -104,7 +105,7 @@ package final class BaselineTable: Sendable {
     }
 
     /// Inserts `rows` in one transaction.
-    package func insert(_ rows: [JSONRow]) async throws {
+    func insert(_ rows: [JSONRow]) async throws {
         try await write { db in
             let statement = try db.cachedStatement(sql: "INSERT INTO customer_json (id, json) VALUES (?, ?)")
             for row in rows { try statement.execute(arguments: [row.id, row.json]) }
@@ -112,14 +113,14 @@ package final class BaselineTable: Sendable {
     }
 
     /// The JSON line stored for `id`.
-    package func json(id: String) async throws -> String? {
+    func json(id: String) async throws -> String? {
         try await read { db in
             try String.fetchOne(db.cachedStatement(sql: "SELECT json FROM customer_json WHERE id = ?"), arguments: [id])
         }
     }
 
     /// Upserts `changes` in one transaction, as the vault's `consent` table does.
-    package func setConsents(_ changes: [ConsentChange]) async throws {
+    func setConsents(_ changes: [ConsentChange]) async throws {
         try await write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO consent (customer_id, purpose, state, at) VALUES (?, ?, ?, ?)
@@ -132,7 +133,7 @@ package final class BaselineTable: Sendable {
     }
 
     /// Inserts `rows` in one transaction.
-    package func insert(_ rows: [Facts]) async throws {
+    func insert(_ rows: [Facts]) async throws {
         try await write { db in
             let statement = try db.cachedStatement(sql: """
                 INSERT INTO customer_facts (id, region, analytics_consent, window_margin) VALUES (?, ?, ?, ?)
@@ -143,7 +144,7 @@ package final class BaselineTable: Sendable {
 
     /// Consenting customers and their window margins clamped to `bounds`, per region: the plaintext
     /// GROUP BY that customer equity and mean CLV by region reduce to.
-    package func marginByRegion(clampedTo bounds: ClosedRange<Int64>) async throws -> [RegionTotal] {
+    func marginByRegion(clampedTo bounds: ClosedRange<Int64>) async throws -> [RegionTotal] {
         try await read { db in
             try Row.fetchAll(db, sql: """
                 SELECT region, count(*), sum(min(max(window_margin, ?), ?)) FROM customer_facts

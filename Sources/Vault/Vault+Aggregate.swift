@@ -266,7 +266,7 @@ extension Vault {
         var purchasesField: String?
         var spendField: String?
         for field in policy.fields {
-            let kind = RecordKind(rawValue: field.section.rawValue)!
+            let kind = RecordKind(field.section)
             switch field.analytics {
             case .never:
                 continue
@@ -365,7 +365,7 @@ extension Vault {
                         // Per field read: the oldest collection time among the values used.
                         var oldest = [Date?](repeating: nil, count: fieldKinds.count)
                         try tx.scanCustomers(in: shard, kinds: needed, consentFor: Self.analyticsPurpose) { customer in
-                            let consent = customer.consent.map { ConsentRecord(ConsentRecord.Status(rawValue: $0.state.rawValue)!, at: $0.at) }
+                            let consent = customer.consent.map(ConsentRecord.init)
                             guard policy.purposeHolds(Self.analyticsPurpose, consent: consent, now: now) else { return }
                             let dek = try self.keyring.dek(customerID: customer.id, wrapped: Array(customer.wrappedKey))
                             // A value past its retention is missing, as it is for a read.

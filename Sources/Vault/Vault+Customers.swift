@@ -146,7 +146,7 @@ extension Vault {
         var values: [String: FieldValue] = [:]
         if !allowed.isEmpty {
             let dek = try keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
-            let neededKinds = Set(allowed.compactMap { policy.field(named: $0).map { RecordKind(rawValue: $0.section.rawValue)! } })
+            let neededKinds = Set(allowed.compactMap { policy.field(named: $0).map { RecordKind($0.section) } })
             for record in records where neededKinds.contains(record.kind) {
                 for (name, value) in try RecordSealer.open(record, customerID: customerID, dek: dek) where allowed.contains(name) {
                     values[name] = value
@@ -191,7 +191,7 @@ extension Vault {
         let dek = try keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
         var expired: [String] = []
         for kind in RecordKind.allCases {
-            let changed = names.filter { policy.field(named: $0).map { $0.section.rawValue } == kind.rawValue }
+            let changed = names.filter { policy.field(named: $0).map { RecordKind($0.section) } == kind }
             guard !changed.isEmpty else { continue }
             let current = records.first { $0.kind == kind }
             var fields = try current.map { try RecordSealer.open($0, customerID: customerID, dek: dek) } ?? [:]
@@ -237,12 +237,12 @@ extension Vault {
     func customerState(_ snapshot: CustomerSnapshot) -> CustomerState {
         var consent: [String: ConsentRecord] = [:]
         for row in snapshot.consents {
-            consent[row.purpose] = ConsentRecord(ConsentRecord.Status(rawValue: row.state.rawValue)!, at: row.at)
+            consent[row.purpose] = ConsentRecord(row)
         }
         var collectedAt: [String: Date] = [:]
         let policy = policy.policy
         for record in snapshot.records {
-            for field in policy.fields where field.section.rawValue == record.kind.rawValue {
+            for field in policy.fields where RecordKind(field.section) == record.kind {
                 collectedAt[field.name] = record.updatedAt
             }
         }

@@ -278,7 +278,7 @@ extension Vault {
         }
         var records: [RecordRow] = []
         for kind in RecordKind.allCases {
-            let section = FieldDefinition.Section(rawValue: kind.rawValue)!
+            let section = FieldDefinition.Section(kind)
             let fields = record.fields.filter { policy.field(named: $0.key)?.section == section }
             let version = (versions[kind] ?? 0) + 1
             records.append(try RecordSealer.seal(fields, customerID: record.id, kind: kind, version: version, collectedAt: now, dek: dek, random: random))

@@ -257,7 +257,7 @@ extension Vault {
                     try await self.storage.read { tx in
                         var statistics = empty
                         try tx.scanCustomers(in: shard, kinds: [.purchases], consentFor: rules.purpose) { customer in
-                            let consent = customer.consent.map { ConsentRecord(ConsentRecord.Status(rawValue: $0.state.rawValue)!, at: $0.at) }
+                            let consent = customer.consent.map(ConsentRecord.init)
                             guard policy.purposeHolds(rules.purpose, consent: consent, now: now) else { return }
                             var purchases: [Purchase] = []
                             if !disputed.contains(customer.id), let record = customer.records.first(where: { $0.kind == .purchases }),

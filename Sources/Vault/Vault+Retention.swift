@@ -115,7 +115,7 @@ extension Vault {
         let now = clock.now()
         let due = records.contains { record in
             record.updatedAt > now
-                || policy.fields.contains { $0.section.rawValue == record.kind.rawValue && cutoffs[$0.name]?.isExpired(collectedAt: record.updatedAt) == true }
+                || policy.fields.contains { RecordKind($0.section) == record.kind && cutoffs[$0.name]?.isExpired(collectedAt: record.updatedAt) == true }
         }
         guard due else { return [] }
         if records.contains(where: { $0.updatedAt > now }) {

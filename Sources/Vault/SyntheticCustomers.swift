@@ -1,4 +1,5 @@
 public import Foundation
+import VaultAnalytics
 import VaultStore
 
 /// Deterministic synthetic customers for the default policy's customer information file: the
@@ -34,7 +35,7 @@ public struct SyntheticCustomers: Sendable {
         let id = "c-" + String(index + 1).leftPadded(to: 7)
         let first = Self.firstNames[rng.below(Self.firstNames.count)]
         let last = Self.lastNames[rng.below(Self.lastNames.count)]
-        let today = Int32((asOf.timeIntervalSince1970 / 86_400).rounded(.down))
+        let today = DayNumber.of(asOf)
         let segmentIndex = rng.below(Self.segments.count)
         let drawn = Self.categories.filter { _ in rng.below(4) == 0 }
 

@@ -284,7 +284,7 @@ extension Vault {
             }
         }
         let clv = rules.clv
-        let today = Int32((now.timeIntervalSince1970 / 86_400).rounded(.down))
+        let today = DayNumber.of(now)
         do {
             let configuration = try AnalyticsConfiguration(
                 dimensions: dimensions, fields: fields, minimumGroupSize: rules.k,

@@ -226,7 +226,7 @@ extension Vault {
     /// Scores the model's categories for one customer from the values their read allowed.
     static func recommend(_ customerID: String, values: [String: FieldValue], fieldsUsed: [String], model: ProductModel,
                           policy: Policy, rules: RecommendationRules, now: Date) -> NextBestProduct {
-        let recommendations = model.model.recommendations(for: signals(from: values, policy: policy, rules: rules), today: dayNumber(now),
+        let recommendations = model.model.recommendations(for: signals(from: values, policy: policy, rules: rules), today: DayNumber.of(now),
                                                           recentDays: days(rules.recent, before: now), count: rules.top)
         return NextBestProduct(customerID: customerID, purpose: rules.purpose, modelVersion: model.version, purposeHolds: true,
                                recommendations: recommendations, fieldsUsed: fieldsUsed,
@@ -320,14 +320,9 @@ extension Vault {
         return signals
     }
 
-    static func dayNumber(_ date: Date) -> Int32 {
-        Int32((date.timeIntervalSince1970 / 86_400).rounded(.down))
-    }
-
-    /// Whole days in `period` counted back from `now`.
+    /// Whole days in `period` (a calendar period is as long ending now as starting now).
     static func days(_ period: ISO8601Duration, before now: Date) -> Int {
-        let start = Date(timeIntervalSince1970: 2 * now.timeIntervalSince1970 - period.adding(to: now).timeIntervalSince1970)
-        return max(0, Int((now.timeIntervalSince(start) / 86_400).rounded()))
+        max(0, Int((period.adding(to: now).timeIntervalSince(now) / 86_400).rounded()))
     }
 
     /// The newest model, checked against its training entry and against the rules in force: a model

@@ -137,7 +137,7 @@ extension Vault {
                 report.byRole[entry.role, default: [:]][decision, default: 0] += 1
                 if let purpose = entry.purpose { report.byPurpose[purpose, default: [:]][decision, default: 0] += 1 }
                 report.byOperation[entry.op, default: 0] += 1
-                let day = DayNumber.isoDate(Int32((at.timeIntervalSince1970 / 86_400).rounded(.down)))
+                let day = DayNumber.isoDate(DayNumber.of(at))
                 report.byDayAndRole[day, default: [:]][entry.role, default: 0] += 1
                 if let purpose = entry.purpose { report.byDayAndPurpose[day, default: [:]][purpose, default: 0] += 1 }
                 if AuditOperation.consentChanges.contains(entry.operation) { report.consentChanges += 1 }

@@ -141,7 +141,7 @@ extension Vault {
 
 extension Data {
     /// Base64url without padding (RFC 4648 §5).
-    var base64URLEncoded: String {
+    package var base64URLEncoded: String {
         base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }

@@ -119,11 +119,12 @@ extension Vault {
     }
 
     /// Where `needle` first occurs in `bytes` at or after `start`. `memchr` looks for the needle's
-    /// rarest byte in audit JSON ('q' of seq, 'u' of customer; quotes are everywhere), so verifying
+    /// rarest byte in audit JSON ('q' of seq, 'u' of customer, the '.' of an operation name; quotes are everywhere), so verifying
     /// a million leaves costs little beside hashing them.
     private static func offset(of needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
-        let anchor = needle.firstIndex(of: UInt8(ascii: "q")) ?? needle.firstIndex(of: UInt8(ascii: "u")) ?? 0
+        let anchor = needle.firstIndex(of: UInt8(ascii: "q")) ?? needle.firstIndex(of: UInt8(ascii: "u"))
+            ?? needle.firstIndex(of: UInt8(ascii: ".")) ?? 0
         return needle.withUnsafeBytes { key -> Int? in
             var position = start + anchor
             while position < bytes.count {

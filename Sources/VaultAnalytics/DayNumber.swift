@@ -1,9 +1,16 @@
+public import Foundation
+
 /// Days since 1970-01-01 (day 0) in the proleptic Gregorian calendar, the engine's only notion of time.
 ///
 /// Integer civil-date arithmetic after Howard Hinnant's `days_from_civil` / `civil_from_days`, so that
 /// "one year before" means the same calendar date a year earlier, leap years included, and no clock
 /// or time zone is ever consulted inside the engine.
 public enum DayNumber {
+    /// The UTC day `date` falls on.
+    public static func of(_ date: Date) -> Int32 {
+        Int32((date.timeIntervalSince1970 / 86_400).rounded(.down))
+    }
+
     /// The day number of a calendar date (month 1–12, day 1–31).
     public static func of(year: Int, month: Int, day: Int) -> Int32 {
         precondition((1...12).contains(month) && (1...31).contains(day), "not a calendar date")

@@ -40,7 +40,7 @@ struct NextBestProductTests {
         let answer = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: marketing)
         #expect(answer.modelVersion == 2 && answer.recommendations.count == 3 && answer.purposeHolds)
         #expect(answer.recommendations.allSatisfy { !$0.reasons.isEmpty })
-        let today = Vault.dayNumber(test.clock.now())
+        let today = DayNumber.of(test.clock.now())
         let recent = Set((consenting.purchases ?? []).filter { $0.day > today - 90 }.map(\.category))
         #expect(answer.recommendations.allSatisfy { !recent.contains($0.category) })
         let read = try #require(try await Self.entries(test, customer: consenting.id).last)

@@ -53,9 +53,8 @@ public enum AuditChart {
     /// quiet days are drawn empty, so the axis runs evenly in time.
     static func calendarDays(_ report: AuditReport) -> [String] {
         let active = Set(report.byDayAndRole.keys).sorted()
-        func day(_ date: Date) -> Int32 { Int32((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
-        guard let first = report.from.map(day) ?? active.first.flatMap(dayNumber),
-              let last = report.to.map({ day($0.addingTimeInterval(-0.001)) }) ?? active.last.flatMap(dayNumber), first <= last
+        guard let first = report.from.map { DayNumber.of($0) } ?? active.first.flatMap(dayNumber),
+              let last = report.to.map({ DayNumber.of($0.addingTimeInterval(-0.001)) }) ?? active.last.flatMap(dayNumber), first <= last
         else { return active }
         return (first...last).map(DayNumber.isoDate)
     }

@@ -23,7 +23,7 @@ struct PortalMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let sent = request.cookies[Self.formCookie]?.value
-        let cookie = sent.flatMap { $0.utf8.count == 43 ? $0 : nil } ?? Data(SystemRandom().bytes(32)).base64URLEncodedPortal
+        let cookie = sent.flatMap { $0.utf8.count == 43 ? $0 : nil } ?? Data(SystemRandom().bytes(32)).base64URLEncoded
         context.portalFormCookie = cookie
         var response: Response
         do {
@@ -38,12 +38,5 @@ struct PortalMiddleware: RouterMiddleware {
             response.setCookie(Cookie(name: Self.formCookie, value: cookie, path: "/", secure: true, httpOnly: true, sameSite: .strict))
         }
         return response
-    }
-}
-
-extension Data {
-    /// Base64url without padding, as cookies and form tokens carry it.
-    var base64URLEncodedPortal: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

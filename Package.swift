@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "cvault", targets: ["cvault"]),
         .executable(name: "vault-bench", targets: ["vault-bench"]),
+        .executable(name: "bare-server", targets: ["bare-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -106,6 +107,13 @@ let package = Package(
             dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore", "VaultSQLite", "VaultPostgres",
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/vault-bench",
+            swiftSettings: swiftSettings
+        ),
+        // The bare-stack baseline the HTTP benchmark divides by: Hummingbird and nothing of the vault.
+        .executableTarget(
+            name: "bare-server",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/bare-server",
             swiftSettings: swiftSettings
         ),
 

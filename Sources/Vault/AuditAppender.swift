@@ -229,12 +229,15 @@ extension Vault {
     /// transaction (group commit, see `ReadBatcher`) and so one signature.
     ///
     /// `customerID` names the customer the read loads, if it knows: a batch loads all of them in one
-    /// storage call, which `body` gets as `prefetched`.
-    func logged<T: Sendable>(customerID: String? = nil,
+    /// storage call, which `body` gets as `prefetched`. A read made for a principal from the token
+    /// cache names its token (`confirming`): the batch confirms it first, and without it `body`
+    /// never runs.
+    func logged<T: Sendable>(customerID: String? = nil, confirming tokenID: String? = nil,
                              _ body: @escaping @Sendable (any StorageWriter, inout AuditAppender, PrefetchedCustomers) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             readBatcher.submit(ReadBatcher.Job(
                 customerID: customerID,
+                tokenID: tokenID,
                 run: { tx, audit, prefetched in
                     do {
                         let value = try body(tx, &audit, prefetched)
@@ -263,11 +266,23 @@ extension Vault {
     func runBatch(_ jobs: [ReadBatcher.Job]) async {
         do {
             let ids = jobs.compactMap(\.customerID)
+            let tokenIDs = Array(Set(jobs.compactMap(\.tokenID)))
             let completions = try await transaction(changesData: false) { tx, audit in
+                // Cached tokens are confirmed under the writers' lock: one revoked by any instance
+                // before this commit reads nothing.
+                let now = self.clock.now()
+                var tokens: [String: TokenRow] = [:]
+                for row in try tx.tokens(ids: tokenIDs) { tokens[row.id] = row }
                 // A customer whose rows cannot be read fails only the reads of that customer: each
                 // then loads its own.
                 let prefetched = ids.isEmpty ? PrefetchedCustomers.none : (try? PrefetchedCustomers(tx, ids: ids)) ?? .none
-                return try jobs.map { try $0.run(tx, &audit, prefetched) }
+                return try jobs.map { job -> @Sendable () -> Void in
+                    if let id = job.tokenID, let problem = Self.tokenProblem(tokens[id], id: id, now: now) {
+                        self.tokenCache.forget(id: id)
+                        return { job.fail(problem) }
+                    }
+                    return try job.run(tx, &audit, prefetched)
+                }
             }
             // Only now, after the commit, does any caller see data.
             completions.forEach { $0() }

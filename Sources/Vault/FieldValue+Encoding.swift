@@ -22,7 +22,7 @@ extension FieldValue: Encodable, CustomStringConvertible {
 
     /// The value for people (purchase lists are summarised).
     public var description: String {
-        var json = JSONWriter()
+        var json = JSONWriter(capacity: 32)
         switch self {
         case .string(let s): return s
         case .integer(let i): return String(i)
@@ -37,7 +37,7 @@ extension FieldValue: Encodable, CustomStringConvertible {
             return json.text
         case .decimalMap(let map):
             return map.keys.sorted().map { key -> String in
-                var value = JSONWriter()
+                var value = JSONWriter(capacity: 32)
                 value.decimal(map[key]!)
                 return "\(key) \(value.text)"
             }.joined(separator: ", ")

@@ -1,38 +1,50 @@
-/// A minimal JSON text writer for the formats the vault emits line by line (JSON Lines import
-/// files): fast, deterministic (keys in the order written) and correctly escaped.
-struct JSONWriter {
-    private(set) var text = ""
+/// A minimal JSON writer for what the vault emits on its hot paths (JSON Lines import files, the
+/// customer bodies of the API): fast, deterministic (keys in the order written) and correctly
+/// escaped. It writes UTF-8 bytes, copying each string whole unless it holds a character JSON
+/// must escape.
+package struct JSONWriter {
+    /// The JSON written so far.
+    package private(set) var bytes: [UInt8] = []
     /// One flag per open container: whether the next member needs a leading comma.
     private var needsComma: [Bool] = []
+    private var pendingValueAfterKey = false
 
-    mutating func beginObject() { open("{") }
-    mutating func endObject() { close("}") }
-    mutating func beginArray() { open("[") }
-    mutating func endArray() { close("]") }
+    /// An empty text, with room for `capacity` bytes.
+    package init(capacity: Int = 1024) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The JSON written so far, as text.
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    package mutating func beginObject() { open(UInt8(ascii: "{")) }
+    package mutating func endObject() { close(UInt8(ascii: "}")) }
+    package mutating func beginArray() { open(UInt8(ascii: "[")) }
+    package mutating func endArray() { close(UInt8(ascii: "]")) }
 
     /// Starts an object member.
-    mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         separate()
         writeString(name)
-        text += ":"
+        bytes.append(UInt8(ascii: ":"))
         // The member's value follows directly, without a comma of its own.
         needsComma[needsComma.count - 1] = false
         pendingValueAfterKey = true
     }
 
-    mutating func string(_ text: String) { emit { $0.writeString(text) } }
-    mutating func integer(_ number: Int64) { emit { $0.text += String(number) } }
+    package mutating func string(_ text: String) { emit { $0.writeString(text) } }
+    package mutating func integer(_ number: Int64) { emit { $0.writeDigits(number.magnitude, negative: number < 0) } }
+    package mutating func null() { emit { $0.bytes.append(contentsOf: "null".utf8) } }
 
     /// Hundredths as a decimal number with exactly two decimals (`12.30`, `-0.05`).
-    mutating func decimal(_ hundredths: Int64) {
+    package mutating func decimal(_ hundredths: Int64) {
         emit { json in
             let magnitude = hundredths.magnitude
-            let cents = magnitude % 100
-            json.text += "\(hundredths < 0 ? "-" : "")\(magnitude / 100).\(cents < 10 ? "0" : "")\(cents)"
+            json.writeDigits(magnitude / 100, negative: hundredths < 0)
+            let cents = UInt8(magnitude % 100)
+            json.bytes.append(contentsOf: [UInt8(ascii: "."), UInt8(ascii: "0") + cents / 10, UInt8(ascii: "0") + cents % 10])
         }
     }
-
-    private var pendingValueAfterKey = false
 
     private mutating func emit(_ body: (inout JSONWriter) -> Void) {
         if pendingValueAfterKey {
@@ -44,40 +56,65 @@ struct JSONWriter {
         if !needsComma.isEmpty { needsComma[needsComma.count - 1] = true }
     }
 
-    private mutating func open(_ bracket: String) {
+    private mutating func open(_ bracket: UInt8) {
         if pendingValueAfterKey {
             pendingValueAfterKey = false
         } else {
             separate()
         }
-        text += bracket
+        bytes.append(bracket)
         needsComma.append(false)
     }
 
-    private mutating func close(_ bracket: String) {
+    private mutating func close(_ bracket: UInt8) {
         needsComma.removeLast()
-        text += bracket
+        bytes.append(bracket)
         if !needsComma.isEmpty { needsComma[needsComma.count - 1] = true }
     }
 
     private mutating func separate() {
-        if let last = needsComma.last, last { text += "," }
+        if let last = needsComma.last, last { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func writeDigits(_ magnitude: UInt64, negative: Bool) {
+        if negative { bytes.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = magnitude
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
     }
 
     private mutating func writeString(_ value: String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case let c where c.value < 0x20:
-                text += "\\u00" + String(c.value >> 4, radix: 16) + String(c.value & 0xf, radix: 16)
-            default: text.unicodeScalars.append(scalar)
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            // Most strings need no escaping: copy them whole, and runs between escapes likewise.
+            var start = 0
+            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
+                case UInt8(ascii: "\n"): bytes.append(contentsOf: #"\n"#.utf8)
+                case UInt8(ascii: "\r"): bytes.append(contentsOf: #"\r"#.utf8)
+                case UInt8(ascii: "\t"): bytes.append(contentsOf: #"\t"#.utf8)
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: #"\u00"#.utf8)
+                    bytes.append(contentsOf: [hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
+                }
+                start = index + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
-        text += "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 }

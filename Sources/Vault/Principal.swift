@@ -56,3 +56,13 @@ enum LocalUser {
         return cleaned.isEmpty ? "uid\(uid)" : String(String.UnicodeScalarView(cleaned.prefix(64)))
     }()
 }
+
+/// A principal taken from the token cache (`Vault.authenticateForRead`): good only for the audited
+/// reads that confirm its token against the database in their own transaction, so no other
+/// facade call accepts one.
+package struct ProvisionalPrincipal: Sendable {
+    /// Who the token stood for when it was last looked up.
+    package let principal: Principal
+    /// The token the read's transaction confirms.
+    let tokenID: String
+}

@@ -6,10 +6,13 @@ import VaultStore
 /// together in the next transaction — one commit (and, with full durability, one fsync) for many.
 final class ReadBatcher: Sendable {
     /// One read: `run` does the work inside the shared transaction and returns what to do after the
-    /// commit (resume its caller); `fail` reports an error that aborted the whole batch. `customerID`
-    /// names the customer it will load, so the batch loads them all in one storage call.
+    /// commit (resume its caller); `fail` reports an error that aborted the whole batch, or the
+    /// read's own token failing its confirmation. `customerID` names the customer it will load, so
+    /// the batch loads them all in one storage call; `tokenID` names the cached token the batch
+    /// confirms before the read runs.
     struct Job: Sendable {
         let customerID: String?
+        let tokenID: String?
         let run: @Sendable (any StorageWriter, inout AuditAppender, PrefetchedCustomers) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
     }

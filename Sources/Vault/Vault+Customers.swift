@@ -19,15 +19,40 @@ public struct CustomerView: Sendable {
     public var anyAllowed: Bool { decisions.contains(where: \.allowed) }
 }
 
+/// A read decided and audited inside the writers' transaction, not yet decrypted: the wrapped key
+/// and the records holding allowed fields, exactly as that transaction loaded them.
+struct SealedView: Sendable {
+    let customerID: String
+    let purpose: String?
+    let decisions: [FieldDecision]
+    let allowed: Set<String>
+    let wrappedKey: [UInt8]
+    let records: [RecordRow]
+}
+
 extension Vault {
     /// Reads fields of a customer for a purpose; every field gets a decision, every read is audited.
     public func readCustomer(_ customerID: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> CustomerView {
+        try await readCustomer(customerID, purpose: purpose, fields: requested, by: principal, confirming: nil)
+    }
+
+    /// Reads fields of a customer for a principal from the token cache, whose token the read's
+    /// transaction confirms.
+    package func readCustomer(_ customerID: String, purpose: String, fields requested: [String]? = nil,
+                              by provisional: ProvisionalPrincipal) async throws -> CustomerView {
+        try await readCustomer(customerID, purpose: purpose, fields: requested, by: provisional.principal, confirming: provisional.tokenID)
+    }
+
+    private func readCustomer(_ customerID: String, purpose: String, fields requested: [String]?, by principal: Principal,
+                              confirming tokenID: String?) async throws -> CustomerView {
         try Self.checkFieldList(requested)
         let policy = policy.policy
         let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         // An id no customer can have is neither looked up nor written into the log; a role that never
         // reads rows is still refused, and audited, as for any id.
         guard CustomerRecord.isValidID(customerID) else {
+            // Not batched, so a cached token is confirmed here: a revoked one learns nothing.
+            if let tokenID { try await confirm(ProvisionalPrincipal(principal: principal, tokenID: tokenID)) }
             let operation = policy.authorize(role: principal.role, operation: .read)
             if !operation.allowed, principal.role != RoleName.customer.rawValue {
                 try await record { _, audit -> Void in
@@ -38,10 +63,10 @@ extension Vault {
             throw VaultError.notFound("customer \(customerID)")
         }
         let now = clock.now()
-        return try await logged(customerID: customerID) { tx, audit, prefetched in
+        return try open(try await logged(customerID: customerID, confirming: tokenID) { tx, audit, prefetched in
             try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now,
                                 op: .customerRead, prefetched: prefetched)
-        }
+        })
     }
 
     /// Finds customers by a lookup field through its blind index, then reads them for `purpose`.
@@ -61,7 +86,7 @@ extension Vault {
         let digest = Data(keys.blindIndex(field: field, value: normalized))
         let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         let now = clock.now()
-        return try await logged { tx, audit, _ in
+        let found = try await logged { tx, audit, _ in
             // Searching by a value is a use of that value: the role must be granted the field for the purpose.
             let operation = policy.authorize(role: principal.role, operation: .read)
             let granted = policy.role(named: principal.role)?.grant(for: purpose)?.read.contains(field) == true
@@ -89,6 +114,7 @@ extension Vault {
                 try self.readLocked(tx, &audit, customerID: $0, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: .customerRead)
             }
         }
+        return try found.map(open)
     }
 
     /// Updates fields of a customer for a purpose: all requested fields must be writable, or nothing changes.
@@ -124,10 +150,12 @@ extension Vault {
         return granted.isEmpty ? policy.fields.map(\.name) : granted
     }
 
-    /// The body of a read inside a transaction: decision, decryption of what is allowed, audit.
+    /// The body of a read inside a transaction: the decision and its audit entries, with the
+    /// allowed fields' records as this transaction loaded them, still sealed (`open` decrypts them
+    /// after the commit, off the single writer).
     func readLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, fields: [String],
                     principal: Principal, policy: Policy, now: Date, op: AuditOperation, prefetched: PrefetchedCustomers = .none,
-                    details: [String: String] = [:]) throws -> CustomerView {
+                    details: [String: String] = [:]) throws -> SealedView {
         let isSelf = principal.customerID == customerID && principal.role == RoleName.customer.rawValue
         // A customer token reaches only its own customer; anything else looks absent (no probing).
         if principal.role == RoleName.customer.rawValue, !isSelf { throw VaultError.notFound("customer \(customerID)") }
@@ -143,15 +171,10 @@ extension Vault {
                                                              audit: &audit, op: op, prefetched: prefetched)
         let decision = policy.decideRead(role: principal.role, purpose: purpose, fields: fields, customer: state, isSelf: isSelf, now: now)
         let allowed = decision.allowedFields
-        var values: [String: FieldValue] = [:]
+        var sealed: [RecordRow] = []
         if !allowed.isEmpty {
-            let dek = try keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
             let neededKinds = Set(allowed.compactMap { policy.field(named: $0).map { RecordKind($0.section) } })
-            for record in records where neededKinds.contains(record.kind) {
-                for (name, value) in try RecordSealer.open(record, customerID: customerID, dek: dek) where allowed.contains(name) {
-                    values[name] = value
-                }
-            }
+            sealed = records.filter { neededKinds.contains($0.kind) }
             try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: allowed, op: op,
                                         decision: .allow, reason: decision.fields.first(where: \.allowed)!.decision.code.rawValue, details: details))
         }
@@ -160,7 +183,25 @@ extension Vault {
             try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: denied.map(\.field), op: op,
                                         decision: .deny, reason: denied[0].decision.code.rawValue, details: details))
         }
-        return CustomerView(customerID: customerID, purpose: purpose, values: values, decisions: decision.fields)
+        return SealedView(customerID: customerID, purpose: purpose, decisions: decision.fields, allowed: Set(allowed),
+                          wrappedKey: customer.wrappedKey.map(Array.init) ?? [], records: sealed)
+    }
+
+    /// Decrypts what a read was allowed. Runs after the read's transaction committed, on the
+    /// caller's task, so concurrent reads decrypt on every core while the writer only decides and
+    /// appends; the bytes are those the decision was made on, so the values returned are the ones
+    /// its audit entry describes.
+    func open(_ sealed: SealedView) throws -> CustomerView {
+        var values: [String: FieldValue] = [:]
+        if !sealed.records.isEmpty {
+            let dek = try keyring.dek(customerID: sealed.customerID, wrapped: sealed.wrappedKey)
+            for record in sealed.records {
+                for (name, value) in try RecordSealer.open(record, customerID: sealed.customerID, dek: dek) where sealed.allowed.contains(name) {
+                    values[name] = value
+                }
+            }
+        }
+        return CustomerView(customerID: sealed.customerID, purpose: sealed.purpose, values: values, decisions: sealed.decisions)
     }
 
     /// The body of a write inside a transaction: all-or-nothing decision, re-seal, indexes, audit.

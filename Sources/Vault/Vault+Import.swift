@@ -135,9 +135,14 @@ extension Vault {
         let toWrite = records.filter { !identical.contains($0.id) }
         var done = identical.count
         progress(done)
-        for start in stride(from: 0, to: toWrite.count, by: batchSize) {
-            let batch = Array(toWrite[start..<min(start + batchSize, toWrite.count)])
-            let prepared = try await prepare(batch, existing: existing)
+        let batches = stride(from: 0, to: toWrite.count, by: batchSize).map { Array(toWrite[$0..<min($0 + batchSize, toWrite.count)]) }
+        // The next batch is sealed on every core while the writer commits this one; sealing
+        // writes nothing, so a batch that fails simply leaves the next one's work unused.
+        var sealing = batches.first.map { first in Task { try await self.prepare(first, existing: existing) } }
+        defer { sealing?.cancel() }
+        for (index, batch) in batches.enumerated() {
+            let prepared = try await sealing!.value
+            sealing = index + 1 < batches.count ? Task { try await self.prepare(batches[index + 1], existing: existing) } : nil
             let now = clock.now()
             let counts = try await mutate { tx, audit in
                 var counts = ImportSummary()

@@ -178,9 +178,9 @@ extension Vault {
                 try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op, decision: .deny,
                                             reason: error.code), error)
             }
-            let view = try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal,
+            let view = try self.open(try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal,
                                            policy: policy, now: now, op: op, prefetched: prefetched,
-                                           details: ["model_version": String(stored.model.version)])
+                                           details: ["model_version": String(stored.model.version)]))
             guard view.anyAllowed else {
                 let denial = view.decisions.first { !$0.allowed }!
                 throw VaultError.denied(denial.decision.code.rawValue, denial.decision.reason)
@@ -200,9 +200,9 @@ extension Vault {
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
             let stored = try Self.newestModel(in: tx, rules: rules)
-            let view = try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: fields, principal: principal,
+            let view = try self.open(try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: fields, principal: principal,
                                            policy: policy, now: now, op: .selfNextBestProduct, prefetched: prefetched,
-                                           details: ["model_version": String(stored.model.version)])
+                                           details: ["model_version": String(stored.model.version)]))
             // The customer sees exactly what the firm would do: nothing without their consent, and
             // nothing from a field they dispute while the purpose is restricted.
             let state = try prefetched.snapshot(customerID, in: tx).map(self.customerState)

@@ -42,13 +42,23 @@ public struct ErasureReceipt: Sendable, Codable {
 extension Vault {
     /// The customer's own profile: every field, their consents and pending contests (audited).
     public func myProfile(by principal: Principal) async throws -> CustomerView {
+        try await myProfile(by: principal, confirming: nil)
+    }
+
+    /// The customer's own profile for a principal from the token cache, whose token the read's
+    /// transaction confirms.
+    package func myProfile(by provisional: ProvisionalPrincipal) async throws -> CustomerView {
+        try await myProfile(by: provisional.principal, confirming: provisional.tokenID)
+    }
+
+    private func myProfile(by principal: Principal, confirming tokenID: String?) async throws -> CustomerView {
         let customerID = try selfID(principal, .selfRead)
         let policy = policy.policy
         let now = clock.now()
-        return try await logged(customerID: customerID) { tx, audit, prefetched in
+        return try open(try await logged(customerID: customerID, confirming: tokenID) { tx, audit, prefetched in
             try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: policy.fields.map(\.name),
                                 principal: principal, policy: policy, now: now, op: .selfRead, prefetched: prefetched)
-        }
+        })
     }
 
     /// Every purpose of the policy with the customer's choice and whether it holds now.

@@ -97,6 +97,7 @@ extension Vault {
             }
             try audit.append(AuditDraft(principal: principal, customer: row.customerID, op: .tokenRevoke, decision: .allow,
                                         reason: "operator", details: ["token": row.id]))
+            self.tokenCache.forget(id: row.id)
         }
     }
 
@@ -110,26 +111,79 @@ extension Vault {
 
     /// The principal a bearer token stands for; malformed, unknown, expired or revoked tokens fail.
     public func authenticate(token: String) async throws -> Principal {
+        Self.principal(try await tokenRow(for: token))
+    }
+
+    /// The principal a bearer token stands for, from this process's token cache when it holds the
+    /// token. Only the audited reads accept the result: their transaction confirms the token
+    /// before deciding (`runBatch`), so a revocation by any instance takes effect at the next read.
+    package func authenticateForRead(token: String) async throws -> ProvisionalPrincipal {
+        if let row = tokenCache.row(hash: try tokenHash(token)) {
+            if let problem = Self.tokenProblem(row, now: clock.now()) {
+                tokenCache.forget(id: row.id)
+                throw problem
+            }
+            return ProvisionalPrincipal(principal: Self.principal(row), tokenID: row.id)
+        }
+        let row = try await tokenRow(for: token)
+        tokenCache.remember(row)
+        return ProvisionalPrincipal(principal: Self.principal(row), tokenID: row.id)
+    }
+
+    /// Confirms a cached token against the database, for a path that does not run in a batch.
+    func confirm(_ provisional: ProvisionalPrincipal) async throws {
+        let id = provisional.tokenID
+        let problem = try await storage.read { tx in try Self.tokenProblem(tx.token(id: id), id: id, now: self.clock.now()) }
+        if let problem {
+            tokenCache.forget(id: id)
+            throw problem
+        }
+    }
+
+    /// The stored token `token` names, if it is well formed, known, live and unexpired.
+    private func tokenRow(for token: String) async throws -> TokenRow {
+        let hash = try tokenHash(token)
+        guard let row = try await storage.authenticationToken(hash: hash),
+              ConstantTime.equals(Array(row.hash), Array(hash))
+        else {
+            throw Self.unknownToken
+        }
+        if let problem = Self.tokenProblem(row, now: clock.now()) { throw problem }
+        return row
+    }
+
+    /// The keyed hash a token is stored under; a malformed token fails here.
+    private func tokenHash(_ token: String) throws -> Data {
         let body = token.dropFirst(Self.tokenPrefix.count)
         guard token.hasPrefix(Self.tokenPrefix), body.utf8.count == 43,
               body.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x5f })
         else {
             throw VaultError(.unauthenticated, code: "malformed_token", "malformed token: tokens look like cvt_ followed by 43 characters (from `cvault token issue`)")
         }
-        let hash = Data(keys.tokenHash(token))
-        let now = clock.now()
-        guard let row = try await storage.authenticationToken(hash: hash),
-              ConstantTime.equals(Array(row.hash), Array(hash))
-        else {
-            throw VaultError(.unauthenticated, code: "unknown_token", "unknown token: it was not issued by this vault")
-        }
+        return Data(keys.tokenHash(token))
+    }
+
+    static let unknownToken = VaultError(.unauthenticated, code: "unknown_token", "unknown token: it was not issued by this vault")
+
+    /// Why the token `row` no longer authenticates (gone, revoked or expired), if it does not.
+    static func tokenProblem(_ row: TokenRow?, id: String, now: Date) -> VaultError? {
+        guard let row else { return unknownToken }
+        return tokenProblem(row, now: now)
+    }
+
+    /// Why the token `row` no longer authenticates (revoked or expired), if it does not.
+    static func tokenProblem(_ row: TokenRow, now: Date) -> VaultError? {
         if let revokedAt = row.revokedAt {
-            throw VaultError(.unauthenticated, code: "revoked_token", "token \(row.id) was revoked at \(UTC.format(revokedAt)); ask an operator for a new one")
+            return VaultError(.unauthenticated, code: "revoked_token", "token \(row.id) was revoked at \(UTC.format(revokedAt)); ask an operator for a new one")
         }
         if let expiresAt = row.expiresAt, expiresAt <= now {
-            throw VaultError(.unauthenticated, code: "expired_token", "token \(row.id) expired at \(UTC.format(expiresAt)); ask an operator for a new one")
+            return VaultError(.unauthenticated, code: "expired_token", "token \(row.id) expired at \(UTC.format(expiresAt)); ask an operator for a new one")
         }
-        return Principal(actor: "token:\(row.id)", role: row.role, subject: row.subject, customerID: row.customerID)
+        return nil
+    }
+
+    private static func principal(_ row: TokenRow) -> Principal {
+        Principal(actor: "token:\(row.id)", role: row.role, subject: row.subject, customerID: row.customerID)
     }
 
     /// Throws unless the principal's role may perform `operation` under the policy.

@@ -50,6 +50,8 @@ public final class Vault: Sendable {
     let backends: [any StorageBackend]
     /// Batches concurrent audited reads into shared transactions.
     let readBatcher = ReadBatcher()
+    /// Tokens seen, for the reads that confirm theirs in their own transaction.
+    let tokenCache = TokenCache()
     /// Where portal sign-in codes and links go.
     let signInNotifier: any SignInNotifier
     /// The portal's limits.

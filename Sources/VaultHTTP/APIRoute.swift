@@ -13,6 +13,9 @@ struct APIRoute: Sendable {
         case open
         /// A token the vault authenticates; the principal comes from it alone.
         case bearer
+        /// A token for an audited read: the vault may answer it from its token cache, because the
+        /// read's own transaction confirms the token before deciding (`call.readPrincipal`).
+        case bearerForRead
     }
 
     /// The method.
@@ -67,6 +70,14 @@ struct APICall: Sendable {
     /// The authenticated principal (bearer routes only).
     var principal: Principal {
         get throws { try context.requirePrincipal() }
+    }
+
+    /// The principal of an audited-read route (`.bearerForRead`), to be confirmed by the read.
+    var readPrincipal: ProvisionalPrincipal {
+        get throws {
+            guard let provisional = context.readPrincipal else { throw Problem.missingToken }
+            return provisional
+        }
     }
 
     /// A path parameter of the matched template.

@@ -5,23 +5,9 @@ import VaultPolicy
 /// The response bodies of the API, in snake_case, built from the facade's views.
 ///
 /// The facade's types stay free to change; these are the API's contract, and `openapi.yaml`
-/// describes exactly these shapes.
+/// describes exactly these shapes. A customer read's body is written directly by the facade
+/// (`CustomerView.json`), the hottest path of the API.
 enum Outputs {
-    /// A purpose-bound read: allowed values, and each denied field with its reason.
-    struct Customer: Encodable {
-        let customer: String
-        let purpose: String?
-        let values: [String: FieldValue]
-        let denied: [Denial]
-
-        init(_ view: CustomerView) {
-            customer = view.customerID
-            purpose = view.purpose
-            values = view.values
-            denied = view.decisions.filter { !$0.allowed }.map(Denial.init)
-        }
-    }
-
     /// A field the policy refused, with the policy's reason.
     struct Denial: Encodable, Sendable {
         let field: String

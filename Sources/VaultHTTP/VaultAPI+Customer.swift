@@ -8,8 +8,8 @@ extension VaultAPI {
     var customerRoutes: [APIRoute] {
         let vault = vault
         return [
-            APIRoute(.get, "/v1/me") { call in
-                try JSONResponse.make(Outputs.Customer(try await vault.myProfile(by: try call.principal)))
+            APIRoute(.get, "/v1/me", access: .bearerForRead) { call in
+                JSONResponse.bytes(try await vault.myProfile(by: try call.readPrincipal).json, contentType: "application/json")
             },
             APIRoute(.delete, "/v1/me", body: Inputs.Erasure.self) { call, body in
                 try JSONResponse.make(Outputs.Erasure(try await vault.eraseMe(confirm: body.confirm, by: try call.principal)))

@@ -8,11 +8,11 @@ extension VaultAPI {
     var staffRoutes: [APIRoute] {
         let vault = vault
         return [
-            APIRoute(.get, "/v1/customers/{id}", query: ["purpose", "fields"]) { call in
+            APIRoute(.get, "/v1/customers/{id}", access: .bearerForRead, query: ["purpose", "fields"]) { call in
                 let view = try await vault.readCustomer(try call.parameter("id"), purpose: try call.query.requiredName("purpose"),
-                                                        fields: try call.query.names("fields"), by: try call.principal)
+                                                        fields: try call.query.names("fields"), by: try call.readPrincipal)
                 guard view.anyAllowed else { throw Problem.denied(view) }
-                return try JSONResponse.make(Outputs.Customer(view))
+                return JSONResponse.bytes(view.json, contentType: "application/json")
             },
             APIRoute(.get, "/v1/customers/{id}/next-best-product", query: ["purpose"]) { call in
                 try JSONResponse.make(try await vault.nextBestProduct(for: try call.parameter("id"), purpose: try call.query.requiredName("purpose"),
@@ -23,7 +23,7 @@ extension VaultAPI {
                                                           purpose: try call.query.requiredName("purpose"),
                                                           fields: try call.query.names("fields"), by: try call.principal)
                 if let first = views.first, !views.contains(where: \.anyAllowed) { throw Problem.denied(first) }
-                return try JSONResponse.make(views.map(Outputs.Customer.init))
+                return JSONResponse.bytes(CustomerView.json(views), contentType: "application/json")
             },
             APIRoute(.patch, "/v1/customers/{id}", query: ["purpose"], body: Inputs.CustomerPatch.self) { call, body in
                 let id = try call.parameter("id")

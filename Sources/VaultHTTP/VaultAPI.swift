@@ -22,10 +22,12 @@ struct VaultAPI: Sendable {
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: ProblemMiddleware(paths: PathMethods(table)))
         let authenticated = router.group().add(middleware: BearerAuthMiddleware(vault: vault))
+        let reads = router.group().add(middleware: BearerAuthMiddleware(vault: vault, forReads: true))
         for route in table {
             switch route.access {
             case .open: router.on(RouterPath(route.path), method: route.method, responder: route.responder)
             case .bearer: authenticated.on(RouterPath(route.path), method: route.method, responder: route.responder)
+            case .bearerForRead: reads.on(RouterPath(route.path), method: route.method, responder: route.responder)
             }
         }
         portal?.add(to: router)

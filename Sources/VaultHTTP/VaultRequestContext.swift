@@ -10,6 +10,9 @@ struct VaultRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     /// Who is acting; nil on the open routes (`/healthz`, `/openapi.yaml`).
     var principal: Principal?
+    /// Who is acting on an audited-read route: from the token cache, confirmed by the read itself.
+    /// Only those routes' handlers look here, so no other call can act on an unconfirmed token.
+    var readPrincipal: ProvisionalPrincipal?
     /// The peer's address, for the portal's rate limits; nil where the channel has none (tests).
     let remoteAddress: String?
     /// The portal visitor's form cookie (set by `PortalMiddleware`, new if the browser sent none).

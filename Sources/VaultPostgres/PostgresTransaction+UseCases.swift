@@ -9,6 +9,11 @@ extension PostgresTransaction {
         try customerSnapshots(ids: [id]).first
     }
 
+    func tokens(ids: [String]) throws -> [TokenRow] {
+        guard !ids.isEmpty else { return [] }
+        return try run("SELECT \(Self.tokenColumns) FROM token WHERE id = ANY($1::text[])", [ids]).rows.map(tokenRow)
+    }
+
     func customerSnapshots(ids: [String]) throws -> [CustomerSnapshot] {
         guard !ids.isEmpty else { return [] }
         // Empty aggregates are NULL, not empty arrays.

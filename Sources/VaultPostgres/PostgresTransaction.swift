@@ -329,7 +329,7 @@ struct PostgresTransaction: StorageWriter {
 
     // MARK: tokens
 
-    private static let tokenColumns = "id, hash, role, subject, customer_id, created_at, expires_at, revoked_at"
+    static let tokenColumns = "id, hash, role, subject, customer_id, created_at, expires_at, revoked_at"
 
     func token(hash: Data) throws -> TokenRow? {
         try run("SELECT \(Self.tokenColumns) FROM token WHERE hash = $1", [hash]).rows.first.map(tokenRow)
@@ -699,7 +699,7 @@ struct PostgresTransaction: StorageWriter {
         return RecordRow(kind: kind, version: try c.u64(first + 1), ciphertext: try c.bytes(first + 2), updatedAt: try c.date(first + 3))
     }
 
-    private func tokenRow(_ row: PostgresRow) throws -> TokenRow {
+    func tokenRow(_ row: PostgresRow) throws -> TokenRow {
         let c = Cells(row)
         return TokenRow(id: try c.text(0), hash: try c.bytes(1), role: try c.text(2), subject: try c.text(3), customerID: try c.optionalText(4),
                         createdAt: try c.date(5), expiresAt: try c.optionalDate(6), revokedAt: try c.optionalDate(7))

@@ -21,6 +21,11 @@ extension StorageReader {
                                 disputedFields: Set(try contests(customerID: id, statuses: [.open, .infoRequested]).map(\.field)))
     }
 
+    /// One query per token.
+    public func tokens(ids: [String]) throws -> [TokenRow] {
+        try ids.compactMap { try token(id: $0) }
+    }
+
     /// One snapshot after another.
     public func customerSnapshots(ids: [String]) throws -> [CustomerSnapshot] {
         try ids.compactMap { try customerSnapshot(id: $0) }

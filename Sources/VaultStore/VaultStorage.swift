@@ -89,6 +89,8 @@ public protocol StorageReader {
     func token(hash: Data) throws -> TokenRow?
     /// The token with this public id.
     func token(id: String) throws -> TokenRow?
+    /// The tokens of these ids that exist, in any order.
+    func tokens(ids: [String]) throws -> [TokenRow]
     /// All tokens, newest first.
     func tokens() throws -> [TokenRow]
 

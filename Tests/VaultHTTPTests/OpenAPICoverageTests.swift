@@ -63,7 +63,7 @@ import Yams
 
             let responses = try #require(operation["responses"] as? [String: Any])
             var required: Set<String> = []
-            if route.access == .bearer { required.formUnion(["401", "403", "500", "503"]) }
+            if route.access != .open { required.formUnion(["401", "403", "500", "503"]) }
             if route.takesBody { required.formUnion(["400", "413", "415"]) }
             if !route.query.isEmpty { required.insert("400") }
             #expect(required.isSubset(of: Set(responses.keys)), "\(key): documents \(required.subtracting(responses.keys).sorted())")

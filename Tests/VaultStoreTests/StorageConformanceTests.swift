@@ -69,6 +69,8 @@ struct StorageConformanceTests {
             #expect(try tx.consents(customerID: "c-0").isEmpty)
             #expect(try tx.contests(customerID: "c-0", statuses: nil).isEmpty)
             #expect(try tx.token(id: "tok_1")?.revokedAt != nil)
+            #expect(try tx.tokens(ids: ["tok_1", "tok_none"]).map(\.id) == ["tok_1"], "the batched lookup a read's confirmation uses")
+            #expect(try tx.tokens(ids: []).isEmpty)
             #expect(try tx.records(customerID: "c-1").count == 3, "other customers are untouched")
             #expect(try tx.customerCounts() == (live: 1, erased: 1))
         }

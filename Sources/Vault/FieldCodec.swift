@@ -148,7 +148,7 @@ enum FieldCodec {
         case .string(let s): json.string(s)
         case .integer(let i): json.integer(i)
         case .decimal(let cents): json.decimal(cents)
-        case .date(let day): json.string(dateString(day))
+        case .date(let day): json.date(day)
         case .stringList(let list):
             json.beginArray()
             list.forEach { json.string($0) }
@@ -165,7 +165,7 @@ enum FieldCodec {
             for purchase in purchases {
                 json.beginObject()
                 json.key("date")
-                json.string(dateString(purchase.day))
+                json.date(purchase.day)
                 json.key("amount")
                 json.decimal(purchase.amountCents)
                 json.key("margin")

@@ -1,3 +1,5 @@
+import VaultAnalytics
+
 /// A minimal JSON writer for what the vault emits on its hot paths (JSON Lines import files, the
 /// customer bodies of the API): fast, deterministic (keys in the order written) and correctly
 /// escaped. It writes UTF-8 bytes, copying each string whole unless it holds a character JSON
@@ -46,6 +48,19 @@ package struct JSONWriter {
         }
     }
 
+    /// A day counted from 1970-01-01 as `YYYY-MM-DD`, written without building a string.
+    package mutating func date(_ day: Int32) {
+        let (year, month, dayOfMonth) = DayNumber.civil(day)
+        guard (1000...9999).contains(year) else { return string(FieldCodec.dateString(day)) }
+        emit { json in
+            json.bytes.append(UInt8(ascii: "\""))
+            json.writeDigits(UInt64(year), negative: false)
+            json.writeTwoDigits(month)
+            json.writeTwoDigits(dayOfMonth)
+            json.bytes.append(UInt8(ascii: "\""))
+        }
+    }
+
     private mutating func emit(_ body: (inout JSONWriter) -> Void) {
         if pendingValueAfterKey {
             pendingValueAfterKey = false
@@ -74,6 +89,13 @@ package struct JSONWriter {
 
     private mutating func separate() {
         if let last = needsComma.last, last { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// `-` and a number below 100 in two digits.
+    private mutating func writeTwoDigits(_ part: Int) {
+        bytes.append(UInt8(ascii: "-"))
+        bytes.append(UInt8(ascii: "0") + UInt8(part / 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(part % 10))
     }
 
     private mutating func writeDigits(_ magnitude: UInt64, negative: Bool) {

@@ -43,7 +43,11 @@ let package = Package(
         ),
         .target(name: "VaultAudit", dependencies: ["VaultCrypto"], swiftSettings: swiftSettings),
         .target(
-            name: "VaultAnalytics", dependencies: ["VaultCrypto"], exclude: ["README.md"], swiftSettings: swiftSettings),
+            name: "VaultAnalytics",
+            dependencies: ["VaultCrypto"],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
         // The storage protocol, its rows and errors, backend-neutral; each backend is its own target
         // and the only importer of its driver.
         .target(name: "VaultStore", swiftSettings: swiftSettings),
@@ -104,8 +108,10 @@ let package = Package(
             name: "vault-bench",
             // GRDB directly: the plain-SQLite baseline every figure is a ratio against lives here,
             // not in the product.
-            dependencies: ["Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore", "VaultSQLite", "VaultPostgres",
-                           .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore", "VaultSQLite", "VaultPostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Benchmarks/vault-bench",
             swiftSettings: swiftSettings
         ),
@@ -126,11 +132,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "VaultPolicyTests", dependencies: ["VaultPolicy"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "VaultAuditTests", dependencies: ["VaultAudit", "VaultCrypto"], resources: [.copy("Vectors")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VaultAuditTests",
+            dependencies: ["VaultAudit", "VaultCrypto"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "VaultAnalyticsTests", dependencies: ["VaultAnalytics", "VaultCrypto"], swiftSettings: swiftSettings),
-        .testTarget(name: "VaultStoreTests", dependencies: ["VaultStore", "VaultSQLite", "VaultPostgres", "VaultTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VaultStoreTests",
+            dependencies: ["VaultStore", "VaultSQLite", "VaultPostgres", "VaultTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "VaultSQLiteTests", dependencies: ["VaultSQLite", "VaultStore"], swiftSettings: swiftSettings),
-        .testTarget(name: "VaultTests", dependencies: ["Vault", "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultStore", "VaultSQLite", "VaultPostgres", "VaultTestSupport", .product(name: "Logging", package: "swift-log")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VaultTests",
+            dependencies: [
+                "Vault", "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultStore", "VaultSQLite", "VaultPostgres", "VaultTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VaultHTTPTests",
             dependencies: [

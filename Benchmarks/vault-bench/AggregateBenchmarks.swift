@@ -51,13 +51,20 @@ enum AggregateBenchmarks {
 
         var table = [
             row("SQLite `GROUP BY region` over a plaintext table of the same per-customer numbers", sqlite, customers, sqlite, goal: nil),
-            row("`vault.aggregate` clv + customer_equity by region, ε = 1 (\(ProcessInfo.processInfo.activeProcessorCount) cores)",
-                vaultTime, customers, sqlite, goal: 5),
+            row(
+                "`vault.aggregate` clv + customer_equity by region, ε = 1 (\(ProcessInfo.processInfo.activeProcessorCount) cores)",
+                vaultTime,
+                customers,
+                sqlite,
+                goal: 5
+            ),
         ]
         if options.value("rotate", default: 0) != 0 {
             let rotation = try await Timing.time { try await bench.vault.rollKeyEpoch(by: .localOperator) }
-            table.append("| key rotation of \(Timing.grouped(customers)) DEKs (once) | \(Timing.duration(rotation)) | "
-                         + "\(Timing.rate(Double(customers) / rotation, " DEKs/s")) | | reported |")
+            table.append(
+                "| key rotation of \(Timing.grouped(customers)) DEKs (once) | \(Timing.duration(rotation)) | "
+                    + "\(Timing.rate(Double(customers) / rotation, " DEKs/s")) | | reported |"
+            )
         }
 
         print("## Aggregate (issue 6): \(Timing.grouped(customers)) customers, best of \(rounds)\n")
@@ -65,14 +72,18 @@ enum AggregateBenchmarks {
         print("on all cores, adds discrete Laplace noise and charges the budget. SQLite reads a plaintext table that already")
         print("holds each customer's region, analytics consent and clamped-window margin sum (`id` primary key, no other index):")
         print("`SELECT region, count(*), sum(min(max(window_margin, lo), hi)) … WHERE analytics_consent = 1 GROUP BY region`.")
-        print("The vault was filled by `importCustomers` in \(Timing.duration(large.importSeconds)) "
-              + "(\(Timing.rate(Double(customers) / large.importSeconds, " customers/s"))).\n")
+        print(
+            "The vault was filled by `importCustomers` in \(Timing.duration(large.importSeconds)) "
+                + "(\(Timing.rate(Double(customers) / large.importSeconds, " customers/s"))).\n"
+        )
         print("| query | time | customers/s | ÷ SQLite time | goal |")
         print("|---|---:|---:|---:|---|")
         for line in table { print(line) }
-        print("\nCheck: SQLite's exact customer equity lies inside the vault's 95 % interval in \(agreement.inside) of \(agreement.of)"
-              + " released groups (\(answer.result.suppressedGroups) suppressed); the largest gap is"
-              + " \(String(format: "%.2f", agreement.largestGap)) half-widths.\n")
+        print(
+            "\nCheck: SQLite's exact customer equity lies inside the vault's 95 % interval in \(agreement.inside) of \(agreement.of)"
+                + " released groups (\(answer.result.suppressedGroups) suppressed); the largest gap is"
+                + " \(String(format: "%.2f", agreement.largestGap)) half-widths.\n"
+        )
     }
 
     /// Region, analytics consent and the margin of purchases in [asOf − window, asOf), as the engine counts them.
@@ -94,12 +105,15 @@ enum AggregateBenchmarks {
     /// and the largest gap in half-widths of that interval: a check that both sides computed the
     /// same thing, not a benchmark figure. Discrete Laplace noise lies beyond k half-widths with
     /// probability 20^−k, so a gap beyond 5 (about 3 × 10⁻⁷ per group) means they did not.
-    private static func agreement(_ answer: AggregateAnswer, _ exact: [BaselineTable.RegionTotal]) throws -> (inside: Int, of: Int, largestGap: Double) {
+    private static func agreement(
+        _ answer: AggregateAnswer,
+        _ exact: [BaselineTable.RegionTotal]
+    ) throws -> (inside: Int, of: Int, largestGap: Double) {
         var inside = 0
         var largestGap = 0.0
         for group in answer.result.groups {
             guard let region = group.key["region"], let truth = exact.first(where: { $0.region == region }),
-                  let equity = group.values.first(where: { $0.measure == "customer_equity" })
+                let equity = group.values.first(where: { $0.measure == "customer_equity" })
             else { throw BenchFailure("the vault released a group SQLite does not have") }
             let expected = Double(truth.margin) * multiplier / Double(windowYears)
             let halfWidth = (equity.interval.upperBound - equity.interval.lowerBound) / 2
@@ -107,7 +121,9 @@ enum AggregateBenchmarks {
             let gap = abs(equity.value - expected) / halfWidth
             largestGap = max(largestGap, gap)
             guard gap <= 5 else {
-                throw BenchFailure("the vault's customer equity for \(region) lies \(gap) half-widths of its 95 % interval from SQLite's exact figure: the two sides do not compute the same thing")
+                throw BenchFailure(
+                    "the vault's customer equity for \(region) lies \(gap) half-widths of its 95 % interval from SQLite's exact figure: the two sides do not compute the same thing"
+                )
             }
         }
         return (inside, answer.result.groups.count, largestGap)

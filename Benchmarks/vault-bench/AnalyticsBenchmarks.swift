@@ -20,14 +20,25 @@ enum AnalyticsBenchmarks {
         do {
             configuration = try AnalyticsConfiguration(
                 dimensions: [.init(name: "region", domain: regions), .init(name: "segment", domain: ["a", "b", "c"])],
-                fields: [.init(name: "spend", bounds: 0...100_000)], minimumGroupSize: 10,
+                fields: [.init(name: "spend", bounds: 0...100_000)],
+                minimumGroupSize: 10,
                 lifetimeValue: LifetimeValueModel(
-                    discountRate: 0.1, retentionRate: 0.7, annualMargin: 0...50_000, windowYears: 3),
-                rfm: RFMThresholds(recencyDays: [30, 180], frequency: [2, 6], monetary: [10_000, 100_000]), asOf: asOf)
+                    discountRate: 0.1,
+                    retentionRate: 0.7,
+                    annualMargin: 0...50_000,
+                    windowYears: 3
+                ),
+                rfm: RFMThresholds(recencyDays: [30, 180], frequency: [2, 6], monetary: [10_000, 100_000]),
+                asOf: asOf
+            )
             plan = try AggregatePlan(
                 query: AggregateQuery(
-                    measures: [.clv, .customerEquity], groupBy: ["region"], epsilon: Epsilon(micros: 1_000_000)),
-                configuration: configuration)
+                    measures: [.clv, .customerEquity],
+                    groupBy: ["region"],
+                    epsilon: Epsilon(micros: 1_000_000)
+                ),
+                configuration: configuration
+            )
         } catch {
             fatalError("benchmark configuration: \(error)")
         }
@@ -114,13 +125,21 @@ enum AnalyticsBenchmarks {
             for _ in 0..<orders {
                 history.append(
                     .init(
-                        day: asOf - Int32(next(4 * 365)), amount: Int64(next(20_000)), margin: Int64(next(6_000)) - 1_000,
-                        category: UInt16(next(4))))
+                        day: asOf - Int32(next(4 * 365)),
+                        amount: Int64(next(20_000)),
+                        margin: Int64(next(6_000)) - 1_000,
+                        category: UInt16(next(4))
+                    )
+                )
             }
             records.append(
                 AnalyticsRecord(
                     dimensions: [regions[next(regions.count)], segments[next(segments.count)]],
-                    fields: [Int64(next(120_000))], purchases: history, statedCategorySpend: Int64(next(500_000))))
+                    fields: [Int64(next(120_000))],
+                    purchases: history,
+                    statedCategorySpend: Int64(next(500_000))
+                )
+            )
         }
         return records
     }

@@ -91,11 +91,17 @@ enum AuditBenchmarks {
         leaves.reserveCapacity(count)
         for seq in 0..<count {
             let entry = AuditEntry(
-                seq: UInt64(seq), at: AuditTimestamp(millisecondsSince1970: start + Int64(seq) * 37)!,
-                actor: "tok_\(roles[seq % 5])_\(seq % 97)", role: roles[seq % 5], purpose: purposes[seq % 4],
+                seq: UInt64(seq),
+                at: AuditTimestamp(millisecondsSince1970: start + Int64(seq) * 37)!,
+                actor: "tok_\(roles[seq % 5])_\(seq % 97)",
+                role: roles[seq % 5],
+                purpose: purposes[seq % 4],
                 customer: seq % 11 == 0 ? nil : "cus_\(String(seq * 7919 % 1_000_003, radix: 36))",
-                fields: fieldSets[seq % 5], op: ops[seq % 5], decision: seq % 9 == 0 ? .deny : .allow,
-                reason: seq % 9 == 0 ? "no_consent" : "allowed", policy: policy,
+                fields: fieldSets[seq % 5],
+                op: ops[seq % 5],
+                decision: seq % 9 == 0 ? .deny : .allow,
+                reason: seq % 9 == 0 ? "no_consent" : "allowed",
+                policy: policy,
                 details: seq % 5 == 3 ? ["shape": "count_by_region", "epsilon": "0.5"] : [:]
             )
             leaves.append(entry.leafBytes)

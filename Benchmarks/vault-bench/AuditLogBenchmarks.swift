@@ -33,30 +33,47 @@ enum AuditLogBenchmarks {
             defer { try? FileManager.default.removeItem(at: folder) }
             let plain = try BaselineTable(path: folder.appendingPathComponent("plain.sqlite").path, durability: durability)
             let now = Date()
-            try await plain.setConsents(customers.flatMap { customer in
-                customer.consents.map { BaselineTable.ConsentChange(customerID: customer.id, purpose: $0.key, state: $0.value.rawValue, at: now) }
-            })
+            try await plain.setConsents(
+                customers.flatMap { customer in
+                    customer.consents.map { BaselineTable.ConsentChange(customerID: customer.id, purpose: $0.key, state: $0.value.rawValue, at: now) }
+                }
+            )
             let vault = bench.vault
             var vaultTime = Double.infinity
             var plainTime = Double.infinity
             for round in 0..<rounds {
                 func state(_ index: Int) -> ConsentRow.State { (index + round) % 2 == 0 ? .granted : .withdrawn }
-                vaultTime = min(vaultTime, try await Timing.time {
-                    for (index, customer) in customers.enumerated() {
-                        try await vault.setMyConsent(purpose: "marketing", to: state(index), by: BenchVault.customer(customer.id))
+                vaultTime = min(
+                    vaultTime,
+                    try await Timing.time {
+                        for (index, customer) in customers.enumerated() {
+                            try await vault.setMyConsent(purpose: "marketing", to: state(index), by: BenchVault.customer(customer.id))
+                        }
                     }
-                })
-                plainTime = min(plainTime, try await Timing.time {
-                    for (index, customer) in customers.enumerated() {
-                        try await plain.setConsents([.init(customerID: customer.id, purpose: "marketing", state: state(index).rawValue, at: Date())])
+                )
+                plainTime = min(
+                    plainTime,
+                    try await Timing.time {
+                        for (index, customer) in customers.enumerated() {
+                            try await plain.setConsents([
+                                .init(customerID: customer.id, purpose: "marketing", state: state(index).rawValue, at: Date())
+                            ])
+                        }
                     }
-                })
+                )
             }
             let vaultRate = Double(changes) / vaultTime
             let plainRate = Double(changes) / plainTime
-            table.append(row("consent change + audit entry + signed checkpoint, 1 transaction each (\(Timing.grouped(changes)))",
-                             durability.rawValue, Timing.rate(vaultRate, " entries/s"), Timing.rate(plainRate, " rows/s"),
-                             Timing.ratio(vaultRate / plainRate), "reported"))
+            table.append(
+                row(
+                    "consent change + audit entry + signed checkpoint, 1 transaction each (\(Timing.grouped(changes)))",
+                    durability.rawValue,
+                    Timing.rate(vaultRate, " entries/s"),
+                    Timing.rate(plainRate, " rows/s"),
+                    Timing.ratio(vaultRate / plainRate),
+                    "reported"
+                )
+            )
         }
 
         // Verification of the large log, beside SHA-256 over the same leaf bytes in memory.
@@ -84,11 +101,18 @@ enum AuditLogBenchmarks {
         let hashing = await Timing.best(of: rounds) { _ in
             await Timing.time { for leaf in leaves { sink ^= SHA256.hash(data: leaf).bytes[0] } }
         }
-        table.append(row("`verifyAudit`, \(Timing.grouped(Int(size))) entries (\(bytes / max(1, leaves.count)) B avg), \(report.checkpointsChecked) checkpoints",
-                         "full", "\(Timing.duration(verify)) (\(Timing.rate(Double(size) / verify, " entries/s")))",
-                         "SHA-256 of each leaf in memory: \(Timing.duration(hashing))", Timing.ratio(verify / hashing) + " the time",
-                         size >= 1_000_000 ? "a few seconds: " + Timing.verdict(verify <= 5)
-                             : "a few seconds at 1,000,000 (\(Timing.duration(verify * 1e6 / Double(size))) if linear)"))
+        table.append(
+            row(
+                "`verifyAudit`, \(Timing.grouped(Int(size))) entries (\(bytes / max(1, leaves.count)) B avg), \(report.checkpointsChecked) checkpoints",
+                "full",
+                "\(Timing.duration(verify)) (\(Timing.rate(Double(size) / verify, " entries/s")))",
+                "SHA-256 of each leaf in memory: \(Timing.duration(hashing))",
+                Timing.ratio(verify / hashing) + " the time",
+                size >= 1_000_000
+                    ? "a few seconds: " + Timing.verdict(verify <= 5)
+                    : "a few seconds at 1,000,000 (\(Timing.duration(verify * 1e6 / Double(size))) if linear)"
+            )
+        )
 
         // Inclusion proofs of random entries against the latest checkpoint (the CLI's default).
         var verified = true
@@ -97,14 +121,24 @@ enum AuditLogBenchmarks {
             verified = verified && proof.verified
         }
         guard verified else { throw BenchFailure("an inclusion proof did not verify") }
-        table.append(row("inclusion proof p50 / p99, n ≈ \(Timing.grouped(Int(size))) (`inclusionProof`, \(proofs) random entries)", "full",
-                         "\(Timing.duration(proofLatencies.p50)) / \(Timing.duration(proofLatencies.p99))", "", "", "p50 reported"))
+        table.append(
+            row(
+                "inclusion proof p50 / p99, n ≈ \(Timing.grouped(Int(size))) (`inclusionProof`, \(proofs) random entries)",
+                "full",
+                "\(Timing.duration(proofLatencies.p50)) / \(Timing.duration(proofLatencies.p99))",
+                "",
+                "",
+                "p50 reported"
+            )
+        )
 
         print("## Audit log (issue 5), best of \(rounds)\n")
         print("Appends: each vault change is `setMyConsent` (policy check, customer load, consent row, audit entry, Merkle")
         print("nodes, Ed25519-signed checkpoint, one commit); the baseline upserts the same consent row in its own transaction,")
         print("same durability, no audit log. The large log was written by importing \(Timing.grouped(large.customers)) customers")
-        print("(\(Timing.duration(large.importSeconds)) inside `importCustomers`, \(Timing.rate(Double(large.customers) / large.importSeconds, " customers/s"))).\n")
+        print(
+            "(\(Timing.duration(large.importSeconds)) inside `importCustomers`, \(Timing.rate(Double(large.customers) / large.importSeconds, " customers/s"))).\n"
+        )
         print("| measurement | durability | vault | baseline | vault vs baseline | goal |")
         print("|---|---|---:|---:|---:|---|")
         for line in table { print(line) }

@@ -82,22 +82,24 @@ final class BaselineTable: Sendable {
         do {
             pool = try SQLiteStorage.openPool(path: path, durability: durability, label: "baseline")
             try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS customer_json (id TEXT PRIMARY KEY NOT NULL, json TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS consent (
-                        customer_id TEXT NOT NULL,
-                        purpose TEXT NOT NULL,
-                        state TEXT NOT NULL,
-                        at INTEGER NOT NULL,
-                        PRIMARY KEY (customer_id, purpose)
-                    ) WITHOUT ROWID;
-                    CREATE TABLE IF NOT EXISTS customer_facts (
-                        id TEXT PRIMARY KEY NOT NULL,
-                        region TEXT NOT NULL,
-                        analytics_consent INTEGER NOT NULL,
-                        window_margin INTEGER NOT NULL
-                    );
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS customer_json (id TEXT PRIMARY KEY NOT NULL, json TEXT NOT NULL);
+                        CREATE TABLE IF NOT EXISTS consent (
+                            customer_id TEXT NOT NULL,
+                            purpose TEXT NOT NULL,
+                            state TEXT NOT NULL,
+                            at INTEGER NOT NULL,
+                            PRIMARY KEY (customer_id, purpose)
+                        ) WITHOUT ROWID;
+                        CREATE TABLE IF NOT EXISTS customer_facts (
+                            id TEXT PRIMARY KEY NOT NULL,
+                            region TEXT NOT NULL,
+                            analytics_consent INTEGER NOT NULL,
+                            window_margin INTEGER NOT NULL
+                        );
+                        """
+                )
             }
         } catch {
             throw SQLiteStorage.map(error, context: "opening the baseline \(path)")
@@ -122,10 +124,12 @@ final class BaselineTable: Sendable {
     /// Upserts `changes` in one transaction, as the vault's `consent` table does.
     func setConsents(_ changes: [ConsentChange]) async throws {
         try await write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO consent (customer_id, purpose, state, at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (customer_id, purpose) DO UPDATE SET state = excluded.state, at = excluded.at
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO consent (customer_id, purpose, state, at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (customer_id, purpose) DO UPDATE SET state = excluded.state, at = excluded.at
+                    """
+            )
             for change in changes {
                 try statement.execute(arguments: [change.customerID, change.purpose, change.state, millis(change.at)])
             }
@@ -135,9 +139,11 @@ final class BaselineTable: Sendable {
     /// Inserts `rows` in one transaction.
     func insert(_ rows: [Facts]) async throws {
         try await write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO customer_facts (id, region, analytics_consent, window_margin) VALUES (?, ?, ?, ?)
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO customer_facts (id, region, analytics_consent, window_margin) VALUES (?, ?, ?, ?)
+                    """
+            )
             for row in rows { try statement.execute(arguments: [row.id, row.region, row.consents, row.windowMargin]) }
         }
     }
@@ -146,10 +152,14 @@ final class BaselineTable: Sendable {
     /// GROUP BY that customer equity and mean CLV by region reduce to.
     func marginByRegion(clampedTo bounds: ClosedRange<Int64>) async throws -> [RegionTotal] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT region, count(*), sum(min(max(window_margin, ?), ?)) FROM customer_facts
-                WHERE analytics_consent = 1 GROUP BY region ORDER BY region
-                """, arguments: [bounds.lowerBound, bounds.upperBound]).map {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT region, count(*), sum(min(max(window_margin, ?), ?)) FROM customer_facts
+                    WHERE analytics_consent = 1 GROUP BY region ORDER BY region
+                    """,
+                arguments: [bounds.lowerBound, bounds.upperBound]
+            ).map {
                 RegionTotal(region: $0[0], customers: $0[1], margin: $0[2])
             }
         }

@@ -12,7 +12,10 @@ struct BenchOptions {
     init(arguments: [String]) {
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
-            if argument == "--quick" { quick = true; continue }
+            if argument == "--quick" {
+                quick = true
+                continue
+            }
             if argument.hasPrefix("--"), let value = iterator.next() {
                 if let number = Int(value) { values[String(argument.dropFirst(2))] = number } else { texts[String(argument.dropFirst(2))] = value }
             }

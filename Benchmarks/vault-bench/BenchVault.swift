@@ -2,9 +2,9 @@ import Dispatch
 import Foundation
 import Synchronization
 import Vault
-import VaultStore
 import VaultPostgres
 import VaultSQLite
+import VaultStore
 
 /// A vault in a fresh temporary folder on the default policy, with staff principals from real
 /// tokens, filled with the synthetic customers `cvault generate` writes.
@@ -30,14 +30,24 @@ struct BenchVault: Sendable {
         var options = VaultOptions(backends: [SQLiteBackend(), PostgresBackend()])
         options.durability = durability
         let database = try postgres.map { server in (server: server, name: try server.createDatabase()) }
-        let vault = try await Vault.create(at: folder.appendingPathComponent("vault"), rootKey: .keyFile(nil),
-                                           database: database.map { $0.server.url(database: $0.name) } ?? "vault.sqlite", options: options)
+        let vault = try await Vault.create(
+            at: folder.appendingPathComponent("vault"),
+            rootKey: .keyFile(nil),
+            database: database.map { $0.server.url(database: $0.name) } ?? "vault.sqlite",
+            options: options
+        )
         func staff(_ role: String) async throws -> Principal {
             let token = try await vault.issueToken(role: role, customerID: nil, name: "bench-\(role)", expiresIn: nil, by: .localOperator)
             return try await vault.authenticate(token: token.secret)
         }
-        return BenchVault(vault: vault, folder: folder, support: try await staff("support"), auditor: try await staff("auditor"),
-                          analyst: try await staff("analyst"), database: database)
+        return BenchVault(
+            vault: vault,
+            folder: folder,
+            support: try await staff("support"),
+            auditor: try await staff("auditor"),
+            analyst: try await staff("analyst"),
+            database: database
+        )
     }
 
     /// A customer principal as a customer token would authenticate; issuing thousands of tokens
@@ -112,7 +122,9 @@ enum LargeVault {
         if let built, built.customers == customers { return built }
         built?.bench.remove()
         built = nil
-        FileHandle.standardError.write(Data("vault-bench: importing \(customers) customers into a fresh vault (shared by the aggregate and auditlog suites)…\n".utf8))
+        FileHandle.standardError.write(
+            Data("vault-bench: importing \(customers) customers into a fresh vault (shared by the aggregate and auditlog suites)…\n".utf8)
+        )
         let bench = try await BenchVault.create(durability: .full)
         let seconds = try await bench.importSynthetic(0..<customers)
         let result = Built(bench: bench, customers: customers, importSeconds: seconds)

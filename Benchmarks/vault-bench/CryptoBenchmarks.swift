@@ -23,11 +23,15 @@ enum CryptoBenchmarks {
             }
             // A round trip encrypts, then decrypts, every byte: OpenSSL's time for both, per byte.
             let roundTrip = encrypt.flatMap { e in decrypt.map { d in 1 / (1 / e + 1 / d) } }
-            rows.append(Row(
-                name: "AES-256-GCM seal+open, \(size / 1024) KiB",
-                vault: ours, baseline: roundTrip, unit: .megabytes,
-                goal: size == 8192 ? .ratio(0.6) : nil
-            ))
+            rows.append(
+                Row(
+                    name: "AES-256-GCM seal+open, \(size / 1024) KiB",
+                    vault: ours,
+                    baseline: roundTrip,
+                    unit: .megabytes,
+                    goal: size == 8192 ? .ratio(0.6) : nil
+                )
+            )
         }
 
         let dek = DEKWrapping()
@@ -57,7 +61,10 @@ enum CryptoBenchmarks {
             message = SystemRandom().bytes(size)
             // A benchmark of a broken round trip would be meaningless: check once, untimed.
             let combined = try? AES.GCM.seal(message, using: key, authenticating: associatedData).combined
-            precondition(combined.flatMap { try? AES.GCM.open(combined: $0, using: key, authenticating: associatedData) } == message, "seal/open round trip failed")
+            precondition(
+                combined.flatMap { try? AES.GCM.open(combined: $0, using: key, authenticating: associatedData) } == message,
+                "seal/open round trip failed"
+            )
         }
 
         func run() throws -> Int {
@@ -120,7 +127,10 @@ enum CryptoBenchmarks {
     // MARK: - Report
 
     private enum Unit { case megabytes, perSecond }
-    private enum Goal { case ratio(Double), absolute(Double) }
+    private enum Goal {
+        case ratio(Double)
+        case absolute(Double)
+    }
 
     private struct Row {
         let name: String
@@ -173,8 +183,12 @@ enum CryptoBenchmarks {
         lines.append("Seal+open: message bytes per second through a whole round trip (fresh random nonce, associated data, combined form,")
         lines.append("open of that form); baseline: OpenSSL's EVP loops over the same size, `openssl speed -elapsed -evp aes-256-gcm -bytes N`")
         lines.append("and the same with `-decrypt`, combined as 1 / (1/encrypt + 1/decrypt). DEK rows: `KeyEncryptionKey.wrap`/`unwrap` of a")
-        lines.append("32-byte key on one thread; baseline: a raw 32-byte GCM open, `openssl speed -elapsed -aead -decrypt -evp aes-256-gcm -bytes 32`")
-        lines.append("(per record: new IV, 13-byte AAD, tag; no key setup). Best of \(rounds) interleaved round(s): OpenSSL \(seconds) s, vault \(ourSeconds) s each.")
+        lines.append(
+            "32-byte key on one thread; baseline: a raw 32-byte GCM open, `openssl speed -elapsed -aead -decrypt -evp aes-256-gcm -bytes 32`"
+        )
+        lines.append(
+            "(per record: new IV, 13-byte AAD, tag; no key setup). Best of \(rounds) interleaved round(s): OpenSSL \(seconds) s, vault \(ourSeconds) s each."
+        )
         return lines.joined(separator: "\n")
     }
 }

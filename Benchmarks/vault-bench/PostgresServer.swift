@@ -10,7 +10,7 @@ struct PostgresServer: Sendable {
 
     private var components: URLComponents {
         guard let components = URLComponents(string: base), components.scheme == "postgres" || components.scheme == "postgresql",
-              components.host != nil, components.user != nil
+            components.host != nil, components.user != nil
         else {
             FileHandle.standardError.write(Data("vault-bench: --postgres wants postgres://USER@HOST:PORT/DB\n".utf8))
             BenchVault.finish(2)

@@ -53,19 +53,25 @@ enum StoreBenchmarks {
             for _ in 0..<rounds {
                 kept?.remove()
                 let bench = try await BenchVault.create(durability: durability, postgres: setup.postgres)
-                vaultImport = min(vaultImport, try await Timing.time {
-                    _ = try await bench.vault.importCustomers(records, by: .localOperator, batchSize: batch)
-                })
+                vaultImport = min(
+                    vaultImport,
+                    try await Timing.time {
+                        _ = try await bench.vault.importCustomers(records, by: .localOperator, batchSize: batch)
+                    }
+                )
                 kept = bench
 
                 let folder = BenchVault.temporaryFolder("plain")
                 plainFolders.append(folder)
                 let baseline = try BaselineTable(path: folder.appendingPathComponent("plain.sqlite").path, durability: durability)
-                plainImport = min(plainImport, try await Timing.time {
-                    for start in stride(from: 0, to: rows.count, by: batch) {
-                        try await baseline.insert(Array(rows[start..<min(start + batch, rows.count)]))
+                plainImport = min(
+                    plainImport,
+                    try await Timing.time {
+                        for start in stride(from: 0, to: rows.count, by: batch) {
+                            try await baseline.insert(Array(rows[start..<min(start + batch, rows.count)]))
+                        }
                     }
-                })
+                )
                 plain = baseline
 
                 if let cipher, let script {
@@ -77,12 +83,28 @@ enum StoreBenchmarks {
             guard let bench = kept, let plain else { continue }
             let vaultRate = Double(customers) / vaultImport
             let plainRate = Double(customers) / plainImport
-            table.append(row("import \(Timing.grouped(customers)) customers", name, Timing.rate(vaultRate), Timing.rate(plainRate),
-                             vaultRate / plainRate, goal: 0.5))
+            table.append(
+                row(
+                    "import \(Timing.grouped(customers)) customers",
+                    name,
+                    Timing.rate(vaultRate),
+                    Timing.rate(plainRate),
+                    vaultRate / plainRate,
+                    goal: 0.5
+                )
+            )
             if let cipher {
                 let cipherRate = Double(customers) / cipherImport
-                table.append(row("import vs SQLCipher \(cipher.version) CLI (same JSON rows, per-batch transactions, incl. process start + KDF)",
-                                 name, Timing.rate(vaultRate), Timing.rate(cipherRate), vaultRate / cipherRate, goal: nil))
+                table.append(
+                    row(
+                        "import vs SQLCipher \(cipher.version) CLI (same JSON rows, per-batch transactions, incl. process start + KDF)",
+                        name,
+                        Timing.rate(vaultRate),
+                        Timing.rate(cipherRate),
+                        vaultRate / cipherRate,
+                        goal: nil
+                    )
+                )
             }
 
             // Point reads of random customers, after a short warm-up of both.
@@ -107,28 +129,63 @@ enum StoreBenchmarks {
             for readers in [2, 8] {
                 let vaultRate = try await concurrentRate(readers: readers, reads: reads) { id in
                     _ = try await vault.readCustomer(id, purpose: "service", fields: readFields, by: support)
-                } picks: { picks }
+                } picks: {
+                    picks
+                }
                 let plainRate = try await concurrentRate(readers: readers, reads: reads) { id in
                     _ = try await plain.json(id: id)
-                } picks: { picks }
+                } picks: {
+                    picks
+                }
                 concurrent.append((readers, vaultRate, plainRate))
             }
-            table.append(row("point read p50 / p99 (1 reader)", name,
-                             "\(Timing.duration(vaultOne.p50)) / \(Timing.duration(vaultOne.p99))",
-                             "\(Timing.duration(plainOne.p50)) / \(Timing.duration(plainOne.p99))", nil, goal: nil))
-            table.append(row("point read rate (1 reader)", name, Timing.rate(vaultOne.rate), Timing.rate(plainOne.rate),
-                             vaultOne.rate / plainOne.rate, goal: 0.25))
+            table.append(
+                row(
+                    "point read p50 / p99 (1 reader)",
+                    name,
+                    "\(Timing.duration(vaultOne.p50)) / \(Timing.duration(vaultOne.p99))",
+                    "\(Timing.duration(plainOne.p50)) / \(Timing.duration(plainOne.p99))",
+                    nil,
+                    goal: nil
+                )
+            )
+            table.append(
+                row(
+                    "point read rate (1 reader)",
+                    name,
+                    Timing.rate(vaultOne.rate),
+                    Timing.rate(plainOne.rate),
+                    vaultOne.rate / plainOne.rate,
+                    goal: 0.25
+                )
+            )
             for (readers, vaultRate, plainRate) in concurrent {
-                table.append(row("point read rate (\(readers) concurrent readers)", name, Timing.rate(vaultRate), Timing.rate(plainRate),
-                                 vaultRate / plainRate, goal: 0.25))
+                table.append(
+                    row(
+                        "point read rate (\(readers) concurrent readers)",
+                        name,
+                        Timing.rate(vaultRate),
+                        Timing.rate(plainRate),
+                        vaultRate / plainRate,
+                        goal: 0.25
+                    )
+                )
             }
 
             // Key rotation: every DEK rewrapped under a new KEK version, once per round.
             let rotation = try await Timing.best(of: rounds) { _ in
                 try await Timing.time { try await vault.rollKeyEpoch(by: .localOperator) }
             }
-            table.append(row("key rotation (rewrap \(Timing.grouped(customers)) DEKs)", name,
-                             Timing.rate(Double(customers) / rotation, " DEKs/s") + " (\(Timing.duration(rotation)))", "—", nil, goal: nil))
+            table.append(
+                row(
+                    "key rotation (rewrap \(Timing.grouped(customers)) DEKs)",
+                    name,
+                    Timing.rate(Double(customers) / rotation, " DEKs/s") + " (\(Timing.duration(rotation)))",
+                    "—",
+                    nil,
+                    goal: nil
+                )
+            )
             bench.remove()
         }
 
@@ -148,8 +205,12 @@ enum StoreBenchmarks {
     }
 
     /// Reads/second with `readers` tasks splitting `picks()`.
-    nonisolated(nonsending) private static func concurrentRate(readers: Int, reads: Int, _ body: @escaping @Sendable (String) async throws -> Void,
-                                       picks: () -> [String]) async throws -> Double {
+    nonisolated(nonsending) private static func concurrentRate(
+        readers: Int,
+        reads: Int,
+        _ body: @escaping @Sendable (String) async throws -> Void,
+        picks: () -> [String]
+    ) async throws -> Double {
         let all = picks()
         let wall = try await Timing.time {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -163,8 +224,14 @@ enum StoreBenchmarks {
         return Double(all.count) / wall
     }
 
-    private static func row(_ what: String, _ durability: String, _ vault: String, _ baseline: String, _ ratio: Double?,
-                            goal: Double?) -> String {
+    private static func row(
+        _ what: String,
+        _ durability: String,
+        _ vault: String,
+        _ baseline: String,
+        _ ratio: Double?,
+        goal: Double?
+    ) -> String {
         let ratioText = ratio.map(Timing.ratio) ?? ""
         let goalText = goal.map { goal in "≥ \(goal)× " + Timing.verdict((ratio ?? 0) >= goal) } ?? ""
         return "| \(what) | \(durability) | \(vault) | \(baseline) | \(ratioText) | \(goalText) |"
@@ -178,7 +245,7 @@ private struct SQLCipher {
 
     static func find() -> SQLCipher? {
         guard let path = ["/usr/bin/sqlcipher", "/usr/local/bin/sqlcipher"].first(where: FileManager.default.isExecutableFile(atPath:)),
-              let output = try? shell(path, database: ":memory:", sql: "PRAGMA key = 'probe';\nPRAGMA cipher_version;\n")
+            let output = try? shell(path, database: ":memory:", sql: "PRAGMA key = 'probe';\nPRAGMA cipher_version;\n")
         else { return nil }
         let version = output.trimmingCharacters(in: .whitespacesAndNewlines)
         return SQLCipher(path: path, version: version.isEmpty ? "?" : version)
@@ -198,7 +265,8 @@ private struct SQLCipher {
         for start in stride(from: 0, to: rows.count, by: batch) {
             text += "BEGIN;\n"
             for row in rows[start..<min(start + batch, rows.count)] {
-                text += "INSERT INTO customer_json VALUES ('\(row.id.replacingOccurrences(of: "'", with: "''"))', '\(row.json.replacingOccurrences(of: "'", with: "''"))');\n"
+                text +=
+                    "INSERT INTO customer_json VALUES ('\(row.id.replacingOccurrences(of: "'", with: "''"))', '\(row.json.replacingOccurrences(of: "'", with: "''"))');\n"
             }
             text += "COMMIT;\n"
         }

@@ -53,7 +53,7 @@ struct AnalyticsExtractor {
         try plaintext.withUnsafeBytes { buffer in
             try ProfileCodec.forEachField(in: buffer) { name, tag, reader in
                 guard let slot = slots.first(where: { $0.name.elementsEqual(name) })?.slot,
-                      excluded.isEmpty || !excluded.contains(String(decoding: name, as: UTF8.self))
+                    excluded.isEmpty || !excluded.contains(String(decoding: name, as: UTF8.self))
                 else { return try reader.skip(tag: tag) }
                 switch (slot, tag) {
                 case (.dimension(let index, _), 1):

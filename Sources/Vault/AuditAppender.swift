@@ -14,11 +14,19 @@ struct AuditDraft: Sendable {
     var fields: [String]
     var op: AuditOperation
     var decision: AuditEntry.Decision
-    var reason: String
+    var reason: AuditReason
     var details: [String: String]
 
-    init(principal: Principal, purpose: String? = nil, customer: String? = nil, fields: [String] = [], op: AuditOperation,
-         decision: AuditEntry.Decision, reason: String, details: [String: String] = [:]) {
+    init(
+        principal: Principal,
+        purpose: String? = nil,
+        customer: String? = nil,
+        fields: [String] = [],
+        op: AuditOperation,
+        decision: AuditEntry.Decision,
+        reason: AuditReason,
+        details: [String: String] = [:]
+    ) {
         self.actor = principal.actor
         self.role = principal.role
         self.purpose = purpose
@@ -48,6 +56,10 @@ struct AuditAppender {
     private let tx: any StorageWriter
     private var range: MerkleCompactRange
     private let policyHash: String
+    /// The hash of the policy that decides what is appended now, when a use case took its policy
+    /// before the transaction began: its entries must name the policy that decided them, even if
+    /// another was applied in between. Nil: the policy in force when the transaction began.
+    var decidingPolicy: String?
     private let now: Date
     private let historyStart: UInt64
     private(set) var appended: [UInt64] = []
@@ -78,7 +90,9 @@ struct AuditAppender {
             // Nobody appended since this process's last commit, whose checkpoint must still be the
             // newest: otherwise the log was rewritten in place, or its checkpoints deleted.
             guard let latest = head.latestCheckpoint, latest.size == size, latest.root.elementsEqual(frontier.root.bytes) else {
-                throw VaultError.integrity("the audit log's newest checkpoint is not the one this vault signed at size \(size): the log or its checkpoints were changed while the vault was running; refusing to sign it; run `cvault audit verify`")
+                throw VaultError.integrity(
+                    "the audit log's newest checkpoint is not the one this vault signed at size \(size): the log or its checkpoints were changed while the vault was running; refusing to sign it; run `cvault audit verify`"
+                )
             }
             self.range = frontier
             return
@@ -86,10 +100,14 @@ struct AuditAppender {
         let nodes = try PrefetchedNodes(reader: tx, sizes: [size] + (frontier.map { [$0.size] } ?? []))
         if let frontier {
             guard frontier.size < size else {
-                throw VaultError.integrity("the audit log shrank from \(frontier.size) to \(size) entries while this vault was running: refusing to sign it; run `cvault audit verify`")
+                throw VaultError.integrity(
+                    "the audit log shrank from \(frontier.size) to \(size) entries while this vault was running: refusing to sign it; run `cvault audit verify`"
+                )
             }
             guard try MerkleTree.root(size: frontier.size, nodes: nodes) == frontier.root else {
-                throw VaultError.integrity("the audit log was rewritten below entry \(frontier.size) while this vault was running: refusing to sign it; run `cvault audit verify`")
+                throw VaultError.integrity(
+                    "the audit log was rewritten below entry \(frontier.size) while this vault was running: refusing to sign it; run `cvault audit verify`"
+                )
             }
         }
         self.range = try MerkleCompactRange(size: size, nodes: nodes)
@@ -109,9 +127,20 @@ struct AuditAppender {
     @discardableResult
     mutating func append(_ draft: AuditDraft) throws -> UInt64 {
         let seq = range.size
-        let entry = AuditEntry(seq: seq, at: AuditTimestamp(now), actor: draft.actor, role: draft.role, purpose: draft.purpose,
-                               customer: draft.customer, fields: draft.fields, op: draft.op.rawValue, decision: draft.decision,
-                               reason: draft.reason, policy: policyHash, details: draft.details)
+        let entry = AuditEntry(
+            seq: seq,
+            at: AuditTimestamp(now),
+            actor: draft.actor,
+            role: draft.role,
+            purpose: draft.purpose,
+            customer: draft.customer,
+            fields: draft.fields,
+            op: draft.op.rawValue,
+            decision: draft.decision,
+            reason: draft.reason.rawValue,
+            policy: decidingPolicy ?? policyHash,
+            details: draft.details
+        )
         let leaf = entry.leafBytes
         pending.entries.append(AuditRow(seq: seq, leaf: Data(leaf), customerID: draft.customer))
         range.append(leafHash: MerkleTree.leafHash(leaf)) { node in
@@ -232,33 +261,39 @@ extension Vault {
     /// storage call, which `body` gets as `prefetched`. A read made for a principal from the token
     /// cache names its token (`confirming`): the batch confirms it first, and without it `body`
     /// never runs.
-    func logged<T: Sendable>(customerID: String? = nil, confirming tokenID: String? = nil,
-                             _ body: @escaping @Sendable (any StorageWriter, inout AuditAppender, PrefetchedCustomers) throws -> T) async throws -> T {
+    func logged<T: Sendable>(
+        customerID: String? = nil,
+        confirming tokenID: String? = nil,
+        _ body: @escaping @Sendable (any StorageWriter, inout AuditAppender, PrefetchedCustomers) throws -> T
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            readBatcher.submit(ReadBatcher.Job(
-                customerID: customerID,
-                tokenID: tokenID,
-                run: { tx, audit, prefetched in
-                    do {
-                        let value = try body(tx, &audit, prefetched)
-                        return { continuation.resume(returning: value) }
-                    } catch let refusal as AuditedRefusal {
-                        return { continuation.resume(throwing: refusal.error) }
-                    } catch let error as VaultError {
-                        // The read failed on its own; entries it appended describe what happened.
-                        return { continuation.resume(throwing: error) }
-                    } catch let error as StoreError {
-                        // A statement of this read alone failed (on PostgreSQL, one the driver
-                        // refused before sending it): the other reads of the batch go on. After one
-                        // the server refused, PostgreSQL would only roll back: its backend then
-                        // refuses to commit, and every read of the batch fails.
-                        return { continuation.resume(throwing: VaultError(error)) }
-                    } catch {
-                        return { continuation.resume(throwing: error) }
-                    }
-                },
-                fail: { continuation.resume(throwing: $0) }
-            ), vault: self)
+            readBatcher.submit(
+                ReadBatcher.Job(
+                    customerID: customerID,
+                    tokenID: tokenID,
+                    run: { tx, audit, prefetched in
+                        do {
+                            let value = try body(tx, &audit, prefetched)
+                            return { continuation.resume(returning: value) }
+                        } catch let refusal as AuditedRefusal {
+                            return { continuation.resume(throwing: refusal.error) }
+                        } catch let error as VaultError {
+                            // The read failed on its own; entries it appended describe what happened.
+                            return { continuation.resume(throwing: error) }
+                        } catch let error as StoreError {
+                            // A statement of this read alone failed (on PostgreSQL, one the driver
+                            // refused before sending it): the other reads of the batch go on. After one
+                            // the server refused, PostgreSQL would only roll back: its backend then
+                            // refuses to commit, and every read of the batch fails.
+                            return { continuation.resume(throwing: VaultError(error)) }
+                        } catch {
+                            return { continuation.resume(throwing: error) }
+                        }
+                    },
+                    fail: { continuation.resume(throwing: $0) }
+                ),
+                vault: self
+            )
         }
     }
 
@@ -285,9 +320,9 @@ extension Vault {
                 }
             }
             // Only now, after the commit, does any caller see data.
-            completions.forEach { $0() }
+            for complete in completions { complete() }
         } catch {
-            jobs.forEach { $0.fail(error) }
+            for job in jobs { job.fail(error) }
         }
     }
 
@@ -300,7 +335,10 @@ extension Vault {
     /// Every transaction that appends ends with a signed checkpoint covering its last entry, so the
     /// log never has an unsigned tail; once committed, the checkpoint is kept outside the database
     /// too (the local anchor), where rolling the database back cannot reach it.
-    private func transaction<T: Sendable>(changesData: Bool, _ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(
+        changesData: Bool,
+        _ body: @escaping @Sendable (any StorageWriter, inout AuditAppender) throws -> T
+    ) async throws -> T {
         let policyHash = policy.policy.hash
         let now = clock.now()
         let origin = self.origin

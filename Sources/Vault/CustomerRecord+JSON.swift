@@ -51,7 +51,9 @@ extension CustomerRecord {
         if let content = object["consents"] {
             guard case .object(let map) = content else { throw FieldProblem("consents", "must be an object of purpose: state") }
             for (purpose, value) in map {
-                guard let definition = policy.purpose(named: purpose) else { throw FieldProblem("consents.\(purpose)", "is not a purpose of the policy") }
+                guard let definition = policy.purpose(named: purpose) else {
+                    throw FieldProblem("consents.\(purpose)", "is not a purpose of the policy")
+                }
                 guard case .string(let text) = value, let state = ConsentRow.State(rawValue: text) else {
                     throw FieldProblem("consents.\(purpose)", "must be \"granted\", \"withdrawn\" or \"objected\"")
                 }
@@ -62,9 +64,15 @@ extension CustomerRecord {
                 case (.consent, .objected):
                     throw FieldProblem("consents.\(purpose)", "rests on consent: record \"granted\" or \"withdrawn\", not an objection")
                 case (.legitimateInterest, .granted):
-                    throw FieldProblem("consents.\(purpose)", "rests on legitimate interest: it needs no consent; record \"objected\" (or \"withdrawn\" for a withdrawn objection)")
+                    throw FieldProblem(
+                        "consents.\(purpose)",
+                        "rests on legitimate interest: it needs no consent; record \"objected\" (or \"withdrawn\" for a withdrawn objection)"
+                    )
                 default:
-                    throw FieldProblem("consents.\(purpose)", "rests on \(definition.basis.rawValue.replacingOccurrences(of: "_", with: " ")): it does not depend on the customer's choice, so it takes no state")
+                    throw FieldProblem(
+                        "consents.\(purpose)",
+                        "rests on \(definition.basis.rawValue.replacingOccurrences(of: "_", with: " ")): it does not depend on the customer's choice, so it takes no state"
+                    )
                 }
                 consents[purpose] = state
             }

@@ -19,10 +19,11 @@ public struct CustomerRecord: Sendable, Equatable {
 
     /// Whether `id` is an acceptable customer id.
     static func isValidID(_ id: String) -> Bool {
-        (1...128).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
-                || byte == 0x2d || byte == 0x5f || byte == 0x2e
-        }
+        (1...128).contains(id.utf8.count)
+            && id.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
+                    || byte == 0x2d || byte == 0x5f || byte == 0x2e
+            }
             // `.`, `..` and the like name folders wherever an id becomes part of a path.
             && !id.utf8.allSatisfy { $0 == 0x2e }
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -92,7 +93,11 @@ enum DurableFile {
     }
 
     private static func failure(_ what: String, _ path: String) -> VaultError {
-        VaultError(.unavailable, code: "file_error", "\(what) \(path): \(String(cString: strerror(errno))); check the vault folder's permissions and free space")
+        VaultError(
+            .unavailable,
+            code: "file_error",
+            "\(what) \(path): \(String(cString: strerror(errno))); check the vault folder's permissions and free space"
+        )
     }
 }
 

@@ -63,7 +63,7 @@ final class EpochKeyStore: Sendable {
     func keys(vaultID: String, hierarchy: KeyHierarchy) throws -> [KeyEncryptionKey] {
         try (load(vaultID: vaultID)?.epochs ?? []).map { epoch in
             guard let wrapped = Data(base64Encoded: epoch.wrapped),
-                  let kek = try? hierarchy.unwrapEpoch(Array(wrapped), version: epoch.version)
+                let kek = try? hierarchy.unwrapEpoch(Array(wrapped), version: epoch.version)
             else { throw VaultError.integrity("key epoch \(epoch.version) in \(path) failed its integrity check") }
             return kek
         }

@@ -92,7 +92,9 @@ enum FieldCodec {
             return .success(.decimalMap(result))
         case (.purchases, .array(let items)):
             guard items.count <= maximumPurchases else {
-                return .failure(.init(name, "holds more than \(maximumPurchases) purchases: keep the history a profile needs, or summarise older years"))
+                return .failure(
+                    .init(name, "holds more than \(maximumPurchases) purchases: keep the history a profile needs, or summarise older years")
+                )
             }
             var purchases: [Purchase] = []
             purchases.reserveCapacity(items.count)
@@ -151,7 +153,7 @@ enum FieldCodec {
         case .date(let day): json.date(day)
         case .stringList(let list):
             json.beginArray()
-            list.forEach { json.string($0) }
+            for item in list { json.string(item) }
             json.endArray()
         case .decimalMap(let map):
             json.beginObject()
@@ -195,7 +197,7 @@ enum FieldCodec {
     static func day(_ text: String) -> Int32? {
         let parts = text.split(separator: "-")
         guard text.utf8.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1900...2200).contains(y), (1...12).contains(m), (1...31).contains(d)
+            (1900...2200).contains(y), (1...12).contains(m), (1...31).contains(d)
         else { return nil }
         let day = DayNumber.of(year: y, month: m, day: d)
         // 2026-02-30 would silently become 2026-03-02: only dates that round-trip exist.

@@ -13,10 +13,16 @@ extension FieldValue: Encodable, CustomStringConvertible {
         case .stringList(let list): try container.encode(list)
         case .decimalMap(let map): try container.encode(map.mapValues { Double($0) / 100 })
         case .purchases(let purchases):
-            try container.encode(purchases.map {
-                PurchaseJSON(date: FieldCodec.dateString($0.day), amount: Double($0.amountCents) / 100,
-                             margin: Double($0.marginCents) / 100, category: $0.category)
-            })
+            try container.encode(
+                purchases.map {
+                    PurchaseJSON(
+                        date: FieldCodec.dateString($0.day),
+                        amount: Double($0.amountCents) / 100,
+                        margin: Double($0.marginCents) / 100,
+                        category: $0.category
+                    )
+                }
+            )
         }
     }
 

@@ -120,7 +120,10 @@ private struct JSONReader {
             offset += 1
             var object: [String: JSONValue] = [:]
             skipWhitespace()
-            if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") { offset += 1; return .object(object) }
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
+                offset += 1
+                return .object(object)
+            }
             while true {
                 skipWhitespace()
                 guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw error("expected a member name") }
@@ -131,21 +134,36 @@ private struct JSONReader {
                 guard object.updateValue(member, forKey: key) == nil else { throw error("a member name appears twice in one object") }
                 skipWhitespace()
                 guard offset < bytes.count else { throw error("unexpected end in an object") }
-                if bytes[offset] == UInt8(ascii: ",") { offset += 1; continue }
-                if bytes[offset] == UInt8(ascii: "}") { offset += 1; return .object(object) }
+                if bytes[offset] == UInt8(ascii: ",") {
+                    offset += 1
+                    continue
+                }
+                if bytes[offset] == UInt8(ascii: "}") {
+                    offset += 1
+                    return .object(object)
+                }
                 throw error("expected , or } in an object")
             }
         case UInt8(ascii: "["):
             offset += 1
             var array: [JSONValue] = []
             skipWhitespace()
-            if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") { offset += 1; return .array(array) }
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
+                offset += 1
+                return .array(array)
+            }
             while true {
                 array.append(try value(depth: depth + 1))
                 skipWhitespace()
                 guard offset < bytes.count else { throw error("unexpected end in an array") }
-                if bytes[offset] == UInt8(ascii: ",") { offset += 1; continue }
-                if bytes[offset] == UInt8(ascii: "]") { offset += 1; return .array(array) }
+                if bytes[offset] == UInt8(ascii: ",") {
+                    offset += 1
+                    continue
+                }
+                if bytes[offset] == UInt8(ascii: "]") {
+                    offset += 1
+                    return .array(array)
+                }
                 throw error("expected , or ] in an array")
             }
         case UInt8(ascii: "\""):
@@ -207,7 +225,10 @@ private struct JSONReader {
                 return result
             }
             guard byte >= 0x20 else { throw error("a control character inside a string must be escaped") }
-            guard byte == UInt8(ascii: "\\") else { offset += 1; continue }
+            guard byte == UInt8(ascii: "\\") else {
+                offset += 1
+                continue
+            }
             try flushRun(upTo: offset)
             offset += 1
             guard offset < bytes.count else { throw error("unterminated escape") }

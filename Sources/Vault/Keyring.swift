@@ -35,7 +35,9 @@ final class Keyring: Sendable {
 
     func kek(version: UInt32) throws -> KeyEncryptionKey {
         guard let kek = keks.withLock({ $0[version] }) else {
-            throw VaultError.integrity("a customer key depends on key epoch \(version), which this vault's key store does not hold: the epoch was destroyed (the data is crypto-shredded) or the key store is not this vault's newest")
+            throw VaultError.integrity(
+                "a customer key depends on key epoch \(version), which this vault's key store does not hold: the epoch was destroyed (the data is crypto-shredded) or the key store is not this vault's newest"
+            )
         }
         return kek
     }

@@ -1,13 +1,14 @@
 import Foundation
+import Logging
+import Synchronization
+import VaultAudit
+import VaultStore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
-import Synchronization
-import VaultAudit
-import VaultStore
 
 /// The newest checkpoint this vault signed, kept in a small file beside the database rather than
 /// in it: someone who can only write the database (a DBA, an SQL injection, a restored file)
@@ -77,14 +78,16 @@ final class LocalAnchor: Sendable {
         var last: ContinuousClock.Instant?
         while true {
             if let last, clock.now < last.advanced(by: Self.pace) { try? await Task.sleep(until: last.advanced(by: Self.pace)) }
-            guard let row = state.withLock({ state -> CheckpointRow? in
-                guard let next = state.pending else {
-                    state.writing = false
-                    return nil
-                }
-                state.pending = nil
-                return next
-            }) else { break }
+            guard
+                let row = state.withLock({ state -> CheckpointRow? in
+                    guard let next = state.pending else {
+                        state.writing = false
+                        return nil
+                    }
+                    state.pending = nil
+                    return next
+                })
+            else { break }
             last = clock.now
             do {
                 try advance(to: row)
@@ -109,8 +112,9 @@ final class LocalAnchor: Sendable {
     private func advance(to row: CheckpointRow) throws {
         try DurableFile.withLock(lockPath) {
             if let bytes = try DurableFile.read(path), let current = try? SignedCheckpoint.parse(String(decoding: bytes, as: UTF8.self)),
-               let incoming = try? SignedCheckpoint.parse(row.note), current.checkpoint.origin == incoming.checkpoint.origin,
-               current.checkpoint.size >= row.size {
+                let incoming = try? SignedCheckpoint.parse(row.note), current.checkpoint.origin == incoming.checkpoint.origin,
+                current.checkpoint.size >= row.size
+            {
                 return
             }
             try DurableFile.replace(path, with: Array(row.note.utf8), scrubbingOld: false)

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -52,7 +53,9 @@ enum LocalUser {
         } else if let entry = getpwuid(uid), let login = entry.pointee.pw_name {
             name = String(cString: login)
         }
-        let cleaned = (name ?? "").unicodeScalars.filter { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.@()".unicodeScalars.contains($0)) }
+        let cleaned = (name ?? "").unicodeScalars.filter {
+            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.@()".unicodeScalars.contains($0))
+        }
         return cleaned.isEmpty ? "uid\(uid)" : String(String.UnicodeScalarView(cleaned.prefix(64)))
     }()
 }
@@ -61,8 +64,9 @@ enum LocalUser {
 /// reads that confirm its token against the database in their own transaction, so no other
 /// facade call accepts one.
 package struct ProvisionalPrincipal: Sendable {
-    /// Who the token stood for when it was last looked up.
-    package let principal: Principal
+    /// Who the token stood for when it was last looked up; not for the vault's users, who could
+    /// otherwise pass it to a call that does not confirm the token.
+    let principal: Principal
     /// The token the read's transaction confirms.
     let tokenID: String
 }

@@ -29,7 +29,7 @@ enum ProfileCodec {
             case .stringList(let values):
                 writer.bytes.append(5)
                 writer.unsigned(UInt64(values.count))
-                values.forEach { writer.string($0) }
+                for value in values { writer.string(value) }
             case .decimalMap(let map):
                 writer.bytes.append(6)
                 writer.unsigned(UInt64(map.count))
@@ -63,8 +63,10 @@ enum ProfileCodec {
 
     /// Visits each field of an encoded record in order; `body` must consume the value (for
     /// instance with `ByteReader.value(tag:)` or `skip(tag:)`). No field name is allocated.
-    static func forEachField(in buffer: UnsafeRawBufferPointer,
-                             _ body: (_ name: UnsafeRawBufferPointer, _ tag: UInt8, inout ByteReader) throws -> Void) throws {
+    static func forEachField(
+        in buffer: UnsafeRawBufferPointer,
+        _ body: (_ name: UnsafeRawBufferPointer, _ tag: UInt8, inout ByteReader) throws -> Void
+    ) throws {
         var reader = ByteReader(buffer)
         guard try reader.byte() == format else { throw VaultError.integrity("a record has an unknown encoding version") }
         let count = try reader.count()
@@ -192,8 +194,18 @@ struct ByteReader {
         case 1: _ = try stringBytes()
         case 2, 3, 4: _ = try unsigned()
         case 5: for _ in 0..<(try count()) { _ = try stringBytes() }
-        case 6: for _ in 0..<(try count()) { _ = try stringBytes(); _ = try unsigned() }
-        case 7: for _ in 0..<(try count()) { _ = try unsigned(); _ = try unsigned(); _ = try unsigned(); _ = try stringBytes() }
+        case 6:
+            for _ in 0..<(try count()) {
+                _ = try stringBytes()
+                _ = try unsigned()
+            }
+        case 7:
+            for _ in 0..<(try count()) {
+                _ = try unsigned()
+                _ = try unsigned()
+                _ = try unsigned()
+                _ = try stringBytes()
+            }
         default: throw VaultError.integrity("a record holds an unknown value type")
         }
     }

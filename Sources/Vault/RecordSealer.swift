@@ -27,14 +27,24 @@ enum RecordSealer {
     }
 
     /// The sealed record, its collection time cut to whole milliseconds.
-    static func seal(_ fields: [String: FieldValue], customerID: String, kind: RecordKind, version: UInt64, collectedAt: Date,
-                     dek: SymmetricKey, random: some RandomSource) throws -> RecordRow {
+    static func seal(
+        _ fields: [String: FieldValue],
+        customerID: String,
+        kind: RecordKind,
+        version: UInt64,
+        collectedAt: Date,
+        dek: SymmetricKey,
+        random: some RandomSource
+    ) throws -> RecordRow {
         let collectedAt = Date(timeIntervalSince1970: Double(milliseconds(collectedAt)) / 1000)
         var plaintext = ProfileCodec.encode(fields)
         defer { zeroize(&plaintext) }
-        let box = try AES.GCM.seal(plaintext, using: dek,
-                                   authenticating: associatedData(customerID: customerID, kind: kind.rawValue, version: version, collectedAt: collectedAt),
-                                   random: random)
+        let box = try AES.GCM.seal(
+            plaintext,
+            using: dek,
+            authenticating: associatedData(customerID: customerID, kind: kind.rawValue, version: version, collectedAt: collectedAt),
+            random: random
+        )
         return RecordRow(kind: kind, version: version, ciphertext: Data(box.combined), updatedAt: collectedAt)
     }
 
@@ -50,11 +60,16 @@ enum RecordSealer {
             if let opened = try? AES.GCM.open(combined: record.ciphertext, using: dek, authenticating: bound) {
                 plaintext = opened
             } else {
-                plaintext = try AES.GCM.open(combined: record.ciphertext, using: dek,
-                                             authenticating: associatedData(customerID: customerID, kind: record.kind.rawValue, version: record.version))
+                plaintext = try AES.GCM.open(
+                    combined: record.ciphertext,
+                    using: dek,
+                    authenticating: associatedData(customerID: customerID, kind: record.kind.rawValue, version: record.version)
+                )
             }
         } catch {
-            throw VaultError.integrity("the \(record.kind.rawValue) record of customer \(customerID) failed its integrity check; the row was altered, moved or swapped")
+            throw VaultError.integrity(
+                "the \(record.kind.rawValue) record of customer \(customerID) failed its integrity check; the row was altered, moved or swapped"
+            )
         }
         defer { zeroize(&plaintext) }
         return try body(plaintext)
@@ -62,7 +77,12 @@ enum RecordSealer {
 
     /// Seals free text (contest requests and resolutions) under the customer's DEK.
     static func sealText(_ text: [UInt8], customerID: String, context: String, dek: SymmetricKey, random: some RandomSource) throws -> Data {
-        let box = try AES.GCM.seal(text, using: dek, authenticating: associatedData(customerID: customerID, kind: context, version: 0), random: random)
+        let box = try AES.GCM.seal(
+            text,
+            using: dek,
+            authenticating: associatedData(customerID: customerID, kind: context, version: 0),
+            random: random
+        )
         return Data(box.combined)
     }
 

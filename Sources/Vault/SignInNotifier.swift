@@ -1,8 +1,9 @@
 public import Foundation
+import VaultCrypto
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import VaultCrypto
 
 /// A one-time sign-in on its way to a customer: where it goes and what it carries, never anything
 /// from their profile.
@@ -24,7 +25,10 @@ public struct SignInMessage: Sendable, Codable, Equatable {
         self.expiresAt = expiresAt
     }
 
-    private enum CodingKeys: String, CodingKey { case destination, code, link, expiresAt = "expires_at" }
+    private enum CodingKeys: String, CodingKey {
+        case destination, code, link
+        case expiresAt = "expires_at"
+    }
 }
 
 /// Delivers sign-in messages: the firm's mail or SMS service, or a folder.
@@ -51,10 +55,14 @@ public struct OutboxNotifier: SignInNotifier {
         // Written under a hidden name, then renamed: a reader of the folder never sees half a message.
         let hidden = folder.appendingPathComponent("." + name + ".tmp").path
         guard FileManager.default.createFile(atPath: hidden, contents: body, attributes: [.posixPermissions: 0o600]),
-              rename(hidden, folder.appendingPathComponent(name).path) == 0
+            rename(hidden, folder.appendingPathComponent(name).path) == 0
         else {
             try? FileManager.default.removeItem(atPath: hidden)
-            throw VaultError(.unavailable, code: "outbox_unwritable", "cannot write a sign-in message into \(folder.path): check the folder's permissions and free space")
+            throw VaultError(
+                .unavailable,
+                code: "outbox_unwritable",
+                "cannot write a sign-in message into \(folder.path): check the folder's permissions and free space"
+            )
         }
     }
 
@@ -76,10 +84,16 @@ public struct WebhookNotifier: SignInNotifier {
     /// A notifier posting to `url`, signing with `secret` (at least 32 bytes).
     public init(url: URL, secret: [UInt8]) throws {
         guard url.scheme == "https" || url.host == "127.0.0.1" || url.host == "localhost" else {
-            throw VaultError.invalid("webhook_not_https", "the sign-in webhook \(url.absoluteString) must use https (plain http only on loopback): sign-in codes are credentials")
+            throw VaultError.invalid(
+                "webhook_not_https",
+                "the sign-in webhook \(url.absoluteString) must use https (plain http only on loopback): sign-in codes are credentials"
+            )
         }
         guard secret.count >= 32 else {
-            throw VaultError.invalid("webhook_secret_short", "the sign-in webhook's secret ($CVAULT_SIGN_IN_WEBHOOK_SECRET) must be at least 32 bytes: share a long random one with the receiving service")
+            throw VaultError.invalid(
+                "webhook_secret_short",
+                "the sign-in webhook's secret ($CVAULT_SIGN_IN_WEBHOOK_SECRET) must be at least 32 bytes: share a long random one with the receiving service"
+            )
         }
         self.url = url
         self.key = SymmetricKey(data: secret)
@@ -92,7 +106,10 @@ public struct WebhookNotifier: SignInNotifier {
         request.httpMethod = "POST"
         request.httpBody = body
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("sha256=" + HMACSHA256.authenticationCode(for: Array(body), using: key).bytes.hexString, forHTTPHeaderField: "X-CVault-Signature")
+        request.setValue(
+            "sha256=" + HMACSHA256.authenticationCode(for: Array(body), using: key).bytes.hexString,
+            forHTTPHeaderField: "X-CVault-Signature"
+        )
         let (_, response) = try await URLSession.shared.data(for: request)
         guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) else {
             throw VaultError(.unavailable, code: "webhook_failed", "the sign-in webhook \(url.absoluteString) did not accept the message")

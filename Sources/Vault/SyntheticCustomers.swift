@@ -22,12 +22,18 @@ public struct SyntheticCustomers: Sendable {
     static let channels = ["email", "sms", "phone", "post", "none"]
     static let categories = ["grocery", "garden", "kitchen", "clothing", "electronics", "toys", "beauty", "sports"]
     /// Category pairs bought together more often than chance.
-    static let partners = ["grocery": "kitchen", "kitchen": "grocery", "garden": "sports", "sports": "garden",
-                           "clothing": "beauty", "beauty": "clothing", "electronics": "toys", "toys": "electronics"]
-    static let firstNames = ["Ada", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Iris", "Jonas", "Kemi", "Liam",
-                             "Maya", "Noah", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Victor", "Wen", "Yusuf", "Zoe"]
-    static let lastNames = ["Abbott", "Baptiste", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ivanova", "Jensen",
-                            "Kowalski", "Larsen", "Moreau", "Nakamura", "Okafor", "Petrov", "Quint", "Rossi", "Schmidt", "Tanaka"]
+    static let partners = [
+        "grocery": "kitchen", "kitchen": "grocery", "garden": "sports", "sports": "garden",
+        "clothing": "beauty", "beauty": "clothing", "electronics": "toys", "toys": "electronics",
+    ]
+    static let firstNames = [
+        "Ada", "Ben", "Chloe", "Dev", "Emma", "Farid", "Grace", "Hugo", "Iris", "Jonas", "Kemi", "Liam",
+        "Maya", "Noah", "Olga", "Pavel", "Quinn", "Rosa", "Sami", "Tara", "Uma", "Victor", "Wen", "Yusuf", "Zoe",
+    ]
+    static let lastNames = [
+        "Abbott", "Baptiste", "Chen", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ivanova", "Jensen",
+        "Kowalski", "Larsen", "Moreau", "Nakamura", "Okafor", "Petrov", "Quint", "Rossi", "Schmidt", "Tanaka",
+    ]
 
     /// The customer with 0-based `index`.
     public func customer(_ index: Int) -> CustomerRecord {
@@ -61,8 +67,14 @@ public struct SyntheticCustomers: Sendable {
         for _ in 0..<purchaseCount {
             let amount = Int64(500 + rng.below(49_500))
             let category = categorySpend.keys.sorted()[rng.below(categorySpend.count)]
-            purchases.append(Purchase(day: today - Int32(rng.below(3 * 365)), amountCents: amount,
-                                      marginCents: amount * Int64(10 + rng.below(31)) / 100, category: category))
+            purchases.append(
+                Purchase(
+                    day: today - Int32(rng.below(3 * 365)),
+                    amountCents: amount,
+                    marginCents: amount * Int64(10 + rng.below(31)) / 100,
+                    category: category
+                )
+            )
         }
         purchases.sort { ($0.day, $0.amountCents) < ($1.day, $1.amountCents) }
 
@@ -72,7 +84,9 @@ public struct SyntheticCustomers: Sendable {
             "phone": .string("+44 7700 \(String(100_000 + rng.below(900_000)))"),
             "birth_year": .integer(Int64(1940 + rng.below(67))),
             "region": .string(Self.regions[rng.below(Self.regions.count)]),
-            "postcode": .string("\(Character(UnicodeScalar(65 + UInt8(rng.below(26)))))\(Character(UnicodeScalar(65 + UInt8(rng.below(26)))))\(1 + rng.below(20)) \(rng.below(10))\(Character(UnicodeScalar(65 + UInt8(rng.below(26)))))\(Character(UnicodeScalar(65 + UInt8(rng.below(26)))))"),
+            "postcode": .string(
+                "\(Character(UnicodeScalar(65 + UInt8(rng.below(26)))))\(Character(UnicodeScalar(65 + UInt8(rng.below(26)))))\(1 + rng.below(20)) \(rng.below(10))\(Character(UnicodeScalar(65 + UInt8(rng.below(26)))))\(Character(UnicodeScalar(65 + UInt8(rng.below(26)))))"
+            ),
             "segment": .string(Self.segments[segmentIndex]),
             "preferred_channel": .string(Self.channels[rng.below(Self.channels.count)]),
             "price_sensitivity": .integer(Int64(1 + rng.below(5))),

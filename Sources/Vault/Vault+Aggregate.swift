@@ -33,16 +33,23 @@ public struct AggregateRequest: Sendable, Decodable {
     /// The measures a portfolio adds to those asked for.
     static let portfolioMeasures = ["count", "margin_mean", "margin_variance", "margin_sd"]
 
-    private enum CodingKeys: String, CodingKey { case measures, groupBy = "group_by", filters = "where", epsilon, portfolio }
+    private enum CodingKeys: String, CodingKey {
+        case measures
+        case groupBy = "group_by"
+        case filters = "where"
+        case epsilon, portfolio
+    }
 
     /// Decodes a request; `portfolio` is optional.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(measures: try container.decode([String].self, forKey: .measures),
-                  groupBy: try container.decodeIfPresent([String].self, forKey: .groupBy) ?? [],
-                  filters: try container.decodeIfPresent([String: String].self, forKey: .filters) ?? [:],
-                  epsilon: try container.decodeIfPresent(Double.self, forKey: .epsilon),
-                  portfolio: try container.decodeIfPresent(Bool.self, forKey: .portfolio) ?? false)
+        self.init(
+            measures: try container.decode([String].self, forKey: .measures),
+            groupBy: try container.decodeIfPresent([String].self, forKey: .groupBy) ?? [],
+            filters: try container.decodeIfPresent([String: String].self, forKey: .filters) ?? [:],
+            epsilon: try container.decodeIfPresent(Double.self, forKey: .epsilon),
+            portfolio: try container.decodeIfPresent(Bool.self, forKey: .portfolio) ?? false
+        )
     }
 }
 
@@ -61,7 +68,12 @@ public struct AggregateAnswer: Sendable, Encodable {
     /// Customers that counted (those for whom the analytics purpose holds); never released exactly.
     let contributors: Int
 
-    private enum CodingKeys: String, CodingKey { case result, cached, epsilonCharged = "epsilon_charged", budget, efficientSet = "efficient_set" }
+    private enum CodingKeys: String, CodingKey {
+        case result, cached
+        case epsilonCharged = "epsilon_charged"
+        case budget
+        case efficientSet = "efficient_set"
+    }
 }
 
 /// An analyst's budget: the current periods and the lifetime caps.
@@ -98,8 +110,12 @@ extension Vault {
         do {
             let asked = request.portfolio ? request.measures + AggregateRequest.portfolioMeasures : request.measures
             let measures = try asked.map { text throws(AnalyticsError) in try Measure(parsing: text) }
-            query = try AggregateQuery(measures: measures, groupBy: request.groupBy, filters: request.filters,
-                                       epsilon: try setup.budget.epsilon(requested: request.epsilon))
+            query = try AggregateQuery(
+                measures: measures,
+                groupBy: request.groupBy,
+                filters: request.filters,
+                epsilon: try setup.budget.epsilon(requested: request.epsilon)
+            )
             plan = try AggregatePlan(query: query, configuration: setup.configuration)
         } catch {
             throw VaultError.invalid(error.code, error.description)
@@ -112,10 +128,18 @@ extension Vault {
             // A refused query is an access attempt like a refused read: it leaves its entry, and
             // `record` throws the refusal once that entry is committed.
             try await record { _, audit in
-                try audit.refuse(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, fields: grouping + measured,
-                                            op: .aggregateQuery, decision: .deny, reason: denial.decision.code.rawValue,
-                                            details: ["query": shape]),
-                                 VaultError.denied(denial.decision.code.rawValue, denial.decision.reason))
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: Self.analyticsPurpose,
+                        fields: grouping + measured,
+                        op: .aggregateQuery,
+                        decision: .deny,
+                        reason: AuditReason(denial.decision.code),
+                        details: ["query": shape]
+                    ),
+                    VaultError.denied(denial.decision.code.rawValue, denial.decision.reason)
+                )
             }
         }
 
@@ -124,27 +148,54 @@ extension Vault {
         let windows = (analyst: setup.analystSince, global: setup.globalSince)
         // Charge (or find the cached answer) in one write transaction: concurrent queries serialise
         // on the single writer, so two of them can never both spend the last of a budget.
-        enum Charge: Sendable { case cached(Data, BudgetStatus), charged(BudgetStatus, key: String, charge: Int64), refused(String, String) }
+        enum Charge: Sendable {
+            case cached(Data, BudgetStatus)
+            case charged(BudgetStatus, key: String, charge: Int64)
+            case refused(String, String)
+        }
         let charge: Charge = try await record { tx, audit in
             let key = plan.cacheKey(snapshot: "data-\(try tx.dataVersion())")
             let spent = try Self.spending(tx, analyst: analyst, since: windows)
             // No period limit: the same data gives the same answer however many periods pass — until
             // a value the answer used goes past its retention.
             if let (answer, validUntil) = try tx.cachedAnswer(queryKey: key), validUntil.map({ now < $0 }) ?? true {
-                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: .aggregateQuery, decision: .allow,
-                                            reason: "allowed_cached", details: ["query": shape, "micro_epsilon": "0", "cached": "true"]))
+                try audit.append(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: Self.analyticsPurpose,
+                        op: .aggregateQuery,
+                        decision: .allow,
+                        reason: .allowedCached,
+                        details: ["query": shape, "micro_epsilon": "0", "cached": "true"]
+                    )
+                )
                 return .cached(answer, budget.status(spent))
             }
             do {
                 let status = try budget.charge(query.epsilon, spent: spent)
                 let id = try tx.insertCharge(ChargeRow(analyst: analyst, microEpsilon: query.epsilon.micros, at: now, queryKey: key))
-                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: .aggregateQuery, decision: .allow,
-                                            reason: "allowed_consent",
-                                            details: ["query": shape, "micro_epsilon": String(query.epsilon.micros), "cached": "false"]))
+                try audit.append(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: Self.analyticsPurpose,
+                        op: .aggregateQuery,
+                        decision: .allow,
+                        reason: .allowedConsent,
+                        details: ["query": shape, "micro_epsilon": String(query.epsilon.micros), "cached": "false"]
+                    )
+                )
                 return .charged(status, key: key, charge: id)
             } catch let error as AnalyticsError {
-                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: .aggregateQuery, decision: .deny,
-                                            reason: error.code, details: ["query": shape, "micro_epsilon": String(query.epsilon.micros)]))
+                try audit.append(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: Self.analyticsPurpose,
+                        op: .aggregateQuery,
+                        decision: .deny,
+                        reason: AuditReason(error),
+                        details: ["query": shape, "micro_epsilon": String(query.epsilon.micros)]
+                    )
+                )
                 return .refused(error.code, error.description)
             }
         }
@@ -153,8 +204,14 @@ extension Vault {
             throw VaultError(code == "budget_exhausted" ? .budgetExhausted : .invalidRequest, code: code, message)
         case .cached(let data, let status):
             let result = try JSONDecoder().decode(AggregateResult.self, from: data)
-            return AggregateAnswer(result: result, cached: true, epsilonCharged: .zero, budget: status,
-                                   efficientSet: try Self.efficientSet(of: result, if: request.portfolio), contributors: 0)
+            return AggregateAnswer(
+                result: result,
+                cached: true,
+                epsilonCharged: .zero,
+                budget: status,
+                efficientSet: try Self.efficientSet(of: result, if: request.portfolio),
+                contributors: 0
+            )
         case .charged(let status, let key, let chargeID):
             do {
                 let (accumulator, contributors, validUntil) = try await accumulate(plan: plan, setup: setup, policy: policy, now: now)
@@ -164,8 +221,14 @@ extension Vault {
                 // An answer is released only once it is pinned: a repeat must get this very draw.
                 try await storage.write { tx in try tx.putCachedAnswer(queryKey: key, answer: encoded, at: now, validUntil: validUntil) }
                 logger.info("aggregate answered", metadata: ["query": "\(shape)", "groups": "\(result.groups.count)"])
-                return AggregateAnswer(result: result, cached: false, epsilonCharged: query.epsilon, budget: status,
-                                       efficientSet: efficientSet, contributors: contributors)
+                return AggregateAnswer(
+                    result: result,
+                    cached: false,
+                    epsilonCharged: query.epsilon,
+                    budget: status,
+                    efficientSet: efficientSet,
+                    contributors: contributors
+                )
             } catch {
                 throw await refund(chargeID, key: key, epsilon: query.epsilon, shape: shape, principal: principal, after: error)
             }
@@ -184,26 +247,47 @@ extension Vault {
     /// Not if its answer is in the cache after all (the write that pinned it committed, but its
     /// caller was told otherwise, as when a connection is lost during COMMIT): an identical repeat
     /// would get that answer, which must stay paid for.
-    private func refund(_ chargeID: Int64, key: String, epsilon: Epsilon, shape: String, principal: Principal, after error: any Error) async -> VaultError {
+    private func refund(
+        _ chargeID: Int64,
+        key: String,
+        epsilon: Epsilon,
+        shape: String,
+        principal: Principal,
+        after error: any Error
+    ) async -> VaultError {
         let cause = (error as? VaultError)?.code ?? (error as? StoreError)?.code ?? "unexpected"
         do {
             let pinned = try await storage.read { tx in try tx.cachedAnswer(queryKey: key) != nil }
             if pinned {
                 logger.error("an aggregate's answer was stored but not delivered; its epsilon stays charged", metadata: ["cause": "\(cause)"])
-                return VaultError(.unavailable, code: "aggregate_failed",
-                                  "the answer was computed and kept, but could not be delivered; its epsilon stays charged. Ask the identical query again: it is answered from the cache at no further cost")
+                return VaultError(
+                    .unavailable,
+                    code: "aggregate_failed",
+                    "the answer was computed and kept, but could not be delivered; its epsilon stays charged. Ask the identical query again: it is answered from the cache at no further cost"
+                )
             }
             try await record { tx, audit in
                 try tx.deleteCharge(id: chargeID)
-                try audit.append(AuditDraft(principal: principal, purpose: Self.analyticsPurpose, op: .aggregateRefund, decision: .allow,
-                                            reason: "computation_failed", details: ["query": shape, "micro_epsilon": String(epsilon.micros)]))
+                try audit.append(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: Self.analyticsPurpose,
+                        op: .aggregateRefund,
+                        decision: .allow,
+                        reason: .computationFailed,
+                        details: ["query": shape, "micro_epsilon": String(epsilon.micros)]
+                    )
+                )
             }
             logger.error("an aggregate failed during computation; its epsilon was refunded", metadata: ["cause": "\(cause)"])
         } catch {
             logger.critical("an aggregate failed and its epsilon could not be refunded", metadata: ["cause": "\(cause)"])
         }
-        return VaultError(.unavailable, code: "aggregate_failed",
-                          "the aggregate could not be computed and nothing was released; its epsilon was refunded. Try again; if it keeps failing, ask the operator to run `cvault audit verify`")
+        return VaultError(
+            .unavailable,
+            code: "aggregate_failed",
+            "the aggregate could not be computed and nothing was released; its epsilon was refunded. Try again; if it keeps failing, ask the operator to run `cvault audit verify`"
+        )
     }
 
     /// What has been spent: in each budget's own sliding period, and ever.
@@ -212,7 +296,8 @@ extension Vault {
             analystPeriod: Epsilon(micros: try tx.chargedMicroEpsilon(analyst: analyst, since: since.analyst)),
             analystLifetime: Epsilon(micros: try tx.chargedMicroEpsilon(analyst: analyst, since: .distantPast)),
             globalPeriod: Epsilon(micros: try tx.chargedMicroEpsilon(analyst: nil, since: since.global)),
-            globalLifetime: Epsilon(micros: try tx.chargedMicroEpsilon(analyst: nil, since: .distantPast)))
+            globalLifetime: Epsilon(micros: try tx.chargedMicroEpsilon(analyst: nil, since: .distantPast))
+        )
     }
 
     /// Budgets belong to the analyst (the token's subject), not to a token: a second token for the
@@ -228,9 +313,14 @@ extension Vault {
         let analyst = Self.budgetHolder(principal)
         let windows = (analyst: setup.analystSince, global: setup.globalSince)
         let spent = try await storage.read { tx in try Self.spending(tx, analyst: analyst, since: windows) }
-        return BudgetView(analyst: principal.subject, status: setup.budget.status(spent),
-                          period: policy.aggregation.perAnalystBudget.period.description, since: setup.analystSince,
-                          globalPeriod: policy.aggregation.globalBudget.period.description, globalSince: setup.globalSince)
+        return BudgetView(
+            analyst: principal.subject,
+            status: setup.budget.status(spent),
+            period: policy.aggregation.perAnalystBudget.period.description,
+            since: setup.analystSince,
+            globalPeriod: policy.aggregation.globalBudget.period.description,
+            globalSince: setup.globalSince
+        )
     }
 
     /// Everything a query needs from the policy, built per query so a new policy applies at once.
@@ -287,17 +377,26 @@ extension Vault {
         let today = DayNumber.of(now)
         do {
             let configuration = try AnalyticsConfiguration(
-                dimensions: dimensions, fields: fields, minimumGroupSize: rules.k,
+                dimensions: dimensions,
+                fields: fields,
+                minimumGroupSize: rules.k,
                 lifetimeValue: try LifetimeValueModel(
-                    discountRate: clv.discountRate, retentionRate: clv.retentionRate,
+                    discountRate: clv.discountRate,
+                    retentionRate: clv.retentionRate,
                     annualMargin: Int64(clv.annualMarginBounds.min * 100)...Int64(clv.annualMarginBounds.max * 100),
-                    windowYears: clv.marginWindowYears),
-                rfm: Self.rfmThresholds, asOf: today)
+                    windowYears: clv.marginWindowYears
+                ),
+                rfm: Self.rfmThresholds,
+                asOf: today
+            )
             let budget = try PrivacyBudget(
-                defaultPerQuery: try Epsilon(validating: rules.epsilonPerQuery), maximumPerQuery: try Epsilon(validating: rules.maxEpsilonPerQuery),
-                analystLimit: try Epsilon(validating: rules.perAnalystBudget.epsilon), globalLimit: try Epsilon(validating: rules.globalBudget.epsilon),
+                defaultPerQuery: try Epsilon(validating: rules.epsilonPerQuery),
+                maximumPerQuery: try Epsilon(validating: rules.maxEpsilonPerQuery),
+                analystLimit: try Epsilon(validating: rules.perAnalystBudget.epsilon),
+                globalLimit: try Epsilon(validating: rules.globalBudget.epsilon),
                 analystLifetimeLimit: try Epsilon(validating: rules.perAnalystBudget.lifetime),
-                globalLifetimeLimit: try Epsilon(validating: rules.globalBudget.lifetime))
+                globalLifetimeLimit: try Epsilon(validating: rules.globalBudget.lifetime)
+            )
             // The budget windows slide: ε spent in the last period of each counts.
             func windowStart(_ period: ISO8601Duration) -> Date {
                 Date(timeIntervalSince1970: 2 * now.timeIntervalSince1970 - period.adding(to: now).timeIntervalSince1970)
@@ -306,10 +405,17 @@ extension Vault {
             for field in policy.fields where field.analytics != .never {
                 retention[field.name] = field.retentionCutoff(now: now)
             }
-            return AnalyticsSetup(configuration: configuration, budget: budget,
-                                  analystSince: windowStart(rules.perAnalystBudget.period), globalSince: windowStart(rules.globalBudget.period),
-                                  retention: retention, sources: sources, measureSources: measureSources,
-                                  purchasesField: purchasesField, spendField: spendField)
+            return AnalyticsSetup(
+                configuration: configuration,
+                budget: budget,
+                analystSince: windowStart(rules.perAnalystBudget.period),
+                globalSince: windowStart(rules.globalBudget.period),
+                retention: retention,
+                sources: sources,
+                measureSources: measureSources,
+                purchasesField: purchasesField,
+                spendField: spendField
+            )
         } catch {
             throw VaultError(.unavailable, code: error.code, error.description)
         }
@@ -335,25 +441,35 @@ extension Vault {
     /// Decrypts every live customer's needed records on all cores and accumulates them.
     /// Also returns when the first value the answer used goes past its retention: until then (and
     /// while the data is unchanged) the answer may be given again; after, it must not be.
-    func accumulate(plan: AggregatePlan, setup: AnalyticsSetup, policy: Policy, now: Date) async throws -> (AnalyticsAccumulator, Int, validUntil: Date?) {
+    func accumulate(
+        plan: AggregatePlan,
+        setup: AnalyticsSetup,
+        policy: Policy,
+        now: Date
+    ) async throws -> (AnalyticsAccumulator, Int, validUntil: Date?) {
         // Decrypt only the records that hold a field this query reads.
         let query = plan.query
         var fields = Set(query.groupBy + Array(query.filters.keys) + query.measures.compactMap(\.fieldName))
         let readsPurchases = plan.readsPurchases
         if readsPurchases, let name = setup.purchasesField { fields.insert(name) }
         if query.measures.contains(.shareOfWallet), let name = setup.spendField { fields.insert(name) }
-        let needed = Set((setup.sources + setup.measureSources).filter { fields.contains($0.field) }.map(\.kind)
-                         + (readsPurchases ? [.purchases] : []))
+        let needed = Set(
+            (setup.sources + setup.measureSources).filter { fields.contains($0.field) }.map(\.kind)
+                + (readsPurchases ? [.purchases] : [])
+        )
         let (pending, splitPoints) = try await storage.read { tx in
-            (try tx.contests(customerID: nil, statuses: [.open, .infoRequested]),
-             try tx.customerSplitPoints(max(1, ProcessInfo.processInfo.activeProcessorCount)))
+            (
+                try tx.contests(customerID: nil, statuses: [.open, .infoRequested]),
+                try tx.customerSplitPoints(max(1, ProcessInfo.processInfo.activeProcessorCount))
+            )
         }
         var disputed: [String: Set<String>] = [:]
         if policy.contests.restricts(Self.analyticsPurpose) {
             for contest in pending { disputed[contest.customerID, default: []].insert(contest.field) }
         }
         let restricted = disputed
-        let fieldKinds = (setup.sources + setup.measureSources).filter { fields.contains($0.field) }.map { ($0.field, $0.kind) }
+        let fieldKinds =
+            (setup.sources + setup.measureSources).filter { fields.contains($0.field) }.map { ($0.field, $0.kind) }
             + (readsPurchases ? setup.purchasesField.map { [($0, RecordKind.purchases)] } ?? [] : [])
         return try await withThrowingTaskGroup(of: (AnalyticsAccumulator, Int, [Date?]).self) { group in
             for shard in CustomerIDRange.partition(at: splitPoints) {

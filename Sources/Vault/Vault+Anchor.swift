@@ -37,7 +37,7 @@ extension Vault {
     static func anchorState(_ note: String?, in tx: any StorageReader, publicKey: Ed25519.PublicKey, origins: Set<String>) throws -> AnchorState {
         guard let note else { return .absent }
         guard let signed = try? SignedCheckpoint.parse(note), origins.contains(signed.checkpoint.origin),
-              (try? signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)) != nil
+            (try? signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)) != nil
         else { return .invalid }
         let anchored = signed.checkpoint.size
         let size = try tx.auditSize()

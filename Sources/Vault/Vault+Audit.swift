@@ -136,8 +136,10 @@ extension Vault {
 
     /// The checkpoint verifier key in signed-note form (`name+id+base64`), and the raw public key.
     public var verifierKey: (note: String, publicKeyBase64: String) {
-        ((try? NoteVerifierKey(name: origin, publicKey: publicKey).description) ?? "",
-         Data(publicKey.rawRepresentation).base64EncodedString())
+        (
+            (try? NoteVerifierKey(name: origin, publicKey: publicKey).description) ?? "",
+            Data(publicKey.rawRepresentation).base64EncodedString()
+        )
     }
 
     /// Audit entries: an auditor sees all (optionally one customer's); a customer only their own.
@@ -149,9 +151,16 @@ extension Vault {
             let views = try tx.auditEntries(from: from, limit: limit, customerID: scope).map { row in
                 AuditEntryView(seq: row.seq, leaf: row.leaf.base64EncodedString(), entry: AuditEntryJSON(try Self.decode(row)))
             }
-            try audit.append(AuditDraft(principal: principal, customer: scope, op: .auditEntries, decision: .allow,
-                                        reason: principal.role == RoleName.customer.rawValue ? "allowed_self" : "allowed_audit",
-                                        details: ["from": String(from), "returned": String(views.count)]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    customer: scope,
+                    op: .auditEntries,
+                    decision: .allow,
+                    reason: principal.role == RoleName.customer.rawValue ? .allowedSelf : .allowedAudit,
+                    details: ["from": String(from), "returned": String(views.count)]
+                )
+            )
             return views
         }
     }
@@ -186,9 +195,14 @@ extension Vault {
             let oldRoot = try MerkleTree.root(size: from, nodes: nodes)
             let newRoot = try MerkleTree.root(size: to, nodes: nodes)
             let verified = (try? MerkleTree.verifyConsistency(from: from, to: to, proof: proof, oldRoot: oldRoot, newRoot: newRoot)) != nil
-            return ConsistencyProofView(from: from, to: to, proof: proof.map { Data($0.bytes).base64EncodedString() },
-                                        fromRoot: Data(oldRoot.bytes).base64EncodedString(), toRoot: Data(newRoot.bytes).base64EncodedString(),
-                                        verified: verified)
+            return ConsistencyProofView(
+                from: from,
+                to: to,
+                proof: proof.map { Data($0.bytes).base64EncodedString() },
+                fromRoot: Data(oldRoot.bytes).base64EncodedString(),
+                toRoot: Data(newRoot.bytes).base64EncodedString(),
+                verified: verified
+            )
         }
     }
 
@@ -198,9 +212,14 @@ extension Vault {
         let root = try MerkleTree.root(size: size, nodes: nodes)
         let leafHash = MerkleTree.leafHash(Array(row.leaf))
         let verified = (try? MerkleTree.verifyInclusion(leafHash: leafHash, leafIndex: row.seq, size: size, proof: proof, root: root)) != nil
-        return InclusionProofView(entry: row.seq, size: size, leafHash: Data(leafHash.bytes).base64EncodedString(),
-                                  proof: proof.map { Data($0.bytes).base64EncodedString() }, root: Data(root.bytes).base64EncodedString(),
-                                  verified: verified)
+        return InclusionProofView(
+            entry: row.seq,
+            size: size,
+            leafHash: Data(leafHash.bytes).base64EncodedString(),
+            proof: proof.map { Data($0.bytes).base64EncodedString() },
+            root: Data(root.bytes).base64EncodedString(),
+            verified: verified
+        )
     }
 
     static func decode(_ row: AuditRow) throws -> AuditEntry {

@@ -1,12 +1,13 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
 import VaultStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A backup the vault made.
 public struct BackupInfo: Sendable, Codable {
@@ -73,12 +74,27 @@ extension Vault {
         try copy.close()
         let epochs = counts.keys.sorted()
         let newest = rows.filter { epochs.contains($0.version) }.map(\.createdAt).max() ?? rows.last?.createdAt
-        let info = BackupInfo(path: destination, takenAt: takenAt, logSize: size, checkpoint: latest?.note ?? "",
-                              keyEpochs: epochs, undecryptableFrom: Self.rollDue(newest: newest, period: epochPeriod))
+        let info = BackupInfo(
+            path: destination,
+            takenAt: takenAt,
+            logSize: size,
+            checkpoint: latest?.note ?? "",
+            keyEpochs: epochs,
+            undecryptableFrom: Self.rollDue(newest: newest, period: epochPeriod)
+        )
         try await record { _, audit in
-            try audit.append(AuditDraft(principal: principal, op: .vaultBackup, decision: .allow, reason: "operator",
-                                        details: ["log_size": String(size), "kek_versions": epochs.map(String.init).joined(separator: ","),
-                                                  "file": (destination as NSString).lastPathComponent]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    op: .vaultBackup,
+                    decision: .allow,
+                    reason: .byOperator,
+                    details: [
+                        "log_size": String(size), "kek_versions": epochs.map(String.init).joined(separator: ","),
+                        "file": (destination as NSString).lastPathComponent,
+                    ]
+                )
+            )
         }
         logger.notice("backup taken", metadata: ["log_size": "\(size)"])
         return info
@@ -92,11 +108,18 @@ extension Vault {
     /// are erased; customers erased after the backup was taken are erased again from the erasure
     /// ledger. The log continues as a new generation under a new origin, and its first entry
     /// records what was restored, from which checkpoint, and what was rolled back.
-    public static func restore(from backupPath: String, into directory: URL, confirm: Bool,
-                               options: VaultOptions) async throws -> RestoreReport {
+    public static func restore(
+        from backupPath: String,
+        into directory: URL,
+        confirm: Bool,
+        options: VaultOptions
+    ) async throws -> RestoreReport {
         let metadata = try VaultMetadata.load(from: directory)
         guard !metadata.isServerDatabase else {
-            throw VaultError.invalid("restore_needs_file_database", "\(directory.path) keeps its data in a database server; restore the backup into a folder with a file database (a copy of this folder whose vault.json names vault.sqlite), then move it with `cvault storage copy`")
+            throw VaultError.invalid(
+                "restore_needs_file_database",
+                "\(directory.path) keeps its data in a database server; restore the backup into a folder with a file database (a copy of this folder whose vault.json names vault.sqlite), then move it with `cvault storage copy`"
+            )
         }
         let (keys, signingKey) = try unlock(metadata, in: directory, options: options)
         let keyStore = EpochKeyStore(directory: directory)
@@ -121,29 +144,40 @@ extension Vault {
         let (storedID, generationRows, counts, takenAt, report, latest, policyRow) = try await staged!.read { tx in
             let generations = try tx.logGenerations()
             let all = [(UInt64(0), metadata.origin)] + generations.map { ($0.fromSize, $0.origin) }
-            return (try tx.vaultID(), generations, try tx.customerCountsByKEK(), try tx.backupTakenAt(),
-                    try verify(tx, generations: all, publicKey: publicKey, external: nil, anchor: (nil, "")),
-                    try tx.latestCheckpoint(), try tx.activePolicy())
+            return (
+                try tx.vaultID(), generations, try tx.customerCountsByKEK(), try tx.backupTakenAt(),
+                try verify(tx, generations: all, publicKey: publicKey, external: nil, anchor: (nil, "")),
+                try tx.latestCheckpoint(), try tx.activePolicy()
+            )
         }
         guard storedID == metadata.vaultID else {
             throw VaultError.invalid("backup_of_another_vault", "\(backupPath) is a backup of another vault; nothing was changed")
         }
         guard report.ok, let latest, let policyRow else {
-            throw VaultError.invalid("backup_unverified", "\(backupPath) does not prove its own audit log (\(report.problems.first ?? "it has no signed checkpoint")); nothing was changed")
+            throw VaultError.invalid(
+                "backup_unverified",
+                "\(backupPath) does not prove its own audit log (\(report.problems.first ?? "it has no signed checkpoint")); nothing was changed"
+            )
         }
         let readable = counts.filter { live.contains($0.key) }.values.reduce(0, +)
         let unreadable = counts.filter { !live.contains($0.key) }.values.reduce(0, +)
         guard readable > 0 || unreadable == 0 else {
-            throw VaultError.invalid("backup_undecryptable", "nothing in \(backupPath) can be decrypted any more: it depends on key epoch(s) \(counts.keys.sorted().map(String.init).joined(separator: ", ")), which were destroyed; nothing was changed")
+            throw VaultError.invalid(
+                "backup_undecryptable",
+                "nothing in \(backupPath) can be decrypted any more: it depends on key epoch(s) \(counts.keys.sorted().map(String.init).joined(separator: ", ")), which were destroyed; nothing was changed"
+            )
         }
         let anchorPath = directory.appendingPathComponent(LocalAnchor.fileName).path
         let previous = (try? DurableFile.read(anchorPath)).flatMap { $0 }.flatMap { try? SignedCheckpoint.parse(String(decoding: $0, as: UTF8.self)) }
         guard confirm else {
-            throw VaultError.invalid("confirmation_required", """
+            throw VaultError.invalid(
+                "confirmation_required",
+                """
                 restoring replaces the vault's database with the backup, whose audit log ends at size \(latest.size)\
                 \(previous.map { " (the vault had signed up to size \($0.checkpoint.size))" } ?? ""): everything after it is rolled back, \
                 except erasures, which are applied again. Confirm it explicitly (--confirm); nothing was changed
-                """)
+                """
+            )
         }
 
         // From here on no other process may have the vault open: an erasure committed into the
@@ -158,9 +192,19 @@ extension Vault {
         let generation = LogGenerationRow(fromSize: latest.size, origin: origin, createdAt: now)
         let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName, stored: true)
         let stagedAnchor = LocalAnchor(path: staging + ".anchor", logger: options.logger)
-        let vault = Vault(directory: directory, metadata: metadata, storage: staged!, keys: keys, signingKey: signingKey,
-                          keyring: Keyring(keks), policy: ActivePolicy(policy: policy, fileName: policyRow.fileName),
-                          generations: generationRows + [generation], anchor: stagedAnchor, witnessClient: .none, options: options)
+        let vault = Vault(
+            directory: directory,
+            metadata: metadata,
+            storage: staged!,
+            keys: keys,
+            signingKey: signingKey,
+            keyring: Keyring(keks),
+            policy: ActivePolicy(policy: policy, fileName: policyRow.fileName),
+            generations: generationRows + [generation],
+            anchor: stagedAnchor,
+            witnessClient: .none,
+            options: options
+        )
         let erased = try ErasureLedger(directory: directory).tags()
         var after: String?
         var reapplied: [String] = []
@@ -190,14 +234,18 @@ extension Vault {
             try tx.insertLogGeneration(generation)
             // A backup from before key epochs holds its KEKs under the root: they must not come back.
             try tx.clearStoredKEKs()
-            try audit.append(AuditDraft(principal: .localOperator, op: .vaultRestore, decision: .allow, reason: "operator", details: details))
+            try audit.append(AuditDraft(principal: .localOperator, op: .vaultRestore, decision: .allow, reason: .byOperator, details: details))
             for id in replay.reapplied {
                 try tx.eraseCustomer(id: id, at: now)
-                try audit.append(AuditDraft(principal: .localOperator, customer: id, op: .customerErase, decision: .allow, reason: "erasure_reapplied"))
+                try audit.append(
+                    AuditDraft(principal: .localOperator, customer: id, op: .customerErase, decision: .allow, reason: .erasureReapplied)
+                )
             }
             for id in replay.lost {
                 try tx.eraseCustomer(id: id, at: now)
-                try audit.append(AuditDraft(principal: .localOperator, customer: id, op: .customerErase, decision: .allow, reason: "key_epoch_destroyed"))
+                try audit.append(
+                    AuditDraft(principal: .localOperator, customer: id, op: .customerErase, decision: .allow, reason: .keyEpochDestroyed)
+                )
             }
             try tx.bumpDataVersion()
             return try audit.checkpoint(origin: origin, signingKey: signingKey)
@@ -221,9 +269,18 @@ extension Vault {
         try LocalAnchor(path: anchorPath, logger: options.logger).reset(to: checkpoint.note)
         try? FileManager.default.removeItem(atPath: stagedAnchor.path)
         options.logger.notice("restored the vault from a backup", metadata: ["backup_log_size": "\(latest.size)", "origin": "\(origin)"])
-        return RestoreReport(backupLogSize: latest.size, backupTakenAt: takenAt, previousLogSize: previous?.checkpoint.size,
-                             erasuresReapplied: reapplied.count, customersUnreadable: lost.count, customersRestored: remaining,
-                             chargesCarriedOver: carried, origin: origin, replacedDatabase: replaced, checkpoint: checkpoint.note)
+        return RestoreReport(
+            backupLogSize: latest.size,
+            backupTakenAt: takenAt,
+            previousLogSize: previous?.checkpoint.size,
+            erasuresReapplied: reapplied.count,
+            customersUnreadable: lost.count,
+            customersRestored: remaining,
+            chargesCarriedOver: carried,
+            origin: origin,
+            replacedDatabase: replaced,
+            checkpoint: checkpoint.note
+        )
     }
 
     /// Backs a server database up into a new file of the file backend, through the storage protocol,
@@ -233,9 +290,12 @@ extension Vault {
         // Never over an existing file, and the owner's alone from its first byte.
         let fd = Glibc.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw VaultError.conflict("backup_exists", errno == EEXIST
-                ? "\(destination) already exists; refusing to overwrite it (choose a new file name)"
-                : "cannot create the backup file \(destination): \(String(cString: strerror(errno)))")
+            throw VaultError.conflict(
+                "backup_exists",
+                errno == EEXIST
+                    ? "\(destination) already exists; refusing to overwrite it (choose a new file name)"
+                    : "cannot create the backup file \(destination): \(String(cString: strerror(errno)))"
+            )
         }
         Glibc.close(fd)
         do {
@@ -252,13 +312,16 @@ extension Vault {
     /// it replaces: a restore must not hand analysts back privacy budget they spent. Nil when that
     /// database is missing or unreadable (the report says so).
     private static func carryOverCharges(from database: String, to staged: any VaultStorage, backend: any StorageBackend) async -> Int? {
-        guard FileManager.default.fileExists(atPath: database), let current = try? await backend.openBackup(at: database, durability: .full) else { return nil }
+        guard FileManager.default.fileExists(atPath: database), let current = try? await backend.openBackup(at: database, durability: .full) else {
+            return nil
+        }
         defer { try? current.close() }
         guard let charges = try? await current.read({ tx in try tx.charges() }) else { return nil }
         return try? await staged.write { tx in
             let known = Set(try tx.charges().map { "\($0.analyst)|\($0.microEpsilon)|\($0.at.timeIntervalSince1970)|\($0.queryKey)" })
             var added = 0
-            for charge in charges where !known.contains("\(charge.analyst)|\(charge.microEpsilon)|\(charge.at.timeIntervalSince1970)|\(charge.queryKey)") {
+            for charge in charges
+            where !known.contains("\(charge.analyst)|\(charge.microEpsilon)|\(charge.at.timeIntervalSince1970)|\(charge.queryKey)") {
                 _ = try tx.insertCharge(charge)
                 added += 1
             }

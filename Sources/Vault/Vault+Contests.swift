@@ -47,7 +47,10 @@ extension Vault {
         let customerID = try selfID(principal, .selfContest)
         let policy = policy.policy
         guard let definition = policy.field(named: field) else {
-            throw VaultError.invalid("unknown_field", "\(field) is not a field of your profile (fields: \(policy.fields.map(\.name).joined(separator: ", ")))")
+            throw VaultError.invalid(
+                "unknown_field",
+                "\(field) is not a field of your profile (fields: \(policy.fields.map(\.name).joined(separator: ", ")))"
+            )
         }
         let value = try parseValue(proposedValue, for: definition)
         try Self.checkFreeText(reason, "reason")
@@ -56,18 +59,47 @@ extension Vault {
         let deadline = policy.contests.responseDeadline.adding(to: now)
         let request = ContestRequest(value: value, reason: reason, reply: nil)
         return try await mutate { tx, audit in
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [field], audit: &audit, op: .contestOpen)
+            let (customer, _, _) = try self.loadForDecision(
+                tx,
+                customerID: customerID,
+                principal: principal,
+                purpose: nil,
+                fields: [field],
+                audit: &audit,
+                op: .contestOpen
+            )
             let dek = try self.keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
-            let row = ContestRow(id: id, customerID: customerID, field: field,
-                                 sealedRequest: try RecordSealer.sealText(request.encoded(), customerID: customerID, context: "contest-request:\(id)", dek: dek, random: self.random),
-                                 status: .open, openedAt: now, deadline: deadline)
+            let row = ContestRow(
+                id: id,
+                customerID: customerID,
+                field: field,
+                sealedRequest: try RecordSealer.sealText(
+                    request.encoded(),
+                    customerID: customerID,
+                    context: "contest-request:\(id)",
+                    dek: dek,
+                    random: self.random
+                ),
+                status: .open,
+                openedAt: now,
+                deadline: deadline
+            )
             do {
                 try tx.insertContest(row)
             } catch let error as StoreError where error.kind == .duplicate {
                 throw VaultError.conflict("already_contested", "\(field) already has a pending contest; wait for its resolution or withdraw it")
             }
-            try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [field], op: .contestOpen, decision: .allow,
-                                        reason: "allowed_self", details: ["contest": id, "deadline": AuditTimestamp(deadline).rfc3339]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    customer: customerID,
+                    fields: [field],
+                    op: .contestOpen,
+                    decision: .allow,
+                    reason: .allowedSelf,
+                    details: ["contest": id, "deadline": AuditTimestamp(deadline).rfc3339]
+                )
+            )
             return ContestView(row, now: now, request: request, resolution: nil)
         }
     }
@@ -77,10 +109,18 @@ extension Vault {
         let customerID = try selfID(principal, .selfRead)
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit,
-                                                            op: .selfContests, prefetched: prefetched)
+            let (customer, _, _) = try self.loadForDecision(
+                tx,
+                customerID: customerID,
+                principal: principal,
+                purpose: nil,
+                fields: [],
+                audit: &audit,
+                op: .selfContests,
+                prefetched: prefetched
+            )
             let dek = try self.keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
-            try audit.append(AuditDraft(principal: principal, customer: customerID, op: .selfContests, decision: .allow, reason: "allowed_self"))
+            try audit.append(AuditDraft(principal: principal, customer: customerID, op: .selfContests, decision: .allow, reason: .allowedSelf))
             return try tx.contests(customerID: customerID, statuses: nil).map { row in
                 try self.view(row, dek: dek, now: now, reveal: true)
             }
@@ -94,7 +134,15 @@ extension Vault {
         return try await mutate { tx, audit in
             guard let row = try tx.contest(id: id), row.customerID == customerID else { throw VaultError.notFound("contest \(id)") }
             guard row.status.isPending else { throw VaultError.conflict("contest_closed", "contest \(id) is already \(row.status.rawValue)") }
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: .contestUpdate)
+            let (customer, _, _) = try self.loadForDecision(
+                tx,
+                customerID: customerID,
+                principal: principal,
+                purpose: nil,
+                fields: [row.field],
+                audit: &audit,
+                op: .contestUpdate
+            )
             let dek = try self.keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
             var updated = row
             if withdraw {
@@ -102,22 +150,48 @@ extension Vault {
                 updated.resolvedAt = now
                 updated.resolver = principal.actor
                 try tx.updateContest(updated)
-                try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [row.field], op: .contestWithdraw,
-                                            decision: .allow, reason: "allowed_self", details: ["contest": id]))
+                try audit.append(
+                    AuditDraft(
+                        principal: principal,
+                        customer: customerID,
+                        fields: [row.field],
+                        op: .contestWithdraw,
+                        decision: .allow,
+                        reason: .allowedSelf,
+                        details: ["contest": id]
+                    )
+                )
             } else {
                 guard let reply else { throw VaultError.invalid("reply_required", "give a reply of 1–2000 characters") }
                 try Self.checkFreeText(reply, "reply")
                 guard row.status == .infoRequested else {
                     throw VaultError.conflict("no_question", "staff have not asked for information on contest \(id)")
                 }
-                var request = try ContestRequest.decode(try RecordSealer.openText(row.sealedRequest, customerID: customerID, context: "contest-request:\(id)", dek: dek))
+                var request = try ContestRequest.decode(
+                    try RecordSealer.openText(row.sealedRequest, customerID: customerID, context: "contest-request:\(id)", dek: dek)
+                )
                 request.reply = reply
                 // The reply is sealed into the request itself, so only a new row state is written.
                 updated.status = .open
-                updated.sealedRequest = try RecordSealer.sealText(request.encoded(), customerID: customerID, context: "contest-request:\(id)", dek: dek, random: self.random)
+                updated.sealedRequest = try RecordSealer.sealText(
+                    request.encoded(),
+                    customerID: customerID,
+                    context: "contest-request:\(id)",
+                    dek: dek,
+                    random: self.random
+                )
                 try tx.updateContestRequest(updated)
-                try audit.append(AuditDraft(principal: principal, customer: customerID, fields: [row.field], op: .contestReply,
-                                            decision: .allow, reason: "allowed_self", details: ["contest": id]))
+                try audit.append(
+                    AuditDraft(
+                        principal: principal,
+                        customer: customerID,
+                        fields: [row.field],
+                        op: .contestReply,
+                        decision: .allow,
+                        reason: .allowedSelf,
+                        details: ["contest": id]
+                    )
+                )
             }
             return try self.view(updated, dek: dek, now: now, reveal: true)
         }
@@ -144,8 +218,15 @@ extension Vault {
         return try await logged { tx, audit, _ in
             let views = try tx.contests(customerID: nil, statuses: statuses)
                 .map { ContestView($0, now: now, request: nil, resolution: nil) }.filter { filter != "overdue" || $0.overdue }
-            try audit.append(AuditDraft(principal: principal, op: .contestsList, decision: .allow, reason: "allowed_contest_review",
-                                        details: ["status": filter ?? "all", "returned": String(views.count)]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    op: .contestsList,
+                    decision: .allow,
+                    reason: .allowedContestReview,
+                    details: ["status": filter ?? "all", "returned": String(views.count)]
+                )
+            )
             return views
         }
     }
@@ -159,12 +240,28 @@ extension Vault {
         let now = clock.now()
         return try await logged { tx, audit, _ in
             guard let row = try tx.contest(id: id) else { throw VaultError.notFound("contest \(id)") }
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: .contestReview)
+            let (customer, _, _) = try self.loadForDecision(
+                tx,
+                customerID: row.customerID,
+                principal: principal,
+                purpose: nil,
+                fields: [row.field],
+                audit: &audit,
+                op: .contestReview
+            )
             let dek = try self.keyring.dek(customerID: row.customerID, wrapped: Array(customer.wrappedKey!))
             let reveal = role?.reaches(field: row.field) == true
-            try audit.append(AuditDraft(principal: principal, customer: row.customerID, fields: reveal ? [row.field] : [], op: .contestReview,
-                                        decision: .allow, reason: reveal ? "allowed_contest_review" : "contest_review_value_withheld",
-                                        details: ["contest": id]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    customer: row.customerID,
+                    fields: reveal ? [row.field] : [],
+                    op: .contestReview,
+                    decision: .allow,
+                    reason: reveal ? .allowedContestReview : .contestReviewValueWithheld,
+                    details: ["contest": id]
+                )
+            )
             return try self.view(row, dek: dek, now: now, reveal: reveal)
         }
     }
@@ -182,24 +279,63 @@ extension Vault {
             guard let row = try tx.contest(id: id) else { throw VaultError.notFound("contest \(id)") }
             guard row.status.isPending else { throw VaultError.conflict("contest_closed", "contest \(id) is already \(row.status.rawValue)") }
             if resolution == .accept, policy.role(named: principal.role)?.reaches(field: row.field) != true {
-                try audit.refuse(AuditDraft(principal: principal, customer: row.customerID, fields: [row.field], op: .contestAccept,
-                                            decision: .deny, reason: "field_not_granted", details: ["contest": id]),
-                                 VaultError.denied("field_not_granted", "role \(principal.role) may neither read nor write field \(row.field) under any purpose, so it cannot judge this correction: a reviewer who may see the field must accept it"))
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        customer: row.customerID,
+                        fields: [row.field],
+                        op: .contestAccept,
+                        decision: .deny,
+                        reason: .fieldNotGranted,
+                        details: ["contest": id]
+                    ),
+                    VaultError.denied(
+                        "field_not_granted",
+                        "role \(principal.role) may neither read nor write field \(row.field) under any purpose, so it cannot judge this correction: a reviewer who may see the field must accept it"
+                    )
+                )
             }
-            let (customer, _, _) = try self.loadForDecision(tx, customerID: row.customerID, principal: principal, purpose: nil, fields: [row.field], audit: &audit, op: .contestResolve)
+            let (customer, _, _) = try self.loadForDecision(
+                tx,
+                customerID: row.customerID,
+                principal: principal,
+                purpose: nil,
+                fields: [row.field],
+                audit: &audit,
+                op: .contestResolve
+            )
             let dek = try self.keyring.dek(customerID: row.customerID, wrapped: Array(customer.wrappedKey!))
-            let request = try ContestRequest.decode(try RecordSealer.openText(row.sealedRequest, customerID: row.customerID, context: "contest-request:\(id)", dek: dek))
+            let request = try ContestRequest.decode(
+                try RecordSealer.openText(row.sealedRequest, customerID: row.customerID, context: "contest-request:\(id)", dek: dek)
+            )
             var updated = row
             updated.resolver = principal.actor
-            updated.sealedResolution = try RecordSealer.sealText(Array(reason.utf8), customerID: row.customerID, context: "contest-resolution:\(id)", dek: dek, random: self.random)
+            updated.sealedResolution = try RecordSealer.sealText(
+                Array(reason.utf8),
+                customerID: row.customerID,
+                context: "contest-resolution:\(id)",
+                dek: dek,
+                random: self.random
+            )
             switch resolution {
             case .accept:
                 // Close the contest first, so the field is no longer disputed when the correction is written.
                 updated.status = .accepted
                 updated.resolvedAt = now
                 try tx.updateContest(updated)
-                _ = try self.writeLocked(tx, &audit, customerID: row.customerID, purpose: nil, values: [row.field: request.value],
-                                         principal: principal, policy: policy, now: now, op: .contestApply, isAcceptedCorrection: true, details: ["contest": id])
+                _ = try self.writeLocked(
+                    tx,
+                    &audit,
+                    customerID: row.customerID,
+                    purpose: nil,
+                    values: [row.field: request.value],
+                    principal: principal,
+                    policy: policy,
+                    now: now,
+                    op: .contestApply,
+                    isAcceptedCorrection: true,
+                    details: ["contest": id]
+                )
             case .reject:
                 updated.status = .rejected
                 updated.resolvedAt = now
@@ -208,16 +344,32 @@ extension Vault {
                 updated.status = .infoRequested
                 try tx.updateContest(updated)
             }
-            try audit.append(AuditDraft(principal: principal, customer: row.customerID, fields: [row.field], op: resolution.operation,
-                                        decision: .allow, reason: "allowed_contest_review", details: ["contest": id]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    customer: row.customerID,
+                    fields: [row.field],
+                    op: resolution.operation,
+                    decision: .allow,
+                    reason: .allowedContestReview,
+                    details: ["contest": id]
+                )
+            )
             return try self.view(updated, dek: dek, now: now, reveal: false)
         }
     }
 
     func view(_ row: ContestRow, dek: SymmetricKey, now: Date, reveal: Bool) throws -> ContestView {
-        let request = reveal ? try ContestRequest.decode(try RecordSealer.openText(row.sealedRequest, customerID: row.customerID, context: "contest-request:\(row.id)", dek: dek)) : nil
+        let request =
+            reveal
+            ? try ContestRequest.decode(
+                try RecordSealer.openText(row.sealedRequest, customerID: row.customerID, context: "contest-request:\(row.id)", dek: dek)
+            ) : nil
         let resolution = try row.sealedResolution.map {
-            String(decoding: try RecordSealer.openText($0, customerID: row.customerID, context: "contest-resolution:\(row.id)", dek: dek), as: UTF8.self)
+            String(
+                decoding: try RecordSealer.openText($0, customerID: row.customerID, context: "contest-resolution:\(row.id)", dek: dek),
+                as: UTF8.self
+            )
         }
         return ContestView(row, now: now, request: request, resolution: resolution)
     }
@@ -243,9 +395,19 @@ extension Vault {
 
 extension ContestView {
     init(_ row: ContestRow, now: Date, request: ContestRequest?, resolution: String?) {
-        self.init(id: row.id, customer: row.customerID, field: row.field, status: row.status.rawValue, openedAt: row.openedAt,
-                  deadline: row.deadline, overdue: row.status.isPending && row.deadline < now, resolvedAt: row.resolvedAt,
-                  resolution: resolution, proposedValue: request?.value, reason: request.map { r in r.reply.map { "\(r.reason)\n— reply: \($0)" } ?? r.reason })
+        self.init(
+            id: row.id,
+            customer: row.customerID,
+            field: row.field,
+            status: row.status.rawValue,
+            openedAt: row.openedAt,
+            deadline: row.deadline,
+            overdue: row.status.isPending && row.deadline < now,
+            resolvedAt: row.resolvedAt,
+            resolution: resolution,
+            proposedValue: request?.value,
+            reason: request.map { r in r.reply.map { "\(r.reason)\n— reply: \($0)" } ?? r.reason }
+        )
     }
 }
 

@@ -26,47 +26,89 @@ struct SealedView: Sendable {
     let purpose: String?
     let decisions: [FieldDecision]
     let allowed: Set<String>
-    let wrappedKey: [UInt8]
+    /// The customer's data key, unwrapped in the transaction: a key that fails its check fails the
+    /// read before its allowing entry is appended.
+    let dek: SymmetricKey?
     let records: [RecordRow]
 }
 
 extension Vault {
     /// Reads fields of a customer for a purpose; every field gets a decision, every read is audited.
-    public func readCustomer(_ customerID: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> CustomerView {
+    public func readCustomer(
+        _ customerID: String,
+        purpose: String,
+        fields requested: [String]? = nil,
+        by principal: Principal
+    ) async throws -> CustomerView {
         try await readCustomer(customerID, purpose: purpose, fields: requested, by: principal, confirming: nil)
     }
 
     /// Reads fields of a customer for a principal from the token cache, whose token the read's
     /// transaction confirms.
-    package func readCustomer(_ customerID: String, purpose: String, fields requested: [String]? = nil,
-                              by provisional: ProvisionalPrincipal) async throws -> CustomerView {
-        try await readCustomer(customerID, purpose: purpose, fields: requested, by: provisional.principal, confirming: provisional.tokenID)
+    package func readCustomer(
+        _ customerID: String,
+        purpose: String,
+        fields requested: [String]? = nil,
+        by provisional: ProvisionalPrincipal
+    ) async throws -> CustomerView {
+        try await confirmingFirst(provisional) {
+            try await readCustomer(customerID, purpose: purpose, fields: requested, by: provisional.principal, confirming: provisional.tokenID)
+        }
     }
 
-    private func readCustomer(_ customerID: String, purpose: String, fields requested: [String]?, by principal: Principal,
-                              confirming tokenID: String?) async throws -> CustomerView {
+    private func readCustomer(
+        _ customerID: String,
+        purpose: String,
+        fields requested: [String]?,
+        by principal: Principal,
+        confirming tokenID: String?
+    ) async throws -> CustomerView {
         try Self.checkFieldList(requested)
         let policy = policy.policy
         let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         // An id no customer can have is neither looked up nor written into the log; a role that never
         // reads rows is still refused, and audited, as for any id.
         guard CustomerRecord.isValidID(customerID) else {
-            // Not batched, so a cached token is confirmed here: a revoked one learns nothing.
-            if let tokenID { try await confirm(ProvisionalPrincipal(principal: principal, tokenID: tokenID)) }
             let operation = policy.authorize(role: principal.role, operation: .read)
             if !operation.allowed, principal.role != RoleName.customer.rawValue {
-                try await record { _, audit -> Void in
-                    try audit.refuse(AuditDraft(principal: principal, purpose: purpose, fields: fields, op: .customerRead, decision: .deny,
-                                                reason: operation.code.rawValue), VaultError.denied(operation.code.rawValue, operation.reason))
+                try await record { tx, audit -> Void in
+                    // Not batched: a cached token is confirmed in the transaction that would
+                    // record the refusal, so a revoked one leaves no entry.
+                    if let tokenID, let problem = Self.tokenProblem(try tx.token(id: tokenID), id: tokenID, now: self.clock.now()) {
+                        throw problem
+                    }
+                    try audit.refuse(
+                        AuditDraft(
+                            principal: principal,
+                            purpose: purpose,
+                            fields: fields,
+                            op: .customerRead,
+                            decision: .deny,
+                            reason: AuditReason(operation.code)
+                        ),
+                        VaultError.denied(operation.code.rawValue, operation.reason)
+                    )
                 }
             }
             throw VaultError.notFound("customer \(customerID)")
         }
         let now = clock.now()
-        return try open(try await logged(customerID: customerID, confirming: tokenID) { tx, audit, prefetched in
-            try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now,
-                                op: .customerRead, prefetched: prefetched)
-        })
+        return try open(
+            try await logged(customerID: customerID, confirming: tokenID) { tx, audit, prefetched in
+                try self.readLocked(
+                    tx,
+                    &audit,
+                    customerID: customerID,
+                    purpose: purpose,
+                    fields: fields,
+                    principal: principal,
+                    policy: policy,
+                    now: now,
+                    op: .customerRead,
+                    prefetched: prefetched
+                )
+            }
+        )
     }
 
     /// Finds customers by a lookup field through its blind index, then reads them for `purpose`.
@@ -75,50 +117,98 @@ extension Vault {
     /// before any matching, and a customer for whom the purpose's basis does not hold now (no
     /// consent, an objection) is left out exactly as if nothing matched — with a denial in that
     /// customer's own log.
-    public func findCustomers(by field: String, value: String, purpose: String, fields requested: [String]? = nil, by principal: Principal) async throws -> [CustomerView] {
+    public func findCustomers(
+        by field: String,
+        value: String,
+        purpose: String,
+        fields requested: [String]? = nil,
+        by principal: Principal
+    ) async throws -> [CustomerView] {
         try Self.checkFieldList(requested)
         let policy = policy.policy
         guard let definition = policy.field(named: field), definition.lookup,
-              let normalized = FieldCodec.normalizedLookup(.string(value), type: definition.type)
+            let normalized = FieldCodec.normalizedLookup(.string(value), type: definition.type)
         else {
-            throw VaultError.invalid("not_a_lookup_field", "\(field) is not a lookup field of the policy (lookup fields: \(policy.fields.filter(\.lookup).map(\.name).joined(separator: ", ")))")
+            throw VaultError.invalid(
+                "not_a_lookup_field",
+                "\(field) is not a lookup field of the policy (lookup fields: \(policy.fields.filter(\.lookup).map(\.name).joined(separator: ", ")))"
+            )
         }
         let digest = Data(keys.blindIndex(field: field, value: normalized))
         let fields = requested ?? Self.defaultFields(policy, role: principal.role, purpose: purpose)
         let now = clock.now()
         let found = try await logged { tx, audit, _ in
+            audit.decidingPolicy = policy.hash
             // Searching by a value is a use of that value: the role must be granted the field for the purpose.
             let operation = policy.authorize(role: principal.role, operation: .read)
             let granted = policy.role(named: principal.role)?.grant(for: purpose)?.read.contains(field) == true
             guard operation.allowed, granted else {
-                let code = operation.allowed ? "field_not_granted" : operation.code.rawValue
-                let reason = operation.allowed ? "denied: purpose \(purpose) does not let role \(principal.role) search by \(field)" : operation.reason
-                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: .customerFind,
-                                            decision: .deny, reason: code), VaultError.denied(code, reason))
+                let code = operation.allowed ? AuditReason.fieldNotGranted : AuditReason(operation.code)
+                let reason =
+                    operation.allowed ? "denied: purpose \(purpose) does not let role \(principal.role) search by \(field)" : operation.reason
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: purpose,
+                        fields: [field],
+                        op: .customerFind,
+                        decision: .deny,
+                        reason: code
+                    ),
+                    VaultError.denied(code.rawValue, reason)
+                )
             }
             var ids: [String] = []
             for id in try tx.customerIDs(field: field, digest: digest) {
                 let consent = try tx.customerSnapshot(id: id).map(self.customerState)?.consent ?? [:]
                 let basis = policy.basisHolds(purpose: purpose, consent: consent, now: now)
                 guard basis.allowed else {
-                    try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: id, fields: [field], op: .customerFind,
-                                                decision: .deny, reason: basis.code.rawValue))
+                    try audit.append(
+                        AuditDraft(
+                            principal: principal,
+                            purpose: purpose,
+                            customer: id,
+                            fields: [field],
+                            op: .customerFind,
+                            decision: .deny,
+                            reason: AuditReason(basis.code)
+                        )
+                    )
                     continue
                 }
                 ids.append(id)
             }
-            try audit.append(AuditDraft(principal: principal, purpose: purpose, fields: [field], op: .customerFind,
-                                        decision: .allow, reason: "allowed_search",
-                                        details: ["matches": String(ids.count)]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    purpose: purpose,
+                    fields: [field],
+                    op: .customerFind,
+                    decision: .allow,
+                    reason: .allowedSearch,
+                    details: ["matches": String(ids.count)]
+                )
+            )
             return try ids.map {
-                try self.readLocked(tx, &audit, customerID: $0, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: .customerRead)
+                try self.readLocked(
+                    tx,
+                    &audit,
+                    customerID: $0,
+                    purpose: purpose,
+                    fields: fields,
+                    principal: principal,
+                    policy: policy,
+                    now: now,
+                    op: .customerRead
+                )
             }
         }
         return try found.map(open)
     }
 
     /// Updates fields of a customer for a purpose: all requested fields must be writable, or nothing changes.
-    public func updateCustomer(_ customerID: String, purpose: String, set changes: [String: String], by principal: Principal) async throws -> [String] {
+    public func updateCustomer(_ customerID: String, purpose: String, set changes: [String: String], by principal: Principal) async throws -> [String]
+    {
         let policy = policy.policy
         var parsed: [String: FieldValue] = [:]
         for (name, text) in changes {
@@ -130,8 +220,18 @@ extension Vault {
         let values = parsed
         let now = clock.now()
         return try await mutate { tx, audit in
-            try self.writeLocked(tx, &audit, customerID: customerID, purpose: purpose, values: values, principal: principal,
-                                 policy: policy, now: now, op: .customerUpdate, isAcceptedCorrection: false)
+            try self.writeLocked(
+                tx,
+                &audit,
+                customerID: customerID,
+                purpose: purpose,
+                values: values,
+                principal: principal,
+                policy: policy,
+                now: now,
+                op: .customerUpdate,
+                isAcceptedCorrection: false
+            )
         }
     }
 
@@ -153,9 +253,24 @@ extension Vault {
     /// The body of a read inside a transaction: the decision and its audit entries, with the
     /// allowed fields' records as this transaction loaded them, still sealed (`open` decrypts them
     /// after the commit, off the single writer).
-    func readLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, fields: [String],
-                    principal: Principal, policy: Policy, now: Date, op: AuditOperation, prefetched: PrefetchedCustomers = .none,
-                    details: [String: String] = [:]) throws -> SealedView {
+    func readLocked(
+        _ tx: any StorageWriter,
+        _ audit: inout AuditAppender,
+        customerID: String,
+        purpose: String?,
+        fields: [String],
+        principal: Principal,
+        policy: Policy,
+        now: Date,
+        op: AuditOperation,
+        prefetched: PrefetchedCustomers = .none,
+        details: [String: String] = [:]
+    ) throws -> SealedView {
+        // The entries name the policy that decides here, even if another was applied since the
+        // request took it.
+        let outer = audit.decidingPolicy
+        audit.decidingPolicy = policy.hash
+        defer { audit.decidingPolicy = outer }
         let isSelf = principal.customerID == customerID && principal.role == RoleName.customer.rawValue
         // A customer token reaches only its own customer; anything else looks absent (no probing).
         if principal.role == RoleName.customer.rawValue, !isSelf { throw VaultError.notFound("customer \(customerID)") }
@@ -163,38 +278,84 @@ extension Vault {
         if !isSelf {
             let operation = policy.authorize(role: principal.role, operation: .read)
             if !operation.allowed {
-                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op,
-                                            decision: .deny, reason: operation.code.rawValue), VaultError.denied(operation.code.rawValue, operation.reason))
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: purpose,
+                        customer: customerID,
+                        fields: fields,
+                        op: op,
+                        decision: .deny,
+                        reason: AuditReason(operation.code)
+                    ),
+                    VaultError.denied(operation.code.rawValue, operation.reason)
+                )
             }
         }
-        let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: fields,
-                                                             audit: &audit, op: op, prefetched: prefetched)
+        let (customer, records, state) = try loadForDecision(
+            tx,
+            customerID: customerID,
+            principal: principal,
+            purpose: purpose,
+            fields: fields,
+            audit: &audit,
+            op: op,
+            prefetched: prefetched
+        )
         let decision = policy.decideRead(role: principal.role, purpose: purpose, fields: fields, customer: state, isSelf: isSelf, now: now)
         let allowed = decision.allowedFields
         var sealed: [RecordRow] = []
+        var dek: SymmetricKey?
         if !allowed.isEmpty {
             let neededKinds = Set(allowed.compactMap { policy.field(named: $0).map { RecordKind($0.section) } })
             sealed = records.filter { neededKinds.contains($0.kind) }
-            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: allowed, op: op,
-                                        decision: .allow, reason: decision.fields.first(where: \.allowed)!.decision.code.rawValue, details: details))
+            if !sealed.isEmpty { dek = try keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey ?? Data())) }
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    purpose: purpose,
+                    customer: customerID,
+                    fields: allowed,
+                    op: op,
+                    decision: .allow,
+                    reason: AuditReason(decision.fields.first(where: \.allowed)!.decision.code),
+                    details: details
+                )
+            )
         }
         let denied = decision.fields.filter { !$0.allowed }
         if !denied.isEmpty {
-            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: denied.map(\.field), op: op,
-                                        decision: .deny, reason: denied[0].decision.code.rawValue, details: details))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    purpose: purpose,
+                    customer: customerID,
+                    fields: denied.map(\.field),
+                    op: op,
+                    decision: .deny,
+                    reason: AuditReason(denied[0].decision.code),
+                    details: details
+                )
+            )
         }
-        return SealedView(customerID: customerID, purpose: purpose, decisions: decision.fields, allowed: Set(allowed),
-                          wrappedKey: customer.wrappedKey.map(Array.init) ?? [], records: sealed)
+        return SealedView(
+            customerID: customerID,
+            purpose: purpose,
+            decisions: decision.fields,
+            allowed: Set(allowed),
+            dek: dek,
+            records: sealed
+        )
     }
 
     /// Decrypts what a read was allowed. Runs after the read's transaction committed, on the
     /// caller's task, so concurrent reads decrypt on every core while the writer only decides and
     /// appends; the bytes are those the decision was made on, so the values returned are the ones
-    /// its audit entry describes.
+    /// its audit entry describes. (A record altered in the database fails here, after its entry
+    /// was committed: the log then records a read whose data never left, which errs the safe way.)
     func open(_ sealed: SealedView) throws -> CustomerView {
         var values: [String: FieldValue] = [:]
-        if !sealed.records.isEmpty {
-            let dek = try keyring.dek(customerID: sealed.customerID, wrapped: sealed.wrappedKey)
+        if let dek = sealed.dek {
             for record in sealed.records {
                 for (name, value) in try RecordSealer.open(record, customerID: sealed.customerID, dek: dek) where sealed.allowed.contains(name) {
                     values[name] = value
@@ -207,8 +368,22 @@ extension Vault {
     /// The body of a write inside a transaction: all-or-nothing decision, re-seal, indexes, audit.
     /// An accepted contest's correction skips the staff write decision: the customer asked for it
     /// (GDPR Art. 16) and staff with `review_contests` accepted it.
-    func writeLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, customerID: String, purpose: String?, values: [String: FieldValue],
-                     principal: Principal, policy: Policy, now: Date, op: AuditOperation, isAcceptedCorrection: Bool, details: [String: String] = [:]) throws -> [String] {
+    func writeLocked(
+        _ tx: any StorageWriter,
+        _ audit: inout AuditAppender,
+        customerID: String,
+        purpose: String?,
+        values: [String: FieldValue],
+        principal: Principal,
+        policy: Policy,
+        now: Date,
+        op: AuditOperation,
+        isAcceptedCorrection: Bool,
+        details: [String: String] = [:]
+    ) throws -> [String] {
+        let outer = audit.decidingPolicy
+        audit.decidingPolicy = policy.hash
+        defer { audit.decidingPolicy = outer }
         if principal.role == RoleName.customer.rawValue, principal.customerID != customerID { throw VaultError.notFound("customer \(customerID)") }
         let names = values.keys.sorted()
         // A role that never writes rows is refused before the customer is looked up, so its
@@ -216,17 +391,45 @@ extension Vault {
         if !isAcceptedCorrection {
             let operation = policy.authorize(role: principal.role, operation: .write)
             if !operation.allowed {
-                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
-                                            decision: .deny, reason: operation.code.rawValue), VaultError.denied(operation.code.rawValue, operation.reason))
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: purpose,
+                        customer: customerID,
+                        fields: names,
+                        op: op,
+                        decision: .deny,
+                        reason: AuditReason(operation.code)
+                    ),
+                    VaultError.denied(operation.code.rawValue, operation.reason)
+                )
             }
         }
-        let (customer, records, state) = try loadForDecision(tx, customerID: customerID, principal: principal, purpose: purpose, fields: names, audit: &audit, op: op)
+        let (customer, records, state) = try loadForDecision(
+            tx,
+            customerID: customerID,
+            principal: principal,
+            purpose: purpose,
+            fields: names,
+            audit: &audit,
+            op: op
+        )
         if !isAcceptedCorrection {
             let decision = policy.decideWrite(role: principal.role, purpose: purpose, fields: names, customer: state, now: now)
             if let denial = decision.fields.first(where: { !$0.allowed }) {
-                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
-                                            decision: .deny, reason: denial.decision.code.rawValue, details: details),
-                                 VaultError.denied(denial.decision.code.rawValue, "\(denial.field): \(denial.decision.reason)"))
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: purpose,
+                        customer: customerID,
+                        fields: names,
+                        op: op,
+                        decision: .deny,
+                        reason: AuditReason(denial.decision.code),
+                        details: details
+                    ),
+                    VaultError.denied(denial.decision.code.rawValue, "\(denial.field): \(denial.decision.reason)")
+                )
             }
         }
         let dek = try keyring.dek(customerID: customerID, wrapped: Array(customer.wrappedKey!))
@@ -239,37 +442,77 @@ extension Vault {
             // The record is sealed again with today's collection time: a value already past its
             // retention must not ride along and be kept for another period.
             if let current {
-                for name in fields.keys where !changed.contains(name)
-                    && policy.field(named: name)?.retentionCutoff(now: now).isExpired(collectedAt: current.updatedAt) == true {
+                for name in fields.keys
+                where !changed.contains(name)
+                    && policy.field(named: name)?.retentionCutoff(now: now).isExpired(collectedAt: current.updatedAt) == true
+                {
                     fields[name] = nil
                     expired.append(name)
                 }
             }
             for name in changed { fields[name] = values[name] }
             let version = (current?.version ?? 0) + 1
-            try tx.putRecord(customerID: customerID, try RecordSealer.seal(fields, customerID: customerID, kind: kind, version: version,
-                                                                           collectedAt: now, dek: dek, random: random))
+            try tx.putRecord(
+                customerID: customerID,
+                try RecordSealer.seal(
+                    fields,
+                    customerID: customerID,
+                    kind: kind,
+                    version: version,
+                    collectedAt: now,
+                    dek: dek,
+                    random: random
+                )
+            )
         }
         if (names + expired).contains(where: { policy.field(named: $0)?.lookup == true }) {
             try refreshBlindIndexes(tx, customerID: customerID, dek: dek, policy: policy)
         }
         var details = details
         if !expired.isEmpty { details["retention_removed"] = expired.sorted().joined(separator: ",") }
-        try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: names, op: op,
-                                    decision: .allow, reason: isAcceptedCorrection ? "allowed_contest_accepted" : "allowed_write", details: details))
+        try audit.append(
+            AuditDraft(
+                principal: principal,
+                purpose: purpose,
+                customer: customerID,
+                fields: names,
+                op: op,
+                decision: .allow,
+                reason: isAcceptedCorrection ? .allowedContestAccepted : .allowedWrite,
+                details: details
+            )
+        )
         return names
     }
 
     /// Loads what a decision about a customer needs; a missing or erased customer is audited and refused.
-    func loadForDecision(_ tx: any StorageWriter, customerID: String, principal: Principal, purpose: String?, fields: [String],
-                         audit: inout AuditAppender, op: AuditOperation, prefetched: PrefetchedCustomers = .none) throws -> (CustomerRow, [RecordRow], CustomerState) {
+    func loadForDecision(
+        _ tx: any StorageWriter,
+        customerID: String,
+        principal: Principal,
+        purpose: String?,
+        fields: [String],
+        audit: inout AuditAppender,
+        op: AuditOperation,
+        prefetched: PrefetchedCustomers = .none
+    ) throws -> (CustomerRow, [RecordRow], CustomerState) {
         // One storage call at most: on a shared database it runs while every other writer waits.
         guard let snapshot = try prefetched.snapshot(customerID, in: tx) else {
             throw VaultError.notFound("customer \(customerID)")
         }
         guard snapshot.customer.erasedAt == nil, snapshot.customer.wrappedKey != nil else {
-            try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op,
-                                        decision: .deny, reason: "customer_erased"), VaultError.erased(customerID))
+            try audit.refuse(
+                AuditDraft(
+                    principal: principal,
+                    purpose: purpose,
+                    customer: customerID,
+                    fields: fields,
+                    op: op,
+                    decision: .deny,
+                    reason: .customerErased
+                ),
+                VaultError.erased(customerID)
+            )
         }
         return (snapshot.customer, snapshot.records, customerState(snapshot))
     }

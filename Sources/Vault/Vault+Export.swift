@@ -55,18 +55,28 @@ extension Vault {
     public func myLog(by principal: Principal) async throws -> AccessLog {
         let customerID = try selfID(principal, .selfRead)
         let (note, items, witnesses) = try await proveOwnEntries(customerID: customerID, principal: principal, op: .selfLog)
-        return AccessLog(checkpoint: note.text, witnesses: witnesses, size: note.checkpoint.size, entries: items, allVerified: items.allSatisfy(\.verified))
+        return AccessLog(
+            checkpoint: note.text,
+            witnesses: witnesses,
+            size: note.checkpoint.size,
+            entries: items,
+            allVerified: items.allSatisfy(\.verified)
+        )
     }
 
     /// Appends `op`, signs a checkpoint covering it, has the witnesses cosign it, and proves every
     /// entry of the customer against it.
-    private func proveOwnEntries(customerID: String, principal: Principal, op: AuditOperation) async throws -> (SignedCheckpoint, [AccessLog.Item], [WitnessStatus]) {
+    private func proveOwnEntries(
+        customerID: String,
+        principal: Principal,
+        op: AuditOperation
+    ) async throws -> (SignedCheckpoint, [AccessLog.Item], [WitnessStatus]) {
         let origin = self.origin
         let signingKey = self.signingKey
         let publicKey = self.publicKey
         let (noteText, items) = try await mutate { tx, audit -> (String, [(AuditRow, [SHA256Digest])]) in
             _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: op)
-            try audit.append(AuditDraft(principal: principal, customer: customerID, op: op, decision: .allow, reason: "allowed_self"))
+            try audit.append(AuditDraft(principal: principal, customer: customerID, op: op, decision: .allow, reason: .allowedSelf))
             let checkpoint = try audit.checkpoint(origin: origin, signingKey: signingKey)
             let nodes = StoredNodes(reader: tx)
             var proofs: [(AuditRow, [SHA256Digest])] = []
@@ -86,10 +96,21 @@ extension Vault {
         try note.verify(publicKey: publicKey, keyName: origin)
         let result = try items.map { row, proof in
             let leaf = Array(row.leaf)
-            let verified = (try? MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(leaf), leafIndex: row.seq, size: note.checkpoint.size,
-                                                            proof: proof, root: note.checkpoint.rootHash)) != nil
-            return AccessLog.Item(seq: row.seq, leaf: row.leaf.base64EncodedString(), entry: AuditEntryJSON(try Self.decode(row)), proof: proof.map { Data($0.bytes).base64EncodedString() },
-                                  verified: verified)
+            let verified =
+                (try? MerkleTree.verifyInclusion(
+                    leafHash: MerkleTree.leafHash(leaf),
+                    leafIndex: row.seq,
+                    size: note.checkpoint.size,
+                    proof: proof,
+                    root: note.checkpoint.rootHash
+                )) != nil
+            return AccessLog.Item(
+                seq: row.seq,
+                leaf: row.leaf.base64EncodedString(),
+                entry: AuditEntryJSON(try Self.decode(row)),
+                proof: proof.map { Data($0.bytes).base64EncodedString() },
+                verified: verified
+            )
         }
         return (note, result, witnesses)
     }
@@ -112,34 +133,46 @@ extension Vault {
             "exported_at": .string(AuditTimestamp(clock.now()).rfc3339),
             "public_key": .string(Data(publicKey.rawRepresentation).base64EncodedString()),
             "profile": .object(profileJSON),
-            "consents": .array(consents.map { consent in
-                var object: [String: CanonicalJSON] = ["purpose": .string(consent.purpose), "basis": .string(consent.basis),
-                                                       "holds": .bool(consent.holds)]
-                if let state = consent.state { object["state"] = .string(state) }
-                if let at = consent.at { object["at"] = .string(AuditTimestamp(at).rfc3339) }
-                return .object(object)
-            }),
-            "contests": .array(contests.map { contest in
-                var object: [String: CanonicalJSON] = ["id": .string(contest.id), "field": .string(contest.field), "status": .string(contest.status),
-                                                       "opened_at": .string(AuditTimestamp(contest.openedAt).rfc3339),
-                                                       "deadline": .string(AuditTimestamp(contest.deadline).rfc3339)]
-                if let value = contest.proposedValue { object["proposed_value"] = value.canonical }
-                if let reason = contest.reason { object["reason"] = .string(reason) }
-                if let resolution = contest.resolution { object["resolution"] = .string(resolution) }
-                return .object(object)
-            }),
+            "consents": .array(
+                consents.map { consent in
+                    var object: [String: CanonicalJSON] = [
+                        "purpose": .string(consent.purpose), "basis": .string(consent.basis),
+                        "holds": .bool(consent.holds),
+                    ]
+                    if let state = consent.state { object["state"] = .string(state) }
+                    if let at = consent.at { object["at"] = .string(AuditTimestamp(at).rfc3339) }
+                    return .object(object)
+                }
+            ),
+            "contests": .array(
+                contests.map { contest in
+                    var object: [String: CanonicalJSON] = [
+                        "id": .string(contest.id), "field": .string(contest.field), "status": .string(contest.status),
+                        "opened_at": .string(AuditTimestamp(contest.openedAt).rfc3339),
+                        "deadline": .string(AuditTimestamp(contest.deadline).rfc3339),
+                    ]
+                    if let value = contest.proposedValue { object["proposed_value"] = value.canonical }
+                    if let reason = contest.reason { object["reason"] = .string(reason) }
+                    if let resolution = contest.resolution { object["resolution"] = .string(resolution) }
+                    return .object(object)
+                }
+            ),
             "audit": .object([
                 "checkpoint": .string(note.text),
-                "witnesses": .array(witnesses.map { witness in
-                    .object(["name": .string(witness.name), "state": .string(witness.state.rawValue), "detail": .string(witness.detail)])
-                }),
-                "entries": .array(items.map { item in
-                    .object([
-                        "seq": .integer(Int64(item.seq)),
-                        "leaf": .string(item.leaf),
-                        "proof": .array(item.proof.map { .string($0) }),
-                    ])
-                }),
+                "witnesses": .array(
+                    witnesses.map { witness in
+                        .object(["name": .string(witness.name), "state": .string(witness.state.rawValue), "detail": .string(witness.detail)])
+                    }
+                ),
+                "entries": .array(
+                    items.map { item in
+                        .object([
+                            "seq": .integer(Int64(item.seq)),
+                            "leaf": .string(item.leaf),
+                            "proof": .array(item.proof.map { .string($0) }),
+                        ])
+                    }
+                ),
             ]),
         ])
         let bytes = document.canonicalBytes
@@ -156,19 +189,29 @@ extension Vault {
     public static func verifyExport(_ data: Data, pinnedPublicKey: String?) -> ExportVerification {
         var problems: [String] = []
         guard let wrapper = try? CanonicalJSON(parsing: Array(data).trimmingTrailingNewline),
-              case .object(let top) = wrapper, case .object(let document)? = top["document"],
-              case .string(let signatureText)? = top["signature"], let signature = Data(base64Encoded: signatureText)
+            case .object(let top) = wrapper, case .object(let document)? = top["document"],
+            case .string(let signatureText)? = top["signature"], let signature = Data(base64Encoded: signatureText)
         else {
-            return ExportVerification(ok: false, pinned: pinnedPublicKey != nil, customer: nil, entriesVerified: 0,
-                                      problems: ["not a cvault export (expected {\"document\":…,\"signature\":…})"])
+            return ExportVerification(
+                ok: false,
+                pinned: pinnedPublicKey != nil,
+                customer: nil,
+                entriesVerified: 0,
+                problems: ["not a cvault export (expected {\"document\":…,\"signature\":…})"]
+            )
         }
         let customer: String? = if case .string(let id)? = document["customer"] { id } else { nil }
         let named: String? = if case .string(let key)? = document["public_key"] { key } else { nil }
         guard let keyText = pinnedPublicKey ?? named, let keyBytes = Data(base64Encoded: keyText),
-              let publicKey = try? Ed25519.PublicKey(rawRepresentation: keyBytes)
+            let publicKey = try? Ed25519.PublicKey(rawRepresentation: keyBytes)
         else {
-            return ExportVerification(ok: false, pinned: pinnedPublicKey != nil, customer: customer, entriesVerified: 0,
-                                      problems: [pinnedPublicKey == nil ? "the document names no valid public key" : "the pinned key is not a base64 Ed25519 public key"])
+            return ExportVerification(
+                ok: false,
+                pinned: pinnedPublicKey != nil,
+                customer: customer,
+                entriesVerified: 0,
+                problems: [pinnedPublicKey == nil ? "the document names no valid public key" : "the pinned key is not a base64 Ed25519 public key"]
+            )
         }
         if pinnedPublicKey == nil {
             problems.append(Self.unpinned)
@@ -180,22 +223,35 @@ extension Vault {
         }
         var verified = 0
         if case .object(let audit)? = document["audit"], case .string(let noteText)? = audit["checkpoint"],
-           case .string(let origin)? = document["origin"], case .array(let entries)? = audit["entries"] {
+            case .string(let origin)? = document["origin"], case .array(let entries)? = audit["entries"]
+        {
             if let note = try? SignedCheckpoint.parse(noteText), (try? note.verify(publicKey: publicKey, keyName: origin)) != nil {
                 for item in entries {
                     guard case .object(let entry) = item, case .integer(let seq)? = entry["seq"], case .string(let leafText)? = entry["leaf"],
-                          let leaf = Data(base64Encoded: leafText), case .array(let proofItems)? = entry["proof"]
-                    else { problems.append("an audit entry is malformed"); continue }
+                        let leaf = Data(base64Encoded: leafText), case .array(let proofItems)? = entry["proof"]
+                    else {
+                        problems.append("an audit entry is malformed")
+                        continue
+                    }
                     let proof = proofItems.compactMap { item -> SHA256Digest? in
                         guard case .string(let text) = item, let bytes = Data(base64Encoded: text) else { return nil }
                         return SHA256Digest(bytes: Array(bytes))
                     }
                     guard proof.count == proofItems.count, seq >= 0,
-                          (try? MerkleTree.verifyInclusion(leafHash: MerkleTree.leafHash(Array(leaf)), leafIndex: UInt64(seq), size: note.checkpoint.size,
-                                                           proof: proof, root: note.checkpoint.rootHash)) != nil
-                    else { problems.append("audit entry \(seq) is not proven to be in the signed log"); continue }
+                        (try? MerkleTree.verifyInclusion(
+                            leafHash: MerkleTree.leafHash(Array(leaf)),
+                            leafIndex: UInt64(seq),
+                            size: note.checkpoint.size,
+                            proof: proof,
+                            root: note.checkpoint.rootHash
+                        )) != nil
+                    else {
+                        problems.append("audit entry \(seq) is not proven to be in the signed log")
+                        continue
+                    }
                     guard let decoded = try? AuditEntry(leafBytes: Array(leaf)), decoded.seq == UInt64(seq), decoded.customer == customer else {
-                        problems.append("audit entry \(seq) is not an entry about this customer"); continue
+                        problems.append("audit entry \(seq) is not an entry about this customer")
+                        continue
                     }
                     verified += 1
                 }
@@ -205,39 +261,64 @@ extension Vault {
         } else {
             problems.append("the document has no audit section")
         }
-        return ExportVerification(ok: problems.isEmpty, pinned: pinnedPublicKey != nil, customer: customer, entriesVerified: verified, problems: problems)
+        return ExportVerification(
+            ok: problems.isEmpty,
+            pinned: pinnedPublicKey != nil,
+            customer: customer,
+            entriesVerified: verified,
+            problems: problems
+        )
     }
 
     /// What a check without a pinned key says.
-    static let unpinned = "UNPINNED: no public key was given to check against, so anyone could have signed this with a key of their own; pass the vault's key (--public-key, from `cvault audit public-key`, or --vault DIR)"
+    static let unpinned =
+        "UNPINNED: no public key was given to check against, so anyone could have signed this with a key of their own; pass the vault's key (--public-key, from `cvault audit public-key`, or --vault DIR)"
 
     /// Checks an erasure receipt (as `me erase --json` or `DELETE /v1/me` gave it) against the
     /// vault's public key, pinned by the caller. Without a pinned key the result says UNPINNED and is not ok.
     public static func verifyReceipt(_ data: Data, pinnedPublicKey: String?) -> ReceiptVerification {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let statement = object["statement"] as? String, let signatureText = object["signature"] as? String,
-              let signature = Data(base64Encoded: signatureText),
-              case .object(let fields)? = try? CanonicalJSON(parsing: Array(statement.utf8)),
-              case .string(let type)? = fields["type"], type.hasPrefix("cvault-erasure-receipt/")
+            let statement = object["statement"] as? String, let signatureText = object["signature"] as? String,
+            let signature = Data(base64Encoded: signatureText),
+            case .object(let fields)? = try? CanonicalJSON(parsing: Array(statement.utf8)),
+            case .string(let type)? = fields["type"], type.hasPrefix("cvault-erasure-receipt/")
         else {
-            return ReceiptVerification(ok: false, pinned: pinnedPublicKey != nil, customer: nil, backupsUndecryptableFrom: nil,
-                                       problems: ["not a cvault erasure receipt (expected {\"statement\":…,\"signature\":…})"])
+            return ReceiptVerification(
+                ok: false,
+                pinned: pinnedPublicKey != nil,
+                customer: nil,
+                backupsUndecryptableFrom: nil,
+                problems: ["not a cvault erasure receipt (expected {\"statement\":…,\"signature\":…})"]
+            )
         }
         let customer: String? = if case .string(let id)? = fields["customer"] { id } else { nil }
         let from: String? = if case .string(let date)? = fields["backups_undecryptable_from"] { date } else { nil }
         var problems: [String] = []
         let named = (object["public_key"] ?? object["publicKey"]) as? String
         guard let keyText = pinnedPublicKey ?? named, let keyBytes = Data(base64Encoded: keyText),
-              let publicKey = try? Ed25519.PublicKey(rawRepresentation: keyBytes)
+            let publicKey = try? Ed25519.PublicKey(rawRepresentation: keyBytes)
         else {
-            return ReceiptVerification(ok: false, pinned: pinnedPublicKey != nil, customer: customer, backupsUndecryptableFrom: from,
-                                       problems: ["no valid public key to check the receipt against"])
+            return ReceiptVerification(
+                ok: false,
+                pinned: pinnedPublicKey != nil,
+                customer: customer,
+                backupsUndecryptableFrom: from,
+                problems: ["no valid public key to check the receipt against"]
+            )
         }
         if pinnedPublicKey == nil { problems.append(unpinned) }
         if !publicKey.isValidSignature(signature, for: Array(statement.utf8)) {
-            problems.append("the signature does not verify with \(pinnedPublicKey == nil ? "the key the receipt names" : "the pinned key"): the receipt was altered or signed by another key")
+            problems.append(
+                "the signature does not verify with \(pinnedPublicKey == nil ? "the key the receipt names" : "the pinned key"): the receipt was altered or signed by another key"
+            )
         }
-        return ReceiptVerification(ok: problems.isEmpty, pinned: pinnedPublicKey != nil, customer: customer, backupsUndecryptableFrom: from, problems: problems)
+        return ReceiptVerification(
+            ok: problems.isEmpty,
+            pinned: pinnedPublicKey != nil,
+            customer: customer,
+            backupsUndecryptableFrom: from,
+            problems: problems
+        )
     }
 
     /// The public key (base64) recorded in the vault folder's `vault.json`, to pin checks to.
@@ -271,10 +352,14 @@ extension FieldValue {
         case .stringList(let list): .array(list.map { .string($0) })
         case .decimalMap(let map): .object(map.mapValues { FieldValue.decimal($0).canonical })
         case .purchases(let purchases):
-            .array(purchases.map {
-                .object(["date": .string(FieldCodec.dateString($0.day)), "amount": FieldValue.decimal($0.amountCents).canonical,
-                         "margin": FieldValue.decimal($0.marginCents).canonical, "category": .string($0.category)])
-            })
+            .array(
+                purchases.map {
+                    .object([
+                        "date": .string(FieldCodec.dateString($0.day)), "amount": FieldValue.decimal($0.amountCents).canonical,
+                        "margin": FieldValue.decimal($0.marginCents).canonical, "category": .string($0.category),
+                    ])
+                }
+            )
         }
     }
 }

@@ -118,7 +118,10 @@ extension Vault {
         }
         let erased = existing.values.filter { $0.row.erasedAt != nil }.map(\.row.id).sorted()
         guard erased.isEmpty else {
-            throw VaultError.conflict("customer_erased", "\(erased.count) customer(s) in the file were erased and cannot be re-imported (first: \(erased[0])); remove them from the file")
+            throw VaultError.conflict(
+                "customer_erased",
+                "\(erased.count) customer(s) in the file were erased and cannot be re-imported (first: \(erased[0])); remove them from the file"
+            )
         }
         let policy = policy.policy
         var identical: Set<String> = []
@@ -128,7 +131,10 @@ extension Vault {
         let different = existing.keys.filter { !identical.contains($0) }.sorted()
         if !upsert, !different.isEmpty {
             let sample = different.prefix(3).joined(separator: ", ")
-            throw VaultError.conflict("customer_exists", "\(different.count) customer(s) already exist with other content (\(sample)…); nothing was imported. Use --upsert to replace them")
+            throw VaultError.conflict(
+                "customer_exists",
+                "\(different.count) customer(s) already exist with other content (\(sample)…); nothing was imported. Use --upsert to replace them"
+            )
         }
 
         var summary = ImportSummary(skipped: identical.count)
@@ -158,15 +164,32 @@ extension Vault {
                         // would be undone, or its records left under a key no longer stored.
                         let versions = Dictionary(uniqueKeysWithValues: try tx.records(customerID: item.customer.id).map { ($0.kind, $0.version) })
                         guard current.wrappedKey == item.customer.wrappedKey,
-                              item.records.allSatisfy({ (versions[$0.kind] ?? 0) + 1 == $0.version }) else {
-                            throw VaultError.conflict("customer_changed", "customer \(item.customer.id) changed while the import ran; nothing of this batch was written: run the import again")
+                            item.records.allSatisfy({ (versions[$0.kind] ?? 0) + 1 == $0.version })
+                        else {
+                            throw VaultError.conflict(
+                                "customer_changed",
+                                "customer \(item.customer.id) changed while the import ran; nothing of this batch was written: run the import again"
+                            )
                         }
                         counts.updated += 1
                     } else {
-                        let consents = item.consents.sorted(by: { $0.key < $1.key }).map { ConsentRow(purpose: $0.key, state: $0.value, at: now, source: .import) }
-                        inserts.append(NewCustomer(customer: item.customer, records: item.records, blindIndexes: item.blindIndexes, consents: consents))
-                        try audit.append(AuditDraft(principal: principal, customer: item.customer.id, fields: item.fieldNames, op: .customerImport,
-                                                    decision: .allow, reason: "operator", details: Self.importDetails(consents)))
+                        let consents = item.consents.sorted(by: { $0.key < $1.key }).map {
+                            ConsentRow(purpose: $0.key, state: $0.value, at: now, source: .import)
+                        }
+                        inserts.append(
+                            NewCustomer(customer: item.customer, records: item.records, blindIndexes: item.blindIndexes, consents: consents)
+                        )
+                        try audit.append(
+                            AuditDraft(
+                                principal: principal,
+                                customer: item.customer.id,
+                                fields: item.fieldNames,
+                                op: .customerImport,
+                                decision: .allow,
+                                reason: .byOperator,
+                                details: Self.importDetails(consents)
+                            )
+                        )
                         counts.inserted += 1
                         continue
                     }
@@ -181,9 +204,21 @@ extension Vault {
                                 counts.consentsKept += 1
                                 continue
                             }
-                            try tx.setConsent(customerID: item.customer.id, ConsentRow(purpose: purpose, state: state, at: now, source: .operatorOverride))
-                            try audit.append(AuditDraft(principal: principal, purpose: purpose, customer: item.customer.id, op: .consentOverride,
-                                                        decision: .allow, reason: "operator_override", details: ["state": state.rawValue]))
+                            try tx.setConsent(
+                                customerID: item.customer.id,
+                                ConsentRow(purpose: purpose, state: state, at: now, source: .operatorOverride)
+                            )
+                            try audit.append(
+                                AuditDraft(
+                                    principal: principal,
+                                    purpose: purpose,
+                                    customer: item.customer.id,
+                                    op: .consentOverride,
+                                    decision: .allow,
+                                    reason: .operatorOverride,
+                                    details: ["state": state.rawValue]
+                                )
+                            )
                             counts.consentsOverridden += 1
                         } else {
                             try tx.setConsent(customerID: item.customer.id, ConsentRow(purpose: purpose, state: state, at: now, source: .import))
@@ -192,8 +227,17 @@ extension Vault {
                     }
                     var details: [String: String] = [:]
                     if !written.isEmpty { details["consents"] = written.joined(separator: ",") }
-                    try audit.append(AuditDraft(principal: principal, customer: item.customer.id, fields: item.fieldNames,
-                                                op: .customerUpsert, decision: .allow, reason: "operator", details: details))
+                    try audit.append(
+                        AuditDraft(
+                            principal: principal,
+                            customer: item.customer.id,
+                            fields: item.fieldNames,
+                            op: .customerUpsert,
+                            decision: .allow,
+                            reason: .byOperator,
+                            details: details
+                        )
+                    )
                 }
                 try tx.insertCustomers(inserts)
                 return counts
@@ -205,7 +249,10 @@ extension Vault {
             done += batch.count
             progress(done)
         }
-        logger.info("import finished", metadata: ["inserted": "\(summary.inserted)", "updated": "\(summary.updated)", "skipped": "\(summary.skipped)"])
+        logger.info(
+            "import finished",
+            metadata: ["inserted": "\(summary.inserted)", "updated": "\(summary.updated)", "skipped": "\(summary.skipped)"]
+        )
         return summary
     }
 
@@ -256,7 +303,14 @@ extension Vault {
             for worker in 0..<workers {
                 let slice = batch[min(worker * chunk, batch.count)..<min((worker + 1) * chunk, batch.count)]
                 group.addTask {
-                    (worker, try slice.map { try self.prepare($0, existing: existing[$0.id], policy: policy) })
+                    // A batch that failed cancels the sealing of the next: stop at the next customer.
+                    (
+                        worker,
+                        try slice.map {
+                            try Task.checkCancellation()
+                            return try self.prepare($0, existing: existing[$0.id], policy: policy)
+                        }
+                    )
                 }
             }
             var parts = [[PreparedCustomer]](repeating: [], count: workers)
@@ -286,7 +340,9 @@ extension Vault {
             let section = FieldDefinition.Section(kind)
             let fields = record.fields.filter { policy.field(named: $0.key)?.section == section }
             let version = (versions[kind] ?? 0) + 1
-            records.append(try RecordSealer.seal(fields, customerID: record.id, kind: kind, version: version, collectedAt: now, dek: dek, random: random))
+            records.append(
+                try RecordSealer.seal(fields, customerID: record.id, kind: kind, version: version, collectedAt: now, dek: dek, random: random)
+            )
         }
         var blindIndexes: [(field: String, digest: Data)] = []
         for field in policy.fields where field.lookup {
@@ -294,8 +350,14 @@ extension Vault {
                 blindIndexes.append((field.name, Data(keys.blindIndex(field: field.name, value: normalized))))
             }
         }
-        return PreparedCustomer(customer: customer, isUpdate: existing != nil, records: records, blindIndexes: blindIndexes,
-                                consents: record.consents, fieldNames: record.fields.keys.sorted())
+        return PreparedCustomer(
+            customer: customer,
+            isUpdate: existing != nil,
+            records: records,
+            blindIndexes: blindIndexes,
+            consents: record.consents,
+            fieldNames: record.fields.keys.sorted()
+        )
     }
 }
 

@@ -41,8 +41,11 @@ extension Vault {
     /// another; waits while another process rolls. `progress` gets (rewrapped so far, total) and may
     /// throw to stop (the next call resumes).
     @discardableResult
-    public func rollKeyEpoch(by principal: Principal, batchSize: Int = 2000,
-                             progress: @escaping @Sendable (Int, Int) throws -> Void = { _, _ in }) async throws -> KeyStatus {
+    public func rollKeyEpoch(
+        by principal: Principal,
+        batchSize: Int = 2000,
+        progress: @escaping @Sendable (Int, Int) throws -> Void = { _, _ in }
+    ) async throws -> KeyStatus {
         try requireOperation(.rotateKeys, principal)
         let lock = try FileLock(path: keyStore.rollLockPath)
         await lock.lock(exclusive: true)
@@ -89,8 +92,15 @@ extension Vault {
             let version = max(try tx.keks().map(\.version).max() ?? 0, inStore) + 1
             try tx.insertKEK(KEKRow(version: version, createdAt: now))
             try tx.insertRotation(RotationRow(toVersion: version, startedAt: now, completedAt: nil))
-            try audit.append(AuditDraft(principal: principal, op: .keysRollStart, decision: .allow, reason: "operator",
-                                        details: ["kek_version": String(version)]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    op: .keysRollStart,
+                    decision: .allow,
+                    reason: .byOperator,
+                    details: ["kek_version": String(version)]
+                )
+            )
             return (version, false)
         }
         if resumed { logger.info("resuming a key epoch roll", metadata: ["to_version": "\(version)"]) }
@@ -104,18 +114,29 @@ extension Vault {
         let (rewrapped, unreadable) = try await rewrap(to: target, batchSize: batchSize) { try progress(min($0, total), total) }
         try await mutate { tx, audit in
             try tx.completeRotation(toVersion: version, at: self.clock.now())
-            try audit.append(AuditDraft(principal: principal, op: .keysRollComplete, decision: .allow, reason: "operator",
-                                        details: ["kek_version": String(version), "rewrapped": String(rewrapped), "unreadable": String(unreadable)]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    op: .keysRollComplete,
+                    decision: .allow,
+                    reason: .byOperator,
+                    details: ["kek_version": String(version), "rewrapped": String(rewrapped), "unreadable": String(unreadable)]
+                )
+            )
         }
         if unreadable > 0 {
-            logger.critical("customer keys that no key epoch opens were left as they are: run `cvault audit verify`", metadata: ["count": "\(unreadable)"])
+            logger.critical(
+                "customer keys that no key epoch opens were left as they are: run `cvault audit verify`",
+                metadata: ["count": "\(unreadable)"]
+            )
         }
         try await destroyRetiredEpochs(by: principal)
     }
 
     /// Rewraps, in id order, every live customer key not yet under `target`; a key that no epoch
     /// opens (a damaged row) is skipped and counted, so one bad row cannot hold the schedule up.
-    private func rewrap(to target: KeyEncryptionKey, batchSize: Int, progress: (Int) throws -> Void) async throws -> (rewrapped: Int, unreadable: Int) {
+    private func rewrap(to target: KeyEncryptionKey, batchSize: Int, progress: (Int) throws -> Void) async throws -> (rewrapped: Int, unreadable: Int)
+    {
         var after: String?
         var done = 0
         var unreadable = 0
@@ -228,8 +249,15 @@ extension Vault {
                         after = last.id
                     }
                     try tx.markEpochDestroyed(version: epoch, at: self.clock.now())
-                    try audit.append(AuditDraft(principal: principal, op: .keysEpochDestroy, decision: .allow, reason: "operator",
-                                                details: ["kek_version": String(epoch)]))
+                    try audit.append(
+                        AuditDraft(
+                            principal: principal,
+                            op: .keysEpochDestroy,
+                            decision: .allow,
+                            reason: .byOperator,
+                            details: ["kek_version": String(epoch)]
+                        )
+                    )
                     return true
                 }
                 if marked {
@@ -258,11 +286,15 @@ extension Vault {
             let live = rows.filter { $0.destroyedAt == nil }.map(\.version)
             let rotation = try tx.latestRotation()
             let counts = try tx.customerCountsByKEK()
-            return KeyStatus(versions: live, current: rows.last?.version ?? 0,
-                             customersByVersion: Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) }),
-                             rotationInProgress: rotation?.completedAt == nil ? rotation?.toVersion : nil,
-                             epochs: rows.map { KeyStatus.Epoch(version: $0.version, createdAt: $0.createdAt, destroyedAt: $0.destroyedAt) },
-                             epochPeriod: period.description, nextRollDue: Self.rollDue(newest: rows.last?.createdAt, period: period))
+            return KeyStatus(
+                versions: live,
+                current: rows.last?.version ?? 0,
+                customersByVersion: Dictionary(uniqueKeysWithValues: counts.map { (String($0.key), $0.value) }),
+                rotationInProgress: rotation?.completedAt == nil ? rotation?.toVersion : nil,
+                epochs: rows.map { KeyStatus.Epoch(version: $0.version, createdAt: $0.createdAt, destroyedAt: $0.destroyedAt) },
+                epochPeriod: period.description,
+                nextRollDue: Self.rollDue(newest: rows.last?.createdAt, period: period)
+            )
         }
     }
 }

@@ -37,7 +37,10 @@ extension Vault {
         let existed = fileManager.fileExists(atPath: directory.path, isDirectory: &isDirectory)
         if existed {
             guard isDirectory.boolValue, (try? fileManager.contentsOfDirectory(atPath: directory.path))?.isEmpty == true else {
-                throw VaultError.conflict("vault_exists", "\(directory.path) already exists and is not an empty folder; refusing to touch it (choose a new folder)")
+                throw VaultError.conflict(
+                    "vault_exists",
+                    "\(directory.path) already exists and is not an empty folder; refusing to touch it (choose a new folder)"
+                )
             }
         }
         let policy = try parsePolicy(policyText ?? defaultPolicyText, fileName: policyFileName)
@@ -58,15 +61,23 @@ extension Vault {
                 }
                 let parameters = ScryptParameters.recommended(using: options.random)
                 root = SymmetricKey(byteCount: KeyFile.byteCount, using: options.random)
-                let wrapped = try PassphraseWrappedKey.wrap(root, passphrase: Array(passphrase.utf8), parameters: parameters,
-                                                            vaultID: vaultID, random: options.random)
+                let wrapped = try PassphraseWrappedKey.wrap(
+                    root,
+                    passphrase: Array(passphrase.utf8),
+                    parameters: parameters,
+                    vaultID: vaultID,
+                    random: options.random
+                )
                 rootDescriptor = .init(kind: "passphrase", path: nil, scrypt: parameters, wrappedRoot: Data(wrapped).base64EncodedString())
             }
             let keys = try KeyHierarchy(root: root, vaultID: vaultID)
             let signingKey = try Ed25519.PrivateKey(using: options.random)
             let metadata = VaultMetadata(
-                format: VaultMetadata.currentFormat, vaultID: vaultID, origin: "customervault.local/\(vaultID.prefix(16))",
-                createdAt: options.clock.now(), rootKey: rootDescriptor,
+                format: VaultMetadata.currentFormat,
+                vaultID: vaultID,
+                origin: "customervault.local/\(vaultID.prefix(16))",
+                createdAt: options.clock.now(),
+                rootKey: rootDescriptor,
                 keyCheck: Data(keys.keyCheckValue).base64EncodedString(),
                 signingKey: Data(try keys.wrap(signingKey, random: options.random)).base64EncodedString(),
                 publicKey: Data(signingKey.publicKey.rawRepresentation).base64EncodedString(),
@@ -79,7 +90,10 @@ extension Vault {
             // A server database may already hold a vault (a file database here is always new).
             if let other = try await storage.read({ tx in try tx.vaultID() }) {
                 try? storage.close()
-                throw VaultError.conflict("database_in_use", "the database \(database) already holds the vault \(other); give each vault its own, empty database")
+                throw VaultError.conflict(
+                    "database_in_use",
+                    "the database \(database) already holds the vault \(other); give each vault its own, empty database"
+                )
             }
             let now = options.clock.now()
             // The first key epoch goes to the key store, outside the database, before anything uses it.
@@ -89,20 +103,37 @@ extension Vault {
                 contents.epochs = [.init(version: 1, createdAt: now, wrapped: Data(wrappedKEK).base64EncodedString())]
             }
             let policyText = policyText ?? defaultPolicyText
-            let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
-                              keyring: Keyring([kek]), policy: ActivePolicy(policy: policy, fileName: policyFileName),
-                              openLock: try lock(directory, exclusive: false), options: options)
+            let vault = Vault(
+                directory: directory,
+                metadata: metadata,
+                storage: storage,
+                keys: keys,
+                signingKey: signingKey,
+                keyring: Keyring([kek]),
+                policy: ActivePolicy(policy: policy, fileName: policyFileName),
+                openLock: try lock(directory, exclusive: false),
+                options: options
+            )
             try await vault.mutate { tx, audit in
                 try tx.setVaultID(vaultID)
                 try tx.insertKEK(KEKRow(version: 1, createdAt: now))
                 try tx.insertPolicy(PolicyRow(hash: policy.hash, text: policyText, fileName: policyFileName, appliedAt: now))
-                try audit.append(AuditDraft(principal: .localOperator, op: .vaultCreate, decision: .allow, reason: "operator",
-                                            details: ["kek_version": "1", "policy_file": policyFileName]))
+                try audit.append(
+                    AuditDraft(
+                        principal: .localOperator,
+                        op: .vaultCreate,
+                        decision: .allow,
+                        reason: .byOperator,
+                        details: ["kek_version": "1", "policy_file": policyFileName]
+                    )
+                )
             }
             options.logger.info("vault created", metadata: ["vault": "\(vaultID)"])
             return vault
         } catch {
-            if !existed { try? fileManager.removeItem(at: directory) } else {
+            if !existed {
+                try? fileManager.removeItem(at: directory)
+            } else {
                 for item in (try? fileManager.contentsOfDirectory(atPath: directory.path)) ?? [] {
                     try? fileManager.removeItem(at: directory.appendingPathComponent(item))
                 }
@@ -138,15 +169,25 @@ extension Vault {
                 }
             }
         } else if keks.isEmpty {
-            throw VaultError.integrity("the key store \(keyStore.path) is missing or empty: without it no customer can be decrypted; put back this vault's key store (it is never inside the database or its backups)")
+            throw VaultError.integrity(
+                "the key store \(keyStore.path) is missing or empty: without it no customer can be decrypted; put back this vault's key store (it is never inside the database or its backups)"
+            )
         }
         guard let policyRow else { throw VaultError.integrity("the database lacks its policy; restore it from a backup") }
         let policy = try parsePolicy(policyRow.text, fileName: policyRow.fileName, stored: true)
         guard policy.hash == policyRow.hash else { throw VaultError.integrity("the stored policy does not match its recorded hash") }
-        let vault = Vault(directory: directory, metadata: metadata, storage: storage, keys: keys, signingKey: signingKey,
-                          keyring: Keyring(keks),
-                          policy: ActivePolicy(policy: policy, fileName: policyRow.fileName), generations: generations,
-                          openLock: openLock, options: options)
+        let vault = Vault(
+            directory: directory,
+            metadata: metadata,
+            storage: storage,
+            keys: keys,
+            signingKey: signingKey,
+            keyring: Keyring(keks),
+            policy: ActivePolicy(policy: policy, fileName: policyRow.fileName),
+            generations: generations,
+            openLock: openLock,
+            options: options
+        )
         try await vault.checkAnchor(refuse: !options.inspectOnly)
         if !options.inspectOnly {
             if legacy {
@@ -171,20 +212,33 @@ extension Vault {
         let rows = try await storage.read { tx in try tx.keks() }
         try keyStore.update(vaultID: metadata.vaultID) { contents in
             contents.epochs = try keks.map { kek in
-                .init(version: kek.version, createdAt: rows.first { $0.version == kek.version }?.createdAt ?? now,
-                      wrapped: Data(try keys.wrapEpoch(kek, random: random)).base64EncodedString())
+                .init(
+                    version: kek.version,
+                    createdAt: rows.first { $0.version == kek.version }?.createdAt ?? now,
+                    wrapped: Data(try keys.wrapEpoch(kek, random: random)).base64EncodedString()
+                )
             }
         }
         try await record { tx, audit in
             try tx.clearStoredKEKs()
-            try audit.append(AuditDraft(principal: .localOperator, op: .keysMigrate, decision: .allow, reason: "operator",
-                                        details: ["kek_versions": keks.map { String($0.version) }.joined(separator: ",")]))
+            try audit.append(
+                AuditDraft(
+                    principal: .localOperator,
+                    op: .keysMigrate,
+                    decision: .allow,
+                    reason: .byOperator,
+                    details: ["kek_versions": keks.map { String($0.version) }.joined(separator: ",")]
+                )
+            )
         }
         try await storage.compact()
         var upgraded = metadata
         upgraded.format = VaultMetadata.currentFormat
         try upgraded.write(to: directory)
-        logger.warning("moved the key-encryption keys out of the database into the key store; backups taken before still hold them under the root key, so destroy those backups", metadata: ["key_store": "\(keyStore.path)"])
+        logger.warning(
+            "moved the key-encryption keys out of the database into the key store; backups taken before still hold them under the root key, so destroy those backups",
+            metadata: ["key_store": "\(keyStore.path)"]
+        )
     }
 
     /// Holds the database to the checkpoint kept outside it: a log that was rolled back, cut short
@@ -206,8 +260,11 @@ extension Vault {
             let problem = state.problem(path: anchor.path) ?? ""
             logger.critical("the audit log failed its check against the checkpoint kept outside the database")
             if refuse {
-                throw VaultError(.integrity, code: "log_rolled_back",
-                                 "refusing to open \(directory.path): \(problem). Run `cvault audit verify` for details; to return to an older database on purpose, use `cvault restore`, which records the rollback")
+                throw VaultError(
+                    .integrity,
+                    code: "log_rolled_back",
+                    "refusing to open \(directory.path): \(problem). Run `cvault audit verify` for details; to return to an older database on purpose, use `cvault restore`, which records the rollback"
+                )
             }
         }
     }
@@ -219,12 +276,22 @@ extension Vault {
         case (.passphrase(let passphrase), "passphrase"):
             guard let parameters = metadata.rootKey.scrypt else { throw VaultError.integrity("vault.json lacks the scrypt parameters") }
             if let wrappedText = metadata.rootKey.wrappedRoot {
-                guard let wrapped = Data(base64Encoded: wrappedText) else { throw VaultError.integrity("vault.json has a malformed wrapped root key") }
-                guard let opened = try? PassphraseWrappedKey.unwrap(Array(wrapped), passphrase: Array(passphrase.utf8), parameters: parameters,
-                                                                    vaultID: metadata.vaultID)
+                guard let wrapped = Data(base64Encoded: wrappedText) else {
+                    throw VaultError.integrity("vault.json has a malformed wrapped root key")
+                }
+                guard
+                    let opened = try? PassphraseWrappedKey.unwrap(
+                        Array(wrapped),
+                        passphrase: Array(passphrase.utf8),
+                        parameters: parameters,
+                        vaultID: metadata.vaultID
+                    )
                 else {
-                    throw VaultError(.unauthenticated, code: "wrong_root_key",
-                                     "wrong passphrase: it does not open the vault at \(directory.path); nothing was read or written (check CVAULT_PASSPHRASE)")
+                    throw VaultError(
+                        .unauthenticated,
+                        code: "wrong_root_key",
+                        "wrong passphrase: it does not open the vault at \(directory.path); nothing was read or written (check CVAULT_PASSPHRASE)"
+                    )
                 }
                 root = opened
             } else {
@@ -233,7 +300,11 @@ extension Vault {
         case (.recorded, "passphrase"), (.keyFile, "passphrase"):
             throw VaultError(.unauthenticated, code: "passphrase_required", "this vault's root key comes from a passphrase: set CVAULT_PASSPHRASE")
         case (.passphrase, _):
-            throw VaultError(.unauthenticated, code: "key_file_required", "this vault's root key is a key file, not a passphrase: pass --key-file or unset CVAULT_PASSPHRASE")
+            throw VaultError(
+                .unauthenticated,
+                code: "key_file_required",
+                "this vault's root key is a key file, not a passphrase: pass --key-file or unset CVAULT_PASSPHRASE"
+            )
         case (.keyFile(let path), _):
             root = try loadKeyFile(path)
         case (.recorded, _):
@@ -246,13 +317,18 @@ extension Vault {
         do {
             try keys.verify(keyCheckValue: Array(keyCheck))
         } catch {
-            throw VaultError(.unauthenticated, code: "wrong_root_key",
-                             "wrong root key: it does not open the vault at \(directory.path); nothing was read or written (check --key-file / CVAULT_PASSPHRASE)")
+            throw VaultError(
+                .unauthenticated,
+                code: "wrong_root_key",
+                "wrong root key: it does not open the vault at \(directory.path); nothing was read or written (check --key-file / CVAULT_PASSPHRASE)"
+            )
         }
         guard let wrappedSigningKey = Data(base64Encoded: metadata.signingKey),
-              let signingKey = try? keys.unwrapSigningKey(Array(wrappedSigningKey))
+            let signingKey = try? keys.unwrapSigningKey(Array(wrappedSigningKey))
         else { throw VaultError.integrity("the vault's signing key in vault.json failed its integrity check") }
-        if case .passphrase(let passphrase) = options.keySource, metadata.rootKey.wrappedRoot == nil || metadata.rootKey.scrypt?.isBelowRecommendation == true {
+        if case .passphrase(let passphrase) = options.keySource,
+            metadata.rootKey.wrappedRoot == nil || metadata.rootKey.scrypt?.isBelowRecommendation == true
+        {
             try upgradePassphraseProtection(metadata, root: root, passphrase: passphrase, in: directory, options: options)
         }
         return (keys, signingKey)
@@ -261,15 +337,28 @@ extension Vault {
     /// Seals the same root again under today's scrypt parameters: a vault created with weaker ones
     /// (or whose root was scrypt's output itself) keeps every key it has, and a stolen vault.json
     /// from now on costs an attacker today's price per guess.
-    private static func upgradePassphraseProtection(_ metadata: VaultMetadata, root: SymmetricKey, passphrase: String, in directory: URL,
-                                                    options: VaultOptions) throws {
+    private static func upgradePassphraseProtection(
+        _ metadata: VaultMetadata,
+        root: SymmetricKey,
+        passphrase: String,
+        in directory: URL,
+        options: VaultOptions
+    ) throws {
         let parameters = ScryptParameters.recommended(using: options.random)
-        let wrapped = try PassphraseWrappedKey.wrap(root, passphrase: Array(passphrase.utf8), parameters: parameters,
-                                                    vaultID: metadata.vaultID, random: options.random)
+        let wrapped = try PassphraseWrappedKey.wrap(
+            root,
+            passphrase: Array(passphrase.utf8),
+            parameters: parameters,
+            vaultID: metadata.vaultID,
+            random: options.random
+        )
         var upgraded = metadata
         upgraded.rootKey = .init(kind: "passphrase", path: nil, scrypt: parameters, wrappedRoot: Data(wrapped).base64EncodedString())
         try upgraded.write(to: directory)
-        options.logger.notice("sealed the root key again under today's scrypt parameters", metadata: ["N": "\(parameters.cost)", "r": "\(parameters.blockSize)"])
+        options.logger.notice(
+            "sealed the root key again under today's scrypt parameters",
+            metadata: ["N": "\(parameters.cost)", "r": "\(parameters.blockSize)"]
+        )
     }
 
     private static func loadKeyFile(_ path: String) throws -> SymmetricKey {

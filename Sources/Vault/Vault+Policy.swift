@@ -28,8 +28,15 @@ extension Vault {
         let now = clock.now()
         try await mutate { tx, audit in
             try tx.insertPolicy(PolicyRow(hash: policy.hash, text: text, fileName: fileName, appliedAt: now))
-            try audit.append(AuditDraft(principal: principal, op: .policyApply, decision: .allow, reason: "operator",
-                                        details: ["previous": current, "new": policy.hash, "file": fileName]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    op: .policyApply,
+                    decision: .allow,
+                    reason: .byOperator,
+                    details: ["previous": current, "new": policy.hash, "file": fileName]
+                )
+            )
         }
         policyState.withLock { $0 = ActivePolicy(policy: policy, fileName: fileName) }
         logger.info("policy applied", metadata: ["hash": "\(policy.hash)"])

@@ -55,10 +55,12 @@ extension Vault {
     /// so neither it nor its timing tells who is a customer. Rate limited per address and per
     /// `client` (the caller's network address); every request is audited, a match under the customer.
     public func requestSignIn(address: String, client: String, linkBase: String) async throws {
-        let policy = policy.policy, limits = portalLimits
+        let policy = policy.policy
+        let limits = portalLimits
         let (field, normalized) = try Self.lookupAddress(address, policy: policy)
         let digest = Data(keys.blindIndex(field: field.name, value: normalized))
-        let addressBucket = Data(keys.portalHash("address", normalized)), clientBucket = Data(keys.portalHash("client", client))
+        let addressBucket = Data(keys.portalHash("address", normalized))
+        let clientBucket = Data(keys.portalHash("client", client))
         let now = clock.now()
         var codeDigits = Self.signInCode(random)
         var linkBytes = random.bytes(32)
@@ -66,15 +68,25 @@ extension Vault {
             zeroize(&codeDigits)
             zeroize(&linkBytes)
         }
-        let code = String(decoding: codeDigits, as: UTF8.self), linkSecret = Data(linkBytes).base64URLEncoded
-        let row = SignInCodeRow(id: "sgn_" + random.bytes(8).hexString, customerID: "", codeHash: Data(keys.portalHash("code", code)),
-                                linkHash: Data(keys.portalHash("link", linkSecret)), createdAt: now, expiresAt: now.addingTimeInterval(limits.codeLifetime))
+        let code = String(decoding: codeDigits, as: UTF8.self)
+        let linkSecret = Data(linkBytes).base64URLEncoded
+        let row = SignInCodeRow(
+            id: "sgn_" + random.bytes(8).hexString,
+            customerID: "",
+            codeHash: Data(keys.portalHash("code", code)),
+            linkHash: Data(keys.portalHash("link", linkSecret)),
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(limits.codeLifetime)
+        )
         let issued: Bool = try await record { tx, audit in
             let since = now.addingTimeInterval(-limits.window)
             if try tx.portalAttempts(bucket: addressBucket, since: since) >= limits.requestsPerAddress
-                || tx.portalAttempts(bucket: clientBucket, since: since) >= limits.attemptsPerClient {
-                try audit.refuse(AuditDraft(principal: .portal, fields: [field.name], op: .portalSignInRequest, decision: .deny, reason: "rate_limited"),
-                                 Self.rateLimited)
+                || tx.portalAttempts(bucket: clientBucket, since: since) >= limits.attemptsPerClient
+            {
+                try audit.refuse(
+                    AuditDraft(principal: .portal, fields: [field.name], op: .portalSignInRequest, decision: .deny, reason: .rateLimited),
+                    Self.rateLimited
+                )
             }
             try tx.recordPortalAttempt(bucket: addressBucket, at: now)
             try tx.recordPortalAttempt(bucket: clientBucket, at: now)
@@ -84,28 +96,54 @@ extension Vault {
             }
             // An address two customers share signs in neither: the code would open one of them for the other.
             guard live.count == 1, let customerID = live.first else {
-                try audit.append(AuditDraft(principal: .portal, fields: [field.name], op: .portalSignInRequest, decision: .deny,
-                                            reason: live.isEmpty ? "no_match" : "ambiguous_address"))
+                try audit.append(
+                    AuditDraft(
+                        principal: .portal,
+                        fields: [field.name],
+                        op: .portalSignInRequest,
+                        decision: .deny,
+                        reason: live.isEmpty ? .noMatch : .ambiguousAddress
+                    )
+                )
                 return false
             }
             // Too many wrong codes for this customer lately: no new code, and the same answer as ever.
             if try tx.portalAttempts(bucket: Data(self.keys.portalHash("wrong-code", customerID)), since: now.addingTimeInterval(-limits.lockWindow))
-                >= limits.wrongCodesPerCustomer {
-                try audit.append(AuditDraft(principal: .portal, customer: customerID, fields: [field.name], op: .portalSignInRequest,
-                                            decision: .deny, reason: "customer_locked"))
+                >= limits.wrongCodesPerCustomer
+            {
+                try audit.append(
+                    AuditDraft(
+                        principal: .portal,
+                        customer: customerID,
+                        fields: [field.name],
+                        op: .portalSignInRequest,
+                        decision: .deny,
+                        reason: .customerLocked
+                    )
+                )
                 return false
             }
             try tx.prunePortal(before: now.addingTimeInterval(-max(limits.lockWindow, limits.sessionAbsolute)))
             var stored = row
             stored.customerID = customerID
             try tx.insertSignInCode(stored)
-            try audit.append(AuditDraft(principal: .portal, customer: customerID, fields: [field.name], op: .portalSignInRequest,
-                                        decision: .allow, reason: "allowed_sign_in_sent", details: ["sign_in": row.id]))
+            try audit.append(
+                AuditDraft(
+                    principal: .portal,
+                    customer: customerID,
+                    fields: [field.name],
+                    op: .portalSignInRequest,
+                    decision: .allow,
+                    reason: .allowedSignInSent,
+                    details: ["sign_in": row.id]
+                )
+            )
             return true
         }
         guard issued else { return }
         let message = SignInMessage(destination: address, code: code, link: linkBase + linkSecret, expiresAt: row.expiresAt)
-        let notifier = signInNotifier, logger = logger
+        let notifier = signInNotifier
+        let logger = logger
         Task.detached {
             do {
                 try await notifier.deliver(message)
@@ -119,7 +157,8 @@ extension Vault {
     /// expired, used, given up, unknown address) and is audited; a code is given up after
     /// `attemptsPerCode` wrong guesses.
     public func completeSignIn(address: String, code: String, client: String) async throws -> PortalSession {
-        let policy = policy.policy, limits = portalLimits
+        let policy = policy.policy
+        let limits = portalLimits
         let (field, normalized) = try Self.lookupAddress(address, policy: policy)
         let digest = Data(keys.blindIndex(field: field.name, value: normalized))
         let clientBucket = Data(keys.portalHash("client", client))
@@ -130,25 +169,43 @@ extension Vault {
             try self.limitClient(tx, &audit, bucket: clientBucket, now: now, limits: limits, op: .portalSignIn)
             let ids = try tx.customerIDs(field: field.name, digest: digest)
             guard ids.count == 1, let customerID = ids.first,
-                  let pending = try tx.signInCodes(customerID: customerID, since: now.addingTimeInterval(-limits.codeLifetime))
-                      .first(where: { $0.usedAt == nil && $0.expiresAt > now })
+                let pending = try tx.signInCodes(customerID: customerID, since: now.addingTimeInterval(-limits.codeLifetime))
+                    .first(where: { $0.usedAt == nil && $0.expiresAt > now })
             else {
-                try audit.refuse(AuditDraft(principal: .portal, fields: [field.name], op: .portalSignIn, decision: .deny, reason: "no_pending_sign_in"),
-                                 Self.signInFailed)
+                try audit.refuse(
+                    AuditDraft(principal: .portal, fields: [field.name], op: .portalSignIn, decision: .deny, reason: .noPendingSignIn),
+                    Self.signInFailed
+                )
             }
             let wrongCodes = Data(self.keys.portalHash("wrong-code", customerID))
             guard try tx.portalAttempts(bucket: wrongCodes, since: now.addingTimeInterval(-limits.lockWindow)) < limits.wrongCodesPerCustomer else {
-                try audit.refuse(AuditDraft(principal: .portal, customer: customerID, op: .portalSignIn, decision: .deny, reason: "customer_locked",
-                                            details: ["sign_in": pending.id]), Self.signInFailed)
+                try audit.refuse(
+                    AuditDraft(
+                        principal: .portal,
+                        customer: customerID,
+                        op: .portalSignIn,
+                        decision: .deny,
+                        reason: .customerLocked,
+                        details: ["sign_in": pending.id]
+                    ),
+                    Self.signInFailed
+                )
             }
             guard ConstantTime.equals(pending.codeHash, typed) else {
                 try tx.recordPortalAttempt(bucket: wrongCodes, at: now)
                 let attempts = pending.attempts + 1
                 try tx.updateSignInCode(id: pending.id, attempts: attempts, usedAt: attempts >= limits.attemptsPerCode ? now : nil)
-                try audit.refuse(AuditDraft(principal: .portal, customer: customerID, op: .portalSignIn, decision: .deny,
-                                            reason: attempts >= limits.attemptsPerCode ? "too_many_attempts" : "wrong_code",
-                                            details: ["sign_in": pending.id, "attempts": String(attempts)]),
-                                 Self.signInFailed)
+                try audit.refuse(
+                    AuditDraft(
+                        principal: .portal,
+                        customer: customerID,
+                        op: .portalSignIn,
+                        decision: .deny,
+                        reason: attempts >= limits.attemptsPerCode ? .tooManyAttempts : .wrongCode,
+                        details: ["sign_in": pending.id, "attempts": String(attempts)]
+                    ),
+                    Self.signInFailed
+                )
             }
             return try self.startSession(session, for: customerID, signIn: pending, method: "code", tx, &audit, now: now)
         }
@@ -164,9 +221,9 @@ extension Vault {
         return try await record { tx, audit in
             try self.limitClient(tx, &audit, bucket: clientBucket, now: now, limits: limits, op: .portalSignIn)
             guard let pending = try tx.signInCode(linkHash: hash), pending.usedAt == nil, pending.expiresAt > now,
-                  try tx.customer(id: pending.customerID)?.erasedAt == nil
+                try tx.customer(id: pending.customerID)?.erasedAt == nil
             else {
-                try audit.refuse(AuditDraft(principal: .portal, op: .portalSignIn, decision: .deny, reason: "link_not_valid"), Self.signInFailed)
+                try audit.refuse(AuditDraft(principal: .portal, op: .portalSignIn, decision: .deny, reason: .linkNotValid), Self.signInFailed)
             }
             return try self.startSession(session, for: pending.customerID, signIn: pending, method: "link", tx, &audit, now: now)
         }
@@ -179,7 +236,7 @@ extension Vault {
         let hash = Data(keys.portalHash("session", secret))
         let now = clock.now()
         guard let row = try await storage.read({ tx in try tx.portalSession(secretHash: hash) }),
-              row.endedAt == nil, row.expiresAt > now, row.lastSeenAt.addingTimeInterval(limits.sessionIdle) > now
+            row.endedAt == nil, row.expiresAt > now, row.lastSeenAt.addingTimeInterval(limits.sessionIdle) > now
         else { throw Self.sessionEnded }
         if now.timeIntervalSince(row.lastSeenAt) >= Self.sessionTouchInterval {
             try await storage.write { tx in try tx.updatePortalSession(id: row.id, lastSeenAt: now, endedAt: nil) }
@@ -194,9 +251,20 @@ extension Vault {
         try await record { tx, audit in
             guard let row = try tx.portalSession(secretHash: hash), row.endedAt == nil else { return }
             try tx.updatePortalSession(id: row.id, lastSeenAt: row.lastSeenAt, endedAt: now)
-            try audit.append(AuditDraft(principal: Principal(actor: "portal:\(row.id)", role: RoleName.customer.rawValue, subject: row.customerID,
-                                                             customerID: row.customerID),
-                                        customer: row.customerID, op: .portalSignOut, decision: .allow, reason: "allowed_self"))
+            try audit.append(
+                AuditDraft(
+                    principal: Principal(
+                        actor: "portal:\(row.id)",
+                        role: RoleName.customer.rawValue,
+                        subject: row.customerID,
+                        customerID: row.customerID
+                    ),
+                    customer: row.customerID,
+                    op: .portalSignOut,
+                    decision: .allow,
+                    reason: .allowedSelf
+                )
+            )
         }
     }
 
@@ -210,14 +278,28 @@ extension Vault {
         defer { zeroize(&linkBytes) }
         let secret = Data(linkBytes).base64URLEncoded
         // The link's row needs a code hash too: a random one nobody knows, so only the link works.
-        let row = SignInCodeRow(id: "sgn_" + random.bytes(8).hexString, customerID: customerID, codeHash: Data(random.bytes(32)),
-                                linkHash: Data(keys.portalHash("link", secret)), createdAt: now, expiresAt: now.addingTimeInterval(limits.codeLifetime))
+        let row = SignInCodeRow(
+            id: "sgn_" + random.bytes(8).hexString,
+            customerID: customerID,
+            codeHash: Data(random.bytes(32)),
+            linkHash: Data(keys.portalHash("link", secret)),
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(limits.codeLifetime)
+        )
         try await mutate { tx, audit in
             guard let customer = try tx.customer(id: customerID) else { throw VaultError.notFound("customer \(customerID)") }
             guard customer.erasedAt == nil else { throw VaultError.erased(customerID) }
             try tx.insertSignInCode(row)
-            try audit.append(AuditDraft(principal: principal, customer: customerID, op: .portalLinkIssue, decision: .allow, reason: "allowed_operator",
-                                        details: ["sign_in": row.id]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    customer: customerID,
+                    op: .portalLinkIssue,
+                    decision: .allow,
+                    reason: .allowedOperator,
+                    details: ["sign_in": row.id]
+                )
+            )
         }
         return SignInMessage(destination: "", code: "", link: linkBase + secret, expiresAt: row.expiresAt)
     }
@@ -237,16 +319,23 @@ extension Vault {
 
     // MARK: - Helpers
 
-    static let signInFailed = VaultError(.unauthenticated, code: "sign_in_failed",
-                                         "that code or link does not work: it may be mistyped, used or expired; ask for a new one")
-    static let sessionEnded = VaultError(.unauthenticated, code: "session_ended", "you are signed out (the session ended or was idle too long): sign in again")
+    static let signInFailed = VaultError(
+        .unauthenticated,
+        code: "sign_in_failed",
+        "that code or link does not work: it may be mistyped, used or expired; ask for a new one"
+    )
+    static let sessionEnded = VaultError(
+        .unauthenticated,
+        code: "session_ended",
+        "you are signed out (the session ended or was idle too long): sign in again"
+    )
     static let rateLimited = VaultError(.rateLimited, code: "rate_limited", "too many attempts: wait a few minutes and try again")
 
     /// The lookup field an address belongs to (e-mail if it has an @, else phone) and its normalized form.
     static func lookupAddress(_ address: String, policy: Policy) throws -> (FieldDefinition, String) {
         let type: FieldDefinition.ValueType = address.contains("@") ? .email : .phone
         guard address.utf8.count <= 254, let field = policy.fields.first(where: { $0.lookup && $0.type == type }),
-              let normalized = FieldCodec.normalizedLookup(.string(address), type: type), !normalized.isEmpty
+            let normalized = FieldCodec.normalizedLookup(.string(address), type: type), !normalized.isEmpty
         else {
             throw VaultError.invalid("bad_address", "enter the e-mail address or phone number the firm has for you")
         }
@@ -268,25 +357,50 @@ extension Vault {
         var bytes = random.bytes(32)
         defer { zeroize(&bytes) }
         let secret = Data(bytes).base64URLEncoded
-        return (secret, PortalSessionRow(id: "ses_" + random.bytes(8).hexString, secretHash: Data(keys.portalHash("session", secret)), customerID: "",
-                                         createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(limits.sessionAbsolute)))
+        return (
+            secret,
+            PortalSessionRow(
+                id: "ses_" + random.bytes(8).hexString,
+                secretHash: Data(keys.portalHash("session", secret)),
+                customerID: "",
+                createdAt: now,
+                lastSeenAt: now,
+                expiresAt: now.addingTimeInterval(limits.sessionAbsolute)
+            )
+        )
     }
 
-    func limitClient(_ tx: any StorageWriter, _ audit: inout AuditAppender, bucket: Data, now: Date, limits: PortalLimits, op: AuditOperation) throws {
+    func limitClient(_ tx: any StorageWriter, _ audit: inout AuditAppender, bucket: Data, now: Date, limits: PortalLimits, op: AuditOperation) throws
+    {
         if try tx.portalAttempts(bucket: bucket, since: now.addingTimeInterval(-limits.window)) >= limits.attemptsPerClient {
-            try audit.refuse(AuditDraft(principal: .portal, op: op, decision: .deny, reason: "rate_limited"), Self.rateLimited)
+            try audit.refuse(AuditDraft(principal: .portal, op: op, decision: .deny, reason: .rateLimited), Self.rateLimited)
         }
         try tx.recordPortalAttempt(bucket: bucket, at: now)
     }
 
-    func startSession(_ session: (secret: String, row: PortalSessionRow), for customerID: String, signIn: SignInCodeRow, method: String,
-              _ tx: any StorageWriter, _ audit: inout AuditAppender, now: Date) throws -> PortalSession {
+    func startSession(
+        _ session: (secret: String, row: PortalSessionRow),
+        for customerID: String,
+        signIn: SignInCodeRow,
+        method: String,
+        _ tx: any StorageWriter,
+        _ audit: inout AuditAppender,
+        now: Date
+    ) throws -> PortalSession {
         try tx.updateSignInCode(id: signIn.id, attempts: signIn.attempts, usedAt: now)
         var row = session.row
         row.customerID = customerID
         try tx.insertPortalSession(row)
-        try audit.append(AuditDraft(principal: .portal, customer: customerID, op: .portalSignIn, decision: .allow, reason: "allowed_sign_in",
-                                    details: ["sign_in": signIn.id, "session": row.id, "method": method]))
+        try audit.append(
+            AuditDraft(
+                principal: .portal,
+                customer: customerID,
+                op: .portalSignIn,
+                decision: .allow,
+                reason: .allowedSignIn,
+                details: ["sign_in": signIn.id, "session": row.id, "method": method]
+            )
+        )
         return PortalSession(secret: session.secret, id: row.id, customerID: customerID, expiresAt: row.expiresAt)
     }
 

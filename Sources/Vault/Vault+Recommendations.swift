@@ -18,7 +18,11 @@ public struct ProductModel: Sendable, Codable {
     /// The noisy counts and how they were released.
     public let model: CategoryModel
 
-    private enum CodingKeys: String, CodingKey { case version, trainedAt = "trained_at", purpose, policy, model }
+    private enum CodingKeys: String, CodingKey {
+        case version
+        case trainedAt = "trained_at"
+        case purpose, policy, model
+    }
 }
 
 /// A stored model with the hash its training entry records.
@@ -34,7 +38,12 @@ public struct ProductModelView: Sendable, Encodable {
     /// The budget after training (nil when showing).
     public let budget: BudgetStatus?
 
-    private enum CodingKeys: String, CodingKey { case model, sha256, auditSeq = "audit_seq", epsilonCharged = "epsilon_charged", budget }
+    private enum CodingKeys: String, CodingKey {
+        case model, sha256
+        case auditSeq = "audit_seq"
+        case epsilonCharged = "epsilon_charged"
+        case budget
+    }
 }
 
 /// What the firm would recommend to one customer, and why.
@@ -55,8 +64,13 @@ public struct NextBestProduct: Sendable, Encodable {
     public let note: String?
 
     private enum CodingKeys: String, CodingKey {
-        case customerID = "customer_id", purpose, modelVersion = "model_version", purposeHolds = "purpose_holds", recommendations
-        case fieldsUsed = "fields_used", note
+        case customerID = "customer_id"
+        case purpose
+        case modelVersion = "model_version"
+        case purposeHolds = "purpose_holds"
+        case recommendations
+        case fieldsUsed = "fields_used"
+        case note
     }
 }
 
@@ -86,9 +100,17 @@ extension Vault {
             _ = try setup.budget.charge(epsilon, spent: spentBefore)
         } catch {
             try await record { _, audit in
-                try audit.refuse(AuditDraft(principal: principal, purpose: rules.purpose, op: .modelTrain, decision: .deny, reason: error.code,
-                                            details: ["micro_epsilon": String(epsilon.micros)]),
-                                 VaultError(.budgetExhausted, code: error.code, error.description))
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: rules.purpose,
+                        op: .modelTrain,
+                        decision: .deny,
+                        reason: AuditReason(error),
+                        details: ["micro_epsilon": String(epsilon.micros)]
+                    ),
+                    VaultError(.budgetExhausted, code: error.code, error.description)
+                )
             }
         }
         let statistics = try await categoryStatistics(rules: rules, policy: policy, now: now)
@@ -106,19 +128,36 @@ extension Vault {
             do {
                 status = try setup.budget.charge(epsilon, spent: spent)
             } catch let error as AnalyticsError {
-                try audit.refuse(AuditDraft(principal: principal, purpose: rules.purpose, op: .modelTrain, decision: .deny, reason: error.code,
-                                            details: ["micro_epsilon": String(epsilon.micros)]),
-                                 VaultError(.budgetExhausted, code: error.code, error.description))
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: rules.purpose,
+                        op: .modelTrain,
+                        decision: .deny,
+                        reason: AuditReason(error),
+                        details: ["micro_epsilon": String(epsilon.micros)]
+                    ),
+                    VaultError(.budgetExhausted, code: error.code, error.description)
+                )
             }
             _ = try tx.insertCharge(ChargeRow(analyst: holder, microEpsilon: epsilon.micros, at: now, queryKey: key))
             let version = (try tx.recommendationModel(version: nil)?.version ?? 0) + 1
             let model = ProductModel(version: version, trainedAt: now, purpose: rules.purpose, policy: policyHash, model: released)
             let body = try Self.modelEncoder.encode(model)
             let digest = SHA256.hash(data: Array(body)).hex
-            let seq = try audit.append(AuditDraft(principal: principal, purpose: rules.purpose, op: .modelTrain, decision: .allow,
-                                                  reason: "allowed_trained",
-                                                  details: ["model_version": String(version), "model_sha256": digest,
-                                                            "micro_epsilon": String(epsilon.micros)]))
+            let seq = try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    purpose: rules.purpose,
+                    op: .modelTrain,
+                    decision: .allow,
+                    reason: .allowedTrained,
+                    details: [
+                        "model_version": String(version), "model_sha256": digest,
+                        "micro_epsilon": String(epsilon.micros),
+                    ]
+                )
+            )
             try tx.insertRecommendationModel(ModelRow(version: version, trainedAt: now, auditSeq: seq, body: body))
             return ProductModelView(model: model, sha256: digest, auditSeq: seq, epsilonCharged: epsilon, budget: status)
         }
@@ -134,8 +173,15 @@ extension Vault {
             return try Self.checkedModel(row, in: tx)
         }
         try await record { _, audit in
-            try audit.append(AuditDraft(principal: principal, op: .modelShow, decision: .allow, reason: "allowed_model",
-                                        details: ["model_version": String(view.model.version)]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    op: .modelShow,
+                    decision: .allow,
+                    reason: .allowedModel,
+                    details: ["model_version": String(view.model.version)]
+                )
+            )
         }
         return view
     }
@@ -154,8 +200,18 @@ extension Vault {
         // Refusals before the customer's data is touched are access attempts too: each leaves its entry.
         func refuse(_ customer: String?, _ error: VaultError) async throws -> Never {
             try await record { _, audit in
-                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customer, fields: fields, op: op, decision: .deny,
-                                            reason: error.code), error)
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: purpose,
+                        customer: customer,
+                        fields: fields,
+                        op: op,
+                        decision: .deny,
+                        reason: AuditReason(error)
+                    ),
+                    error
+                )
             }
         }
         guard CustomerRecord.isValidID(customerID) else {
@@ -166,8 +222,13 @@ extension Vault {
             throw VaultError.notFound("customer \(customerID)")
         }
         guard purpose == rules.purpose else {
-            try await refuse(customerID, VaultError.invalid("purpose_not_for_recommendations",
-                                                            "recommendations are made only under purpose \(rules.purpose), not \(purpose): ask with purpose=\(rules.purpose)"))
+            try await refuse(
+                customerID,
+                VaultError.invalid(
+                    "purpose_not_for_recommendations",
+                    "recommendations are made only under purpose \(rules.purpose), not \(purpose): ask with purpose=\(rules.purpose)"
+                )
+            )
         }
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
@@ -175,18 +236,47 @@ extension Vault {
             do {
                 stored = try Self.newestModel(in: tx, rules: rules)
             } catch let error as VaultError where error.kind == .conflict {
-                try audit.refuse(AuditDraft(principal: principal, purpose: purpose, customer: customerID, fields: fields, op: op, decision: .deny,
-                                            reason: error.code), error)
+                try audit.refuse(
+                    AuditDraft(
+                        principal: principal,
+                        purpose: purpose,
+                        customer: customerID,
+                        fields: fields,
+                        op: op,
+                        decision: .deny,
+                        reason: AuditReason(error)
+                    ),
+                    error
+                )
             }
-            let view = try self.open(try self.readLocked(tx, &audit, customerID: customerID, purpose: purpose, fields: fields, principal: principal,
-                                           policy: policy, now: now, op: op, prefetched: prefetched,
-                                           details: ["model_version": String(stored.model.version)]))
+            let view = try self.open(
+                try self.readLocked(
+                    tx,
+                    &audit,
+                    customerID: customerID,
+                    purpose: purpose,
+                    fields: fields,
+                    principal: principal,
+                    policy: policy,
+                    now: now,
+                    op: op,
+                    prefetched: prefetched,
+                    details: ["model_version": String(stored.model.version)]
+                )
+            )
             guard view.anyAllowed else {
                 let denial = view.decisions.first { !$0.allowed }!
                 throw VaultError.denied(denial.decision.code.rawValue, denial.decision.reason)
             }
-            return Self.recommend(customerID, values: view.values, fieldsUsed: view.decisions.filter(\.allowed).map(\.field),
-                                  model: stored.model, policy: policy, rules: rules, now: now)
+            return Self.recommend(
+                customerID,
+                values: view.values,
+                fieldsUsed: view.decisions.filter(\.allowed).map(\.field),
+                model: stored.model,
+                policy: policy,
+                rules: rules,
+                now: now
+            )
         }
     }
 
@@ -200,37 +290,81 @@ extension Vault {
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
             let stored = try Self.newestModel(in: tx, rules: rules)
-            let view = try self.open(try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: fields, principal: principal,
-                                           policy: policy, now: now, op: .selfNextBestProduct, prefetched: prefetched,
-                                           details: ["model_version": String(stored.model.version)]))
+            let view = try self.open(
+                try self.readLocked(
+                    tx,
+                    &audit,
+                    customerID: customerID,
+                    purpose: nil,
+                    fields: fields,
+                    principal: principal,
+                    policy: policy,
+                    now: now,
+                    op: .selfNextBestProduct,
+                    prefetched: prefetched,
+                    details: ["model_version": String(stored.model.version)]
+                )
+            )
             // The customer sees exactly what the firm would do: nothing without their consent, and
             // nothing from a field they dispute while the purpose is restricted.
             let state = try prefetched.snapshot(customerID, in: tx).map(self.customerState)
             let basis = policy.basisHolds(purpose: rules.purpose, consent: state?.consent ?? [:], now: now)
             guard basis.allowed else {
-                let choice = basis.code == .consentWithdrawn ? "you withdrew your agreement to \(rules.purpose)"
+                let choice =
+                    basis.code == .consentWithdrawn
+                    ? "you withdrew your agreement to \(rules.purpose)"
                     : basis.code == .objected ? "you objected to \(rules.purpose)" : "you have not agreed to \(rules.purpose)"
-                return NextBestProduct(customerID: customerID, purpose: rules.purpose, modelVersion: stored.model.version, purposeHolds: false,
-                                       recommendations: [], fieldsUsed: [],
-                                       note: "\(choice), so the firm makes you no recommendations; you can change this in your consents at any time")
+                return NextBestProduct(
+                    customerID: customerID,
+                    purpose: rules.purpose,
+                    modelVersion: stored.model.version,
+                    purposeHolds: false,
+                    recommendations: [],
+                    fieldsUsed: [],
+                    note: "\(choice), so the firm makes you no recommendations; you can change this in your consents at any time"
+                )
             }
             var values = view.values
             if policy.contests.restricts(rules.purpose) {
                 for field in state?.disputedFields ?? [] { values[field] = nil }
             }
-            return Self.recommend(customerID, values: values, fieldsUsed: fields.filter { values[$0] != nil },
-                                  model: stored.model, policy: policy, rules: rules, now: now)
+            return Self.recommend(
+                customerID,
+                values: values,
+                fieldsUsed: fields.filter { values[$0] != nil },
+                model: stored.model,
+                policy: policy,
+                rules: rules,
+                now: now
+            )
         }
     }
 
     /// Scores the model's categories for one customer from the values their read allowed.
-    static func recommend(_ customerID: String, values: [String: FieldValue], fieldsUsed: [String], model: ProductModel,
-                          policy: Policy, rules: RecommendationRules, now: Date) -> NextBestProduct {
-        let recommendations = model.model.recommendations(for: signals(from: values, policy: policy, rules: rules), today: DayNumber.of(now),
-                                                          recentDays: days(rules.recent, before: now), count: rules.top)
-        return NextBestProduct(customerID: customerID, purpose: rules.purpose, modelVersion: model.version, purposeHolds: true,
-                               recommendations: recommendations, fieldsUsed: fieldsUsed,
-                               note: recommendations.isEmpty ? "every category was bought recently" : nil)
+    static func recommend(
+        _ customerID: String,
+        values: [String: FieldValue],
+        fieldsUsed: [String],
+        model: ProductModel,
+        policy: Policy,
+        rules: RecommendationRules,
+        now: Date
+    ) -> NextBestProduct {
+        let recommendations = model.model.recommendations(
+            for: signals(from: values, policy: policy, rules: rules),
+            today: DayNumber.of(now),
+            recentDays: days(rules.recent, before: now),
+            count: rules.top
+        )
+        return NextBestProduct(
+            customerID: customerID,
+            purpose: rules.purpose,
+            modelVersion: model.version,
+            purposeHolds: true,
+            recommendations: recommendations,
+            fieldsUsed: fieldsUsed,
+            note: recommendations.isEmpty ? "every category was bought recently" : nil
+        )
     }
 
     // MARK: - Training
@@ -245,10 +379,13 @@ extension Vault {
         let index = Dictionary(rules.categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let cutoff = purchasesField.retentionCutoff(now: now)
         let (pending, splitPoints) = try await storage.read { tx in
-            (try tx.contests(customerID: nil, statuses: [.open, .infoRequested]),
-             try tx.customerSplitPoints(max(1, ProcessInfo.processInfo.activeProcessorCount)))
+            (
+                try tx.contests(customerID: nil, statuses: [.open, .infoRequested]),
+                try tx.customerSplitPoints(max(1, ProcessInfo.processInfo.activeProcessorCount))
+            )
         }
-        let disputed = policy.contests.restricts(rules.purpose)
+        let disputed =
+            policy.contests.restricts(rules.purpose)
             ? Set(pending.filter { $0.field == purchasesField.name }.map(\.customerID)) : []
         let empty = CategoryStatistics(categoryCount: rules.categories.count, maxCategoriesPerCustomer: rules.maxCategoriesPerCustomer)
         return try await withThrowingTaskGroup(of: CategoryStatistics.self) { group in
@@ -261,9 +398,11 @@ extension Vault {
                             guard policy.purposeHolds(rules.purpose, consent: consent, now: now) else { return }
                             var purchases: [Purchase] = []
                             if !disputed.contains(customer.id), let record = customer.records.first(where: { $0.kind == .purchases }),
-                               !cutoff.isExpired(collectedAt: record.updatedAt) {
+                                !cutoff.isExpired(collectedAt: record.updatedAt)
+                            {
                                 let dek = try self.keyring.dek(customerID: customer.id, wrapped: Array(customer.wrappedKey))
-                                if case .purchases(let list)? = try RecordSealer.open(record, customerID: customer.id, dek: dek)[purchasesField.name] {
+                                if case .purchases(let list)? = try RecordSealer.open(record, customerID: customer.id, dek: dek)[purchasesField.name]
+                                {
                                     purchases = list
                                 }
                             }
@@ -296,8 +435,10 @@ extension Vault {
 
     static func recommendationRules(_ policy: Policy) throws -> RecommendationRules {
         guard let rules = policy.recommendations else {
-            throw VaultError.conflict("no_recommendations",
-                                      "the policy in force has no recommendations section, so there is no next-best-product model: add one to the policy and apply it")
+            throw VaultError.conflict(
+                "no_recommendations",
+                "the policy in force has no recommendations section, so there is no next-best-product model: add one to the policy and apply it"
+            )
         }
         return rules
     }
@@ -333,8 +474,10 @@ extension Vault {
         }
         let view = try checkedModel(row, in: tx)
         guard view.model.purpose == rules.purpose, view.model.model.categories == rules.categories else {
-            throw VaultError.conflict("model_outdated",
-                                      "the newest model (version \(row.version)) was trained for another purpose or other categories than the policy in force names: an operator must train a new one")
+            throw VaultError.conflict(
+                "model_outdated",
+                "the newest model (version \(row.version)) was trained for another purpose or other categories than the policy in force names: an operator must train a new one"
+            )
         }
         return view
     }
@@ -344,14 +487,27 @@ extension Vault {
     static func checkedModel(_ row: ModelRow, in tx: any StorageReader) throws -> ProductModelView {
         let digest = SHA256.hash(data: Array(row.body)).hex
         guard let entryRow = try tx.auditEntries(from: row.auditSeq, limit: 1, customerID: nil).first, entryRow.seq == row.auditSeq,
-              case let entry = try decode(entryRow), entry.operation == .modelTrain, entry.decision == .allow,
-              entry.details["model_version"] == String(row.version), entry.details["model_sha256"] == digest,
-              let model = try? modelDecoder.decode(ProductModel.self, from: row.body), model.version == row.version,
-              let checked = try? model.model.validated()
+            case let entry = try decode(entryRow), entry.operation == .modelTrain, entry.decision == .allow,
+            entry.details["model_version"] == String(row.version), entry.details["model_sha256"] == digest,
+            let model = try? modelDecoder.decode(ProductModel.self, from: row.body), model.version == row.version,
+            let checked = try? model.model.validated()
         else {
-            throw VaultError.integrity("next-best-product model version \(row.version) does not match the audit entry of its training: the database was altered outside the vault; run cvault audit verify and train a new model")
+            throw VaultError.integrity(
+                "next-best-product model version \(row.version) does not match the audit entry of its training: the database was altered outside the vault; run cvault audit verify and train a new model"
+            )
         }
-        return ProductModelView(model: ProductModel(version: model.version, trainedAt: model.trainedAt, purpose: model.purpose,
-                                                    policy: model.policy, model: checked), sha256: digest, auditSeq: row.auditSeq, epsilonCharged: .zero, budget: nil)
+        return ProductModelView(
+            model: ProductModel(
+                version: model.version,
+                trainedAt: model.trainedAt,
+                purpose: model.purpose,
+                policy: model.policy,
+                model: checked
+            ),
+            sha256: digest,
+            auditSeq: row.auditSeq,
+            epsilonCharged: .zero,
+            budget: nil
+        )
     }
 }

@@ -29,7 +29,8 @@ extension Vault {
         }
         // Witnesses added with `cvault witness add` while this process runs.
         if let configured = try? VaultMetadata.load(from: directory).witnesses ?? [],
-           configured.map(\.key) != witnessClient.witnesses.map(\.key.description), let client = try? WitnessClient(configured) {
+            configured.map(\.key) != witnessClient.witnesses.map(\.key.description), let client = try? WitnessClient(configured)
+        {
             witnessClientState.withLock { $0 = client }
             logger.notice("now submitting checkpoints to the witnesses vault.json names", metadata: ["witnesses": "\(configured.count)"])
             changed = true

@@ -118,7 +118,8 @@ extension Vault {
                 if let customer = entry.customer {
                     Self.replayConsent(entry, customer: customer, into: &consent)
                     if inPeriod, entry.decision == .allow, let purpose = entry.purpose, Self.readOps.contains(entry.operation),
-                       let basis = policies[entry.policy]?.purpose(named: purpose)?.basis {
+                        let basis = policies[entry.policy]?.purpose(named: purpose)?.basis
+                    {
                         let state = consent[customer]?[purpose]
                         let violation = (basis == .consent && state != "granted") || (basis == .legitimateInterest && state == "objected")
                         if violation {
@@ -141,7 +142,7 @@ extension Vault {
                 report.byDayAndRole[day, default: [:]][entry.role, default: 0] += 1
                 if let purpose = entry.purpose { report.byDayAndPurpose[day, default: [:]][purpose, default: 0] += 1 }
                 if AuditOperation.consentChanges.contains(entry.operation) { report.consentChanges += 1 }
-                if entry.operation == .customerErase, entry.reason == "allowed_self" { report.erasures += 1 }
+                if entry.operation == .customerErase, entry.reasonCode == .allowedSelf { report.erasures += 1 }
                 // `keys.rotate.complete`: vaults from before key epochs.
                 if entry.operation == .keysRollComplete || entry.operation == .keysRotateComplete { report.keyRotations += 1 }
                 if entry.operation == .vaultRestore { report.restores += 1 }
@@ -168,7 +169,7 @@ extension Vault {
         }
         report.policies = history
         try await mutate { tx, audit in
-            try audit.append(AuditDraft(principal: principal, op: .auditReport, decision: .allow, reason: "allowed_audit"))
+            try audit.append(AuditDraft(principal: principal, op: .auditReport, decision: .allow, reason: .allowedAudit))
         }
         return report
     }
@@ -179,14 +180,21 @@ extension Vault {
         policy.purposes.map { purpose in
             var counts = ["granted": 0, "withdrawn": 0, "objected": 0]
             for states in consent.values { if let state = states[purpose.name], counts[state] != nil { counts[state]! += 1 } }
-            let holds = switch purpose.basis {
-            case .consent: counts["granted"]!
-            case .legitimateInterest: liveCustomers - counts["objected"]!
-            default: liveCustomers
-            }
-            return AuditReport.ConsentCoverage(purpose: purpose.name, basis: purpose.basis.rawValue, customers: liveCustomers,
-                                               holds: min(max(0, holds), liveCustomers), granted: counts["granted"]!,
-                                               withdrawn: counts["withdrawn"]!, objected: counts["objected"]!)
+            let holds =
+                switch purpose.basis {
+                case .consent: counts["granted"]!
+                case .legitimateInterest: liveCustomers - counts["objected"]!
+                default: liveCustomers
+                }
+            return AuditReport.ConsentCoverage(
+                purpose: purpose.name,
+                basis: purpose.basis.rawValue,
+                customers: liveCustomers,
+                holds: min(max(0, holds), liveCustomers),
+                granted: counts["granted"]!,
+                withdrawn: counts["withdrawn"]!,
+                objected: counts["objected"]!
+            )
         }
     }
 

@@ -31,13 +31,20 @@ extension Vault {
     /// put back into the database no longer opens.
     /// The operator's bulk-data grant (`import`) covers it.
     @discardableResult
-    public func sweepRetention(by principal: Principal, batchSize: Int = 500,
-                               progress: @escaping @Sendable (Int, Int) throws -> Void = { _, _ in }) async throws -> RetentionSweepSummary {
+    public func sweepRetention(
+        by principal: Principal,
+        batchSize: Int = 500,
+        progress: @escaping @Sendable (Int, Int) throws -> Void = { _, _ in }
+    ) async throws -> RetentionSweepSummary {
         try requireOperation(.importData, principal)
         return try await performSweep(by: principal, batchSize: batchSize, progress: progress)
     }
 
-    private func performSweep(by principal: Principal, batchSize: Int, progress: @escaping @Sendable (Int, Int) throws -> Void) async throws -> RetentionSweepSummary {
+    private func performSweep(
+        by principal: Principal,
+        batchSize: Int,
+        progress: @escaping @Sendable (Int, Int) throws -> Void
+    ) async throws -> RetentionSweepSummary {
         let policy = policy.policy
         let now = clock.now()
         let cutoffs = Dictionary(uniqueKeysWithValues: policy.fields.map { ($0.name, $0.retentionCutoff(now: now)) })
@@ -62,15 +69,30 @@ extension Vault {
                         // One damaged customer must not stop the sweep for everyone; `sweep` fails
                         // before it writes anything for that customer.
                         unreadable += 1
-                        try audit.append(AuditDraft(principal: principal, customer: id, op: .retentionSweep, decision: .deny,
-                                                    reason: "integrity_failure"))
+                        try audit.append(
+                            AuditDraft(
+                                principal: principal,
+                                customer: id,
+                                op: .retentionSweep,
+                                decision: .deny,
+                                reason: .integrityFailure
+                            )
+                        )
                         continue
                     }
                     guard !fields.isEmpty else { continue }
                     changed += 1
                     removed += fields.count
-                    try audit.append(AuditDraft(principal: principal, customer: id, fields: fields, op: .retentionSweep,
-                                                decision: .allow, reason: "retention_expired"))
+                    try audit.append(
+                        AuditDraft(
+                            principal: principal,
+                            customer: id,
+                            fields: fields,
+                            op: .retentionSweep,
+                            decision: .allow,
+                            reason: .retentionExpired
+                        )
+                    )
                 }
                 return (changed, removed, unreadable)
             }
@@ -83,22 +105,35 @@ extension Vault {
         let final = summary
         try await record { tx, audit in
             try tx.setLastRetentionSweep(at: now, valuesRemoved: final.valuesRemoved)
-            try audit.append(AuditDraft(principal: principal, op: .retentionSweepComplete, decision: .allow, reason: "operator",
-                                        details: ["customers": String(final.customers), "customers_changed": String(final.customersChanged),
-                                                  "values_removed": String(final.valuesRemoved),
-                                                  "customers_unreadable": String(final.customersUnreadable)]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    op: .retentionSweepComplete,
+                    decision: .allow,
+                    reason: .byOperator,
+                    details: [
+                        "customers": String(final.customers), "customers_changed": String(final.customersChanged),
+                        "values_removed": String(final.valuesRemoved),
+                        "customers_unreadable": String(final.customersUnreadable),
+                    ]
+                )
+            )
         }
         // The deletions are committed and recorded; a busy reader can hold the scrub of old pages
         // up, and the next commit's checkpoint or the next sweep finishes it.
         do {
             try await storage.compact()
         } catch {
-            logger.error("retention sweep: old pages may stay in the write-ahead log until the next checkpoint",
-                         metadata: ["code": "\((error as? VaultError)?.code ?? "unexpected")"])
+            logger.error(
+                "retention sweep: old pages may stay in the write-ahead log until the next checkpoint",
+                metadata: ["code": "\((error as? VaultError)?.code ?? "unexpected")"]
+            )
         }
         if summary.customersUnreadable > 0 {
-            logger.error("retention sweep: some customers' stored data failed its integrity check and was left as it is",
-                         metadata: ["customers_unreadable": "\(summary.customersUnreadable)"])
+            logger.error(
+                "retention sweep: some customers' stored data failed its integrity check and was left as it is",
+                metadata: ["customers_unreadable": "\(summary.customersUnreadable)"]
+            )
         }
         logger.notice("retention sweep finished", metadata: ["values_removed": "\(summary.valuesRemoved)"])
         return summary
@@ -115,7 +150,9 @@ extension Vault {
         let now = clock.now()
         let due = records.contains { record in
             record.updatedAt > now
-                || policy.fields.contains { RecordKind($0.section) == record.kind && cutoffs[$0.name]?.isExpired(collectedAt: record.updatedAt) == true }
+                || policy.fields.contains {
+                    RecordKind($0.section) == record.kind && cutoffs[$0.name]?.isExpired(collectedAt: record.updatedAt) == true
+                }
         }
         guard due else { return [] }
         if records.contains(where: { $0.updatedAt > now }) {
@@ -133,9 +170,13 @@ extension Vault {
         }
         guard !removed.isEmpty else { return [] }
         let contests = try tx.contests(customerID: customerID, statuses: nil).map { row in
-            (row: row,
-             request: try RecordSealer.openText(row.sealedRequest, customerID: customerID, context: "contest-request:\(row.id)", dek: oldDEK),
-             resolution: try row.sealedResolution.map { try RecordSealer.openText($0, customerID: customerID, context: "contest-resolution:\(row.id)", dek: oldDEK) })
+            (
+                row: row,
+                request: try RecordSealer.openText(row.sealedRequest, customerID: customerID, context: "contest-request:\(row.id)", dek: oldDEK),
+                resolution: try row.sealedResolution.map {
+                    try RecordSealer.openText($0, customerID: customerID, context: "contest-resolution:\(row.id)", dek: oldDEK)
+                }
+            )
         }
 
         let kek = try keyring.current()
@@ -143,12 +184,28 @@ extension Vault {
         for (record, values) in kept {
             let version = record.version + 1
             // The values kept keep their collection time: a sweep must not extend their retention.
-            try tx.putRecord(customerID: customerID, try RecordSealer.seal(values, customerID: customerID, kind: record.kind, version: version,
-                                                                           collectedAt: record.updatedAt, dek: dek, random: random))
+            try tx.putRecord(
+                customerID: customerID,
+                try RecordSealer.seal(
+                    values,
+                    customerID: customerID,
+                    kind: record.kind,
+                    version: version,
+                    collectedAt: record.updatedAt,
+                    dek: dek,
+                    random: random
+                )
+            )
         }
         for contest in contests {
             var row = contest.row
-            row.sealedRequest = try RecordSealer.sealText(contest.request, customerID: customerID, context: "contest-request:\(row.id)", dek: dek, random: random)
+            row.sealedRequest = try RecordSealer.sealText(
+                contest.request,
+                customerID: customerID,
+                context: "contest-request:\(row.id)",
+                dek: dek,
+                random: random
+            )
             row.sealedResolution = try contest.resolution.map {
                 try RecordSealer.sealText($0, customerID: customerID, context: "contest-resolution:\(row.id)", dek: dek, random: random)
             }

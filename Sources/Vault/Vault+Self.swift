@@ -48,17 +48,29 @@ extension Vault {
     /// The customer's own profile for a principal from the token cache, whose token the read's
     /// transaction confirms.
     package func myProfile(by provisional: ProvisionalPrincipal) async throws -> CustomerView {
-        try await myProfile(by: provisional.principal, confirming: provisional.tokenID)
+        try await confirmingFirst(provisional) { try await myProfile(by: provisional.principal, confirming: provisional.tokenID) }
     }
 
     private func myProfile(by principal: Principal, confirming tokenID: String?) async throws -> CustomerView {
         let customerID = try selfID(principal, .selfRead)
         let policy = policy.policy
         let now = clock.now()
-        return try open(try await logged(customerID: customerID, confirming: tokenID) { tx, audit, prefetched in
-            try self.readLocked(tx, &audit, customerID: customerID, purpose: nil, fields: policy.fields.map(\.name),
-                                principal: principal, policy: policy, now: now, op: .selfRead, prefetched: prefetched)
-        })
+        return try open(
+            try await logged(customerID: customerID, confirming: tokenID) { tx, audit, prefetched in
+                try self.readLocked(
+                    tx,
+                    &audit,
+                    customerID: customerID,
+                    purpose: nil,
+                    fields: policy.fields.map(\.name),
+                    principal: principal,
+                    policy: policy,
+                    now: now,
+                    op: .selfRead,
+                    prefetched: prefetched
+                )
+            }
+        )
     }
 
     /// Every purpose of the policy with the customer's choice and whether it holds now.
@@ -67,15 +79,30 @@ extension Vault {
         let policy = policy.policy
         let now = clock.now()
         return try await logged(customerID: customerID) { tx, audit, prefetched in
-            let (_, records, state) = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit,
-                                                               op: .selfConsents, prefetched: prefetched)
+            let (_, records, state) = try self.loadForDecision(
+                tx,
+                customerID: customerID,
+                principal: principal,
+                purpose: nil,
+                fields: [],
+                audit: &audit,
+                op: .selfConsents,
+                prefetched: prefetched
+            )
             _ = records
-            try audit.append(AuditDraft(principal: principal, customer: customerID, op: .selfConsents, decision: .allow, reason: "allowed_self"))
+            try audit.append(AuditDraft(principal: principal, customer: customerID, op: .selfConsents, decision: .allow, reason: .allowedSelf))
             return policy.purposes.map { purpose in
                 let record = state.consent[purpose.name]
                 let holds = policy.basisHolds(purpose: purpose.name, consent: state.consent, now: now)
-                return ConsentView(purpose: purpose.name, description: purpose.description, basis: purpose.basis.rawValue,
-                                   state: record?.status.rawValue, at: record?.at, holds: holds.allowed, reason: holds.reason)
+                return ConsentView(
+                    purpose: purpose.name,
+                    description: purpose.description,
+                    basis: purpose.basis.rawValue,
+                    state: record?.status.rawValue,
+                    at: record?.at,
+                    holds: holds.allowed,
+                    reason: holds.reason
+                )
             }
         }
     }
@@ -85,17 +112,26 @@ extension Vault {
     public func setMyConsent(purpose name: String, to state: ConsentRow.State, by principal: Principal) async throws {
         let customerID = try selfID(principal, .selfConsent)
         guard let purpose = policy.policy.purpose(named: name) else {
-            throw VaultError.invalid("unknown_purpose", "unknown purpose \(name): the policy defines \(policy.policy.purposes.map(\.name).joined(separator: ", "))")
+            throw VaultError.invalid(
+                "unknown_purpose",
+                "unknown purpose \(name): the policy defines \(policy.policy.purposes.map(\.name).joined(separator: ", "))"
+            )
         }
         switch (purpose.basis, state) {
         case (.consent, .granted), (.consent, .withdrawn), (.legitimateInterest, .objected), (.legitimateInterest, .withdrawn):
             break
         case (.legitimateInterest, .granted):
-            throw VaultError.invalid("no_consent_needed", "purpose \(name) rests on legitimate interest: it needs no consent; you may object to it instead")
+            throw VaultError.invalid(
+                "no_consent_needed",
+                "purpose \(name) rests on legitimate interest: it needs no consent; you may object to it instead"
+            )
         case (.consent, .objected):
             throw VaultError.invalid("use_withdraw", "purpose \(name) rests on consent: withdraw it instead of objecting")
         default:
-            throw VaultError.invalid("basis_not_consent", "purpose \(name) rests on \(purpose.basis.rawValue.replacingOccurrences(of: "_", with: " ")): it does not depend on your consent")
+            throw VaultError.invalid(
+                "basis_not_consent",
+                "purpose \(name) rests on \(purpose.basis.rawValue.replacingOccurrences(of: "_", with: " ")): it does not depend on your consent"
+            )
         }
         let now = clock.now()
         try await mutate { tx, audit in
@@ -108,8 +144,16 @@ extension Vault {
                 effective = state
             }
             try tx.setConsent(customerID: customerID, ConsentRow(purpose: name, state: effective, at: now, source: .customer))
-            try audit.append(AuditDraft(principal: principal, purpose: name, customer: customerID, op: Self.consentOperation(state, purpose.basis),
-                                        decision: .allow, reason: "allowed_self"))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    purpose: name,
+                    customer: customerID,
+                    op: Self.consentOperation(state, purpose.basis),
+                    decision: .allow,
+                    reason: .allowedSelf
+                )
+            )
         }
     }
 
@@ -142,15 +186,19 @@ extension Vault {
         let (seq, checkpoint, epoch) = try await mutate { tx, audit -> (UInt64, UInt64, KEKRow?) in
             _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: .selfErase)
             try tx.eraseCustomer(id: customerID, at: now)
-            let seq = try audit.append(AuditDraft(principal: principal, customer: customerID, op: .customerErase, decision: .allow, reason: "allowed_self"))
+            let seq = try audit.append(
+                AuditDraft(principal: principal, customer: customerID, op: .customerErase, decision: .allow, reason: .allowedSelf)
+            )
             // Read in the erasing transaction: a backup made before it cannot depend on a later epoch.
             return (seq, audit.size, try tx.keks().last)
         }
         do {
             try await storage.compact()
         } catch {
-            logger.error("an erased customer's old pages may stay in the write-ahead log until the next checkpoint",
-                         metadata: ["code": "\((error as? VaultError)?.code ?? "unexpected")"])
+            logger.error(
+                "an erased customer's old pages may stay in the write-ahead log until the next checkpoint",
+                metadata: ["code": "\((error as? VaultError)?.code ?? "unexpected")"]
+            )
         }
         let undecryptable = Self.rollDue(newest: epoch?.createdAt ?? now, period: epochPeriod)
         let statement = CanonicalJSON.object([
@@ -161,15 +209,21 @@ extension Vault {
             "origin": .string(origin),
             "key_epoch": .integer(Int64(epoch?.version ?? 0)),
             "backups_undecryptable_from": .string(AuditTimestamp(undecryptable).rfc3339),
-            "statement": .string("All profile data of this customer was deleted from the live vault and its data-encryption key destroyed (crypto-shredding) at erased_at. Backups made before then hold that key only wrapped under key epoch \(epoch?.version ?? 0) or an older one; the vault destroys key epoch \(epoch?.version ?? 0) at the key roll due backups_undecryptable_from, and from then on no backup it made can decrypt this customer's data. Until then, restoring such a backup erases this customer again. Audit entries, which hold ids and field names but no values, remain."),
+            "statement": .string(
+                "All profile data of this customer was deleted from the live vault and its data-encryption key destroyed (crypto-shredding) at erased_at. Backups made before then hold that key only wrapped under key epoch \(epoch?.version ?? 0) or an older one; the vault destroys key epoch \(epoch?.version ?? 0) at the key roll due backups_undecryptable_from, and from then on no backup it made can decrypt this customer's data. Until then, restoring such a backup erases this customer again. Audit entries, which hold ids and field names but no values, remain."
+            ),
             "type": .string("cvault-erasure-receipt/v2"),
         ])
         let bytes = statement.canonicalBytes
         let signature = try signingKey.signature(for: bytes)
         logger.info("a customer was erased")
-        return ErasureReceipt(statement: String(decoding: bytes, as: UTF8.self), signature: Data(signature).base64EncodedString(),
-                              publicKey: Data(publicKey.rawRepresentation).base64EncodedString(),
-                              erasedAt: now, backupsUndecryptableFrom: undecryptable)
+        return ErasureReceipt(
+            statement: String(decoding: bytes, as: UTF8.self),
+            signature: Data(signature).base64EncodedString(),
+            publicKey: Data(publicKey.rawRepresentation).base64EncodedString(),
+            erasedAt: now,
+            backupsUndecryptableFrom: undecryptable
+        )
     }
 
     /// The customer id of a customer principal allowed `operation`; others are refused.

@@ -33,12 +33,19 @@ extension Vault {
     /// No other process may have the vault open meanwhile (a write after the snapshot would be lost
     /// in the move). The old database is left as it was, never deleted: it holds customer keys
     /// wrapped under the current key epochs, and becomes undecryptable with them, like a backup.
-    public static func moveStorage(of directory: URL, to database: String, options: VaultOptions,
-                                   progress: @escaping @Sendable (StorageCopy.Progress) -> Void = { _ in }) async throws -> StorageCopyReport {
+    public static func moveStorage(
+        of directory: URL,
+        to database: String,
+        options: VaultOptions,
+        progress: @escaping @Sendable (StorageCopy.Progress) -> Void = { _ in }
+    ) async throws -> StorageCopyReport {
         var metadata = try VaultMetadata.load(from: directory)
         // A server database may have instances on other hosts, which a lock on this folder cannot stop.
         guard !metadata.isServerDatabase else {
-            throw VaultError.invalid("move_from_server", "the vault already lives in a database server; moves go from a file database (copy it to a folder with --to sqlite:DIR)")
+            throw VaultError.invalid(
+                "move_from_server",
+                "the vault already lives in a database server; moves go from a file database (copy it to a folder with --to sqlite:DIR)"
+            )
         }
         guard database != metadata.database else {
             throw VaultError.invalid("same_database", "the vault already uses \(database); name another database to copy it into")
@@ -50,7 +57,10 @@ extension Vault {
         do {
             exclusive = try lock(directory, exclusive: true)
         } catch let error as VaultError where error.code == "vault_in_use" {
-            throw VaultError.conflict("vault_in_use", "the vault at \(directory.path) is open in another process (`cvault serve`, or a command still running): stop it first, then move it; nothing was changed")
+            throw VaultError.conflict(
+                "vault_in_use",
+                "the vault at \(directory.path) is open in another process (`cvault serve`, or a command still running): stop it first, then move it; nothing was changed"
+            )
         }
         defer { exclusive.unlock() }
         let source = try await options.backends.backend(for: metadata.database).open(metadata.database, in: directory, durability: options.durability)
@@ -61,10 +71,21 @@ extension Vault {
         let proof = try await prove(copy, matches: FacadeStorage(base: source), metadata: metadata, keyring: Keyring(keks))
         metadata.database = database
         try metadata.write(to: directory)
-        options.logger.notice("moved the vault into another database", metadata: ["customers": "\(proof.customers)", "audit_size": "\(proof.auditSize)"])
-        return StorageCopyReport(destination: database, customers: proof.customers, customersReadable: proof.readable,
-                                 auditSize: proof.auditSize, auditRoot: proof.root, checkpoint: proof.checkpoint,
-                                 charges: proof.charges, contests: proof.contests, resumed: summary.resumed)
+        options.logger.notice(
+            "moved the vault into another database",
+            metadata: ["customers": "\(proof.customers)", "audit_size": "\(proof.auditSize)"]
+        )
+        return StorageCopyReport(
+            destination: database,
+            customers: proof.customers,
+            customersReadable: proof.readable,
+            auditSize: proof.auditSize,
+            auditRoot: proof.root,
+            checkpoint: proof.checkpoint,
+            charges: proof.charges,
+            contests: proof.contests,
+            resumed: summary.resumed
+        )
     }
 
     /// What a proof found: both databases hold the same, and the copy's log and customers open.
@@ -81,14 +102,16 @@ extension Vault {
     /// Holds `copy` to `source`: the same log (recomputed and verified against its signed
     /// checkpoints), the same customers, budgets and contests, and every live customer's key and
     /// records open under the vault's keys.
-    static func prove(_ copy: any VaultStorage, matches source: any VaultStorage, metadata: VaultMetadata, keyring: Keyring) async throws -> CopyProof {
+    static func prove(_ copy: any VaultStorage, matches source: any VaultStorage, metadata: VaultMetadata, keyring: Keyring) async throws -> CopyProof
+    {
         let publicKey = try Ed25519.PublicKey(rawRepresentation: Array(Data(base64Encoded: metadata.publicKey) ?? Data()))
         @Sendable func facts(_ tx: any StorageReader) throws -> [String] {
             let counts = try tx.customerCounts()
             return [
                 "vault \(try tx.vaultID() ?? "none")", "customers \(counts.live) live, \(counts.erased) erased",
                 "audit size \(try tx.auditSize())", "newest checkpoint \(try tx.latestCheckpoint()?.note ?? "none")",
-                "checkpoints \(try tx.checkpoints().count)", "charges \(try tx.charges().map { "\($0.analyst) \($0.microEpsilon) \($0.at.timeIntervalSince1970)" })",
+                "checkpoints \(try tx.checkpoints().count)",
+                "charges \(try tx.charges().map { "\($0.analyst) \($0.microEpsilon) \($0.at.timeIntervalSince1970)" })",
                 "contests \(try tx.contests(customerID: nil, statuses: nil).map { "\($0.id) \($0.status.rawValue)" })",
                 "policies \(try tx.policies().map(\.hash))", "key epochs \(try tx.keks().map { "\($0.version) \($0.destroyedAt != nil)" })",
                 "data version \(try tx.dataVersion())",
@@ -97,25 +120,42 @@ extension Vault {
         let expected = try await source.read(facts)
         let (found, report, counts) = try await copy.read { tx in
             let generations = [(UInt64(0), metadata.origin)] + (try tx.logGenerations().map { ($0.fromSize, $0.origin) })
-            return (try facts(tx), try verify(tx, generations: generations, publicKey: publicKey, external: nil, anchor: (nil, "")),
-                    (customers: try tx.customerCounts(), charges: try tx.charges().count,
-                     contests: try tx.contests(customerID: nil, statuses: nil).count, checkpoint: try tx.latestCheckpoint()?.note ?? ""))
+            return (
+                try facts(tx), try verify(tx, generations: generations, publicKey: publicKey, external: nil, anchor: (nil, "")),
+                (
+                    customers: try tx.customerCounts(), charges: try tx.charges().count,
+                    contests: try tx.contests(customerID: nil, statuses: nil).count, checkpoint: try tx.latestCheckpoint()?.note ?? ""
+                )
+            )
         }
         if let difference = zip(expected, found).first(where: { $0 != $1 }) {
-            throw VaultError.integrity("the copy differs from its source (source: \(difference.0); copy: \(difference.1)); the vault still uses its old database")
+            throw VaultError.integrity(
+                "the copy differs from its source (source: \(difference.0); copy: \(difference.1)); the vault still uses its old database"
+            )
         }
         guard report.ok else {
-            throw VaultError.integrity("the copy's audit log does not verify (\(report.problems.first ?? "unknown")); the vault still uses its old database")
+            throw VaultError.integrity(
+                "the copy's audit log does not verify (\(report.problems.first ?? "unknown")); the vault still uses its old database"
+            )
         }
         // Every live customer's key and records open in the copy; one the source could not open
         // either (a damaged row, a destroyed epoch) stays so.
         let (readable, unreadable) = try await openCounts(copy, keyring: keyring)
         let sourceUnreadable = try await openCounts(source, keyring: keyring).unreadable
         guard unreadable == sourceUnreadable else {
-            throw VaultError.integrity("\(unreadable) customers do not open in the copy, \(sourceUnreadable) in the source; the vault still uses its old database")
+            throw VaultError.integrity(
+                "\(unreadable) customers do not open in the copy, \(sourceUnreadable) in the source; the vault still uses its old database"
+            )
         }
-        return CopyProof(customers: counts.customers.live + counts.customers.erased, readable: readable, auditSize: report.entries,
-                         root: report.root, checkpoint: counts.checkpoint, charges: counts.charges, contests: counts.contests)
+        return CopyProof(
+            customers: counts.customers.live + counts.customers.erased,
+            readable: readable,
+            auditSize: report.entries,
+            root: report.root,
+            checkpoint: counts.checkpoint,
+            charges: counts.charges,
+            contests: counts.contests
+        )
     }
 
     /// How many live customers of `storage` open (key and every record) under `keyring`, and how many do not.
@@ -157,7 +197,10 @@ extension Vault {
         var isDirectory: ObjCBool = false
         if fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue, (try? fileManager.contentsOfDirectory(atPath: target.path))?.isEmpty == true else {
-                throw VaultError.conflict("vault_exists", "\(target.path) already exists and is not an empty folder; choose a new folder for the copy")
+                throw VaultError.conflict(
+                    "vault_exists",
+                    "\(target.path) already exists and is not an empty folder; choose a new folder for the copy"
+                )
             }
         }
         var metadata = try VaultMetadata.load(from: directory)
@@ -168,7 +211,8 @@ extension Vault {
             let vault = try await open(at: directory, options: options)
             _ = try await vault.backup(to: staging, by: .localOperator)
             try vault.close()
-            for name in [EpochKeyStore.fileName, ErasureLedger.fileName] where fileManager.fileExists(atPath: directory.appendingPathComponent(name).path) {
+            for name in [EpochKeyStore.fileName, ErasureLedger.fileName]
+            where fileManager.fileExists(atPath: directory.appendingPathComponent(name).path) {
                 try fileManager.copyItem(at: directory.appendingPathComponent(name), to: target.appendingPathComponent(name))
             }
             if metadata.rootKey.kind == "file", let path = metadata.rootKey.path, !path.hasPrefix("/") {

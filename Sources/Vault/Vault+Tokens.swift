@@ -38,10 +38,14 @@ extension Vault {
     static let tokenPrefix = "cvt_"
 
     /// Issues a bearer token for `role`, bound to a customer (customer role) or a staff name.
-    public func issueToken(role: String, customerID: String?, name: String?, expiresIn: String?, by principal: Principal) async throws -> IssuedToken {
+    public func issueToken(role: String, customerID: String?, name: String?, expiresIn: String?, by principal: Principal) async throws -> IssuedToken
+    {
         try requireOperation(.manageTokens, principal)
         guard let roleName = RoleName(rawValue: role), policy.policy.role(named: role) != nil else {
-            throw VaultError.invalid("unknown_role", "unknown role \(role): the policy defines \(policy.policy.roles.map(\.name.rawValue).joined(separator: ", "))")
+            throw VaultError.invalid(
+                "unknown_role",
+                "unknown role \(role): the policy defines \(policy.policy.roles.map(\.name.rawValue).joined(separator: ", "))"
+            )
         }
         let subject: String
         switch (roleName, customerID, name) {
@@ -69,16 +73,31 @@ extension Vault {
         defer { zeroize(&secretBytes) }
         let secret = Self.tokenPrefix + Data(secretBytes).base64URLEncoded
         let id = "tok_" + random.bytes(8).hexString
-        let row = TokenRow(id: id, hash: Data(keys.tokenHash(secret)), role: role, subject: subject,
-                           customerID: roleName == .customer ? subject : nil, createdAt: now, expiresAt: expiresAt)
+        let row = TokenRow(
+            id: id,
+            hash: Data(keys.tokenHash(secret)),
+            role: role,
+            subject: subject,
+            customerID: roleName == .customer ? subject : nil,
+            createdAt: now,
+            expiresAt: expiresAt
+        )
         try await mutate { tx, audit in
             if let customerID = row.customerID {
                 guard let customer = try tx.customer(id: customerID) else { throw VaultError.notFound("customer \(customerID)") }
                 guard customer.erasedAt == nil else { throw VaultError.erased(customerID) }
             }
             try tx.insertToken(row)
-            try audit.append(AuditDraft(principal: principal, customer: row.customerID, op: .tokenIssue, decision: .allow,
-                                        reason: "operator", details: ["token": id, "role": role]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    customer: row.customerID,
+                    op: .tokenIssue,
+                    decision: .allow,
+                    reason: .byOperator,
+                    details: ["token": id, "role": role]
+                )
+            )
         }
         return IssuedToken(secret: secret, id: id, role: role, subject: subject, expiresAt: expiresAt)
     }
@@ -95,8 +114,16 @@ extension Vault {
             guard try tx.revokeToken(id: row.id, at: now) else {
                 throw VaultError.conflict("already_revoked", "token \(row.id) was already revoked")
             }
-            try audit.append(AuditDraft(principal: principal, customer: row.customerID, op: .tokenRevoke, decision: .allow,
-                                        reason: "operator", details: ["token": row.id]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    customer: row.customerID,
+                    op: .tokenRevoke,
+                    decision: .allow,
+                    reason: .byOperator,
+                    details: ["token": row.id]
+                )
+            )
             self.tokenCache.forget(id: row.id)
         }
     }
@@ -105,7 +132,9 @@ extension Vault {
     public func listTokens(by principal: Principal) async throws -> [TokenInfo] {
         try requireOperation(.manageTokens, principal)
         return try await storage.read { tx in
-            try tx.tokens().map { TokenInfo(id: $0.id, role: $0.role, subject: $0.subject, createdAt: $0.createdAt, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt) }
+            try tx.tokens().map {
+                TokenInfo(id: $0.id, role: $0.role, subject: $0.subject, createdAt: $0.createdAt, expiresAt: $0.expiresAt, revokedAt: $0.revokedAt)
+            }
         }
     }
 
@@ -140,11 +169,23 @@ extension Vault {
         }
     }
 
+    /// Runs a read for a cached principal; should it fail for any reason but its token, the token
+    /// is confirmed first, so that a revoked one learns nothing from the failure (a wrong role, an
+    /// invalid field list) and gets the token's error instead.
+    func confirmingFirst<T>(_ provisional: ProvisionalPrincipal, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as VaultError where error.kind != .unauthenticated {
+            try await confirm(provisional)
+            throw error
+        }
+    }
+
     /// The stored token `token` names, if it is well formed, known, live and unexpired.
     private func tokenRow(for token: String) async throws -> TokenRow {
         let hash = try tokenHash(token)
         guard let row = try await storage.authenticationToken(hash: hash),
-              ConstantTime.equals(Array(row.hash), Array(hash))
+            ConstantTime.equals(Array(row.hash), Array(hash))
         else {
             throw Self.unknownToken
         }
@@ -156,9 +197,15 @@ extension Vault {
     private func tokenHash(_ token: String) throws -> Data {
         let body = token.dropFirst(Self.tokenPrefix.count)
         guard token.hasPrefix(Self.tokenPrefix), body.utf8.count == 43,
-              body.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x5f })
+            body.utf8.allSatisfy({
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x5f
+            })
         else {
-            throw VaultError(.unauthenticated, code: "malformed_token", "malformed token: tokens look like cvt_ followed by 43 characters (from `cvault token issue`)")
+            throw VaultError(
+                .unauthenticated,
+                code: "malformed_token",
+                "malformed token: tokens look like cvt_ followed by 43 characters (from `cvault token issue`)"
+            )
         }
         return Data(keys.tokenHash(token))
     }
@@ -174,10 +221,18 @@ extension Vault {
     /// Why the token `row` no longer authenticates (revoked or expired), if it does not.
     static func tokenProblem(_ row: TokenRow, now: Date) -> VaultError? {
         if let revokedAt = row.revokedAt {
-            return VaultError(.unauthenticated, code: "revoked_token", "token \(row.id) was revoked at \(UTC.format(revokedAt)); ask an operator for a new one")
+            return VaultError(
+                .unauthenticated,
+                code: "revoked_token",
+                "token \(row.id) was revoked at \(UTC.format(revokedAt)); ask an operator for a new one"
+            )
         }
         if let expiresAt = row.expiresAt, expiresAt <= now {
-            return VaultError(.unauthenticated, code: "expired_token", "token \(row.id) expired at \(UTC.format(expiresAt)); ask an operator for a new one")
+            return VaultError(
+                .unauthenticated,
+                code: "expired_token",
+                "token \(row.id) expired at \(UTC.format(expiresAt)); ask an operator for a new one"
+            )
         }
         return nil
     }

@@ -1,14 +1,15 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Logging
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
 import VaultStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension Vault {
     /// Recomputes every leaf hash and the tree from storage, compares the stored tree nodes,
@@ -25,11 +26,18 @@ extension Vault {
         let anchorPath = anchor.path
         let witnesses = witnessClient.witnesses
         var report = try await storage.read { tx in
-            try Self.verify(tx, generations: generations, publicKey: publicKey, external: external, anchor: (anchored, anchorPath),
-                            witnessKeys: witnesses.map(\.key))
+            try Self.verify(
+                tx,
+                generations: generations,
+                publicKey: publicKey,
+                external: external,
+                anchor: (anchored, anchorPath),
+                witnessKeys: witnesses.map(\.key)
+            )
         }
         if witnesses.isEmpty {
-            report.anchoring = "anchored only locally: no witness is configured, so someone who can replace both the database and \(anchorPath) could roll the log back unseen (add one with `cvault witness add`)"
+            report.anchoring =
+                "anchored only locally: no witness is configured, so someone who can replace both the database and \(anchorPath) could roll the log back unseen (add one with `cvault witness add`)"
         } else {
             try await askWitnesses(into: &report)
         }
@@ -37,8 +45,15 @@ extension Vault {
         if report.ok {
             // Verification is itself an auditable act; it is only logged on a log that verified.
             try await mutate { tx, audit in
-                try audit.append(AuditDraft(principal: principal, op: .auditVerify, decision: .allow, reason: "allowed_audit",
-                                            details: ["entries": String(entries)]))
+                try audit.append(
+                    AuditDraft(
+                        principal: principal,
+                        op: .auditVerify,
+                        decision: .allow,
+                        reason: .allowedAudit,
+                        details: ["entries": String(entries)]
+                    )
+                )
             }
         } else {
             logger.error("audit log verification failed", metadata: ["first_bad_seq": "\(report.firstBadSeq.map(String.init) ?? "-")"])
@@ -60,7 +75,10 @@ extension Vault {
             case .cosigned:
                 break
             case .ahead where (status.size ?? 0) > size:
-                report.fail(size, "\(status.detail): the witness saw \(status.size ?? 0) entries, this log has \(size): it was rolled back or cut short")
+                report.fail(
+                    size,
+                    "\(status.detail): the witness saw \(status.size ?? 0) entries, this log has \(size): it was rolled back or cut short"
+                )
             case .ahead:
                 break
             case .forked:
@@ -68,13 +86,17 @@ extension Vault {
             case .unknownLog:
                 // A log a witness was never told about is exactly what a rollback under a new
                 // origin looks like; after a genuine restore the witness is told (`witness trust`).
-                report.fail(nil, "\(status.detail): after a restore, have the witness trust the new origin; otherwise the log was forked under a new name")
+                report.fail(
+                    nil,
+                    "\(status.detail): after a restore, have the witness trust the new origin; otherwise the log was forked under a new name"
+                )
             case .unreachable:
                 report.warnings.append(status.detail)
             }
         }
         let cosigned = statuses.filter { $0.state == .cosigned }
-        report.anchoring = cosigned.isEmpty
+        report.anchoring =
+            cosigned.isEmpty
             ? "no witness cosigned the newest checkpoint now (\(statuses.map(\.detail).joined(separator: "; ")))"
             : "witnessed: " + cosigned.map(\.detail).joined(separator: "; ")
     }
@@ -123,7 +145,8 @@ extension Vault {
     /// a million leaves costs little beside hashing them.
     private static func offset(of needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
-        let anchor = needle.firstIndex(of: UInt8(ascii: "q")) ?? needle.firstIndex(of: UInt8(ascii: "u"))
+        let anchor =
+            needle.firstIndex(of: UInt8(ascii: "q")) ?? needle.firstIndex(of: UInt8(ascii: "u"))
             ?? needle.firstIndex(of: UInt8(ascii: ".")) ?? 0
         return needle.withUnsafeBytes { key -> Int? in
             var position = start + anchor
@@ -139,12 +162,20 @@ extension Vault {
         }
     }
 
-    static func verify(_ tx: any StorageReader, generations: [(fromSize: UInt64, origin: String)], publicKey: Ed25519.PublicKey,
-                       external: String?, anchor: (note: String?, path: String), witnessKeys: [NoteVerifierKey] = []) throws -> VerificationReport {
+    static func verify(
+        _ tx: any StorageReader,
+        generations: [(fromSize: UInt64, origin: String)],
+        publicKey: Ed25519.PublicKey,
+        external: String?,
+        anchor: (note: String?, path: String),
+        witnessKeys: [NoteVerifierKey] = []
+    ) throws -> VerificationReport {
         let origins = Set(generations.map(\.origin))
         // The newest cosignature each configured witness gave, as the database keeps it.
         let cosigned: [(key: NoteVerifierKey, checkpoint: SignedCheckpoint)] = try tx.witnessCosignatures().compactMap { row in
-            guard let key = witnessKeys.first(where: { $0.description == row.witness }), let signed = try? SignedCheckpoint.parse(row.note) else { return nil }
+            guard let key = witnessKeys.first(where: { $0.description == row.witness }), let signed = try? SignedCheckpoint.parse(row.note) else {
+                return nil
+            }
             return (key, signed)
         }
         var report = VerificationReport(ok: true, entries: 0, root: "", checkpointsChecked: 0, firstBadSeq: nil, problems: [], sinceVerified: nil)
@@ -169,8 +200,10 @@ extension Vault {
         }
 
         let checkpoints = try tx.checkpoints()
-        let wanted = Set(checkpoints.map(\.size) + (external.flatMap { try? SignedCheckpoint.parse($0).checkpoint.size }.map { [$0] } ?? [])
-                         + (anchored.map { [$0.checkpoint.size] } ?? []) + cosigned.map(\.checkpoint.checkpoint.size))
+        let wanted = Set(
+            checkpoints.map(\.size) + (external.flatMap { try? SignedCheckpoint.parse($0).checkpoint.size }.map { [$0] } ?? [])
+                + (anchored.map { [$0.checkpoint.size] } ?? []) + cosigned.map(\.checkpoint.checkpoint.size)
+        )
         var roots: [UInt64: SHA256Digest] = [0: MerkleTree.emptyRoot]
         var range = MerkleCompactRange()
         var expected: UInt64 = 0
@@ -185,8 +218,11 @@ extension Vault {
             // an entry from that customer's log, is named even where the nodes were rewritten to
             // match and no signed checkpoint covers the entry yet.
             guard let claimed = Self.embeddedSeq(row.leaf), claimed == row.seq else {
-                fail(row.seq, Self.embeddedSeq(row.leaf).map { "entry \(row.seq) holds the bytes of entry \($0): entries were reordered or swapped" }
-                     ?? "entry \(row.seq) is not an audit entry: it was edited")
+                fail(
+                    row.seq,
+                    Self.embeddedSeq(row.leaf).map { "entry \(row.seq) holds the bytes of entry \($0): entries were reordered or swapped" }
+                        ?? "entry \(row.seq) is not an audit entry: it was edited"
+                )
                 return false
             }
             guard Self.leaf(row.leaf, namesCustomer: row.customerID) else {
@@ -200,19 +236,26 @@ extension Vault {
                 guard mismatch == nil else { return }
                 let start = Int(node.index) * 32
                 guard node.level < stored.count, start + 32 <= stored[node.level].count,
-                      stored[node.level][start..<start + 32].elementsEqual(node.hash.bytes)
-                else { mismatch = node; return }
+                    stored[node.level][start..<start + 32].elementsEqual(node.hash.bytes)
+                else {
+                    mismatch = node
+                    return
+                }
             }
             if let node = mismatch {
                 if node.level == 0 {
                     fail(row.seq, "entry \(row.seq) does not match the leaf hash stored when it was written: it was edited")
                 } else {
-                    fail(node.firstLeaf, "the stored tree node (\(node.level), \(node.index)) does not match entries \(node.firstLeaf)…\(row.seq): they were changed")
+                    fail(
+                        node.firstLeaf,
+                        "the stored tree node (\(node.level), \(node.index)) does not match entries \(node.firstLeaf)…\(row.seq): they were changed"
+                    )
                 }
                 return false
             }
             if Self.contains(Self.modelTrainingOp, in: row.leaf), let entry = try? AuditEntry(leafBytes: Array(row.leaf)),
-               entry.operation == .modelTrain, entry.decision == .allow {
+                entry.operation == .modelTrain, entry.decision == .allow
+            {
                 trainings.append((row.seq, entry.details["model_version"] ?? "", entry.details["model_sha256"] ?? ""))
             }
             expected += 1
@@ -230,7 +273,7 @@ extension Vault {
         for row in checkpoints {
             report.checkpointsChecked += 1
             guard let signed = try? SignedCheckpoint.parse(row.note), signed.checkpoint.origin == origin(forSize: row.size, in: generations),
-                  (try? signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)) != nil, signed.checkpoint.size == row.size
+                (try? signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)) != nil, signed.checkpoint.size == row.size
             else {
                 fail(lastGood, "checkpoint at size \(row.size) does not carry a valid signature of this vault")
                 continue
@@ -245,7 +288,10 @@ extension Vault {
             }
             if let root = roots[row.size] {
                 if root != signed.checkpoint.rootHash {
-                    fail(lastGood, "checkpoint at size \(row.size) does not match the recomputed tree: entries from \(lastGood) to \(row.size - 1) were changed")
+                    fail(
+                        lastGood,
+                        "checkpoint at size \(row.size) does not match the recomputed tree: entries from \(lastGood) to \(row.size - 1) were changed"
+                    )
                 } else {
                     lastGood = row.size
                 }
@@ -255,7 +301,10 @@ extension Vault {
             // Every commit ends with a signed checkpoint, so the newest must cover the newest entry.
             let newest = checkpoints.last?.size ?? 0
             if newest < expected {
-                fail(newest, "entries \(newest)…\(expected - 1) are covered by no signed checkpoint (the newest is at size \(newest)): checkpoint rows were deleted, or entries were added without the vault")
+                fail(
+                    newest,
+                    "entries \(newest)…\(expected - 1) are covered by no signed checkpoint (the newest is at size \(newest)): checkpoint rows were deleted, or entries were added without the vault"
+                )
             }
             // The kept history is dense: a missing one was deleted.
             let historyFrom = try tx.checkpointHistoryStart()
@@ -274,9 +323,13 @@ extension Vault {
         // A generation starts only where a signed restore entry says so, naming its origin.
         for generation in try tx.logGenerations() {
             guard let row = try tx.auditEntries(from: generation.fromSize, limit: 1, customerID: nil).first, row.seq == generation.fromSize,
-                  let entry = try? AuditEntry(leafBytes: Array(row.leaf)), entry.operation == .vaultRestore, entry.details["origin"] == generation.origin
+                let entry = try? AuditEntry(leafBytes: Array(row.leaf)), entry.operation == .vaultRestore,
+                entry.details["origin"] == generation.origin
             else {
-                fail(nil, "the log generation \(generation.origin) from size \(generation.fromSize) has no restore entry at its start: it was added to the database by hand")
+                fail(
+                    nil,
+                    "the log generation \(generation.origin) from size \(generation.fromSize) has no restore entry at its start: it was added to the database by hand"
+                )
                 continue
             }
         }
@@ -285,9 +338,12 @@ extension Vault {
         let models = try tx.recommendationModels()
         for training in trainings where training.seq < expected {
             guard let row = models.first(where: { String($0.version) == training.version }), row.auditSeq == training.seq,
-                  SHA256.hash(data: Array(row.body)).hex == training.sha256
+                SHA256.hash(data: Array(row.body)).hex == training.sha256
             else {
-                fail(nil, "next-best-product model version \(training.version), trained at entry \(training.seq), is missing or altered in the database")
+                fail(
+                    nil,
+                    "next-best-product model version \(training.version), trained at entry \(training.seq), is missing or altered in the database"
+                )
                 continue
             }
         }
@@ -298,7 +354,7 @@ extension Vault {
         for (key, signed) in cosigned {
             let size = signed.checkpoint.size
             guard (try? signed.verify(publicKey: publicKey, keyName: signed.checkpoint.origin)) != nil, origins.contains(signed.checkpoint.origin),
-                  signed.cosignatureTime(by: key) != nil
+                signed.cosignatureTime(by: key) != nil
             else {
                 fail(nil, "the checkpoint kept as cosigned by \(key.name) does not carry valid signatures: it was edited")
                 continue
@@ -312,7 +368,8 @@ extension Vault {
         // The checkpoint kept outside the database: the log must extend it.
         if anchor.note != nil {
             if let anchored, origins.contains(anchored.checkpoint.origin),
-               (try? anchored.verify(publicKey: publicKey, keyName: anchored.checkpoint.origin)) != nil {
+                (try? anchored.verify(publicKey: publicKey, keyName: anchored.checkpoint.origin)) != nil
+            {
                 let size = anchored.checkpoint.size
                 if size > expected {
                     fail(expected, AnchorState.behind(anchored: size, log: expected).problem(path: anchor.path)!)
@@ -339,7 +396,10 @@ extension Vault {
                 }
                 guard signed.checkpoint.size <= expected, let root = roots[signed.checkpoint.size] else {
                     report.sinceVerified = false
-                    fail(min(expected, signed.checkpoint.size), "the given checkpoint has size \(signed.checkpoint.size) but the log has \(expected) trusted entries: it was truncated")
+                    fail(
+                        min(expected, signed.checkpoint.size),
+                        "the given checkpoint has size \(signed.checkpoint.size) but the log has \(expected) trusted entries: it was truncated"
+                    )
                     return report
                 }
                 report.sinceVerified = root == signed.checkpoint.rootHash

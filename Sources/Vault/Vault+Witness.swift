@@ -38,7 +38,8 @@ extension Vault {
         let keyText = witness.key.description
         var old: UInt64 = 0
         if let row = try? await storage.read({ tx in try tx.witnessCosignatures().first { $0.witness == keyText } }),
-           let kept = try? SignedCheckpoint.parse(row.note), kept.checkpoint.origin == checkpoint.origin {
+            let kept = try? SignedCheckpoint.parse(row.note), kept.checkpoint.origin == checkpoint.origin
+        {
             old = kept.checkpoint.size
         }
         for _ in 0..<3 {
@@ -48,8 +49,10 @@ extension Vault {
             let proof: [SHA256Digest]
             do {
                 let from = old
-                proof = from > 0 && from < checkpoint.size
-                    ? try await storage.read { tx in try MerkleTree.consistencyProof(from: from, to: checkpoint.size, nodes: StoredNodes(reader: tx)) }
+                proof =
+                    from > 0 && from < checkpoint.size
+                    ? try await storage.read { tx in try MerkleTree.consistencyProof(from: from, to: checkpoint.size, nodes: StoredNodes(reader: tx))
+                    }
                     : []
             } catch {
                 return (status(.forked, old, "this log cannot prove it extends the tree of \(old) entries \(name) cosigned"), nil)
@@ -62,15 +65,28 @@ extension Vault {
             case 200:
                 // Only a line that verifies with the witness's own key is kept; anything else in the
                 // answer is ignored, as signed-note asks.
-                guard let (cosignature, time) = SignedCheckpoint.cosignatureLines(in: answer).lazy.compactMap({ line in
-                    signed.adding(cosignatures: [line]).cosignatureTime(by: witness.key).map { (line, $0) }
-                }).first else {
+                guard
+                    let (cosignature, time) = SignedCheckpoint.cosignatureLines(in: answer).lazy.compactMap({ line in
+                        signed.adding(cosignatures: [line]).cosignatureTime(by: witness.key).map { (line, $0) }
+                    }).first
+                else {
                     return (status(.unreachable, nil, "\(name) answered without a valid cosignature by its key"), nil)
                 }
-                let row = WitnessCosignatureRow(witness: keyText, size: checkpoint.size, note: signed.adding(cosignatures: [cosignature]).text, at: clock.now())
+                let row = WitnessCosignatureRow(
+                    witness: keyText,
+                    size: checkpoint.size,
+                    note: signed.adding(cosignatures: [cosignature]).text,
+                    at: clock.now()
+                )
                 try? await storage.write { tx in try tx.putWitnessCosignature(row) }
-                return (status(.cosigned, checkpoint.size, "\(name) cosigned the tree of \(checkpoint.size) entries at \(UTC.format(Date(timeIntervalSince1970: Double(time))))"),
-                        cosignature)
+                return (
+                    status(
+                        .cosigned,
+                        checkpoint.size,
+                        "\(name) cosigned the tree of \(checkpoint.size) entries at \(UTC.format(Date(timeIntervalSince1970: Double(time))))"
+                    ),
+                    cosignature
+                )
             case 409:
                 guard let size = UInt64(String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
                     return (status(.unreachable, nil, "\(name) answered 409 without a usable size"), nil)
@@ -84,7 +100,13 @@ extension Vault {
             case 404:
                 return (status(.unknownLog, nil, "\(name) does not watch \(checkpoint.origin): add this log to it (`cvault witness trust`)"), nil)
             case 422:
-                return (status(.forked, old, "\(name) refuses this checkpoint: it is not consistent with the tree of \(old) entries the witness cosigned"), nil)
+                return (
+                    status(
+                        .forked,
+                        old,
+                        "\(name) refuses this checkpoint: it is not consistent with the tree of \(old) entries the witness cosigned"
+                    ), nil
+                )
             default:
                 return (status(.unreachable, nil, "\(name) answered HTTP \(code): \(String(decoding: answer.prefix(200), as: UTF8.self))"), nil)
             }
@@ -118,8 +140,15 @@ extension Vault {
         updated.witnesses = (updated.witnesses ?? []) + [entry]
         try updated.write(to: directory)
         try await record { _, audit in
-            try audit.append(AuditDraft(principal: principal, op: .witnessAdd, decision: .allow, reason: "operator",
-                                        details: ["url": url, "key": key]))
+            try audit.append(
+                AuditDraft(
+                    principal: principal,
+                    op: .witnessAdd,
+                    decision: .allow,
+                    reason: .byOperator,
+                    details: ["url": url, "key": key]
+                )
+            )
         }
         witnessClientState.withLock { $0 = (try? WitnessClient(updated.witnesses ?? [])) ?? $0 }
         return await witness(try await checkpoint(), to: client.witnesses).statuses[0]
@@ -138,7 +167,7 @@ extension Vault {
         try updated.write(to: directory)
         witnessClientState.withLock { $0 = (try? WitnessClient(updated.witnesses ?? [])) ?? $0 }
         try await record { _, audit in
-            try audit.append(AuditDraft(principal: principal, op: .witnessRemove, decision: .allow, reason: "operator", details: ["key": key]))
+            try audit.append(AuditDraft(principal: principal, op: .witnessRemove, decision: .allow, reason: .byOperator, details: ["key": key]))
         }
     }
 }
@@ -164,8 +193,13 @@ extension Vault {
         let kept = try await storage.read { tx in try tx.witnessCosignatures() }
         return witnessClient.witnesses.map { witness in
             let row = kept.first { $0.witness == witness.key.description }
-            return WitnessView(name: witness.key.name, url: witness.url.absoluteString, key: witness.key.description,
-                               cosignedSize: row?.size, cosignedAt: row?.at)
+            return WitnessView(
+                name: witness.key.name,
+                url: witness.url.absoluteString,
+                key: witness.key.description,
+                cosignedSize: row?.size,
+                cosignedAt: row?.at
+            )
         }
     }
 }
@@ -207,8 +241,10 @@ final class WitnessQueue: Sendable {
             }) {
                 let (_, statuses) = await vault.witness(note)
                 for status in statuses where status.state != .cosigned {
-                    vault.logger.warning("a witness did not cosign the newest checkpoint",
-                                         metadata: ["witness": "\(status.name)", "state": "\(status.state.rawValue)"])
+                    vault.logger.warning(
+                        "a witness did not cosign the newest checkpoint",
+                        metadata: ["witness": "\(status.name)", "state": "\(status.state.rawValue)"]
+                    )
                 }
             }
         }

@@ -57,9 +57,20 @@ public final class Vault: Sendable {
     /// The portal's limits.
     let portalLimits: PortalLimits
 
-    init(directory: URL, metadata: VaultMetadata, storage: any VaultStorage, keys: KeyHierarchy, signingKey: Ed25519.PrivateKey,
-         keyring: Keyring, policy: ActivePolicy, generations: [LogGenerationRow] = [], anchor: LocalAnchor? = nil,
-         witnessClient: WitnessClient? = nil, openLock: FileLock? = nil, options: VaultOptions) {
+    init(
+        directory: URL,
+        metadata: VaultMetadata,
+        storage: any VaultStorage,
+        keys: KeyHierarchy,
+        signingKey: Ed25519.PrivateKey,
+        keyring: Keyring,
+        policy: ActivePolicy,
+        generations: [LogGenerationRow] = [],
+        anchor: LocalAnchor? = nil,
+        witnessClient: WitnessClient? = nil,
+        openLock: FileLock? = nil,
+        options: VaultOptions
+    ) {
         self.directory = directory
         self.openLock = openLock
         self.metadata = metadata
@@ -106,7 +117,10 @@ extension Vault {
         let lock = try FileLock(path: directory.appendingPathComponent(lockFileName).path)
         guard lock.tryLock(exclusive: exclusive) else {
             throw exclusive
-                ? VaultError.conflict("vault_in_use", "the vault at \(directory.path) is open in another process (`cvault serve`, or a command still running): stop it first, then restore; nothing was changed")
+                ? VaultError.conflict(
+                    "vault_in_use",
+                    "the vault at \(directory.path) is open in another process (`cvault serve`, or a command still running): stop it first, then restore; nothing was changed"
+                )
                 : VaultError.conflict("restore_running", "a restore is replacing the database of \(directory.path): try again when it has finished")
         }
         return lock

@@ -48,7 +48,11 @@ public struct VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     static func conflict(_ code: String, _ message: String) -> Self { .init(.conflict, code: code, message) }
     static func integrity(_ message: String) -> Self { .init(.integrity, code: "integrity_failure", message) }
     static var unauthenticated: Self {
-        .init(.unauthenticated, code: "unauthenticated", "missing or invalid token: pass --token or set CVAULT_TOKEN (issued by `cvault token issue`)")
+        .init(
+            .unauthenticated,
+            code: "unauthenticated",
+            "missing or invalid token: pass --token or set CVAULT_TOKEN (issued by `cvault token issue`)"
+        )
     }
     static func erased(_ customerID: String) -> Self {
         .init(.gone, code: "customer_erased", "customer \(customerID) was erased: their data was crypto-shredded and cannot be read")

@@ -1,8 +1,9 @@
 import Foundation
+import VaultCrypto
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import VaultCrypto
 
 /// `vault.json`: what a vault folder needs besides its database to be opened — the vault id, how
 /// the root key is obtained, the key-check value and the wrapped checkpoint-signing key.
@@ -58,8 +59,11 @@ struct VaultMetadata: Codable, Sendable {
     static func load(from directory: URL) throws -> VaultMetadata {
         let url = directory.appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw VaultError(.notFound, code: "no_vault",
-                             "no vault at \(directory.path): run `cvault init \(directory.path)` or pass --vault DIR (or set CVAULT_HOME)")
+            throw VaultError(
+                .notFound,
+                code: "no_vault",
+                "no vault at \(directory.path): run `cvault init \(directory.path)` or pass --vault DIR (or set CVAULT_HOME)"
+            )
         }
         let metadata: VaultMetadata
         do {
@@ -72,12 +76,20 @@ struct VaultMetadata: Codable, Sendable {
         let name = metadata.database
         let plainName = !name.isEmpty && name.utf8.count <= 255 && name != "." && name != ".." && !name.contains("/")
         guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }),
-              metadata.isServerDatabase || plainName
+            metadata.isServerDatabase || plainName
         else {
-            throw VaultError(.integrity, code: "bad_metadata", "\(url.path) names a database that is not a plain file name inside the vault folder; set \"database\" to a name such as vault.sqlite")
+            throw VaultError(
+                .integrity,
+                code: "bad_metadata",
+                "\(url.path) names a database that is not a plain file name inside the vault folder; set \"database\" to a name such as vault.sqlite"
+            )
         }
         guard readableFormats.contains(metadata.format) else {
-            throw VaultError(.unavailable, code: "unsupported_format", "\(url.path) has format \(metadata.format); this cvault reads formats \(readableFormats.lowerBound)–\(readableFormats.upperBound)")
+            throw VaultError(
+                .unavailable,
+                code: "unsupported_format",
+                "\(url.path) has format \(metadata.format); this cvault reads formats \(readableFormats.lowerBound)–\(readableFormats.upperBound)"
+            )
         }
         return metadata
     }

@@ -1,9 +1,10 @@
 import Foundation
+import VaultAudit
+import VaultCrypto
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import VaultAudit
-import VaultCrypto
 
 /// What one witness said about a checkpoint the vault submitted.
 public struct WitnessStatus: Sendable, Codable, Equatable {

@@ -56,7 +56,11 @@ public actor WitnessService {
         do {
             seed = try KeyFile.load(from: keyPath)
         } catch {
-            throw VaultError(.unavailable, code: "no_witness", "no witness key at \(keyPath): create a witness with `cvault witness init DIR` (\(error))")
+            throw VaultError(
+                .unavailable,
+                code: "no_witness",
+                "no witness key at \(keyPath): create a witness with `cvault witness init DIR` (\(error))"
+            )
         }
         key = try seed.withUnsafeBytes { try Ed25519.PrivateKey(rawRepresentation: $0) }
         statePath = directory.appendingPathComponent(Self.stateFileName).path
@@ -129,7 +133,10 @@ public actor WitnessService {
         do {
             key = try NoteVerifierKey(parsing: verifierKey)
         } catch {
-            throw VaultError.invalid("bad_verifier_key", "\(verifierKey.prefix(80)) is not a log verifier key (`cvault audit public-key` prints one): \(error)")
+            throw VaultError.invalid(
+                "bad_verifier_key",
+                "\(verifierKey.prefix(80)) is not a log verifier key (`cvault audit public-key` prints one): \(error)"
+            )
         }
         guard key.kind == .ed25519 else { throw VaultError.invalid("bad_verifier_key", "that is a witness's key, not a log's") }
         return WitnessedLog(origin: key.name, verifierKey: key.description)

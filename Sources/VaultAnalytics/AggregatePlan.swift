@@ -86,7 +86,8 @@ public struct AggregatePlan: Sendable {
                 guard reach <= 1 << 20 else {
                     throw .invalidQuery(
                         "the policy's CLV annual margin bounds are more than 20,971 currency units apart, too wide for a margin "
-                            + "variance; narrow annual_margin_bounds in the policy's clv section")
+                            + "variance; narrow annual_margin_bounds in the policy's clv section"
+                    )
                 }
                 statistics.formUnion([.marginSum, .marginSquareSum])
             }
@@ -107,9 +108,14 @@ public struct AggregatePlan: Sendable {
             let dimension = configuration.dimensions[position]
             groupDimensions.insert(
                 GroupDimension(
-                    recordIndex: position, name: name, domain: dimension.domain,
-                    index: configuration.domainIndex[position], stride: stride),
-                at: 0)
+                    recordIndex: position,
+                    name: name,
+                    domain: dimension.domain,
+                    index: configuration.domainIndex[position],
+                    stride: stride
+                ),
+                at: 0
+            )
             let (next, overflow) = stride.multipliedReportingOverflow(by: dimension.domain.count)
             guard !overflow else { throw .invalidQuery("the group-by fields have too many bucket combinations") }
             stride = next
@@ -134,8 +140,10 @@ public struct AggregatePlan: Sendable {
         for statistic in ordered {
             guard
                 let distribution = Self.noise(
-                    sensitivity: statistic.sensitivity(configuration), statistics: ordered.count,
-                    epsilon: query.epsilon)
+                    sensitivity: statistic.sensitivity(configuration),
+                    statistics: ordered.count,
+                    epsilon: query.epsilon
+                )
             else { throw .noiseScaleTooLarge(statistic: statistic.label(configuration)) }
             noise.append(distribution)
         }
@@ -145,12 +153,14 @@ public struct AggregatePlan: Sendable {
         self.suppressionThreshold =
             configuration.minimumGroupSize - 1 + noise[0].upperTailExponent(probability: configuration.suppressionDelta)
 
-        let readsPurchases = usesRFM || ordered.contains { statistic in
-            switch statistic {
-            case .count, .fieldSum, .fieldCount: false
-            case .marginSum, .marginSquareSum, .activeYearBefore, .retained, .walletSum, .walletCount: true
+        let readsPurchases =
+            usesRFM
+            || ordered.contains { statistic in
+                switch statistic {
+                case .count, .fieldSum, .fieldCount: false
+                case .marginSum, .marginSquareSum, .activeYearBefore, .retained, .walletSum, .walletCount: true
+                }
             }
-        }
         self.windows =
             readsPurchases ? CustomerActivity.Windows(configuration, tracksWallet: statistics.contains(.walletCount)) : nil
         self.query = query

@@ -14,7 +14,10 @@ public struct AggregateQuery: Sendable, Hashable {
     ///
     /// Fields are checked against the policy when the query is planned (`AggregatePlan`).
     public init(
-        measures: [Measure], groupBy: [String] = [], filters: [String: String] = [:], epsilon: Epsilon
+        measures: [Measure],
+        groupBy: [String] = [],
+        filters: [String: String] = [:],
+        epsilon: Epsilon
     ) throws(AnalyticsError) {
         guard !measures.isEmpty else { throw .invalidQuery("name at least one measure") }
         guard epsilon > .zero else { throw .invalidEpsilon("it must be positive; zero or negative epsilon cannot be spent") }
@@ -31,7 +34,8 @@ public struct AggregateQuery: Sendable, Hashable {
         let measureList = CanonicalText.list(measures.map { CanonicalText.escape($0.description) })
         let groupList = CanonicalText.list(groupBy.map(CanonicalText.escape))
         let filterList = CanonicalText.list(
-            filters.sorted { $0.key < $1.key }.map { CanonicalText.escape($0.key) + ":" + CanonicalText.escape($0.value) })
+            filters.sorted { $0.key < $1.key }.map { CanonicalText.escape($0.key) + ":" + CanonicalText.escape($0.value) }
+        )
         return "measures=\(measureList);group_by=\(groupList);where=\(filterList);epsilon=\(epsilon)"
     }
 }

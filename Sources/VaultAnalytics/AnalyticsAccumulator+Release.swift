@@ -26,8 +26,12 @@ extension AnalyticsAccumulator {
             released.append(.init(key: plan.key(ofCell: cell), values: plan.query.measures.map(totals.value(of:))))
         }
         return AggregateResult(
-            query: plan.query.canonicalForm, epsilon: plan.query.epsilon, groups: released,
-            suppressedGroups: plan.domainSize - released.count, suppressionThreshold: plan.suppressionThreshold,
-            asOf: plan.configuration.asOf)
+            query: plan.query.canonicalForm,
+            epsilon: plan.query.epsilon,
+            groups: released,
+            suppressedGroups: plan.domainSize - released.count,
+            suppressionThreshold: plan.suppressionThreshold,
+            asOf: plan.configuration.asOf
+        )
     }
 }

@@ -47,7 +47,9 @@ public struct AnalyticsAccumulator: Sendable {
             if plan.groupsBySegment {
                 cell += plan.configuration.rfm.segment(
                     daysSinceLastPurchase: summary.daysSinceLastPurchase(windows),
-                    purchasesLastYear: summary.purchasesLastYear, spendLastYear: summary.spendLastYear)
+                    purchasesLastYear: summary.purchasesLastYear,
+                    spendLastYear: summary.spendLastYear
+                )
             }
             activity = summary
         }
@@ -63,7 +65,8 @@ public struct AnalyticsAccumulator: Sendable {
     public mutating func merge(_ other: AnalyticsAccumulator) {
         precondition(
             plan.query == other.plan.query && plan.fingerprint == other.plan.fingerprint,
-            "only accumulators of the same plan can be merged")
+            "only accumulators of the same plan can be merged"
+        )
         let width = plan.statistics.count
         for (otherSlot, cell) in other.cellOfSlot.enumerated() {
             let base = slot(of: cell) * width

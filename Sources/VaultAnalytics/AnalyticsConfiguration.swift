@@ -62,15 +62,22 @@ public struct AnalyticsConfiguration: Sendable, Hashable {
     /// Validates the configuration: distinct names, non-empty distinct domains, k ≥ 1, 0 < δ < 1,
     /// and bounds within `largestBound`.
     public init(
-        dimensions: [Dimension], fields: [Field] = [], minimumGroupSize: Int, suppressionDelta: Double = 1e-9,
-        lifetimeValue: LifetimeValueModel, rfm: RFMThresholds, walletCategories: Set<UInt16>? = nil, asOf: Int32
+        dimensions: [Dimension],
+        fields: [Field] = [],
+        minimumGroupSize: Int,
+        suppressionDelta: Double = 1e-9,
+        lifetimeValue: LifetimeValueModel,
+        rfm: RFMThresholds,
+        walletCategories: Set<UInt16>? = nil,
+        asOf: Int32
     ) throws(AnalyticsError) {
         var names = Set<String>()
         var domainIndex: [[String: Int]] = []
         for dimension in dimensions {
             guard !dimension.name.isEmpty, dimension.name != Self.rfmKey, names.insert(dimension.name).inserted else {
                 throw .invalidConfiguration(
-                    "dimension names must be non-empty, distinct and not '\(Self.rfmKey)' (see '\(dimension.name)')")
+                    "dimension names must be non-empty, distinct and not '\(Self.rfmKey)' (see '\(dimension.name)')"
+                )
             }
             guard !dimension.domain.isEmpty else { throw .invalidConfiguration("'\(dimension.name)' has no buckets") }
             var index: [String: Int] = [:]
@@ -87,7 +94,8 @@ public struct AnalyticsConfiguration: Sendable, Hashable {
             }
             guard (1...Self.largestBound).contains(field.sensitivity) else {
                 throw .invalidConfiguration(
-                    "the bounds of '\(field.name)' must not both be zero and must stay within ±\(Self.largestBound)")
+                    "the bounds of '\(field.name)' must not both be zero and must stay within ±\(Self.largestBound)"
+                )
             }
         }
         guard minimumGroupSize >= 1 else { throw .invalidConfiguration("the minimum group size k must be at least 1") }

@@ -39,7 +39,10 @@ public struct AnalyticsRecord: Sendable {
 
     /// A record; see the type's documentation for the positional layout.
     public init(
-        dimensions: [String?], fields: [Int64?] = [], purchases: [Purchase] = [], statedCategorySpend: Int64? = nil
+        dimensions: [String?],
+        fields: [Int64?] = [],
+        purchases: [Purchase] = [],
+        statedCategorySpend: Int64? = nil
     ) {
         self.dimensions = dimensions
         self.fields = fields

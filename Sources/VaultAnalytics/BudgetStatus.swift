@@ -19,9 +19,16 @@ public struct BudgetStatus: Sendable, Hashable, Codable {
     public let globalLifetimeRemaining: Epsilon
 
     /// Records a status; remaining amounts come from `PrivacyBudget`, which floors them at zero.
-    public init(analystSpent: Epsilon, analystRemaining: Epsilon, globalSpent: Epsilon, globalRemaining: Epsilon,
-                analystLifetimeSpent: Epsilon, analystLifetimeRemaining: Epsilon,
-                globalLifetimeSpent: Epsilon, globalLifetimeRemaining: Epsilon) {
+    public init(
+        analystSpent: Epsilon,
+        analystRemaining: Epsilon,
+        globalSpent: Epsilon,
+        globalRemaining: Epsilon,
+        analystLifetimeSpent: Epsilon,
+        analystLifetimeRemaining: Epsilon,
+        globalLifetimeSpent: Epsilon,
+        globalLifetimeRemaining: Epsilon
+    ) {
         self.analystSpent = analystSpent
         self.analystRemaining = analystRemaining
         self.globalSpent = globalSpent

@@ -22,14 +22,19 @@ public struct CategoryModel: Sendable, Hashable, Codable {
     public let coPurchases: [Int64]
 
     /// Releases `statistics` with discrete Laplace noise of scale Δ/ε on every count.
-    public init(categories: [String], releasing statistics: CategoryStatistics, epsilon: Epsilon, using random: some RandomSource) throws(AnalyticsError) {
+    public init(
+        categories: [String],
+        releasing statistics: CategoryStatistics,
+        epsilon: Epsilon,
+        using random: some RandomSource
+    ) throws(AnalyticsError) {
         guard categories.count == statistics.categoryCount else {
             throw .invalidConfiguration("the model names \(categories.count) categories but was counted over \(statistics.categoryCount)")
         }
         guard epsilon > .zero else { throw .invalidEpsilon("training needs a positive epsilon") }
         let numerator = UInt128(statistics.sensitivity) * UInt128(Epsilon.microsPerUnit)
         guard let t = UInt64(exactly: numerator),
-              let noise = DiscreteLaplace(scaleNumerator: t, scaleDenominator: UInt64(epsilon.micros))
+            let noise = DiscreteLaplace(scaleNumerator: t, scaleDenominator: UInt64(epsilon.micros))
         else { throw .noiseScaleTooLarge(statistic: "the category model") }
         let noisy = zip(statistics.vector, noise.samples(statistics.vector.count, using: random)).map { $0.saturatingAdd($1) }
         self.categories = categories
@@ -57,7 +62,11 @@ public struct CategoryModel: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case categories, maxCategoriesPerCustomer = "max_categories_per_customer", epsilon, sensitivity, noiseScale = "noise_scale"
-        case customers, popularity, coPurchases = "co_purchases"
+        case categories
+        case maxCategoriesPerCustomer = "max_categories_per_customer"
+        case epsilon, sensitivity
+        case noiseScale = "noise_scale"
+        case customers, popularity
+        case coPurchases = "co_purchases"
     }
 }

@@ -36,12 +36,14 @@ public struct EfficientSet: Sendable, Hashable, Codable {
         var points: [(key: [String: String], mean: Double, variance: Double)] = []
         for group in result.groups {
             guard let mean = group.values.first(where: { $0.measure == Measure.marginMean.description }),
-                  let variance = group.values.first(where: { $0.measure == Measure.marginVariance.description })
+                let variance = group.values.first(where: { $0.measure == Measure.marginVariance.description })
             else { throw .invalidQuery("a portfolio needs the measures margin_mean and margin_variance") }
             points.append((group.key, mean.value, variance.value))
         }
         let corners = Self.corners(points.map { ($0.variance, $0.mean) })
-        let all = points.indices.map { Point(key: points[$0].key, mean: points[$0].mean, variance: points[$0].variance, efficient: corners.contains($0)) }
+        let all = points.indices.map {
+            Point(key: points[$0].key, mean: points[$0].mean, variance: points[$0].variance, efficient: corners.contains($0))
+        }
         groups = all
         frontier = corners.map { all[$0] }
     }

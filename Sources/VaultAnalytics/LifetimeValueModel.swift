@@ -25,7 +25,10 @@ public struct LifetimeValueModel: Sendable, Hashable {
 
     /// Validates the parameters: d ≥ 0, 0 ≤ r < 1, 1 ≤ window ≤ 100 years, bounds within the supported range.
     public init(
-        discountRate: Double, retentionRate: Double, annualMargin: ClosedRange<Int64>, windowYears: Int
+        discountRate: Double,
+        retentionRate: Double,
+        annualMargin: ClosedRange<Int64>,
+        windowYears: Int
     ) throws(AnalyticsError) {
         guard discountRate.isFinite, discountRate >= 0 else {
             throw .invalidConfiguration("the CLV discount rate must be a finite number ≥ 0")
@@ -40,7 +43,8 @@ public struct LifetimeValueModel: Sendable, Hashable {
         guard magnitude >= 1, magnitude <= AnalyticsConfiguration.largestBound / UInt64(windowYears) else {
             throw .invalidConfiguration(
                 "the CLV annual margin bounds must not both be zero and, times the window in years, "
-                    + "stay within ±\(AnalyticsConfiguration.largestBound)")
+                    + "stay within ±\(AnalyticsConfiguration.largestBound)"
+            )
         }
         self.discountRate = discountRate
         self.retentionRate = retentionRate

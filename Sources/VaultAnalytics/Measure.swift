@@ -46,7 +46,8 @@ public enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
             }
             throw .invalidQuery(
                 "unknown measure '\(text)'; use count, sum(FIELD), mean(FIELD), clv, customer_equity, "
-                    + "retention, share_of_wallet, rfm, margin_mean, margin_variance or margin_sd")
+                    + "retention, share_of_wallet, rfm, margin_mean, margin_variance or margin_sd"
+            )
         }
     }
 

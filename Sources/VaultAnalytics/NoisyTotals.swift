@@ -24,13 +24,21 @@ struct NoisyTotals {
             let field = field(name)
             let bounds = configuration.fields[field].bounds
             return ratio(
-                measure, .fieldSum(field), over: .fieldCount(field), factor: 1,
-                bounds: Double(bounds.lowerBound)...Double(bounds.upperBound))
+                measure,
+                .fieldSum(field),
+                over: .fieldCount(field),
+                factor: 1,
+                bounds: Double(bounds.lowerBound)...Double(bounds.upperBound)
+            )
         case .clv:
             let perCustomer = model.annualMargin
             return ratio(
-                measure, .marginSum, over: .count, factor: marginFactor,
-                bounds: (Double(perCustomer.lowerBound) * model.multiplier)...(Double(perCustomer.upperBound) * model.multiplier))
+                measure,
+                .marginSum,
+                over: .count,
+                factor: marginFactor,
+                bounds: (Double(perCustomer.lowerBound) * model.multiplier)...(Double(perCustomer.upperBound) * model.multiplier)
+            )
         case .customerEquity:
             return linear(measure, .marginSum, factor: marginFactor)
         case .retention:
@@ -39,8 +47,13 @@ struct NoisyTotals {
             return ratio(measure, .walletSum, over: .walletCount, factor: 1 / Double(Statistic.walletScale), bounds: 0...1)
         case .marginMean:
             let bounds = model.annualMargin
-            return ratio(measure, .marginSum, over: .count, factor: 1 / Double(model.windowYears),
-                         bounds: Double(bounds.lowerBound)...Double(bounds.upperBound))
+            return ratio(
+                measure,
+                .marginSum,
+                over: .count,
+                factor: 1 / Double(model.windowYears),
+                bounds: Double(bounds.lowerBound)...Double(bounds.upperBound)
+            )
         case .marginVariance:
             let variance = marginVariance()
             return .init(measure: measure.description, value: variance.value, noiseScale: variance.noiseScale, interval: variance.interval)
@@ -48,9 +61,12 @@ struct NoisyTotals {
             // Post-processing of the variance; its noise scale by the delta method (b ÷ 2σ).
             let variance = marginVariance()
             let deviation = variance.value.squareRoot()
-            return .init(measure: measure.description, value: deviation,
-                         noiseScale: deviation > 0 ? variance.noiseScale / (2 * deviation) : variance.noiseScale.squareRoot(),
-                         interval: variance.interval.lowerBound.squareRoot()...variance.interval.upperBound.squareRoot())
+            return .init(
+                measure: measure.description,
+                value: deviation,
+                noiseScale: deviation > 0 ? variance.noiseScale / (2 * deviation) : variance.noiseScale.squareRoot(),
+                interval: variance.interval.lowerBound.squareRoot()...variance.interval.upperBound.squareRoot()
+            )
         }
     }
 
@@ -64,7 +80,8 @@ struct NoisyTotals {
     /// The noise scale given is the sum of squares' divided by the noisy count, the dominant term.
     private func marginVariance() -> (value: Double, noiseScale: Double, interval: ClosedRange<Double>) {
         let model = plan.configuration.lifetimeValue
-        let low = Double(model.annualMargin.lowerBound), high = Double(model.annualMargin.upperBound)
+        let low = Double(model.annualMargin.lowerBound)
+        let high = Double(model.annualMargin.upperBound)
         let ceiling = (high - low) * (high - low) / 4
         func clamp(_ x: Double) -> Double { min(max(x, 0), ceiling) }
         let years = Double(model.windowYears)
@@ -100,13 +117,18 @@ struct NoisyTotals {
         let value = values[position]
         let halfWidth = plan.halfWidth95[position]
         return .init(
-            measure: measure.description, value: Double(value) * factor,
+            measure: measure.description,
+            value: Double(value) * factor,
             noiseScale: plan.noise[position].scale * factor,
-            interval: (Double(value.saturatingAdd(-halfWidth)) * factor)...(Double(value.saturatingAdd(halfWidth)) * factor))
+            interval: (Double(value.saturatingAdd(-halfWidth)) * factor)...(Double(value.saturatingAdd(halfWidth)) * factor)
+        )
     }
 
     private func ratio(
-        _ measure: Measure, _ numerator: Statistic, over denominator: Statistic, factor: Double,
+        _ measure: Measure,
+        _ numerator: Statistic,
+        over denominator: Statistic,
+        factor: Double,
         bounds: ClosedRange<Double>
     ) -> AggregateResult.Value {
         func clamp(_ x: Double) -> Double { min(max(x, bounds.lowerBound), bounds.upperBound) }
@@ -124,7 +146,10 @@ struct NoisyTotals {
         let topHigh = Double(values[top].saturatingAdd(plan.halfWidth975[top])) * factor
         let corners = [topLow / Double(bottomLow), topLow / bottomHigh, topHigh / Double(bottomLow), topHigh / bottomHigh]
         return .init(
-            measure: measure.description, value: value, noiseScale: noiseScale,
-            interval: clamp(corners.min()!)...clamp(corners.max()!))
+            measure: measure.description,
+            value: value,
+            noiseScale: noiseScale,
+            interval: clamp(corners.min()!)...clamp(corners.max()!)
+        )
     }
 }

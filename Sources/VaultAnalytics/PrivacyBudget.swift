@@ -42,18 +42,26 @@ public struct PrivacyBudget: Sendable, Hashable {
         /// This spending plus `epsilon` everywhere, or nil if a sum leaves the supported range.
         func adding(_ epsilon: Epsilon) -> Spending? {
             guard let analystPeriod = analystPeriod.adding(epsilon), let analystLifetime = analystLifetime.adding(epsilon),
-                  let globalPeriod = globalPeriod.adding(epsilon), let globalLifetime = globalLifetime.adding(epsilon)
+                let globalPeriod = globalPeriod.adding(epsilon), let globalLifetime = globalLifetime.adding(epsilon)
             else { return nil }
-            return Spending(analystPeriod: analystPeriod, analystLifetime: analystLifetime, globalPeriod: globalPeriod,
-                            globalLifetime: globalLifetime)
+            return Spending(
+                analystPeriod: analystPeriod,
+                analystLifetime: analystLifetime,
+                globalPeriod: globalPeriod,
+                globalLifetime: globalLifetime
+            )
         }
     }
 
     /// Checks that every amount is positive, the default does not exceed the per-query maximum, and
     /// no lifetime cap is below its period allowance.
     public init(
-        defaultPerQuery: Epsilon, maximumPerQuery: Epsilon, analystLimit: Epsilon, globalLimit: Epsilon,
-        analystLifetimeLimit: Epsilon, globalLifetimeLimit: Epsilon
+        defaultPerQuery: Epsilon,
+        maximumPerQuery: Epsilon,
+        analystLimit: Epsilon,
+        globalLimit: Epsilon,
+        analystLifetimeLimit: Epsilon,
+        globalLifetimeLimit: Epsilon
     ) throws(AnalyticsError) {
         for (name, amount) in [
             ("default epsilon per query", defaultPerQuery), ("maximum epsilon per query", maximumPerQuery),
@@ -64,7 +72,8 @@ public struct PrivacyBudget: Sendable, Hashable {
         }
         guard defaultPerQuery <= maximumPerQuery else {
             throw .invalidConfiguration(
-                "the default epsilon per query (\(defaultPerQuery)) is above the maximum (\(maximumPerQuery))")
+                "the default epsilon per query (\(defaultPerQuery)) is above the maximum (\(maximumPerQuery))"
+            )
         }
         guard analystLimit <= analystLifetimeLimit, globalLimit <= globalLifetimeLimit else {
             throw .invalidConfiguration("a lifetime cap is below the budget of one period")
@@ -91,15 +100,20 @@ public struct PrivacyBudget: Sendable, Hashable {
     public func status(_ spent: Spending) -> BudgetStatus {
         BudgetStatus(
             analystSpent: spent.analystPeriod,
-            analystRemaining: Swift.min(analystLimit.remaining(after: spent.analystPeriod),
-                                        analystLifetimeLimit.remaining(after: spent.analystLifetime)),
+            analystRemaining: Swift.min(
+                analystLimit.remaining(after: spent.analystPeriod),
+                analystLifetimeLimit.remaining(after: spent.analystLifetime)
+            ),
             globalSpent: spent.globalPeriod,
-            globalRemaining: Swift.min(globalLimit.remaining(after: spent.globalPeriod),
-                                       globalLifetimeLimit.remaining(after: spent.globalLifetime)),
+            globalRemaining: Swift.min(
+                globalLimit.remaining(after: spent.globalPeriod),
+                globalLifetimeLimit.remaining(after: spent.globalLifetime)
+            ),
             analystLifetimeSpent: spent.analystLifetime,
             analystLifetimeRemaining: analystLifetimeLimit.remaining(after: spent.analystLifetime),
             globalLifetimeSpent: spent.globalLifetime,
-            globalLifetimeRemaining: globalLifetimeLimit.remaining(after: spent.globalLifetime))
+            globalLifetimeRemaining: globalLifetimeLimit.remaining(after: spent.globalLifetime)
+        )
     }
 
     /// Decides a charge: the status after spending `epsilon`, or `budget_exhausted` carrying the unchanged status.
@@ -111,8 +125,8 @@ public struct PrivacyBudget: Sendable, Hashable {
             throw .epsilonAboveMaximum(requested: epsilon, maximum: maximumPerQuery)
         }
         guard let after = spent.adding(epsilon),
-              after.analystPeriod <= analystLimit, after.analystLifetime <= analystLifetimeLimit,
-              after.globalPeriod <= globalLimit, after.globalLifetime <= globalLifetimeLimit
+            after.analystPeriod <= analystLimit, after.analystLifetime <= analystLifetimeLimit,
+            after.globalPeriod <= globalLimit, after.globalLifetime <= globalLifetimeLimit
         else {
             throw .budgetExhausted(requested: epsilon, status: status(spent))
         }

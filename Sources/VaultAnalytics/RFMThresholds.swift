@@ -22,7 +22,8 @@ public struct RFMThresholds: Sendable, Hashable {
             guard values.count <= 8, values.allSatisfy({ $0 >= 0 }), zip(values, values.dropFirst()).allSatisfy({ $0 < $1 })
             else {
                 throw .invalidConfiguration(
-                    "the RFM \(name) thresholds must be at most eight non-negative numbers in strictly ascending order")
+                    "the RFM \(name) thresholds must be at most eight non-negative numbers in strictly ascending order"
+                )
             }
         }
         try check(recencyDays, "recency")

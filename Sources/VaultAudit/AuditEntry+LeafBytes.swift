@@ -23,7 +23,9 @@ extension AuditEntry {
         }
 
         guard case .integer(Self.formatVersion) = take("v") else {
-            throw AuditError.malformedLeaf("\"v\" is missing or not \(Self.formatVersion); this cvault reads audit leaves of version \(Self.formatVersion)")
+            throw AuditError.malformedLeaf(
+                "\"v\" is missing or not \(Self.formatVersion); this cvault reads audit leaves of version \(Self.formatVersion)"
+            )
         }
         guard case .integer(let seq) = take("seq"), seq >= 0 else {
             throw AuditError.malformedLeaf("\"seq\" is missing or not a non-negative integer")
@@ -52,9 +54,17 @@ extension AuditEntry {
             }
         }
         self.init(
-            seq: UInt64(seq), at: at, actor: try string("actor"), role: try string("role"),
-            purpose: try optionalString("purpose"), customer: try optionalString("customer"), fields: fields,
-            op: try string("op"), decision: decision, reason: try string("reason"), policy: try string("policy"),
+            seq: UInt64(seq),
+            at: at,
+            actor: try string("actor"),
+            role: try string("role"),
+            purpose: try optionalString("purpose"),
+            customer: try optionalString("customer"),
+            fields: fields,
+            op: try string("op"),
+            decision: decision,
+            reason: try string("reason"),
+            policy: try string("policy"),
             details: details
         )
         // Key names of a tampered leaf are attacker-chosen text: count them, do not echo them.

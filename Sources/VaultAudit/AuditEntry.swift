@@ -42,8 +42,17 @@ public struct AuditEntry: Sendable, Hashable {
     /// An entry; `fields` are sorted and de-duplicated. `seq` is at most `Int64.max`, like every
     /// integer SQLite stores.
     public init(
-        seq: UInt64, at: AuditTimestamp, actor: String, role: String, purpose: String?, customer: String?,
-        fields: [String], op: String, decision: Decision, reason: String, policy: String,
+        seq: UInt64,
+        at: AuditTimestamp,
+        actor: String,
+        role: String,
+        purpose: String?,
+        customer: String?,
+        fields: [String],
+        op: String,
+        decision: Decision,
+        reason: String,
+        policy: String,
         details: [String: String] = [:]
     ) {
         precondition(seq <= UInt64(Int64.max), "audit sequence number beyond Int64.max")

@@ -191,7 +191,9 @@ extension AuditOperation {
     ]
 
     /// A customer's consent choices, and an operator's import overriding one.
-    public static let consentChanges: Set<AuditOperation> = [.consentGrant, .consentWithdraw, .consentWithdrawObjection, .consentObject, .consentOverride]
+    public static let consentChanges: Set<AuditOperation> = [
+        .consentGrant, .consentWithdraw, .consentWithdrawObjection, .consentObject, .consentOverride,
+    ]
 }
 
 extension AuditEntry {

@@ -9,8 +9,9 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     public let millisecondsSince1970: Int64
 
     private static let millisecondsPerDay: Int64 = 86_400_000
-    private static let range = (daysFromCivil(year: 0, month: 1, day: 1) * millisecondsPerDay)
-        ... (daysFromCivil(year: 9999, month: 12, day: 31) * millisecondsPerDay + millisecondsPerDay - 1)
+    private static let earliest = daysFromCivil(year: 0, month: 1, day: 1) * millisecondsPerDay
+    private static let latest = daysFromCivil(year: 9999, month: 12, day: 31) * millisecondsPerDay + millisecondsPerDay - 1
+    private static let range = earliest...latest
 
     /// The instant `millisecondsSince1970` after the epoch; nil outside years 0000–9999.
     public init?(millisecondsSince1970: Int64) {
@@ -53,13 +54,20 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
                 divisor /= 10
             }
         }
-        put(year, 4); out.append(UInt8(ascii: "-"))
-        put(month, 2); out.append(UInt8(ascii: "-"))
-        put(day, 2); out.append(UInt8(ascii: "T"))
-        put(seconds / 3600, 2); out.append(UInt8(ascii: ":"))
-        put(seconds / 60 % 60, 2); out.append(UInt8(ascii: ":"))
-        put(seconds % 60, 2); out.append(UInt8(ascii: "."))
-        put(millisOfDay % 1000, 3); out.append(UInt8(ascii: "Z"))
+        put(year, 4)
+        out.append(UInt8(ascii: "-"))
+        put(month, 2)
+        out.append(UInt8(ascii: "-"))
+        put(day, 2)
+        out.append(UInt8(ascii: "T"))
+        put(seconds / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        put(seconds / 60 % 60, 2)
+        out.append(UInt8(ascii: ":"))
+        put(seconds % 60, 2)
+        out.append(UInt8(ascii: "."))
+        put(millisOfDay % 1000, 3)
+        out.append(UInt8(ascii: "Z"))
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -68,8 +76,8 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     public init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         guard b.count == 24, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."),
-              b[23] == UInt8(ascii: "Z")
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."),
+            b[23] == UInt8(ascii: "Z")
         else { return nil }
         func number(_ range: Range<Int>) -> Int64? {
             var value: Int64 = 0
@@ -80,10 +88,10 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              let millis = number(20..<23),
-              (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year: year, month: month),
-              hour < 24, minute < 60, second < 60
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            let millis = number(20..<23),
+            (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year: year, month: month),
+            hour < 24, minute < 60, second < 60
         else { return nil }
         let days = Self.daysFromCivil(year: year, month: month, day: day)
         self.init(millisecondsSince1970: days * Self.millisecondsPerDay + ((hour * 60 + minute) * 60 + second) * 1000 + millis)

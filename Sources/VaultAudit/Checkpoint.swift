@@ -40,7 +40,7 @@ public struct Checkpoint: Sendable, Hashable {
         }
         let sizeText = lines[1]
         guard !sizeText.isEmpty, sizeText.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-              sizeText == "0" || !sizeText.hasPrefix("0"), let size = UInt64(sizeText)
+            sizeText == "0" || !sizeText.hasPrefix("0"), let size = UInt64(sizeText)
         else { throw AuditError.malformedCheckpoint("the tree size is not a decimal number without leading zeros") }
         guard let root = Base64.decode(lines[2]), let rootHash = SHA256Digest(bytes: root) else {
             throw AuditError.malformedCheckpoint("the root hash is not canonical base64 of 32 bytes")

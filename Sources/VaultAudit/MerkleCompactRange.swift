@@ -80,7 +80,8 @@ public struct MerkleCompactRange: Sendable {
     /// level-ℓ node every 2^ℓ leaves), so a database reader can serve it from one forward cursor
     /// per level rather than a query per node.
     public mutating func append(
-        leafHash: SHA256Digest, comparingWith stored: some MerkleNodeReader
+        leafHash: SHA256Digest,
+        comparingWith stored: some MerkleNodeReader
     ) throws -> MerkleNodeMismatch? {
         var mismatch: MerkleNodeMismatch?
         try append(leafHash: leafHash) { node in

@@ -8,14 +8,20 @@ extension MerkleTree {
     /// `size` and `root` must come together from one verified checkpoint: like every RFC 6962
     /// verifier, this one cannot tell whether `root` really belongs to `size`.
     public static func verifyInclusion(
-        leafHash: SHA256Digest, leafIndex: UInt64, size: UInt64, proof: [SHA256Digest], root: SHA256Digest
+        leafHash: SHA256Digest,
+        leafIndex: UInt64,
+        size: UInt64,
+        proof: [SHA256Digest],
+        root: SHA256Digest
     ) throws {
         guard leafIndex < size else {
             throw AuditError.invalidArgument("leaf \(leafIndex) is not in a tree of \(size) leaves")
         }
         let expected = inclusionProofLength(leafIndex: leafIndex, size: size)
         guard proof.count == expected else {
-            throw AuditError.invalidProof("an inclusion proof for leaf \(leafIndex) in a tree of \(size) has \(expected) hashes, this one has \(proof.count)")
+            throw AuditError.invalidProof(
+                "an inclusion proof for leaf \(leafIndex) in a tree of \(size) has \(expected) hashes, this one has \(proof.count)"
+            )
         }
         var fn = leafIndex
         var sn = size - 1
@@ -45,7 +51,11 @@ extension MerkleTree {
     /// `newRoot`. Equal sizes need an empty proof and equal roots; `oldSize` 0 is rejected as an
     /// invalid argument (compare such a root with `emptyRoot` instead: no proof exists or is needed).
     public static func verifyConsistency(
-        from oldSize: UInt64, to newSize: UInt64, proof: [SHA256Digest], oldRoot: SHA256Digest, newRoot: SHA256Digest
+        from oldSize: UInt64,
+        to newSize: UInt64,
+        proof: [SHA256Digest],
+        oldRoot: SHA256Digest,
+        newRoot: SHA256Digest
     ) throws {
         guard oldSize > 0 else {
             throw AuditError.invalidArgument("a consistency proof starts from a non-empty tree; every tree extends the empty one")

@@ -47,7 +47,9 @@ public enum MerkleTree {
     /// The nodes to store when the leaf with `leafHash` becomes leaf number `size` (0-based): the
     /// leaf node, then every parent it completes. Reads one stored node per parent.
     public static func nodesToAppend(
-        leafHash: SHA256Digest, size: UInt64, nodes: some MerkleNodeReader
+        leafHash: SHA256Digest,
+        size: UInt64,
+        nodes: some MerkleNodeReader
     ) throws -> [MerkleNode] {
         guard size < UInt64.max else { throw AuditError.invalidArgument("the tree is full") }
         var result = [MerkleNode(level: 0, index: size, hash: leafHash)]

@@ -34,7 +34,7 @@ public struct AddCheckpointRequest: Sendable {
         }
         let lines = body[...split].split(separator: 0x0A, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
         guard let first = lines.first, first.hasPrefix("old "), let size = UInt64(first.dropFirst(4)),
-              String(size) == first.dropFirst(4), lines.count <= 64
+            String(size) == first.dropFirst(4), lines.count <= 64
         else { throw AuditError.malformedNote("the first line is not `old <size>`") }
         var proof: [SHA256Digest] = []
         for line in lines.dropFirst() {
@@ -101,8 +101,13 @@ public enum WitnessOutcome: Sendable, Equatable {
 /// it never cosigns a rollback or a fork. Pure: the caller persists the new state before answering.
 public enum WitnessRules {
     /// Decides `body` for a witness named `name` holding `key`, watching `logs` (by origin), at `time`.
-    public static func addCheckpoint(_ body: [UInt8], logs: [String: WitnessedLog], name: String, key: Ed25519.PrivateKey,
-                                     time: UInt64) -> WitnessOutcome {
+    public static func addCheckpoint(
+        _ body: [UInt8],
+        logs: [String: WitnessedLog],
+        name: String,
+        key: Ed25519.PrivateKey,
+        time: UInt64
+    ) -> WitnessOutcome {
         let request: AddCheckpointRequest
         do {
             request = try AddCheckpointRequest(parsing: body)
@@ -129,8 +134,13 @@ public enum WitnessRules {
                 return .unprocessable("the witness has no root for its last cosigned size")
             }
             do {
-                try MerkleTree.verifyConsistency(from: request.oldSize, to: checkpoint.size, proof: request.proof,
-                                                 oldRoot: stored, newRoot: checkpoint.rootHash)
+                try MerkleTree.verifyConsistency(
+                    from: request.oldSize,
+                    to: checkpoint.size,
+                    proof: request.proof,
+                    oldRoot: stored,
+                    newRoot: checkpoint.rootHash
+                )
             } catch {
                 return .unprocessable("the checkpoint is not consistent with the one cosigned at size \(log.size)")
             }

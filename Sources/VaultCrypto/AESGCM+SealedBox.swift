@@ -77,7 +77,9 @@ extension AES.GCM {
         }
 
         /// Lends the nonce, ciphertext and tag without copying them.
-        func withParts<R>(_ body: (_ nonce: UnsafeRawBufferPointer, _ ciphertext: UnsafeRawBufferPointer, _ tag: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        func withParts<R>(
+            _ body: (_ nonce: UnsafeRawBufferPointer, _ ciphertext: UnsafeRawBufferPointer, _ tag: UnsafeRawBufferPointer) throws -> R
+        ) rethrows -> R {
             try storage.withUnsafeBytes { buffer in
                 let nonceEnd = 1 + nonce.bytes.count
                 let tagStart = buffer.count - AES.GCM.tagByteCount
@@ -89,7 +91,9 @@ extension AES.GCM {
             }
         }
 
-        static func split(combined buffer: UnsafeRawBufferPointer) throws -> (nonce: UnsafeRawBufferPointer, ciphertext: UnsafeRawBufferPointer, tag: UnsafeRawBufferPointer) {
+        static func split(
+            combined buffer: UnsafeRawBufferPointer
+        ) throws -> (nonce: UnsafeRawBufferPointer, ciphertext: UnsafeRawBufferPointer, tag: UnsafeRawBufferPointer) {
             let overhead = 1 + Nonce.byteCount + AES.GCM.tagByteCount
             guard buffer.count >= overhead else { throw CryptoError.invalidFormat("sealed box shorter than its header and tag") }
             guard buffer[0] == formatVersion else { throw CryptoError.unsupportedVersion(buffer[0]) }

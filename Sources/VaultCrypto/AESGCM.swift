@@ -70,7 +70,13 @@ public enum AES {
             try combined.withUnsafeBytes { combined in
                 try authenticatedData.withUnsafeBytes { authenticatedData in
                     let parts = try SealedBox.split(combined: combined)
-                    return try open(nonce: parts.nonce, ciphertext: parts.ciphertext, tag: parts.tag, using: key, authenticatedData: authenticatedData)
+                    return try open(
+                        nonce: parts.nonce,
+                        ciphertext: parts.ciphertext,
+                        tag: parts.tag,
+                        using: key,
+                        authenticatedData: authenticatedData
+                    )
                 }
             }
         }
@@ -94,7 +100,14 @@ extension AES.GCM {
             let nonce = UnsafeMutableRawBufferPointer(rebasing: out[1..<(1 + Nonce.byteCount)])
             random.fill(nonce)
             let ciphertext = out.baseAddress! + 1 + Nonce.byteCount
-            try seal(message, key: key, nonce: UnsafeRawBufferPointer(nonce), authenticatedData: authenticatedData, ciphertext: ciphertext, tag: ciphertext + message.count)
+            try seal(
+                message,
+                key: key,
+                nonce: UnsafeRawBufferPointer(nonce),
+                authenticatedData: authenticatedData,
+                ciphertext: ciphertext,
+                tag: ciphertext + message.count
+            )
             initialized = count
         }
     }
@@ -108,7 +121,14 @@ extension AES.GCM {
     ) throws -> SymmetricKey {
         let parts = try SealedBox.split(combined: combined)
         let storage = try SecureBytes(count: parts.ciphertext.count) { plaintext in
-            try open(parts.ciphertext, nonce: parts.nonce, tag: parts.tag, key: key, authenticatedData: authenticatedData, plaintext: plaintext.baseAddress)
+            try open(
+                parts.ciphertext,
+                nonce: parts.nonce,
+                tag: parts.tag,
+                key: key,
+                authenticatedData: authenticatedData,
+                plaintext: plaintext.baseAddress
+            )
         }
         return SymmetricKey(storage: storage)
     }
@@ -207,7 +227,7 @@ extension AES.GCM {
         guard let ctx = EVP_CIPHER_CTX_new() else { throw CryptoError.openSSL("EVP_CIPHER_CTX_new") }
         defer { EVP_CIPHER_CTX_free(ctx) }
         guard EVP_CipherInit_ex2(ctx, Algorithms.aes256gcm, nil, nil, encrypting ? 1 : 0, nil) == 1,
-              cvault_gcm_set_iv_length(ctx, nonce.count) == 1
+            cvault_gcm_set_iv_length(ctx, nonce.count) == 1
         else { throw CryptoError.openSSL("EVP_CipherInit_ex2") }
         try start(ctx, key: key, nonce: nonce, encrypting: encrypting)
         try body(ctx)

@@ -43,7 +43,7 @@ public enum Ed25519 {
             var raw = [UInt8](repeating: 0, count: Ed25519.keyByteCount)
             var length = raw.count
             guard raw.withUnsafeMutableBufferPointer({ EVP_PKEY_get_raw_public_key(made, $0.baseAddress, &length) }) == 1,
-                  length == Ed25519.keyByteCount
+                length == Ed25519.keyByteCount
             else { throw CryptoError.openSSL("EVP_PKEY_get_raw_public_key") }
             self.seed = seed
             self.pkey = pkey
@@ -95,15 +95,20 @@ public enum Ed25519 {
         /// Whether `signature` is a valid signature of `data` under this key.
         public func isValidSignature(_ signature: some ContiguousBytes, for data: some ContiguousBytes) -> Bool {
             guard let ctx = EVP_MD_CTX_new() else { return false }
-            defer { EVP_MD_CTX_free(ctx); ERR_clear_error() }
+            defer {
+                EVP_MD_CTX_free(ctx)
+                ERR_clear_error()
+            }
             guard EVP_DigestVerifyInit_ex(ctx, nil, nil, nil, nil, pkey.pointer, nil) == 1 else { return false }
             return signature.withUnsafeBytes { sig in
                 guard sig.count == Ed25519.signatureByteCount else { return false }
                 return data.withUnsafeBytes { message in
                     EVP_DigestVerify(
                         ctx,
-                        sig.baseAddress?.assumingMemoryBound(to: UInt8.self), sig.count,
-                        message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count
+                        sig.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                        sig.count,
+                        message.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                        message.count
                     ) == 1
                 }
             }

@@ -19,10 +19,14 @@ public enum HKDF {
                     info.withUnsafeBytes { info in
                         cvault_hkdf_sha256(
                             Algorithms.hkdf,
-                            ikm.baseAddress?.assumingMemoryBound(to: UInt8.self), ikm.count,
-                            salt.baseAddress?.assumingMemoryBound(to: UInt8.self), salt.count,
-                            info.baseAddress?.assumingMemoryBound(to: UInt8.self), info.count,
-                            out.baseAddress?.assumingMemoryBound(to: UInt8.self), out.count
+                            ikm.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                            ikm.count,
+                            salt.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                            salt.count,
+                            info.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                            info.count,
+                            out.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                            out.count
                         )
                     }
                 }

@@ -36,7 +36,11 @@ public enum HMACSHA256 {
     }
 
     /// Whether `code` is the code for `data` under `key`, compared in constant time.
-    public static func isValidAuthenticationCode(_ code: some ContiguousBytes, authenticating data: some ContiguousBytes, using key: SymmetricKey) -> Bool {
+    public static func isValidAuthenticationCode(
+        _ code: some ContiguousBytes,
+        authenticating data: some ContiguousBytes,
+        using key: SymmetricKey
+    ) -> Bool {
         ConstantTime.equals(authenticationCode(for: data, using: key), code)
     }
 }

@@ -43,7 +43,9 @@ public enum KeyFile {
     public static func load(from path: String) throws -> SymmetricKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
-            throw CryptoError.keyFile("cannot open key file \(path): \(String(cString: strerror(errno))); pass the vault's key file with --key-file or CVAULT_KEY_FILE")
+            throw CryptoError.keyFile(
+                "cannot open key file \(path): \(String(cString: strerror(errno))); pass the vault's key file with --key-file or CVAULT_KEY_FILE"
+            )
         }
         defer { close(fd) }
         var info = stat()
@@ -51,7 +53,9 @@ public enum KeyFile {
         guard info.st_mode & S_IFMT == S_IFREG else { throw CryptoError.keyFile("key file \(path) is not a regular file") }
         let permissions = info.st_mode & 0o777
         guard permissions & 0o077 == 0 else {
-            throw CryptoError.keyFile("key file \(path) has mode \(String(permissions, radix: 8)), readable beyond its owner; run `chmod 600 \(path)` after checking who may have read it")
+            throw CryptoError.keyFile(
+                "key file \(path) has mode \(String(permissions, radix: 8)), readable beyond its owner; run `chmod 600 \(path)` after checking who may have read it"
+            )
         }
         guard info.st_size == off_t(byteCount) else {
             throw CryptoError.keyFile("key file \(path) holds \(info.st_size) bytes, not \(byteCount): it is not a cvault root key")

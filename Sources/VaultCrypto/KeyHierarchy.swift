@@ -87,7 +87,8 @@ public struct KeyHierarchy: Sendable {
     }
 
     /// AES-256-GCM over a key's bytes, the context as associated data.
-    private static func seal(_ bytes: UnsafeRawBufferPointer, under key: SymmetricKey, context: [UInt8], random: some RandomSource) throws -> [UInt8] {
+    private static func seal(_ bytes: UnsafeRawBufferPointer, under key: SymmetricKey, context: [UInt8], random: some RandomSource) throws -> [UInt8]
+    {
         try context.withUnsafeBytes { try AES.GCM.sealCombined(bytes, using: key, authenticating: $0, random: random) }
     }
 

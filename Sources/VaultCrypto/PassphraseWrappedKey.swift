@@ -5,8 +5,13 @@ public import Foundation
 /// moves to stronger scrypt parameters by sealing the same root again.
 public enum PassphraseWrappedKey {
     /// Seals `root` for the vault `vaultID` under `scrypt(passphrase, parameters)`.
-    public static func wrap(_ root: SymmetricKey, passphrase: some ContiguousBytes, parameters: ScryptParameters, vaultID: String,
-                            random: some RandomSource = SystemRandom()) throws -> [UInt8] {
+    public static func wrap(
+        _ root: SymmetricKey,
+        passphrase: some ContiguousBytes,
+        parameters: ScryptParameters,
+        vaultID: String,
+        random: some RandomSource = SystemRandom()
+    ) throws -> [UInt8] {
         let key = try Scrypt.deriveKey(passphrase: passphrase, parameters: parameters)
         return try root.withUnsafeBytes { bytes in
             try context(vaultID).withUnsafeBytes { try AES.GCM.sealCombined(bytes, using: key, authenticating: $0, random: random) }
@@ -14,7 +19,12 @@ public enum PassphraseWrappedKey {
     }
 
     /// Opens what `wrap` sealed; a wrong passphrase fails with `authenticationFailure`.
-    public static func unwrap(_ wrapped: [UInt8], passphrase: some ContiguousBytes, parameters: ScryptParameters, vaultID: String) throws -> SymmetricKey {
+    public static func unwrap(
+        _ wrapped: [UInt8],
+        passphrase: some ContiguousBytes,
+        parameters: ScryptParameters,
+        vaultID: String
+    ) throws -> SymmetricKey {
         let key = try Scrypt.deriveKey(passphrase: passphrase, parameters: parameters)
         return try wrapped.withUnsafeBytes { wrapped in
             try context(vaultID).withUnsafeBytes { try AES.GCM.openKey(combined: wrapped, using: key, authenticating: $0) }

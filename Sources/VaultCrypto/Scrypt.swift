@@ -29,7 +29,12 @@ public struct ScryptParameters: Codable, Sendable, Equatable {
         self.salt = salt
     }
 
-    private enum CodingKeys: String, CodingKey { case cost = "N", blockSize = "r", parallelism = "p", salt }
+    private enum CodingKeys: String, CodingKey {
+        case cost = "N"
+        case blockSize = "r"
+        case parallelism = "p"
+        case salt
+    }
 
     /// Decodes `{"N":…,"r":…,"p":…,"salt":"base64"}`.
     public init(from decoder: any Decoder) throws {
@@ -71,7 +76,7 @@ public enum Scrypt {
         // Stored parameters may have been tampered with: bound each factor before multiplying,
         // so that no product can overflow (and trap).
         guard p.blockSize >= 1, p.parallelism >= 1, p.blockSize < 1 << 30, p.parallelism < 1 << 30,
-              p.blockSize * p.parallelism < 1 << 30
+            p.blockSize * p.parallelism < 1 << 30
         else {
             throw CryptoError.invalidFormat("scrypt r and p must be positive and r·p < 2^30")
         }
@@ -90,8 +95,12 @@ public enum Scrypt {
                             pass.count,
                             salt.count > 0 ? salt.baseAddress! : UnsafePointer(empty),
                             salt.count,
-                            p.cost, p.blockSize, p.parallelism, maxMemory + (1 << 20),
-                            out.baseAddress?.assumingMemoryBound(to: UInt8.self), out.count
+                            p.cost,
+                            p.blockSize,
+                            p.parallelism,
+                            maxMemory + (1 << 20),
+                            out.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                            out.count
                         )
                     }
                 }

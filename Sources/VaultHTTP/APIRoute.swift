@@ -32,8 +32,13 @@ struct APIRoute: Sendable {
     let handle: @Sendable (APICall) async throws -> Response
 
     /// A route without a body.
-    init(_ method: HTTPRequest.Method, _ path: String, access: Access = .bearer, query: [String] = [],
-         handle: @escaping @Sendable (APICall) async throws -> Response) {
+    init(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        access: Access = .bearer,
+        query: [String] = [],
+        handle: @escaping @Sendable (APICall) async throws -> Response
+    ) {
         self.method = method
         self.path = path
         self.access = access
@@ -43,8 +48,14 @@ struct APIRoute: Sendable {
     }
 
     /// A route whose JSON body is decoded strictly as `Body` before the handler runs.
-    init<Body: Decodable & SendableMetatype>(_ method: HTTPRequest.Method, _ path: String, access: Access = .bearer, query: [String] = [], body: Body.Type,
-                          handle: @escaping @Sendable (APICall, Body) async throws -> Response) {
+    init<Body: Decodable & SendableMetatype>(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        access: Access = .bearer,
+        query: [String] = [],
+        body: Body.Type,
+        handle: @escaping @Sendable (APICall, Body) async throws -> Response
+    ) {
         self.method = method
         self.path = path
         self.access = access

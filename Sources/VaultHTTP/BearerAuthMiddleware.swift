@@ -30,8 +30,7 @@ struct BearerAuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         // Trailing blanks are not part of the token (Foundation's character sets cost more than
         // the rest of the header's handling).
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        let token = parts[1].drop(while: blank).reversed().drop(while: blank).reversed()
+        let token = parts[1].drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed()
         return token.isEmpty ? nil : String(token)
     }
 }

@@ -23,7 +23,10 @@ public struct ConnectionLimits: Sendable {
     }
 
     func configuration(host: String, port: Int) -> ApplicationConfiguration {
-        ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil,
-                                 availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections))
+        ApplicationConfiguration(
+            address: .hostname(host, port: port),
+            serverName: nil,
+            availableConnectionsDelegate: MaximumAvailableConnections(maximumConnections)
+        )
     }
 }

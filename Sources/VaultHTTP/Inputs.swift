@@ -114,7 +114,10 @@ enum Inputs {
         let request: AggregateRequest
 
         private enum CodingKeys: String, CodingKey, CaseIterable {
-            case measures, groupBy = "group_by", filters = "where", epsilon, portfolio
+            case measures
+            case groupBy = "group_by"
+            case filters = "where"
+            case epsilon, portfolio
         }
 
         init(from decoder: any Decoder) throws {
@@ -125,7 +128,8 @@ enum Inputs {
                 groupBy: try container.decodeOptional([String].self, forKey: .groupBy) ?? [],
                 filters: try container.decodeOptional([String: String].self, forKey: .filters) ?? [:],
                 epsilon: try container.decodeOptional(Double.self, forKey: .epsilon),
-                portfolio: try container.decodeOptional(Bool.self, forKey: .portfolio) ?? false)
+                portfolio: try container.decodeOptional(Bool.self, forKey: .portfolio) ?? false
+            )
         }
     }
 
@@ -146,7 +150,13 @@ enum Inputs {
 
     /// A JSON value decoded without a schema, to be written back as JSON text.
     private indirect enum Node: Decodable {
-        case null, bool(Bool), number(Decimal), double(Double), string(String), array([Node]), object([String: Node])
+        case null
+        case bool(Bool)
+        case number(Decimal)
+        case double(Double)
+        case string(String)
+        case array([Node])
+        case object([String: Node])
 
         init(from decoder: any Decoder) throws {
             if var array = try? decoder.unkeyedContainer() {

@@ -97,8 +97,10 @@ enum StrictKeys {
         let container = try decoder.container(keyedBy: AnyKey.self)
         if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
             let pointer = JSONBody.pointer(decoder.codingPath + [AnyKey(stringValue: unknown)])
-            throw Problem.invalidBody("unknown member \(pointer): this body takes \(allowed.sorted().joined(separator: ", ")) only",
-                                      pointer: pointer)
+            throw Problem.invalidBody(
+                "unknown member \(pointer): this body takes \(allowed.sorted().joined(separator: ", ")) only",
+                pointer: pointer
+            )
         }
     }
 

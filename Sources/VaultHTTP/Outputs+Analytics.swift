@@ -17,8 +17,12 @@ extension Outputs {
         let efficientSet: EfficientSet?
 
         private enum CodingKeys: String, CodingKey {
-            case query, epsilon, groups, cached, budget, asOf = "as_of", efficientSet = "efficient_set"
-            case suppressedGroups = "suppressed_groups", suppressionThreshold = "suppression_threshold", epsilonCharged = "epsilon_charged"
+            case query, epsilon, groups, cached, budget
+            case asOf = "as_of"
+            case efficientSet = "efficient_set"
+            case suppressedGroups = "suppressed_groups"
+            case suppressionThreshold = "suppression_threshold"
+            case epsilonCharged = "epsilon_charged"
         }
 
         /// The portfolio's groups in the (variance, mean) plane and the corners of its efficient set.
@@ -33,7 +37,10 @@ extension Outputs {
                 let standardDeviation: Double
                 let efficient: Bool
 
-                private enum CodingKeys: String, CodingKey { case key, mean, variance, efficient, standardDeviation = "standard_deviation" }
+                private enum CodingKeys: String, CodingKey {
+                    case key, mean, variance, efficient
+                    case standardDeviation = "standard_deviation"
+                }
 
                 init(_ point: VaultAnalytics.EfficientSet.Point) {
                     key = point.key
@@ -56,7 +63,10 @@ extension Outputs {
             let noiseScale: Double
             let interval: [Double]
 
-            private enum CodingKeys: String, CodingKey { case measure, value, interval, noiseScale = "noise_scale" }
+            private enum CodingKeys: String, CodingKey {
+                case measure, value, interval
+                case noiseScale = "noise_scale"
+            }
         }
 
         init(_ answer: AggregateAnswer) {
@@ -65,16 +75,26 @@ extension Outputs {
             epsilon = result.epsilon.doubleValue
             asOf = DayNumber.isoDate(result.asOf)
             groups = result.groups.map { group in
-                Group(key: group.key, values: group.values.map {
-                    Value(measure: $0.measure, value: $0.value, noiseScale: $0.noiseScale, interval: [$0.interval.lowerBound, $0.interval.upperBound])
-                })
+                Group(
+                    key: group.key,
+                    values: group.values.map {
+                        Value(
+                            measure: $0.measure,
+                            value: $0.value,
+                            noiseScale: $0.noiseScale,
+                            interval: [$0.interval.lowerBound, $0.interval.upperBound]
+                        )
+                    }
+                )
             }
             suppressedGroups = result.suppressedGroups
             suppressionThreshold = result.suppressionThreshold
             cached = answer.cached
             epsilonCharged = answer.epsilonCharged.doubleValue
             budget = Budget(answer.budget)
-            efficientSet = answer.efficientSet.map { EfficientSet(groups: $0.groups.map(EfficientSet.Point.init), frontier: $0.frontier.map(EfficientSet.Point.init)) }
+            efficientSet = answer.efficientSet.map {
+                EfficientSet(groups: $0.groups.map(EfficientSet.Point.init), frontier: $0.frontier.map(EfficientSet.Point.init))
+            }
         }
     }
 
@@ -90,10 +110,14 @@ extension Outputs {
         let globalLifetimeRemaining: Double
 
         private enum CodingKeys: String, CodingKey {
-            case analystSpent = "analyst_spent", analystRemaining = "analyst_remaining"
-            case globalSpent = "global_spent", globalRemaining = "global_remaining"
-            case analystLifetimeSpent = "analyst_lifetime_spent", analystLifetimeRemaining = "analyst_lifetime_remaining"
-            case globalLifetimeSpent = "global_lifetime_spent", globalLifetimeRemaining = "global_lifetime_remaining"
+            case analystSpent = "analyst_spent"
+            case analystRemaining = "analyst_remaining"
+            case globalSpent = "global_spent"
+            case globalRemaining = "global_remaining"
+            case analystLifetimeSpent = "analyst_lifetime_spent"
+            case analystLifetimeRemaining = "analyst_lifetime_remaining"
+            case globalLifetimeSpent = "global_lifetime_spent"
+            case globalLifetimeRemaining = "global_lifetime_remaining"
         }
 
         init(_ status: BudgetStatus) {
@@ -118,7 +142,9 @@ extension Outputs {
         let budget: Budget
 
         private enum CodingKeys: String, CodingKey {
-            case analyst, period, since, budget, globalPeriod = "global_period", globalSince = "global_since"
+            case analyst, period, since, budget
+            case globalPeriod = "global_period"
+            case globalSince = "global_since"
         }
 
         init(_ view: BudgetView) {

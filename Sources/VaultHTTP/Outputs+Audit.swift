@@ -14,7 +14,10 @@ extension Outputs {
         let allVerified: Bool
         let entries: [FacadeAccessLog.Item]
 
-        private enum CodingKeys: String, CodingKey { case checkpoint, witnesses, size, entries, allVerified = "all_verified" }
+        private enum CodingKeys: String, CodingKey {
+            case checkpoint, witnesses, size, entries
+            case allVerified = "all_verified"
+        }
 
         init(_ log: FacadeAccessLog) {
             checkpoint = log.checkpoint
@@ -32,7 +35,11 @@ extension Outputs {
         let verifierKey: String
         let publicKey: String
 
-        private enum CodingKeys: String, CodingKey { case checkpoint, origin, verifierKey = "verifier_key", publicKey = "public_key" }
+        private enum CodingKeys: String, CodingKey {
+            case checkpoint, origin
+            case verifierKey = "verifier_key"
+            case publicKey = "public_key"
+        }
     }
 
     /// An RFC 9162 inclusion proof.
@@ -44,7 +51,10 @@ extension Outputs {
         let root: String
         let verified: Bool
 
-        private enum CodingKeys: String, CodingKey { case entry, size, proof, root, verified, leafHash = "leaf_hash" }
+        private enum CodingKeys: String, CodingKey {
+            case entry, size, proof, root, verified
+            case leafHash = "leaf_hash"
+        }
 
         init(_ view: InclusionProofView) {
             entry = view.entry
@@ -65,7 +75,11 @@ extension Outputs {
         let toRoot: String
         let verified: Bool
 
-        private enum CodingKeys: String, CodingKey { case from, to, proof, verified, fromRoot = "from_root", toRoot = "to_root" }
+        private enum CodingKeys: String, CodingKey {
+            case from, to, proof, verified
+            case fromRoot = "from_root"
+            case toRoot = "to_root"
+        }
 
         init(_ view: ConsistencyProofView) {
             from = view.from
@@ -106,14 +120,24 @@ extension Outputs {
         let policies: [Policy]
 
         private enum CodingKeys: String, CodingKey {
-            case from, to, checkpoint, entries, erasures, policies, restores, consentOverrides = "consent_overrides"
-            case retentionValuesRemoved = "retention_values_removed", lastRetentionSweep = "last_retention_sweep"
+            case from, to, checkpoint, entries, erasures, policies, restores
+            case consentOverrides = "consent_overrides"
+            case retentionValuesRemoved = "retention_values_removed"
+            case lastRetentionSweep = "last_retention_sweep"
             case lastRetentionSweepValuesRemoved = "last_retention_sweep_values_removed"
-            case byRole = "by_role", byPurpose = "by_purpose", byOperation = "by_operation"
-            case readsWithoutConsent = "reads_without_consent", consentChanges = "consent_changes", keyRotations = "key_rotations"
-            case aggregateQueries = "aggregate_queries", epsilonCharged = "epsilon_charged", openContests = "open_contests"
-            case modelTrainings = "model_trainings", consentCoverage = "consent_coverage"
-            case byDayAndRole = "by_day_and_role", byDayAndPurpose = "by_day_and_purpose"
+            case byRole = "by_role"
+            case byPurpose = "by_purpose"
+            case byOperation = "by_operation"
+            case readsWithoutConsent = "reads_without_consent"
+            case consentChanges = "consent_changes"
+            case keyRotations = "key_rotations"
+            case aggregateQueries = "aggregate_queries"
+            case epsilonCharged = "epsilon_charged"
+            case openContests = "open_contests"
+            case modelTrainings = "model_trainings"
+            case consentCoverage = "consent_coverage"
+            case byDayAndRole = "by_day_and_role"
+            case byDayAndPurpose = "by_day_and_purpose"
             case overdueContests = "overdue_contests"
         }
 
@@ -129,7 +153,11 @@ extension Outputs {
             let fileName: String
             let appliedAt: Date
 
-            private enum CodingKeys: String, CodingKey { case hash, fileName = "file_name", appliedAt = "applied_at" }
+            private enum CodingKeys: String, CodingKey {
+                case hash
+                case fileName = "file_name"
+                case appliedAt = "applied_at"
+            }
         }
 
         init(_ report: AuditReport) {
@@ -140,7 +168,9 @@ extension Outputs {
             byRole = report.byRole
             byPurpose = report.byPurpose
             byOperation = report.byOperation
-            readsWithoutConsent = report.readsWithoutConsent.map { Violation(seq: $0.seq, customer: $0.customer, purpose: $0.purpose, state: $0.state) }
+            readsWithoutConsent = report.readsWithoutConsent.map {
+                Violation(seq: $0.seq, customer: $0.customer, purpose: $0.purpose, state: $0.state)
+            }
             consentChanges = report.consentChanges
             erasures = report.erasures
             keyRotations = report.keyRotations

@@ -37,7 +37,9 @@ enum Outputs {
 
         private enum CodingKeys: String, CodingKey {
             case id, customer, field, status, deadline, overdue, resolution, reason
-            case openedAt = "opened_at", resolvedAt = "resolved_at", proposedValue = "proposed_value"
+            case openedAt = "opened_at"
+            case resolvedAt = "resolved_at"
+            case proposedValue = "proposed_value"
         }
 
         init(_ view: ContestView) {
@@ -70,7 +72,10 @@ enum Outputs {
         let backupsUndecryptableFrom: Date
 
         private enum CodingKeys: String, CodingKey {
-            case statement, signature, publicKey = "public_key", erasedAt = "erased_at", backupsUndecryptableFrom = "backups_undecryptable_from"
+            case statement, signature
+            case publicKey = "public_key"
+            case erasedAt = "erased_at"
+            case backupsUndecryptableFrom = "backups_undecryptable_from"
         }
 
         init(_ receipt: ErasureReceipt) {

@@ -29,9 +29,10 @@ struct PathMethods: Sendable {
     func allowed(for path: String) -> [HTTPRequest.Method]? {
         let segments = path.split(separator: "/")
         return templates.first { template in
-            template.segments.count == segments.count && zip(template.segments, segments).allSatisfy { pattern, segment in
-                pattern.hasPrefix("{") || pattern == segment
-            }
+            template.segments.count == segments.count
+                && zip(template.segments, segments).allSatisfy { pattern, segment in
+                    pattern.hasPrefix("{") || pattern == segment
+                }
         }?.methods
     }
 }

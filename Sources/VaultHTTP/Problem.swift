@@ -26,8 +26,15 @@ struct Problem: Error, Sendable {
 
     /// The response: `application/problem+json` with `type`, `title`, `status`, `detail`, `code`.
     func response() -> Response {
-        let body = Body(type: Self.typeBase + code, title: status.reasonPhrase, status: status.code, detail: detail, code: code,
-                        pointer: pointer, denied: denied)
+        let body = Body(
+            type: Self.typeBase + code,
+            title: status.reasonPhrase,
+            status: status.code,
+            detail: detail,
+            code: code,
+            pointer: pointer,
+            denied: denied
+        )
         // A problem holds strings and integers only, which always encode.
         var response = (try? JSONResponse.make(body, status: status, contentType: "application/problem+json")) ?? Response(status: status)
         response.headers.append(contentsOf: headers)
@@ -48,22 +55,24 @@ struct Problem: Error, Sendable {
 extension Problem {
     /// The problem for a facade failure: the kind picks the status, the code and message pass through.
     init(_ error: VaultError) {
-        let status: HTTPResponse.Status = switch error.kind {
-        // The HTTP layer has already checked the request against its schema (400 otherwise): what the
-        // vault refuses as invalid is a request it understood but cannot carry out.
-        case .invalidRequest: .unprocessableContent
-        case .unauthenticated: .unauthorized
-        case .denied: .forbidden
-        case .notFound: .notFound
-        case .gone: .gone
-        case .conflict: .conflict
-        case .budgetExhausted, .rateLimited: .tooManyRequests
-        case .integrity: .internalServerError
-        case .unavailable: .serviceUnavailable
-        }
+        let status: HTTPResponse.Status =
+            switch error.kind {
+            // The HTTP layer has already checked the request against its schema (400 otherwise): what the
+            // vault refuses as invalid is a request it understood but cannot carry out.
+            case .invalidRequest: .unprocessableContent
+            case .unauthenticated: .unauthorized
+            case .denied: .forbidden
+            case .notFound: .notFound
+            case .gone: .gone
+            case .conflict: .conflict
+            case .budgetExhausted, .rateLimited: .tooManyRequests
+            case .integrity: .internalServerError
+            case .unavailable: .serviceUnavailable
+            }
         // An integrity failure's message may name a customer other than the one the caller sent:
         // the operator learns which from `cvault audit verify` and the log, the client only that it failed.
-        let detail = error.kind == .integrity
+        let detail =
+            error.kind == .integrity
             ? "stored data failed an integrity check; the operator must run `cvault audit verify`" : error.message
         self.init(status: status, code: error.code, detail: detail)
         if error.kind == .unauthenticated { headers = Self.bearerChallenge(invalidToken: true) }
@@ -78,33 +87,46 @@ extension Problem {
 
     /// No usable `Authorization: Bearer` header.
     static let missingToken = Problem(
-        status: .unauthorized, code: "unauthenticated",
+        status: .unauthorized,
+        code: "unauthenticated",
         detail: "send Authorization: Bearer <token> with a token from `cvault token issue`",
-        headers: bearerChallenge(invalidToken: false))
+        headers: bearerChallenge(invalidToken: false)
+    )
 
     /// The body is larger than the API accepts.
     static let bodyTooLarge = Problem(
-        status: .contentTooLarge, code: "body_too_large",
-        detail: "the request body is larger than \(JSONBody.limit / 1024) KiB; send a smaller body")
+        status: .contentTooLarge,
+        code: "body_too_large",
+        detail: "the request body is larger than \(JSONBody.limit / 1024) KiB; send a smaller body"
+    )
 
     /// The body is not JSON.
     static let unsupportedMediaType = Problem(
-        status: .unsupportedMediaType, code: "unsupported_media_type",
-        detail: "the request body must be JSON: send Content-Type: application/json (UTF-8)")
+        status: .unsupportedMediaType,
+        code: "unsupported_media_type",
+        detail: "the request body must be JSON: send Content-Type: application/json (UTF-8)"
+    )
 
     /// A known path asked with a method it does not answer.
     static func methodNotAllowed(allowed: [HTTPRequest.Method]) -> Problem {
         let list = allowed.map(\.rawValue).joined(separator: ", ")
-        return Problem(status: .methodNotAllowed, code: "method_not_allowed", detail: "this path answers \(list) only",
-                       headers: [.allow: list])
+        return Problem(
+            status: .methodNotAllowed,
+            code: "method_not_allowed",
+            detail: "this path answers \(list) only",
+            headers: [.allow: list]
+        )
     }
 
     /// No route has this path.
     static let noRoute = Problem(status: .notFound, code: "no_route", detail: "no such path: see /openapi.yaml for the API's routes")
 
     /// Anything unexpected: the body says nothing about it; the request log line has the status.
-    static let internalError = Problem(status: .internalServerError, code: "internal_error",
-                                       detail: "the server failed to answer; the request id in X-Request-ID helps the operator find it")
+    static let internalError = Problem(
+        status: .internalServerError,
+        code: "internal_error",
+        detail: "the server failed to answer; the request id in X-Request-ID helps the operator find it"
+    )
 
     /// A body or query that does not have the shape the route needs.
     static func invalidBody(_ detail: String, pointer: String) -> Problem {

@@ -14,9 +14,11 @@ struct QueryParameters: Sendable {
         for (key, value) in uri.queryParameters {
             let name = String(key)
             guard allowed.contains(name) else {
-                throw Problem.invalidQuery(allowed.isEmpty
-                    ? "this route takes no query parameters"
-                    : "unknown query parameter \(name): this route takes \(allowed.joined(separator: ", "))")
+                throw Problem.invalidQuery(
+                    allowed.isEmpty
+                        ? "this route takes no query parameters"
+                        : "unknown query parameter \(name): this route takes \(allowed.joined(separator: ", "))"
+                )
             }
             guard values[name] == nil else { throw Problem.invalidQuery("query parameter \(name) is given twice") }
             values[name] = String(value)
@@ -67,7 +69,6 @@ struct QueryParameters: Sendable {
         }
         return UInt64(value)
     }
-
 
     /// A UTC day (`2026-11-01`), as its midnight, if given.
     func day(_ name: String) throws -> Date? {

@@ -31,12 +31,15 @@ struct RequestLogMiddleware: RouterMiddleware {
     private func log(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        context.logger.info("request", metadata: [
-            "http.method": .string(request.method.rawValue),
-            "http.route": .string(Self.route(context.endpointPath)),
-            "http.status": .stringConvertible(status),
-            "duration_us": .stringConvertible(micros),
-        ])
+        context.logger.info(
+            "request",
+            metadata: [
+                "http.method": .string(request.method.rawValue),
+                "http.route": .string(Self.route(context.endpointPath)),
+                "http.status": .stringConvertible(status),
+                "duration_us": .stringConvertible(micros),
+            ]
+        )
     }
 
     /// The matched pattern; Hummingbird marks paths no route has as "NotFound".

@@ -11,12 +11,18 @@ extension VaultAPI {
             APIRoute(.get, "/v1/audit/checkpoint") { call in
                 let note = try await vault.checkpoint(by: try call.principal)
                 let key = vault.verifierKey
-                return try JSONResponse.make(Outputs.Checkpoint(checkpoint: note, origin: vault.origin, verifierKey: key.note, publicKey: key.publicKeyBase64))
+                return try JSONResponse.make(
+                    Outputs.Checkpoint(checkpoint: note, origin: vault.origin, verifierKey: key.note, publicKey: key.publicKeyBase64)
+                )
             },
             APIRoute(.get, "/v1/audit/entries", query: ["customer", "from", "limit"]) { call in
                 let limit = try call.query.unsigned("limit", in: 1...10_000).map { Int($0) } ?? 100
-                let entries = try await vault.auditEntries(customer: call.query.string("customer"), from: try call.query.unsigned("from") ?? 0,
-                                                           limit: limit, by: try call.principal)
+                let entries = try await vault.auditEntries(
+                    customer: call.query.string("customer"),
+                    from: try call.query.unsigned("from") ?? 0,
+                    limit: limit,
+                    by: try call.principal
+                )
                 return try JSONResponse.make(entries)
             },
             APIRoute(.get, "/v1/audit/proofs/inclusion", query: ["entry", "size"]) { call in

@@ -31,8 +31,11 @@ extension VaultAPI {
                 let purpose = try call.nameParameter("purpose")
                 let consents = try await vault.myConsents(by: try call.principal)
                 guard let consent = consents.first(where: { $0.purpose == purpose }) else {
-                    throw Problem(status: .notFound, code: "unknown_purpose",
-                                  detail: "the policy has no purpose \(purpose) (purposes: \(consents.map(\.purpose).joined(separator: ", ")))")
+                    throw Problem(
+                        status: .notFound,
+                        code: "unknown_purpose",
+                        detail: "the policy has no purpose \(purpose) (purposes: \(consents.map(\.purpose).joined(separator: ", ")))"
+                    )
                 }
                 return try JSONResponse.make(consent)
             },
@@ -48,8 +51,12 @@ extension VaultAPI {
                 try JSONResponse.make(try await vault.myContests(by: try call.principal).map(Outputs.Contest.init))
             },
             APIRoute(.patch, "/v1/me/contests/{id}", body: Inputs.ContestUpdate.self) { call, body in
-                let contest = try await vault.updateMyContest(id: try call.parameter("id"), withdraw: body.withdraw, reply: body.reply,
-                                                              by: try call.principal)
+                let contest = try await vault.updateMyContest(
+                    id: try call.parameter("id"),
+                    withdraw: body.withdraw,
+                    reply: body.reply,
+                    by: try call.principal
+                )
                 return try JSONResponse.make(Outputs.Contest(contest))
             },
         ]

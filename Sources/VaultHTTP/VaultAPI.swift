@@ -48,9 +48,12 @@ extension Problem {
     /// A staff read the policy allowed no field of: 403 with every field's reason.
     static func denied(_ view: CustomerView) -> Problem {
         let denials = view.decisions.filter { !$0.allowed }.map(Outputs.Denial.init)
-        return Problem(status: .forbidden, code: denials.first?.code ?? "denied",
-                       detail: "the policy allows none of the requested fields" + (view.purpose.map { " for purpose \($0)" } ?? "")
-                           + "; `denied` gives each field's reason",
-                       denied: denials)
+        return Problem(
+            status: .forbidden,
+            code: denials.first?.code ?? "denied",
+            detail: "the policy allows none of the requested fields" + (view.purpose.map { " for purpose \($0)" } ?? "")
+                + "; `denied` gives each field's reason",
+            denied: denials
+        )
     }
 }

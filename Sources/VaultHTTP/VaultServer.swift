@@ -1,6 +1,6 @@
-public import Logging
 import HTTPTypes
 import Hummingbird
+public import Logging
 import Synchronization
 public import Vault
 
@@ -12,11 +12,26 @@ public enum VaultServer {
     /// - Parameter onListening: called once with the bound port (useful with port 0).
     /// - Throws: `VaultError` with code `port_in_use` when another process holds the port, or
     ///   `listen_failed` when the address cannot be bound for another reason.
-    public static func run(vault: Vault, host: String, port: Int, limits: ConnectionLimits = ConnectionLimits(), publicURL: String? = nil,
-                           behindProxy: Bool = false, logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    public static func run(
+        vault: Vault,
+        host: String,
+        port: Int,
+        limits: ConnectionLimits = ConnectionLimits(),
+        publicURL: String? = nil,
+        behindProxy: Bool = false,
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         let listening = Mutex(false)
-        let app = try application(vault: vault, host: host, port: port, limits: limits, publicURL: publicURL ?? "http://\(host):\(port)",
-                                  behindProxy: behindProxy, logger: logger) { boundPort in
+        let app = try application(
+            vault: vault,
+            host: host,
+            port: port,
+            limits: limits,
+            publicURL: publicURL ?? "http://\(host):\(port)",
+            behindProxy: behindProxy,
+            logger: logger
+        ) { boundPort in
             listening.withLock { $0 = true }
             onListening(boundPort)
         }
@@ -32,8 +47,11 @@ public enum VaultServer {
         } catch {
             guard !listening.withLock({ $0 }) else { throw error }
             if PortProbe.isInUse(host: host, port: port) {
-                throw VaultError(.unavailable, code: "port_in_use",
-                                 "port \(port) on \(host) is already in use by another process: stop that process, or choose another port (cvault serve --port)")
+                throw VaultError(
+                    .unavailable,
+                    code: "port_in_use",
+                    "port \(port) on \(host) is already in use by another process: stop that process, or choose another port (cvault serve --port)"
+                )
             }
             throw VaultError(.unavailable, code: "listen_failed", "cannot listen on \(host):\(port): \(error)")
         }
@@ -73,8 +91,10 @@ public enum VaultServer {
             logger.error("cannot take up changes made by other processes; retrying", metadata: ["code": .string(error.code)])
         } catch {
             // Only the type, as ProblemMiddleware logs it: a description could quote SQL.
-            logger.error("cannot take up changes made by other processes; retrying",
-                         metadata: ["error.type": .string(String(reflecting: type(of: error)))])
+            logger.error(
+                "cannot take up changes made by other processes; retrying",
+                metadata: ["error.type": .string(String(reflecting: type(of: error)))]
+            )
         }
     }
 
@@ -88,8 +108,10 @@ public enum VaultServer {
                 try await body()
             } catch is CancellationError {
             } catch {
-                logger.error("a scheduled job failed; retrying in a minute",
-                             metadata: ["job": .string(job), "code": .string((error as? VaultError)?.code ?? String(reflecting: type(of: error)))])
+                logger.error(
+                    "a scheduled job failed; retrying in a minute",
+                    metadata: ["job": .string(job), "code": .string((error as? VaultError)?.code ?? String(reflecting: type(of: error)))]
+                )
             }
         }
         while !Task.isCancelled {
@@ -108,9 +130,16 @@ public enum VaultServer {
     }
 
     /// The Hummingbird application; tests drive it with HummingbirdTesting's `.router` and `.live`.
-    static func application(vault: Vault, host: String = "127.0.0.1", port: Int = 0, limits: ConnectionLimits = ConnectionLimits(),
-                            publicURL: String = "http://127.0.0.1", behindProxy: Bool = false, logger: Logger,
-                            onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
+    static func application(
+        vault: Vault,
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        limits: ConnectionLimits = ConnectionLimits(),
+        publicURL: String = "http://127.0.0.1",
+        behindProxy: Bool = false,
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
         Application(
             router: try VaultAPI(vault: vault).router(portal: PortalSite(vault: vault, publicURL: publicURL, behindProxy: behindProxy)),
             server: limits.server,

@@ -1,6 +1,6 @@
-public import Logging
 import HTTPTypes
 import Hummingbird
+public import Logging
 public import Vault
 
 /// The HTTP face of a witness (c2sp.org/tlog-witness): `POST /add-checkpoint` and nothing else,
@@ -10,14 +10,26 @@ public enum WitnessServer {
     static let bodyLimit = 64 * 1024
 
     /// Serves `witness` on `host:port` until SIGTERM or SIGINT.
-    public static func run(witness: WitnessService, host: String, port: Int, limits: ConnectionLimits = ConnectionLimits(), logger: Logger,
-                           onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+    public static func run(
+        witness: WitnessService,
+        host: String,
+        port: Int,
+        limits: ConnectionLimits = ConnectionLimits(),
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
         try await application(witness: witness, host: host, port: port, limits: limits, logger: logger, onListening: onListening).runService()
     }
 
     /// The Hummingbird application; tests run it live on port 0.
-    static func application(witness: WitnessService, host: String = "127.0.0.1", port: Int = 0, limits: ConnectionLimits = ConnectionLimits(),
-                            logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+    static func application(
+        witness: WitnessService,
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        limits: ConnectionLimits = ConnectionLimits(),
+        logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         let router = Router()
         router.post("add-checkpoint") { request, _ -> Response in
             let body: ByteBuffer

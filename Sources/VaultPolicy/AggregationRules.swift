@@ -40,8 +40,11 @@ public struct AggregationRules: Sendable, Hashable {
     }
 
     static let defaults = AggregationRules(
-        k: defaultK, epsilonPerQuery: defaultEpsilonPerQuery, maxEpsilonPerQuery: defaultEpsilonPerQuery,
-        perAnalystBudget: defaultPerAnalystBudget, globalBudget: defaultGlobalBudget,
+        k: defaultK,
+        epsilonPerQuery: defaultEpsilonPerQuery,
+        maxEpsilonPerQuery: defaultEpsilonPerQuery,
+        perAnalystBudget: defaultPerAnalystBudget,
+        globalBudget: defaultGlobalBudget,
         clv: defaultCLV
     )
     static let defaultK = 10
@@ -49,6 +52,9 @@ public struct AggregationRules: Sendable, Hashable {
     static let defaultPerAnalystBudget = Budget(epsilon: 5, period: ISO8601Duration(days: 30)!, lifetime: 20)
     static let defaultGlobalBudget = Budget(epsilon: 20, period: ISO8601Duration(days: 30)!, lifetime: 80)
     static let defaultCLV = CLVParameters(
-        discountRate: 0.10, retentionRate: 0.75, marginWindowYears: 5, annualMarginBounds: Bounds(min: 0, max: 2000)
+        discountRate: 0.10,
+        retentionRate: 0.75,
+        marginWindowYears: 5,
+        annualMarginBounds: Bounds(min: 0, max: 2000)
     )
 }

@@ -116,8 +116,13 @@ public struct ISO8601Duration: Sendable, Hashable, CustomStringConvertible {
             }
         }
         return ISO8601Duration(
-            years: values["Y"] ?? 0, months: values["M"] ?? 0, weeks: values["W"] ?? 0, days: values["D"] ?? 0,
-            hours: timeValues["H"] ?? 0, minutes: timeValues["M"] ?? 0, seconds: timeValues["S"] ?? 0
+            years: values["Y"] ?? 0,
+            months: values["M"] ?? 0,
+            weeks: values["W"] ?? 0,
+            days: values["D"] ?? 0,
+            hours: timeValues["H"] ?? 0,
+            minutes: timeValues["M"] ?? 0,
+            seconds: timeValues["S"] ?? 0
         )
     }
 }

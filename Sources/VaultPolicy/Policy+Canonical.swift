@@ -6,15 +6,24 @@ import VaultCrypto
 /// any change to a rule (or to a description people approved) does.
 extension Policy {
     static func canonicalJSON(
-        version: Int, name: String, description: String?, categories: [CustomCategory], fields: [FieldDefinition], purposes: [Purpose],
-        roles: [Role], aggregation: AggregationRules, contests: ContestRules, recommendations: RecommendationRules?
+        version: Int,
+        name: String,
+        description: String?,
+        categories: [CustomCategory],
+        fields: [FieldDefinition],
+        purposes: [Purpose],
+        roles: [Role],
+        aggregation: AggregationRules,
+        contests: ContestRules,
+        recommendations: RecommendationRules?
     ) -> String {
         let document: CanonicalValue = .object([
             "version": .integer(version),
             "name": .string(name),
             "description": description.map(CanonicalValue.string) ?? .absent,
             // Absent when empty, so that policies written before categories existed keep their hash.
-            "categories": categories.isEmpty ? .absent
+            "categories": categories.isEmpty
+                ? .absent
                 : .object(Dictionary(uniqueKeysWithValues: categories.map { ($0.key, .object(["description": .string($0.description)])) })),
             "fields": .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.name, canonical($0)) })),
             "purposes": .object(Dictionary(uniqueKeysWithValues: purposes.map { ($0.name, canonical($0)) })),
@@ -37,13 +46,14 @@ extension Policy {
     }
 
     private static func canonical(_ field: FieldDefinition) -> CanonicalValue {
-        let analytics: CanonicalValue = switch field.analytics {
-        case .never: .object(["use": .string("none")])
-        case .groupBy(let bucket): .object(["use": .string("group_by"), "bucket": bucket.map(CanonicalValue.integer) ?? .absent])
-        case .measure(let bounds): .object(["use": .string("measure"), "bounds": canonical(bounds)])
-        case .purchaseMeasure(let amount, let margin):
-            .object(["use": .string("measure"), "bounds": .object(["amount": canonical(amount), "margin": canonical(margin)])])
-        }
+        let analytics: CanonicalValue =
+            switch field.analytics {
+            case .never: .object(["use": .string("none")])
+            case .groupBy(let bucket): .object(["use": .string("group_by"), "bucket": bucket.map(CanonicalValue.integer) ?? .absent])
+            case .measure(let bounds): .object(["use": .string("measure"), "bounds": canonical(bounds)])
+            case .purchaseMeasure(let amount, let margin):
+                .object(["use": .string("measure"), "bounds": .object(["amount": canonical(amount), "margin": canonical(margin)])])
+            }
         return .object([
             "section": .string(field.section.rawValue),
             "type": .string(field.type.rawValue),
@@ -70,11 +80,18 @@ extension Policy {
     private static func canonical(_ role: Role) -> CanonicalValue {
         .object([
             "operations": .set(role.operations.map(\.rawValue)),
-            "purposes": .object(Dictionary(uniqueKeysWithValues: role.grants.map { grant in
-                (grant.purpose, CanonicalValue.object([
-                    "read": .set(grant.read), "write": .set(grant.write), "aggregate": .set(grant.aggregate),
-                ]))
-            })),
+            "purposes": .object(
+                Dictionary(
+                    uniqueKeysWithValues: role.grants.map { grant in
+                        (
+                            grant.purpose,
+                            CanonicalValue.object([
+                                "read": .set(grant.read), "write": .set(grant.write), "aggregate": .set(grant.aggregate),
+                            ])
+                        )
+                    }
+                )
+            ),
         ])
     }
 

@@ -14,7 +14,12 @@ extension Policy {
     ///   - purpose: The purpose of the read; nil is only meaningful for a customer reading their own record.
     ///   - isSelf: Whether the actor is the customer the record belongs to.
     public func decideRead(
-        role: String, purpose: String?, fields: [String], customer: CustomerState, isSelf: Bool = false, now: Date
+        role: String,
+        purpose: String?,
+        fields: [String],
+        customer: CustomerState,
+        isSelf: Bool = false,
+        now: Date
     ) -> AccessDecision {
         if role == RoleName.customer.rawValue {
             return decideSelfRead(fields: fields, isSelf: isSelf)
@@ -42,9 +47,11 @@ extension Policy {
             return AccessDecision(fields: uses.map { FieldDecision(field: $0.0, decision: denial) })
         }
         let grant = self.role(named: role)?.grant(for: purpose)
-        return AccessDecision(fields: uses.map { name, grouping in
-            FieldDecision(field: name, decision: aggregateDecision(field: name, grouping: grouping, role: role, purpose: purpose, grant: grant))
-        })
+        return AccessDecision(
+            fields: uses.map { name, grouping in
+                FieldDecision(field: name, decision: aggregateDecision(field: name, grouping: grouping, role: role, purpose: purpose, grant: grant))
+            }
+        )
     }
 
     /// Whether `purpose`'s legal basis holds for a customer with this consent state at `now`, with the
@@ -92,29 +99,37 @@ extension Policy {
 
     private func decideSelfRead(fields: [String], isSelf: Bool) -> AccessDecision {
         let authorization = authorize(role: RoleName.customer.rawValue, operation: .selfRead)
-        let denial: Decision? = if !isSelf {
-            Decision(.selfOnly, "denied: role customer reads only the customer's own record")
-        } else {
-            authorization.allowed ? nil : authorization
-        }
-        return AccessDecision(fields: fields.map { name in
-            let decision = denial ?? (field(named: name) == nil
-                ? Decision(.unknownField, "denied: field \(name) is not defined in policy \(self.name)")
-                : Decision(.allowedSelf, "allowed: customers may read every field of their own record (right of access)"))
-            return FieldDecision(field: name, decision: decision)
-        })
+        let denial: Decision? =
+            if !isSelf {
+                Decision(.selfOnly, "denied: role customer reads only the customer's own record")
+            } else {
+                authorization.allowed ? nil : authorization
+            }
+        return AccessDecision(
+            fields: fields.map { name in
+                let decision =
+                    denial
+                    ?? (field(named: name) == nil
+                        ? Decision(.unknownField, "denied: field \(name) is not defined in policy \(self.name)")
+                        : Decision(.allowedSelf, "allowed: customers may read every field of their own record (right of access)"))
+                return FieldDecision(field: name, decision: decision)
+            }
+        )
     }
 
     private func decide(_ access: Access, role: String, purpose: String?, fields: [String], customer: CustomerState, now: Date) -> AccessDecision {
         let gate = gate(for: access, role: role, purpose: purpose)
-        return AccessDecision(fields: fields.map { name in
-            let decision = switch gate {
-            case .denied(let denial): denial
-            case .open(let definition, let grant):
-                fieldDecision(access, field: name, role: role, purpose: definition, grant: grant, customer: customer, now: now)
+        return AccessDecision(
+            fields: fields.map { name in
+                let decision =
+                    switch gate {
+                    case .denied(let denial): denial
+                    case .open(let definition, let grant):
+                        fieldDecision(access, field: name, role: role, purpose: definition, grant: grant, customer: customer, now: now)
+                    }
+                return FieldDecision(field: name, decision: decision)
             }
-            return FieldDecision(field: name, decision: decision)
-        })
+        )
     }
 
     /// The outcome of the request-wide checks: a denial for every field, or the purpose and grant to check fields against.
@@ -148,7 +163,13 @@ extension Policy {
     }
 
     private func fieldDecision(
-        _ access: Access, field name: String, role: String, purpose: Purpose, grant: PurposeGrant, customer: CustomerState, now: Date
+        _ access: Access,
+        field name: String,
+        role: String,
+        purpose: Purpose,
+        grant: PurposeGrant,
+        customer: CustomerState,
+        now: Date
     ) -> Decision {
         guard let field = field(named: name) else {
             return Decision(.unknownField, "denied: field \(name) is not defined in policy \(self.name)")
@@ -170,7 +191,10 @@ extension Policy {
         }
         if access == .read, let collected = customer.collectedAt[name], field.isExpired(collectedAt: collected, now: now) {
             let expiry = field.retention.adding(to: collected)
-            return Decision(.retentionExpired, "denied: field \(name) is past its retention of \(field.retention) (collected \(UTCTimestamp.format(collected)), expired \(UTCTimestamp.format(expiry)))")
+            return Decision(
+                .retentionExpired,
+                "denied: field \(name) is past its retention of \(field.retention) (collected \(UTCTimestamp.format(collected)), expired \(UTCTimestamp.format(expiry)))"
+            )
         }
         let because = basis.code == .allowedConsent ? "; the customer consented" : " (basis: \(purpose.basis.words))"
         return Decision(basis.code, "allowed: role \(role) may \(access.verb) \(name) for purpose \(purpose.name)\(because)")
@@ -199,15 +223,16 @@ extension Policy {
         let code = basisCode(purpose.basis, consent: record, now: now)
         let name = purpose.name
         let when = withTimes ? record.map { UTCTimestamp.format($0.at) } : nil
-        let reason = switch code {
-        case .allowedConsent: "allowed: purpose \(name) rests on consent, granted" + (when.map { " \($0)" } ?? "")
-        case .consentMissing where record != nil && when != nil: "denied: purpose \(name) needs consent; the grant takes effect only at \(when!)"
-        case .consentMissing where record != nil: "denied: purpose \(name) needs consent; the grant has not taken effect yet"
-        case .consentMissing: "denied: purpose \(name) needs consent; the customer has not granted it (default: denied)"
-        case .consentWithdrawn: "denied: purpose \(name) needs consent; consent withdrawn" + (when.map { " \($0)" } ?? " by the customer")
-        case .objected: "denied: the customer objected to purpose \(name)" + (when.map { " on \($0)" } ?? "")
-        default: "allowed: purpose \(name) rests on \(purpose.basis.words)"
-        }
+        let reason =
+            switch code {
+            case .allowedConsent: "allowed: purpose \(name) rests on consent, granted" + (when.map { " \($0)" } ?? "")
+            case .consentMissing where record != nil && when != nil: "denied: purpose \(name) needs consent; the grant takes effect only at \(when!)"
+            case .consentMissing where record != nil: "denied: purpose \(name) needs consent; the grant has not taken effect yet"
+            case .consentMissing: "denied: purpose \(name) needs consent; the customer has not granted it (default: denied)"
+            case .consentWithdrawn: "denied: purpose \(name) needs consent; consent withdrawn" + (when.map { " \($0)" } ?? " by the customer")
+            case .objected: "denied: the customer objected to purpose \(name)" + (when.map { " on \($0)" } ?? "")
+            default: "allowed: purpose \(name) rests on \(purpose.basis.words)"
+            }
         return Decision(code, reason)
     }
 

@@ -33,8 +33,16 @@ public struct Policy: Sendable {
     private let roleIndex: [String: Int]
 
     init(
-        version: Int, name: String, description: String?, categories: [CustomCategory] = [], fields: [FieldDefinition], purposes: [Purpose],
-        roles: [Role], aggregation: AggregationRules, contests: ContestRules, recommendations: RecommendationRules? = nil
+        version: Int,
+        name: String,
+        description: String?,
+        categories: [CustomCategory] = [],
+        fields: [FieldDefinition],
+        purposes: [Purpose],
+        roles: [Role],
+        aggregation: AggregationRules,
+        contests: ContestRules,
+        recommendations: RecommendationRules? = nil
     ) {
         self.version = version
         self.name = name
@@ -50,8 +58,16 @@ public struct Policy: Sendable {
         purposeIndex = Dictionary(uniqueKeysWithValues: purposes.enumerated().map { ($1.name, $0) })
         roleIndex = Dictionary(uniqueKeysWithValues: roles.enumerated().map { ($1.name.rawValue, $0) })
         canonicalJSON = Self.canonicalJSON(
-            version: version, name: name, description: description, categories: categories, fields: fields, purposes: purposes,
-            roles: roles, aggregation: aggregation, contests: contests, recommendations: recommendations
+            version: version,
+            name: name,
+            description: description,
+            categories: categories,
+            fields: fields,
+            purposes: purposes,
+            roles: roles,
+            aggregation: aggregation,
+            contests: contests,
+            recommendations: recommendations
         )
         hash = Self.sha256Hex(canonicalJSON)
     }

@@ -25,8 +25,15 @@ struct PolicyParser {
         do {
             try YAMLScreen.check(yaml)
         } catch {
-            diagnostics.append(PolicyDiagnostic(file: file, line: error.line, column: error.column,
-                                                rule: (error.isAlias ? Rule.yamlAlias : Rule.tooLarge).rawValue, message: error.message))
+            diagnostics.append(
+                PolicyDiagnostic(
+                    file: file,
+                    line: error.line,
+                    column: error.column,
+                    rule: (error.isAlias ? Rule.yamlAlias : Rule.tooLarge).rawValue,
+                    message: error.message
+                )
+            )
             throw PolicyValidationError(diagnostics: diagnostics)
         }
         let parser: Parser
@@ -57,7 +64,11 @@ struct PolicyParser {
     private mutating func document(_ root: Node) -> Policy? {
         guard let entries = mapping(root, "the policy") else { return nil }
         let top = Position(root.mark)
-        checkKeys(entries, allowed: ["version", "name", "description", "categories", "fields", "purposes", "roles", "aggregation", "contests", "recommendations"], in: "the policy")
+        checkKeys(
+            entries,
+            allowed: ["version", "name", "description", "categories", "fields", "purposes", "roles", "aggregation", "contests", "recommendations"],
+            in: "the policy"
+        )
 
         var version: Int?
         if let node = require(entries, "version", in: "the policy", at: top, hint: "the format version, 1") {
@@ -93,14 +104,27 @@ struct PolicyParser {
         let aggregation = entries["aggregation"].map { aggregationRules($0.value) } ?? AggregationRules.defaults
         let recommendations = entries["recommendations"].map { recommendationRules($0.value, fields: fieldsByName, purposes: purposesByName) }
         if let rules = recommendations ?? nil, let aggregation, rules.epsilon > aggregation.maxEpsilonPerQuery,
-           let node = entries["recommendations"]?.value {
-            report(node, .invalidEpsilon, "the epsilon of recommendations (\(format(rules.epsilon))) is above max_epsilon_per_query (\(format(aggregation.maxEpsilonPerQuery))): training is charged like any aggregate; lower it")
+            let node = entries["recommendations"]?.value
+        {
+            report(
+                node,
+                .invalidEpsilon,
+                "the epsilon of recommendations (\(format(rules.epsilon))) is above max_epsilon_per_query (\(format(aggregation.maxEpsilonPerQuery))): training is charged like any aggregate; lower it"
+            )
         }
 
         guard diagnostics.isEmpty, let version, let name, let contests, let aggregation, recommendations != .some(nil) else { return nil }
         return Policy(
-            version: version, name: name, description: description, categories: categories, fields: fields, purposes: purposes,
-            roles: roles, aggregation: aggregation, contests: contests, recommendations: recommendations ?? nil
+            version: version,
+            name: name,
+            description: description,
+            categories: categories,
+            fields: fields,
+            purposes: purposes,
+            roles: roles,
+            aggregation: aggregation,
+            contests: contests,
+            recommendations: recommendations ?? nil
         )
     }
 
@@ -112,23 +136,37 @@ struct PolicyParser {
         return entries.compactMap { entry in
             let what = "category \(entry.key)"
             guard Self.isDotted(entry.key) else {
-                report(entry.keyPosition, .invalidCategory, "\(what) is not a dotted data category: write lower-case segments joined by dots, such as user.financial.transactions")
+                report(
+                    entry.keyPosition,
+                    .invalidCategory,
+                    "\(what) is not a dotted data category: write lower-case segments joined by dots, such as user.financial.transactions"
+                )
                 return nil
             }
             guard !FideslangTaxonomy.dataCategories.contains(entry.key) else {
-                report(entry.keyPosition, .invalidCategory, "\(what) is already in the fideslang taxonomy: use it in fields without declaring it, and remove it here")
+                report(
+                    entry.keyPosition,
+                    .invalidCategory,
+                    "\(what) is already in the fideslang taxonomy: use it in fields without declaring it, and remove it here"
+                )
                 return nil
             }
             let parent = CustomCategory(key: entry.key, description: "").parent
             guard FideslangTaxonomy.dataCategories.contains(parent) || declaredCategories.contains(parent) else {
-                report(entry.keyPosition, .invalidCategory, "\(what) refines \(parent), which is neither in the fideslang taxonomy nor declared here: "
-                       + "a custom category extends an existing one by one segment, such as user.financial.transactions under user.financial")
+                report(
+                    entry.keyPosition,
+                    .invalidCategory,
+                    "\(what) refines \(parent), which is neither in the fideslang taxonomy nor declared here: "
+                        + "a custom category extends an existing one by one segment, such as user.financial.transactions under user.financial"
+                )
                 return nil
             }
             guard let entries = mapping(entry.value, what) else { return nil }
             checkKeys(entries, allowed: ["description"], in: what)
-            guard let description = require(entries, "description", in: what, at: entry.keyPosition, hint: "what data the category covers")
-                .flatMap({ text($0, "description of \(what)") }) else { return nil }
+            guard
+                let description = require(entries, "description", in: what, at: entry.keyPosition, hint: "what data the category covers")
+                    .flatMap({ text($0, "description of \(what)") })
+            else { return nil }
             return CustomCategory(key: entry.key, description: description)
         }
     }
@@ -136,10 +174,11 @@ struct PolicyParser {
     /// Lower-case segments joined by dots, at least two.
     private static func isDotted(_ value: String) -> Bool {
         let segments = value.split(separator: ".", omittingEmptySubsequences: false)
-        return segments.count >= 2 && segments.allSatisfy { segment in
-            guard let first = segment.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
-            return segment.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
-        }
+        return segments.count >= 2
+            && segments.allSatisfy { segment in
+                guard let first = segment.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
+                return segment.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+            }
     }
 
     // MARK: - Fields
@@ -156,7 +195,11 @@ struct PolicyParser {
     private mutating func fieldDefinition(_ entry: Entry) -> FieldDefinition? {
         let what = "field \(entry.key)"
         guard let entries = mapping(entry.value, what) else { return nil }
-        checkKeys(entries, allowed: ["section", "type", "category", "sensitivity", "lookup", "retention", "analytics", "values", "range", "description"], in: what)
+        checkKeys(
+            entries,
+            allowed: ["section", "type", "category", "sensitivity", "lookup", "retention", "analytics", "values", "range", "description"],
+            in: what
+        )
         let at = entry.keyPosition
         let section = require(entries, "section", in: what, at: at, hint: "characteristics, responses or purchases")
             .flatMap { choice($0, "section of \(what)", FieldDefinition.Section.self) }
@@ -174,7 +217,11 @@ struct PolicyParser {
         if let node = entries["lookup"]?.value, let value = bool(node, "lookup of \(what)") {
             lookup = value
             if value, let type, ![.string, .email, .phone].contains(type) {
-                report(node, .invalidValue, "\(what) (type \(type.rawValue)) cannot be a lookup key: blind indexes work on string, email and phone fields; set lookup: false")
+                report(
+                    node,
+                    .invalidValue,
+                    "\(what) (type \(type.rawValue)) cannot be a lookup key: blind indexes work on string, email and phone fields; set lookup: false"
+                )
             }
         }
         var allowedValues: [String]?
@@ -204,21 +251,38 @@ struct PolicyParser {
 
         guard let section, let type, let category, let sensitivity, let retention, let analytics else { return nil }
         return FieldDefinition(
-            name: entry.key, section: section, type: type, category: category, sensitivity: sensitivity, lookup: lookup,
-            retention: retention, analytics: analytics, allowedValues: allowedValues, range: range, description: description
+            name: entry.key,
+            section: section,
+            type: type,
+            category: category,
+            sensitivity: sensitivity,
+            lookup: lookup,
+            retention: retention,
+            analytics: analytics,
+            allowedValues: allowedValues,
+            range: range,
+            description: description
         )
     }
 
     private mutating func dataCategory(_ node: Node, of what: String) -> String? {
         guard let value = text(node, "category of \(what)") else { return nil }
         guard Self.isDotted(value) else {
-            report(node, .invalidCategory, "category '\(value)' of \(what) is not a dotted data category: write lower-case segments joined by dots, such as user.contact.email")
+            report(
+                node,
+                .invalidCategory,
+                "category '\(value)' of \(what) is not a dotted data category: write lower-case segments joined by dots, such as user.contact.email"
+            )
             return nil
         }
         if taxonomyChecked, !FideslangTaxonomy.dataCategories.contains(value), !declaredCategories.contains(value) {
-            report(node, .unknownCategory, "category '\(value)' of \(what) is not a fideslang \(FideslangTaxonomy.release) data category"
-                   + "\(suggestion(value, FideslangTaxonomy.dataCategories.union(declaredCategories))): use one of its categories, "
-                   + "or declare it under categories: as a refinement of one, with a description")
+            report(
+                node,
+                .unknownCategory,
+                "category '\(value)' of \(what) is not a fideslang \(FideslangTaxonomy.release) data category"
+                    + "\(suggestion(value, FideslangTaxonomy.dataCategories.union(declaredCategories))): use one of its categories, "
+                    + "or declare it under categories: as a refinement of one, with a description"
+            )
             return nil
         }
         return value
@@ -229,7 +293,7 @@ struct PolicyParser {
         guard let entries = mapping(node, context) else { return nil }
         checkKeys(entries, allowed: ["use", "bucket", "bounds"], in: context)
         guard let useNode = require(entries, "use", in: context, at: Position(node.mark), hint: "none, group_by or measure"),
-              let use = choice(useNode, "use of \(context)", AnalyticsKind.self)
+            let use = choice(useNode, "use of \(context)", AnalyticsKind.self)
         else { return nil }
         for (key, owner) in [("bucket", AnalyticsKind.groupBy), ("bounds", .measure)] where use != owner {
             if let entry = entries[key] {
@@ -242,7 +306,11 @@ struct PolicyParser {
             return .never
         case .groupBy:
             if let type, ![.string, .integer].contains(type) {
-                report(useNode, .invalidValue, "\(what) (type \(type.rawValue)) cannot be a group-by key: group_by works on string and integer fields")
+                report(
+                    useNode,
+                    .invalidValue,
+                    "\(what) (type \(type.rawValue)) cannot be a group-by key: group_by works on string and integer fields"
+                )
                 return nil
             }
             guard let bucketEntry = entries["bucket"] else { return .groupBy(bucket: nil) }
@@ -258,11 +326,21 @@ struct PolicyParser {
             return .groupBy(bucket: bucket)
         case .measure:
             if let type, ![.integer, .decimal, .decimalMap, .purchases].contains(type) {
-                report(useNode, .invalidValue, "\(what) (type \(type.rawValue)) cannot be a measure: measures are integer, decimal, decimal_map or purchases fields")
+                report(
+                    useNode,
+                    .invalidValue,
+                    "\(what) (type \(type.rawValue)) cannot be a measure: measures are integer, decimal, decimal_map or purchases fields"
+                )
                 return nil
             }
-            guard let boundsNode = require(entries, "bounds", in: context, at: Position(node.mark),
-                                           hint: type == .purchases ? "amount: [min, max] and margin: [min, max]" : "[min, max], public and never derived from data")
+            guard
+                let boundsNode = require(
+                    entries,
+                    "bounds",
+                    in: context,
+                    at: Position(node.mark),
+                    hint: type == .purchases ? "amount: [min, max] and margin: [min, max]" : "[min, max], public and never derived from data"
+                )
             else { return nil }
             if type == .purchases {
                 let boundsContext = "bounds of \(context)"
@@ -314,14 +392,26 @@ struct PolicyParser {
         if let basis {
             if let defaultEntry = entries["default"] {
                 if basis != .consent {
-                    report(defaultEntry.keyPosition, .consentDefault, "default applies only to consent purposes; \(what) rests on \(basis.rawValue): remove default")
+                    report(
+                        defaultEntry.keyPosition,
+                        .consentDefault,
+                        "default applies only to consent purposes; \(what) rests on \(basis.rawValue): remove default"
+                    )
                     defaultValid = false
                 } else if let value = text(defaultEntry.value, "default of \(what)"), value != "denied" {
-                    report(defaultEntry.value, .consentDefault, "default of \(what) must be denied: consent is opt-in (GDPR Art. 7), so it holds only after the customer grants it; a purpose that runs without a grant needs another legal basis")
+                    report(
+                        defaultEntry.value,
+                        .consentDefault,
+                        "default of \(what) must be denied: consent is opt-in (GDPR Art. 7), so it holds only after the customer grants it; a purpose that runs without a grant needs another legal basis"
+                    )
                     defaultValid = false
                 }
             } else if basis == .consent {
-                report(at, .consentDefault, "\(what) rests on consent but has no default: add default: denied (consent holds only after the customer grants it)")
+                report(
+                    at,
+                    .consentDefault,
+                    "\(what) rests on consent but has no default: add default: denied (consent holds only after the customer grants it)"
+                )
                 defaultValid = false
             }
         }
@@ -335,7 +425,11 @@ struct PolicyParser {
         guard let entries = mapping(node, "roles") else { return [] }
         return entries.compactMap { entry in
             guard let name = RoleName(rawValue: entry.key) else {
-                report(entry.keyPosition, .invalidValue, "unknown role '\(entry.key)'\(suggestion(entry.key, RoleName.allCases.map(\.rawValue))): the roles are \(RoleName.allCases.map(\.rawValue).joined(separator: ", "))")
+                report(
+                    entry.keyPosition,
+                    .invalidValue,
+                    "unknown role '\(entry.key)'\(suggestion(entry.key, RoleName.allCases.map(\.rawValue))): the roles are \(RoleName.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
                 return nil
             }
             return roleDefinition(name, entry, fields: fields, purposes: purposes)
@@ -349,15 +443,24 @@ struct PolicyParser {
         var valid = true
         var operations: [RoleOperation] = []
         if let node = require(entries, "operations", in: what, at: entry.keyPosition, hint: "a list such as [read, write]"),
-           let items = nameList(node, "operations of \(what)") {
+            let items = nameList(node, "operations of \(what)")
+        {
             for item in items {
                 guard let operation = RoleOperation(rawValue: item.name) else {
-                    report(item.position, .invalidValue, "unknown operation '\(item.name)' in \(what)\(suggestion(item.name, name.permittedOperations.map(\.rawValue))): \(what) may have \(name.permittedOperations.map(\.rawValue).joined(separator: ", "))")
+                    report(
+                        item.position,
+                        .invalidValue,
+                        "unknown operation '\(item.name)' in \(what)\(suggestion(item.name, name.permittedOperations.map(\.rawValue))): \(what) may have \(name.permittedOperations.map(\.rawValue).joined(separator: ", "))"
+                    )
                     valid = false
                     continue
                 }
                 guard name.permittedOperations.contains(operation) else {
-                    report(item.position, .operationNotAllowed, "\(what) may not have operation \(operation.rawValue): \(name.rationale); it may have \(name.permittedOperations.map(\.rawValue).joined(separator: ", "))")
+                    report(
+                        item.position,
+                        .operationNotAllowed,
+                        "\(what) may not have operation \(operation.rawValue): \(name.rationale); it may have \(name.permittedOperations.map(\.rawValue).joined(separator: ", "))"
+                    )
                     valid = false
                     continue
                 }
@@ -387,11 +490,19 @@ struct PolicyParser {
     }
 
     private mutating func purposeGrant(
-        _ entry: Entry, role: RoleName, operations: [RoleOperation], fields: [String: FieldDefinition], purposes: [String: Purpose]
+        _ entry: Entry,
+        role: RoleName,
+        operations: [RoleOperation],
+        fields: [String: FieldDefinition],
+        purposes: [String: Purpose]
     ) -> PurposeGrant? {
         let what = "purpose \(entry.key) of role \(role.rawValue)"
         guard declaredPurposes.contains(entry.key) else {
-            report(entry.keyPosition, .unknownReference, "role \(role.rawValue) names purpose '\(entry.key)', which the policy does not define\(suggestion(entry.key, declaredPurposes)): define it under purposes or fix the name")
+            report(
+                entry.keyPosition,
+                .unknownReference,
+                "role \(role.rawValue) names purpose '\(entry.key)', which the policy does not define\(suggestion(entry.key, declaredPurposes)): define it under purposes or fix the name"
+            )
             return nil
         }
         guard let entries = mapping(entry.value, what) else { return nil }
@@ -403,18 +514,30 @@ struct PolicyParser {
             guard let listEntry = entries[key] else { continue }
             if let purpose {
                 if purpose.aggregateOnly, operation != .aggregate {
-                    report(listEntry.keyPosition, .grantMismatch, "purpose \(entry.key) is aggregate-only, so no role may \(key) rows under it: list the fields under aggregate instead")
+                    report(
+                        listEntry.keyPosition,
+                        .grantMismatch,
+                        "purpose \(entry.key) is aggregate-only, so no role may \(key) rows under it: list the fields under aggregate instead"
+                    )
                     valid = false
                     continue
                 }
                 if !purpose.aggregateOnly, operation == .aggregate {
-                    report(listEntry.keyPosition, .grantMismatch, "purpose \(entry.key) is not aggregate-only, so aggregates may not run under it: use an aggregate-only purpose (aggregate_only: true) such as analytics")
+                    report(
+                        listEntry.keyPosition,
+                        .grantMismatch,
+                        "purpose \(entry.key) is not aggregate-only, so aggregates may not run under it: use an aggregate-only purpose (aggregate_only: true) such as analytics"
+                    )
                     valid = false
                     continue
                 }
             }
             if !operations.contains(operation) {
-                report(listEntry.keyPosition, .grantMismatch, "role \(role.rawValue) lists fields to \(key) under purpose \(entry.key) but lacks the \(operation.rawValue) operation: add it to operations or remove the list")
+                report(
+                    listEntry.keyPosition,
+                    .grantMismatch,
+                    "role \(role.rawValue) lists fields to \(key) under purpose \(entry.key) but lacks the \(operation.rawValue) operation: add it to operations or remove the list"
+                )
                 valid = false
                 continue
             }
@@ -424,12 +547,20 @@ struct PolicyParser {
             }
             for item in items {
                 guard declaredFields.contains(item.name) else {
-                    report(item.position, .unknownReference, "role \(role.rawValue) reaches field '\(item.name)' under purpose \(entry.key), but the policy defines no such field\(suggestion(item.name, declaredFields)): define it under fields or fix the name")
+                    report(
+                        item.position,
+                        .unknownReference,
+                        "role \(role.rawValue) reaches field '\(item.name)' under purpose \(entry.key), but the policy defines no such field\(suggestion(item.name, declaredFields)): define it under fields or fix the name"
+                    )
                     valid = false
                     continue
                 }
                 if operation == .aggregate, let field = fields[item.name], field.analytics == .never {
-                    report(item.position, .grantMismatch, "field \(item.name) has analytics use none, so role \(role.rawValue) cannot aggregate it: remove it here or give the field an analytics use")
+                    report(
+                        item.position,
+                        .grantMismatch,
+                        "field \(item.name) has analytics use none, so role \(role.rawValue) cannot aggregate it: remove it here or give the field an analytics use"
+                    )
                     valid = false
                 }
             }
@@ -449,12 +580,22 @@ struct PolicyParser {
             deadline = duration(entry.value, "response_deadline of contests")
         }
         var restricted: [String]?
-        if let listNode = require(entries, "restrict_while_disputed", in: "contests", at: Position(node.mark),
-                                  hint: "the purposes that may not process a disputed field, such as [marketing, analytics]; [] for none"),
-           let items = nameList(listNode, "restrict_while_disputed") {
+        if let listNode = require(
+            entries,
+            "restrict_while_disputed",
+            in: "contests",
+            at: Position(node.mark),
+            hint: "the purposes that may not process a disputed field, such as [marketing, analytics]; [] for none"
+        ),
+            let items = nameList(listNode, "restrict_while_disputed")
+        {
             restricted = items.map(\.name)
             for item in items where !declaredPurposes.contains(item.name) {
-                report(item.position, .unknownReference, "restrict_while_disputed names purpose '\(item.name)', which the policy does not define\(suggestion(item.name, declaredPurposes)): define it under purposes or fix the name")
+                report(
+                    item.position,
+                    .unknownReference,
+                    "restrict_while_disputed names purpose '\(item.name)', which the policy does not define\(suggestion(item.name, declaredPurposes)): define it under purposes or fix the name"
+                )
                 restricted = nil
             }
         }
@@ -473,18 +614,27 @@ struct PolicyParser {
                 if value >= 2 {
                     k = value
                 } else {
-                    report(node, .invalidK, "k must be at least 2, got \(value): a group smaller than that singles out one customer; the usual value is 10")
+                    report(
+                        node,
+                        .invalidK,
+                        "k must be at least 2, got \(value): a group smaller than that singles out one customer; the usual value is 10"
+                    )
                     valid = false
                 }
             } else {
                 valid = false
             }
         }
-        let epsilon = entries["epsilon_per_query"].map { positiveEpsilon($0.value, "epsilon_per_query", typical: "0.5") }
+        let epsilon =
+            entries["epsilon_per_query"].map { positiveEpsilon($0.value, "epsilon_per_query", typical: "0.5") }
             ?? AggregationRules.defaultEpsilonPerQuery
         let maxEpsilon = entries["max_epsilon_per_query"].map { positiveEpsilon($0.value, "max_epsilon_per_query", typical: "1") } ?? epsilon
         if let epsilon, let maxEpsilon, maxEpsilon < epsilon, let node = entries["max_epsilon_per_query"]?.value {
-            report(node, .invalidEpsilon, "max_epsilon_per_query (\(format(maxEpsilon))) is below epsilon_per_query (\(format(epsilon))): raise it or lower epsilon_per_query")
+            report(
+                node,
+                .invalidEpsilon,
+                "max_epsilon_per_query (\(format(maxEpsilon))) is below epsilon_per_query (\(format(epsilon))): raise it or lower epsilon_per_query"
+            )
             valid = false
         }
 
@@ -501,15 +651,23 @@ struct PolicyParser {
         }
         if let maxEpsilon, let perAnalyst, maxEpsilon > perAnalyst.epsilon {
             let at = entries["max_epsilon_per_query"]?.value ?? entries["epsilon_per_query"]?.value ?? entries["budget"]?.value ?? node
-            report(at, .invalidEpsilon, "one query may spend ε \(format(maxEpsilon)), more than the per_analyst budget of \(format(perAnalyst.epsilon)): lower the query ε or raise the budget")
+            report(
+                at,
+                .invalidEpsilon,
+                "one query may spend ε \(format(maxEpsilon)), more than the per_analyst budget of \(format(perAnalyst.epsilon)): lower the query ε or raise the budget"
+            )
             valid = false
         }
 
         let clv = entries["clv"].map { clvParameters($0.value) } ?? AggregationRules.defaultCLV
         guard valid, let epsilon, let maxEpsilon, let perAnalyst, let global, let clv else { return nil }
         return AggregationRules(
-            k: k, epsilonPerQuery: epsilon, maxEpsilonPerQuery: maxEpsilon, perAnalystBudget: perAnalyst,
-            globalBudget: global, clv: clv
+            k: k,
+            epsilonPerQuery: epsilon,
+            maxEpsilonPerQuery: maxEpsilon,
+            perAnalystBudget: perAnalyst,
+            globalBudget: global,
+            clv: clv
         )
     }
 
@@ -519,28 +677,50 @@ struct PolicyParser {
         guard let entries = mapping(node, "recommendations") else { return nil }
         let what = "recommendations"
         let at = Position(node.mark)
-        checkKeys(entries, allowed: ["purpose", "categories", "interests", "spend", "max_categories_per_customer", "recent", "epsilon", "top"], in: what)
+        checkKeys(
+            entries,
+            allowed: ["purpose", "categories", "interests", "spend", "max_categories_per_customer", "recent", "epsilon", "top"],
+            in: what
+        )
         var valid = true
         var purpose: String?
         if let node = require(entries, "purpose", in: what, at: at, hint: "the consent purpose recommendations run under, such as personalization"),
-           let name = text(node, "purpose of recommendations") {
+            let name = text(node, "purpose of recommendations")
+        {
             if let declared = purposes[name] {
                 if declared.aggregateOnly {
-                    report(node, .grantMismatch, "purpose \(name) is aggregate-only, but a recommendation is made for one customer: name a purpose such as personalization")
+                    report(
+                        node,
+                        .grantMismatch,
+                        "purpose \(name) is aggregate-only, but a recommendation is made for one customer: name a purpose such as personalization"
+                    )
                 } else if declared.basis != .consent {
-                    report(node, .grantMismatch, "purpose \(name) rests on \(declared.basis.rawValue), but recommendations are trained on and applied to a customer only with their consent: name a consent purpose such as personalization")
+                    report(
+                        node,
+                        .grantMismatch,
+                        "purpose \(name) rests on \(declared.basis.rawValue), but recommendations are trained on and applied to a customer only with their consent: name a consent purpose such as personalization"
+                    )
                 } else {
                     purpose = name
                 }
             } else {
-                report(node, .unknownReference, "recommendations name purpose '\(name)', which the policy does not define\(suggestion(name, declaredPurposes)): define it under purposes or fix the name")
+                report(
+                    node,
+                    .unknownReference,
+                    "recommendations name purpose '\(name)', which the policy does not define\(suggestion(name, declaredPurposes)): define it under purposes or fix the name"
+                )
             }
         }
         var categories: [String]?
         if let node = require(entries, "categories", in: what, at: at, hint: "the product categories, such as [grocery, garden, kitchen]"),
-           let items = nameList(node, "categories of recommendations") {
+            let items = nameList(node, "categories of recommendations")
+        {
             if items.isEmpty || items.count > 64 {
-                report(node, .invalidValue, "recommendations need between 1 and 64 categories, got \(items.count): list the firm's product categories")
+                report(
+                    node,
+                    .invalidValue,
+                    "recommendations need between 1 and 64 categories, got \(items.count): list the firm's product categories"
+                )
             } else {
                 // Every bad name is reported, not only the first.
                 let valid = items.map { identifier($0.name, at: $0.position, kind: "category") }
@@ -550,7 +730,11 @@ struct PolicyParser {
         func field(_ key: String, type: FieldDefinition.ValueType, _ parser: inout PolicyParser) -> String? {
             guard let entry = entries[key], let name = parser.text(entry.value, "\(key) of recommendations") else { return nil }
             guard let definition = fields[name], definition.type == type else {
-                parser.report(entry.value, .unknownReference, "\(key) of recommendations names '\(name)', which is not a \(type.rawValue) field of the policy: name one or remove \(key)")
+                parser.report(
+                    entry.value,
+                    .unknownReference,
+                    "\(key) of recommendations names '\(name)', which is not a \(type.rawValue) field of the policy: name one or remove \(key)"
+                )
                 valid = false
                 return nil
             }
@@ -559,7 +743,11 @@ struct PolicyParser {
         let interests = field("interests", type: .stringList, &self)
         let spend = field("spend", type: .decimalMap, &self)
         if !fields.values.contains(where: { $0.type == .purchases }) {
-            report(node, .missingKey, "recommendations are trained on purchases, but the policy has no field of type purchases: define one or remove recommendations")
+            report(
+                node,
+                .missingKey,
+                "recommendations are trained on purchases, but the policy has no field of type purchases: define one or remove recommendations"
+            )
             valid = false
         }
         func bounded(_ key: String, _ range: ClosedRange<Int>, _ fallback: Int, _ parser: inout PolicyParser) -> Int {
@@ -569,7 +757,11 @@ struct PolicyParser {
                 return fallback
             }
             guard range.contains(value) else {
-                parser.report(node, .invalidValue, "\(key) of recommendations must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+                parser.report(
+                    node,
+                    .invalidValue,
+                    "\(key) of recommendations must be between \(range.lowerBound) and \(range.upperBound), got \(value)"
+                )
                 valid = false
                 return fallback
             }
@@ -581,14 +773,26 @@ struct PolicyParser {
         if let node = entries["recent"]?.value { recent = duration(node, "recent of recommendations") }
         let epsilon = entries["epsilon"].map { positiveEpsilon($0.value, "epsilon of recommendations", typical: "1") } ?? 1
         guard valid, let purpose, let categories, let recent, let epsilon else { return nil }
-        return RecommendationRules(purpose: purpose, categories: categories, interestsField: interests, spendField: spend,
-                                   maxCategoriesPerCustomer: cap, recent: recent, epsilon: epsilon, top: top)
+        return RecommendationRules(
+            purpose: purpose,
+            categories: categories,
+            interestsField: interests,
+            spendField: spend,
+            maxCategoriesPerCustomer: cap,
+            recent: recent,
+            epsilon: epsilon,
+            top: top
+        )
     }
 
     private mutating func positiveEpsilon(_ node: Node, _ what: String, typical: String) -> Double? {
         guard let value = number(node, what) else { return nil }
         guard value.isFinite, value > 0 else {
-            report(node, .invalidEpsilon, "\(what) must be a positive, finite number, got \(scalarText(node)): ε ≤ 0, NaN or infinity gives no privacy guarantee; a typical value is \(typical)")
+            report(
+                node,
+                .invalidEpsilon,
+                "\(what) must be a positive, finite number, got \(scalarText(node)): ε ≤ 0, NaN or infinity gives no privacy guarantee; a typical value is \(typical)"
+            )
             return nil
         }
         return value
@@ -606,7 +810,11 @@ struct PolicyParser {
         if let node = entries["lifetime"]?.value {
             guard let value = positiveEpsilon(node, "lifetime of the \(what)", typical: "20") else { return nil }
             guard value >= epsilon else {
-                report(node, .invalidEpsilon, "the lifetime cap of the \(what) (\(format(value))) is below its per-period ε (\(format(epsilon))): the cap never renews, so it must hold at least one period; raise it or lower epsilon")
+                report(
+                    node,
+                    .invalidEpsilon,
+                    "the lifetime cap of the \(what) (\(format(value))) is below its per-period ε (\(format(epsilon))): the cap never renews, so it must hold at least one period; raise it or lower epsilon"
+                )
                 return nil
             }
             lifetime = value
@@ -652,7 +860,12 @@ struct PolicyParser {
             if let value = bounds(node, "annual_margin_bounds") { marginBounds = value } else { valid = false }
         }
         guard valid else { return nil }
-        return AggregationRules.CLVParameters(discountRate: discount, retentionRate: retention, marginWindowYears: horizon, annualMarginBounds: marginBounds)
+        return AggregationRules.CLVParameters(
+            discountRate: discount,
+            retentionRate: retention,
+            marginWindowYears: horizon,
+            annualMarginBounds: marginBounds
+        )
     }
 
     // MARK: - Values
@@ -679,7 +892,11 @@ struct PolicyParser {
 
     private mutating func checkKeys(_ entries: [Entry], allowed: [String], in what: String) {
         for entry in entries where !allowed.contains(entry.key) {
-            report(entry.keyPosition, .unknownKey, "unknown key '\(entry.key)' in \(what)\(suggestion(entry.key, allowed)): allowed keys are \(allowed.joined(separator: ", "))")
+            report(
+                entry.keyPosition,
+                .unknownKey,
+                "unknown key '\(entry.key)' in \(what)\(suggestion(entry.key, allowed)): allowed keys are \(allowed.joined(separator: ", "))"
+            )
         }
     }
 
@@ -777,7 +994,11 @@ struct PolicyParser {
         }
         guard let low = number(sequence[0], "min of \(what)"), let high = number(sequence[1], "max of \(what)") else { return nil }
         guard low.isFinite, high.isFinite else {
-            report(node, .invalidBounds, "\(what): [\(scalarText(sequence[0])), \(scalarText(sequence[1]))] are not both finite; public bounds must be finite numbers")
+            report(
+                node,
+                .invalidBounds,
+                "\(what): [\(scalarText(sequence[0])), \(scalarText(sequence[1]))] are not both finite; public bounds must be finite numbers"
+            )
             return nil
         }
         guard low <= high else {
@@ -809,7 +1030,11 @@ struct PolicyParser {
     private mutating func identifier(_ name: String, at position: Position, kind: String) -> Bool {
         let valid = Policy.isName(name)
         if !valid {
-            report(position, .invalidValue, "\(kind) name '\(name)' must be lower_snake_case: a-z, 0-9 and _, starting with a letter, at most 64 characters")
+            report(
+                position,
+                .invalidValue,
+                "\(kind) name '\(name)' must be lower_snake_case: a-z, 0-9 and _, starting with a letter, at most 64 characters"
+            )
         }
         return valid
     }
@@ -822,15 +1047,19 @@ struct PolicyParser {
     private mutating func report(yamlError error: YamlError, in yaml: String) {
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let detail = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
             report(Position(mark), .yamlSyntax, "invalid YAML: \(problem)\(detail); fix the syntax here")
         case .reader(let problem, let offset, _, _):
             report(Position(offset: offset ?? 0, in: yaml), .yamlSyntax, "unreadable YAML: \(problem); remove the character here")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            report(Position(context.mark), .duplicateName, "duplicate key \(names): it appears more than once in the same mapping, first here; keep one and remove or rename the others")
+            report(
+                Position(context.mark),
+                .duplicateName,
+                "duplicate key \(names): it appears more than once in the same mapping, first here; keep one and remove or rename the others"
+            )
         default:
             report(Position(), .yamlSyntax, "invalid YAML: \(error); fix the file's syntax")
         }
@@ -846,7 +1075,8 @@ struct PolicyParser {
 
     private func sortedDiagnostics() -> [PolicyDiagnostic] {
         var seen: Set<PolicyDiagnostic> = []
-        return diagnostics
+        return
+            diagnostics
             .filter { seen.insert($0).inserted }
             .enumerated()
             .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
@@ -872,7 +1102,8 @@ struct PolicyParser {
 
     /// " (did you mean 'x'?)" when a known name is within two edits of `name`.
     private func suggestion(_ name: String, _ candidates: some Sequence<String>) -> String {
-        let best = candidates
+        let best =
+            candidates
             .map { ($0, editDistance(name, $0)) }
             .filter { $0.1 > 0 && $0.1 <= max(1, min(2, name.count / 3)) }
             .min { ($0.1, $0.0) < ($1.1, $1.0) }
@@ -880,7 +1111,8 @@ struct PolicyParser {
     }
 
     private func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        let a = Array(a.unicodeScalars)
+        let b = Array(b.unicodeScalars)
         guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
         var previous = Array(0...b.count)
         for i in 1...a.count {
@@ -929,7 +1161,8 @@ private struct Position {
     }
 
     init(offset: Int, in text: String) {
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for scalar in text.unicodeScalars.prefix(offset) {
             if scalar == "\n" {
                 line += 1

@@ -30,7 +30,7 @@ public enum UTCTimestamp {
             index < characters.count && characters[index] == expected
         }
         guard let year = number(0..<4), character(4, is: "-"), let month = number(5..<7), character(7, is: "-"),
-              let day = number(8..<10)
+            let day = number(8..<10)
         else { return nil }
         var components = DateComponents(year: year, month: month, day: day, hour: 0, minute: 0, second: 0)
         if characters.count > 10 {
@@ -51,7 +51,7 @@ public enum UTCTimestamp {
         guard let date = calendar.date(from: components) else { return nil }
         let back = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         guard back.year == year, back.month == month, back.day == day, back.hour == components.hour,
-              back.minute == components.minute, back.second == components.second
+            back.minute == components.minute, back.second == components.second
         else { return nil }
         return date
     }

@@ -25,7 +25,12 @@ enum YAMLScreen {
     static func check(_ yaml: String) throws(Refusal) {
         let bytes = Array(yaml.utf8)
         guard bytes.count <= maximumBytes else {
-            throw Refusal(line: 1, column: 1, message: "the policy file is larger than \(maximumBytes) bytes: a policy is a few kilobytes", isAlias: false)
+            throw Refusal(
+                line: 1,
+                column: 1,
+                message: "the policy file is larger than \(maximumBytes) bytes: a policy is a few kilobytes",
+                isAlias: false
+            )
         }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { return }
@@ -48,7 +53,10 @@ enum YAMLScreen {
                 case YAML_STREAM_END_EVENT:
                     return
                 case YAML_ALIAS_EVENT:
-                    throw refuse("anchors and aliases (&name, *name) are not allowed in policies: write every value out so each rule reads on its own", alias: true)
+                    throw refuse(
+                        "anchors and aliases (&name, *name) are not allowed in policies: write every value out so each rule reads on its own",
+                        alias: true
+                    )
                 case YAML_SCALAR_EVENT:
                     anchored = event.data.scalar.anchor != nil
                     nodes += 1
@@ -67,7 +75,10 @@ enum YAMLScreen {
                     anchored = false
                 }
                 if anchored {
-                    throw refuse("anchors and aliases (&name, *name) are not allowed in policies: write every value out so each rule reads on its own", alias: true)
+                    throw refuse(
+                        "anchors and aliases (&name, *name) are not allowed in policies: write every value out so each rule reads on its own",
+                        alias: true
+                    )
                 }
                 if depth > maximumDepth {
                     throw refuse("lists and mappings are nested more than \(maximumDepth) deep here: a policy needs at most a handful of levels")

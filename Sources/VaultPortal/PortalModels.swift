@@ -18,11 +18,27 @@ struct Screen<Body: Sendable>: Sendable {
 struct Empty: Sendable {}
 struct CodeBody: Sendable { let address: String }
 struct LinkBody: Sendable { let secret: String }
-struct MessageBody: Sendable { let heading: String; let text: String; let next: String; let nextLabel: String }
+struct MessageBody: Sendable {
+    let heading: String
+    let text: String
+    let next: String
+    let nextLabel: String
+}
 
 struct ProfileBody: Sendable { let sections: [ProfileSection] }
-struct ProfileSection: Sendable { let key: String; let title: String; let intro: String; let fields: [ProfileField] }
-struct ProfileField: Sendable { let label: String; let value: String; let about: String; let category: String; let retention: String }
+struct ProfileSection: Sendable {
+    let key: String
+    let title: String
+    let intro: String
+    let fields: [ProfileField]
+}
+struct ProfileField: Sendable {
+    let label: String
+    let value: String
+    let about: String
+    let category: String
+    let retention: String
+}
 
 struct LogBody: Sendable {
     let verifierKey: String
@@ -53,11 +69,29 @@ struct LogRow: Sendable {
 }
 
 struct ConsentsBody: Sendable { let purposes: [PurposeBox] }
-struct PurposeBox: Sendable { let name: String; let title: String; let description: String; let basis: String; let state: String; let actions: [PurposeAction] }
-struct PurposeAction: Sendable { let purpose: String; let state: String; let label: String }
+struct PurposeBox: Sendable {
+    let name: String
+    let title: String
+    let description: String
+    let basis: String
+    let state: String
+    let actions: [PurposeAction]
+}
+struct PurposeAction: Sendable {
+    let purpose: String
+    let state: String
+    let label: String
+}
 
-struct ContestsBody: Sendable { let deadline: String; let fields: [FieldChoice]; let contests: [ContestBox] }
-struct FieldChoice: Sendable { let name: String; let label: String }
+struct ContestsBody: Sendable {
+    let deadline: String
+    let fields: [FieldChoice]
+    let contests: [ContestBox]
+}
+struct FieldChoice: Sendable {
+    let name: String
+    let label: String
+}
 struct ContestBox: Sendable {
     let id: String
     let field: String
@@ -73,7 +107,19 @@ struct ContestBox: Sendable {
 }
 
 struct EraseBody: Sendable { let phrase: String }
-struct ErasedBody: Sendable { let statement: String; let erasedAt: String; let backupsFrom: String; let receiptLink: String }
+struct ErasedBody: Sendable {
+    let statement: String
+    let erasedAt: String
+    let backupsFrom: String
+    let receiptLink: String
+}
 
-struct RecommendationsBody: Sendable { let holds: Bool; let items: [RecommendationItem]; let note: String? }
-struct RecommendationItem: Sendable { let category: String; let reasons: String }
+struct RecommendationsBody: Sendable {
+    let holds: Bool
+    let items: [RecommendationItem]
+    let note: String?
+}
+struct RecommendationItem: Sendable {
+    let category: String
+    let reasons: String
+}

@@ -78,12 +78,20 @@ public struct PortalPages: Sendable {
     /// The customer's profile by section, each field with what it is for, its kind and retention.
     public func profile(_ frame: Frame, view: CustomerView, policy: Policy) -> String {
         let sections = FieldDefinition.Section.allCases.map { section in
-            ProfileSection(key: section.rawValue, title: Wording.title(of: section), intro: Wording.intro(of: section),
-                           fields: policy.fields.filter { $0.section == section }.map { field in
-                               ProfileField(label: Wording.label(field.name), value: view.values[field.name].map(Wording.value) ?? "— (we hold nothing)",
-                                            about: field.description ?? "", category: Wording.category(field.category),
-                                            retention: Wording.duration(field.retention.description))
-                           })
+            ProfileSection(
+                key: section.rawValue,
+                title: Wording.title(of: section),
+                intro: Wording.intro(of: section),
+                fields: policy.fields.filter { $0.section == section }.map { field in
+                    ProfileField(
+                        label: Wording.label(field.name),
+                        value: view.values[field.name].map(Wording.value) ?? "— (we hold nothing)",
+                        about: field.description ?? "",
+                        category: Wording.category(field.category),
+                        retention: Wording.duration(field.retention.description)
+                    )
+                }
+            )
         }.filter { !$0.fields.isEmpty }
         return render("profile", frame, ProfileBody(sections: sections))
     }
@@ -92,25 +100,52 @@ public struct PortalPages: Sendable {
     public func log(_ frame: Frame, customerID: String, log: AccessLog, verifierKey: String, witnessKeys: [String]) -> String {
         let entries = log.entries.reversed().map { item in
             let entry = item.entry
-            return LogRow(seq: String(item.seq), op: entry.op, decision: entry.decision, rawAt: entry.at, rawActor: entry.actor, rawRole: entry.role,
-                          rawPurpose: entry.purpose ?? "", rawFields: entry.fields.joined(separator: ","), rawReason: entry.reason,
-                          when: Wording.time(entry.at),
-                          who: Wording.actor(role: entry.role, actor: entry.actor), what: Wording.operation(entry.op),
-                          why: entry.purpose.map(Wording.label) ?? "—", fields: entry.fields.map(Wording.label).joined(separator: ", "),
-                          outcome: (entry.decision == "allow" ? "allowed" : "refused") + " (" + Wording.label(entry.reason) + ")")
+            return LogRow(
+                seq: String(item.seq),
+                op: entry.op,
+                decision: entry.decision,
+                rawAt: entry.at,
+                rawActor: entry.actor,
+                rawRole: entry.role,
+                rawPurpose: entry.purpose ?? "",
+                rawFields: entry.fields.joined(separator: ","),
+                rawReason: entry.reason,
+                when: Wording.time(entry.at),
+                who: Wording.actor(role: entry.role, actor: entry.actor),
+                what: Wording.operation(entry.op),
+                why: entry.purpose.map(Wording.label) ?? "—",
+                fields: entry.fields.map(Wording.label).joined(separator: ", "),
+                outcome: (entry.decision == "allow" ? "allowed" : "refused") + " (" + Wording.label(entry.reason) + ")"
+            )
         }
-        return render("log", frame, LogBody(verifierKey: verifierKey, witnessKeys: witnessKeys.joined(separator: " "), hasWitnesses: !witnessKeys.isEmpty,
-                                            customer: customerID,
-                                            count: entries.count, entries: entries,
-                                            verificationNote: "Your browser checks the entries when the page has loaded."))
+        return render(
+            "log",
+            frame,
+            LogBody(
+                verifierKey: verifierKey,
+                witnessKeys: witnessKeys.joined(separator: " "),
+                hasWitnesses: !witnessKeys.isEmpty,
+                customer: customerID,
+                count: entries.count,
+                entries: entries,
+                verificationNote: "Your browser checks the entries when the page has loaded."
+            )
+        )
     }
 
     /// Each purpose with its basis, the customer's choice, and the buttons that change it.
     public func consents(_ frame: Frame, consents: [ConsentView]) -> String {
         let purposes = consents.map { consent in
-            PurposeBox(name: consent.purpose, title: Wording.label(consent.purpose), description: consent.description,
-                       basis: Wording.basis(consent.basis), state: Wording.standing(consent),
-                       actions: Wording.actions(basis: consent.basis, state: consent.state).map { PurposeAction(purpose: consent.purpose, state: $0.state, label: $0.label) })
+            PurposeBox(
+                name: consent.purpose,
+                title: Wording.label(consent.purpose),
+                description: consent.description,
+                basis: Wording.basis(consent.basis),
+                state: Wording.standing(consent),
+                actions: Wording.actions(basis: consent.basis, state: consent.state).map {
+                    PurposeAction(purpose: consent.purpose, state: $0.state, label: $0.label)
+                }
+            )
         }
         return render("consents", frame, ConsentsBody(purposes: purposes))
     }
@@ -118,13 +153,26 @@ public struct PortalPages: Sendable {
     /// The correction form and the customer's requests with their status.
     public func contests(_ frame: Frame, contests: [ContestView], policy: Policy) -> String {
         let rows = contests.map { contest in
-            ContestBox(id: contest.id, field: Wording.label(contest.field), status: Wording.label(contest.status), opened: Wording.day(contest.openedAt),
-                       deadline: Wording.day(contest.deadline), overdue: contest.overdue, proposed: contest.proposedValue.map(Wording.value),
-                       reason: contest.reason, resolution: contest.resolution,
-                       canReply: contest.status == "info_requested", canWithdraw: contest.status == "open" || contest.status == "info_requested")
+            ContestBox(
+                id: contest.id,
+                field: Wording.label(contest.field),
+                status: Wording.label(contest.status),
+                opened: Wording.day(contest.openedAt),
+                deadline: Wording.day(contest.deadline),
+                overdue: contest.overdue,
+                proposed: contest.proposedValue.map(Wording.value),
+                reason: contest.reason,
+                resolution: contest.resolution,
+                canReply: contest.status == "info_requested",
+                canWithdraw: contest.status == "open" || contest.status == "info_requested"
+            )
         }
         let fields = policy.fields.filter { $0.type != .purchases }.map { FieldChoice(name: $0.name, label: Wording.label($0.name)) }
-        return render("contests", frame, ContestsBody(deadline: Wording.duration(policy.contests.responseDeadline.description), fields: fields, contests: rows))
+        return render(
+            "contests",
+            frame,
+            ContestsBody(deadline: Wording.duration(policy.contests.responseDeadline.description), fields: fields, contests: rows)
+        )
     }
 
     /// Download and erase, with the phrase the customer must type.
@@ -135,25 +183,54 @@ public struct PortalPages: Sendable {
 
     /// After erasure: the statement and the signed receipt to download.
     public func erased(_ frame: Frame, receipt: ErasureReceipt) -> String {
-        let json = (try? JSONSerialization.data(withJSONObject: ["statement": receipt.statement, "signature": receipt.signature, "public_key": receipt.publicKey],
-                                                options: [.sortedKeys])) ?? Data()
-        return render("erased", frame, ErasedBody(statement: receipt.statement, erasedAt: Wording.time(receipt.erasedAt),
-                                                  backupsFrom: Wording.time(receipt.backupsUndecryptableFrom),
-                                                  receiptLink: "data:application/json;base64," + json.base64EncodedString()))
+        let json =
+            (try? JSONSerialization.data(
+                withJSONObject: ["statement": receipt.statement, "signature": receipt.signature, "public_key": receipt.publicKey],
+                options: [.sortedKeys]
+            )) ?? Data()
+        return render(
+            "erased",
+            frame,
+            ErasedBody(
+                statement: receipt.statement,
+                erasedAt: Wording.time(receipt.erasedAt),
+                backupsFrom: Wording.time(receipt.backupsUndecryptableFrom),
+                receiptLink: "data:application/json;base64," + json.base64EncodedString()
+            )
+        )
     }
 
     /// What the firm would recommend, or why nothing.
     public func recommendations(_ frame: Frame, answer: NextBestProduct?, note: String?) -> String {
-        let items = answer?.recommendations.map { RecommendationItem(category: Wording.label($0.category), reasons: $0.reasons.joined(separator: "; ")) } ?? []
-        return render("recommendations", frame, RecommendationsBody(holds: answer?.purposeHolds == true && !items.isEmpty, items: items,
-                                                                    note: note ?? answer?.note))
+        let items =
+            answer?.recommendations.map { RecommendationItem(category: Wording.label($0.category), reasons: $0.reasons.joined(separator: "; ")) }
+            ?? []
+        return render(
+            "recommendations",
+            frame,
+            RecommendationsBody(
+                holds: answer?.purposeHolds == true && !items.isEmpty,
+                items: items,
+                note: note ?? answer?.note
+            )
+        )
     }
 
     private func render(_ name: String, _ frame: Frame, _ body: some Sendable) -> String {
-        let screen = Screen(firm: firm, csrf: frame.csrf, signedIn: frame.signedIn, notice: frame.notice, error: frame.error,
-                            navProfile: frame.section == .profile, navLog: frame.section == .log, navConsents: frame.section == .consents,
-                            navContests: frame.section == .contests, navRecommendations: frame.section == .recommendations,
-                            navErase: frame.section == .erase, body: body)
+        let screen = Screen(
+            firm: firm,
+            csrf: frame.csrf,
+            signedIn: frame.signedIn,
+            notice: frame.notice,
+            error: frame.error,
+            navProfile: frame.section == .profile,
+            navLog: frame.section == .log,
+            navConsents: frame.section == .consents,
+            navContests: frame.section == .contests,
+            navRecommendations: frame.section == .recommendations,
+            navErase: frame.section == .erase,
+            body: body
+        )
         return library.render(screen, withTemplate: name) ?? ""
     }
 }

@@ -40,18 +40,25 @@ enum Wording {
         var number = ""
         var inTime = false
         for character in text.dropFirst() {
-            if character == "T" { inTime = true; continue }
-            if character.isNumber { number.append(character); continue }
-            let unit: String? = switch (character, inTime) {
-            case ("Y", false): "year"
-            case ("M", false): "month"
-            case ("W", false): "week"
-            case ("D", false): "day"
-            case ("H", true): "hour"
-            case ("M", true): "minute"
-            case ("S", true): "second"
-            default: nil
+            if character == "T" {
+                inTime = true
+                continue
             }
+            if character.isNumber {
+                number.append(character)
+                continue
+            }
+            let unit: String? =
+                switch (character, inTime) {
+                case ("Y", false): "year"
+                case ("M", false): "month"
+                case ("W", false): "week"
+                case ("D", false): "day"
+                case ("H", true): "hour"
+                case ("M", true): "minute"
+                case ("S", true): "second"
+                default: nil
+                }
             if let unit, let count = Int(number) { words.append("\(count) \(unit)\(count == 1 ? "" : "s")") }
             number = ""
         }

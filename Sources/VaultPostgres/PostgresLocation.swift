@@ -28,7 +28,9 @@ struct PostgresLocation: Equatable, Sendable {
             throw StoreError.conflict("the database is not a PostgreSQL URL that can be read; \(example)")
         }
         guard url.password == nil else {
-            throw StoreError.conflict("the PostgreSQL URL holds a password; remove it and set PGPASSWORD or a .pgpass file instead (vault.json, argv and logs are not secret)")
+            throw StoreError.conflict(
+                "the PostgreSQL URL holds a password; remove it and set PGPASSWORD or a .pgpass file instead (vault.json, argv and logs are not secret)"
+            )
         }
         guard let user = url.user, !user.isEmpty else { throw StoreError.conflict("the PostgreSQL URL names no user; \(example)") }
         guard let host = url.host, !host.isEmpty else { throw StoreError.conflict("the PostgreSQL URL names no host; \(example)") }

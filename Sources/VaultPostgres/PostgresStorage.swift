@@ -29,8 +29,14 @@ final class PostgresStorage: VaultStorage {
     /// The advisory lock key that serializes schema migrations (before `writer_lock` may exist).
     static let migrationLock: Int64 = 0x6376_6175_6C74_6D
 
-    private init(client: PostgresClient, runner: Task<Void, Never>, location: PostgresLocation, durability: StorageDurability,
-                 logger: Logger, warnings: Logger) {
+    private init(
+        client: PostgresClient,
+        runner: Task<Void, Never>,
+        location: PostgresLocation,
+        durability: StorageDurability,
+        logger: Logger,
+        warnings: Logger
+    ) {
         self.client = client
         self.warnings = warnings
         self.runner = runner
@@ -40,17 +46,26 @@ final class PostgresStorage: VaultStorage {
     }
 
     /// Connects to `location` and brings its schema up to date.
-    static func open(_ location: PostgresLocation, durability: StorageDurability,
-                     environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> PostgresStorage {
-        let tls: PostgresClient.Configuration.TLS = switch location.sslMode {
-        case "disable": .disable
-        case "require": .require(.makeClientConfiguration())
-        case "prefer": .prefer(.makeClientConfiguration())
-        default: .require(.makeClientConfiguration())
-        }
-        var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
-                                                         password: try location.password(environment: environment),
-                                                         database: location.database, tls: tls)
+    static func open(
+        _ location: PostgresLocation,
+        durability: StorageDurability,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> PostgresStorage {
+        let tls: PostgresClient.Configuration.TLS =
+            switch location.sslMode {
+            case "disable": .disable
+            case "require": .require(.makeClientConfiguration())
+            case "prefer": .prefer(.makeClientConfiguration())
+            default: .require(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: location.host,
+            port: location.port,
+            username: location.user,
+            password: try location.password(environment: environment),
+            database: location.database,
+            tls: tls
+        )
         // Token checks, snapshot reads and the one writer each hold a connection while they run; the
         // change listener keeps one. PostgreSQL allows 100 by default, shared by every instance.
         configuration.options.maximumConnections = 16
@@ -64,7 +79,14 @@ final class PostgresStorage: VaultStorage {
         poolLogger.logLevel = .error
         let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         let runner = Task { await client.run() }
-        let storage = PostgresStorage(client: client, runner: runner, location: location, durability: durability, logger: logger, warnings: poolLogger)
+        let storage = PostgresStorage(
+            client: client,
+            runner: runner,
+            location: location,
+            durability: durability,
+            logger: logger,
+            warnings: poolLogger
+        )
         do {
             try await storage.migrate()
         } catch {
@@ -96,7 +118,11 @@ final class PostgresStorage: VaultStorage {
 
     /// Runs `body` in one transaction on a leased connection; commits if it returns, rolls back if it
     /// throws. A write takes the writers' row lock first, or the advisory `lock` (migrations) if given.
-    private func transaction<T: Sendable>(readOnly: Bool, lock: Int64?, _ body: @escaping @Sendable (PostgresTransaction) throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(
+        readOnly: Bool,
+        lock: Int64?,
+        _ body: @escaping @Sendable (PostgresTransaction) throws -> T
+    ) async throws -> T {
         let logger = self.logger
         let durability = self.durability
         do {
@@ -105,7 +131,10 @@ final class PostgresStorage: VaultStorage {
                 guard !connection.isClosed else {
                     throw StoreError.unavailable("the connection to the PostgreSQL database was closed; try again")
                 }
-                _ = try await connection.watchedQuery(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED", logger: logger).get()
+                _ = try await connection.watchedQuery(
+                    readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN ISOLATION LEVEL READ COMMITTED",
+                    logger: logger
+                ).get()
                 do {
                     if let lock {
                         _ = try await connection.watchedQuery("SELECT pg_advisory_xact_lock(\(lock))", logger: logger).get()
@@ -184,13 +213,21 @@ final class PostgresStorage: VaultStorage {
                     race.finish(.failure(error))
                 }
             }
-            race.deadline(Task {
-                try? await Task.sleep(for: Self.leaseWait)
-                if race.abandon() {
-                    lease.cancel()
-                    race.finish(.failure(StoreError.unavailable("no connection to the PostgreSQL database within \(Self.leaseWait); check that it runs, the URL in vault.json and PGPASSWORD or .pgpass")))
+            race.deadline(
+                Task {
+                    try? await Task.sleep(for: Self.leaseWait)
+                    if race.abandon() {
+                        lease.cancel()
+                        race.finish(
+                            .failure(
+                                StoreError.unavailable(
+                                    "no connection to the PostgreSQL database within \(Self.leaseWait); check that it runs, the URL in vault.json and PGPASSWORD or .pgpass"
+                                )
+                            )
+                        )
+                    }
                 }
-            })
+            )
         }
     }
 
@@ -247,7 +284,9 @@ final class PostgresStorage: VaultStorage {
     }
 
     func backup(to destination: String) async throws {
-        throw StoreError.unavailable("a PostgreSQL vault is not backed up into a file by this command; use `cvault storage copy --to sqlite:DIR`, or pg_dump with the vault's keys kept apart")
+        throw StoreError.unavailable(
+            "a PostgreSQL vault is not backed up into a file by this command; use `cvault storage copy --to sqlite:DIR`, or pg_dump with the vault's keys kept apart"
+        )
     }
 
     /// Returns the space of deleted rows to the tables. PostgreSQL does not zero the old tuples or
@@ -300,13 +339,18 @@ final class PostgresStorage: VaultStorage {
             return StoreError.unavailable("the PostgreSQL database cannot be reached (\(type(of: error)))")
         }
         guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
-            return StoreError.unavailable("the PostgreSQL database cannot be reached or refused the connection (\(error.code)); check that it runs, the URL in vault.json (TLS is required unless it says ?sslmode=disable) and PGPASSWORD or .pgpass")
+            return StoreError.unavailable(
+                "the PostgreSQL database cannot be reached or refused the connection (\(error.code)); check that it runs, the URL in vault.json (TLS is required unless it says ?sslmode=disable) and PGPASSWORD or .pgpass"
+            )
         }
         switch state {
         case "23505": return StoreError.duplicate("a row with the same key")
         case let code where code.hasPrefix("23"): return StoreError.conflict("a schema constraint refused the change (SQLSTATE \(code))")
         case "XX001", "XX002": return StoreError.corrupted("PostgreSQL reports damaged data (SQLSTATE \(state))")
-        case "28000", "28P01": return StoreError.unavailable("PostgreSQL refused the user or password (SQLSTATE \(state)); check the URL in vault.json and PGPASSWORD or .pgpass")
+        case "28000", "28P01":
+            return StoreError.unavailable(
+                "PostgreSQL refused the user or password (SQLSTATE \(state)); check the URL in vault.json and PGPASSWORD or .pgpass"
+            )
         case "22021": return StoreError.conflict("a text value holds a character PostgreSQL cannot store (SQLSTATE \(state))")
         case "3D000": return StoreError.unavailable("the PostgreSQL database does not exist (SQLSTATE \(state)); create it with createdb")
         default: return StoreError.unavailable("PostgreSQL error SQLSTATE \(state); try again")

@@ -34,10 +34,12 @@ struct PostgresTransaction: StorageWriter {
     func dataVersion() throws -> Int64 { Int64(try metaValue("data_version") ?? "0") ?? 0 }
 
     func bumpDataVersion() throws {
-        try run("""
+        try run(
+            """
             INSERT INTO meta (key, value) VALUES ('data_version', '1')
             ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text
-            """)
+            """
+        )
     }
 
     func setDataVersion(_ version: Int64) throws { try setMeta("data_version", String(version)) }
@@ -68,8 +70,11 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func insertKEK(_ row: KEKRow) throws {
-        try insert("key version", "INSERT INTO kek (version, wrapped, created_at, destroyed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                   [Int64(row.version), row.wrapped, millis(row.createdAt), row.destroyedAt.map(millis)])
+        try insert(
+            "key version",
+            "INSERT INTO kek (version, wrapped, created_at, destroyed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            [Int64(row.version), row.wrapped, millis(row.createdAt), row.destroyedAt.map(millis)]
+        )
         try notifyChange()
     }
 
@@ -83,8 +88,13 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func liveCustomers(after id: String?, limit: Int) throws -> [(id: String, kekVersion: UInt32)] {
-        try run("SELECT id, kek_version FROM customer WHERE wrapped_dek IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
-                [id ?? "", Int64(limit)]).rows.map { let c = Cells($0); return (try c.text(0), try c.u32(1)) }
+        try run(
+            "SELECT id, kek_version FROM customer WHERE wrapped_dek IS NOT NULL AND id > $1 ORDER BY id LIMIT $2",
+            [id ?? "", Int64(limit)]
+        ).rows.map {
+            let c = Cells($0)
+            return (try c.text(0), try c.u32(1))
+        }
     }
 
     func logGenerations() throws -> [LogGenerationRow] {
@@ -103,7 +113,9 @@ struct PostgresTransaction: StorageWriter {
     func lastRetentionSweep() throws -> (at: Date, valuesRemoved: Int)? {
         guard let text = try metaValue("retention_sweep") else { return nil }
         let parts = text.split(separator: ",")
-        guard parts.count == 2, let at = Int64(parts[0]), let removed = Int(parts[1]) else { throw StoreError.corrupted("the retention sweep record is malformed") }
+        guard parts.count == 2, let at = Int64(parts[0]), let removed = Int(parts[1]) else {
+            throw StoreError.corrupted("the retention sweep record is malformed")
+        }
         return (date(at), removed)
     }
 
@@ -119,16 +131,22 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func putWitnessCosignature(_ row: WitnessCosignatureRow) throws {
-        try run("""
+        try run(
+            """
             INSERT INTO witness_cosignature (witness, size, note, at) VALUES ($1, $2, $3, $4)
             ON CONFLICT (witness) DO UPDATE SET size = excluded.size, note = excluded.note, at = excluded.at
             WHERE excluded.size >= witness_cosignature.size
-            """, [row.witness, Int64(row.size), row.note, millis(row.at)])
+            """,
+            [row.witness, Int64(row.size), row.note, millis(row.at)]
+        )
     }
 
     func insertLogGeneration(_ row: LogGenerationRow) throws {
-        try insert("log generation", "INSERT INTO log_generation (from_size, origin, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                   [Int64(row.fromSize), row.origin, millis(row.createdAt)])
+        try insert(
+            "log generation",
+            "INSERT INTO log_generation (from_size, origin, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [Int64(row.fromSize), row.origin, millis(row.createdAt)]
+        )
     }
 
     func latestRotation() throws -> RotationRow? {
@@ -146,8 +164,11 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func insertRotation(_ row: RotationRow) throws {
-        try insert("key rotation", "INSERT INTO key_rotation (to_version, started_at, completed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                   [Int64(row.toVersion), millis(row.startedAt), row.completedAt.map(millis)])
+        try insert(
+            "key rotation",
+            "INSERT INTO key_rotation (to_version, started_at, completed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [Int64(row.toVersion), millis(row.startedAt), row.completedAt.map(millis)]
+        )
     }
 
     func completeRotation(toVersion version: UInt32, at: Date) throws {
@@ -158,11 +179,14 @@ struct PostgresTransaction: StorageWriter {
     func customersNotWrapped(under version: UInt32, after id: String?, limit: Int) throws -> [CustomerRow] {
         // The blob is `format ‖ version (4 bytes, big-endian) ‖ sealed key`: its own version counts.
         let bytes = Data([UInt8(version >> 24), UInt8(version >> 16 & 0xff), UInt8(version >> 8 & 0xff), UInt8(version & 0xff)])
-        return try run("""
+        return try run(
+            """
             SELECT \(Self.customerColumns) FROM customer
             WHERE wrapped_dek IS NOT NULL AND id > $1 AND (kek_version IS DISTINCT FROM $2 OR substring(wrapped_dek FROM 2 FOR 4) <> $3)
             ORDER BY id LIMIT $4
-            """, [id ?? "", Int64(version), bytes, Int64(limit)]).rows.map(customerRow)
+            """,
+            [id ?? "", Int64(version), bytes, Int64(limit)]
+        ).rows.map(customerRow)
     }
 
     func customerCountsByKEK() throws -> [UInt32: Int] {
@@ -175,8 +199,10 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func updateWrappedKey(customerID: String, replacing: Data, wrappedKey: Data, kekVersion: UInt32) throws {
-        let changed = try run("UPDATE customer SET wrapped_dek = $1, kek_version = $2 WHERE id = $3 AND wrapped_dek = $4",
-                              [wrappedKey, Int64(kekVersion), customerID, replacing]).metadata.rows
+        let changed = try run(
+            "UPDATE customer SET wrapped_dek = $1, kek_version = $2 WHERE id = $3 AND wrapped_dek = $4",
+            [wrappedKey, Int64(kekVersion), customerID, replacing]
+        ).metadata.rows
         guard changed == 1 else { throw StoreError.notFound("live customer with that key") }
     }
 
@@ -200,35 +226,48 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func insertCustomer(_ row: CustomerRow) throws {
-        try insert("customer", "INSERT INTO customer (id, wrapped_dek, kek_version, created_at, erased_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                   [row.id, row.wrappedKey, row.kekVersion.map { Int64($0) }, millis(row.createdAt), row.erasedAt.map(millis)])
+        try insert(
+            "customer",
+            "INSERT INTO customer (id, wrapped_dek, kek_version, created_at, erased_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            [row.id, row.wrappedKey, row.kekVersion.map { Int64($0) }, millis(row.createdAt), row.erasedAt.map(millis)]
+        )
     }
 
     func records(customerID: String) throws -> [RecordRow] {
-        try run("SELECT kind, version, ciphertext, updated_at FROM record WHERE customer_id = $1", [customerID]).rows.map { try recordRow(Cells($0), from: 0) }
+        try run("SELECT kind, version, ciphertext, updated_at FROM record WHERE customer_id = $1", [customerID]).rows.map {
+            try recordRow(Cells($0), from: 0)
+        }
     }
 
     func putRecord(customerID: String, _ row: RecordRow) throws {
-        try run("""
+        try run(
+            """
             INSERT INTO record (customer_id, kind, version, ciphertext, updated_at) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (customer_id, kind) DO UPDATE SET version = excluded.version,
                 ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
-            """, [customerID, row.kind.rawValue, Int64(row.version), row.ciphertext, millis(row.updatedAt)])
+            """,
+            [customerID, row.kind.rawValue, Int64(row.version), row.ciphertext, millis(row.updatedAt)]
+        )
     }
 
     func customerIDs(field: String, digest: Data) throws -> [String] {
-        try run("""
+        try run(
+            """
             SELECT b.customer_id FROM blind_index b JOIN customer c ON c.id = b.customer_id
             WHERE b.field = $1 AND b.digest = $2 AND c.wrapped_dek IS NOT NULL ORDER BY b.customer_id
-            """, [field, digest]).rows.map { try Cells($0).text(0) }
+            """,
+            [field, digest]
+        ).rows.map { try Cells($0).text(0) }
     }
 
     func replaceBlindIndexes(customerID: String, _ entries: [(field: String, digest: Data)]) throws {
         try run("DELETE FROM blind_index WHERE customer_id = $1", [customerID])
         guard !entries.isEmpty else { return }
         let rows = entries.indices.map { "($\($0 * 2 + 1), $\($0 * 2 + 2), $\(entries.count * 2 + 1))" }.joined(separator: ", ")
-        try run("INSERT INTO blind_index (field, digest, customer_id) VALUES \(rows) ON CONFLICT DO NOTHING",
-                entries.flatMap { [$0.field, $0.digest] as [Bind] } + [customerID])
+        try run(
+            "INSERT INTO blind_index (field, digest, customer_id) VALUES \(rows) ON CONFLICT DO NOTHING",
+            entries.flatMap { [$0.field, $0.digest] as [Bind] } + [customerID]
+        )
     }
 
     func customerCounts() throws -> (live: Int, erased: Int) {
@@ -242,15 +281,21 @@ struct PostgresTransaction: StorageWriter {
         let total = try run("SELECT count(*) FROM customer").rows.first.map { try Cells($0).int(0) } ?? 0
         // A tiny table can repeat a split point; the range between two equal points is empty.
         return try (1..<count).compactMap { index in
-            try run("SELECT id FROM customer ORDER BY id LIMIT 1 OFFSET $1", [total * Int64(index) / Int64(count)]).rows.first.map { try Cells($0).text(0) }
+            try run("SELECT id FROM customer ORDER BY id LIMIT 1 OFFSET $1", [total * Int64(index) / Int64(count)]).rows.first.map {
+                try Cells($0).text(0)
+            }
         }
     }
 
     /// Customers per round trip of a scan: enough to hide the latency, little enough to stream.
     static let scanPage = 1_000
 
-    func scanCustomers(in ids: CustomerIDRange, kinds: Set<RecordKind>, consentFor purpose: String,
-                       _ body: (ScannedCustomer) throws -> Void) throws {
+    func scanCustomers(
+        in ids: CustomerIDRange,
+        kinds: Set<RecordKind>,
+        consentFor purpose: String,
+        _ body: (ScannedCustomer) throws -> Void
+    ) throws {
         // Keyset pages of customers, each with its records and consents in two range queries: the
         // snapshot (REPEATABLE READ) keeps the pages consistent with one another.
         let kindList = kinds.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
@@ -270,17 +315,22 @@ struct PostgresTransaction: StorageWriter {
             guard let first = page.first?.id, let last = page.last?.id else { return }
             var records: [String: [RecordRow]] = [:]
             if !kinds.isEmpty {
-                for row in try run("""
+                for row in try run(
+                    """
                     SELECT customer_id, kind, version, ciphertext, updated_at FROM record
                     WHERE customer_id BETWEEN $1 AND $2 AND kind IN (\(kindList))
-                    """, [first, last]).rows {
+                    """,
+                    [first, last]
+                ).rows {
                     let c = Cells(row)
                     records[try c.text(0), default: []].append(try recordRow(c, from: 1))
                 }
             }
             var consents: [String: ConsentRow] = [:]
-            for row in try run("SELECT customer_id, state, at FROM consent WHERE purpose = $1 AND customer_id BETWEEN $2 AND $3",
-                               [purpose, first, last]).rows {
+            for row in try run(
+                "SELECT customer_id, state, at FROM consent WHERE purpose = $1 AND customer_id BETWEEN $2 AND $3",
+                [purpose, first, last]
+            ).rows {
                 let c = Cells(row)
                 guard let state = ConsentRow.State(rawValue: try c.text(1)) else { throw StoreError.corrupted("unknown consent state") }
                 // The scan decides whether a purpose holds: who set the state does not matter there.
@@ -303,8 +353,10 @@ struct PostgresTransaction: StorageWriter {
             try run("DELETE FROM \(table) WHERE customer_id = $1", [id])
         }
         try run("UPDATE token SET revoked_at = $1 WHERE customer_id = $2 AND revoked_at IS NULL", [millis(at), id])
-        let changed = try run("UPDATE customer SET wrapped_dek = NULL, kek_version = NULL, erased_at = $1 WHERE id = $2 AND wrapped_dek IS NOT NULL",
-                              [millis(at), id]).metadata.rows
+        let changed = try run(
+            "UPDATE customer SET wrapped_dek = NULL, kek_version = NULL, erased_at = $1 WHERE id = $2 AND wrapped_dek IS NOT NULL",
+            [millis(at), id]
+        ).metadata.rows
         guard changed == 1 else { throw StoreError.notFound("live customer") }
     }
 
@@ -321,10 +373,13 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func setConsent(customerID: String, _ row: ConsentRow) throws {
-        try run("""
+        try run(
+            """
             INSERT INTO consent (customer_id, purpose, state, at, source) VALUES ($1, $2, $3, $4, $5)
             ON CONFLICT (customer_id, purpose) DO UPDATE SET state = excluded.state, at = excluded.at, source = excluded.source
-            """, [customerID, row.purpose, row.state.rawValue, millis(row.at), row.source.rawValue])
+            """,
+            [customerID, row.purpose, row.state.rawValue, millis(row.at), row.source.rawValue]
+        )
     }
 
     // MARK: tokens
@@ -344,11 +399,17 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func insertToken(_ row: TokenRow) throws {
-        try insert("token", """
+        try insert(
+            "token",
+            """
             INSERT INTO token (id, hash, role, subject, customer_id, created_at, expires_at, revoked_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
-            """, [row.id, row.hash, row.role, row.subject, row.customerID, millis(row.createdAt),
-                  row.expiresAt.map(millis), row.revokedAt.map(millis)])
+            """,
+            [
+                row.id, row.hash, row.role, row.subject, row.customerID, millis(row.createdAt),
+                row.expiresAt.map(millis), row.revokedAt.map(millis),
+            ]
+        )
     }
 
     func revokeToken(id: String, at: Date) throws -> Bool {
@@ -366,8 +427,10 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func insertPolicy(_ row: PolicyRow) throws {
-        try run("INSERT INTO policy (hash, text, file_name, applied_at) VALUES ($1, $2, $3, $4)",
-                [row.hash, row.text, row.fileName, millis(row.appliedAt)])
+        try run(
+            "INSERT INTO policy (hash, text, file_name, applied_at) VALUES ($1, $2, $3, $4)",
+            [row.hash, row.text, row.fileName, millis(row.appliedAt)]
+        )
         try notifyChange()
     }
 
@@ -384,11 +447,15 @@ struct PostgresTransaction: StorageWriter {
 
     func auditEntries(from seq: UInt64, limit: Int, customerID: String?) throws -> [AuditRow] {
         if let customerID {
-            return try run("SELECT seq, leaf, customer_id, at FROM audit_entry WHERE customer_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
-                           [customerID, Int64(seq), Int64(limit)]).rows.map(auditRow)
+            return try run(
+                "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE customer_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+                [customerID, Int64(seq), Int64(limit)]
+            ).rows.map(auditRow)
         }
-        return try run("SELECT seq, leaf, customer_id, at FROM audit_entry WHERE seq >= $1 ORDER BY seq LIMIT $2",
-                       [Int64(seq), Int64(limit)]).rows.map(auditRow)
+        return try run(
+            "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            [Int64(seq), Int64(limit)]
+        ).rows.map(auditRow)
     }
 
     /// Entries or nodes per round trip when streaming the log.
@@ -409,8 +476,13 @@ struct PostgresTransaction: StorageWriter {
     func forEachAuditNode(level: Int, from index: UInt64, _ body: (UInt64, Data) throws -> Bool) throws {
         var next = index
         while true {
-            let page = try run("SELECT idx, hash FROM audit_node WHERE level = $1 AND idx >= $2 ORDER BY idx LIMIT \(Self.logPage)",
-                               [Int64(level), Int64(next)]).rows.map { let c = Cells($0); return (try c.u64(0), try c.bytes(1)) }
+            let page = try run(
+                "SELECT idx, hash FROM audit_node WHERE level = $1 AND idx >= $2 ORDER BY idx LIMIT \(Self.logPage)",
+                [Int64(level), Int64(next)]
+            ).rows.map {
+                let c = Cells($0)
+                return (try c.u64(0), try c.bytes(1))
+            }
             for (idx, hash) in page {
                 guard try body(idx, hash) else { return }
             }
@@ -420,15 +492,20 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func appendAuditEntry(_ row: AuditRow, at: Date) throws {
-        try insert("audit entry", "INSERT INTO audit_entry (seq, leaf, customer_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                   [Int64(row.seq), row.leaf, row.customerID, millis(at)])
+        try insert(
+            "audit entry",
+            "INSERT INTO audit_entry (seq, leaf, customer_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            [Int64(row.seq), row.leaf, row.customerID, millis(at)]
+        )
     }
 
     func putAuditNodes(_ nodes: [(level: Int, index: UInt64, hash: Data)]) throws {
         guard !nodes.isEmpty else { return }
         let rows = nodes.indices.map { "($\($0 * 3 + 1), $\($0 * 3 + 2), $\($0 * 3 + 3))" }.joined(separator: ", ")
-        let inserted = try run("INSERT INTO audit_node (level, idx, hash) VALUES \(rows) ON CONFLICT DO NOTHING",
-                               nodes.flatMap { [Int64($0.level), Int64($0.index), $0.hash] as [Bind] }).metadata.rows
+        let inserted = try run(
+            "INSERT INTO audit_node (level, idx, hash) VALUES \(rows) ON CONFLICT DO NOTHING",
+            nodes.flatMap { [Int64($0.level), Int64($0.index), $0.hash] as [Bind] }
+        ).metadata.rows
         guard inserted == nodes.count else { throw StoreError.duplicate("audit tree node") }
     }
 
@@ -451,13 +528,16 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func insertCheckpoint(_ row: CheckpointRow) throws {
-        try run("INSERT INTO checkpoint (size, root, note, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                [Int64(row.size), row.root, row.note, millis(row.at)])
+        try run(
+            "INSERT INTO checkpoint (size, root, note, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            [Int64(row.size), row.root, row.note, millis(row.at)]
+        )
     }
 
     // MARK: contests
 
-    private static let contestColumns = "id, customer_id, field, sealed_request, status, opened_at, deadline, resolved_at, resolver, sealed_resolution"
+    private static let contestColumns =
+        "id, customer_id, field, sealed_request, status, opened_at, deadline, resolved_at, resolver, sealed_resolution"
 
     func contest(id: String) throws -> ContestRow? {
         try run("SELECT \(Self.contestColumns) FROM contest WHERE id = $1", [id]).rows.first.map(contestRow)
@@ -479,45 +559,65 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func insertContest(_ row: ContestRow) throws {
-        try insert("pending contest for this field", """
+        try insert(
+            "pending contest for this field",
+            """
             INSERT INTO contest (id, customer_id, field, sealed_request, status, opened_at, deadline, resolved_at, resolver, sealed_resolution)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING
-            """, [row.id, row.customerID, row.field, row.sealedRequest, row.status.rawValue, millis(row.openedAt),
-                  millis(row.deadline), row.resolvedAt.map(millis), row.resolver, row.sealedResolution])
+            """,
+            [
+                row.id, row.customerID, row.field, row.sealedRequest, row.status.rawValue, millis(row.openedAt),
+                millis(row.deadline), row.resolvedAt.map(millis), row.resolver, row.sealedResolution,
+            ]
+        )
     }
 
     func updateContest(_ row: ContestRow) throws {
-        let changed = try run("UPDATE contest SET status = $1, resolved_at = $2, resolver = $3, sealed_resolution = $4 WHERE id = $5",
-                              [row.status.rawValue, row.resolvedAt.map(millis), row.resolver, row.sealedResolution, row.id]).metadata.rows
+        let changed = try run(
+            "UPDATE contest SET status = $1, resolved_at = $2, resolver = $3, sealed_resolution = $4 WHERE id = $5",
+            [row.status.rawValue, row.resolvedAt.map(millis), row.resolver, row.sealedResolution, row.id]
+        ).metadata.rows
         guard changed == 1 else { throw StoreError.notFound("contest") }
     }
 
     func replaceContestCiphertexts(_ row: ContestRow) throws {
-        let changed = try run("UPDATE contest SET sealed_request = $1, sealed_resolution = $2 WHERE id = $3 AND customer_id = $4",
-                              [row.sealedRequest, row.sealedResolution, row.id, row.customerID]).metadata.rows
+        let changed = try run(
+            "UPDATE contest SET sealed_request = $1, sealed_resolution = $2 WHERE id = $3 AND customer_id = $4",
+            [row.sealedRequest, row.sealedResolution, row.id, row.customerID]
+        ).metadata.rows
         guard changed == 1 else { throw StoreError.notFound("contest") }
     }
 
     func updateContestRequest(_ row: ContestRow) throws {
-        let changed = try run("UPDATE contest SET status = $1, sealed_request = $2 WHERE id = $3 AND resolved_at IS NULL",
-                              [row.status.rawValue, row.sealedRequest, row.id]).metadata.rows
+        let changed = try run(
+            "UPDATE contest SET status = $1, sealed_request = $2 WHERE id = $3 AND resolved_at IS NULL",
+            [row.status.rawValue, row.sealedRequest, row.id]
+        ).metadata.rows
         guard changed == 1 else { throw StoreError.notFound("pending contest") }
     }
 
     // MARK: analytics
 
     func chargedMicroEpsilon(analyst: String?, since: Date) throws -> Int64 {
-        let result = if let analyst {
-            try run("SELECT coalesce(sum(micro_epsilon), 0)::bigint FROM privacy_charge WHERE analyst = $1 AND at >= $2", [analyst, millis(since)])
-        } else {
-            try run("SELECT coalesce(sum(micro_epsilon), 0)::bigint FROM privacy_charge WHERE at >= $1", [millis(since)])
-        }
+        let result =
+            if let analyst {
+                try run(
+                    "SELECT coalesce(sum(micro_epsilon), 0)::bigint FROM privacy_charge WHERE analyst = $1 AND at >= $2",
+                    [analyst, millis(since)]
+                )
+            } else {
+                try run("SELECT coalesce(sum(micro_epsilon), 0)::bigint FROM privacy_charge WHERE at >= $1", [millis(since)])
+            }
         return try result.rows.first.map { try Cells($0).int(0) } ?? 0
     }
 
     func insertCharge(_ row: ChargeRow) throws -> Int64 {
-        guard let id = try run("INSERT INTO privacy_charge (analyst, micro_epsilon, at, query_key) VALUES ($1, $2, $3, $4) RETURNING id",
-                               [row.analyst, row.microEpsilon, millis(row.at), row.queryKey]).rows.first.map({ try Cells($0).int(0) }) else {
+        guard
+            let id = try run(
+                "INSERT INTO privacy_charge (analyst, micro_epsilon, at, query_key) VALUES ($1, $2, $3, $4) RETURNING id",
+                [row.analyst, row.microEpsilon, millis(row.at), row.queryKey]
+            ).rows.first.map({ try Cells($0).int(0) })
+        else {
             throw StoreError.corrupted("the database returned no id for a new privacy charge")
         }
         return id
@@ -542,10 +642,13 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func putCachedAnswer(queryKey: String, answer: Data, at: Date, validUntil: Date?) throws {
-        try run("""
+        try run(
+            """
             INSERT INTO query_cache (query_key, answer, at, valid_until) VALUES ($1, $2, $3, $4)
             ON CONFLICT (query_key) DO UPDATE SET answer = excluded.answer, at = excluded.at, valid_until = excluded.valid_until
-            """, [queryKey, answer, millis(at), validUntil.map(millis)])
+            """,
+            [queryKey, answer, millis(at), validUntil.map(millis)]
+        )
     }
 
     func recommendationModel(version: Int64?) throws -> ModelRow? {
@@ -559,9 +662,11 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func insertRecommendationModel(_ row: ModelRow) throws {
-        try insert("model version \(row.version)",
-                   "INSERT INTO recommendation_model (version, trained_at, audit_seq, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                   [row.version, millis(row.trainedAt), Int64(row.auditSeq), row.body])
+        try insert(
+            "model version \(row.version)",
+            "INSERT INTO recommendation_model (version, trained_at, audit_seq, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            [row.version, millis(row.trainedAt), Int64(row.auditSeq), row.body]
+        )
     }
 
     private func modelRow(_ c: Cells) throws -> ModelRow {
@@ -575,51 +680,81 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func signInCodes(customerID: String, since: Date) throws -> [SignInCodeRow] {
-        try run("SELECT \(Self.signInColumns) FROM portal_sign_in WHERE customer_id = $1 AND created_at >= $2 ORDER BY created_at DESC, id",
-                [customerID, millis(since)]).rows.map { try signInRow(Cells($0)) }
+        try run(
+            "SELECT \(Self.signInColumns) FROM portal_sign_in WHERE customer_id = $1 AND created_at >= $2 ORDER BY created_at DESC, id",
+            [customerID, millis(since)]
+        ).rows.map { try signInRow(Cells($0)) }
     }
 
     func insertSignInCode(_ row: SignInCodeRow) throws {
-        try insert("portal sign-in", """
+        try insert(
+            "portal sign-in",
+            """
             INSERT INTO portal_sign_in (id, customer_id, code_hash, link_hash, created_at, expires_at, attempts, used_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
-            """, [row.id, row.customerID, row.codeHash, row.linkHash, millis(row.createdAt), millis(row.expiresAt), Int64(row.attempts),
-                  row.usedAt.map(millis)])
+            """,
+            [
+                row.id, row.customerID, row.codeHash, row.linkHash, millis(row.createdAt), millis(row.expiresAt), Int64(row.attempts),
+                row.usedAt.map(millis),
+            ]
+        )
     }
 
     func updateSignInCode(id: String, attempts: Int, usedAt: Date?) throws {
-        guard try run("UPDATE portal_sign_in SET attempts = $1, used_at = $2 WHERE id = $3", [Int64(attempts), usedAt.map(millis), id]).metadata.rows == 1
+        guard
+            try run("UPDATE portal_sign_in SET attempts = $1, used_at = $2 WHERE id = $3", [Int64(attempts), usedAt.map(millis), id]).metadata.rows
+                == 1
         else { throw StoreError.notFound("portal sign-in") }
     }
 
     func portalSession(secretHash: Data) throws -> PortalSessionRow? {
-        try run("SELECT id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at FROM portal_session WHERE secret_hash = $1",
-                [secretHash]).rows.first.map {
+        try run(
+            "SELECT id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at FROM portal_session WHERE secret_hash = $1",
+            [secretHash]
+        ).rows.first.map {
             let c = Cells($0)
-            return PortalSessionRow(id: try c.text(0), secretHash: try c.bytes(1), customerID: try c.text(2), createdAt: try c.date(3),
-                                    lastSeenAt: try c.date(4), expiresAt: try c.date(5), endedAt: try c.optionalDate(6))
+            return PortalSessionRow(
+                id: try c.text(0),
+                secretHash: try c.bytes(1),
+                customerID: try c.text(2),
+                createdAt: try c.date(3),
+                lastSeenAt: try c.date(4),
+                expiresAt: try c.date(5),
+                endedAt: try c.optionalDate(6)
+            )
         }
     }
 
     func insertPortalSession(_ row: PortalSessionRow) throws {
-        try insert("portal session", """
+        try insert(
+            "portal session",
+            """
             INSERT INTO portal_session (id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
-            """, [row.id, row.secretHash, row.customerID, millis(row.createdAt), millis(row.lastSeenAt), millis(row.expiresAt),
-                  row.endedAt.map(millis)])
+            """,
+            [
+                row.id, row.secretHash, row.customerID, millis(row.createdAt), millis(row.lastSeenAt), millis(row.expiresAt),
+                row.endedAt.map(millis),
+            ]
+        )
     }
 
     func updatePortalSession(id: String, lastSeenAt: Date, endedAt: Date?) throws {
         // An ended session stays ended: a request that read it just before sign-out only touches it.
-        guard try run("UPDATE portal_session SET last_seen_at = $1, ended_at = coalesce(ended_at, $2) WHERE id = $3",
-                      [millis(lastSeenAt), endedAt.map(millis), id])
+        guard
+            try run(
+                "UPDATE portal_session SET last_seen_at = $1, ended_at = coalesce(ended_at, $2) WHERE id = $3",
+                [millis(lastSeenAt), endedAt.map(millis), id]
+            )
             .metadata.rows == 1
         else { throw StoreError.notFound("portal session") }
     }
 
     func portalAttempts(bucket: Data, since: Date) throws -> Int {
-        Int(try run("SELECT count(*) FROM portal_attempt WHERE bucket = $1 AND at >= $2", [bucket, millis(since)]).rows.first
-            .map { try Cells($0).int(0) } ?? 0)
+        Int(
+            try run("SELECT count(*) FROM portal_attempt WHERE bucket = $1 AND at >= $2", [bucket, millis(since)]).rows.first
+                .map { try Cells($0).int(0) } ?? 0
+        )
     }
 
     func recordPortalAttempt(bucket: Data, at: Date) throws {
@@ -636,8 +771,16 @@ struct PostgresTransaction: StorageWriter {
     private static let signInColumns = "id, customer_id, code_hash, link_hash, created_at, expires_at, attempts, used_at"
 
     private func signInRow(_ c: Cells) throws -> SignInCodeRow {
-        SignInCodeRow(id: try c.text(0), customerID: try c.text(1), codeHash: try c.bytes(2), linkHash: try c.bytes(3), createdAt: try c.date(4),
-                      expiresAt: try c.date(5), attempts: Int(try c.int(6)), usedAt: try c.optionalDate(7))
+        SignInCodeRow(
+            id: try c.text(0),
+            customerID: try c.text(1),
+            codeHash: try c.bytes(2),
+            linkHash: try c.bytes(3),
+            createdAt: try c.date(4),
+            expiresAt: try c.date(5),
+            attempts: Int(try c.int(6)),
+            usedAt: try c.optionalDate(7)
+        )
     }
 
     // MARK: statements
@@ -690,8 +833,13 @@ struct PostgresTransaction: StorageWriter {
     }
 
     func customerRow(_ c: Cells) throws -> CustomerRow {
-        CustomerRow(id: try c.text(0), wrappedKey: try c.optionalBytes(1), kekVersion: try c.optionalInt(2).map(u32),
-                    createdAt: try c.date(3), erasedAt: try c.optionalDate(4))
+        CustomerRow(
+            id: try c.text(0),
+            wrappedKey: try c.optionalBytes(1),
+            kekVersion: try c.optionalInt(2).map(u32),
+            createdAt: try c.date(3),
+            erasedAt: try c.optionalDate(4)
+        )
     }
 
     private func recordRow(_ c: Cells, from first: Int) throws -> RecordRow {
@@ -701,8 +849,16 @@ struct PostgresTransaction: StorageWriter {
 
     func tokenRow(_ row: PostgresRow) throws -> TokenRow {
         let c = Cells(row)
-        return TokenRow(id: try c.text(0), hash: try c.bytes(1), role: try c.text(2), subject: try c.text(3), customerID: try c.optionalText(4),
-                        createdAt: try c.date(5), expiresAt: try c.optionalDate(6), revokedAt: try c.optionalDate(7))
+        return TokenRow(
+            id: try c.text(0),
+            hash: try c.bytes(1),
+            role: try c.text(2),
+            subject: try c.text(3),
+            customerID: try c.optionalText(4),
+            createdAt: try c.date(5),
+            expiresAt: try c.optionalDate(6),
+            revokedAt: try c.optionalDate(7)
+        )
     }
 
     private func policyRow(_ row: PostgresRow) throws -> PolicyRow {
@@ -726,9 +882,18 @@ struct PostgresTransaction: StorageWriter {
     private func contestRow(_ row: PostgresRow) throws -> ContestRow {
         let c = Cells(row)
         guard let status = ContestRow.Status(rawValue: try c.text(4)) else { throw StoreError.corrupted("unknown contest status") }
-        return ContestRow(id: try c.text(0), customerID: try c.text(1), field: try c.text(2), sealedRequest: try c.bytes(3), status: status,
-                          openedAt: try c.date(5), deadline: try c.date(6), resolvedAt: try c.optionalDate(7),
-                          resolver: try c.optionalText(8), sealedResolution: try c.optionalBytes(9))
+        return ContestRow(
+            id: try c.text(0),
+            customerID: try c.text(1),
+            field: try c.text(2),
+            sealedRequest: try c.bytes(3),
+            status: status,
+            openedAt: try c.date(5),
+            deadline: try c.date(6),
+            resolvedAt: try c.optionalDate(7),
+            resolver: try c.optionalText(8),
+            sealedResolution: try c.optionalBytes(9)
+        )
     }
 }
 

@@ -18,7 +18,8 @@ public struct SQLiteBackend: StorageBackend {
         // The database holds only ciphertext, but it is the owner's alone; SQLite gives its WAL and
         // shared-memory files the same mode as the database file.
         if !FileManager.default.fileExists(atPath: path),
-           !FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) {
+            !FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        {
             throw StoreError.unavailable("cannot create \(path)")
         }
         return try SQLiteStorage(path: path, durability: durability)

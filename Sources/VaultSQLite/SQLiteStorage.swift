@@ -1,11 +1,12 @@
 import Foundation
+package import GRDB
+public import VaultStore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-package import GRDB
-public import VaultStore
 
 /// The embedded default: one SQLite file through GRDB's `DatabasePool` (WAL, one writer, pooled
 /// readers), holding ciphertext, wrapped keys, keyed hashes and audit leaves — never a plaintext
@@ -49,9 +50,11 @@ public final class SQLiteStorage: VaultStorage {
     public func backup(to destination: String) async throws {
         let fd = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw StoreError.unavailable(errno == EEXIST
-                ? "\(destination) already exists; refusing to overwrite it (choose a new file name)"
-                : "cannot create the backup file \(destination): \(String(cString: strerror(errno)))")
+            throw StoreError.unavailable(
+                errno == EEXIST
+                    ? "\(destination) already exists; refusing to overwrite it (choose a new file name)"
+                    : "cannot create the backup file \(destination): \(String(cString: strerror(errno)))"
+            )
         }
         #if canImport(Glibc)
         Glibc.close(fd)

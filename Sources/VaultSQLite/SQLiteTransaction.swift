@@ -23,15 +23,19 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func setDataVersion(_ version: Int64) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO meta (key, value) VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-            """).execute(arguments: [String(version)])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO meta (key, value) VALUES ('data_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """
+        ).execute(arguments: [String(version)])
     }
 
     func setCheckpointHistoryStart(_ size: UInt64) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO meta (key, value) VALUES ('checkpoint_history_from', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-            """).execute(arguments: [String(size)])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO meta (key, value) VALUES ('checkpoint_history_from', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """
+        ).execute(arguments: [String(size)])
     }
 
     func copyMarker() throws -> String? {
@@ -40,19 +44,23 @@ struct SQLiteTransaction: StorageWriter {
 
     func setCopyMarker(_ marker: String?) throws {
         if let marker {
-            try db.cachedStatement(sql: """
-                INSERT INTO meta (key, value) VALUES ('copy_source', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                """).execute(arguments: [marker])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO meta (key, value) VALUES ('copy_source', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                    """
+            ).execute(arguments: [marker])
         } else {
             try db.cachedStatement(sql: "DELETE FROM meta WHERE key = 'copy_source'").execute()
         }
     }
 
     func bumpDataVersion() throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO meta (key, value) VALUES ('data_version', '1')
-            ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
-            """).execute()
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO meta (key, value) VALUES ('data_version', '1')
+                ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)
+                """
+        ).execute()
     }
 
     // MARK: keys
@@ -64,12 +72,17 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func insertKEK(_ row: KEKRow) throws {
-        try insert("key version", sql: "INSERT INTO kek (version, wrapped, created_at, destroyed_at) VALUES (?, ?, ?, ?)",
-                   arguments: [Int64(row.version), row.wrapped, millis(row.createdAt), row.destroyedAt.map(millis)])
+        try insert(
+            "key version",
+            sql: "INSERT INTO kek (version, wrapped, created_at, destroyed_at) VALUES (?, ?, ?, ?)",
+            arguments: [Int64(row.version), row.wrapped, millis(row.createdAt), row.destroyedAt.map(millis)]
+        )
     }
 
     func markEpochDestroyed(version: UInt32, at: Date) throws {
-        try db.cachedStatement(sql: "UPDATE kek SET destroyed_at = ? WHERE version = ? AND destroyed_at IS NULL").execute(arguments: [millis(at), Int64(version)])
+        try db.cachedStatement(sql: "UPDATE kek SET destroyed_at = ? WHERE version = ? AND destroyed_at IS NULL").execute(arguments: [
+            millis(at), Int64(version),
+        ])
     }
 
     func clearStoredKEKs() throws {
@@ -77,9 +90,14 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func liveCustomers(after id: String?, limit: Int) throws -> [(id: String, kekVersion: UInt32)] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
-            SELECT id, kek_version FROM customer WHERE wrapped_dek IS NOT NULL AND id > ? ORDER BY id LIMIT ?
-            """), arguments: [id ?? "", limit]).map { ($0[0], try u32($0[1])) }
+        try Row.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT id, kek_version FROM customer WHERE wrapped_dek IS NOT NULL AND id > ? ORDER BY id LIMIT ?
+                    """
+            ),
+            arguments: [id ?? "", limit]
+        ).map { ($0[0], try u32($0[1])) }
     }
 
     func logGenerations() throws -> [LogGenerationRow] {
@@ -93,22 +111,28 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func setBackupTakenAt(_ at: Date) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO meta (key, value) VALUES ('backup_taken_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-            """).execute(arguments: [String(millis(at))])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO meta (key, value) VALUES ('backup_taken_at', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """
+        ).execute(arguments: [String(millis(at))])
     }
 
     func lastRetentionSweep() throws -> (at: Date, valuesRemoved: Int)? {
         guard let text = try String.fetchOne(try db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'retention_sweep'")) else { return nil }
         let parts = text.split(separator: ",")
-        guard parts.count == 2, let at = Int64(parts[0]), let removed = Int(parts[1]) else { throw StoreError.corrupted("the retention sweep record is malformed") }
+        guard parts.count == 2, let at = Int64(parts[0]), let removed = Int(parts[1]) else {
+            throw StoreError.corrupted("the retention sweep record is malformed")
+        }
         return (date(at), removed)
     }
 
     func setLastRetentionSweep(at: Date, valuesRemoved: Int) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO meta (key, value) VALUES ('retention_sweep', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
-            """).execute(arguments: ["\(millis(at)),\(valuesRemoved)"])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO meta (key, value) VALUES ('retention_sweep', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """
+        ).execute(arguments: ["\(millis(at)),\(valuesRemoved)"])
     }
 
     func witnessCosignatures() throws -> [WitnessCosignatureRow] {
@@ -118,20 +142,27 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func putWitnessCosignature(_ row: WitnessCosignatureRow) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO witness_cosignature (witness, size, note, at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (witness) DO UPDATE SET size = excluded.size, note = excluded.note, at = excluded.at
-            WHERE excluded.size >= witness_cosignature.size
-            """).execute(arguments: [row.witness, Int64(row.size), row.note, millis(row.at)])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO witness_cosignature (witness, size, note, at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (witness) DO UPDATE SET size = excluded.size, note = excluded.note, at = excluded.at
+                WHERE excluded.size >= witness_cosignature.size
+                """
+        ).execute(arguments: [row.witness, Int64(row.size), row.note, millis(row.at)])
     }
 
     func insertLogGeneration(_ row: LogGenerationRow) throws {
-        try insert("log generation", sql: "INSERT INTO log_generation (from_size, origin, created_at) VALUES (?, ?, ?)",
-                   arguments: [Int64(row.fromSize), row.origin, millis(row.createdAt)])
+        try insert(
+            "log generation",
+            sql: "INSERT INTO log_generation (from_size, origin, created_at) VALUES (?, ?, ?)",
+            arguments: [Int64(row.fromSize), row.origin, millis(row.createdAt)]
+        )
     }
 
     func latestRotation() throws -> RotationRow? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT to_version, started_at, completed_at FROM key_rotation ORDER BY to_version DESC LIMIT 1")).map {
+        try Row.fetchOne(
+            try db.cachedStatement(sql: "SELECT to_version, started_at, completed_at FROM key_rotation ORDER BY to_version DESC LIMIT 1")
+        ).map {
             RotationRow(toVersion: try u32($0[0]), startedAt: date($0[1]), completedAt: ($0[2] as Int64?).map(date))
         }
     }
@@ -143,28 +174,38 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func insertRotation(_ row: RotationRow) throws {
-        try insert("key rotation", sql: "INSERT INTO key_rotation (to_version, started_at, completed_at) VALUES (?, ?, ?)",
-                   arguments: [Int64(row.toVersion), millis(row.startedAt), row.completedAt.map(millis)])
+        try insert(
+            "key rotation",
+            sql: "INSERT INTO key_rotation (to_version, started_at, completed_at) VALUES (?, ?, ?)",
+            arguments: [Int64(row.toVersion), millis(row.startedAt), row.completedAt.map(millis)]
+        )
     }
 
     func completeRotation(toVersion version: UInt32, at: Date) throws {
         try db.cachedStatement(sql: "UPDATE key_rotation SET completed_at = ? WHERE to_version = ? AND completed_at IS NULL").execute(
-                       arguments: [millis(at), Int64(version)])
+            arguments: [millis(at), Int64(version)])
     }
 
     func customersNotWrapped(under version: UInt32, after id: String?, limit: Int) throws -> [CustomerRow] {
         // The blob is `format ‖ version (4 bytes, big-endian) ‖ sealed key`: its own version counts.
         let bytes = Data([UInt8(version >> 24), UInt8(version >> 16 & 0xff), UInt8(version >> 8 & 0xff), UInt8(version & 0xff)])
-        return try Row.fetchAll(try db.cachedStatement(sql: """
-            SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer
-            WHERE wrapped_dek IS NOT NULL AND id > ? AND (kek_version IS NOT ? OR substr(wrapped_dek, 2, 4) <> ?)
-            ORDER BY id LIMIT ?
-            """), arguments: [id ?? "", Int64(version), bytes, limit]).map(customerRow)
+        return try Row.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer
+                    WHERE wrapped_dek IS NOT NULL AND id > ? AND (kek_version IS NOT ? OR substr(wrapped_dek, 2, 4) <> ?)
+                    ORDER BY id LIMIT ?
+                    """
+            ),
+            arguments: [id ?? "", Int64(version), bytes, limit]
+        ).map(customerRow)
     }
 
     func customerCountsByKEK() throws -> [UInt32: Int] {
         var result: [UInt32: Int] = [:]
-        for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT kek_version, count(*) FROM customer WHERE wrapped_dek IS NOT NULL GROUP BY kek_version")) {
+        for row in try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT kek_version, count(*) FROM customer WHERE wrapped_dek IS NOT NULL GROUP BY kek_version")
+        ) {
             result[try u32(row[0])] = row[1]
         }
         return result
@@ -172,50 +213,68 @@ struct SQLiteTransaction: StorageWriter {
 
     func updateWrappedKey(customerID: String, replacing: Data, wrappedKey: Data, kekVersion: UInt32) throws {
         try db.cachedStatement(sql: "UPDATE customer SET wrapped_dek = ?, kek_version = ? WHERE id = ? AND wrapped_dek = ?").execute(
-                       arguments: [wrappedKey, Int64(kekVersion), customerID, replacing])
+            arguments: [wrappedKey, Int64(kekVersion), customerID, replacing])
         guard db.changesCount == 1 else { throw StoreError.notFound("live customer with that key") }
     }
 
     // MARK: customers
 
     func customer(id: String) throws -> CustomerRow? {
-        try Row.fetchOne(try db.cachedStatement(sql: "SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer WHERE id = ?"),
-                         arguments: [id]).map(customerRow)
+        try Row.fetchOne(
+            try db.cachedStatement(sql: "SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer WHERE id = ?"),
+            arguments: [id]
+        ).map(customerRow)
     }
 
     func customers(after id: String?, limit: Int) throws -> [CustomerRow] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer WHERE id > ? ORDER BY id LIMIT ?"),
-                         arguments: [id ?? "", limit]).map(customerRow)
+        try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT id, wrapped_dek, kek_version, created_at, erased_at FROM customer WHERE id > ? ORDER BY id LIMIT ?"),
+            arguments: [id ?? "", limit]
+        ).map(customerRow)
     }
 
     func blindIndexes(customerID: String) throws -> [(field: String, digest: Data)] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT field, digest FROM blind_index WHERE customer_id = ? ORDER BY field, digest"),
-                         arguments: [customerID]).map { ($0[0], $0[1]) }
+        try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT field, digest FROM blind_index WHERE customer_id = ? ORDER BY field, digest"),
+            arguments: [customerID]
+        ).map { ($0[0], $0[1]) }
     }
 
     func insertCustomer(_ row: CustomerRow) throws {
-        try insert("customer", sql: "INSERT INTO customer (id, wrapped_dek, kek_version, created_at, erased_at) VALUES (?, ?, ?, ?, ?)",
-                   arguments: [row.id, row.wrappedKey, row.kekVersion.map { Int64($0) }, millis(row.createdAt), row.erasedAt.map(millis)])
+        try insert(
+            "customer",
+            sql: "INSERT INTO customer (id, wrapped_dek, kek_version, created_at, erased_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [row.id, row.wrappedKey, row.kekVersion.map { Int64($0) }, millis(row.createdAt), row.erasedAt.map(millis)]
+        )
     }
 
     func records(customerID: String) throws -> [RecordRow] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT kind, version, ciphertext, updated_at FROM record WHERE customer_id = ?"),
-                         arguments: [customerID]).map(recordRow)
+        try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT kind, version, ciphertext, updated_at FROM record WHERE customer_id = ?"),
+            arguments: [customerID]
+        ).map(recordRow)
     }
 
     func putRecord(customerID: String, _ row: RecordRow) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO record (customer_id, kind, version, ciphertext, updated_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (customer_id, kind) DO UPDATE SET version = excluded.version,
-                ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
-            """).execute(arguments: [customerID, row.kind.rawValue, Int64(row.version), row.ciphertext, millis(row.updatedAt)])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO record (customer_id, kind, version, ciphertext, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (customer_id, kind) DO UPDATE SET version = excluded.version,
+                    ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [customerID, row.kind.rawValue, Int64(row.version), row.ciphertext, millis(row.updatedAt)])
     }
 
     func customerIDs(field: String, digest: Data) throws -> [String] {
-        try String.fetchAll(try db.cachedStatement(sql: """
-            SELECT b.customer_id FROM blind_index b JOIN customer c ON c.id = b.customer_id
-            WHERE b.field = ? AND b.digest = ? AND c.wrapped_dek IS NOT NULL ORDER BY b.customer_id
-            """), arguments: [field, digest])
+        try String.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT b.customer_id FROM blind_index b JOIN customer c ON c.id = b.customer_id
+                    WHERE b.field = ? AND b.digest = ? AND c.wrapped_dek IS NOT NULL ORDER BY b.customer_id
+                    """
+            ),
+            arguments: [field, digest]
+        )
     }
 
     func replaceBlindIndexes(customerID: String, _ entries: [(field: String, digest: Data)]) throws {
@@ -236,13 +295,19 @@ struct SQLiteTransaction: StorageWriter {
         let total = try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM customer")) ?? 0
         // A tiny table can repeat a split point; the range between two equal points is empty.
         return try (1..<count).compactMap { index in
-            try String.fetchOne(try db.cachedStatement(sql: "SELECT id FROM customer ORDER BY id LIMIT 1 OFFSET ?"),
-                                arguments: [total * index / count])
+            try String.fetchOne(
+                try db.cachedStatement(sql: "SELECT id FROM customer ORDER BY id LIMIT 1 OFFSET ?"),
+                arguments: [total * index / count]
+            )
         }
     }
 
-    func scanCustomers(in ids: CustomerIDRange, kinds: Set<RecordKind>, consentFor purpose: String,
-                       _ body: (ScannedCustomer) throws -> Void) throws {
+    func scanCustomers(
+        in ids: CustomerIDRange,
+        kinds: Set<RecordKind>,
+        consentFor purpose: String,
+        _ body: (ScannedCustomer) throws -> Void
+    ) throws {
         // customer, record and consent are all clustered by customer id, so three ordered scans
         // merged here read each table sequentially instead of seeking into record and consent
         // once per customer.
@@ -253,16 +318,31 @@ struct SQLiteTransaction: StorageWriter {
             arguments += [high]
         }
         let kindList = kinds.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
-        let customers = try Row.fetchCursor(try db.cachedStatement(sql: """
-            SELECT id, wrapped_dek FROM customer WHERE wrapped_dek IS NOT NULL AND \(range.replacingOccurrences(of: "customer_id", with: "id")) ORDER BY id
-            """), arguments: arguments)
-        let records = try Row.fetchCursor(try db.cachedStatement(sql: """
-            SELECT customer_id, kind, version, ciphertext, updated_at FROM record
-            WHERE \(range) AND kind IN (\(kindList)) ORDER BY customer_id, kind
-            """), arguments: arguments)
-        let consents = try Row.fetchCursor(try db.cachedStatement(sql: """
-            SELECT customer_id, state, at FROM consent WHERE purpose = ? AND \(range) ORDER BY customer_id
-            """), arguments: [purpose] + arguments)
+        let customers = try Row.fetchCursor(
+            try db.cachedStatement(
+                sql: """
+                    SELECT id, wrapped_dek FROM customer WHERE wrapped_dek IS NOT NULL AND \(range.replacingOccurrences(of: "customer_id", with: "id")) ORDER BY id
+                    """
+            ),
+            arguments: arguments
+        )
+        let records = try Row.fetchCursor(
+            try db.cachedStatement(
+                sql: """
+                    SELECT customer_id, kind, version, ciphertext, updated_at FROM record
+                    WHERE \(range) AND kind IN (\(kindList)) ORDER BY customer_id, kind
+                    """
+            ),
+            arguments: arguments
+        )
+        let consents = try Row.fetchCursor(
+            try db.cachedStatement(
+                sql: """
+                    SELECT customer_id, state, at FROM consent WHERE purpose = ? AND \(range) ORDER BY customer_id
+                    """
+            ),
+            arguments: [purpose] + arguments
+        )
 
         var pendingRecord = try records.next().map(recordEntry)
         var pendingConsent = try consents.next().map(consentEntry)
@@ -322,9 +402,13 @@ struct SQLiteTransaction: StorageWriter {
 
     func eraseCustomer(id: String, at: Date) throws {
         try deleteDependents(of: id)
-        try db.cachedStatement(sql: "UPDATE token SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL").execute(arguments: [millis(at), id])
-        try db.cachedStatement(sql: "UPDATE customer SET wrapped_dek = NULL, kek_version = NULL, erased_at = ? WHERE id = ? AND wrapped_dek IS NOT NULL").execute(
-                       arguments: [millis(at), id])
+        try db.cachedStatement(sql: "UPDATE token SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL").execute(arguments: [
+            millis(at), id,
+        ])
+        try db.cachedStatement(
+            sql: "UPDATE customer SET wrapped_dek = NULL, kek_version = NULL, erased_at = ? WHERE id = ? AND wrapped_dek IS NOT NULL"
+        ).execute(
+            arguments: [millis(at), id])
         guard db.changesCount == 1 else { throw StoreError.notFound("live customer") }
     }
 
@@ -338,7 +422,10 @@ struct SQLiteTransaction: StorageWriter {
     // MARK: consent
 
     func consents(customerID: String) throws -> [ConsentRow] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT purpose, state, at, source FROM consent WHERE customer_id = ? ORDER BY purpose"), arguments: [customerID]).map {
+        try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT purpose, state, at, source FROM consent WHERE customer_id = ? ORDER BY purpose"),
+            arguments: [customerID]
+        ).map {
             guard let state = ConsentRow.State(rawValue: $0[1]), let source = ConsentRow.Source(rawValue: $0[3]) else {
                 throw StoreError.corrupted("unknown consent state or source")
             }
@@ -347,10 +434,12 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func setConsent(customerID: String, _ row: ConsentRow) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO consent (customer_id, purpose, state, at, source) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (customer_id, purpose) DO UPDATE SET state = excluded.state, at = excluded.at, source = excluded.source
-            """).execute(arguments: [customerID, row.purpose, row.state.rawValue, millis(row.at), row.source.rawValue])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO consent (customer_id, purpose, state, at, source) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (customer_id, purpose) DO UPDATE SET state = excluded.state, at = excluded.at, source = excluded.source
+                """
+        ).execute(arguments: [customerID, row.purpose, row.state.rawValue, millis(row.at), row.source.rawValue])
     }
 
     // MARK: tokens
@@ -368,11 +457,17 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func insertToken(_ row: TokenRow) throws {
-        try insert("token", sql: """
-            INSERT INTO token (id, hash, role, subject, customer_id, created_at, expires_at, revoked_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [row.id, row.hash, row.role, row.subject, row.customerID, millis(row.createdAt),
-                             row.expiresAt.map(millis), row.revokedAt.map(millis)])
+        try insert(
+            "token",
+            sql: """
+                INSERT INTO token (id, hash, role, subject, customer_id, created_at, expires_at, revoked_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                row.id, row.hash, row.role, row.subject, row.customerID, millis(row.createdAt),
+                row.expiresAt.map(millis), row.revokedAt.map(millis),
+            ]
+        )
     }
 
     func revokeToken(id: String, at: Date) throws -> Bool {
@@ -394,7 +489,7 @@ struct SQLiteTransaction: StorageWriter {
 
     func insertPolicy(_ row: PolicyRow) throws {
         try db.cachedStatement(sql: "INSERT INTO policy (hash, text, file_name, applied_at) VALUES (?, ?, ?, ?)").execute(
-                       arguments: [row.hash, row.text, row.fileName, millis(row.appliedAt)])
+            arguments: [row.hash, row.text, row.fileName, millis(row.appliedAt)])
     }
 
     // MARK: audit
@@ -411,23 +506,34 @@ struct SQLiteTransaction: StorageWriter {
 
     func auditEntries(from seq: UInt64, limit: Int, customerID: String?) throws -> [AuditRow] {
         if let customerID {
-            return try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE customer_id = ? AND seq >= ? ORDER BY seq LIMIT ?"),
-                                    arguments: [customerID, Int64(seq), limit]).map(auditRow)
+            return try Row.fetchAll(
+                try db.cachedStatement(
+                    sql: "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE customer_id = ? AND seq >= ? ORDER BY seq LIMIT ?"
+                ),
+                arguments: [customerID, Int64(seq), limit]
+            ).map(auditRow)
         }
-        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE seq >= ? ORDER BY seq LIMIT ?"),
-                                arguments: [Int64(seq), limit]).map(auditRow)
+        return try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE seq >= ? ORDER BY seq LIMIT ?"),
+            arguments: [Int64(seq), limit]
+        ).map(auditRow)
     }
 
     func forEachAuditEntry(from seq: UInt64, _ body: (AuditRow) throws -> Bool) throws {
-        let cursor = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE seq >= ? ORDER BY seq"), arguments: [Int64(seq)])
+        let cursor = try Row.fetchCursor(
+            try db.cachedStatement(sql: "SELECT seq, leaf, customer_id, at FROM audit_entry WHERE seq >= ? ORDER BY seq"),
+            arguments: [Int64(seq)]
+        )
         while let row = try cursor.next() {
             guard try body(auditRow(row)) else { return }
         }
     }
 
     func forEachAuditNode(level: Int, from index: UInt64, _ body: (UInt64, Data) throws -> Bool) throws {
-        let cursor = try Row.fetchCursor(try db.cachedStatement(sql: "SELECT idx, hash FROM audit_node WHERE level = ? AND idx >= ? ORDER BY idx"),
-                                         arguments: [level, Int64(index)])
+        let cursor = try Row.fetchCursor(
+            try db.cachedStatement(sql: "SELECT idx, hash FROM audit_node WHERE level = ? AND idx >= ? ORDER BY idx"),
+            arguments: [level, Int64(index)]
+        )
         while let row = try cursor.next() {
             guard try body(try u64(row[0]), row[1]) else { return }
         }
@@ -463,7 +569,7 @@ struct SQLiteTransaction: StorageWriter {
 
     func insertCheckpoint(_ row: CheckpointRow) throws {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO checkpoint (size, root, note, at) VALUES (?, ?, ?, ?)").execute(
-                       arguments: [Int64(row.size), row.root, row.note, millis(row.at)])
+            arguments: [Int64(row.size), row.root, row.note, millis(row.at)])
     }
 
     // MARK: contests
@@ -485,53 +591,68 @@ struct SQLiteTransaction: StorageWriter {
             clauses.append("status IN (\(statuses.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")))")
         }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        return try Row.fetchAll(try db.cachedStatement(sql: "SELECT \(Self.contestColumns) FROM contest \(whereClause) ORDER BY opened_at, id"),
-                                arguments: arguments).map(contestRow)
+        return try Row.fetchAll(
+            try db.cachedStatement(sql: "SELECT \(Self.contestColumns) FROM contest \(whereClause) ORDER BY opened_at, id"),
+            arguments: arguments
+        ).map(contestRow)
     }
 
     func insertContest(_ row: ContestRow) throws {
-        try insert("pending contest for this field", sql: """
-            INSERT INTO contest (id, customer_id, field, sealed_request, status, opened_at, deadline, resolved_at, resolver, sealed_resolution)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [row.id, row.customerID, row.field, row.sealedRequest, row.status.rawValue, millis(row.openedAt),
-                             millis(row.deadline), row.resolvedAt.map(millis), row.resolver, row.sealedResolution])
+        try insert(
+            "pending contest for this field",
+            sql: """
+                INSERT INTO contest (id, customer_id, field, sealed_request, status, opened_at, deadline, resolved_at, resolver, sealed_resolution)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                row.id, row.customerID, row.field, row.sealedRequest, row.status.rawValue, millis(row.openedAt),
+                millis(row.deadline), row.resolvedAt.map(millis), row.resolver, row.sealedResolution,
+            ]
+        )
     }
 
     func updateContest(_ row: ContestRow) throws {
-        try db.cachedStatement(sql: """
-            UPDATE contest SET status = ?, resolved_at = ?, resolver = ?, sealed_resolution = ? WHERE id = ?
-            """).execute(arguments: [row.status.rawValue, row.resolvedAt.map(millis), row.resolver, row.sealedResolution, row.id])
+        try db.cachedStatement(
+            sql: """
+                UPDATE contest SET status = ?, resolved_at = ?, resolver = ?, sealed_resolution = ? WHERE id = ?
+                """
+        ).execute(arguments: [row.status.rawValue, row.resolvedAt.map(millis), row.resolver, row.sealedResolution, row.id])
         guard db.changesCount == 1 else { throw StoreError.notFound("contest") }
     }
 
     func replaceContestCiphertexts(_ row: ContestRow) throws {
         try db.cachedStatement(sql: "UPDATE contest SET sealed_request = ?, sealed_resolution = ? WHERE id = ? AND customer_id = ?").execute(
-                       arguments: [row.sealedRequest, row.sealedResolution, row.id, row.customerID])
+            arguments: [row.sealedRequest, row.sealedResolution, row.id, row.customerID])
         guard db.changesCount == 1 else { throw StoreError.notFound("contest") }
     }
 
     func updateContestRequest(_ row: ContestRow) throws {
         try db.cachedStatement(sql: "UPDATE contest SET status = ?, sealed_request = ? WHERE id = ? AND resolved_at IS NULL").execute(
-                       arguments: [row.status.rawValue, row.sealedRequest, row.id])
+            arguments: [row.status.rawValue, row.sealedRequest, row.id])
         guard db.changesCount == 1 else { throw StoreError.notFound("pending contest") }
     }
 
-    private static let contestColumns = "id, customer_id, field, sealed_request, status, opened_at, deadline, resolved_at, resolver, sealed_resolution"
+    private static let contestColumns =
+        "id, customer_id, field, sealed_request, status, opened_at, deadline, resolved_at, resolver, sealed_resolution"
 
     // MARK: analytics
 
     func chargedMicroEpsilon(analyst: String?, since: Date) throws -> Int64 {
         if let analyst {
-            return try Int64.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE analyst = ? AND at >= ?"),
-                                      arguments: [analyst, millis(since)]) ?? 0
+            return try Int64.fetchOne(
+                try db.cachedStatement(sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE analyst = ? AND at >= ?"),
+                arguments: [analyst, millis(since)]
+            ) ?? 0
         }
-        return try Int64.fetchOne(try db.cachedStatement(sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE at >= ?"),
-                                  arguments: [millis(since)]) ?? 0
+        return try Int64.fetchOne(
+            try db.cachedStatement(sql: "SELECT coalesce(sum(micro_epsilon), 0) FROM privacy_charge WHERE at >= ?"),
+            arguments: [millis(since)]
+        ) ?? 0
     }
 
     func insertCharge(_ row: ChargeRow) throws -> Int64 {
         try db.cachedStatement(sql: "INSERT INTO privacy_charge (analyst, micro_epsilon, at, query_key) VALUES (?, ?, ?, ?)").execute(
-                       arguments: [row.analyst, row.microEpsilon, millis(row.at), row.queryKey])
+            arguments: [row.analyst, row.microEpsilon, millis(row.at), row.queryKey])
         return db.lastInsertedRowID
     }
 
@@ -553,25 +674,33 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func putCachedAnswer(queryKey: String, answer: Data, at: Date, validUntil: Date?) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO query_cache (query_key, answer, at, valid_until) VALUES (?, ?, ?, ?)
-            ON CONFLICT (query_key) DO UPDATE SET answer = excluded.answer, at = excluded.at, valid_until = excluded.valid_until
-            """).execute(arguments: [queryKey, answer, millis(at), validUntil.map(millis)])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO query_cache (query_key, answer, at, valid_until) VALUES (?, ?, ?, ?)
+                ON CONFLICT (query_key) DO UPDATE SET answer = excluded.answer, at = excluded.at, valid_until = excluded.valid_until
+                """
+        ).execute(arguments: [queryKey, answer, millis(at), validUntil.map(millis)])
     }
 
     func recommendationModel(version: Int64?) throws -> ModelRow? {
-        let sql = "SELECT version, trained_at, audit_seq, body FROM recommendation_model "
+        let sql =
+            "SELECT version, trained_at, audit_seq, body FROM recommendation_model "
             + (version == nil ? "ORDER BY version DESC LIMIT 1" : "WHERE version = ?")
         return try Row.fetchOne(try db.cachedStatement(sql: sql), arguments: StatementArguments(version.map { [$0] } ?? [])).map(modelRow)
     }
 
     func recommendationModels() throws -> [ModelRow] {
-        try Row.fetchAll(try db.cachedStatement(sql: "SELECT version, trained_at, audit_seq, body FROM recommendation_model ORDER BY version")).map(modelRow)
+        try Row.fetchAll(try db.cachedStatement(sql: "SELECT version, trained_at, audit_seq, body FROM recommendation_model ORDER BY version")).map(
+            modelRow
+        )
     }
 
     func insertRecommendationModel(_ row: ModelRow) throws {
-        try insert("model version \(row.version)", sql: "INSERT INTO recommendation_model (version, trained_at, audit_seq, body) VALUES (?, ?, ?, ?)",
-                   arguments: [row.version, millis(row.trainedAt), Int64(row.auditSeq), row.body])
+        try insert(
+            "model version \(row.version)",
+            sql: "INSERT INTO recommendation_model (version, trained_at, audit_seq, body) VALUES (?, ?, ?, ?)",
+            arguments: [row.version, millis(row.trainedAt), Int64(row.auditSeq), row.body]
+        )
     }
 
     private func modelRow(_ row: Row) throws -> ModelRow {
@@ -586,37 +715,68 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func signInCodes(customerID: String, since: Date) throws -> [SignInCodeRow] {
-        try Row.fetchAll(try db.cachedStatement(sql: """
-            SELECT \(Self.signInColumns) FROM portal_sign_in WHERE customer_id = ? AND created_at >= ? ORDER BY created_at DESC, id
-            """), arguments: [customerID, millis(since)]).map(signInRow)
+        try Row.fetchAll(
+            try db.cachedStatement(
+                sql: """
+                    SELECT \(Self.signInColumns) FROM portal_sign_in WHERE customer_id = ? AND created_at >= ? ORDER BY created_at DESC, id
+                    """
+            ),
+            arguments: [customerID, millis(since)]
+        ).map(signInRow)
     }
 
     func insertSignInCode(_ row: SignInCodeRow) throws {
-        try insert("portal sign-in", sql: """
-            INSERT INTO portal_sign_in (id, customer_id, code_hash, link_hash, created_at, expires_at, attempts, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [row.id, row.customerID, row.codeHash, row.linkHash, millis(row.createdAt), millis(row.expiresAt), row.attempts,
-                             row.usedAt.map(millis)])
+        try insert(
+            "portal sign-in",
+            sql: """
+                INSERT INTO portal_sign_in (id, customer_id, code_hash, link_hash, created_at, expires_at, attempts, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                row.id, row.customerID, row.codeHash, row.linkHash, millis(row.createdAt), millis(row.expiresAt), row.attempts,
+                row.usedAt.map(millis),
+            ]
+        )
     }
 
     func updateSignInCode(id: String, attempts: Int, usedAt: Date?) throws {
-        try db.cachedStatement(sql: "UPDATE portal_sign_in SET attempts = ?, used_at = ? WHERE id = ?").execute(arguments: [attempts, usedAt.map(millis), id])
+        try db.cachedStatement(sql: "UPDATE portal_sign_in SET attempts = ?, used_at = ? WHERE id = ?").execute(arguments: [
+            attempts, usedAt.map(millis), id,
+        ])
         guard db.changesCount == 1 else { throw StoreError.notFound("portal sign-in") }
     }
 
     func portalSession(secretHash: Data) throws -> PortalSessionRow? {
-        try Row.fetchOne(try db.cachedStatement(sql: """
-            SELECT id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at FROM portal_session WHERE secret_hash = ?
-            """), arguments: [secretHash]).map {
-            PortalSessionRow(id: $0[0], secretHash: $0[1], customerID: $0[2], createdAt: date($0[3]), lastSeenAt: date($0[4]),
-                             expiresAt: date($0[5]), endedAt: ($0[6] as Int64?).map(date))
+        try Row.fetchOne(
+            try db.cachedStatement(
+                sql: """
+                    SELECT id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at FROM portal_session WHERE secret_hash = ?
+                    """
+            ),
+            arguments: [secretHash]
+        ).map {
+            PortalSessionRow(
+                id: $0[0],
+                secretHash: $0[1],
+                customerID: $0[2],
+                createdAt: date($0[3]),
+                lastSeenAt: date($0[4]),
+                expiresAt: date($0[5]),
+                endedAt: ($0[6] as Int64?).map(date)
+            )
         }
     }
 
     func insertPortalSession(_ row: PortalSessionRow) throws {
-        try insert("portal session", sql: """
-            INSERT INTO portal_session (id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [row.id, row.secretHash, row.customerID, millis(row.createdAt), millis(row.lastSeenAt), millis(row.expiresAt),
-                             row.endedAt.map(millis)])
+        try insert(
+            "portal session",
+            sql: """
+                INSERT INTO portal_session (id, secret_hash, customer_id, created_at, last_seen_at, expires_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                row.id, row.secretHash, row.customerID, millis(row.createdAt), millis(row.lastSeenAt), millis(row.expiresAt),
+                row.endedAt.map(millis),
+            ]
+        )
     }
 
     func updatePortalSession(id: String, lastSeenAt: Date, endedAt: Date?) throws {
@@ -627,8 +787,10 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     func portalAttempts(bucket: Data, since: Date) throws -> Int {
-        try Int.fetchOne(try db.cachedStatement(sql: "SELECT count(*) FROM portal_attempt WHERE bucket = ? AND at >= ?"),
-                         arguments: [bucket, millis(since)]) ?? 0
+        try Int.fetchOne(
+            try db.cachedStatement(sql: "SELECT count(*) FROM portal_attempt WHERE bucket = ? AND at >= ?"),
+            arguments: [bucket, millis(since)]
+        ) ?? 0
     }
 
     func recordPortalAttempt(bucket: Data, at: Date) throws {
@@ -645,8 +807,16 @@ struct SQLiteTransaction: StorageWriter {
     private static let signInColumns = "id, customer_id, code_hash, link_hash, created_at, expires_at, attempts, used_at"
 
     private func signInRow(_ row: Row) throws -> SignInCodeRow {
-        SignInCodeRow(id: row[0], customerID: row[1], codeHash: row[2], linkHash: row[3], createdAt: date(row[4]), expiresAt: date(row[5]),
-                      attempts: row[6], usedAt: (row[7] as Int64?).map(date))
+        SignInCodeRow(
+            id: row[0],
+            customerID: row[1],
+            codeHash: row[2],
+            linkHash: row[3],
+            createdAt: date(row[4]),
+            expiresAt: date(row[5]),
+            attempts: row[6],
+            usedAt: (row[7] as Int64?).map(date)
+        )
     }
 
     // MARK: helpers
@@ -659,14 +829,21 @@ struct SQLiteTransaction: StorageWriter {
     private func insert(_ what: String, _ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY || error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+        {
             throw StoreError.duplicate(what)
         }
     }
 
     private func customerRow(_ row: Row) throws -> CustomerRow {
-        CustomerRow(id: row[0], wrappedKey: row[1], kekVersion: try (row[2] as Int64?).map(u32),
-                    createdAt: date(row[3]), erasedAt: (row[4] as Int64?).map(date))
+        CustomerRow(
+            id: row[0],
+            wrappedKey: row[1],
+            kekVersion: try (row[2] as Int64?).map(u32),
+            createdAt: date(row[3]),
+            erasedAt: (row[4] as Int64?).map(date)
+        )
     }
 
     private func recordRow(_ row: Row) throws -> RecordRow {
@@ -675,8 +852,16 @@ struct SQLiteTransaction: StorageWriter {
     }
 
     private func tokenRow(_ row: Row) -> TokenRow {
-        TokenRow(id: row[0], hash: row[1], role: row[2], subject: row[3], customerID: row[4], createdAt: date(row[5]),
-                 expiresAt: (row[6] as Int64?).map(date), revokedAt: (row[7] as Int64?).map(date))
+        TokenRow(
+            id: row[0],
+            hash: row[1],
+            role: row[2],
+            subject: row[3],
+            customerID: row[4],
+            createdAt: date(row[5]),
+            expiresAt: (row[6] as Int64?).map(date),
+            revokedAt: (row[7] as Int64?).map(date)
+        )
     }
 
     private func policyRow(_ row: Row) -> PolicyRow {
@@ -693,8 +878,17 @@ struct SQLiteTransaction: StorageWriter {
 
     private func contestRow(_ row: Row) throws -> ContestRow {
         guard let status = ContestRow.Status(rawValue: row[4]) else { throw StoreError.corrupted("unknown contest status") }
-        return ContestRow(id: row[0], customerID: row[1], field: row[2], sealedRequest: row[3], status: status,
-                          openedAt: date(row[5]), deadline: date(row[6]), resolvedAt: (row[7] as Int64?).map(date),
-                          resolver: row[8], sealedResolution: row[9])
+        return ContestRow(
+            id: row[0],
+            customerID: row[1],
+            field: row[2],
+            sealedRequest: row[3],
+            status: status,
+            openedAt: date(row[5]),
+            deadline: date(row[6]),
+            resolvedAt: (row[7] as Int64?).map(date),
+            resolver: row[8],
+            sealedResolution: row[9]
+        )
     }
 }

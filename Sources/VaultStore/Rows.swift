@@ -122,7 +122,8 @@ public struct TokenRow: Sendable, Equatable {
     public var revokedAt: Date?
 
     /// A token row.
-    public init(id: String, hash: Data, role: String, subject: String, customerID: String?, createdAt: Date, expiresAt: Date?, revokedAt: Date? = nil) {
+    public init(id: String, hash: Data, role: String, subject: String, customerID: String?, createdAt: Date, expiresAt: Date?, revokedAt: Date? = nil)
+    {
         self.id = id
         self.hash = hash
         self.role = role
@@ -289,7 +290,18 @@ public struct ContestRow: Sendable, Equatable {
     public var sealedResolution: Data?
 
     /// A contest row.
-    public init(id: String, customerID: String, field: String, sealedRequest: Data, status: Status, openedAt: Date, deadline: Date, resolvedAt: Date? = nil, resolver: String? = nil, sealedResolution: Data? = nil) {
+    public init(
+        id: String,
+        customerID: String,
+        field: String,
+        sealedRequest: Data,
+        status: Status,
+        openedAt: Date,
+        deadline: Date,
+        resolvedAt: Date? = nil,
+        resolver: String? = nil,
+        sealedResolution: Data? = nil
+    ) {
         self.id = id
         self.customerID = customerID
         self.field = field
@@ -404,7 +416,16 @@ public struct SignInCodeRow: Sendable, Equatable {
     public var usedAt: Date?
 
     /// A sign-in row.
-    public init(id: String, customerID: String, codeHash: Data, linkHash: Data, createdAt: Date, expiresAt: Date, attempts: Int = 0, usedAt: Date? = nil) {
+    public init(
+        id: String,
+        customerID: String,
+        codeHash: Data,
+        linkHash: Data,
+        createdAt: Date,
+        expiresAt: Date,
+        attempts: Int = 0,
+        usedAt: Date? = nil
+    ) {
         self.id = id
         self.customerID = customerID
         self.codeHash = codeHash

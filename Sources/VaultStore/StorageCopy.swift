@@ -49,12 +49,23 @@ public enum StorageCopy {
     }
 
     /// Copies `source` into `destination`, which must be empty or hold an interrupted copy of the same source.
-    public static func copy(from source: any VaultStorage, to destination: any VaultStorage, batches: BatchSizes = BatchSizes(),
-                            progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> Summary {
+    public static func copy(
+        from source: any VaultStorage,
+        to destination: any VaultStorage,
+        batches: BatchSizes = BatchSizes(),
+        progress: @escaping @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> Summary {
         let (state, marker) = try await destination.read { tx in
-            (ResumePoint(customersAfter: try tx.customers(after: nil, limit: Int.max).last?.id, auditSize: try tx.auditSize(),
-                         hasKeys: !(try tx.keks().isEmpty), hasTokens: !(try tx.tokens().isEmpty), hasCharges: !(try tx.charges().isEmpty)),
-             (vaultID: try tx.vaultID(), copy: try tx.copyMarker()))
+            (
+                ResumePoint(
+                    customersAfter: try tx.customers(after: nil, limit: Int.max).last?.id,
+                    auditSize: try tx.auditSize(),
+                    hasKeys: !(try tx.keks().isEmpty),
+                    hasTokens: !(try tx.tokens().isEmpty),
+                    hasCharges: !(try tx.charges().isEmpty)
+                ),
+                (vaultID: try tx.vaultID(), copy: try tx.copyMarker())
+            )
         }
         if let id = marker.vaultID {
             throw StoreError.conflict("the destination already holds the vault \(id); copy into a new, empty database")
@@ -103,8 +114,13 @@ public enum StorageCopy {
     }
 
     /// Reads the source snapshot and hands it on in batches.
-    private static func produce(from tx: any StorageReader, resumingAfter resume: ResumePoint?, expectedMarker: String?,
-                                batches: BatchSizes, into pipe: BatchPipe) throws -> Summary {
+    private static func produce(
+        from tx: any StorageReader,
+        resumingAfter resume: ResumePoint?,
+        expectedMarker: String?,
+        batches: BatchSizes,
+        into pipe: BatchPipe
+    ) throws -> Summary {
         guard let vaultID = try tx.vaultID() else { throw StoreError.notFound("a vault in the source database") }
         let marker = "\(vaultID) data \(try tx.dataVersion())"
         if let expectedMarker, expectedMarker != marker {
@@ -115,20 +131,26 @@ public enum StorageCopy {
         let size = try tx.auditSize()
 
         if resume?.hasKeys != true {
-            let keks = try tx.keks(), rotations = try tx.rotations(), generations = try tx.logGenerations()
-            let policies = try tx.policies(), cosignatures = try tx.witnessCosignatures(), models = try tx.recommendationModels()
-            try pipe.send(Batch { out in
-                try out.setCopyMarker(marker)
-                // Epochs are marked destroyed at the end: a customer whose damaged key a roll could
-                // not rewrap still names one, and the schema refuses new rows that do.
-                for row in keks { try out.insertKEK(KEKRow(version: row.version, wrapped: row.wrapped, createdAt: row.createdAt)) }
-                for row in rotations { try out.insertRotation(row) }
-                for row in generations { try out.insertLogGeneration(row) }
-                for row in policies { try out.insertPolicy(row) }
-                for row in cosignatures { try out.putWitnessCosignature(row) }
-                for row in models { try out.insertRecommendationModel(row) }
-                return nil
-            })
+            let keks = try tx.keks()
+            let rotations = try tx.rotations()
+            let generations = try tx.logGenerations()
+            let policies = try tx.policies()
+            let cosignatures = try tx.witnessCosignatures()
+            let models = try tx.recommendationModels()
+            try pipe.send(
+                Batch { out in
+                    try out.setCopyMarker(marker)
+                    // Epochs are marked destroyed at the end: a customer whose damaged key a roll could
+                    // not rewrap still names one, and the schema refuses new rows that do.
+                    for row in keks { try out.insertKEK(KEKRow(version: row.version, wrapped: row.wrapped, createdAt: row.createdAt)) }
+                    for row in rotations { try out.insertRotation(row) }
+                    for row in generations { try out.insertLogGeneration(row) }
+                    for row in policies { try out.insertPolicy(row) }
+                    for row in cosignatures { try out.putWitnessCosignature(row) }
+                    for row in models { try out.insertRecommendationModel(row) }
+                    return nil
+                }
+            )
         }
 
         var after = resume?.customersAfter
@@ -139,36 +161,49 @@ public enum StorageCopy {
             guard let last = rows.last else { break }
             var bundles: [CustomerBundle] = []
             for row in rows {
-                bundles.append(CustomerBundle(row: row, records: try tx.records(customerID: row.id),
-                                              indexes: try tx.blindIndexes(customerID: row.id),
-                                              consents: try tx.consents(customerID: row.id),
-                                              contests: try tx.contests(customerID: row.id, statuses: nil)))
+                bundles.append(
+                    CustomerBundle(
+                        row: row,
+                        records: try tx.records(customerID: row.id),
+                        indexes: try tx.blindIndexes(customerID: row.id),
+                        consents: try tx.consents(customerID: row.id),
+                        contests: try tx.contests(customerID: row.id, statuses: nil)
+                    )
+                )
             }
             copied += rows.count
             let report = Progress(step: "customers", done: copied, total: totalCustomers)
-            try pipe.send(Batch { [bundles] out in
-                try out.insertCustomers(bundles.map { NewCustomer(customer: $0.row, records: $0.records, blindIndexes: $0.indexes, consents: $0.consents) })
-                for bundle in bundles {
-                    for contest in bundle.contests { try out.insertContest(contest) }
+            try pipe.send(
+                Batch { [bundles] out in
+                    try out.insertCustomers(
+                        bundles.map { NewCustomer(customer: $0.row, records: $0.records, blindIndexes: $0.indexes, consents: $0.consents) }
+                    )
+                    for bundle in bundles {
+                        for contest in bundle.contests { try out.insertContest(contest) }
+                    }
+                    return report
                 }
-                return report
-            })
+            )
             after = last.id
         }
 
         if resume?.hasTokens != true {
             let tokens = try tx.tokens()
-            try pipe.send(Batch { out in
-                for row in tokens.reversed() { try out.insertToken(row) }
-                return nil
-            })
+            try pipe.send(
+                Batch { out in
+                    for row in tokens.reversed() { try out.insertToken(row) }
+                    return nil
+                }
+            )
         }
         if resume?.hasCharges != true {
             let charges = try tx.charges()
-            try pipe.send(Batch { out in
-                for row in charges { _ = try out.insertCharge(row) }
-                return nil
-            })
+            try pipe.send(
+                Batch { out in
+                    for row in charges { _ = try out.insertCharge(row) }
+                    return nil
+                }
+            )
         }
 
         // Entries with the tree nodes they complete, so that a resumed copy knows from its own
@@ -180,7 +215,8 @@ public enum StorageCopy {
             let end = last.seq + 1
             var nodes: [(level: Int, index: UInt64, hash: Data)] = []
             for level in 0..<64 where (UInt64(1) << level) <= end {
-                let first = next >> level, stop = end >> level
+                let first = next >> level
+                let stop = end >> level
                 guard first < stop else { continue }
                 try tx.forEachAuditNode(level: level, from: first) { index, hash in
                     guard index < stop else { return false }
@@ -192,29 +228,35 @@ public enum StorageCopy {
             var append = AuditAppend(at: Date(timeIntervalSince1970: 0))
             append.entries = entries
             append.nodes = nodes
-            try pipe.send(Batch { [append] out in
-                try out.appendAudit(append)
-                return report
-            })
+            try pipe.send(
+                Batch { [append] out in
+                    try out.appendAudit(append)
+                    return report
+                }
+            )
             next = end
         }
 
         let checkpoints = try tx.checkpoints()
         let destroyed = try tx.keks().compactMap { row in row.destroyedAt.map { (row.version, $0) } }
-        let dataVersion = try tx.dataVersion(), historyStart = try tx.checkpointHistoryStart()
-        let backupTakenAt = try tx.backupTakenAt(), sweep = try tx.lastRetentionSweep()
-        try pipe.send(Batch { out in
-            for row in checkpoints { try out.insertCheckpoint(row) }
-            for (version, at) in destroyed { try out.markEpochDestroyed(version: version, at: at) }
-            try out.setDataVersion(dataVersion)
-            try out.setCheckpointHistoryStart(historyStart)
-            if let backupTakenAt { try out.setBackupTakenAt(backupTakenAt) }
-            if let sweep { try out.setLastRetentionSweep(at: sweep.at, valuesRemoved: sweep.valuesRemoved) }
-            try out.setCopyMarker(nil)
-            // Last: only now is the destination a vault.
-            try out.setVaultID(vaultID)
-            return nil
-        })
+        let dataVersion = try tx.dataVersion()
+        let historyStart = try tx.checkpointHistoryStart()
+        let backupTakenAt = try tx.backupTakenAt()
+        let sweep = try tx.lastRetentionSweep()
+        try pipe.send(
+            Batch { out in
+                for row in checkpoints { try out.insertCheckpoint(row) }
+                for (version, at) in destroyed { try out.markEpochDestroyed(version: version, at: at) }
+                try out.setDataVersion(dataVersion)
+                try out.setCheckpointHistoryStart(historyStart)
+                if let backupTakenAt { try out.setBackupTakenAt(backupTakenAt) }
+                if let sweep { try out.setLastRetentionSweep(at: sweep.at, valuesRemoved: sweep.valuesRemoved) }
+                try out.setCopyMarker(nil)
+                // Last: only now is the destination a vault.
+                try out.setVaultID(vaultID)
+                return nil
+            }
+        )
         return Summary(customers: totalCustomers, auditSize: size, checkpointSize: checkpoints.last?.size, resumed: false)
     }
 

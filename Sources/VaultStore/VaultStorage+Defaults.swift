@@ -17,8 +17,12 @@ extension StorageReader {
     /// The customer, then records, consents and open contests, one query each.
     public func customerSnapshot(id: String) throws -> CustomerSnapshot? {
         guard let customer = try customer(id: id) else { return nil }
-        return CustomerSnapshot(customer: customer, records: try records(customerID: id), consents: try consents(customerID: id),
-                                disputedFields: Set(try contests(customerID: id, statuses: [.open, .infoRequested]).map(\.field)))
+        return CustomerSnapshot(
+            customer: customer,
+            records: try records(customerID: id),
+            consents: try consents(customerID: id),
+            disputedFields: Set(try contests(customerID: id, statuses: [.open, .infoRequested]).map(\.field))
+        )
     }
 
     /// One query per token.

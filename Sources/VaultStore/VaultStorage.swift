@@ -24,7 +24,6 @@ public protocol VaultStorage: Sendable {
     func authenticationToken(hash: Data) async throws -> TokenRow?
 }
 
-
 /// Queries available inside any transaction.
 public protocol StorageReader {
     /// The vault id recorded at creation (guards against pairing a database with the wrong keys).
@@ -75,8 +74,12 @@ public protocol StorageReader {
     func customerSplitPoints(_ count: Int) throws -> [String]
     /// Calls `body` for every live customer whose id lies in `ids`, in id order, with the records
     /// of `kinds` and the customer's consent state for `purpose`.
-    func scanCustomers(in ids: CustomerIDRange, kinds: Set<RecordKind>, consentFor purpose: String,
-                       _ body: (ScannedCustomer) throws -> Void) throws
+    func scanCustomers(
+        in ids: CustomerIDRange,
+        kinds: Set<RecordKind>,
+        consentFor purpose: String,
+        _ body: (ScannedCustomer) throws -> Void
+    ) throws
     /// A counter that moves whenever customer data, consents, contests or the policy change.
     func dataVersion() throws -> Int64
     /// What an unfinished `StorageCopy` into this database recorded about its source, if one is under way.

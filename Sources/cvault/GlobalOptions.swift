@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Vault
-import VaultSQLite
 import VaultPostgres
+import VaultSQLite
 
 /// Options every vault command shares.
 struct GlobalOptions: ParsableArguments {
@@ -12,7 +12,13 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The root key file, if not the one vault.json names (or $CVAULT_KEY_FILE).", valueName: "PATH"))
     var keyFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Bearer token of the actor. Visible to other local users in the process list: prefer $CVAULT_TOKEN or --token-file.", valueName: "TOKEN"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Bearer token of the actor. Visible to other local users in the process list: prefer $CVAULT_TOKEN or --token-file.",
+            valueName: "TOKEN"
+        )
+    )
     var token: String?
 
     @Option(name: .long, help: ArgumentHelp("A file holding the bearer token of the actor (or set $CVAULT_TOKEN).", valueName: "PATH"))
@@ -92,7 +98,11 @@ struct GlobalOptions: ParsableArguments {
 
 extension VaultError {
     static var unauthenticatedCLI: VaultError {
-        VaultError(.unauthenticated, code: "unauthenticated", "this command acts for someone: set CVAULT_TOKEN or pass --token-file PATH (tokens come from `cvault token issue`)")
+        VaultError(
+            .unauthenticated,
+            code: "unauthenticated",
+            "this command acts for someone: set CVAULT_TOKEN or pass --token-file PATH (tokens come from `cvault token issue`)"
+        )
     }
 }
 

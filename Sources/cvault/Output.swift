@@ -16,7 +16,8 @@ enum Output {
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             let isControl = (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
-            let isBidi = [0x061C, 0x200E, 0x200F, 0x2028, 0x2029].contains(scalar.value)
+            let isBidi =
+                [0x061C, 0x200E, 0x200F, 0x2028, 0x2029].contains(scalar.value)
                 || (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
             if isControl || isBidi {
                 out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)

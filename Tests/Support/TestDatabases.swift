@@ -7,14 +7,18 @@ public enum TestDatabases {
     /// the PostgreSQL tests are skipped.
     public static let postgresURL: String? = {
         guard let url = ProcessInfo.processInfo.environment["CVAULT_TEST_POSTGRES_URL"], !url.isEmpty else {
-            FileHandle.standardError.write(Data("""
+            FileHandle.standardError.write(
+                Data(
+                    """
 
-                ************************************************************************************
-                * CVAULT_TEST_POSTGRES_URL is not set: the PostgreSQL tests are SKIPPED.           *
-                * Run them with a throwaway server: .ci/with-postgres swift test                   *
-                ************************************************************************************
+                    ************************************************************************************
+                    * CVAULT_TEST_POSTGRES_URL is not set: the PostgreSQL tests are SKIPPED.           *
+                    * Run them with a throwaway server: .ci/with-postgres swift test                   *
+                    ************************************************************************************
 
-                """.utf8))
+                    """.utf8
+                )
+            )
             return nil
         }
         return url
@@ -30,8 +34,13 @@ public enum TestDatabases {
             throw TestDatabaseError(description: "CVAULT_TEST_POSTGRES_URL is not set: run the tests under .ci/with-postgres")
         }
         let name = "cvt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        let result = try ChildProcess.run("createdb", ["--host", url.host ?? "127.0.0.1", "--port", String(url.port ?? 5432),
-                                                          "--username", url.user ?? "cvault", String(name)])
+        let result = try ChildProcess.run(
+            "createdb",
+            [
+                "--host", url.host ?? "127.0.0.1", "--port", String(url.port ?? 5432),
+                "--username", url.user ?? "cvault", String(name),
+            ]
+        )
         guard result.status == 0 else {
             throw TestDatabaseError(description: "createdb \(name) failed with status \(result.status): \(result.stderr)")
         }

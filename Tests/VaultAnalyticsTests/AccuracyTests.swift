@@ -24,7 +24,9 @@ import VaultCrypto
     }
 
     static func exact(
-        _ records: [AnalyticsRecord], groupBy dimension: Int?, filter: (Int, String)? = nil
+        _ records: [AnalyticsRecord],
+        groupBy dimension: Int?,
+        filter: (Int, String)? = nil
     ) -> [String: Exact] {
         let asOf = Fixtures.asOf
         let oneYearAgo = Calendars.yearsBefore(1, asOf)
@@ -54,7 +56,9 @@ import VaultCrypto
             let margin = past.filter { $0.day >= windowStart }.reduce(0) { $0 + $1.margin }
             let annual = Double(margin) / 3
             exact.annualMarginSum += min(
-                max(annual, Double(Fixtures.annualMargin.lowerBound)), Double(Fixtures.annualMargin.upperBound))
+                max(annual, Double(Fixtures.annualMargin.lowerBound)),
+                Double(Fixtures.annualMargin.upperBound)
+            )
             let before = past.contains { $0.day >= twoYearsAgo && $0.day < oneYearAgo }
             let last = past.contains { $0.day >= oneYearAgo }
             exact.activeYearBefore += before ? 1 : 0
@@ -70,12 +74,16 @@ import VaultCrypto
     }
 
     static func release(
-        _ measures: [Measure], groupBy: [String] = [], filters: [String: String] = [:],
-        records: [AnalyticsRecord] = customers, configuration: AnalyticsConfiguration? = nil
+        _ measures: [Measure],
+        groupBy: [String] = [],
+        filters: [String: String] = [:],
+        records: [AnalyticsRecord] = customers,
+        configuration: AnalyticsConfiguration? = nil
     ) throws -> AggregateResult {
         let plan = try AggregatePlan(
             query: AggregateQuery(measures: measures, groupBy: groupBy, filters: filters, epsilon: .largest),
-            configuration: configuration ?? Fixtures.configuration())
+            configuration: configuration ?? Fixtures.configuration()
+        )
         var accumulator = AnalyticsAccumulator(plan: plan)
         for record in records { accumulator.add(record) }
         return accumulator.release(using: SystemRandom())
@@ -95,7 +103,8 @@ import VaultCrypto
     @Test func everyMeasureEqualsTheExactAggregate() throws {
         let result = try Self.release(
             [.count, .sum("spend"), .mean("spend"), .mean("age"), .clv, .customerEquity, .retention, .shareOfWallet],
-            groupBy: ["region"])
+            groupBy: ["region"]
+        )
         let expected = Self.exact(Self.customers, groupBy: 0)
         let multiplier = 1.1 / (1.1 - 0.7)
         #expect(result.groups.map { $0.key["region"]! } == Fixtures.regions.filter { expected[$0] != nil })
@@ -114,9 +123,11 @@ import VaultCrypto
             Self.expectClose(value(.retention), Double(exact.retained) / Double(exact.activeYearBefore))
             // Share of wallet is kept in millionths, rounded down per customer.
             Self.expectClose(value(.shareOfWallet), exact.walletSum / Double(exact.walletCount), tolerance: 1e-6)
-            #expect(group.values.map(\.measure) == [
-                "clv", "count", "customer_equity", "mean(age)", "mean(spend)", "retention", "share_of_wallet", "sum(spend)",
-            ])
+            #expect(
+                group.values.map(\.measure) == [
+                    "clv", "count", "customer_equity", "mean(age)", "mean(spend)", "retention", "share_of_wallet", "sum(spend)",
+                ]
+            )
         }
     }
 
@@ -147,28 +158,39 @@ import VaultCrypto
             let m = [10_000, 100_000].filter { lastYear.reduce(0) { $0 + $1.amount } >= $0 }.count
             expected["\(record.dimensions[1]!)/R\(r + 1)F\(f + 1)M\(m + 1)", default: 0] += 1
         }
-        let released = Dictionary(uniqueKeysWithValues: result.groups.map {
-            ("\($0.key["segment"]!)/\($0.key["rfm"]!)", $0.values[0].value)
-        })
+        let released = Dictionary(
+            uniqueKeysWithValues: result.groups.map {
+                ("\($0.key["segment"]!)/\($0.key["rfm"]!)", $0.values[0].value)
+            }
+        )
         #expect(released == expected.mapValues(Double.init))
         #expect(result.suppressedGroups == 3 * 27 - expected.count)
     }
 
     @Test func clampingIsExactInFixedPoint() throws {
         let configuration = try AnalyticsConfiguration(
-            dimensions: [], fields: [.init(name: "x", bounds: -500...1_000)], minimumGroupSize: 1,
+            dimensions: [],
+            fields: [.init(name: "x", bounds: -500...1_000)],
+            minimumGroupSize: 1,
             lifetimeValue: LifetimeValueModel(discountRate: 0, retentionRate: 0, annualMargin: -100...700, windowYears: 1),
-            rfm: RFMThresholds(recencyDays: [], frequency: [], monetary: []), asOf: 1_000)
+            rfm: RFMThresholds(recencyDays: [], frequency: [], monetary: []),
+            asOf: 1_000
+        )
         let values: [Int64?] = [-1_000_000_000_000_000_000, -501, -500, 0, 999, 1_000, 1_001, .max, .min, nil]
         let records = values.enumerated().map { index, value in
             // Margins that would overflow a naive sum saturate, then clamp: +700, −100, +700.
             let margin: Int64 = index % 3 == 0 ? .max : (index % 3 == 1 ? .min : 350)
             return AnalyticsRecord(
-                dimensions: [], fields: [value],
-                purchases: [.init(day: 999, amount: 1, margin: margin), .init(day: 998, amount: 1, margin: margin)])
+                dimensions: [],
+                fields: [value],
+                purchases: [.init(day: 999, amount: 1, margin: margin), .init(day: 998, amount: 1, margin: margin)]
+            )
         }
         let result = try Self.release(
-            [.sum("x"), .mean("x"), .customerEquity, .count], records: records, configuration: configuration)
+            [.sum("x"), .mean("x"), .customerEquity, .count],
+            records: records,
+            configuration: configuration
+        )
         let released = result.groups[0].values
         let clampedSum: Int64 = -500 - 500 - 500 + 0 + 999 + 1_000 + 1_000 + 1_000 - 500
         Self.expectClose(released.first { $0.measure == "sum(x)" }, Double(clampedSum))
@@ -181,8 +203,11 @@ import VaultCrypto
         let plan = try AggregatePlan(
             query: AggregateQuery(
                 measures: [.count, .mean("spend"), .clv, .customerEquity, .retention, .shareOfWallet],
-                groupBy: ["region", "segment"], epsilon: Epsilon(micros: 800_000)),
-            configuration: Fixtures.configuration())
+                groupBy: ["region", "segment"],
+                epsilon: Epsilon(micros: 800_000)
+            ),
+            configuration: Fixtures.configuration()
+        )
         var whole = AnalyticsAccumulator(plan: plan)
         var first = AnalyticsAccumulator(plan: plan)
         var second = AnalyticsAccumulator(plan: plan)

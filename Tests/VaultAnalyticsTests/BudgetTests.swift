@@ -3,12 +3,20 @@ import Testing
 import VaultAnalytics
 
 @Suite struct BudgetTests {
-    static func budget(analyst: Int64 = 1_000_000, global: Int64 = 10_000_000,
-                       analystLifetime: Int64 = 100_000_000, globalLifetime: Int64 = 1_000_000_000) throws -> PrivacyBudget {
+    static func budget(
+        analyst: Int64 = 1_000_000,
+        global: Int64 = 10_000_000,
+        analystLifetime: Int64 = 100_000_000,
+        globalLifetime: Int64 = 1_000_000_000
+    ) throws -> PrivacyBudget {
         try PrivacyBudget(
-            defaultPerQuery: Epsilon(micros: 100_000), maximumPerQuery: Epsilon(micros: 2_000_000),
-            analystLimit: Epsilon(micros: analyst), globalLimit: Epsilon(micros: global),
-            analystLifetimeLimit: Epsilon(micros: analystLifetime), globalLifetimeLimit: Epsilon(micros: globalLifetime))
+            defaultPerQuery: Epsilon(micros: 100_000),
+            maximumPerQuery: Epsilon(micros: 2_000_000),
+            analystLimit: Epsilon(micros: analyst),
+            globalLimit: Epsilon(micros: global),
+            analystLifetimeLimit: Epsilon(micros: analystLifetime),
+            globalLifetimeLimit: Epsilon(micros: globalLifetime)
+        )
     }
 
     /// Spending within one period, with nothing spent before it.
@@ -16,9 +24,12 @@ import VaultAnalytics
         PrivacyBudget.Spending(analystPeriod: analyst, analystLifetime: analyst, globalPeriod: global, globalLifetime: global)
     }
 
-    @Test("refuses NaN, infinite, zero, negative, over-precise and oversized epsilon", arguments: [
-        Double.nan, .infinity, -.infinity, 0, -0.5, -1e-6, 1e-7, 0.1234567, 2e9,
-    ])
+    @Test(
+        "refuses NaN, infinite, zero, negative, over-precise and oversized epsilon",
+        arguments: [
+            Double.nan, .infinity, -.infinity, 0, -0.5, -1e-6, 1e-7, 0.1234567, 2e9,
+        ]
+    )
     func refusesInvalidEpsilon(value: Double) {
         #expect(throws: AnalyticsError.self) { try Epsilon(validating: value) }
         do {
@@ -74,11 +85,19 @@ import VaultAnalytics
             Issue.record("a charge past the analyst's budget was granted")
         } catch {
             #expect(error.code == "budget_exhausted")
-            #expect(error.budget == BudgetStatus(
-                analystSpent: spent, analystRemaining: Epsilon(micros: 300_000),
-                globalSpent: Epsilon(micros: 900_000), globalRemaining: Epsilon(micros: 600_000),
-                analystLifetimeSpent: spent, analystLifetimeRemaining: Epsilon(micros: 99_300_000),
-                globalLifetimeSpent: Epsilon(micros: 900_000), globalLifetimeRemaining: Epsilon(micros: 999_100_000)))
+            #expect(
+                error.budget
+                    == BudgetStatus(
+                        analystSpent: spent,
+                        analystRemaining: Epsilon(micros: 300_000),
+                        globalSpent: Epsilon(micros: 900_000),
+                        globalRemaining: Epsilon(micros: 600_000),
+                        analystLifetimeSpent: spent,
+                        analystLifetimeRemaining: Epsilon(micros: 99_300_000),
+                        globalLifetimeSpent: Epsilon(micros: 900_000),
+                        globalLifetimeRemaining: Epsilon(micros: 999_100_000)
+                    )
+            )
             #expect(error.description.contains("0.3 is left for the analyst"))
         }
         // The global budget binds too, even when the analyst has room.
@@ -93,8 +112,12 @@ import VaultAnalytics
     func lifetimeCapsNeverRenew() throws {
         let budget = try Self.budget(analyst: 1_000_000, global: 2_000_000, analystLifetime: 3_000_000, globalLifetime: 5_000_000)
         // A new period: nothing spent in it, but 2.9 spent ever.
-        var spent = PrivacyBudget.Spending(analystPeriod: .zero, analystLifetime: Epsilon(micros: 2_900_000),
-                                           globalPeriod: .zero, globalLifetime: Epsilon(micros: 2_900_000))
+        var spent = PrivacyBudget.Spending(
+            analystPeriod: .zero,
+            analystLifetime: Epsilon(micros: 2_900_000),
+            globalPeriod: .zero,
+            globalLifetime: Epsilon(micros: 2_900_000)
+        )
         #expect(budget.status(spent).analystRemaining == Epsilon(micros: 100_000))
         do {
             _ = try budget.charge(Epsilon(micros: 200_000), spent: spent)
@@ -114,22 +137,34 @@ import VaultAnalytics
     @Test func invalidBudgetsAreRefused() {
         #expect(throws: AnalyticsError.self) {
             try PrivacyBudget(
-                defaultPerQuery: Epsilon(micros: 3), maximumPerQuery: Epsilon(micros: 2),
-                analystLimit: Epsilon(micros: 10), globalLimit: Epsilon(micros: 10),
-                analystLifetimeLimit: Epsilon(micros: 10), globalLifetimeLimit: Epsilon(micros: 10))
+                defaultPerQuery: Epsilon(micros: 3),
+                maximumPerQuery: Epsilon(micros: 2),
+                analystLimit: Epsilon(micros: 10),
+                globalLimit: Epsilon(micros: 10),
+                analystLifetimeLimit: Epsilon(micros: 10),
+                globalLifetimeLimit: Epsilon(micros: 10)
+            )
         }
         #expect(throws: AnalyticsError.self) {
             try PrivacyBudget(
-                defaultPerQuery: Epsilon(micros: 1), maximumPerQuery: Epsilon(micros: 2),
-                analystLimit: .zero, globalLimit: Epsilon(micros: 10),
-                analystLifetimeLimit: Epsilon(micros: 10), globalLifetimeLimit: Epsilon(micros: 10))
+                defaultPerQuery: Epsilon(micros: 1),
+                maximumPerQuery: Epsilon(micros: 2),
+                analystLimit: .zero,
+                globalLimit: Epsilon(micros: 10),
+                analystLifetimeLimit: Epsilon(micros: 10),
+                globalLifetimeLimit: Epsilon(micros: 10)
+            )
         }
         // A lifetime cap below one period's allowance could never be the binding limit it claims to be.
         #expect(throws: AnalyticsError.self) {
             try PrivacyBudget(
-                defaultPerQuery: Epsilon(micros: 1), maximumPerQuery: Epsilon(micros: 2),
-                analystLimit: Epsilon(micros: 10), globalLimit: Epsilon(micros: 10),
-                analystLifetimeLimit: Epsilon(micros: 9), globalLifetimeLimit: Epsilon(micros: 10))
+                defaultPerQuery: Epsilon(micros: 1),
+                maximumPerQuery: Epsilon(micros: 2),
+                analystLimit: Epsilon(micros: 10),
+                globalLimit: Epsilon(micros: 10),
+                analystLifetimeLimit: Epsilon(micros: 9),
+                globalLifetimeLimit: Epsilon(micros: 10)
+            )
         }
     }
 

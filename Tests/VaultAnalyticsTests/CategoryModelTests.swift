@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import VaultAnalytics
 import VaultCrypto
+
+@testable import VaultAnalytics
 
 /// The next-best-product model: bounded contributions, the DP bound between neighbouring datasets,
 /// and scoring.
@@ -40,7 +41,9 @@ import VaultCrypto
             for trial in 0..<200 {
                 let dataset = Self.baskets(60, categories: categories, seed: UInt64(trial * 31 + categories))
                 // The customer who differs: random, or one who bought every category many times.
-                let extra = trial % 4 == 0 ? Array(repeating: Array(0..<categories), count: 5).flatMap { $0 }
+                let extra =
+                    trial % 4 == 0
+                    ? Array(repeating: Array(0..<categories), count: 5).flatMap { $0 }
                     : Self.baskets(1, categories: categories, seed: UInt64(trial) &* 977)[0]
                 let without = Self.statistics(dataset, categories: categories, cap: cap).vector
                 let with = Self.statistics(dataset + [extra], categories: categories, cap: cap).vector
@@ -50,9 +53,12 @@ import VaultCrypto
 
                 // Discrete Laplace of scale b = Δ/ε: log P(y | D) − log P(y | D′) = Σ (|y − v′| − |y − v|)/b ≤ L1/b ≤ ε.
                 let epsilon = Epsilon(micros: 700_000)
-                let model = try CategoryModel(categories: (0..<categories).map { "c\($0)" },
-                                              releasing: Self.statistics(dataset, categories: categories, cap: cap),
-                                              epsilon: epsilon, using: SeededRandom(seed: UInt64(trial)))
+                let model = try CategoryModel(
+                    categories: (0..<categories).map { "c\($0)" },
+                    releasing: Self.statistics(dataset, categories: categories, cap: cap),
+                    epsilon: epsilon,
+                    using: SeededRandom(seed: UInt64(trial))
+                )
                 #expect(abs(model.noiseScale - Double(delta) / epsilon.doubleValue) < 1e-9)
                 let released = [model.customers] + model.popularity + model.coPurchases
                 let logRatio = zip(released, zip(without, with)).reduce(0.0) { sum, item in
@@ -70,8 +76,12 @@ import VaultCrypto
         let statistics = Self.statistics(Self.baskets(500, categories: 8, seed: 5), categories: 8, cap: 4)
         var absoluteErrors: [Double] = []
         for seed in 0..<60 {
-            let model = try CategoryModel(categories: (0..<8).map { "c\($0)" }, releasing: statistics, epsilon: Epsilon(micros: 1_000_000),
-                                          using: SeededRandom(seed: UInt64(seed) + 1_000))
+            let model = try CategoryModel(
+                categories: (0..<8).map { "c\($0)" },
+                releasing: statistics,
+                epsilon: Epsilon(micros: 1_000_000),
+                using: SeededRandom(seed: UInt64(seed) + 1_000)
+            )
             let released = [model.customers] + model.popularity + model.coPurchases
             absoluteErrors += zip(released, statistics.vector).map { Double(abs($0 - $1)) }
         }
@@ -90,8 +100,12 @@ import VaultCrypto
         for _ in 0..<10 { statistics.add(categories: [0]) }
         for _ in 0..<30 { statistics.add(categories: [2]) }
         for _ in 0..<20 { statistics.add(categories: [3]) }
-        let model = try CategoryModel(categories: ["garden", "sports", "toys", "kitchen"], releasing: statistics, epsilon: .largest,
-                                      using: SeededRandom(seed: 1))
+        let model = try CategoryModel(
+            categories: ["garden", "sports", "toys", "kitchen"],
+            releasing: statistics,
+            epsilon: .largest,
+            using: SeededRandom(seed: 1)
+        )
         #expect(model.popularity == [50, 40, 30, 20] && model.coPurchases(0, 1) == 40 && model.customers == 100)
         return model
     }
@@ -122,7 +136,12 @@ import VaultCrypto
         for _ in 0..<1_000 { statistics.add(categories: [0]) }
         for _ in 0..<300 { statistics.add(categories: [1]) }
         // Category 2 has no buyers; its released count is noise of scale 4 (ε 1).
-        let model = try CategoryModel(categories: ["a", "b", "c"], releasing: statistics, epsilon: Epsilon(micros: 1_000_000), using: SeededRandom(seed: 9))
+        let model = try CategoryModel(
+            categories: ["a", "b", "c"],
+            releasing: statistics,
+            epsilon: Epsilon(micros: 1_000_000),
+            using: SeededRandom(seed: 9)
+        )
         let answer = model.recommendations(for: CustomerSignals(purchases: [("c", 1)]), today: 1_000, recentDays: 90, count: 2)
         #expect(answer.map(\.category) == ["a", "b"])
         #expect(answer.allSatisfy { $0.reasons.count == 1 && $0.reasons[0].hasSuffix("of customers buy \($0.category)") })

@@ -32,9 +32,12 @@ import VaultCrypto
         }
     }
 
-    @Test("mean ≈ 0, variance 2τ/(1−τ)², P(0) = (1−τ)/(1+τ), and the pmf", arguments: [
-        (UInt64(1), UInt64(2)), (1, 1), (7, 3), (4, 1),
-    ])
+    @Test(
+        "mean ≈ 0, variance 2τ/(1−τ)², P(0) = (1−τ)/(1+τ), and the pmf",
+        arguments: [
+            (UInt64(1), UInt64(2)), (1, 1), (7, 3), (4, 1),
+        ]
+    )
     func momentsMatchTheDiscreteLaplace(numerator: UInt64, denominator: UInt64) throws {
         let distribution = try #require(DiscreteLaplace(scaleNumerator: numerator, scaleDenominator: denominator))
         let scale = Double(numerator) / Double(denominator)

@@ -12,8 +12,12 @@ enum Fixtures {
     static let asOf = DayNumber.of(year: 2024, month: 2, day: 29)
 
     static func configuration(
-        minimumGroupSize: Int = 1, suppressionDelta: Double = 1e-9, asOf: Int32 = asOf,
-        annualMargin: ClosedRange<Int64> = annualMargin, windowYears: Int = 3, walletCategories: Set<UInt16>? = [1, 2]
+        minimumGroupSize: Int = 1,
+        suppressionDelta: Double = 1e-9,
+        asOf: Int32 = asOf,
+        annualMargin: ClosedRange<Int64> = annualMargin,
+        windowYears: Int = 3,
+        walletCategories: Set<UInt16>? = [1, 2]
     ) throws -> AnalyticsConfiguration {
         try AnalyticsConfiguration(
             dimensions: [
@@ -21,11 +25,18 @@ enum Fixtures {
                 .init(name: "segment", domain: segments),
             ],
             fields: [.init(name: "spend", bounds: spendBounds), .init(name: "age", bounds: ageBounds)],
-            minimumGroupSize: minimumGroupSize, suppressionDelta: suppressionDelta,
+            minimumGroupSize: minimumGroupSize,
+            suppressionDelta: suppressionDelta,
             lifetimeValue: LifetimeValueModel(
-                discountRate: 0.1, retentionRate: 0.7, annualMargin: annualMargin, windowYears: windowYears),
+                discountRate: 0.1,
+                retentionRate: 0.7,
+                annualMargin: annualMargin,
+                windowYears: windowYears
+            ),
             rfm: RFMThresholds(recencyDays: [30, 180], frequency: [2, 6], monetary: [10_000, 100_000]),
-            walletCategories: walletCategories, asOf: asOf)
+            walletCategories: walletCategories,
+            asOf: asOf
+        )
     }
 
     /// Customers with purchases spread over four years before the as-of date (and a few after it),
@@ -33,8 +44,10 @@ enum Fixtures {
     static func customers(count: Int, seed: UInt64) -> [AnalyticsRecord] {
         var generator = DataGenerator(seed: seed)
         let oneYearAgo = Int64(Calendars.yearsBefore(1, asOf))
-        let boundaries = [asOf - 1, asOf, Int32(oneYearAgo) - 1, Int32(oneYearAgo), Calendars.yearsBefore(2, asOf),
-            Calendars.yearsBefore(2, asOf) - 1, Calendars.yearsBefore(3, asOf), Calendars.yearsBefore(3, asOf) - 1]
+        let boundaries = [
+            asOf - 1, asOf, Int32(oneYearAgo) - 1, Int32(oneYearAgo), Calendars.yearsBefore(2, asOf),
+            Calendars.yearsBefore(2, asOf) - 1, Calendars.yearsBefore(3, asOf), Calendars.yearsBefore(3, asOf) - 1,
+        ]
         return (0..<count).map { _ in
             var purchases: [AnalyticsRecord.Purchase] = []
             for _ in 0..<generator.int(in: 0...12) {
@@ -44,8 +57,12 @@ enum Fixtures {
                     : Int32(generator.int(in: Int64(asOf) - 4 * 366...Int64(asOf) + 30))
                 purchases.append(
                     .init(
-                        day: day, amount: generator.int(in: -500...80_000), margin: generator.int(in: -3_000...25_000),
-                        category: UInt16(generator.int(in: 0...3))))
+                        day: day,
+                        amount: generator.int(in: -500...80_000),
+                        margin: generator.int(in: -3_000...25_000),
+                        category: UInt16(generator.int(in: 0...3))
+                    )
+                )
             }
             return AnalyticsRecord(
                 dimensions: [
@@ -56,7 +73,8 @@ enum Fixtures {
                     generator.chance(0.3) ? nil : generator.int(in: 10...110),
                 ],
                 purchases: purchases,
-                statedCategorySpend: generator.chance(0.2) ? nil : generator.int(in: -100...300_000))
+                statedCategorySpend: generator.chance(0.2) ? nil : generator.int(in: -100...300_000)
+            )
         }
     }
 }

@@ -30,7 +30,8 @@ import VaultCrypto
         let configuration = try Fixtures.configuration(annualMargin: bounds, windowYears: 2)
         let plan = try AggregatePlan(
             query: AggregateQuery(measures: [.count, .marginMean, .marginVariance, .marginStandardDeviation], groupBy: ["region"], epsilon: epsilon),
-            configuration: configuration)
+            configuration: configuration
+        )
         var accumulator = AnalyticsAccumulator(plan: plan)
         for record in records { accumulator.add(record) }
         return accumulator.release(using: SystemRandom())
@@ -43,7 +44,8 @@ import VaultCrypto
         // Mean 580 / 5 = 116; Σx² = 10,000 + 40,000 + 90,000 + 400 + 0 = 140,400; variance
         // 140,400 / 5 − 116² = 28,080 − 13,456 = 14,624 (the engine measures from the bounds'
         // middle, 140, and must agree). South: 50, 50, 50: mean 50, variance 0.
-        let records = [200, 400, 800, -100, nil].map { Self.customer("north", windowMargin: $0) }
+        let records =
+            [200, 400, 800, -100, nil].map { Self.customer("north", windowMargin: $0) }
             + [100, 100, 100].map { Self.customer("south", windowMargin: $0) }
         let result = try Self.release(records)
         let north = try #require(result.groups.first { $0.key["region"] == "north" })
@@ -81,26 +83,39 @@ import VaultCrypto
         // 2²¹ + 2 cents apart: the square of half of it just exceeds 2⁴⁰, what one customer may add to a total.
         let configuration = try Fixtures.configuration(annualMargin: 0...(1 << 21) + 2, windowYears: 1)
         #expect(throws: AnalyticsError.self) {
-            try AggregatePlan(query: AggregateQuery(measures: [.marginVariance], groupBy: ["region"], epsilon: .largest),
-                              configuration: configuration)
+            try AggregatePlan(
+                query: AggregateQuery(measures: [.marginVariance], groupBy: ["region"], epsilon: .largest),
+                configuration: configuration
+            )
         }
-        _ = try AggregatePlan(query: AggregateQuery(measures: [.marginMean], groupBy: ["region"], epsilon: .largest),
-                              configuration: configuration)
-        _ = try AggregatePlan(query: AggregateQuery(measures: [.marginVariance], groupBy: ["region"], epsilon: .largest),
-                              configuration: try Fixtures.configuration(annualMargin: 0...(1 << 21), windowYears: 1))
+        _ = try AggregatePlan(
+            query: AggregateQuery(measures: [.marginMean], groupBy: ["region"], epsilon: .largest),
+            configuration: configuration
+        )
+        _ = try AggregatePlan(
+            query: AggregateQuery(measures: [.marginVariance], groupBy: ["region"], epsilon: .largest),
+            configuration: try Fixtures.configuration(annualMargin: 0...(1 << 21), windowYears: 1)
+        )
     }
 
     /// A result holding only the two measures the efficient set reads.
     static func result(_ points: [(String, mean: Double, variance: Double)]) -> AggregateResult {
         AggregateResult(
-            query: "portfolio", epsilon: .largest,
+            query: "portfolio",
+            epsilon: .largest,
             groups: points.map { name, mean, variance in
-                .init(key: ["segment": name], values: [
-                    .init(measure: "margin_mean", value: mean, noiseScale: 0, interval: mean...mean),
-                    .init(measure: "margin_variance", value: variance, noiseScale: 0, interval: variance...variance),
-                ])
+                .init(
+                    key: ["segment": name],
+                    values: [
+                        .init(measure: "margin_mean", value: mean, noiseScale: 0, interval: mean...mean),
+                        .init(measure: "margin_variance", value: variance, noiseScale: 0, interval: variance...variance),
+                    ]
+                )
             },
-            suppressedGroups: 0, suppressionThreshold: 1, asOf: asOf)
+            suppressedGroups: 0,
+            suppressionThreshold: 1,
+            asOf: asOf
+        )
     }
 
     @Test("the efficient set of a small example worked by hand")
@@ -109,17 +124,27 @@ import VaultCrypto
         // D (3, 2) lies below the segment B–C (at variance 3 a half-and-half mix of B and C gives 3.5);
         // G (1.5, 1.2) lies below A–B (a mix gives 2); E (5, 3.5) has more risk than C for less margin;
         // F (1, 0.5) has A's risk and less margin.
-        let set = try EfficientSet(result: Self.result([
-            ("D", 2, 3), ("C", 4, 4), ("A", 1, 1), ("E", 3.5, 5), ("B", 3, 2), ("G", 1.2, 1.5), ("F", 0.5, 1),
-        ]))
+        let set = try EfficientSet(
+            result: Self.result([
+                ("D", 2, 3), ("C", 4, 4), ("A", 1, 1), ("E", 3.5, 5), ("B", 3, 2), ("G", 1.2, 1.5), ("F", 0.5, 1),
+            ])
+        )
         #expect(set.frontier.map { $0.key["segment"]! } == ["A", "B", "C"])
         #expect(set.groups.map { $0.key["segment"]! } == ["D", "C", "A", "E", "B", "G", "F"], "every group, in the result's order")
         #expect(set.groups.filter(\.efficient).map { $0.key["segment"]! }.sorted() == ["A", "B", "C"])
         // One group is its own frontier; without the two measures there is none.
         #expect(try EfficientSet(result: Self.result([("only", 5, 5)])).frontier.count == 1)
         #expect(throws: AnalyticsError.self) {
-            try EfficientSet(result: AggregateResult(query: "q", epsilon: .largest, groups: [.init(key: [:], values: [])],
-                                                     suppressedGroups: 0, suppressionThreshold: 1, asOf: Self.asOf))
+            try EfficientSet(
+                result: AggregateResult(
+                    query: "q",
+                    epsilon: .largest,
+                    groups: [.init(key: [:], values: [])],
+                    suppressedGroups: 0,
+                    suppressionThreshold: 1,
+                    asOf: Self.asOf
+                )
+            )
         }
     }
 

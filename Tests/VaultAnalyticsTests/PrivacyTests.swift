@@ -14,13 +14,18 @@ import VaultCrypto
     static let runs = 100_000
 
     static func plainConfiguration(
-        k: Int = 1, delta: Double = 1e-9, annualMargin: ClosedRange<Int64> = 0...20
+        k: Int = 1,
+        delta: Double = 1e-9,
+        annualMargin: ClosedRange<Int64> = 0...20
     ) throws -> AnalyticsConfiguration {
         try AnalyticsConfiguration(
             dimensions: [.init(name: "region", domain: Fixtures.regions), .init(name: "segment", domain: Fixtures.segments)],
-            minimumGroupSize: k, suppressionDelta: delta,
+            minimumGroupSize: k,
+            suppressionDelta: delta,
             lifetimeValue: LifetimeValueModel(discountRate: 0, retentionRate: 0, annualMargin: annualMargin, windowYears: 1),
-            rfm: RFMThresholds(recencyDays: [], frequency: [], monetary: []), asOf: 10_000)
+            rfm: RFMThresholds(recencyDays: [], frequency: [], monetary: []),
+            asOf: 10_000
+        )
     }
 
     static func customer(region: String = "north", segment: String = "standard", margin: Int64 = 10) -> AnalyticsRecord {
@@ -29,7 +34,9 @@ import VaultCrypto
 
     /// The distribution of one released number over `runs` releases (nil: the group was suppressed).
     static func outcomes(
-        _ records: [AnalyticsRecord], _ query: AggregateQuery, _ configuration: AnalyticsConfiguration,
+        _ records: [AnalyticsRecord],
+        _ query: AggregateQuery,
+        _ configuration: AnalyticsConfiguration,
         bin: (Double) -> Int64 = { Int64($0) }
     ) throws -> [Int64?: Int] {
         var accumulator = try AnalyticsAccumulator(plan: AggregatePlan(query: query, configuration: configuration))
@@ -98,7 +105,8 @@ import VaultCrypto
             + (0..<9).map { _ in Self.customer(region: "east") } + (0..<500).map { _ in Self.customer(region: "west") }
         let plan = try AggregatePlan(
             query: AggregateQuery(measures: [.count], groupBy: ["region"], epsilon: Epsilon(micros: 1_000_000)),
-            configuration: configuration)
+            configuration: configuration
+        )
         // τ = (k − 1) + the smallest m with e^(−m)/(1 + e^(−1)) ≤ 10⁻¹² (scale 1): m = 28.
         #expect(plan.suppressionThreshold == 9 + 28)
         var accumulator = AnalyticsAccumulator(plan: plan)
@@ -117,7 +125,8 @@ import VaultCrypto
         let epsilon = Epsilon(micros: 300_000)
         let plan = try AggregatePlan(
             query: AggregateQuery(measures: [.count, .mean("spend"), .customerEquity], epsilon: epsilon),
-            configuration: configuration)
+            configuration: configuration
+        )
         var accumulator = AnalyticsAccumulator(plan: plan)
         for record in AccuracyTests.customers { accumulator.add(record) }
         let exact = try #require(AccuracyTests.exact(AccuracyTests.customers, groupBy: nil)[""])
@@ -181,11 +190,18 @@ actor AnalystDesk {
             (0..<200).map { PrivacyTests.customer(segment: $0 % 2 == 0 ? "standard" : "gold") }
             + [PrivacyTests.customer(segment: "vip")]
         let budget = try PrivacyBudget(
-            defaultPerQuery: Epsilon(micros: 100_000), maximumPerQuery: Epsilon(micros: 1_000_000),
-            analystLimit: Epsilon(micros: 1_000_000), globalLimit: Epsilon(micros: 5_000_000),
-            analystLifetimeLimit: Epsilon(micros: 1_000_000), globalLifetimeLimit: Epsilon(micros: 5_000_000))
+            defaultPerQuery: Epsilon(micros: 100_000),
+            maximumPerQuery: Epsilon(micros: 1_000_000),
+            analystLimit: Epsilon(micros: 1_000_000),
+            globalLimit: Epsilon(micros: 5_000_000),
+            analystLifetimeLimit: Epsilon(micros: 1_000_000),
+            globalLifetimeLimit: Epsilon(micros: 5_000_000)
+        )
         return try AnalystDesk(
-            ledger: BudgetLedger(budget: budget), configuration: PrivacyTests.plainConfiguration(), records: records)
+            ledger: BudgetLedger(budget: budget),
+            configuration: PrivacyTests.plainConfiguration(),
+            records: records
+        )
     }
 
     @Test func repeatingAQueryReturnsTheSameAnswerAtNoCost() async throws {
@@ -229,7 +245,10 @@ actor AnalystDesk {
             var counts: [Double] = []
             for filters in [[:], ["segment": "standard"], ["segment": "gold"]] {
                 let query = try AggregateQuery(
-                    measures: [.count], filters: filters, epsilon: Epsilon(micros: 100_000 + Int64(round)))
+                    measures: [.count],
+                    filters: filters,
+                    epsilon: Epsilon(micros: 100_000 + Int64(round))
+                )
                 do {
                     counts.append(try await desk.ask(query).groups.first?.values[0].value ?? 0)
                 } catch let error as AnalyticsError {

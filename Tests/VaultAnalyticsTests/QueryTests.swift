@@ -16,11 +16,17 @@ import VaultAnalytics
 
     @Test func equivalentQueriesHaveOneCanonicalForm() throws {
         let a = try AggregateQuery(
-            measures: [.clv, .count, .customerEquity, .clv], groupBy: ["segment", "region", "segment"],
-            filters: ["region": "north"], epsilon: Self.half)
+            measures: [.clv, .count, .customerEquity, .clv],
+            groupBy: ["segment", "region", "segment"],
+            filters: ["region": "north"],
+            epsilon: Self.half
+        )
         let b = try AggregateQuery(
-            measures: [.customerEquity, .count, .clv], groupBy: ["region", "segment"], filters: ["region": "north"],
-            epsilon: Self.half)
+            measures: [.customerEquity, .count, .clv],
+            groupBy: ["region", "segment"],
+            filters: ["region": "north"],
+            epsilon: Self.half
+        )
         #expect(a == b)
         #expect(a.canonicalForm == "measures=clv,count,customer_equity;group_by=region,segment;where=region:north;epsilon=0.5")
         #expect(a.canonicalForm == b.canonicalForm)
@@ -41,7 +47,8 @@ import VaultAnalytics
         let key = try AggregatePlan(query: query, configuration: configuration).cacheKey(snapshot: "v7")
         let same = try AggregatePlan(
             query: AggregateQuery(measures: [.clv, .clv], groupBy: ["region"], epsilon: Self.half),
-            configuration: Fixtures.configuration())
+            configuration: Fixtures.configuration()
+        )
         #expect(same.cacheKey(snapshot: "v7") == key)
         #expect(key.hasPrefix("v2;measures=clv;group_by=region;where=;epsilon=0.5;configuration="))
         // Another day with the same data keeps the answer pinned: waiting buys no fresh noise.
@@ -81,7 +88,8 @@ import VaultAnalytics
             do {
                 _ = try AggregatePlan(
                     query: AggregateQuery(measures: measures, groupBy: groupBy, filters: filters, epsilon: Self.half),
-                    configuration: configuration)
+                    configuration: configuration
+                )
                 return nil
             } catch { return error.code }
         }
@@ -102,14 +110,19 @@ import VaultAnalytics
 
     @Test func aScaleBeyondRangeIsRefusedNotWrapped() throws {
         let configuration = try AnalyticsConfiguration(
-            dimensions: [], fields: [.init(name: "big", bounds: 0...Int64(AnalyticsConfiguration.largestBound))],
+            dimensions: [],
+            fields: [.init(name: "big", bounds: 0...Int64(AnalyticsConfiguration.largestBound))],
             minimumGroupSize: 1,
             lifetimeValue: LifetimeValueModel(discountRate: 0, retentionRate: 0, annualMargin: 0...1, windowYears: 1),
-            rfm: RFMThresholds(recencyDays: [], frequency: [], monetary: []), asOf: 0)
+            rfm: RFMThresholds(recencyDays: [], frequency: [], monetary: []),
+            asOf: 0
+        )
         // b = 2⁴⁰ × 2 / 10⁻⁶ ≈ 2.2 × 10¹⁸ > 2⁵².
         #expect {
             try AggregatePlan(
-                query: AggregateQuery(measures: [.sum("big")], epsilon: Epsilon(micros: 1)), configuration: configuration)
+                query: AggregateQuery(measures: [.sum("big")], epsilon: Epsilon(micros: 1)),
+                configuration: configuration
+            )
         } throws: { ($0 as? AnalyticsError)?.code == "noise_scale_too_large" }
     }
 
@@ -117,13 +130,21 @@ import VaultAnalytics
         let model = try LifetimeValueModel(discountRate: 0.1, retentionRate: 0.5, annualMargin: 0...100, windowYears: 2)
         let rfm = try RFMThresholds(recencyDays: [10], frequency: [2], monetary: [100])
         func refuses(
-            dimensions: [AnalyticsConfiguration.Dimension] = [], fields: [AnalyticsConfiguration.Field] = [],
-            k: Int = 1, delta: Double = 1e-9
+            dimensions: [AnalyticsConfiguration.Dimension] = [],
+            fields: [AnalyticsConfiguration.Field] = [],
+            k: Int = 1,
+            delta: Double = 1e-9
         ) -> Bool {
             do {
                 _ = try AnalyticsConfiguration(
-                    dimensions: dimensions, fields: fields, minimumGroupSize: k, suppressionDelta: delta,
-                    lifetimeValue: model, rfm: rfm, asOf: 0)
+                    dimensions: dimensions,
+                    fields: fields,
+                    minimumGroupSize: k,
+                    suppressionDelta: delta,
+                    lifetimeValue: model,
+                    rfm: rfm,
+                    asOf: 0
+                )
                 return false
             } catch { return error.code == "invalid_configuration" }
         }

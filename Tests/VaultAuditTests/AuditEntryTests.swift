@@ -7,24 +7,44 @@ struct AuditEntryTests {
     static let policy = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
     let full = AuditEntry(
-        seq: 41, at: AuditTimestamp(rfc3339: "2026-11-23T02:31:07.045Z")!, actor: "tok_support_7", role: "support",
-        purpose: "service", customer: "cus_0001", fields: ["phone", "email", "name", "email"], op: "profile.read",
-        decision: .allow, reason: "allowed", policy: policy, details: ["kek": "3", "shape": "fields"]
+        seq: 41,
+        at: AuditTimestamp(rfc3339: "2026-11-23T02:31:07.045Z")!,
+        actor: "tok_support_7",
+        role: "support",
+        purpose: "service",
+        customer: "cus_0001",
+        fields: ["phone", "email", "name", "email"],
+        op: "profile.read",
+        decision: .allow,
+        reason: "allowed",
+        policy: policy,
+        details: ["kek": "3", "shape": "fields"]
     )
 
     let minimal = AuditEntry(
-        seq: 0, at: AuditTimestamp(millisecondsSince1970: 0)!, actor: "system", role: "system", purpose: nil,
-        customer: nil, fields: [], op: "vault.init", decision: .deny, reason: "no_consent", policy: policy
+        seq: 0,
+        at: AuditTimestamp(millisecondsSince1970: 0)!,
+        actor: "system",
+        role: "system",
+        purpose: nil,
+        customer: nil,
+        fields: [],
+        op: "vault.init",
+        decision: .deny,
+        reason: "no_consent",
+        policy: policy
     )
 
     @Test func canonicalBytesOfAFullEntry() {
-        let expected = #"{"actor":"tok_support_7","at":"2026-11-23T02:31:07.045Z","customer":"cus_0001","decision":"allow","details":{"kek":"3","shape":"fields"},"fields":["email","name","phone"],"op":"profile.read","policy":"\#(Self.policy)","purpose":"service","reason":"allowed","role":"support","seq":41,"v":1}"#
+        let expected =
+            #"{"actor":"tok_support_7","at":"2026-11-23T02:31:07.045Z","customer":"cus_0001","decision":"allow","details":{"kek":"3","shape":"fields"},"fields":["email","name","phone"],"op":"profile.read","policy":"\#(Self.policy)","purpose":"service","reason":"allowed","role":"support","seq":41,"v":1}"#
         #expect(String(decoding: full.leafBytes, as: UTF8.self) == expected)
         #expect(full.fields == ["email", "name", "phone"])
     }
 
     @Test func absentOptionalsAreOmitted() {
-        let expected = #"{"actor":"system","at":"1970-01-01T00:00:00.000Z","decision":"deny","fields":[],"op":"vault.init","policy":"\#(Self.policy)","reason":"no_consent","role":"system","seq":0,"v":1}"#
+        let expected =
+            #"{"actor":"system","at":"1970-01-01T00:00:00.000Z","decision":"deny","fields":[],"op":"vault.init","policy":"\#(Self.policy)","reason":"no_consent","role":"system","seq":0,"v":1}"#
         #expect(String(decoding: minimal.leafBytes, as: UTF8.self) == expected)
     }
 
@@ -33,8 +53,17 @@ struct AuditEntryTests {
             #expect(try AuditEntry(leafBytes: entry.leafBytes) == entry)
         }
         let awkward = AuditEntry(
-            seq: UInt64(Int64.max), at: .now, actor: "a\"b\\c\n", role: "r\u{1}", purpose: "", customer: "ü😀",
-            fields: ["z", "Z", "é", "e\u{301}x"], op: "op", decision: .allow, reason: "r", policy: "p",
+            seq: UInt64(Int64.max),
+            at: .now,
+            actor: "a\"b\\c\n",
+            role: "r\u{1}",
+            purpose: "",
+            customer: "ü😀",
+            fields: ["z", "Z", "é", "e\u{301}x"],
+            op: "op",
+            decision: .allow,
+            reason: "r",
+            policy: "p",
             details: ["ε": "0.5", "k": "line\nbreak"]
         )
         #expect(try AuditEntry(leafBytes: awkward.leafBytes) == awkward)
@@ -56,7 +85,8 @@ struct AuditEntryTests {
             let error = #expect(throws: AuditError.self) { try AuditEntry(leafBytes: Array(rewrite.utf8)) }
             #expect(error?.code == "non_canonical_leaf", "rewrite \(position)")
         }
-        let reordered = #"{"at":"2026-11-23T02:31:07.045Z","actor":"tok_support_7","customer":"cus_0001","decision":"allow","details":{"kek":"3","shape":"fields"},"fields":["email","name","phone"],"op":"profile.read","policy":"\#(Self.policy)","purpose":"service","reason":"allowed","role":"support","seq":41,"v":1}"#
+        let reordered =
+            #"{"at":"2026-11-23T02:31:07.045Z","actor":"tok_support_7","customer":"cus_0001","decision":"allow","details":{"kek":"3","shape":"fields"},"fields":["email","name","phone"],"op":"profile.read","policy":"\#(Self.policy)","purpose":"service","reason":"allowed","role":"support","seq":41,"v":1}"#
         #expect((#expect(throws: AuditError.self) { try AuditEntry(leafBytes: Array(reordered.utf8)) })?.code == "non_canonical_leaf")
         let emptyDetails = String(decoding: minimal.leafBytes, as: UTF8.self).replacingOccurrences(of: #""fields""#, with: #""details":{},"fields""#)
         #expect((#expect(throws: AuditError.self) { try AuditEntry(leafBytes: Array(emptyDetails.utf8)) })?.code == "non_canonical_leaf")

@@ -30,7 +30,8 @@ struct CheckpointTests {
     /// The same checkpoint signed by an independent implementation (Python `cryptography`,
     /// following the C2SP text by hand); Ed25519 is deterministic, so the notes must be identical.
     @Test func matchesAnIndependentSigner() throws {
-        let expected = "vault.example.com/audit\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n"
+        let expected =
+            "vault.example.com/audit\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n"
             + "\u{2014} vault.example.com/audit cnHZcsUQDmDN6VdOoLv3inop8Bw1kvHwhzY3NLeOIFiqCIqSFZS7vWVpiReFu1xmgFrXFARVVRESP4/nqzPbyXlvSA4=\n"
         #expect(try checkpoint.sign(with: key, keyName: origin).text == expected)
         let verifier = try NoteVerifierKey(name: origin, publicKey: key.publicKey)
@@ -98,10 +99,10 @@ struct CheckpointTests {
         let text = try checkpoint.sign(with: key, keyName: origin).text
         let otherRoot = Base64Text.of(Hex.digest("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"))
         let edits: [(String, String)] = [
-            ("\n8\n", "\n9\n"),                                   // size
-            ("Xcnaeac", "Ycnaeac"),                               // root
+            ("\n8\n", "\n9\n"),  // size
+            ("Xcnaeac", "Ycnaeac"),  // root
             ("XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=", otherRoot),
-            ("vault.example.com/audit\n", "vault.example.org/audit\n"), // origin (body only)
+            ("vault.example.com/audit\n", "vault.example.org/audit\n"),  // origin (body only)
         ]
         for (old, new) in edits {
             let tampered = text.replacingOccurrences(of: old, with: new, options: [], range: text.range(of: old))
@@ -150,22 +151,22 @@ struct CheckpointTests {
 
     @Test(arguments: [
         ("", "malformed_note"),
-        ("vault\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n", "malformed_note"),       // no signatures
-        ("vault\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n", "malformed_note"),     // empty block
-        ("vault\n8\nroot\n\n- vault AAAAAAA=\n", "malformed_note"),                        // hyphen, not em dash
-        ("vault\n8\nroot\n\n\u{2014} vault AAAAAAA=", "malformed_note"),                  // no final newline
-        ("vault\n8\nroot\n\n\u{2014} vault AAAA\n", "malformed_note"),                    // < 5 bytes
-        ("vault\n8\nroot\n\n\u{2014} vault AAAAAAB=\n", "malformed_note"),                // non-canonical base64
-        ("vault\n8\nroot\n\n\u{2014} va+lt AAAAAAA=\n", "malformed_note"),                // '+' in name
-        ("vault\n8\nroot\n\n\u{2014}  AAAAAAA=\n", "malformed_note"),                     // empty name
-        ("vault\n8\nroot\n\n\u{2014} vault AAAAAAA= x\n", "malformed_note"),              // trailing field
-        ("vault\n8\r\nroot\n\n\u{2014} vault AAAAAAA=\n", "malformed_note"),              // control character
+        ("vault\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n", "malformed_note"),  // no signatures
+        ("vault\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n", "malformed_note"),  // empty block
+        ("vault\n8\nroot\n\n- vault AAAAAAA=\n", "malformed_note"),  // hyphen, not em dash
+        ("vault\n8\nroot\n\n\u{2014} vault AAAAAAA=", "malformed_note"),  // no final newline
+        ("vault\n8\nroot\n\n\u{2014} vault AAAA\n", "malformed_note"),  // < 5 bytes
+        ("vault\n8\nroot\n\n\u{2014} vault AAAAAAB=\n", "malformed_note"),  // non-canonical base64
+        ("vault\n8\nroot\n\n\u{2014} va+lt AAAAAAA=\n", "malformed_note"),  // '+' in name
+        ("vault\n8\nroot\n\n\u{2014}  AAAAAAA=\n", "malformed_note"),  // empty name
+        ("vault\n8\nroot\n\n\u{2014} vault AAAAAAA= x\n", "malformed_note"),  // trailing field
+        ("vault\n8\r\nroot\n\n\u{2014} vault AAAAAAA=\n", "malformed_note"),  // control character
         ("vault\n08\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\u{2014} vault AAAAAAA=\n", "malformed_checkpoint"),
         ("vault\n+8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\u{2014} vault AAAAAAA=\n", "malformed_checkpoint"),
         ("vault\n18446744073709551616\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\u{2014} vault AAAAAAA=\n", "malformed_checkpoint"),
         ("vault\n8\nXcnaeacGWamtVZy3Ad7Zoqudgjqq30lgz+Nw7/RgQ=\n\n\u{2014} vault AAAAAAA=\n", "malformed_checkpoint"),
         ("vault\n8\nXcnaeacGWamtVZy3Ad7Zoqudgjqq30lgz+Nw7/RgQyh=\n\n\u{2014} vault AAAAAAA=\n", "malformed_checkpoint"),
-        ("vault\n8\n\n\u{2014} vault AAAAAAA=\n", "malformed_checkpoint"),                 // two lines
+        ("vault\n8\n\n\u{2014} vault AAAAAAA=\n", "malformed_checkpoint"),  // two lines
         ("vault\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\next\n\n\u{2014} vault AAAAAAA=\n", "malformed_checkpoint"),
         ("\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\u{2014} vault AAAAAAA=\n", "malformed_checkpoint"),
     ])
@@ -180,10 +181,10 @@ struct CheckpointTests {
         let parts = good.split(separator: "+", maxSplits: 2).map(String.init)
         let bad = [
             "", parts[0], parts[0] + "+" + parts[1],
-            "other.example+" + parts[1] + "+" + parts[2],                  // id does not match the name
+            "other.example+" + parts[1] + "+" + parts[2],  // id does not match the name
             parts[0] + "+0000000+" + parts[2],
             parts[0] + "+" + parts[1] + "+" + String(parts[2].dropLast(4)),
-            parts[0] + "+" + parts[1] + "+" + "Ag" + String(parts[2].dropFirst(2)), // type 0x02
+            parts[0] + "+" + parts[1] + "+" + "Ag" + String(parts[2].dropFirst(2)),  // type 0x02
         ]
         for text in bad {
             let error = #expect(throws: AuditError.self) { try NoteVerifierKey(parsing: text) }
@@ -205,6 +206,6 @@ enum Base64Text {
     static func of(_ digest: SHA256Digest) -> String { Data(digest.bytes).base64EncodedString() }
 }
 
-private extension UInt32 {
-    var bytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)] }
+extension UInt32 {
+    fileprivate var bytes: [UInt8] { [UInt8(self >> 24), UInt8(self >> 16 & 0xFF), UInt8(self >> 8 & 0xFF), UInt8(self & 0xFF)] }
 }

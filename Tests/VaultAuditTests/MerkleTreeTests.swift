@@ -49,7 +49,11 @@ struct MerkleTreeTests {
                 let consistency = try MerkleTree.consistencyProof(from: UInt64(old), to: UInt64(n), nodes: store)
                 #expect(consistency == reference.proof(old, n), "\(old) → \(n)")
                 try MerkleTree.verifyConsistency(
-                    from: UInt64(old), to: UInt64(n), proof: consistency, oldRoot: reference.mth(0..<old), newRoot: root
+                    from: UInt64(old),
+                    to: UInt64(n),
+                    proof: consistency,
+                    oldRoot: reference.mth(0..<old),
+                    newRoot: root
                 )
             }
         }

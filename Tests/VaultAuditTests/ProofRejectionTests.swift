@@ -12,8 +12,13 @@ struct ProofRejectionTests {
     func root(_ n: UInt64) -> SHA256Digest { try! MerkleTree.root(size: n, nodes: store) }
 
     func rejectsInclusion(
-        _ leaf: SHA256Digest, _ index: UInt64, _ size: UInt64, _ proof: [SHA256Digest], _ root: SHA256Digest,
-        code: String = "invalid_proof", sourceLocation: SourceLocation = #_sourceLocation
+        _ leaf: SHA256Digest,
+        _ index: UInt64,
+        _ size: UInt64,
+        _ proof: [SHA256Digest],
+        _ root: SHA256Digest,
+        code: String = "invalid_proof",
+        sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let error = #expect(throws: AuditError.self, sourceLocation: sourceLocation) {
             try MerkleTree.verifyInclusion(leafHash: leaf, leafIndex: index, size: size, proof: proof, root: root)
@@ -22,8 +27,13 @@ struct ProofRejectionTests {
     }
 
     func rejectsConsistency(
-        _ m: UInt64, _ n: UInt64, _ proof: [SHA256Digest], _ oldRoot: SHA256Digest, _ newRoot: SHA256Digest,
-        code: String = "invalid_proof", sourceLocation: SourceLocation = #_sourceLocation
+        _ m: UInt64,
+        _ n: UInt64,
+        _ proof: [SHA256Digest],
+        _ oldRoot: SHA256Digest,
+        _ newRoot: SHA256Digest,
+        code: String = "invalid_proof",
+        sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let error = #expect(throws: AuditError.self, sourceLocation: sourceLocation) {
             try MerkleTree.verifyConsistency(from: m, to: n, proof: proof, oldRoot: oldRoot, newRoot: newRoot)

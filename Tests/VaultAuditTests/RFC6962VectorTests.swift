@@ -42,8 +42,11 @@ struct RFC6962VectorTests {
             let proof = try MerkleTree.inclusionProof(leafIndex: vector.index, size: vector.size, nodes: store)
             #expect(proof == vector.path.map(Hex.digest), "leaf \(vector.index) of \(vector.size)")
             try MerkleTree.verifyInclusion(
-                leafHash: Hex.digest(vectors.leafHashes[Int(vector.index)]), leafIndex: vector.index, size: vector.size,
-                proof: vector.path.map(Hex.digest), root: vectors.root(vector.size)
+                leafHash: Hex.digest(vectors.leafHashes[Int(vector.index)]),
+                leafIndex: vector.index,
+                size: vector.size,
+                proof: vector.path.map(Hex.digest),
+                root: vectors.root(vector.size)
             )
         }
     }
@@ -54,8 +57,11 @@ struct RFC6962VectorTests {
             let proof = try MerkleTree.consistencyProof(from: vector.from, to: vector.to, nodes: store)
             #expect(proof == vector.path.map(Hex.digest), "\(vector.from) → \(vector.to)")
             try MerkleTree.verifyConsistency(
-                from: vector.from, to: vector.to, proof: vector.path.map(Hex.digest),
-                oldRoot: vectors.root(vector.from), newRoot: vectors.root(vector.to)
+                from: vector.from,
+                to: vector.to,
+                proof: vector.path.map(Hex.digest),
+                oldRoot: vectors.root(vector.from),
+                newRoot: vectors.root(vector.to)
             )
         }
     }

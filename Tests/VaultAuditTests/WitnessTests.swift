@@ -16,16 +16,28 @@ struct WitnessTests {
     /// deterministic, so every byte must match.
     @Test("signs and cosigns byte for byte like an independent implementation")
     func matchesAnIndependentImplementation() throws {
-        let checkpoint = try Checkpoint(origin: Self.origin, size: 20_852_163,
-                                        rootHash: SHA256Digest(bytes: Array(Data(base64Encoded: "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=")!))!)
+        let checkpoint = try Checkpoint(
+            origin: Self.origin,
+            size: 20_852_163,
+            rootHash: SHA256Digest(bytes: Array(Data(base64Encoded: "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=")!))!
+        )
         let signed = try checkpoint.sign(with: Self.logKey, keyName: Self.origin)
-        #expect(signed.text.hasSuffix("\u{2014} example.com/behind-the-sofa +PpSVFNUsAicB1wXCuc36HrmzCfBx1ATQpTulWd9U006OEpyCvIVj2pM8CIzKlzXWcwxIO/VAQzkCO8DZUY5tlFX6QQ=\n"))
+        #expect(
+            signed.text.hasSuffix(
+                "\u{2014} example.com/behind-the-sofa +PpSVFNUsAicB1wXCuc36HrmzCfBx1ATQpTulWd9U006OEpyCvIVj2pM8CIzKlzXWcwxIO/VAQzkCO8DZUY5tlFX6QQ=\n"
+            )
+        )
         let cosignature = try Cosignature.sign(checkpoint, time: 1_679_315_147, key: Self.witnessKey, name: Self.witnessName)
-        #expect(cosignature.line == "\u{2014} witness.example.com/w1 6EmBcgAAAABkGFDLU5VmHzFyg1moo3QxI1Ge6wHfwylQEoWhcwJH/SvRJW3LjvpU4PIuE1VI/0HWdoZ4oGL67Rl5yx89mAducLUyBQ==\n")
+        #expect(
+            cosignature.line
+                == "\u{2014} witness.example.com/w1 6EmBcgAAAABkGFDLU5VmHzFyg1moo3QxI1Ge6wHfwylQEoWhcwJH/SvRJW3LjvpU4PIuE1VI/0HWdoZ4oGL67Rl5yx89mAducLUyBQ==\n"
+        )
         let witness = try NoteVerifierKey(name: Self.witnessName, publicKey: Self.witnessKey.publicKey, kind: .cosignatureV1)
         #expect(witness.description == "witness.example.com/w1+e8498172+BD1AF8PoQ4lakrcKp00bfrycmCzPLsSWjMDNVfEq9GYM")
-        #expect(try NoteVerifierKey(name: Self.origin, publicKey: Self.logKey.publicKey).description
-                == "example.com/behind-the-sofa+f8fa5254+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea")
+        #expect(
+            try NoteVerifierKey(name: Self.origin, publicKey: Self.logKey.publicKey).description
+                == "example.com/behind-the-sofa+f8fa5254+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea"
+        )
         // Parsed back from the published text, the cosignature verifies and tells its time; the log
         // signature still verifies beside it.
         let parsed = try SignedCheckpoint.parse(signed.adding(cosignatures: [cosignature]).text)
@@ -63,22 +75,31 @@ struct WitnessTests {
     }
 
     private var watched: [String: WitnessedLog] {
-        [Self.origin: WitnessedLog(origin: Self.origin, verifierKey: try! NoteVerifierKey(name: Self.origin, publicKey: Self.logKey.publicKey).description)]
+        [
+            Self.origin: WitnessedLog(
+                origin: Self.origin,
+                verifierKey: try! NoteVerifierKey(name: Self.origin, publicKey: Self.logKey.publicKey).description
+            )
+        ]
     }
 
-    @Test("cosigns consistent growth only: a rollback, a fork, a stale old size, a stranger's key and an unknown log are refused with the spec's statuses")
+    @Test(
+        "cosigns consistent growth only: a rollback, a fork, a stale old size, a stranger's key and an unknown log are refused with the spec's statuses"
+    )
     func rules() throws {
         let store = tree(20)
         var logs = watched
         // First contact: old 0, no proof.
         guard case .cosigned(let lines, let first) = decide(try request(old: 0, size: 8, store: store), logs) else {
-            Issue.record("the first checkpoint was not cosigned"); return
+            Issue.record("the first checkpoint was not cosigned")
+            return
         }
         #expect(lines.count == 1 && first.size == 8)
         logs[Self.origin] = first
         // Growth with a proof from 8.
         guard case .cosigned(_, let grown) = decide(try request(old: 8, size: 13, store: store), logs) else {
-            Issue.record("consistent growth was not cosigned"); return
+            Issue.record("consistent growth was not cosigned")
+            return
         }
         logs[Self.origin] = grown
         // The same size again is fine; a smaller one (rollback) is refused before any proof is checked.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 /// AES-256-GCM behaviour beyond the vectors: tampering, the combined format, nonces.
@@ -46,7 +47,9 @@ struct AESGCMTests {
             }
         }
         #expect(throws: CryptoError.authenticationFailure) { try AES.GCM.open(combined: combined, using: key, authenticating: associatedData + [0]) }
-        #expect(throws: CryptoError.authenticationFailure) { try AES.GCM.open(combined: combined, using: SymmetricKey(), authenticating: associatedData) }
+        #expect(throws: CryptoError.authenticationFailure) {
+            try AES.GCM.open(combined: combined, using: SymmetricKey(), authenticating: associatedData)
+        }
     }
 
     @Test("truncated boxes and unknown versions are refused")
@@ -126,7 +129,8 @@ struct AESGCMTests {
             previous = (bytes, box)
         }
         // One key alternating with another on the same thread, and a failed open in between.
-        let a = SymmetricKey(using: DeterministicRandom(seed: 1)), b = SymmetricKey(using: DeterministicRandom(seed: 2))
+        let a = SymmetricKey(using: DeterministicRandom(seed: 1))
+        let b = SymmetricKey(using: DeterministicRandom(seed: 2))
         let boxA = try AES.GCM.seal(message, using: a, nonce: nonce, authenticating: associatedData)
         let boxB = try AES.GCM.seal(message, using: b, nonce: nonce, authenticating: associatedData)
         #expect(throws: CryptoError.authenticationFailure) { try AES.GCM.open(boxA, using: b, authenticating: associatedData) }

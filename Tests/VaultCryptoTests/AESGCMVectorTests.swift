@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 /// AES-256-GCM against the GCM specification's test cases and a Wycheproof subset.
@@ -46,7 +47,11 @@ struct AESGCMVectorTests {
             #expect(box.ciphertext == test.ct.bytes, "case \(test.tcId) (\(test.comment)): ciphertext")
             #expect(box.tag == test.tag.bytes, "case \(test.tcId) (\(test.comment)): tag")
 
-            let opened = try AES.GCM.open(AES.GCM.SealedBox(nonce: nonce, ciphertext: test.ct.bytes, tag: test.tag.bytes), using: key, authenticating: test.aad.bytes)
+            let opened = try AES.GCM.open(
+                AES.GCM.SealedBox(nonce: nonce, ciphertext: test.ct.bytes, tag: test.tag.bytes),
+                using: key,
+                authenticating: test.aad.bytes
+            )
             #expect(opened == test.msg.bytes, "case \(test.tcId): open")
 
             if test.iv.bytes.count == AES.GCM.Nonce.byteCount {

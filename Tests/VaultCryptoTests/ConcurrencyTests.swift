@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import VaultCrypto
 
 /// The per-thread OpenSSL contexts under load: many tasks and threads, each with its own key.
@@ -32,13 +33,13 @@ struct ConcurrencyTests {
         func run(rounds: Int) -> Bool {
             for _ in 0..<rounds {
                 guard let box = try? AES.GCM.seal(message, using: key, nonce: nonce, authenticating: associatedData),
-                      box.nonce.bytes + box.ciphertext + box.tag == expectedCombined,
-                      (try? AES.GCM.open(box, using: key, authenticating: associatedData)) == message,
-                      let fresh = try? AES.GCM.seal(message, using: key, authenticating: associatedData),
-                      (try? AES.GCM.open(combined: fresh.combined, using: key, authenticating: associatedData)) == message,
-                      (try? AES.GCM.open(fresh, using: key, authenticating: associatedData + [0])) == nil,
-                      SHA256.hash(data: message) == expectedDigest,
-                      HMACSHA256.authenticationCode(for: message, using: key).bytes == expectedMAC
+                    box.nonce.bytes + box.ciphertext + box.tag == expectedCombined,
+                    (try? AES.GCM.open(box, using: key, authenticating: associatedData)) == message,
+                    let fresh = try? AES.GCM.seal(message, using: key, authenticating: associatedData),
+                    (try? AES.GCM.open(combined: fresh.combined, using: key, authenticating: associatedData)) == message,
+                    (try? AES.GCM.open(fresh, using: key, authenticating: associatedData + [0])) == nil,
+                    SHA256.hash(data: message) == expectedDigest,
+                    HMACSHA256.authenticationCode(for: message, using: key).bytes == expectedMAC
                 else { return false }
             }
             return true

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 /// Ed25519 against RFC 8032.
@@ -43,7 +44,11 @@ struct Ed25519Tests {
         let restored = try key.rawRepresentation.withUnsafeBytes { try Ed25519.PrivateKey(rawRepresentation: Array($0)) }
         #expect(restored.publicKey == key.publicKey)
         #expect(try restored.signature(for: message) == signature)
-        #expect(throws: CryptoError.invalidKeySize(expected: 32, actual: 31)) { try Ed25519.PrivateKey(rawRepresentation: [UInt8](repeating: 1, count: 31)) }
-        #expect(throws: CryptoError.invalidKeySize(expected: 32, actual: 33)) { try Ed25519.PublicKey(rawRepresentation: [UInt8](repeating: 1, count: 33)) }
+        #expect(throws: CryptoError.invalidKeySize(expected: 32, actual: 31)) {
+            try Ed25519.PrivateKey(rawRepresentation: [UInt8](repeating: 1, count: 31))
+        }
+        #expect(throws: CryptoError.invalidKeySize(expected: 32, actual: 33)) {
+            try Ed25519.PublicKey(rawRepresentation: [UInt8](repeating: 1, count: 33))
+        }
     }
 }

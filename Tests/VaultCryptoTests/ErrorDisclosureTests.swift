@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VaultCrypto
 
 /// No error a caller can provoke renders a key or plaintext, in any form it can be printed in.
@@ -31,21 +32,33 @@ struct ErrorDisclosureTests {
         let existing = directory.file("existing.key")
         let existingKey = try KeyFile.create(at: existing)
 
-        let secrets = [keyBytes, otherKeyBytes, shortKeyBytes, plaintext, passphrase, rootBytes, dekBytes, keyFileBytes, longFileBytes,
-                       existingKey.withUnsafeBytes { Array($0) }, kek.key.withUnsafeBytes { Array($0) }].map(Secret.init)
+        let secrets = [
+            keyBytes, otherKeyBytes, shortKeyBytes, plaintext, passphrase, rootBytes, dekBytes, keyFileBytes, longFileBytes,
+            existingKey.withUnsafeBytes { Array($0) }, kek.key.withUnsafeBytes { Array($0) },
+        ].map(Secret.init)
 
         let failures: [(String, () throws -> Void)] = [
             ("open under another key", { _ = try AES.GCM.open(box, using: SymmetricKey(data: otherKeyBytes), authenticating: ad) }),
             ("open with other AD", { _ = try AES.GCM.open(box, using: key, authenticating: plaintext) }),
             ("open tampered", { _ = try AES.GCM.open(combined: box.combined.flippingBit(200), using: key, authenticating: ad) }),
             ("open truncated", { _ = try AES.GCM.open(combined: Array(box.combined.prefix(20)), using: key, authenticating: ad) }),
-            ("open unknown version", { var c = box.combined; c[0] = 9; _ = try AES.GCM.open(combined: c, using: key, authenticating: ad) }),
+            (
+                "open unknown version",
+                {
+                    var c = box.combined
+                    c[0] = 9
+                    _ = try AES.GCM.open(combined: c, using: key, authenticating: ad)
+                }
+            ),
             ("seal with a short key", { _ = try AES.GCM.seal(plaintext, using: SymmetricKey(data: shortKeyBytes), authenticating: ad) }),
             ("empty nonce", { _ = try AES.GCM.Nonce(data: [UInt8]()) }),
             ("load a loose key file", { _ = try KeyFile.load(from: loosePath) }),
             ("load a long key file", { _ = try KeyFile.load(from: longPath) }),
             ("create over an existing key file", { _ = try KeyFile.create(at: existing) }),
-            ("wrong root key", { try KeyHierarchy(root: SymmetricKey(data: otherKeyBytes), vaultID: "v1").verify(keyCheckValue: hierarchy.keyCheckValue) }),
+            (
+                "wrong root key",
+                { try KeyHierarchy(root: SymmetricKey(data: otherKeyBytes), vaultID: "v1").verify(keyCheckValue: hierarchy.keyCheckValue) }
+            ),
             ("short root key", { _ = try KeyHierarchy(root: SymmetricKey(data: shortKeyBytes), vaultID: "v1") }),
             ("unwrap for another customer", { _ = try kek.unwrap(wrapped, customerID: "cus_2") }),
             ("unwrap under another KEK version", { _ = try KeyEncryptionKey.generate(version: 2).unwrap(wrapped, customerID: "cus_1") }),
@@ -53,7 +66,15 @@ struct ErrorDisclosureTests {
             ("unwrap KEK for another version", { _ = try hierarchy.unwrapKEK(try hierarchy.wrap(kek), version: 2) }),
             ("unwrap tampered signing key", { _ = try hierarchy.unwrapSigningKey(try hierarchy.wrap(Ed25519.PrivateKey()).flippingBit(120)) }),
             ("Ed25519 seed of 31 bytes", { _ = try Ed25519.PrivateKey(rawRepresentation: shortKeyBytes) }),
-            ("scrypt bad parameters", { _ = try Scrypt.deriveKey(passphrase: passphrase, parameters: ScryptParameters(cost: 3, blockSize: 8, parallelism: 1, salt: keyBytes)) }),
+            (
+                "scrypt bad parameters",
+                {
+                    _ = try Scrypt.deriveKey(
+                        passphrase: passphrase,
+                        parameters: ScryptParameters(cost: 3, blockSize: 8, parallelism: 1, salt: keyBytes)
+                    )
+                }
+            ),
             ("HKDF bad length", { _ = try HKDF.deriveKey(inputKeyMaterial: key, salt: plaintext, info: passphrase, outputByteCount: 0) }),
         ]
 

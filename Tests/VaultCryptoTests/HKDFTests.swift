@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 /// HKDF-SHA256 against RFC 5869.

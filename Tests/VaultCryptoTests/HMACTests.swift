@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 /// HMAC-SHA256 against RFC 4231.
@@ -60,6 +61,9 @@ struct KeyedHMACTests {
             return await group.reduce(true) { $0 && $1 }
         }
         #expect(matches)
-        #expect(keyed.authenticationCode(for: messages[0]).bytes != HMACSHA256.Keyed(SymmetricKey(byteCount: 32)).authenticationCode(for: messages[0]).bytes)
+        #expect(
+            keyed.authenticationCode(for: messages[0]).bytes
+                != HMACSHA256.Keyed(SymmetricKey(byteCount: 32)).authenticationCode(for: messages[0]).bytes
+        )
     }
 }

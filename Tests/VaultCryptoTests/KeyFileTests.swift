@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VaultCrypto
 
 /// The root key file: created 0600 and 32 bytes, never overwritten, refused when loose or malformed.

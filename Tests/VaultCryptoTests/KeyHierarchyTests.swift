@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 /// The key hierarchy: key check, KEK and DEK wrapping, subkeys, the signing key.
@@ -20,7 +21,9 @@ struct KeyHierarchyTests {
         #expect(throws: CryptoError.wrongRootKey) { try otherVault.verify(keyCheckValue: check) }
         #expect(throws: CryptoError.wrongRootKey) { try hierarchy.verify(keyCheckValue: check.flippingBit(0)) }
         #expect(throws: CryptoError.wrongRootKey) { try hierarchy.verify(keyCheckValue: Array(check.prefix(16))) }
-        #expect(throws: CryptoError.invalidKeySize(expected: 32, actual: 16)) { try KeyHierarchy(root: SymmetricKey(byteCount: 16), vaultID: vaultID) }
+        #expect(throws: CryptoError.invalidKeySize(expected: 32, actual: 16)) {
+            try KeyHierarchy(root: SymmetricKey(byteCount: 16), vaultID: vaultID)
+        }
     }
 
     @Test("subkeys differ by purpose and by vault, and are stable")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 /// SHA-256 against the FIPS 180 examples, one-shot, incremental and in parts.
@@ -24,7 +25,8 @@ struct SHA256Tests {
                 hasher.update(data: Array(message[split...]))
                 #expect(hasher.finalize().bytes == test.digest.bytes, "\(test.comment): split at \(split)")
 
-                let head = Array(message[..<split]), tail = Array(message[split...])
+                let head = Array(message[..<split])
+                let tail = Array(message[split...])
                 let digest = head.withUnsafeBytes { h in tail.withUnsafeBytes { t in SHA256.hash(parts: [h, t]) } }
                 #expect(digest.bytes == test.digest.bytes, "\(test.comment): parts split at \(split)")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VaultCrypto
 
 /// scrypt against RFC 7914, and its parameter checks.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 /// Key storage whose filling fails is released exactly once (a double free corrupts the heap).

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import VaultCrypto
 
 /// Keys never print their bytes; secrets compare in constant time.

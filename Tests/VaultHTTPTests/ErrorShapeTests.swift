@@ -3,14 +3,20 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import Vault
+
 @testable import VaultHTTP
 
 /// Every 4xx is an RFC 9457 problem with a stable code, and says nothing about customers' values.
 @Suite struct ErrorShapeTests {
     /// Checks the problem shape and returns its body.
     @discardableResult
-    static func problem(_ response: TestResponse, _ status: HTTPResponse.Status, code: String, fixture: TestVault,
-                        sourceLocation: SourceLocation = #_sourceLocation) -> [String: Any] {
+    static func problem(
+        _ response: TestResponse,
+        _ status: HTTPResponse.Status,
+        code: String,
+        fixture: TestVault,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> [String: Any] {
         let body = response.object
         #expect(response.status == status, "\(response.text)", sourceLocation: sourceLocation)
         #expect(response.headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
@@ -55,14 +61,26 @@ import Vault
             // Query parameters are checked too, and the facade's own refusals keep their codes.
             let support = fixture.tokens["support"]!
             let id = fixture.customers[1].id
-            Self.problem(try await client.call(.get, "/v1/customers/\(id)?purpse=service", token: support), .badRequest,
-                         code: "invalid_query", fixture: fixture)
+            Self.problem(
+                try await client.call(.get, "/v1/customers/\(id)?purpse=service", token: support),
+                .badRequest,
+                code: "invalid_query",
+                fixture: fixture
+            )
             Self.problem(try await client.call(.get, "/v1/customers/\(id)", token: support), .badRequest, code: "invalid_query", fixture: fixture)
-            Self.problem(try await client.call(.get, "/v1/audit/entries?limit=-1", token: fixture.tokens["auditor"]!), .badRequest,
-                         code: "invalid_query", fixture: fixture)
+            Self.problem(
+                try await client.call(.get, "/v1/audit/entries?limit=-1", token: fixture.tokens["auditor"]!),
+                .badRequest,
+                code: "invalid_query",
+                fixture: fixture
+            )
             // A request of the right shape that the policy cannot carry out is a 422.
-            Self.problem(try await client.call(.put, "/v1/me/consents/service", token: customer, json: #"{"state":"granted"}"#),
-                         .unprocessableContent, code: "basis_not_consent", fixture: fixture)
+            Self.problem(
+                try await client.call(.put, "/v1/me/consents/service", token: customer, json: #"{"state":"granted"}"#),
+                .unprocessableContent,
+                code: "basis_not_consent",
+                fixture: fixture
+            )
         }
     }
 
@@ -81,12 +99,16 @@ import Vault
             }
             // An analyst never reaches a row; the reason says why.
             let analyst = try await client.call(.get, "/v1/customers/\(id)?purpose=analytics", token: fixture.tokens["analyst"]!)
-            #expect((Self.problem(analyst, .forbidden, code: "aggregate_only", fixture: fixture)["detail"] as? String)?
-                .contains("reads aggregates only") == true)
+            #expect(
+                (Self.problem(analyst, .forbidden, code: "aggregate_only", fixture: fixture)["detail"] as? String)?
+                    .contains("reads aggregates only") == true
+            )
             // A role without the operation is refused by the facade, with the policy's reason.
             let operatorResponse = try await client.call(.get, "/v1/contests", token: fixture.tokens["operator"]!)
-            #expect((Self.problem(operatorResponse, .forbidden, code: "operation_not_permitted", fixture: fixture)["detail"] as? String)?
-                .contains("operator") == true)
+            #expect(
+                (Self.problem(operatorResponse, .forbidden, code: "operation_not_permitted", fixture: fixture)["detail"] as? String)?
+                    .contains("operator") == true
+            )
         }
     }
 
@@ -97,12 +119,25 @@ import Vault
         let support = fixture.tokens["support"]!
         let me = fixture.customers[0].id
         try await fixture.app.test(.router) { client in
-            Self.problem(try await client.call(.get, "/v1/customers/\(fixture.customers[2].id)?purpose=service", token: customer), .notFound,
-                         code: "not_found", fixture: fixture)
-            Self.problem(try await client.call(.get, "/v1/customers/c-9999999?purpose=service", token: support), .notFound,
-                         code: "not_found", fixture: fixture)
+            Self.problem(
+                try await client.call(.get, "/v1/customers/\(fixture.customers[2].id)?purpose=service", token: customer),
+                .notFound,
+                code: "not_found",
+                fixture: fixture
+            )
+            Self.problem(
+                try await client.call(.get, "/v1/customers/c-9999999?purpose=service", token: support),
+                .notFound,
+                code: "not_found",
+                fixture: fixture
+            )
             Self.problem(try await client.call(.get, "/v1/nothing-here", token: support), .notFound, code: "no_route", fixture: fixture)
-            Self.problem(try await client.call(.get, "/v1/me/consents/astrology", token: customer), .notFound, code: "unknown_purpose", fixture: fixture)
+            Self.problem(
+                try await client.call(.get, "/v1/me/consents/astrology", token: customer),
+                .notFound,
+                code: "unknown_purpose",
+                fixture: fixture
+            )
 
             let wrong = try await client.call(.put, "/v1/me", token: customer)
             Self.problem(wrong, .methodNotAllowed, code: "method_not_allowed", fixture: fixture)
@@ -113,14 +148,26 @@ import Vault
 
             let contest = #"{"field":"postcode","value":"ZZ9 9ZZ","reason":"moved"}"#
             #expect(try await client.call(.post, "/v1/me/contests", token: customer, json: contest).status == .created)
-            Self.problem(try await client.call(.post, "/v1/me/contests", token: customer, json: contest), .conflict,
-                         code: "already_contested", fixture: fixture)
+            Self.problem(
+                try await client.call(.post, "/v1/me/contests", token: customer, json: contest),
+                .conflict,
+                code: "already_contested",
+                fixture: fixture
+            )
 
             #expect(try await client.call(.delete, "/v1/me", token: customer, json: #"{"confirm":true}"#).status == .ok)
-            Self.problem(try await client.call(.get, "/v1/customers/\(me)?purpose=service", token: support), .gone,
-                         code: "customer_erased", fixture: fixture)
-            Self.problem(try await client.call(.patch, "/v1/customers/\(me)?purpose=service", token: support, json: #"{"set":{"region":"north"}}"#),
-                         .gone, code: "customer_erased", fixture: fixture)
+            Self.problem(
+                try await client.call(.get, "/v1/customers/\(me)?purpose=service", token: support),
+                .gone,
+                code: "customer_erased",
+                fixture: fixture
+            )
+            Self.problem(
+                try await client.call(.patch, "/v1/customers/\(me)?purpose=service", token: support, json: #"{"set":{"region":"north"}}"#),
+                .gone,
+                code: "customer_erased",
+                fixture: fixture
+            )
         }
     }
 
@@ -131,17 +178,39 @@ import Vault
         try await fixture.app.test(.router) { client in
             let reason = String(repeating: "x", count: 70 * 1024)
             let large = #"{"field":"name","value":"X","reason":"\#(reason)"}"#
-            Self.problem(try await client.call(.post, "/v1/me/contests", token: customer, json: large), .contentTooLarge,
-                         code: "body_too_large", fixture: fixture)
+            Self.problem(
+                try await client.call(.post, "/v1/me/contests", token: customer, json: large),
+                .contentTooLarge,
+                code: "body_too_large",
+                fixture: fixture
+            )
             for type in ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1"] {
-                Self.problem(try await client.call(.put, "/v1/me/consents/marketing", token: customer, json: #"{"state":"granted"}"#,
-                                                   headers: [.contentType: type]),
-                             .unsupportedMediaType, code: "unsupported_media_type", fixture: fixture)
+                Self.problem(
+                    try await client.call(
+                        .put,
+                        "/v1/me/consents/marketing",
+                        token: customer,
+                        json: #"{"state":"granted"}"#,
+                        headers: [.contentType: type]
+                    ),
+                    .unsupportedMediaType,
+                    code: "unsupported_media_type",
+                    fixture: fixture
+                )
             }
-            Self.problem(try await client.call(.delete, "/v1/me", token: customer), .unsupportedMediaType, code: "unsupported_media_type",
-                         fixture: fixture)
-            let utf8 = try await client.call(.put, "/v1/me/consents/marketing", token: customer, json: #"{"state":"granted"}"#,
-                                             headers: [.contentType: "Application/JSON; charset=UTF-8"])
+            Self.problem(
+                try await client.call(.delete, "/v1/me", token: customer),
+                .unsupportedMediaType,
+                code: "unsupported_media_type",
+                fixture: fixture
+            )
+            let utf8 = try await client.call(
+                .put,
+                "/v1/me/consents/marketing",
+                token: customer,
+                json: #"{"state":"granted"}"#,
+                headers: [.contentType: "Application/JSON; charset=UTF-8"]
+            )
             #expect(utf8.status == .noContent)
         }
     }
@@ -153,8 +222,12 @@ import Vault
         try await fixture.app.test(.router) { client in
             // The default policy gives each analyst ε = 5 per period and at most 1 per query.
             for group in ["region", "segment", "preferred_channel", "price_sensitivity", "birth_year"] {
-                let response = try await client.call(.post, "/v1/aggregates", token: analyst,
-                                                     json: #"{"measures":["count"],"group_by":["\#(group)"],"epsilon":1}"#)
+                let response = try await client.call(
+                    .post,
+                    "/v1/aggregates",
+                    token: analyst,
+                    json: #"{"measures":["count"],"group_by":["\#(group)"],"epsilon":1}"#
+                )
                 #expect(response.status == .ok, "\(response.text)")
             }
             let refused = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":["count"],"epsilon":1}"#)
@@ -172,8 +245,12 @@ import Vault
         let auditor = fixture.tokens["auditor"]!
         let id = fixture.customers[1].id
         try await fixture.app.test(.router) { client in
-            let opened = try await client.call(.post, "/v1/me/contests", token: customer,
-                                               json: #"{"field":"postcode","value":"ZZ9 9ZZ","reason":"I moved"}"#)
+            let opened = try await client.call(
+                .post,
+                "/v1/me/contests",
+                token: customer,
+                json: #"{"field":"postcode","value":"ZZ9 9ZZ","reason":"I moved"}"#
+            )
             let contestID = try #require(opened.object["id"] as? String)
             for body in [#"{"withdraw":false,"reply":"x"}"#, #"{"withdraw":null}"#, #"{"reply":null}"#, #"{"withdraw":false}"#] {
                 let update = try await client.call(.patch, "/v1/me/contests/\(contestID)", token: customer, json: body)
@@ -198,12 +275,20 @@ import Vault
             for (method, uri, token, body, code) in patternCases {
                 Self.problem(try await client.call(method, uri, token: token, json: body), .badRequest, code: code, fixture: fixture)
             }
-            let nullEpsilon = try await client.call(.post, "/v1/aggregates", token: fixture.tokens["analyst"]!,
-                                                    json: #"{"measures":["count"],"epsilon":null}"#)
+            let nullEpsilon = try await client.call(
+                .post,
+                "/v1/aggregates",
+                token: fixture.tokens["analyst"]!,
+                json: #"{"measures":["count"],"epsilon":null}"#
+            )
             Self.problem(nullEpsilon, .badRequest, code: "invalid_body", fixture: fixture)
             // Well-formed JSON with a value the field cannot hold is the vault's refusal, not a parse error.
-            let huge = try await client.call(.post, "/v1/me/contests", token: customer,
-                                             json: #"{"field":"birth_year","value":1e200,"reason":"x"}"#)
+            let huge = try await client.call(
+                .post,
+                "/v1/me/contests",
+                token: customer,
+                json: #"{"field":"birth_year","value":1e200,"reason":"x"}"#
+            )
             #expect(huge.status == .unprocessableContent, "\(huge.text)")
             // A method the document does not list is a 405 naming the ones it does.
             let trace = try await client.call(.init("TRACE")!, "/v1/me", token: customer)

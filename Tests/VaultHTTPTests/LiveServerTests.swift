@@ -3,9 +3,10 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import Vault
-import VaultStore
-@testable import VaultHTTP
 import VaultSQLite
+import VaultStore
+
+@testable import VaultHTTP
 
 /// The server on a real socket (an ephemeral port on loopback).
 @Suite struct LiveServerTests {
@@ -18,9 +19,20 @@ import VaultSQLite
         var options = VaultOptions(backends: [SQLiteBackend()])
         options.durability = .normal
         let cli = try await Vault.open(at: fixture.directory, options: options)
-        let text = try #require(String(data: try Data(contentsOf: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().appendingPathComponent("../../policies/default.yaml")), encoding: .utf8))
-        let applied = try await cli.applyPolicy(text: text.replacingOccurrences(of: "  k: 10 ", with: "  k: 11 "), fileName: "k11.yaml", by: .localOperator)
+        let text = try #require(
+            String(
+                data: try Data(
+                    contentsOf: URL(fileURLWithPath: #filePath)
+                        .deletingLastPathComponent().appendingPathComponent("../../policies/default.yaml")
+                ),
+                encoding: .utf8
+            )
+        )
+        let applied = try await cli.applyPolicy(
+            text: text.replacingOccurrences(of: "  k: 10 ", with: "  k: 11 "),
+            fileName: "k11.yaml",
+            by: .localOperator
+        )
         // The watcher looks once a second; give it a few.
         for _ in 0..<50 where fixture.vault.policyInfo.hash != applied.hash {
             try await Task.sleep(for: .milliseconds(100))
@@ -46,12 +58,20 @@ import VaultSQLite
             #expect(withdrawn.status == .noContent)
             #expect(try await client.call(.get, "/v1/me/consents/personalization", token: token).object["holds"] as? Bool == false)
 
-            let opened = try await client.call(.post, "/v1/me/contests", token: token,
-                                               json: #"{"field":"segment","value":"loyal","reason":"I buy every week"}"#)
+            let opened = try await client.call(
+                .post,
+                "/v1/me/contests",
+                token: token,
+                json: #"{"field":"segment","value":"loyal","reason":"I buy every week"}"#
+            )
             #expect(opened.status == .created)
             let contestID = try #require(opened.object["id"] as? String)
-            let resolved = try await client.call(.post, "/v1/contests/\(contestID)/resolution", token: fixture.tokens["support"]!,
-                                                 json: #"{"resolution":"reject","reason":"the segment follows purchase history"}"#)
+            let resolved = try await client.call(
+                .post,
+                "/v1/contests/\(contestID)/resolution",
+                token: fixture.tokens["support"]!,
+                json: #"{"resolution":"reject","reason":"the segment follows purchase history"}"#
+            )
             #expect(resolved.object["status"] as? String == "rejected")
             let mine = try await client.call(.get, "/v1/me/contests", token: token)
             #expect(mine.array.first?["resolution"] as? String == "the segment follows purchase history")

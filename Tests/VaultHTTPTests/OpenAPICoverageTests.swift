@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import Yams
+
 @testable import VaultHTTP
 
 /// `openapi.yaml` and the router describe the same API: the same paths and methods both ways,
@@ -77,8 +78,10 @@ import Yams
     }
 
     /// Every method a client may send, the registered ones and others (RFC 9110 allows any token).
-    static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options, .trace, .connect,
-                                                HTTPRequest.Method("QUERY")!, HTTPRequest.Method("PROPFIND")!]
+    static let methods: [HTTPRequest.Method] = [
+        .get, .head, .post, .put, .patch, .delete, .options, .trace, .connect,
+        HTTPRequest.Method("QUERY")!, HTTPRequest.Method("PROPFIND")!,
+    ]
 
     @Test func theRouterAnswersExactlyTheDocumentedMethods() async throws {
         let fixture = try await TestVault.make(customers: 2)

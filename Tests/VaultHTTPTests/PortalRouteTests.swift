@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Testing
 import Vault
 import VaultStore
+
 @testable import VaultHTTP
 
 /// The customer portal's routes: sign-in by code and by link, forms that need the visitor's form
@@ -23,7 +24,8 @@ import VaultStore
         mutating func take(_ response: TestResponse) {
             for header in response.headers[values: .setCookie] {
                 let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
-                let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+                let name = String(pair[0])
+                let value = pair.count > 1 ? String(pair[1]) : ""
                 if value.isEmpty || header.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
             }
             if let range = response.text.range(of: #"name="csrf" value="([^"]*)""#, options: .regularExpression) {
@@ -57,7 +59,9 @@ import VaultStore
         decoder.dateDecodingStrategy = .iso8601
         for _ in 0..<100 {
             // Only finished messages: a file being written may show under a temporary name.
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+                $0.hasSuffix(".json") && !$0.hasPrefix(".")
+            }.sorted()
             if files.count >= count, let last = files.last {
                 return try decoder.decode(SignInMessage.self, from: Data(contentsOf: folder.appendingPathComponent(last)))
             }
@@ -67,7 +71,8 @@ import VaultStore
     }
 
     /// Signs `customer` in through the pages; returns the browser holding the session.
-    static func signIn(_ client: some TestClientProtocol, _ fixture: TestVault, _ customer: CustomerRecord, messages: Int = 1) async throws -> Browser {
+    static func signIn(_ client: some TestClientProtocol, _ fixture: TestVault, _ customer: CustomerRecord, messages: Int = 1) async throws -> Browser
+    {
         var browser = Browser()
         browser.take(try await browser.get(client, "/portal/"))
         let asked = try await browser.post(client, "/portal/sign-in", ["address": email(customer)])
@@ -92,7 +97,11 @@ import VaultStore
             #expect(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"))
             #expect(page.headers[HTTPField.Name("X-Frame-Options")!] == "DENY" && page.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
             #expect(page.headers[.cacheControl] == "no-store")
-            #expect(page.headers[values: .setCookie].contains { $0.hasPrefix("__Host-cvault_form=") && $0.contains("HttpOnly") && $0.contains("SameSite=Strict") })
+            #expect(
+                page.headers[values: .setCookie].contains {
+                    $0.hasPrefix("__Host-cvault_form=") && $0.contains("HttpOnly") && $0.contains("SameSite=Strict")
+                }
+            )
             #expect(!page.text.contains("<script>") && !page.text.contains("style="), "no inline script or style")
             let css = try await client.executeRequest(uri: "/portal/static/portal.css", method: .get, headers: [:], body: nil)
             #expect(css.status == .ok && css.headers[.contentType] == "text/css; charset=utf-8")
@@ -109,8 +118,13 @@ import VaultStore
             browser.take(try await browser.get(client, "/portal/"))
             // Another site's form: the browser sends no SameSite=Strict cookie, and the page's token is unknown.
             let stranger = Browser()
-            #expect(try await stranger.post(client, "/portal/sign-in", ["address": Self.email(fixture.customers[0])], csrf: browser.csrf).status == .forbidden)
-            #expect(try await browser.post(client, "/portal/sign-in", ["address": Self.email(fixture.customers[0])], csrf: "forged").status == .forbidden)
+            #expect(
+                try await stranger.post(client, "/portal/sign-in", ["address": Self.email(fixture.customers[0])], csrf: browser.csrf).status
+                    == .forbidden
+            )
+            #expect(
+                try await browser.post(client, "/portal/sign-in", ["address": Self.email(fixture.customers[0])], csrf: "forged").status == .forbidden
+            )
             #expect(try await browser.post(client, "/portal/sign-in", ["address": Self.email(fixture.customers[0])]).status == .ok)
             // A signed-in customer's forms need the token too.
             let signedIn = try await Self.signIn(client, fixture, fixture.customers[1], messages: 2)
@@ -122,13 +136,23 @@ import VaultStore
             var crossSite = signedIn.cookieHeader
             crossSite[.contentType] = "application/x-www-form-urlencoded"
             crossSite[HTTPField.Name("Sec-Fetch-Site")!] = "same-site"
-            let planted = try await client.executeRequest(uri: "/portal/sign-out", method: .post, headers: crossSite,
-                                                          body: ByteBuffer(string: "csrf=\(signedIn.csrf)"))
+            let planted = try await client.executeRequest(
+                uri: "/portal/sign-out",
+                method: .post,
+                headers: crossSite,
+                body: ByteBuffer(string: "csrf=\(signedIn.csrf)")
+            )
             #expect(planted.status == .forbidden && planted.headers[.contentSecurityPolicy] != nil)
             crossSite[HTTPField.Name("Sec-Fetch-Site")!] = nil
             crossSite[HTTPField.Name("Origin")!] = "https://evil.example"
-            #expect(try await client.executeRequest(uri: "/portal/sign-out", method: .post, headers: crossSite,
-                                                    body: ByteBuffer(string: "csrf=\(signedIn.csrf)")).status == .forbidden)
+            #expect(
+                try await client.executeRequest(
+                    uri: "/portal/sign-out",
+                    method: .post,
+                    headers: crossSite,
+                    body: ByteBuffer(string: "csrf=\(signedIn.csrf)")
+                ).status == .forbidden
+            )
         }
     }
 
@@ -144,7 +168,11 @@ import VaultStore
             // The same page whether or not the address exists, apart from the address itself.
             #expect(unknown.text.replacingOccurrences(of: "nobody@example.org", with: "X") == known.text.replacingOccurrences(of: address, with: "X"))
             let message = try #require(try await Self.newestMessage(fixture, count: 1))
-            let wrong = try await browser.post(client, "/portal/code", ["address": address, "code": message.code == "00000000" ? "11111111" : "00000000"])
+            let wrong = try await browser.post(
+                client,
+                "/portal/code",
+                ["address": address, "code": message.code == "00000000" ? "11111111" : "00000000"]
+            )
             #expect(wrong.status == .unauthorized && wrong.text.contains("does not work"))
             let right = try await browser.post(client, "/portal/code", ["address": address, "code": message.code])
             #expect(right.status == .seeOther)
@@ -162,7 +190,11 @@ import VaultStore
     @Test func aLinkShowsAButtonAndSignsInOnce() async throws {
         let fixture = try await TestVault.make()
         defer { fixture.remove() }
-        let link = try await fixture.vault.portalLink(customerID: fixture.customers[0].id, linkBase: "http://127.0.0.1/portal/link/", by: .localOperator)
+        let link = try await fixture.vault.portalLink(
+            customerID: fixture.customers[0].id,
+            linkBase: "http://127.0.0.1/portal/link/",
+            by: .localOperator
+        )
         let path = String(link.link.dropFirst("http://127.0.0.1".count))
         try await fixture.app.test(.router) { client in
             var browser = Browser()
@@ -198,9 +230,18 @@ import VaultStore
         let fixture = try await TestVault.make()
         defer { fixture.remove() }
         let support = try await fixture.vault.authenticate(token: fixture.tokens["support"]!)
-        _ = try await fixture.vault.updateCustomer(fixture.customers[0].id, purpose: "service", set: ["name": "<script>alert(1)</script> Ada"], by: support)
-        let others = try await fixture.vault.openContest(field: "name", proposedValue: "X", reason: "typo",
-                                                         by: try await fixture.vault.authenticate(token: fixture.tokens["other"]!))
+        _ = try await fixture.vault.updateCustomer(
+            fixture.customers[0].id,
+            purpose: "service",
+            set: ["name": "<script>alert(1)</script> Ada"],
+            by: support
+        )
+        let others = try await fixture.vault.openContest(
+            field: "name",
+            proposedValue: "X",
+            reason: "typo",
+            by: try await fixture.vault.authenticate(token: fixture.tokens["other"]!)
+        )
         try await fixture.app.test(.router) { client in
             let browser = try await Self.signIn(client, fixture, fixture.customers[0])
             let profile = try await browser.get(client, "/portal/profile")
@@ -230,7 +271,9 @@ import VaultStore
             #expect(foreign.status == .notFound)
 
             let export = try await browser.get(client, "/portal/export")
-            #expect(export.status == .ok && export.headers[.contentDisposition]?.contains("attachment") == true && export.text.contains("\"signature\""))
+            #expect(
+                export.status == .ok && export.headers[.contentDisposition]?.contains("attachment") == true && export.text.contains("\"signature\"")
+            )
 
             let notConfirmed = try await signedIn.post(client, "/portal/erase", ["confirm": "yes"])
             #expect(notConfirmed.status == .unprocessableContent)

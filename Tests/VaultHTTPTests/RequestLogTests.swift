@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import Vault
+
 @testable import VaultHTTP
 
 /// One line per request, with the route pattern and no values, ids, query strings or bodies.
@@ -11,14 +12,23 @@ import Vault
         let fixture = try await TestVault.make(customers: 3)
         defer { fixture.remove() }
         let target = fixture.customers[1]
-        guard case .string(let email)? = target.fields["email"] else { Issue.record("no e-mail"); return }
+        guard case .string(let email)? = target.fields["email"] else {
+            Issue.record("no e-mail")
+            return
+        }
         let encoded = email.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         let requests: [(HTTPRequest.Method, String, String?, String?, String)] = [
             (.get, "/v1/customers/\(target.id)?purpose=service", fixture.tokens["support"], nil, "/v1/customers/{id}"),
             (.get, "/v1/customers?email=\(encoded)&purpose=service", fixture.tokens["support"], nil, "/v1/customers"),
-            (.patch, "/v1/customers/\(target.id)?purpose=service", fixture.tokens["support"], #"{"set":{"postcode":"QQ1 1QQ"}}"#, "/v1/customers/{id}"),
+            (
+                .patch, "/v1/customers/\(target.id)?purpose=service", fixture.tokens["support"], #"{"set":{"postcode":"QQ1 1QQ"}}"#,
+                "/v1/customers/{id}"
+            ),
             (.get, "/v1/me", fixture.tokens["customer"], nil, "/v1/me"),
-            (.post, "/v1/me/contests", fixture.tokens["customer"], #"{"field":"name","value":"Secret Name","reason":"Secret reason"}"#, "/v1/me/contests"),
+            (
+                .post, "/v1/me/contests", fixture.tokens["customer"], #"{"field":"name","value":"Secret Name","reason":"Secret reason"}"#,
+                "/v1/me/contests"
+            ),
             (.get, "/v1/customers/\(target.id)?purpose=marketing", fixture.tokens["analyst"], nil, "/v1/customers/{id}"),
             (.get, "/v1/me", "cvt_bogus", nil, "/v1/me"),
             (.put, "/v1/me", fixture.tokens["customer"], nil, "unmatched"),  // a 405: no route has this method

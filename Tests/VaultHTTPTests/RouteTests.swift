@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 import Vault
 import VaultStore
+
 @testable import VaultHTTP
 
 /// Every route answers its role with the facade's data, in the documented shape.
@@ -33,8 +34,12 @@ import VaultStore
             #expect(after.object["state"] as? String == "granted")
             #expect(after.object["holds"] as? Bool == true)
 
-            let opened = try await client.call(.post, "/v1/me/contests", token: token,
-                                               json: #"{"field":"postcode","value":"ZZ9 9ZZ","reason":"I moved"}"#)
+            let opened = try await client.call(
+                .post,
+                "/v1/me/contests",
+                token: token,
+                json: #"{"field":"postcode","value":"ZZ9 9ZZ","reason":"I moved"}"#
+            )
             #expect(opened.status == .created)
             #expect(opened.object["field"] as? String == "postcode")
             #expect(opened.object["status"] as? String == "open")
@@ -94,16 +99,24 @@ import VaultStore
             #expect(found.status == .ok)
             #expect(found.array.map { $0["customer"] as? String } == [target.id])
 
-            let patched = try await client.call(.patch, "/v1/customers/\(target.id)?purpose=service", token: support,
-                                                json: #"{"set":{"postcode":"AB1 2CD","preferred_channel":"sms"}}"#)
+            let patched = try await client.call(
+                .patch,
+                "/v1/customers/\(target.id)?purpose=service",
+                token: support,
+                json: #"{"set":{"postcode":"AB1 2CD","preferred_channel":"sms"}}"#
+            )
             #expect(patched.status == .ok)
             #expect(patched.object["updated"] as? [String] == ["postcode", "preferred_channel"])
             let reread = try await client.call(.get, "/v1/customers/\(target.id)?purpose=service&fields=postcode", token: support)
             #expect((reread.object["values"] as? [String: Any])?["postcode"] as? String == "AB1 2CD")
 
             let customer = fixture.tokens["customer"]!
-            let contest = try await client.call(.post, "/v1/me/contests", token: customer,
-                                                json: #"{"field":"name","value":"Ada Lovelace","reason":"typo"}"#)
+            let contest = try await client.call(
+                .post,
+                "/v1/me/contests",
+                token: customer,
+                json: #"{"field":"name","value":"Ada Lovelace","reason":"typo"}"#
+            )
             let contestID = try #require(contest.object["id"] as? String)
             let listed = try await client.call(.get, "/v1/contests?status=open", token: support)
             #expect(listed.status == .ok)
@@ -113,8 +126,12 @@ import VaultStore
             #expect(reviewed.status == .ok)
             #expect(reviewed.object["proposed_value"] as? String == "Ada Lovelace", "opening one contest shows the proposal (audited)")
 
-            let resolved = try await client.call(.post, "/v1/contests/\(contestID)/resolution", token: support,
-                                                 json: #"{"resolution":"accept","reason":"checked the passport"}"#)
+            let resolved = try await client.call(
+                .post,
+                "/v1/contests/\(contestID)/resolution",
+                token: support,
+                json: #"{"resolution":"accept","reason":"checked the passport"}"#
+            )
             #expect(resolved.status == .ok)
             #expect(resolved.object["status"] as? String == "accepted")
             let name = try await client.call(.get, "/v1/me", token: customer)
@@ -161,8 +178,12 @@ import VaultStore
         defer { fixture.remove() }
         let analyst = fixture.tokens["analyst"]!
         try await fixture.app.test(.router) { client in
-            let answer = try await client.call(.post, "/v1/aggregates", token: analyst,
-                                               json: #"{"measures":["count"],"group_by":["region"],"epsilon":0.5}"#)
+            let answer = try await client.call(
+                .post,
+                "/v1/aggregates",
+                token: analyst,
+                json: #"{"measures":["count"],"group_by":["region"],"epsilon":0.5}"#
+            )
             #expect(answer.status == .ok)
             #expect(answer.object["epsilon_charged"] as? Double == 0.5)
             #expect(answer.object["cached"] as? Bool == false)
@@ -209,8 +230,12 @@ import VaultStore
         defer { fixture.remove() }
         let analyst = fixture.tokens["analyst"]!
         try await fixture.app.test(.router) { client in
-            let answer = try await client.call(.post, "/v1/aggregates", token: analyst,
-                                               json: #"{"measures":[],"group_by":["segment"],"epsilon":1,"portfolio":true}"#)
+            let answer = try await client.call(
+                .post,
+                "/v1/aggregates",
+                token: analyst,
+                json: #"{"measures":[],"group_by":["segment"],"epsilon":1,"portfolio":true}"#
+            )
             #expect(answer.status == .ok)
             let set = try #require(answer.object["efficient_set"] as? [String: Any])
             let groups = try #require(set["groups"] as? [[String: Any]])
@@ -218,15 +243,20 @@ import VaultStore
             #expect(groups.count == (answer.object["groups"] as? [Any])?.count)
             #expect(!frontier.isEmpty && frontier.allSatisfy { $0["efficient"] as? Bool == true })
             for point in groups {
-                let variance = try #require(point["variance"] as? Double), deviation = try #require(point["standard_deviation"] as? Double)
+                let variance = try #require(point["variance"] as? Double)
+                let deviation = try #require(point["standard_deviation"] as? Double)
                 #expect(abs(variance.squareRoot() - deviation) < 1e-6 && point["mean"] is Double && point["key"] is [String: Any])
             }
             let plain = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":["count"],"epsilon":0.5}"#)
             #expect(plain.status == .ok && plain.object["efficient_set"] == nil)
             let empty = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":[],"epsilon":0.5}"#)
             #expect(empty.status.code / 100 == 4)
-            let chart = try await client.call(.post, "/v1/aggregates?format=svg", token: analyst,
-                                              json: #"{"measures":[],"group_by":["segment"],"epsilon":1,"portfolio":true}"#)
+            let chart = try await client.call(
+                .post,
+                "/v1/aggregates?format=svg",
+                token: analyst,
+                json: #"{"measures":[],"group_by":["segment"],"epsilon":1,"portfolio":true}"#
+            )
             #expect(chart.status == .ok && chart.headers[.contentType] == "image/svg+xml" && chart.text.hasPrefix("<svg"))
             #expect(chart.text.contains(#"class="efficient-group""#))
             let badFormat = try await client.call(.post, "/v1/aggregates?format=png", token: analyst, json: #"{"measures":["count"],"epsilon":0.5}"#)

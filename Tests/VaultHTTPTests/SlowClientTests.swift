@@ -1,13 +1,15 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
 import Vault
+
 @testable import VaultHTTP
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A raw TCP client that can misbehave: send half a request and stop.
 private final class RawConnection {

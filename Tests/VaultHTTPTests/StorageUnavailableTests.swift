@@ -2,9 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
-@testable import Vault
 import VaultSQLite
 import VaultStore
+
+@testable import Vault
 @testable import VaultHTTP
 
 /// A database that cannot be written (read-only, locked, unreachable) is the server's trouble, not

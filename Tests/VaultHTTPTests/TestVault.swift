@@ -3,9 +3,10 @@ import Hummingbird
 import HummingbirdTesting
 import Synchronization
 import Vault
-import VaultStore
-@testable import VaultHTTP
 import VaultSQLite
+import VaultStore
+
+@testable import VaultHTTP
 
 /// A clock the tests move forward (token expiry).
 final class TestClock: VaultClock {
@@ -47,8 +48,10 @@ struct TestVault: Sendable {
         let customers = (0..<count).map(generator.customer)
         _ = try await vault.importCustomers(customers, by: .localOperator)
         var tokens: [String: String] = [:]
-        tokens["customer"] = try await vault.issueToken(role: "customer", customerID: customers[0].id, name: nil, expiresIn: nil, by: .localOperator).secret
-        tokens["other"] = try await vault.issueToken(role: "customer", customerID: customers[1].id, name: nil, expiresIn: nil, by: .localOperator).secret
+        tokens["customer"] = try await vault.issueToken(role: "customer", customerID: customers[0].id, name: nil, expiresIn: nil, by: .localOperator)
+            .secret
+        tokens["other"] = try await vault.issueToken(role: "customer", customerID: customers[1].id, name: nil, expiresIn: nil, by: .localOperator)
+            .secret
         for role in staffRoles {
             tokens[role] = try await vault.issueToken(role: role, customerID: nil, name: "\(role)-1", expiresIn: nil, by: .localOperator).secret
         }
@@ -81,8 +84,13 @@ struct TestVault: Sendable {
 /// Requests with bearer tokens and JSON bodies, and decoded answers.
 extension TestClientProtocol {
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
-              headers extra: HTTPFields = [:]) async throws -> TestResponse {
+    func call(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        token: String? = nil,
+        json: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }

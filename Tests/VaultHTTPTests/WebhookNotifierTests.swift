@@ -20,13 +20,19 @@ import VaultCrypto
         }
         router.post("refuse") { _, _ -> HTTPResponse.Status in .serviceUnavailable }
         let secret = Array("a shared secret of at least 32 bytes, long".utf8)
-        let message = SignInMessage(destination: "ada@example.com", code: "12345678", link: "https://vault.example/portal/link/abc",
-                                    expiresAt: Date(timeIntervalSince1970: 1_800_000_000))
+        let message = SignInMessage(
+            destination: "ada@example.com",
+            code: "12345678",
+            link: "https://vault.example/portal/link/abc",
+            expiresAt: Date(timeIntervalSince1970: 1_800_000_000)
+        )
         try await Application(router: router).test(.live) { client in
             let notifier = try WebhookNotifier(url: URL(string: "http://127.0.0.1:\(client.port!)/hook")!, secret: secret)
             try await notifier.deliver(message)
             let (body, signature) = try #require(received.withLock { $0 })
-            let expected = "sha256=" + HMACSHA256.authenticationCode(for: body, using: SymmetricKey(data: secret)).bytes.map { String(format: "%02x", $0) }.joined()
+            let expected =
+                "sha256="
+                + HMACSHA256.authenticationCode(for: body, using: SymmetricKey(data: secret)).bytes.map { String(format: "%02x", $0) }.joined()
             #expect(signature == expected)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: String])
             #expect(Set(object.keys) == ["destination", "code", "link", "expires_at"] && object["code"] == "12345678")

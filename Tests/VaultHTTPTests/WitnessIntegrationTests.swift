@@ -1,13 +1,14 @@
 import Foundation
 import Hummingbird
-import Logging
 import HummingbirdTesting
+import Logging
 import Testing
 import VaultAudit
+import VaultSQLite
 import VaultStore
+
 @testable import Vault
 @testable import VaultHTTP
-import VaultSQLite
 
 /// A vault and a real witness on a loopback socket: the log anchored outside the vault's machine.
 @Suite("Witnesses", .serialized)
@@ -29,7 +30,10 @@ struct WitnessIntegrationTests {
     func customersSeeAWitnessedCheckpoint() async throws {
         let fixture = try await TestVault.make()
         let (witness, folder) = try witness(for: fixture.vault)
-        defer { fixture.remove(); try? FileManager.default.removeItem(at: folder) }
+        defer {
+            fixture.remove()
+            try? FileManager.default.removeItem(at: folder)
+        }
         try await serving(witness) { url in
             let added = try await fixture.vault.addWitness(url: url, key: witness.verifierKey, by: .localOperator)
             #expect(added.state == .cosigned, "\(added.detail)")
@@ -50,13 +54,19 @@ struct WitnessIntegrationTests {
         }
     }
 
-    @Test("drill: an older database file put back under a vault whose witness saw a larger tree fails audit verify — even with the local anchor gone too")
+    @Test(
+        "drill: an older database file put back under a vault whose witness saw a larger tree fails audit verify — even with the local anchor gone too"
+    )
     func witnessCatchesARestoredOldDatabase() async throws {
         let fixture = try await TestVault.make()
         let (witness, folder) = try witness(for: fixture.vault)
         let copies = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-old-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
-        defer { fixture.remove(); try? FileManager.default.removeItem(at: folder); try? FileManager.default.removeItem(at: copies) }
+        defer {
+            fixture.remove()
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: copies)
+        }
         try await serving(witness) { url in
             _ = try await fixture.vault.addWitness(url: url, key: witness.verifierKey, by: .localOperator)
             let old = copies.appendingPathComponent("old.sqlite").path
@@ -96,7 +106,11 @@ struct WitnessIntegrationTests {
         let (witness, folder) = try witness(for: fixture.vault)
         let copies = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-old-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: copies, withIntermediateDirectories: true)
-        defer { fixture.remove(); try? FileManager.default.removeItem(at: folder); try? FileManager.default.removeItem(at: copies) }
+        defer {
+            fixture.remove()
+            try? FileManager.default.removeItem(at: folder)
+            try? FileManager.default.removeItem(at: copies)
+        }
         try await serving(witness) { url in
             _ = try await fixture.vault.addWitness(url: url, key: witness.verifierKey, by: .localOperator)
             let backup = copies.appendingPathComponent("b.sqlite").path

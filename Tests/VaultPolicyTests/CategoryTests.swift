@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import VaultPolicy
 
 /// Data categories are fideslang's, or declared as refinements of them the way fideslang allows.
@@ -26,13 +27,18 @@ struct CategoryTests {
         #expect(policy.categories.map(\.key) == ["user.financial.yearly", "user.financial.yearly.estimated"])
         #expect(policy.categories.map(\.parent) == ["user.financial", "user.financial.yearly"])
         #expect(policy.canonicalJSON.contains(#""categories":{"user.financial.yearly":{"description":"What the customer spends in a year."}"#))
-        let edited = try Policy.parse(yaml: text.replacingOccurrences(of: "The customer's own estimate of it.", with: "Their estimate."), fileName: "custom.yaml")
+        let edited = try Policy.parse(
+            yaml: text.replacingOccurrences(of: "The customer's own estimate of it.", with: "Their estimate."),
+            fileName: "custom.yaml"
+        )
         #expect(edited.hash != policy.hash)
         // A policy without categories has none in its canonical form, as before they existed.
         #expect(!(try Policy.parse(yaml: try fixtureText("valid/minimal.yaml"), fileName: "minimal.yaml")).canonicalJSON.contains("categories"))
     }
 
-    @Test("a policy a vault applied before categories were checked still parses as stored, with the hash it was recorded under; as a new policy it is refused")
+    @Test(
+        "a policy a vault applied before categories were checked still parses as stored, with the hash it was recorded under; as a new policy it is refused"
+    )
     func storedPoliciesKeepOpening() throws {
         let text = try fixtureText("legacy/default-before-categories.yaml")
         let stored = try Policy.parse(stored: text, fileName: "default.yaml")

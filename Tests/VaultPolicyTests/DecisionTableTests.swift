@@ -19,7 +19,7 @@ struct DecisionTableTests {
     ]
 
     static let writable: [String: [String: Set<String>]] = [
-        "support": ["service": ["name", "email", "phone", "postcode", "region", "preferred_channel"]],
+        "support": ["service": ["name", "email", "phone", "postcode", "region", "preferred_channel"]]
     ]
 
     static let bases: [String: String] = [
@@ -141,10 +141,18 @@ struct DecisionTableTests {
         let policy = try defaultPolicy()
         let customer = CustomerState(
             consent: ["marketing": ConsentRecord(.withdrawn, at: utc("2026-01-01"))],
-            disputedFields: ["email"], collectedAt: ["email": utc("2001-01-01")]
+            disputedFields: ["email"],
+            collectedAt: ["email": utc("2001-01-01")]
         )
         for purpose in [nil] + Self.bases.keys.map(Optional.some) {
-            let decision = policy.decideRead(role: "customer", purpose: purpose, fields: Self.fields + ["shoe_size"], customer: customer, isSelf: true, now: utc("2026-11-02"))
+            let decision = policy.decideRead(
+                role: "customer",
+                purpose: purpose,
+                fields: Self.fields + ["shoe_size"],
+                customer: customer,
+                isSelf: true,
+                now: utc("2026-11-02")
+            )
             #expect(decision.fields.dropLast().allSatisfy { $0.decision.code == .allowedSelf })
             #expect(decision.fields.last?.decision.code == .unknownField)
         }
@@ -153,18 +161,27 @@ struct DecisionTableTests {
     @Test func theReasonsReadAsDocumented() throws {
         let policy = try defaultPolicy()
         let now = utc("2026-11-02T09:00Z")
-        func reason(_ role: String, _ purpose: String?, _ field: String, _ customer: CustomerState = CustomerState(), isSelf: Bool = false) -> String {
+        func reason(_ role: String, _ purpose: String?, _ field: String, _ customer: CustomerState = CustomerState(), isSelf: Bool = false) -> String
+        {
             policy.decideRead(role: role, purpose: purpose, fields: [field], customer: customer, isSelf: isSelf, now: now).fields[0].decision.reason
         }
         let withdrawn = CustomerState(consent: ["marketing": ConsentRecord(.withdrawn, at: utc("2026-11-01T10:00Z"))])
         // Staff learn that the basis does not hold, never when the customer chose.
         #expect(reason("marketing", "marketing", "email", withdrawn) == "denied: purpose marketing needs consent; consent withdrawn by the customer")
-        #expect(policy.basisHolds(purpose: "marketing", consent: withdrawn.consent, now: now).reason == "denied: purpose marketing needs consent; consent withdrawn 2026-11-01T10:00Z")
+        #expect(
+            policy.basisHolds(purpose: "marketing", consent: withdrawn.consent, now: now).reason
+                == "denied: purpose marketing needs consent; consent withdrawn 2026-11-01T10:00Z"
+        )
         let disputed = CustomerState(consent: ["marketing": ConsentRecord(.granted, at: utc("2026-10-01T09:00Z"))], disputedFields: ["email"])
         #expect(reason("marketing", "marketing", "email", disputed) == "denied: field email is disputed and marketing is restricted while disputed")
-        #expect(reason("marketing", "marketing", "region", disputed) == "allowed: role marketing may read region for purpose marketing; the customer consented")
+        #expect(
+            reason("marketing", "marketing", "region", disputed)
+                == "allowed: role marketing may read region for purpose marketing; the customer consented"
+        )
         #expect(reason("analyst", "analytics", "region") == "denied: role analyst reads aggregates only")
-        #expect(reason("marketing", "marketing", "email") == "denied: purpose marketing needs consent; the customer has not granted it (default: denied)")
+        #expect(
+            reason("marketing", "marketing", "email") == "denied: purpose marketing needs consent; the customer has not granted it (default: denied)"
+        )
         #expect(reason("support", "service", "email") == "allowed: role support may read email for purpose service (basis: contract)")
         #expect(reason("support", "service", "birth_year") == "denied: purpose service does not let role support read field birth_year")
         #expect(reason("marketing", "service", "email") == "denied: role marketing may not act under purpose service")
@@ -177,7 +194,10 @@ struct DecisionTableTests {
         #expect(reason("support", "service", "iban") == "denied: field iban is not defined in policy retail-default")
         let objected = CustomerState(consent: ["fraud_prevention": ConsentRecord(.objected, at: utc("2026-11-01T10:00Z"))])
         #expect(reason("support", "fraud_prevention", "email", objected) == "denied: the customer objected to purpose fraud_prevention")
-        #expect(reason("support", "fraud_prevention", "email") == "allowed: role support may read email for purpose fraud_prevention (basis: legitimate interest)")
+        #expect(
+            reason("support", "fraud_prevention", "email")
+                == "allowed: role support may read email for purpose fraud_prevention (basis: legitimate interest)"
+        )
         #expect(reason("support", "legal_hold", "email") == "allowed: role support may read email for purpose legal_hold (basis: legal obligation)")
     }
 
@@ -187,10 +207,22 @@ struct DecisionTableTests {
         let customer = CustomerState(consent: ["marketing": granted, "personalization": granted], disputedFields: ["email", "segment", "purchases"])
         let now = utc("2026-11-02")
         #expect(policy.decideRead(role: "support", purpose: "service", fields: ["email", "purchases"], customer: customer, now: now).allowsAll)
-        #expect(policy.decideRead(role: "marketing", purpose: "marketing", fields: ["email", "segment", "name"], customer: customer, now: now).fields.map(\.decision.code)
-            == [.restrictedWhileDisputed, .restrictedWhileDisputed, .allowedConsent])
-        #expect(policy.decideRead(role: "marketing", purpose: "personalization", fields: ["segment", "purchases", "category_spend"], customer: customer, now: now).fields.map(\.decision.code)
-            == [.restrictedWhileDisputed, .restrictedWhileDisputed, .allowedConsent])
+        #expect(
+            policy.decideRead(role: "marketing", purpose: "marketing", fields: ["email", "segment", "name"], customer: customer, now: now).fields.map(
+                \.decision.code
+            )
+                == [.restrictedWhileDisputed, .restrictedWhileDisputed, .allowedConsent]
+        )
+        #expect(
+            policy.decideRead(
+                role: "marketing",
+                purpose: "personalization",
+                fields: ["segment", "purchases", "category_spend"],
+                customer: customer,
+                now: now
+            ).fields.map(\.decision.code)
+                == [.restrictedWhileDisputed, .restrictedWhileDisputed, .allowedConsent]
+        )
         // A disputed field is never written directly, even where reading it stays allowed.
         let write = policy.decideWrite(role: "support", purpose: "service", fields: ["email", "phone"], customer: customer, now: now)
         #expect(write.fields.map(\.decision.code) == [.restrictedWhileDisputed, .allowedContract])
@@ -201,13 +233,15 @@ struct DecisionTableTests {
         let policy = try defaultPolicy()
         let customer = CustomerState(collectedAt: ["email": utc("2020-02-29T12:00Z"), "purchases": utc("2020-02-29T12:00Z")])
         func codes(at now: String) -> [ReasonCode] {
-            policy.decideRead(role: "support", purpose: "service", fields: ["email", "purchases", "phone"], customer: customer, now: utc(now)).fields.map(\.decision.code)
+            policy.decideRead(role: "support", purpose: "service", fields: ["email", "purchases", "phone"], customer: customer, now: utc(now)).fields
+                .map(\.decision.code)
         }
         // email keeps P6Y, purchases P7Y; phone has no collection time, so retention is not checked.
         #expect(codes(at: "2026-02-28T11:59Z") == [.allowedContract, .allowedContract, .allowedContract])
         #expect(codes(at: "2026-02-28T12:00Z") == [.retentionExpired, .allowedContract, .allowedContract])
         #expect(codes(at: "2027-02-28T12:00Z") == [.retentionExpired, .retentionExpired, .allowedContract])
-        let reason = policy.decideRead(role: "support", purpose: "service", fields: ["email"], customer: customer, now: utc("2026-06-01")).fields[0].decision.reason
+        let reason = policy.decideRead(role: "support", purpose: "service", fields: ["email"], customer: customer, now: utc("2026-06-01")).fields[0]
+            .decision.reason
         #expect(reason == "denied: field email is past its retention of P6Y (collected 2020-02-29T12:00Z, expired 2026-02-28T12:00Z)")
     }
 
@@ -218,11 +252,16 @@ struct DecisionTableTests {
         let decision = policy.decideRead(role: "marketing", purpose: "marketing", fields: ["email"], customer: future, now: now)
         #expect(decision.fields[0].decision.code == .consentMissing)
         #expect(decision.fields[0].decision.reason == "denied: purpose marketing needs consent; the grant has not taken effect yet")
-        #expect(policy.basisHolds(purpose: "marketing", consent: future.consent, now: now).reason
-                == "denied: purpose marketing needs consent; the grant takes effect only at 2026-12-01T00:00Z")
+        #expect(
+            policy.basisHolds(purpose: "marketing", consent: future.consent, now: now).reason
+                == "denied: purpose marketing needs consent; the grant takes effect only at 2026-12-01T00:00Z"
+        )
         // Consent for another purpose does not carry over.
         let other = CustomerState(consent: ["personalization": ConsentRecord(.granted, at: utc("2026-01-01"))])
-        #expect(policy.decideRead(role: "marketing", purpose: "marketing", fields: ["email"], customer: other, now: now).fields[0].decision.code == .consentMissing)
+        #expect(
+            policy.decideRead(role: "marketing", purpose: "marketing", fields: ["email"], customer: other, now: now).fields[0].decision.code
+                == .consentMissing
+        )
     }
 
     @Test func basisHoldsAnswersPerCustomer() throws {
@@ -250,13 +289,31 @@ struct DecisionTableTests {
 
     @Test func aggregatesFollowTheAnalyticsUse() throws {
         let policy = try defaultPolicy()
-        let allowed = policy.decideAggregate(role: "analyst", purpose: "analytics", groupBy: ["region", "birth_year"], measures: ["purchases", "category_spend"])
+        let allowed = policy.decideAggregate(
+            role: "analyst",
+            purpose: "analytics",
+            groupBy: ["region", "birth_year"],
+            measures: ["purchases", "category_spend"]
+        )
         #expect(allowed.allowsAll)
-        let mixed = policy.decideAggregate(role: "analyst", purpose: "analytics", groupBy: ["satisfaction", "email", "shoe_size"], measures: ["region"])
+        let mixed = policy.decideAggregate(
+            role: "analyst",
+            purpose: "analytics",
+            groupBy: ["satisfaction", "email", "shoe_size"],
+            measures: ["region"]
+        )
         #expect(mixed.fields.map(\.decision.code) == [.analyticsUseMismatch, .fieldNotGranted, .unknownField, .analyticsUseMismatch])
-        #expect(policy.decideAggregate(role: "marketing", purpose: "analytics", groupBy: ["region"], measures: []).fields[0].decision.code == .operationNotPermitted)
-        #expect(policy.decideAggregate(role: "analyst", purpose: "marketing", groupBy: ["region"], measures: []).fields[0].decision.code == .roleNotPermittedPurpose)
-        #expect(policy.decideAggregate(role: "analyst", purpose: "nope", groupBy: ["region"], measures: []).fields[0].decision.code == .unknownPurpose)
+        #expect(
+            policy.decideAggregate(role: "marketing", purpose: "analytics", groupBy: ["region"], measures: []).fields[0].decision.code
+                == .operationNotPermitted
+        )
+        #expect(
+            policy.decideAggregate(role: "analyst", purpose: "marketing", groupBy: ["region"], measures: []).fields[0].decision.code
+                == .roleNotPermittedPurpose
+        )
+        #expect(
+            policy.decideAggregate(role: "analyst", purpose: "nope", groupBy: ["region"], measures: []).fields[0].decision.code == .unknownPurpose
+        )
     }
 
     @Test func operationsAreAuthorizedPerRole() throws {

@@ -11,7 +11,9 @@ struct DurationAndTimeTests {
         #expect(try #require(ISO8601Duration(text)).description == canonical)
     }
 
-    @Test(arguments: ["", "P", "PT", "P0D", "30D", "P-1D", "P1.5Y", "P1D2Y", "P1M1M", "PT1D", "P1H", "p30d", "P30D ", "P1DT", "P1234567890D", "P30DT"])
+    @Test(arguments: [
+        "", "P", "PT", "P0D", "30D", "P-1D", "P1.5Y", "P1D2Y", "P1M1M", "PT1D", "P1H", "p30d", "P30D ", "P1DT", "P1234567890D", "P30DT",
+    ])
     func rejectsOtherForms(_ text: String) {
         #expect(ISO8601Duration(text) == nil)
     }
@@ -32,7 +34,10 @@ struct DurationAndTimeTests {
         #expect(UTCTimestamp.parse("2026-11-01T10:00Z") == Date(timeIntervalSince1970: 1_793_527_200))
     }
 
-    @Test(arguments: ["2026-02-30", "2026-11-01T25:00Z", "2026-11-01T10:00", "2026-11-01T10:00+01:00", "2026-1-01", "yesterday", "2026-11-01T10:60Z", "2026-11-01 10:00Z"])
+    @Test(arguments: [
+        "2026-02-30", "2026-11-01T25:00Z", "2026-11-01T10:00", "2026-11-01T10:00+01:00", "2026-1-01", "yesterday", "2026-11-01T10:60Z",
+        "2026-11-01 10:00Z",
+    ])
     func rejectsUnclearTimestamps(_ text: String) {
         #expect(UTCTimestamp.parse(text) == nil)
     }

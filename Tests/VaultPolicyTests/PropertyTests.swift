@@ -58,7 +58,8 @@ struct PropertyTests {
             let type = random.pick(types)
             fields.append(name)
             yaml += "  \(name):\n    section: \(random.pick(["characteristics", "responses", "purchases"]))\n    type: \(type)\n"
-            yaml += "    category: \(random.pick(["user.name", "user.financial", "user.behavior", "user.contact.email"]))\n    sensitivity: \(random.pick(["low", "medium", "high"]))\n"
+            yaml +=
+                "    category: \(random.pick(["user.name", "user.financial", "user.behavior", "user.contact.email"]))\n    sensitivity: \(random.pick(["low", "medium", "high"]))\n"
             yaml += "    retention: P\(random.int(1...9))Y\n"
             switch (type, random.int(0...3)) {
             case ("string", 1...), ("integer", 1...2):
@@ -71,7 +72,7 @@ struct PropertyTests {
                 yaml += "    analytics: {use: measure, bounds: {amount: [0, 100], margin: [0, 10]}}\n"
                 analyticsFields.append(name)
             case (_, 3) where random.chance(0.1):
-                yaml += "    analytics: {use: measure, bounds: [1, 2]}\n" // often the wrong type: rejected
+                yaml += "    analytics: {use: measure, bounds: [1, 2]}\n"  // often the wrong type: rejected
                 analyticsFields.append(name)
             default:
                 break
@@ -109,7 +110,8 @@ struct PropertyTests {
             if random.chance(0.02) { named.append("undefined_purpose") }
             for purpose in named {
                 // Mostly the lists this role and purpose admit; sometimes any list, which may be refused.
-                var keys = aggregateOnly.contains(purpose)
+                var keys =
+                    aggregateOnly.contains(purpose)
                     ? (operations.contains("aggregate") ? ["aggregate"] : [])
                     : random.subset(rowKeys, 0.8)
                 if keys.isEmpty || random.chance(0.03) {
@@ -134,7 +136,8 @@ struct PropertyTests {
         }
 
         if random.chance(0.8) {
-            yaml += "aggregation:\n  k: \(random.int(1...25))\n  epsilon_per_query: \(random.pick(["0.5", "1", "0.1", "0.25", "0.5", "1", "0.1", "0.25", "-1"]))\n"
+            yaml +=
+                "aggregation:\n  k: \(random.int(1...25))\n  epsilon_per_query: \(random.pick(["0.5", "1", "0.1", "0.25", "0.5", "1", "0.1", "0.25", "-1"]))\n"
         }
         yaml += "contests:\n  restrict_while_disputed: [\(random.subset(purposes, 0.5).joined(separator: ", "))]\n"
         return Generated(yaml: yaml, fields: fields, purposes: purposes, grants: grants)
@@ -142,7 +145,9 @@ struct PropertyTests {
 
     @Test func acceptedPoliciesNeverGrantMoreThanTheFileSays() throws {
         var random = Generator(state: 0x5EED_CAFE_F00D_0001)
-        var accepted = 0, rejected = 0, allowedChecked = 0
+        var accepted = 0
+        var rejected = 0
+        var allowedChecked = 0
         let now = utc("2026-11-02T09:00Z")
         let states: [ConsentRecord?] = [
             nil, ConsentRecord(.granted, at: utc("2026-01-01")), ConsentRecord(.withdrawn, at: utc("2026-02-01")),
@@ -176,24 +181,30 @@ struct PropertyTests {
                             if item.decision.code == .allowedSelf {
                                 #expect(role == "customer" && isSelf && generated.fields.contains(item.field))
                             } else {
-                                #expect(purpose.flatMap { grants.read[role]?[$0]?.contains(item.field) } == true,
-                                        "\(role) read \(item.field) under \(purpose ?? "-") without a grant:\n\(generated.yaml)")
+                                #expect(
+                                    purpose.flatMap { grants.read[role]?[$0]?.contains(item.field) } == true,
+                                    "\(role) read \(item.field) under \(purpose ?? "-") without a grant:\n\(generated.yaml)"
+                                )
                             }
                         }
                         let write = policy.decideWrite(role: role, purpose: purpose, fields: requested, customer: customer, now: now)
                         for item in write.fields where item.allowed {
                             allowedChecked += 1
                             #expect(role != "analyst")
-                            #expect(purpose.flatMap { grants.write[role]?[$0]?.contains(item.field) } == true,
-                                    "\(role) wrote \(item.field) under \(purpose ?? "-") without a grant:\n\(generated.yaml)")
+                            #expect(
+                                purpose.flatMap { grants.write[role]?[$0]?.contains(item.field) } == true,
+                                "\(role) wrote \(item.field) under \(purpose ?? "-") without a grant:\n\(generated.yaml)"
+                            )
                         }
                     }
                     if let purpose {
                         let aggregate = policy.decideAggregate(role: role, purpose: purpose, groupBy: requested, measures: requested)
                         for item in aggregate.fields where item.allowed {
                             allowedChecked += 1
-                            #expect(grants.aggregate[role]?[purpose]?.contains(item.field) == true,
-                                    "\(role) aggregated \(item.field) under \(purpose) without a grant:\n\(generated.yaml)")
+                            #expect(
+                                grants.aggregate[role]?[purpose]?.contains(item.field) == true,
+                                "\(role) aggregated \(item.field) under \(purpose) without a grant:\n\(generated.yaml)"
+                            )
                         }
                     }
                 }

@@ -41,12 +41,18 @@ import VaultPolicy
         let cases: [(String, String)] = [
             ("  purpose: analytics\n  categories: [a, b]", "purpose analytics is aggregate-only"),
             ("  purpose: personalisation\n  categories: [a, b]", "does not define (did you mean 'personalization'?)"),
-            ("  purpose: service\n  categories: [a, b]", "purpose service rests on contract, but recommendations are trained on and applied to a customer only with their consent"),
+            (
+                "  purpose: service\n  categories: [a, b]",
+                "purpose service rests on contract, but recommendations are trained on and applied to a customer only with their consent"
+            ),
             ("  purpose: personalization\n  categories: [Garden, Toys]", "category name 'Toys' must be lower_snake_case"),
             ("  purpose: personalization\n  categories: []", "between 1 and 64 categories"),
             ("  purpose: personalization\n  categories: [a, a]", "'a' appears twice"),
             ("  purpose: personalization\n  categories: [Garden]", "category name 'Garden' must be lower_snake_case"),
-            ("  purpose: personalization\n  categories: [a]\n  interests: segment", "interests of recommendations names 'segment', which is not a string_list field"),
+            (
+                "  purpose: personalization\n  categories: [a]\n  interests: segment",
+                "interests of recommendations names 'segment', which is not a string_list field"
+            ),
             ("  purpose: personalization\n  categories: [a]\n  spend: satisfaction", "not a decimal_map field"),
             ("  purpose: personalization\n  categories: [a]\n  max_categories_per_customer: 40", "between 1 and 16, got 40"),
             ("  purpose: personalization\n  categories: [a]\n  epsilon: 2", "above max_epsilon_per_query"),

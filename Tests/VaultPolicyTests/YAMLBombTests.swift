@@ -1,9 +1,10 @@
 import Foundation
+import Testing
+import VaultPolicy
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
-import VaultPolicy
 
 /// A policy file is input an operator may have been handed: YAML's expansion and nesting must not
 /// let a few hundred bytes cost minutes and gigabytes before anything is validated.

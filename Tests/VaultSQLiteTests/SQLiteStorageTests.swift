@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import VaultSQLite
 import VaultStore
+
+@testable import VaultSQLite
 
 @Suite("SQLite durability")
 struct DurabilityTests {

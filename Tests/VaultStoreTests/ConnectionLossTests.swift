@@ -7,8 +7,11 @@ import VaultTestSupport
 
 /// The server cuts the vault's connections again and again while transactions run: each call must
 /// end, committed or refused as unavailable, and none may wait forever for a connection that is gone.
-@Suite("PostgreSQL connections cut under load", .enabled(if: TestDatabases.postgresURL != nil, "needs CVAULT_TEST_POSTGRES_URL"),
-       .timeLimit(.minutes(3)))
+@Suite(
+    "PostgreSQL connections cut under load",
+    .enabled(if: TestDatabases.postgresURL != nil, "needs CVAULT_TEST_POSTGRES_URL"),
+    .timeLimit(.minutes(3))
+)
 struct ConnectionLossTests {
     @Test("transactions whose connections the server keeps terminating each end, committed or unavailable, and commit again after")
     func backendsTerminatedUnderLoad() async throws {
@@ -27,14 +30,17 @@ struct ConnectionLossTests {
                     var n = 0
                     while !tally.stop.load(ordering: .relaxed) {
                         n += 1
-                        let key = "w\(worker)-\(n)", kind = n % 3
+                        let key = "w\(worker)-\(n)"
+                        let kind = n % 3
                         let started = ContinuousClock.now
                         let ended = await Self.bounded(by: .seconds(30)) {
                             do {
                                 switch kind {
                                 case 0:
                                     try await storage.write { tx in
-                                        for part in 0..<3 { try tx.putCachedAnswer(queryKey: "\(key)-\(part)", answer: Data([UInt8(part)]), at: at, validUntil: nil) }
+                                        for part in 0..<3 {
+                                            try tx.putCachedAnswer(queryKey: "\(key)-\(part)", answer: Data([UInt8(part)]), at: at, validUntil: nil)
+                                        }
                                     }
                                 case 1:
                                     _ = try await storage.read { try $0.cachedAnswer(queryKey: key) }
@@ -67,9 +73,14 @@ struct ConnectionLossTests {
                 defer { tally.stop.store(true, ordering: .relaxed) }
                 let end = ContinuousClock.now + .seconds(8)
                 while ContinuousClock.now < end {
-                    let result = try ChildProcess.run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()",
-                        try #require(TestDatabases.postgresURL)])
+                    let result = try ChildProcess.run(
+                        "psql",
+                        [
+                            "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()",
+                            try #require(TestDatabases.postgresURL),
+                        ]
+                    )
                     #expect(result.status == 0, "psql: \(result.stderr)")
                     try await Task.sleep(for: .milliseconds(150))
                 }
@@ -86,7 +97,9 @@ struct ConnectionLossTests {
         // is needed is shown by the old code, where all six workers hang.
         // A call may wait out the pool's lease deadline (5 s) while connections are refused, not longer.
         #expect(result.slowest < .seconds(20), "a call took \(result.slowest)")
-        print("connection cuts: \(result.committed) calls committed, \(result.unavailable) unavailable (\(result.watched) by the watch), slowest \(result.slowest)")
+        print(
+            "connection cuts: \(result.committed) calls committed, \(result.unavailable) unavailable (\(result.watched) by the watch), slowest \(result.slowest)"
+        )
         // With the cuts over, a write commits and reads back.
         try await storage.write { try $0.putCachedAnswer(queryKey: "after", answer: Data([7]), at: at, validUntil: nil) }
         #expect(try await storage.read { try $0.cachedAnswer(queryKey: "after") }?.answer == Data([7]))
@@ -97,10 +110,16 @@ struct ConnectionLossTests {
     /// that never ends must fail this test, not hang the run: a time limit cannot stop a task
     /// blocked on a thread.
     private static func bounded(by limit: Duration, _ call: @escaping @Sendable () async -> Void) async -> Bool {
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let box = Once(continuation)
-            Task { await call(); box.resume(true) }
-            Task { try? await Task.sleep(for: limit); box.resume(false) }
+            Task {
+                await call()
+                box.resume(true)
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                box.resume(false)
+            }
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import VaultPostgres
 import VaultStore
+
+@testable import VaultPostgres
 
 @Suite("PostgreSQL locations and passwords")
 struct PostgresLocationTests {
@@ -13,10 +14,17 @@ struct PostgresLocationTests {
         #expect(location.description == "postgres://cvault@db.example:6543/vault")
         #expect(try PostgresLocation("postgres://a@h/d").sslMode == "require", "TLS unless the URL says otherwise")
         #expect(try PostgresLocation("postgresql://a@h/d").port == 5432)
-        #expect(throws: StoreError.conflict("the PostgreSQL URL holds a password; remove it and set PGPASSWORD or a .pgpass file instead (vault.json, argv and logs are not secret)")) {
+        #expect(
+            throws: StoreError.conflict(
+                "the PostgreSQL URL holds a password; remove it and set PGPASSWORD or a .pgpass file instead (vault.json, argv and logs are not secret)"
+            )
+        ) {
             try PostgresLocation("postgres://cvault:hunter2@db/vault")
         }
-        for bad in ["postgres://db/vault", "postgres://u@/vault", "postgres://u@db", "postgres://u@db/a/b", "postgres://u@db/v?sslmode=verify-full", "postgres://u@db/v?password=x"] {
+        for bad in [
+            "postgres://db/vault", "postgres://u@/vault", "postgres://u@db", "postgres://u@db/a/b", "postgres://u@db/v?sslmode=verify-full",
+            "postgres://u@db/v?password=x",
+        ] {
             #expect(throws: StoreError.self, "\(bad)") { try PostgresLocation(bad) }
         }
     }
@@ -29,12 +37,12 @@ struct PostgresLocationTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("pgpass").path
         try """
-            # comment
-            other.example:5432:vault:cvault:wrong
-            db.example:5432:other:cvault:wrong
-            db.example:*:vault:cvault:pa\\:ss\\\\word
-            *:*:*:*:fallback
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        # comment
+        other.example:5432:vault:cvault:wrong
+        db.example:5432:other:cvault:wrong
+        db.example:*:vault:cvault:pa\\:ss\\\\word
+        *:*:*:*:fallback
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         #expect(try location.password(environment: ["PGPASSFILE": file]) == "pa:ss\\word")
         #expect(try location.password(environment: ["PGPASSFILE": file, "PGPASSWORD": "env"]) == "env")
@@ -46,7 +54,13 @@ struct PostgresLocationTests {
     @Test("an unreachable server is 'unavailable' at once, and the error names no password")
     func unreachable() async throws {
         let started = ContinuousClock.now
-        await #expect { _ = try await PostgresBackend().open("postgres://cvault@127.0.0.1:1/vault?sslmode=disable", in: FileManager.default.temporaryDirectory, durability: .full) } throws: { error in
+        await #expect {
+            _ = try await PostgresBackend().open(
+                "postgres://cvault@127.0.0.1:1/vault?sslmode=disable",
+                in: FileManager.default.temporaryDirectory,
+                durability: .full
+            )
+        } throws: { error in
             guard let error = error as? StoreError else { return false }
             return error.kind == .unavailable && !error.description.contains("secret-password")
         }

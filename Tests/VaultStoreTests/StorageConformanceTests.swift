@@ -57,8 +57,20 @@ struct StorageConformanceTests {
         try await storage.write { tx in
             try tx.replaceBlindIndexes(customerID: "c-0", [("email", Data(repeating: 7, count: 32))])
             try tx.setConsent(customerID: "c-0", ConsentRow(purpose: "marketing", state: .granted, at: t0, source: .customer))
-            try tx.insertToken(TokenRow(id: "tok_1", hash: Data(repeating: 1, count: 32), role: "customer", subject: "c-0", customerID: "c-0", createdAt: t0, expiresAt: nil))
-            try tx.insertContest(ContestRow(id: "k1", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0))
+            try tx.insertToken(
+                TokenRow(
+                    id: "tok_1",
+                    hash: Data(repeating: 1, count: 32),
+                    role: "customer",
+                    subject: "c-0",
+                    customerID: "c-0",
+                    createdAt: t0,
+                    expiresAt: nil
+                )
+            )
+            try tx.insertContest(
+                ContestRow(id: "k1", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0)
+            )
             try tx.eraseCustomer(id: "c-0", at: t0)
         }
         try await storage.read { tx throws in
@@ -114,9 +126,11 @@ struct StorageConformanceTests {
     @Test("a partition covers every id once, with open ends")
     func partition() {
         #expect(CustomerIDRange.partition(at: []) == [CustomerIDRange(from: nil, to: nil)])
-        #expect(CustomerIDRange.partition(at: ["m", "t"]) == [
-            CustomerIDRange(from: nil, to: "m"), CustomerIDRange(from: "m", to: "t"), CustomerIDRange(from: "t", to: nil),
-        ])
+        #expect(
+            CustomerIDRange.partition(at: ["m", "t"]) == [
+                CustomerIDRange(from: nil, to: "m"), CustomerIDRange(from: "m", to: "t"), CustomerIDRange(from: "t", to: nil),
+            ]
+        )
     }
 
     @Test("audit entries must be appended densely; a repeated sequence number is refused", arguments: backendsUnderTest)
@@ -127,7 +141,9 @@ struct StorageConformanceTests {
             #expect(try tx.auditSize() == 0)
             try tx.appendAuditEntry(AuditRow(seq: 0, leaf: Data("a".utf8), customerID: "c-1"), at: t0)
             try tx.appendAuditEntry(AuditRow(seq: 1, leaf: Data("b".utf8), customerID: nil), at: t0)
-            try tx.putAuditNodes([(0, 0, Data(repeating: 1, count: 32)), (0, 1, Data(repeating: 2, count: 32)), (1, 0, Data(repeating: 3, count: 32))])
+            try tx.putAuditNodes([
+                (0, 0, Data(repeating: 1, count: 32)), (0, 1, Data(repeating: 2, count: 32)), (1, 0, Data(repeating: 3, count: 32)),
+            ])
             #expect(try tx.auditSize() == 2)
         }
         await #expect(throws: StoreError.duplicate("audit entry")) {
@@ -149,7 +165,9 @@ struct StorageConformanceTests {
         try await storage.write { tx in try tx.insertContest(open) }
         await #expect(throws: StoreError.duplicate("pending contest for this field")) {
             try await storage.write { tx in
-                try tx.insertContest(ContestRow(id: "k2", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0))
+                try tx.insertContest(
+                    ContestRow(id: "k2", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0)
+                )
             }
         }
         var change = open
@@ -158,7 +176,9 @@ struct StorageConformanceTests {
         let resolved = change
         try await storage.write { tx in
             try tx.updateContest(resolved)
-            try tx.insertContest(ContestRow(id: "k2", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0))
+            try tx.insertContest(
+                ContestRow(id: "k2", customerID: "c-0", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0)
+            )
         }
     }
 

@@ -33,7 +33,10 @@ struct StorageCopyTests {
         #expect(expected.first { !copied.contains($0) } == nil, "a row of the source is missing in the copy")
     }
 
-    @Test("an interrupted copy resumes after its last committed batch; one into a vault or a foreign database is refused", arguments: backendPairs.indices)
+    @Test(
+        "an interrupted copy resumes after its last committed batch; one into a vault or a foreign database is refused",
+        arguments: backendPairs.indices
+    )
     func resumes(pair: Int) async throws {
         let (from, to) = backendPairs[pair]
         let (source, sourceFolder) = try await makeStorage(from)
@@ -127,28 +130,73 @@ private func seedEverything(_ storage: any VaultStorage, customers: Int, entries
             let id = String(format: "c-%05d", i)
             try tx.insertCustomer(CustomerRow(id: id, wrappedKey: Data([UInt8(i % 256), 1]), kekVersion: 2, createdAt: t0))
             for kind in RecordKind.allCases {
-                try tx.putRecord(customerID: id, RecordRow(kind: kind, version: UInt64(1 + i % 3), ciphertext: Data([UInt8(i % 256), 9]), updatedAt: t0))
+                try tx.putRecord(
+                    customerID: id,
+                    RecordRow(kind: kind, version: UInt64(1 + i % 3), ciphertext: Data([UInt8(i % 256), 9]), updatedAt: t0)
+                )
             }
-            try tx.replaceBlindIndexes(customerID: id, [("email", Data(repeating: UInt8(i % 256), count: 32)), ("phone", Data(repeating: 7, count: 32))])
+            try tx.replaceBlindIndexes(
+                customerID: id,
+                [("email", Data(repeating: UInt8(i % 256), count: 32)), ("phone", Data(repeating: 7, count: 32))]
+            )
             try tx.setConsent(customerID: id, ConsentRow(purpose: "marketing", state: i % 2 == 0 ? .granted : .withdrawn, at: t0, source: .import))
         }
         try tx.insertCustomer(CustomerRow(id: "c-damaged", wrappedKey: Data([0]), kekVersion: 1, createdAt: t0))
         try tx.markEpochDestroyed(version: 1, at: t0.addingTimeInterval(120))
-        try tx.insertContest(ContestRow(id: "k1", customerID: "c-00000", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0))
-        try tx.insertContest(ContestRow(id: "k2", customerID: "c-00001", field: "email", sealedRequest: Data([2]), status: .rejected, openedAt: t0,
-                                        deadline: t0, resolvedAt: t0, resolver: "r", sealedResolution: Data([3])))
-        try tx.insertToken(TokenRow(id: "tok_1", hash: Data(repeating: 1, count: 32), role: "customer", subject: "c-00002", customerID: "c-00002", createdAt: t0, expiresAt: nil))
-        try tx.insertToken(TokenRow(id: "tok_2", hash: Data(repeating: 2, count: 32), role: "analyst", subject: "ann", customerID: nil,
-                                    createdAt: t0.addingTimeInterval(1), expiresAt: t0.addingTimeInterval(99), revokedAt: t0.addingTimeInterval(5)))
+        try tx.insertContest(
+            ContestRow(id: "k1", customerID: "c-00000", field: "email", sealedRequest: Data([1]), status: .open, openedAt: t0, deadline: t0)
+        )
+        try tx.insertContest(
+            ContestRow(
+                id: "k2",
+                customerID: "c-00001",
+                field: "email",
+                sealedRequest: Data([2]),
+                status: .rejected,
+                openedAt: t0,
+                deadline: t0,
+                resolvedAt: t0,
+                resolver: "r",
+                sealedResolution: Data([3])
+            )
+        )
+        try tx.insertToken(
+            TokenRow(
+                id: "tok_1",
+                hash: Data(repeating: 1, count: 32),
+                role: "customer",
+                subject: "c-00002",
+                customerID: "c-00002",
+                createdAt: t0,
+                expiresAt: nil
+            )
+        )
+        try tx.insertToken(
+            TokenRow(
+                id: "tok_2",
+                hash: Data(repeating: 2, count: 32),
+                role: "analyst",
+                subject: "ann",
+                customerID: nil,
+                createdAt: t0.addingTimeInterval(1),
+                expiresAt: t0.addingTimeInterval(99),
+                revokedAt: t0.addingTimeInterval(5)
+            )
+        )
         try tx.eraseCustomer(id: "c-00003", at: t0.addingTimeInterval(200))
         _ = try tx.insertCharge(ChargeRow(analyst: "ann", microEpsilon: 500_000, at: t0, queryKey: "q1"))
         _ = try tx.insertCharge(ChargeRow(analyst: "bob", microEpsilon: 250_000, at: t0, queryKey: "q2"))
         for seq in 0..<entries {
-            try tx.appendAuditEntry(AuditRow(seq: seq, leaf: Data("entry \(seq)".utf8), customerID: seq % 3 == 0 ? "c-00001" : nil), at: t0.addingTimeInterval(Double(seq)))
+            try tx.appendAuditEntry(
+                AuditRow(seq: seq, leaf: Data("entry \(seq)".utf8), customerID: seq % 3 == 0 ? "c-00001" : nil),
+                at: t0.addingTimeInterval(Double(seq))
+            )
         }
         var nodes: [(level: Int, index: UInt64, hash: Data)] = []
         for level in 0..<64 where (UInt64(1) << level) <= entries {
-            for index in 0..<(entries >> level) { nodes.append((level, index, Data(repeating: UInt8(truncatingIfNeeded: index &+ UInt64(level)), count: 32))) }
+            for index in 0..<(entries >> level) {
+                nodes.append((level, index, Data(repeating: UInt8(truncatingIfNeeded: index &+ UInt64(level)), count: 32)))
+            }
         }
         try tx.putAuditNodes(nodes)
         for size in [UInt64(256), entries] where size <= entries {
@@ -181,9 +229,15 @@ private func dump(_ storage: any VaultStorage) async throws -> [String] {
             lines += try tx.blindIndexes(customerID: customer.id).map { "index \(customer.id) \($0.field) \($0.digest.base64EncodedString())" }
             lines += try tx.consents(customerID: customer.id).map { "consent \(customer.id) \($0)" }
         }
-        try tx.forEachAuditEntry(from: 0) { lines.append("entry \($0)"); return true }
+        try tx.forEachAuditEntry(from: 0) {
+            lines.append("entry \($0)")
+            return true
+        }
         for level in 0..<64 {
-            try tx.forEachAuditNode(level: level, from: 0) { index, hash in lines.append("node \(level) \(index) \(hash.base64EncodedString())"); return true }
+            try tx.forEachAuditNode(level: level, from: 0) { index, hash in
+                lines.append("node \(level) \(index) \(hash.base64EncodedString())")
+                return true
+            }
         }
         return lines
     }

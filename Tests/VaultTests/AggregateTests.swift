@@ -1,17 +1,24 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import Vault
 import VaultAnalytics
 import VaultStore
+
+@testable import Vault
 
 @Suite("Aggregates through the facade")
 struct AggregateTests {
     /// The default policy with ε limits so high that noise is negligible next to the data.
     static let generousPolicy = Vault.defaultPolicyText
         .replacingOccurrences(of: "max_epsilon_per_query: 1\n", with: "max_epsilon_per_query: 100000\n")
-        .replacingOccurrences(of: "per_analyst: {epsilon: 5, period: P30D, lifetime: 20}", with: "per_analyst: {epsilon: 1000000, period: P30D, lifetime: 1000000}")
-        .replacingOccurrences(of: "global: {epsilon: 20, period: P30D, lifetime: 80}", with: "global: {epsilon: 1000000, period: P30D, lifetime: 1000000}")
+        .replacingOccurrences(
+            of: "per_analyst: {epsilon: 5, period: P30D, lifetime: 20}",
+            with: "per_analyst: {epsilon: 1000000, period: P30D, lifetime: 1000000}"
+        )
+        .replacingOccurrences(
+            of: "global: {epsilon: 20, period: P30D, lifetime: 80}",
+            with: "global: {epsilon: 1000000, period: P30D, lifetime: 1000000}"
+        )
 
     @Test("with a huge ε the answers match exact aggregates computed independently, over consenting customers only")
     func accuracy() async throws {
@@ -21,14 +28,25 @@ struct AggregateTests {
         defer { test.remove() }
         // One customer contests their region: analytics must leave that field out.
         let disputed = test.customers.first { $0.consents["analytics"] == .granted }!
-        _ = try await test.vault.openContest(field: "region", proposedValue: "north", reason: "moved", by: try await test.customerPrincipal(disputed.id))
+        _ = try await test.vault.openContest(
+            field: "region",
+            proposedValue: "north",
+            reason: "moved",
+            by: try await test.customerPrincipal(disputed.id)
+        )
         let analyst = try await test.principal("analyst")
         let answer = try await test.vault.aggregate(
-            AggregateRequest(measures: ["count", "mean(satisfaction)", "clv", "customer_equity"], groupBy: ["region"], epsilon: 100_000), by: analyst)
+            AggregateRequest(measures: ["count", "mean(satisfaction)", "clv", "customer_equity"], groupBy: ["region"], epsilon: 100_000),
+            by: analyst
+        )
 
         let consenting = test.customers.filter { $0.consents["analytics"] == .granted && $0.id != disputed.id }
         let today = Int32((test.clock.now().timeIntervalSince1970 / 86_400).rounded(.down))
-        let windowStart = DayNumber.of(year: DayNumber.civil(today).year - 5, month: DayNumber.civil(today).month, day: min(DayNumber.civil(today).day, 28))
+        let windowStart = DayNumber.of(
+            year: DayNumber.civil(today).year - 5,
+            month: DayNumber.civil(today).month,
+            day: min(DayNumber.civil(today).day, 28)
+        )
         let multiplier = (1 + 0.10) / (1 + 0.10 - 0.75)
         #expect(answer.result.groups.count == 5)
         for group in answer.result.groups {
@@ -63,7 +81,10 @@ struct AggregateTests {
         let analyst = try await test.principal("analyst")
         let request = AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 0.5)
         let first = try await test.vault.aggregate(request, by: analyst)
-        let repeat1 = try await test.vault.aggregate(AggregateRequest(measures: ["count", "count"], groupBy: ["segment", "segment"], epsilon: 0.5), by: analyst)
+        let repeat1 = try await test.vault.aggregate(
+            AggregateRequest(measures: ["count", "count"], groupBy: ["segment", "segment"], epsilon: 0.5),
+            by: analyst
+        )
         #expect(repeat1.cached && repeat1.epsilonCharged == .zero)
         #expect(repeat1.result == first.result)
         // A data change makes the same question a new one (charged again), never a free fresh answer.
@@ -116,7 +137,10 @@ struct AggregateTests {
                 group.addTask {
                     let epsilon = 0.25 + Double(i) * 0.000001 - (i >= 20 ? 0 : 0)
                     do {
-                        _ = try await vault.aggregate(AggregateRequest(measures: ["count"], filters: ["segment": "active"], epsilon: epsilon), by: analyst)
+                        _ = try await vault.aggregate(
+                            AggregateRequest(measures: ["count"], filters: ["segment": "active"], epsilon: epsilon),
+                            by: analyst
+                        )
                         return true
                     } catch {
                         return false
@@ -136,7 +160,10 @@ struct AggregateTests {
         let test = try await TestVault.make(customers: 60)
         defer { test.remove() }
         let analyst = try await test.principal("analyst")
-        let answer = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region", "segment", "birth_year"], epsilon: 0.5), by: analyst)
+        let answer = try await test.vault.aggregate(
+            AggregateRequest(measures: ["count"], groupBy: ["region", "segment", "birth_year"], epsilon: 0.5),
+            by: analyst
+        )
         #expect(answer.result.groups.isEmpty, "with 60 customers spread over hundreds of cells, nothing clears k")
         #expect(answer.result.suppressedGroups > 0)
         let id = test.customers[0].id
@@ -147,7 +174,9 @@ struct AggregateTests {
         let auditor = try await test.principal("auditor")
         let denials = try await test.vault.auditEntries(customer: id, from: 0, limit: 1000, by: auditor).filter { $0.entry.actor == analyst.actor }
         #expect(denials.map(\.entry.decision) == ["deny"] && denials[0].entry.reason == "aggregate_only")
-        await #expect(throws: VaultError.self) { _ = try await test.vault.findCustomers(by: "email", value: "x@example.com", purpose: "analytics", by: analyst) }
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.findCustomers(by: "email", value: "x@example.com", purpose: "analytics", by: analyst)
+        }
         await #expect(throws: VaultError.self) { _ = try await test.vault.updateCustomer(id, purpose: "analytics", set: ["name": "x"], by: analyst) }
         await #expect(throws: VaultError.self) { _ = try await test.vault.myProfile(by: analyst) }
         await #expect(throws: VaultError.self) { _ = try await test.vault.auditEntries(customer: nil, from: 0, limit: 10, by: analyst) }
@@ -161,7 +190,9 @@ struct AggregateTests {
         await #expect(throws: VaultError.self) { _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"]), by: support) }
     }
 
-    @Test("a portfolio by segment: margin mean and variance match an independent computation, the efficient set comes with the answer and its cached repeat")
+    @Test(
+        "a portfolio by segment: margin mean and variance match an independent computation, the efficient set comes with the answer and its cached repeat"
+    )
     func portfolio() async throws {
         let generous = Self.generousPolicy
         let test = try await TestVault.make(customers: 300, policyText: generous)
@@ -173,7 +204,11 @@ struct AggregateTests {
 
         let consenting = test.customers.filter { $0.consents["analytics"] == .granted }
         let today = Int32((test.clock.now().timeIntervalSince1970 / 86_400).rounded(.down))
-        let windowStart = DayNumber.of(year: DayNumber.civil(today).year - 5, month: DayNumber.civil(today).month, day: min(DayNumber.civil(today).day, 28))
+        let windowStart = DayNumber.of(
+            year: DayNumber.civil(today).year - 5,
+            month: DayNumber.civil(today).month,
+            day: min(DayNumber.civil(today).day, 28)
+        )
         #expect(efficient.groups.count == answer.result.groups.count && !efficient.frontier.isEmpty)
         for group in answer.result.groups {
             #expect(group.values.map(\.measure) == ["clv", "count", "margin_mean", "margin_sd", "margin_variance"])
@@ -188,8 +223,10 @@ struct AggregateTests {
             let variance = margins.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(margins.count)
             func value(_ measure: String) -> AggregateResult.Value { group.values.first { $0.measure == measure }! }
             #expect(abs(value("margin_mean").value - mean) <= 1 + 25 * value("margin_mean").noiseScale, "mean of \(group.key)")
-            #expect(abs(value("margin_variance").value - variance) <= variance * 1e-3 + 25 * value("margin_variance").noiseScale,
-                    "variance of \(group.key): \(value("margin_variance").value) against \(variance)")
+            #expect(
+                abs(value("margin_variance").value - variance) <= variance * 1e-3 + 25 * value("margin_variance").noiseScale,
+                "variance of \(group.key): \(value("margin_variance").value) against \(variance)"
+            )
             #expect(abs(value("margin_sd").value - value("margin_variance").value.squareRoot()) < 1e-6)
             let point = try #require(efficient.groups.first { $0.key == group.key })
             #expect(point.mean == value("margin_mean").value && point.variance == value("margin_variance").value)
@@ -200,7 +237,9 @@ struct AggregateTests {
         #expect(repeated.cached && repeated.epsilonCharged == .zero && repeated.efficientSet == efficient)
         let plain = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 1), by: analyst)
         #expect(plain.efficientSet == nil)
-        await #expect(throws: VaultError.self) { _ = try await test.vault.aggregate(AggregateRequest(measures: [], groupBy: ["segment"]), by: analyst) }
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.aggregate(AggregateRequest(measures: [], groupBy: ["segment"]), by: analyst)
+        }
     }
 
     @Test("an answer whose cache write committed though its caller was told it failed keeps its charge: the repeat is not free")
@@ -227,7 +266,9 @@ struct AggregateTests {
         #expect(backend.losing.withLock { $0 } == nil, "the cache write must have been the one to lose its answer")
         let repeated = try await vault.aggregate(request, by: analyst)
         #expect(repeated.cached, "the pinned answer is what a repeat gets")
-        #expect(try await vault.budgetStatus(by: analyst).status.analystSpent == Epsilon(micros: 500_000),
-                "an answer that exists must stay paid for, or the repeat releases it for nothing")
+        #expect(
+            try await vault.budgetStatus(by: analyst).status.analystSpent == Epsilon(micros: 500_000),
+            "an answer that exists must stay paid for, or the repeat releases it for nothing"
+        )
     }
 }

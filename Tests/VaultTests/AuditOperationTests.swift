@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultAudit
 import VaultStore
+
+@testable import Vault
 
 /// Audit operations are a closed vocabulary: every entry the vault writes names one of the
 /// constants, so reports that match on them see every entry.
@@ -13,9 +14,12 @@ struct AuditOperationTests {
         let test = try await TestVault.make(customers: 30)
         defer { test.remove() }
         let vault = test.vault
-        let support = try await test.principal("support"), marketing = try await test.principal("marketing")
-        let auditor = try await test.principal("auditor"), analyst = try await test.principal("analyst")
-        let subject = test.customers[0], other = test.customers[1]
+        let support = try await test.principal("support")
+        let marketing = try await test.principal("marketing")
+        let auditor = try await test.principal("auditor")
+        let analyst = try await test.principal("analyst")
+        let subject = test.customers[0]
+        let other = test.customers[1]
         let customer = try await test.customerPrincipal(subject.id)
         _ = try await vault.readCustomer(subject.id, purpose: "service", by: support)
         _ = try? await vault.readCustomer(subject.id, purpose: "marketing", by: marketing)

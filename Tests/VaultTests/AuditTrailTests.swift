@@ -1,9 +1,10 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultAudit
 import VaultCrypto
 import VaultStore
+
+@testable import Vault
 
 @Suite("Audit trail, proofs and tamper drills")
 struct AuditTrailTests {
@@ -60,11 +61,13 @@ struct AuditTrailTests {
     func swappedRows() async throws {
         let (test, auditor) = try await vaultWithHistory()
         defer { test.remove() }
-        try test.tamper("""
+        try test.tamper(
+            """
             UPDATE audit_entry SET seq = -1 WHERE seq = 4;
             UPDATE audit_entry SET seq = 4 WHERE seq = 11;
             UPDATE audit_entry SET seq = 11 WHERE seq = -1;
-            """.replacingOccurrences(of: "seq = -1", with: "seq = 1000000"))
+            """.replacingOccurrences(of: "seq = -1", with: "seq = 1000000")
+        )
         try await expectBad(test, auditor, at: 4, "swapped rows")
     }
 
@@ -113,10 +116,22 @@ struct AuditTrailTests {
         let cut: UInt64 = 10
         var sql = "DELETE FROM audit_entry WHERE seq >= \(cut);"
         for seq in cut..<size {
-            let forged = AuditEntry(seq: seq, at: AuditTimestamp(test.clock.now()), actor: "operator:local", role: "operator", purpose: nil,
-                                    customer: nil, fields: [], op: "vault.noop", decision: .allow, reason: "operator",
-                                    policy: String(repeating: "0", count: 64), details: [:])
-            sql += "INSERT INTO audit_entry (seq, leaf, customer_id, at) VALUES (\(seq), X'\(forged.leafBytes.map { String(format: "%02x", $0) }.joined())', NULL, 0);"
+            let forged = AuditEntry(
+                seq: seq,
+                at: AuditTimestamp(test.clock.now()),
+                actor: "operator:local",
+                role: "operator",
+                purpose: nil,
+                customer: nil,
+                fields: [],
+                op: "vault.noop",
+                decision: .allow,
+                reason: "operator",
+                policy: String(repeating: "0", count: 64),
+                details: [:]
+            )
+            sql +=
+                "INSERT INTO audit_entry (seq, leaf, customer_id, at) VALUES (\(seq), X'\(forged.leafBytes.map { String(format: "%02x", $0) }.joined())', NULL, 0);"
         }
         try test.tamper(sql)
         try await expectBad(test, auditor, at: cut, "truncate and re-append")
@@ -128,7 +143,9 @@ struct AuditTrailTests {
         defer { test.remove() }
         let kept = try await test.vault.checkpoint()
         let size = try SignedCheckpoint.parse(kept).checkpoint.size
-        try test.tamper("DELETE FROM audit_entry WHERE seq >= \(size - 3); DELETE FROM checkpoint WHERE size > \(size - 3); DELETE FROM audit_node WHERE (idx + 1) * (1 << level) > \(size - 3)")
+        try test.tamper(
+            "DELETE FROM audit_entry WHERE seq >= \(size - 3); DELETE FROM checkpoint WHERE size > \(size - 3); DELETE FROM audit_node WHERE (idx + 1) * (1 << level) > \(size - 3)"
+        )
         let report = try await test.vault.verifyAudit(since: kept, by: auditor)
         #expect(!report.ok)
         #expect(report.sinceVerified == false)
@@ -150,8 +167,20 @@ struct AuditTrailTests {
         var sql = "DELETE FROM audit_node; DELETE FROM audit_entry WHERE seq >= \(cut);"
         for seq in Int(cut)..<leaves.count {
             var entry = try AuditEntry(leafBytes: leaves[seq])
-            entry = AuditEntry(seq: entry.seq, at: entry.at, actor: entry.actor, role: entry.role, purpose: entry.purpose, customer: entry.customer,
-                               fields: [], op: entry.op, decision: entry.decision, reason: entry.reason, policy: entry.policy, details: entry.details)
+            entry = AuditEntry(
+                seq: entry.seq,
+                at: entry.at,
+                actor: entry.actor,
+                role: entry.role,
+                purpose: entry.purpose,
+                customer: entry.customer,
+                fields: [],
+                op: entry.op,
+                decision: entry.decision,
+                reason: entry.reason,
+                policy: entry.policy,
+                details: entry.details
+            )
             leaves[seq] = entry.leafBytes
             let customer = entry.customer.map { "'\($0)'" } ?? "NULL"
             sql += "INSERT INTO audit_entry (seq, leaf, customer_id, at) VALUES (\(seq), X'\(hex(leaves[seq]))', \(customer), 0);"

@@ -1,12 +1,14 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
-@testable import Vault
 import VaultAnalytics
 import VaultStore
 import VaultTestSupport
+
+@testable import Vault
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 /// Charts of released aggregates: well-formed SVG with the expected elements, and drawn by a real
 /// browser (headless Chromium, `CVAULT_TEST_CHROMIUM`, which `.ci/run` sets) into a non-blank PNG.
@@ -28,14 +30,18 @@ struct ChartTests {
 
         func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) { open.removeLast() }
 
-        func withClass(_ role: String) -> [(name: String, attributes: [String: String], text: String)] { found.filter { $0.attributes["class"] == role } }
+        func withClass(_ role: String) -> [(name: String, attributes: [String: String], text: String)] {
+            found.filter { $0.attributes["class"] == role }
+        }
     }
 
     static func parse(_ svg: String) throws -> Elements {
         let parser = XMLParser(data: Data(svg.utf8))
         let elements = Elements()
         parser.delegate = elements
-        guard parser.parse() else { throw TestDatabaseError(description: "the chart is not well-formed XML: \(String(describing: parser.parserError))") }
+        guard parser.parse() else {
+            throw TestDatabaseError(description: "the chart is not well-formed XML: \(String(describing: parser.parserError))")
+        }
         return elements
     }
 
@@ -51,7 +57,8 @@ struct ChartTests {
         let answer = try await Self.answer(portfolio: false)
         let svg = AggregateChart.svg(for: answer)
         let elements = try Self.parse(svg)
-        let groups = answer.result.groups.count, measures = answer.result.groups.first?.values.count ?? 0
+        let groups = answer.result.groups.count
+        let measures = answer.result.groups.first?.values.count ?? 0
         #expect(groups >= 2 && measures == 3)
         #expect(elements.withClass("value").count == groups * measures)
         #expect(elements.withClass("error-bar").count == groups * measures)
@@ -79,7 +86,9 @@ struct ChartTests {
         try Self.render(svg, name: "portfolio")
     }
 
-    @Test("the audit chart: a bar per day and role, per day and purpose, a coverage bar per purpose matching the report, and a caption naming the checkpoint")
+    @Test(
+        "the audit chart: a bar per day and role, per day and purpose, a coverage bar per purpose matching the report, and a caption naming the checkpoint"
+    )
     func auditReport() async throws {
         let test = try await TestVault.make(customers: 50)
         defer { test.remove() }
@@ -94,7 +103,8 @@ struct ChartTests {
 
         #expect(report.byDayAndRole.count == 2, "two days of entries")
         let analytics = try #require(report.consentCoverage.first { $0.purpose == "analytics" })
-        let granted = test.customers.filter { $0.consents["analytics"] == .granted }.count - (test.customers[2].consents["analytics"] == .granted ? 1 : 0)
+        let granted =
+            test.customers.filter { $0.consents["analytics"] == .granted }.count - (test.customers[2].consents["analytics"] == .granted ? 1 : 0)
         #expect(analytics.customers == 50 && analytics.granted == granted && analytics.holds == granted)
         #expect(report.consentCoverage.first { $0.purpose == "service" }?.holds == 50, "a contract purpose holds for everyone")
 
@@ -104,13 +114,19 @@ struct ChartTests {
         let cells = report.byDayAndRole.values.reduce(0) { $0 + $1.count } + report.byDayAndPurpose.values.reduce(0) { $0 + $1.count }
         #expect(bars.count == cells)
         // Each bar's tooltip (its <title>, the element after it) holds its count.
-        let tooltips = elements.found.indices.dropLast().filter { elements.found[$0].attributes["class"] == "bar" }.map { elements.found[$0 + 1].text }
+        let tooltips = elements.found.indices.dropLast().filter { elements.found[$0].attributes["class"] == "bar" }.map {
+            elements.found[$0 + 1].text
+        }
         let drawn = tooltips.compactMap { $0.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } }.reduce(0, +)
         let counted = report.byDayAndRole.values.flatMap(\.values).reduce(0, +) + report.byDayAndPurpose.values.flatMap(\.values).reduce(0, +)
         #expect(drawn == counted, "the bars' tooltips add up to the report's counts")
         #expect(elements.withClass("coverage").count == report.consentCoverage.count)
-        #expect(elements.withClass("panel-title").map(\.text) == ["Entries per day by role (entries)", "Entries per day by purpose (entries)",
-                                                                   "Consent coverage: live customers for whom each purpose holds (%)"])
+        #expect(
+            elements.withClass("panel-title").map(\.text) == [
+                "Entries per day by role (entries)", "Entries per day by purpose (entries)",
+                "Consent coverage: live customers for whom each purpose holds (%)",
+            ]
+        )
         let caption = elements.withClass("caption").map(\.text).joined(separator: " ")
         #expect(caption.contains("no ε") && caption.contains("no threshold") && caption.contains("checkpoint size"))
         try Self.render(svg, name: "audit")
@@ -127,15 +143,24 @@ struct ChartTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         func draw(_ document: String, _ file: String) throws -> Data {
-            let source = folder.appendingPathComponent("\(file).svg"), image = folder.appendingPathComponent("\(file).png")
+            let source = folder.appendingPathComponent("\(file).svg")
+            let image = folder.appendingPathComponent("\(file).png")
             try Data(document.utf8).write(to: source)
-            let result = try ChildProcess.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,1000",
-                                                         "--screenshot=\(image.path)", source.absoluteString])
+            let result = try ChildProcess.run(
+                chromium,
+                [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=800,1000",
+                    "--screenshot=\(image.path)", source.absoluteString,
+                ]
+            )
             #expect(result.status == 0, "chromium: \(result.stderr.suffix(500))")
             return try Data(contentsOf: image)
         }
         let png = try draw(svg, name)
-        let blank = try draw(##"<svg xmlns="http://www.w3.org/2000/svg" width="760" height="560"><rect width="100%" height="100%" fill="#ffffff"/></svg>"##, "blank")
+        let blank = try draw(
+            ##"<svg xmlns="http://www.w3.org/2000/svg" width="760" height="560"><rect width="100%" height="100%" fill="#ffffff"/></svg>"##,
+            "blank"
+        )
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "not a PNG")
         #expect(png.count > 3 * blank.count, "the chart drew little more than a blank page: \(png.count) bytes against \(blank.count)")
         if let out = ProcessInfo.processInfo.environment["CVAULT_CHARTS_OUT"], !out.isEmpty {

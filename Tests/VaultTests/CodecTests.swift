@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultPolicy
+
+@testable import Vault
 
 @Suite("Profile encoding")
 struct CodecTests {
@@ -42,9 +43,13 @@ struct CodecTests {
 
     @Test("the JSON reader is strict and never quotes its input")
     func jsonReader() throws {
-        #expect(try JSONValue.parse(Data(#"{"a":[1,-2.5,true,null,"x\u00e9\ud83d\ude00\n"]}"#.utf8))
-                == .object(["a": .array([.number("1"), .number("-2.5"), .bool(true), .null, .string("xé😀\n")])]))
-        for bad in [#"{"a":1,"a":2}"#, "[01]", "[1.]", #"{"a" 1}"#, "[1,]", #""\ud800""#, "\"tab\there\"", "[1] x", String(repeating: "[", count: 100)] {
+        #expect(
+            try JSONValue.parse(Data(#"{"a":[1,-2.5,true,null,"x\u00e9\ud83d\ude00\n"]}"#.utf8))
+                == .object(["a": .array([.number("1"), .number("-2.5"), .bool(true), .null, .string("xé😀\n")])])
+        )
+        for bad in [
+            #"{"a":1,"a":2}"#, "[01]", "[1.]", #"{"a" 1}"#, "[1,]", #""\ud800""#, "\"tab\there\"", "[1] x", String(repeating: "[", count: 100),
+        ] {
             do {
                 _ = try JSONValue.parse(Data(bad.utf8))
                 Issue.record("accepted malformed JSON")

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultPolicy
 import VaultStore
+
+@testable import Vault
 
 @Suite("Contests and exports")
 struct ContestAndExportTests {
@@ -17,7 +18,12 @@ struct ContestAndExportTests {
         let auditor = try await test.principal("auditor")
         try await test.vault.setMyConsent(purpose: "marketing", to: .granted, by: customer)
 
-        let contest = try await test.vault.openContest(field: "email", proposedValue: "new.address@example.org", reason: "I moved providers", by: customer)
+        let contest = try await test.vault.openContest(
+            field: "email",
+            proposedValue: "new.address@example.org",
+            reason: "I moved providers",
+            by: customer
+        )
         #expect(contest.status == "open")
         #expect(contest.deadline == test.clock.now().addingTimeInterval(30 * 86_400))
 
@@ -45,7 +51,11 @@ struct ContestAndExportTests {
         let after = try await test.vault.readCustomer(id, purpose: "marketing", fields: ["email"], by: marketing)
         #expect(after.values["email"] == .string("new.address@example.org"))
         // The corrected value is findable through the blind index; the old one no longer is.
-        #expect(try await test.vault.findCustomers(by: "email", value: "NEW.address@example.org ", purpose: "service", by: support).map(\.customerID) == [id])
+        #expect(
+            try await test.vault.findCustomers(by: "email", value: "NEW.address@example.org ", purpose: "service", by: support).map(\.customerID) == [
+                id
+            ]
+        )
         let old = test.customers.first { $0.id == id }!.fields["email"]!.description
         #expect(try await test.vault.findCustomers(by: "email", value: old, purpose: "service", by: support).isEmpty)
 
@@ -88,9 +98,17 @@ struct ContestAndExportTests {
         #expect(try await test.vault.myContests(by: customer).first?.resolution == "please send proof of your name")
         let replied = try await test.vault.updateMyContest(id: first.id, withdraw: false, reply: "see my passport scan", by: customer)
         #expect(replied.status == "open" && replied.reason?.contains("see my passport scan") == true)
-        let rejected = try await test.vault.resolveContest(id: first.id, resolution: .reject, reason: "the passport shows the current spelling", by: support)
+        let rejected = try await test.vault.resolveContest(
+            id: first.id,
+            resolution: .reject,
+            reason: "the passport shows the current spelling",
+            by: support
+        )
         #expect(rejected.status == "rejected")
-        #expect(try await test.vault.readCustomer(id, purpose: "service", fields: ["name"], by: support).values["name"] == test.customers[0].fields["name"])
+        #expect(
+            try await test.vault.readCustomer(id, purpose: "service", fields: ["name"], by: support).values["name"]
+                == test.customers[0].fields["name"]
+        )
         await #expect(throws: VaultError.self) {
             _ = try await test.vault.resolveContest(id: first.id, resolution: .accept, reason: "changed my mind", by: support)
         }
@@ -141,7 +159,10 @@ struct ContestAndExportTests {
     func forgeriesNeedAPinnedKey() async throws {
         let real = try await TestVault.make(customers: 3)
         let forger = try await TestVault.make(customers: 3)
-        defer { real.remove(); forger.remove() }
+        defer {
+            real.remove()
+            forger.remove()
+        }
         // The forger runs a vault of their own and exports "the customer" from it: self-consistent, own key.
         let forged = try await forger.vault.exportMine(by: try await forger.customerPrincipal(forger.customers[0].id))
         let unpinned = Vault.verifyExport(forged, pinnedPublicKey: nil)

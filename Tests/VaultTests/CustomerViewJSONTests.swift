@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultPolicy
+
+@testable import Vault
 
 /// The API's customer bodies are written directly (`CustomerView.json`) instead of through
 /// `JSONEncoder`: they must say exactly what the encoder said.
@@ -23,7 +24,9 @@ struct CustomerViewJSONTests {
             customer = view.customerID
             purpose = view.purpose
             values = view.values
-            denied = view.decisions.filter { !$0.allowed }.map { Denial(field: $0.field, code: $0.decision.code.rawValue, reason: $0.decision.reason) }
+            denied = view.decisions.filter { !$0.allowed }.map {
+                Denial(field: $0.field, code: $0.decision.code.rawValue, reason: $0.decision.reason)
+            }
         }
     }
 
@@ -48,7 +51,12 @@ struct CustomerViewJSONTests {
 
         let mine = try await test.vault.myProfile(by: try await test.customerPrincipal(record.id))
         let support = try await test.principal("support")
-        let staff = try await test.vault.readCustomer(record.id, purpose: "service", fields: ["name", "email", "category_spend", "purchases"], by: support)
+        let staff = try await test.vault.readCustomer(
+            record.id,
+            purpose: "service",
+            fields: ["name", "email", "category_spend", "purchases"],
+            by: support
+        )
         #expect(staff.decisions.contains { !$0.allowed }, "the staff read should carry denials for this check to cover them")
         #expect(mine.values.count > 5)
 
@@ -63,6 +71,9 @@ struct CustomerViewJSONTests {
         let encoded = try parsed(try encoder.encode([Encoded(mine), Encoded(staff)]))
         #expect(direct == encoded)
         #expect(CustomerView.json([]) == Array("[]".utf8))
-        #expect(!String(decoding: mine.json, as: UTF8.self).contains("\"purpose\""), "a customer's own read has no purpose, and the key is left out as before")
+        #expect(
+            !String(decoding: mine.json, as: UTF8.self).contains("\"purpose\""),
+            "a customer's own read has no purpose, and the key is left out as before"
+        )
     }
 }

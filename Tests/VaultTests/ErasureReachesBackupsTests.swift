@@ -1,12 +1,13 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultAnalytics
 import VaultAudit
 import VaultCrypto
 import VaultPolicy
-import VaultStore
 import VaultSQLite
+import VaultStore
+
+@testable import Vault
 
 /// What someone holding a copy of the database file — and every key file the vault holds — can
 /// decrypt: the review's drills against the erasure promise.
@@ -22,8 +23,10 @@ struct ErasureReachesBackupsTests {
         /// under the root (as databases did before key epochs).
         init(vaultFolder: URL, database: String) async throws {
             let metadata = try VaultMetadata.load(from: vaultFolder)
-            let hierarchy = try KeyHierarchy(root: try KeyFile.load(from: vaultFolder.appendingPathComponent("root.key").path),
-                                             vaultID: metadata.vaultID)
+            let hierarchy = try KeyHierarchy(
+                root: try KeyFile.load(from: vaultFolder.appendingPathComponent("root.key").path),
+                vaultID: metadata.vaultID
+            )
             var keks = try EpochKeyStore(directory: vaultFolder).keys(vaultID: metadata.vaultID, hierarchy: hierarchy)
             let storage = try SQLiteStorage(path: database, durability: .normal)
             for row in try await storage.read({ tx in try tx.keks() }) where !row.wrapped.isEmpty {
@@ -55,11 +58,16 @@ struct ErasureReachesBackupsTests {
         return folder
     }
 
-    @Test("a backup taken before an erasure cannot decrypt the customer once the epoch is rolled and destroyed; a backup after the roll decrypts everyone else")
+    @Test(
+        "a backup taken before an erasure cannot decrypt the customer once the epoch is rolled and destroyed; a backup after the roll decrypts everyone else"
+    )
     func erasureReachesBackups() async throws {
         let test = try await TestVault.make(customers: 20)
         let backups = try backupFolder()
-        defer { test.remove(); try? FileManager.default.removeItem(at: backups) }
+        defer {
+            test.remove()
+            try? FileManager.default.removeItem(at: backups)
+        }
         let before = backups.appendingPathComponent("before.sqlite").path
         let taken = try await test.vault.backup(to: before, by: .localOperator)
         #expect(taken.keyEpochs == [1] && taken.logSize > 0)
@@ -96,11 +104,17 @@ struct ErasureReachesBackupsTests {
         #expect(try EpochKeyStore(directory: test.folder).load(vaultID: metadata.vaultID)?.epochs.map(\.version) == [2])
     }
 
-    @Test("restoring a backup taken before an erasure does not bring the customer back, and records the rollback", .enabled(if: onSQLite, "restores into a database file"))
+    @Test(
+        "restoring a backup taken before an erasure does not bring the customer back, and records the rollback",
+        .enabled(if: onSQLite, "restores into a database file")
+    )
     func restoreDoesNotResurrect() async throws {
         let test = try await TestVault.make(customers: 15)
         let backups = try backupFolder()
-        defer { test.remove(); try? FileManager.default.removeItem(at: backups) }
+        defer {
+            test.remove()
+            try? FileManager.default.removeItem(at: backups)
+        }
         let before = backups.appendingPathComponent("before.sqlite").path
         let taken = try await test.vault.backup(to: before, by: .localOperator)
         let victim = test.customers[5]
@@ -123,7 +137,9 @@ struct ErasureReachesBackupsTests {
         await #expect { _ = try await Vault.restore(from: before, into: test.folder, confirm: false, options: options) } throws: {
             ($0 as? VaultError)?.code == "confirmation_required"
         }
-        #expect(!FileManager.default.fileExists(atPath: test.databasePath + ".replaced-\(AuditTimestamp(test.clock.now()).rfc3339.filter(\.isNumber))"))
+        #expect(
+            !FileManager.default.fileExists(atPath: test.databasePath + ".replaced-\(AuditTimestamp(test.clock.now()).rfc3339.filter(\.isNumber))")
+        )
         let report = try await Vault.restore(from: before, into: test.folder, confirm: true, options: options)
         #expect(report.erasuresReapplied == 1 && report.customersUnreadable == 0)
         #expect(report.customersRestored == 14)
@@ -132,13 +148,20 @@ struct ErasureReachesBackupsTests {
 
         let restored = try await test.reopen()
         #expect(restored.origin == report.origin && restored.origin.hasPrefix(test.vault.origin + "/restored-"))
-        let newSupport = try await restored.authenticate(token: try await restored.issueToken(role: "support", customerID: nil, name: "s2", expiresIn: nil, by: .localOperator).secret)
+        let newSupport = try await restored.authenticate(
+            token: try await restored.issueToken(role: "support", customerID: nil, name: "s2", expiresIn: nil, by: .localOperator).secret
+        )
         await #expect { _ = try await restored.readCustomer(victim.id, purpose: "service", by: newSupport) } throws: {
             ($0 as? VaultError)?.code == "customer_erased"
         }
-        #expect(try await restored.readCustomer(test.customers[1].id, purpose: "service", fields: ["name"], by: newSupport).values["name"] == test.customers[1].fields["name"])
+        #expect(
+            try await restored.readCustomer(test.customers[1].id, purpose: "service", fields: ["name"], by: newSupport).values["name"]
+                == test.customers[1].fields["name"]
+        )
         // The restore's entry is the new generation's first, and names what was restored.
-        let auditor = try await restored.authenticate(token: try await restored.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret)
+        let auditor = try await restored.authenticate(
+            token: try await restored.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret
+        )
         let entries = try await restored.auditEntries(customer: nil, from: taken.logSize, limit: 10, by: auditor)
         #expect(entries.first?.seq == taken.logSize && entries.first?.entry.op == "vault.restore")
         #expect(entries.first?.entry.details["backup_log_size"] == String(taken.logSize))
@@ -147,7 +170,9 @@ struct ErasureReachesBackupsTests {
         let verified = try await restored.verifyAudit(by: auditor)
         #expect(verified.ok, "\(verified.problems)")
         #expect(report.chargesCarriedOver == 1)
-        let ana = try await restored.authenticate(token: try await restored.issueToken(role: "analyst", customerID: nil, name: "ana", expiresIn: nil, by: .localOperator).secret)
+        let ana = try await restored.authenticate(
+            token: try await restored.issueToken(role: "analyst", customerID: nil, name: "ana", expiresIn: nil, by: .localOperator).secret
+        )
         #expect(try await restored.budgetStatus(by: ana).status.analystLifetimeSpent == Epsilon(micros: 750_000))
     }
 
@@ -155,7 +180,10 @@ struct ErasureReachesBackupsTests {
     func restoreOfDeadBackupIsRefused() async throws {
         let test = try await TestVault.make(customers: 5)
         let backups = try backupFolder()
-        defer { test.remove(); try? FileManager.default.removeItem(at: backups) }
+        defer {
+            test.remove()
+            try? FileManager.default.removeItem(at: backups)
+        }
         let before = backups.appendingPathComponent("before.sqlite").path
         _ = try await test.vault.backup(to: before, by: .localOperator)
         try await test.vault.rollKeyEpoch(by: .localOperator)
@@ -208,7 +236,10 @@ struct ErasureReachesBackupsTests {
         #expect(try await server.refresh())
         #expect(server.keyring.versions == [2])
         let support = try await test.principal("support")
-        #expect(try await server.readCustomer(test.customers[0].id, purpose: "service", fields: ["name"], by: support).values["name"] == test.customers[0].fields["name"])
+        #expect(
+            try await server.readCustomer(test.customers[0].id, purpose: "service", fields: ["name"], by: support).values["name"]
+                == test.customers[0].fields["name"]
+        )
     }
 }
 
@@ -227,7 +258,10 @@ struct KeyEpochTamperTests {
         let store = try String(contentsOfFile: test.folder.appendingPathComponent("epoch.keys").path, encoding: .utf8)
         #expect(store.contains("\"version\" : 1"))
         let support = try await test.principal("support")
-        #expect(try await reopened.readCustomer(test.customers[0].id, purpose: "service", fields: ["name"], by: support).values["name"] == test.customers[0].fields["name"])
+        #expect(
+            try await reopened.readCustomer(test.customers[0].id, purpose: "service", fields: ["name"], by: support).values["name"]
+                == test.customers[0].fields["name"]
+        )
     }
 
     @Test("a creation date pushed into the future in the database does not postpone the roll")
@@ -250,7 +284,10 @@ struct KeyEpochTamperTests {
         let status = try await reopened.rollKeyEpoch(by: .localOperator)
         #expect(status.versions == [2] && status.epochs.first?.destroyedAt != nil)
         let support = try await test.principal("support")
-        #expect(try await reopened.readCustomer(test.customers[1].id, purpose: "service", fields: ["name"], by: support).values["name"] == test.customers[1].fields["name"])
+        #expect(
+            try await reopened.readCustomer(test.customers[1].id, purpose: "service", fields: ["name"], by: support).values["name"]
+                == test.customers[1].fields["name"]
+        )
     }
 
     @Test("two processes rolling at once end with one live epoch and every customer readable")
@@ -266,7 +303,10 @@ struct KeyEpochTamperTests {
         #expect(status.versions.count == 1 && status.rotationInProgress == nil)
         let support = try await test.principal("support")
         for customer in test.customers {
-            #expect(try await test.vault.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support).values["name"] == customer.fields["name"])
+            #expect(
+                try await test.vault.readCustomer(customer.id, purpose: "service", fields: ["name"], by: support).values["name"]
+                    == customer.fields["name"]
+            )
         }
     }
 }

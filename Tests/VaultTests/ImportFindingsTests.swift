@@ -1,9 +1,10 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultAudit
 import VaultPolicy
 import VaultStore
+
+@testable import Vault
 
 /// What an operator's import may and may not do to what customers said themselves.
 @Suite("Import")
@@ -36,12 +37,15 @@ struct ImportFindingsTests {
         #expect(report.consentCoverage.first { $0.purpose == "marketing" }?.granted == granted)
     }
 
-    @Test("consent states that do not fit the purpose's legal basis, and ids of dots alone, are refused", arguments: [
-        (#""consents":{"service":"granted"}"#, "consents.service rests on contract"),
-        (#""consents":{"legal_hold":"withdrawn"}"#, "consents.legal_hold rests on legal obligation"),
-        (#""consents":{"marketing":"objected"}"#, "consents.marketing rests on consent"),
-        (#""consents":{"fraud_prevention":"granted"}"#, "consents.fraud_prevention rests on legitimate interest"),
-    ])
+    @Test(
+        "consent states that do not fit the purpose's legal basis, and ids of dots alone, are refused",
+        arguments: [
+            (#""consents":{"service":"granted"}"#, "consents.service rests on contract"),
+            (#""consents":{"legal_hold":"withdrawn"}"#, "consents.legal_hold rests on legal obligation"),
+            (#""consents":{"marketing":"objected"}"#, "consents.marketing rests on consent"),
+            (#""consents":{"fraud_prevention":"granted"}"#, "consents.fraud_prevention rests on legitimate interest"),
+        ]
+    )
     func consentsFitTheBasis(consents: String, message: String) async throws {
         let test = try await TestVault.make(customers: 0)
         defer { test.remove() }
@@ -79,7 +83,9 @@ struct ImportFindingsTests {
 /// Staff learn nothing through a search or a review that their grants do not give them.
 @Suite("Staff reach")
 struct StaffReachTests {
-    @Test("a search answers a customer the purpose may not reach exactly like no match, logs the denial in their log, and staff reasons carry no consent times")
+    @Test(
+        "a search answers a customer the purpose may not reach exactly like no match, logs the denial in their log, and staff reasons carry no consent times"
+    )
     func lookupRevealsNothing() async throws {
         let test = try await TestVault.make(customers: 12)
         defer { test.remove() }
@@ -120,7 +126,9 @@ struct StaffReachTests {
         let entries = try await test.vault.auditEntries(customer: test.customers[0].id, from: 0, limit: 1000, by: auditor)
         #expect(entries.contains { $0.entry.op == "contest.accept" && $0.entry.decision == "deny" })
         // The contest stays open; a rejection, which writes nothing, is still possible.
-        #expect(try await test.vault.resolveContest(id: contest.id, resolution: .reject, reason: "set from purchases", by: support).status == "rejected")
+        #expect(
+            try await test.vault.resolveContest(id: contest.id, resolution: .reject, reason: "set from purchases", by: support).status == "rejected"
+        )
         // A field support may write is accepted as before.
         let email = try await test.vault.openContest(field: "email", proposedValue: "new@example.org", reason: "moved", by: customer)
         #expect(try await test.vault.resolveContest(id: email.id, resolution: .accept, reason: "confirmed", by: support).status == "accepted")
@@ -133,8 +141,12 @@ struct DisclosureAuditTests {
     func listingsAreAudited() async throws {
         let test = try await TestVault.make(customers: 3)
         defer { test.remove() }
-        _ = try await test.vault.openContest(field: "email", proposedValue: "new@example.org", reason: "moved",
-                                             by: try await test.customerPrincipal(test.customers[0].id))
+        _ = try await test.vault.openContest(
+            field: "email",
+            proposedValue: "new@example.org",
+            reason: "moved",
+            by: try await test.customerPrincipal(test.customers[0].id)
+        )
         let support = try await test.principal("support")
         let auditor = try await test.principal("auditor")
         _ = try await test.vault.listContests(status: "open", by: support)

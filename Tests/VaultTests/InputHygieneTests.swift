@@ -1,17 +1,21 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultCrypto
 import VaultPolicy
-import VaultStore
 import VaultSQLite
+import VaultStore
+
+@testable import Vault
 
 /// What the review found about values that are not what they look like.
 @Suite("Input hygiene")
 struct InputHygieneTests {
-    @Test("strings with control or bidirectional-formatting characters are refused at import, on writes and in contests", arguments: [
-        "Eve\u{1B}[31m", "line\nbreak", "nul\u{0}", "right\u{202E}left", "c1\u{85}", "isolate\u{2066}x",
-    ])
+    @Test(
+        "strings with control or bidirectional-formatting characters are refused at import, on writes and in contests",
+        arguments: [
+            "Eve\u{1B}[31m", "line\nbreak", "nul\u{0}", "right\u{202E}left", "c1\u{85}", "isolate\u{2066}x",
+        ]
+    )
     func controlCharacters(value: String) async throws {
         let test = try await TestVault.make(customers: 2)
         defer { test.remove() }
@@ -21,13 +25,21 @@ struct InputHygieneTests {
             Issue.record("a name with \(escaped) was accepted")
             return
         }
-        #expect(failure.problems.first?.message == "characteristics.name contains a control or bidirectional-formatting character, which no stored text may hold")
+        #expect(
+            failure.problems.first?.message
+                == "characteristics.name contains a control or bidirectional-formatting character, which no stored text may hold"
+        )
         // The same in a list and as a map key.
         let listLine = #"{"id":"c-ctl","responses":{"product_interests":["ok",""# + escaped + #""]}}"#
-        guard case .failure = test.vault.validateImport(Data(listLine.utf8)) else { Issue.record("a list item was accepted"); return }
+        guard case .failure = test.vault.validateImport(Data(listLine.utf8)) else {
+            Issue.record("a list item was accepted")
+            return
+        }
 
         let support = try await test.principal("support")
-        await #expect { _ = try await test.vault.updateCustomer(test.customers[0].id, purpose: "service", set: ["name": value], by: support) } throws: {
+        await #expect {
+            _ = try await test.vault.updateCustomer(test.customers[0].id, purpose: "service", set: ["name": value], by: support)
+        } throws: {
             ($0 as? VaultError)?.code == "invalid_value"
         }
         let customer = try await test.customerPrincipal(test.customers[1].id)
@@ -59,7 +71,12 @@ struct InputHygieneTests {
         let test = try await TestVault.make(customers: 1)
         defer { test.remove() }
         let customer = try await test.customerPrincipal(test.customers[0].id)
-        let contest = try await test.vault.openContest(field: "name", proposedValue: "Fine Name", reason: "first line\nsecond line\tend", by: customer)
+        let contest = try await test.vault.openContest(
+            field: "name",
+            proposedValue: "Fine Name",
+            reason: "first line\nsecond line\tend",
+            by: customer
+        )
         #expect(contest.status == "open")
     }
 }
@@ -91,18 +108,30 @@ struct PassphraseProtectionTests {
         // Reseal the same root under weak parameters, as an older vault would have it.
         var metadata = try VaultMetadata.load(from: folder)
         options.keySource = .passphrase(Self.passphrase)
-        let root = try PassphraseWrappedKey.unwrap(Array(Data(base64Encoded: metadata.rootKey.wrappedRoot!)!), passphrase: Array(Self.passphrase.utf8),
-                                                   parameters: metadata.rootKey.scrypt!, vaultID: metadata.vaultID)
+        let root = try PassphraseWrappedKey.unwrap(
+            Array(Data(base64Encoded: metadata.rootKey.wrappedRoot!)!),
+            passphrase: Array(Self.passphrase.utf8),
+            parameters: metadata.rootKey.scrypt!,
+            vaultID: metadata.vaultID
+        )
         let weak = ScryptParameters(cost: 1 << 10, blockSize: 1, parallelism: 1, salt: Array(repeating: 7, count: 16))
         metadata.rootKey.scrypt = weak
-        metadata.rootKey.wrappedRoot = Data(try PassphraseWrappedKey.wrap(root, passphrase: Array(Self.passphrase.utf8), parameters: weak,
-                                                                           vaultID: metadata.vaultID)).base64EncodedString()
+        metadata.rootKey.wrappedRoot = Data(
+            try PassphraseWrappedKey.wrap(
+                root,
+                passphrase: Array(Self.passphrase.utf8),
+                parameters: weak,
+                vaultID: metadata.vaultID
+            )
+        ).base64EncodedString()
         try metadata.write(to: folder)
 
         let reopened = try await Vault.open(at: folder, options: options)
         let upgraded = try #require(try self.metadata(folder)["rootKey"] as? [String: Any])
         #expect((upgraded["scrypt"] as? [String: Any])?["N"] as? Int == 1 << 17)
-        let support = try await reopened.authenticate(token: try await reopened.issueToken(role: "support", customerID: nil, name: "s", expiresIn: nil, by: .localOperator).secret)
+        let support = try await reopened.authenticate(
+            token: try await reopened.issueToken(role: "support", customerID: nil, name: "s", expiresIn: nil, by: .localOperator).secret
+        )
         #expect(try await reopened.readCustomer(record.id, purpose: "service", fields: ["name"], by: support).anyAllowed)
         try reopened.close()
         options.keySource = .passphrase("not the vault's passphrase")
@@ -123,14 +152,23 @@ struct SizeAndNameTests {
         let elapsed = clock.measure {
             if case .failure(let failure) = test.vault.validateImport(Data(line.utf8)) { refused = failure }
         }
-        #expect(refused?.problems.first?.message.hasPrefix("purchases.purchases holds more than 5000 purchases") == true, "\(String(describing: refused))")
+        #expect(
+            refused?.problems.first?.message.hasPrefix("purchases.purchases holds more than 5000 purchases") == true,
+            "\(String(describing: refused))"
+        )
         #expect(elapsed < .seconds(2))
         let longLine = #"{"id":"c-long","characteristics":{"name":""# + String(repeating: "x", count: 2 << 20) + #""}}"#
-        guard case .failure(let failure) = test.vault.validateImport(Data(longLine.utf8)) else { Issue.record("a 2 MiB line was accepted"); return }
+        guard case .failure(let failure) = test.vault.validateImport(Data(longLine.utf8)) else {
+            Issue.record("a 2 MiB line was accepted")
+            return
+        }
         #expect(failure.problems.first?.message.hasPrefix("line is longer than") == true)
     }
 
-    @Test("vault.json must name its database as a plain file inside the vault folder", .enabled(if: onSQLite, "reads or edits the SQLite file itself"))
+    @Test(
+        "vault.json must name its database as a plain file inside the vault folder",
+        .enabled(if: onSQLite, "reads or edits the SQLite file itself")
+    )
     func databaseNameStaysInTheFolder() async throws {
         let test = try await TestVault.make(customers: 1)
         defer { test.remove() }

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultAudit
 import VaultCrypto
-import VaultStore
 import VaultSQLite
+import VaultStore
+
+@testable import Vault
 
 /// The review's drills against the audit log by someone who can write the database file: none of
 /// them may leave `audit verify` reporting success.
@@ -52,7 +53,10 @@ struct LogAnchorTests {
         #expect(report.problems.contains { $0.contains("has \(cut) entries, but this vault signed a checkpoint at size \(size)") })
     }
 
-    @Test("drill: history rewritten, every node recomputed and the checkpoints deleted is named; the running vault will not sign it and a new process will not open it", .enabled(if: onSQLite, "reads or edits the SQLite file itself"))
+    @Test(
+        "drill: history rewritten, every node recomputed and the checkpoints deleted is named; the running vault will not sign it and a new process will not open it",
+        .enabled(if: onSQLite, "reads or edits the SQLite file itself")
+    )
     func rewrittenHistory() async throws {
         let (test, auditor) = try await vaultWithReads()
         defer { test.remove() }
@@ -66,9 +70,21 @@ struct LogAnchorTests {
             if row.seq >= cut {
                 // Hide which fields were read: same entries, empty field lists.
                 let entry = try AuditEntry(leafBytes: leaf)
-                leaf = AuditEntry(seq: entry.seq, at: entry.at, actor: entry.actor, role: entry.role, purpose: entry.purpose, customer: entry.customer,
-                                  fields: [], op: entry.op, decision: entry.decision, reason: entry.reason, policy: entry.policy,
-                                  details: entry.details).leafBytes
+                leaf =
+                    AuditEntry(
+                        seq: entry.seq,
+                        at: entry.at,
+                        actor: entry.actor,
+                        role: entry.role,
+                        purpose: entry.purpose,
+                        customer: entry.customer,
+                        fields: [],
+                        op: entry.op,
+                        decision: entry.decision,
+                        reason: entry.reason,
+                        policy: entry.policy,
+                        details: entry.details
+                    ).leafBytes
                 let customer = entry.customer.map { "'\($0)'" } ?? "NULL"
                 sql += "INSERT INTO audit_entry (seq, leaf, customer_id, at) VALUES (\(row.seq), X'\(Self.hex(leaf))', \(customer), 0);"
             }
@@ -97,7 +113,10 @@ struct LogAnchorTests {
         #expect(try await !inspector.verifyAudit(by: auditor).ok)
     }
 
-    @Test("drill: an older copy of the database put back under the vault is refused at open and named by audit verify", .enabled(if: onSQLite, "reads or edits the SQLite file itself"))
+    @Test(
+        "drill: an older copy of the database put back under the vault is refused at open and named by audit verify",
+        .enabled(if: onSQLite, "reads or edits the SQLite file itself")
+    )
     func olderDatabaseRestoredByHand() async throws {
         let (test, auditor) = try await vaultWithReads()
         defer { test.remove() }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
-@testable import Vault
-@testable import VaultAnalytics
 import VaultCrypto
 import VaultStore
+
+@testable import Vault
+@testable import VaultAnalytics
 
 /// Whether the model earns its ε: on generated customers, hold out each consenting customer's last
 /// purchase, train on the rest exactly as the vault does (bounded baskets, noise at the policy's
@@ -32,25 +33,43 @@ struct NextBestProductEvaluationTests {
             let heldOut = purchases.popLast()
             statistics.add(categories: purchases.reversed().compactMap { index[$0.category] })
             guard let heldOut, !purchases.isEmpty,
-                  // A new category for the customer: not bought in the 90 days before.
-                  !purchases.contains(where: { $0.category == heldOut.category && $0.day > heldOut.day - 90 })
+                // A new category for the customer: not bought in the 90 days before.
+                !purchases.contains(where: { $0.category == heldOut.category && $0.day > heldOut.day - 90 })
             else { continue }
             var signals = CustomerSignals(purchases: purchases.map { ($0.category, $0.day) })
             if case .stringList(let list)? = customer.fields["product_interests"] { signals.interests = Set(list) }
             if case .decimalMap(let map)? = customer.fields["category_spend"] { signals.statedSpend = map }
             cases.append(Case(heldOut: heldOut.category, signals: signals, today: heldOut.day))
         }
-        let model = try CategoryModel(categories: categories, releasing: statistics, epsilon: Epsilon(micros: 1_000_000), using: SeededRandom(seed: 42))
+        let model = try CategoryModel(
+            categories: categories,
+            releasing: statistics,
+            epsilon: Epsilon(micros: 1_000_000),
+            using: SeededRandom(seed: 42)
+        )
         var rates: [CategoryModel.Inputs: Double] = [:]
         for inputs in CategoryModel.Inputs.allCases {
             let hits = cases.filter { item in
-                model.recommendations(for: item.signals, today: item.today, recentDays: 90, count: 3, inputs: inputs).contains { $0.category == item.heldOut }
+                model.recommendations(for: item.signals, today: item.today, recentDays: 90, count: 3, inputs: inputs).contains {
+                    $0.category == item.heldOut
+                }
             }.count
             rates[inputs] = Double(hits) / Double(cases.count)
         }
-        let popularity = rates[.popularity]!, coPurchases = rates[.coPurchases]!, all = rates[.all]!
-        print(String(format: "next best product, hit rate at 3 over %d held-out purchases (ε 1, %lld customers trained on): popularity %.3f, co-purchases %.3f, co-purchases + stated interests and spend %.3f",
-                     cases.count, statistics.customers, popularity, coPurchases, all))
+        let popularity = rates[.popularity]!
+        let coPurchases = rates[.coPurchases]!
+        let all = rates[.all]!
+        print(
+            String(
+                format:
+                    "next best product, hit rate at 3 over %d held-out purchases (ε 1, %lld customers trained on): popularity %.3f, co-purchases %.3f, co-purchases + stated interests and spend %.3f",
+                cases.count,
+                statistics.customers,
+                popularity,
+                coPurchases,
+                all
+            )
+        )
         #expect(cases.count > 1_000)
         #expect(coPurchases > popularity + 0.03, "co-purchases \(coPurchases) do not beat popularity \(popularity)")
         #expect(all > coPurchases + 0.03, "the customer's own statements \(all) do not beat co-purchases \(coPurchases)")

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultAnalytics
 import VaultAudit
 import VaultPolicy
 import VaultStore
+
+@testable import Vault
 
 /// Next best product through the facade: training charges the budget and is logged with the
 /// model's hash, scoring is a consent-gated, audited read, and a model altered in the database is
@@ -16,7 +17,9 @@ struct NextBestProductTests {
             .map { try AuditEntry(leafBytes: Array($0.leaf)) }
     }
 
-    @Test("the operator trains a versioned model that charges the global budget and is logged with its hash; marketing gets reasons for a consenting customer")
+    @Test(
+        "the operator trains a versioned model that charges the global budget and is logged with its hash; marketing gets reasons for a consenting customer"
+    )
     func trainAndScore() async throws {
         let test = try await TestVault.make(customers: 120)
         defer { test.remove() }
@@ -70,7 +73,9 @@ struct NextBestProductTests {
         #expect(own.purposeHolds && !own.recommendations.isEmpty)
         try await test.vault.setMyConsent(purpose: "personalization", to: .withdrawn, by: customer)
         let after = try await test.vault.myNextBestProduct(by: customer)
-        #expect(!after.purposeHolds && after.recommendations.isEmpty && after.note?.contains("you withdrew your agreement to personalization") == true)
+        #expect(
+            !after.purposeHolds && after.recommendations.isEmpty && after.note?.contains("you withdrew your agreement to personalization") == true
+        )
         await #expect(throws: VaultError.self) {
             _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: marketing)
         }
@@ -101,10 +106,18 @@ struct NextBestProductTests {
         #expect(refusal.op == "customer.next_best_product" && refusal.decision == .deny && refusal.reason == "purpose_not_for_recommendations")
         // A customer token on the staff route finds nothing, not even its own customer: its own
         // recommendation is at `me`, where a withdrawn consent is shown rather than bypassed.
-        await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.customerPrincipal(consenting.id)) } throws: {
+        await #expect {
+            _ = try await test.vault.nextBestProduct(
+                for: consenting.id,
+                purpose: "personalization",
+                by: try await test.customerPrincipal(consenting.id)
+            )
+        } throws: {
             ($0 as? VaultError)?.kind == .notFound
         }
-        await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.principal("analyst")) } throws: {
+        await #expect {
+            _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.principal("analyst"))
+        } throws: {
             ($0 as? VaultError)?.kind == .denied
         }
     }
@@ -164,10 +177,15 @@ struct NextBestProductTests {
         let test = try await TestVault.make(customers: 20)
         defer { test.remove() }
         _ = try await test.vault.trainModel(epsilon: nil, by: .localOperator)
-        let text = Vault.defaultPolicyText.replacingOccurrences(of: "categories: [grocery, garden, kitchen,", with: "categories: [garden, grocery, kitchen,")
+        let text = Vault.defaultPolicyText.replacingOccurrences(
+            of: "categories: [grocery, garden, kitchen,",
+            with: "categories: [garden, grocery, kitchen,"
+        )
         _ = try await test.vault.applyPolicy(text: text, fileName: "reordered.yaml", by: .localOperator)
         let consenting = try #require(test.customers.first { $0.consents["personalization"] == .granted })
-        await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.principal("marketing")) } throws: {
+        await #expect {
+            _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.principal("marketing"))
+        } throws: {
             ($0 as? VaultError)?.code == "model_outdated"
         }
         _ = try await test.vault.trainModel(epsilon: nil, by: .localOperator)
@@ -184,7 +202,10 @@ struct NextBestProductTests {
         let popularity = trained.model.model.popularity.map(String.init).joined(separator: ",")
         var boosted = trained.model.model.popularity
         boosted[5] = 100_000
-        json = json.replacingOccurrences(of: "\"popularity\":[\(popularity)]", with: "\"popularity\":[\(boosted.map(String.init).joined(separator: ","))]")
+        json = json.replacingOccurrences(
+            of: "\"popularity\":[\(popularity)]",
+            with: "\"popularity\":[\(boosted.map(String.init).joined(separator: ","))]"
+        )
         #expect(json.contains("100000"))
         let hex = Array(json.utf8).map { String(format: "%02X", $0) }.joined()
         try test.tamper("UPDATE recommendation_model SET body = X'\(hex)' WHERE version = 1")

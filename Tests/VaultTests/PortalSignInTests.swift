@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultAudit
 import VaultStore
+
+@testable import Vault
 
 /// Signing in to the customer portal without a password: one-time codes and links through the
 /// notifier, answers that tell nobody who is a customer, few guesses, sessions that end.
@@ -22,7 +23,9 @@ struct PortalSignInTests {
         decoder.dateDecodingStrategy = .iso8601
         for _ in 0..<100 {
             // Only finished messages: a file being written may show under a temporary name.
-            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+                $0.hasSuffix(".json") && !$0.hasPrefix(".")
+            }.sorted()
             if files.count >= count {
                 return try files.map { try decoder.decode(SignInMessage.self, from: Data(contentsOf: folder.appendingPathComponent($0))) }
             }
@@ -32,7 +35,9 @@ struct PortalSignInTests {
     }
 
     static func entries(_ test: TestVault) async throws -> [AuditEntry] {
-        try await test.vault.storage.read { tx in try tx.auditEntries(from: 0, limit: 100_000, customerID: nil) }.map { try AuditEntry(leafBytes: Array($0.leaf)) }
+        try await test.vault.storage.read { tx in try tx.auditEntries(from: 0, limit: 100_000, customerID: nil) }.map {
+            try AuditEntry(leafBytes: Array($0.leaf))
+        }
     }
 
     @Test("a code from the outbox signs the customer in; the session acts as that customer through the same use cases, and everything is audited")
@@ -55,9 +60,11 @@ struct PortalSignInTests {
         #expect(try await test.vault.myProfile(by: principal).customerID == customer.id)
 
         let ops = try await Self.entries(test).filter { $0.op.hasPrefix("portal.") }
-        #expect(ops.map { "\($0.op) \($0.decision) \($0.customer ?? "-")" } == [
-            "portal.sign_in.request allow \(customer.id)", "portal.sign_in allow \(customer.id)",
-        ])
+        #expect(
+            ops.map { "\($0.op) \($0.decision) \($0.customer ?? "-")" } == [
+                "portal.sign_in.request allow \(customer.id)", "portal.sign_in allow \(customer.id)",
+            ]
+        )
         #expect(ops[1].details["method"] == "code" && ops[1].details["session"] == session.id)
     }
 
@@ -103,7 +110,9 @@ struct PortalSignInTests {
         let second = try #require(try await Self.outbox(test, count: 2).last)
         let session = try await test.vault.completeSignIn(link: String(second.link.dropFirst(Self.linkBase.count)), client: "192.0.2.3")
         #expect(session.customerID == test.customers[1].id)
-        await #expect(throws: VaultError.self) { _ = try await test.vault.completeSignIn(link: String(second.link.dropFirst(Self.linkBase.count)), client: "192.0.2.3") }
+        await #expect(throws: VaultError.self) {
+            _ = try await test.vault.completeSignIn(link: String(second.link.dropFirst(Self.linkBase.count)), client: "192.0.2.3")
+        }
         await #expect(throws: VaultError.self) { _ = try await test.vault.completeSignIn(address: address, code: second.code, client: "192.0.2.3") }
         try await test.vault.requestSignIn(address: address, client: "192.0.2.3", linkBase: Self.linkBase)
         let third = try #require(try await Self.outbox(test, count: 3).last)
@@ -124,7 +133,9 @@ struct PortalSignInTests {
         for index in 0..<30 {
             _ = try? await test.vault.completeSignIn(address: "x\(index)@example.org", code: "12345678", client: "198.51.100.7")
         }
-        await #expect { _ = try await test.vault.completeSignIn(address: Self.email(test.customers[0]), code: "12345678", client: "198.51.100.7") } throws: {
+        await #expect {
+            _ = try await test.vault.completeSignIn(address: Self.email(test.customers[0]), code: "12345678", client: "198.51.100.7")
+        } throws: {
             ($0 as? VaultError)?.kind == .rateLimited
         }
         // The window slides: later, the same client may try again.
@@ -211,7 +222,9 @@ struct PortalSignInTests {
     func staffLink() async throws {
         let test = try await TestVault.make(customers: 3)
         defer { test.remove() }
-        await #expect { _ = try await test.vault.portalLink(customerID: test.customers[0].id, linkBase: Self.linkBase, by: try await test.principal("support")) } throws: {
+        await #expect {
+            _ = try await test.vault.portalLink(customerID: test.customers[0].id, linkBase: Self.linkBase, by: try await test.principal("support"))
+        } throws: {
             ($0 as? VaultError)?.kind == .denied
         }
         let link = try await test.vault.portalLink(customerID: test.customers[0].id, linkBase: Self.linkBase, by: .localOperator)

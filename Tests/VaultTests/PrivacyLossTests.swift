@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultAnalytics
 import VaultStore
+
+@testable import Vault
 
 /// The budget promises against an analyst who repeats, waits, and reaches for fields through derived
 /// measures: privacy loss stays bounded and grants mean what they say.
@@ -95,14 +96,17 @@ struct PrivacyLossTests {
         #expect(!fresh.cached && fresh.epsilonCharged == Epsilon(micros: 500_000))
     }
 
-    @Test("derived measures need a grant for every field they read, and a refused query is audited", arguments: [
-        (["clv"], [String](), "purchases"),
-        (["customer_equity"], [], "purchases"),
-        (["retention"], [], "purchases"),
-        (["rfm"], [], "purchases"),
-        (["count"], ["rfm"], "purchases"),
-        (["share_of_wallet"], [], "category_spend"),
-    ])
+    @Test(
+        "derived measures need a grant for every field they read, and a refused query is audited",
+        arguments: [
+            (["clv"], [String](), "purchases"),
+            (["customer_equity"], [], "purchases"),
+            (["retention"], [], "purchases"),
+            (["rfm"], [], "purchases"),
+            (["count"], ["rfm"], "purchases"),
+            (["share_of_wallet"], [], "category_spend"),
+        ]
+    )
     func derivedMeasuresNeedGrants(measures: [String], groupBy: [String], withheld: String) async throws {
         let grant = "aggregate: [birth_year, region, segment, preferred_channel, price_sensitivity, category_spend, satisfaction, purchases]"
         let narrowed = grant.replacingOccurrences(of: ", \(withheld)", with: "")
@@ -130,10 +134,15 @@ struct PrivacyLossTests {
 
     @Test("a field past its retention is missing for analytics: no group is released for it")
     func retentionHoldsForAnalytics() async throws {
-        let generous = Self.policy(analyst: "{epsilon: 1000000, period: P30D, lifetime: 1000000}",
-                                   global: "{epsilon: 1000000, period: P30D, lifetime: 1000000}", maxPerQuery: "100000")
-            .replacingOccurrences(of: "category: user.contact.address.state\n    sensitivity: low\n    retention: P6Y",
-                                  with: "category: user.contact.address.state\n    sensitivity: low\n    retention: P10D")
+        let generous = Self.policy(
+            analyst: "{epsilon: 1000000, period: P30D, lifetime: 1000000}",
+            global: "{epsilon: 1000000, period: P30D, lifetime: 1000000}",
+            maxPerQuery: "100000"
+        )
+        .replacingOccurrences(
+            of: "category: user.contact.address.state\n    sensitivity: low\n    retention: P6Y",
+            with: "category: user.contact.address.state\n    sensitivity: low\n    retention: P10D"
+        )
         #expect(generous.contains("retention: P10D"))
         let test = try await TestVault.make(customers: 200, policyText: generous)
         defer { test.remove() }
@@ -149,7 +158,10 @@ struct PrivacyLossTests {
         let segments = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["segment"], epsilon: 100_000), by: analyst)
         #expect(!segments.result.groups.isEmpty)
         // A filter on the expired field selects nobody either.
-        let filtered = try await test.vault.aggregate(AggregateRequest(measures: ["count"], filters: ["region": "north"], epsilon: 99_999), by: analyst)
+        let filtered = try await test.vault.aggregate(
+            AggregateRequest(measures: ["count"], filters: ["region": "north"], epsilon: 99_999),
+            by: analyst
+        )
         #expect(filtered.result.groups.isEmpty)
     }
 

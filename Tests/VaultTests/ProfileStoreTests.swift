@@ -1,12 +1,18 @@
 import Foundation
 import Testing
-@testable import Vault
+/// VaultCrypto's key file, reached through the facade's module for tests.
+import VaultCrypto
 import VaultPolicy
 import VaultStore
 
+@testable import Vault
+
 @Suite("Encrypted profile store")
 struct ProfileStoreTests {
-    @Test("no field value of any imported customer appears in the database, WAL or journal files", .enabled(if: onSQLite, "reads or edits the SQLite file itself"))
+    @Test(
+        "no field value of any imported customer appears in the database, WAL or journal files",
+        .enabled(if: onSQLite, "reads or edits the SQLite file itself")
+    )
     func noPlaintextOnDisk() async throws {
         let test = try await TestVault.make(customers: 60)
         defer { test.remove() }
@@ -16,7 +22,12 @@ struct ProfileStoreTests {
         _ = try await test.vault.updateCustomer(test.customers[1].id, purpose: "service", set: ["phone": "+44 7700 999111"], by: support)
         let customer = try await test.customerPrincipal(test.customers[2].id)
         try await test.vault.setMyConsent(purpose: "marketing", to: .granted, by: customer)
-        _ = try await test.vault.openContest(field: "email", proposedValue: "fixed.address@example.org", reason: "moved to a new provider", by: customer)
+        _ = try await test.vault.openContest(
+            field: "email",
+            proposedValue: "fixed.address@example.org",
+            reason: "moved to a new provider",
+            by: customer
+        )
         let erased = try await test.customerPrincipal(test.customers[3].id)
         _ = try await test.vault.eraseMe(confirm: true, by: erased)
 
@@ -39,11 +50,14 @@ struct ProfileStoreTests {
         let test = try await TestVault.make(customers: 4)
         defer { test.remove() }
         let support = try await test.principal("support")
-        let a = test.customers[0].id, b = test.customers[1].id
-        try test.tamper("""
+        let a = test.customers[0].id
+        let b = test.customers[1].id
+        try test.tamper(
+            """
             UPDATE record SET ciphertext = (SELECT ciphertext FROM record WHERE customer_id = '\(b)' AND kind = 'characteristics')
             WHERE customer_id = '\(a)' AND kind = 'characteristics'
-            """)
+            """
+        )
         await #expect(throws: VaultError.self) {
             _ = try await test.vault.readCustomer(a, purpose: "service", fields: ["name"], by: support)
         }
@@ -55,8 +69,12 @@ struct ProfileStoreTests {
         }
         // Relabel customer c's responses record as purchases (after removing its purchases record).
         let c = test.customers[2].id
-        try test.tamper("DELETE FROM record WHERE customer_id = '\(c)' AND kind = 'purchases'; UPDATE record SET kind = 'purchases' WHERE customer_id = '\(c)' AND kind = 'responses'")
-        await #expect(throws: VaultError.integrity("the purchases record of customer \(c) failed its integrity check; the row was altered, moved or swapped")) {
+        try test.tamper(
+            "DELETE FROM record WHERE customer_id = '\(c)' AND kind = 'purchases'; UPDATE record SET kind = 'purchases' WHERE customer_id = '\(c)' AND kind = 'responses'"
+        )
+        await #expect(
+            throws: VaultError.integrity("the purchases record of customer \(c) failed its integrity check; the row was altered, moved or swapped")
+        ) {
             _ = try await test.vault.readCustomer(c, purpose: "service", fields: ["purchases"], by: support)
         }
         // A wrapped key moved to another customer fails too.
@@ -74,14 +92,22 @@ struct ProfileStoreTests {
         let policy = try Policy.parse(yaml: Vault.defaultPolicyText, fileName: "default.yaml")
         let roles = ["support", "marketing", "analyst", "auditor", "operator"]
         let purposes = policy.purposes.map(\.name)
-        let subject = test.customers.first { $0.consents["marketing"] != .granted && $0.consents["personalization"] != .granted && $0.consents["fraud_prevention"] == nil }!
+        let subject = test.customers.first {
+            $0.consents["marketing"] != .granted && $0.consents["personalization"] != .granted && $0.consents["fraud_prevention"] == nil
+        }!
         let auditor = try await test.principal("auditor", name: "matrix-auditor")
         for role in roles {
             let principal = try await test.principal(role, name: "matrix-\(role)")
             for purpose in purposes {
                 let fields = policy.fields.map(\.name)
                 let before = try await test.vault.auditEntries(customer: subject.id, from: 0, limit: 10_000, by: auditor).count
-                let expected = policy.decideRead(role: role, purpose: purpose, fields: fields, customer: try await state(of: subject.id, test), now: test.clock.now())
+                let expected = policy.decideRead(
+                    role: role,
+                    purpose: purpose,
+                    fields: fields,
+                    customer: try await state(of: subject.id, test),
+                    now: test.clock.now()
+                )
                 let readsRows = policy.authorize(role: role, operation: .read).allowed
                 do {
                     let view = try await test.vault.readCustomer(subject.id, purpose: purpose, fields: fields, by: principal)
@@ -309,7 +335,10 @@ struct ProfileStoreTests {
         // With upsert the existing customer is replaced and the new one inserted.
         let summary = try await test.vault.importCustomers([fresh, changed], upsert: true, by: .localOperator)
         #expect(summary == ImportSummary(inserted: 1, updated: 1))
-        #expect(try await test.vault.readCustomer(existing.id, purpose: "service", fields: ["name"], by: support).values["name"] == .string("Changed Name"))
+        #expect(
+            try await test.vault.readCustomer(existing.id, purpose: "service", fields: ["name"], by: support).values["name"]
+                == .string("Changed Name")
+        )
     }
 
     @Test("malformed, unknown, revoked and expired tokens are refused with distinct reasons")
@@ -441,6 +470,4 @@ struct ProfileStoreTests {
     }
 }
 
-/// VaultCrypto's key file, reached through the facade's module for tests.
-import VaultCrypto
 typealias VaultCryptoKeyFile = KeyFile

@@ -1,16 +1,19 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultCrypto
 import VaultPolicy
 import VaultStore
+
+@testable import Vault
 
 /// A retention period deletes: values past it leave the database file, not only the answers.
 @Suite("Retention sweep", .serialized)
 struct RetentionSweepTests {
     static let day: TimeInterval = 86_400
     /// The default policy's fields kept two years (the rest are kept six).
-    static let twoYearFields: Set<String> = ["segment", "preferred_channel", "price_sensitivity", "product_interests", "category_spend", "satisfaction"]
+    static let twoYearFields: Set<String> = [
+        "segment", "preferred_channel", "price_sensitivity", "product_interests", "category_spend", "satisfaction",
+    ]
 
     /// The customer's current values, opened with the vault's own keys.
     private func values(_ id: String, in test: TestVault) async throws -> [String: FieldValue] {
@@ -25,7 +28,8 @@ struct RetentionSweepTests {
     func expiredValuesLeaveTheFile() async throws {
         let test = try await TestVault.make(customers: 12)
         defer { test.remove() }
-        let lapsed = test.customers[0], refreshed = test.customers[1]
+        let lapsed = test.customers[0]
+        let refreshed = test.customers[1]
         let before = try await values(lapsed.id, in: test)
         let expiring = Set(before.keys).intersection(Self.twoYearFields)
         try #require(!expiring.isEmpty && before["name"] != nil)
@@ -62,7 +66,9 @@ struct RetentionSweepTests {
         #expect(kept["segment"] == nil)
 
         let auditor = try await test.principal("auditor")
-        let entries = try await test.vault.auditEntries(customer: lapsed.id, from: 0, limit: 1000, by: auditor).map(\.entry).filter { $0.op == "retention.sweep" }
+        let entries = try await test.vault.auditEntries(customer: lapsed.id, from: 0, limit: 1000, by: auditor).map(\.entry).filter {
+            $0.op == "retention.sweep"
+        }
         #expect(entries.count == 1)
         #expect(Set(entries.first?.fields ?? []) == expiring)
         #expect(entries.first?.details.isEmpty == true)
@@ -75,20 +81,26 @@ struct RetentionSweepTests {
 
     @Test("a lookup field past its retention leaves its blind index, so it no longer finds the customer")
     func expiredLookupLeavesTheIndex() async throws {
-        let policy = Vault.defaultPolicyText.replacingOccurrences(of: """
-                lookup: true
-                retention: P6Y
-                description: E-mail address
-            """, with: """
-                lookup: true
-                retention: P1Y
-                description: E-mail address
-            """)
+        let policy = Vault.defaultPolicyText.replacingOccurrences(
+            of: """
+                    lookup: true
+                    retention: P6Y
+                    description: E-mail address
+                """,
+            with: """
+                    lookup: true
+                    retention: P1Y
+                    description: E-mail address
+                """
+        )
         try #require(policy != Vault.defaultPolicyText)
         let test = try await TestVault.make(customers: 4, policyText: policy)
         defer { test.remove() }
         let target = test.customers[2]
-        guard case .string(let email) = try #require(target.fields["email"]) else { Issue.record("no e-mail"); return }
+        guard case .string(let email) = try #require(target.fields["email"]) else {
+            Issue.record("no e-mail")
+            return
+        }
         let support = try await test.principal("support")
         #expect(try await test.vault.findCustomers(by: "email", value: email, purpose: "service", by: support).count == 1)
         test.clock.advance(by: 367 * Self.day)
@@ -115,14 +127,18 @@ struct RetentionSweepTests {
         await #expect(throws: VaultError.self) { try await test.vault.sweepRetention(by: support) }
     }
 
-    @Test("a customer who loses a value gets a new key: ciphertext from before the sweep (a backup, an old row put back) no longer opens, and their contests stay readable")
+    @Test(
+        "a customer who loses a value gets a new key: ciphertext from before the sweep (a backup, an old row put back) no longer opens, and their contests stay readable"
+    )
     func sweptCustomersGetANewKey() async throws {
         let test = try await TestVault.make(customers: 4)
         defer { test.remove() }
         let lapsed = test.customers[0]
         let customer = try await test.customerPrincipal(lapsed.id)
         _ = try await test.vault.openContest(field: "name", proposedValue: "Ada L.", reason: "typo", by: customer)
-        let (oldCustomer, oldRecords) = try await test.vault.storage.read { tx in (try tx.customer(id: lapsed.id), try tx.records(customerID: lapsed.id)) }
+        let (oldCustomer, oldRecords) = try await test.vault.storage.read { tx in
+            (try tx.customer(id: lapsed.id), try tx.records(customerID: lapsed.id))
+        }
         test.clock.advance(by: 733 * Self.day)
 
         let summary = try await test.vault.sweepRetention(by: .localOperator)
@@ -165,7 +181,9 @@ struct RetentionSweepTests {
     func forgedLastSweepDoesNotPostpone() async throws {
         let test = try await TestVault.make(customers: 2)
         defer { test.remove() }
-        try test.tamper("INSERT INTO meta (key, value) VALUES ('retention_sweep', '99999999999999,0') ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        try test.tamper(
+            "INSERT INTO meta (key, value) VALUES ('retention_sweep', '99999999999999,0') ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
         #expect(try await test.vault.sweepRetentionIfDue() != nil)
         #expect(try await test.vault.sweepRetentionIfDue() == nil, "and the honest record it leaves puts the next one a day away")
         try test.tamper("UPDATE meta SET value = 'garbage' WHERE key = 'retention_sweep'")
@@ -215,19 +233,38 @@ struct RetentionSweepTests {
     func legacyRecordsOpen() throws {
         let dek = SymmetricKey(byteCount: 32, using: SystemRandom())
         let plaintext = ProfileCodec.encode(["name": .string("Ada")])
-        let legacy = try AES.GCM.seal(plaintext, using: dek, authenticating: RecordSealer.associatedData(customerID: "c-1", kind: "characteristics", version: 3),
-                                      random: SystemRandom())
-        let row = RecordRow(kind: .characteristics, version: 3, ciphertext: Data(legacy.combined), updatedAt: Date(timeIntervalSince1970: 1_700_000_000))
+        let legacy = try AES.GCM.seal(
+            plaintext,
+            using: dek,
+            authenticating: RecordSealer.associatedData(customerID: "c-1", kind: "characteristics", version: 3),
+            random: SystemRandom()
+        )
+        let row = RecordRow(
+            kind: .characteristics,
+            version: 3,
+            ciphertext: Data(legacy.combined),
+            updatedAt: Date(timeIntervalSince1970: 1_700_000_000)
+        )
         #expect(try RecordSealer.open(row, customerID: "c-1", dek: dek)["name"] == .string("Ada"))
-        let sealed = try RecordSealer.seal(["name": .string("Ada")], customerID: "c-1", kind: .characteristics, version: 4,
-                                           collectedAt: Date(timeIntervalSince1970: 1_700_000_000.000_4), dek: dek, random: SystemRandom())
+        let sealed = try RecordSealer.seal(
+            ["name": .string("Ada")],
+            customerID: "c-1",
+            kind: .characteristics,
+            version: 4,
+            collectedAt: Date(timeIntervalSince1970: 1_700_000_000.000_4),
+            dek: dek,
+            random: SystemRandom()
+        )
         #expect(sealed.updatedAt == Date(timeIntervalSince1970: 1_700_000_000), "cut to whole milliseconds, as every backend keeps it")
         var moved = sealed
         moved.updatedAt = Date(timeIntervalSince1970: 1_700_000_001)
         #expect(throws: VaultError.self) { try RecordSealer.open(moved, customerID: "c-1", dek: dek) }
     }
 
-    @Test("a collection time beyond any clock fails the check instead of trapping; a row the store cannot read is skipped by the sweep like a damaged one", .enabled(if: onSQLite, "reads or edits the SQLite file itself"))
+    @Test(
+        "a collection time beyond any clock fails the check instead of trapping; a row the store cannot read is skipped by the sweep like a damaged one",
+        .enabled(if: onSQLite, "reads or edits the SQLite file itself")
+    )
     func absurdRowsAreDamageNotCrashes() async throws {
         let test = try await TestVault.make(customers: 3)
         defer { test.remove() }

@@ -1,15 +1,19 @@
 import Foundation
 import Testing
-@testable import Vault
 import VaultAnalytics
 import VaultPostgres
 import VaultStore
 import VaultTestSupport
 
+@testable import Vault
+
 /// Several instances over one PostgreSQL database, as many `cvault serve` processes would be, and
 /// moving a vault between SQLite and PostgreSQL. Needs the test server (`.ci/with-postgres`).
-@Suite("Instances sharing one PostgreSQL database", .enabled(if: TestDatabases.postgresURL != nil, "needs CVAULT_TEST_POSTGRES_URL"),
-       .timeLimit(.minutes(3)))
+@Suite(
+    "Instances sharing one PostgreSQL database",
+    .enabled(if: TestDatabases.postgresURL != nil, "needs CVAULT_TEST_POSTGRES_URL"),
+    .timeLimit(.minutes(3))
+)
 struct SharedDatabaseTests {
     /// A vault on a fresh PostgreSQL database, and a second instance of it opened from the same folder.
     private func twoInstances(customers: Int = 30) async throws -> (TestVault, Vault) {
@@ -40,7 +44,12 @@ struct SharedDatabaseTests {
                 let instance = index % 2 == 0 ? test.vault : other
                 group.addTask { _ = try await instance.readCustomer(id, purpose: "service", fields: ["name"], by: support) }
                 group.addTask {
-                    _ = try await instance.updateCustomer(id, purpose: "service", set: ["preferred_channel": index % 3 == 0 ? "email" : "sms"], by: support)
+                    _ = try await instance.updateCustomer(
+                        id,
+                        purpose: "service",
+                        set: ["preferred_channel": index % 3 == 0 ? "email" : "sms"],
+                        by: support
+                    )
                 }
             }
             try await group.waitForAll()
@@ -67,7 +76,10 @@ struct SharedDatabaseTests {
                 let instance = index % 2 == 0 ? test.vault : other
                 group.addTask {
                     do {
-                        _ = try await instance.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region"], epsilon: 0.9 + Double(index) / 200), by: analyst)
+                        _ = try await instance.aggregate(
+                            AggregateRequest(measures: ["count"], groupBy: ["region"], epsilon: 0.9 + Double(index) / 200),
+                            by: analyst
+                        )
                         return 1
                     } catch let error as VaultError where error.code == "budget_exhausted" {
                         return 0
@@ -100,7 +112,10 @@ struct SharedDatabaseTests {
         let applied = try await test.vault.applyPolicy(text: narrower, fileName: "narrower.yaml", by: .localOperator)
         let arrived = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask { await waiter.value }
-            group.addTask { try await Task.sleep(for: .seconds(5)); return false }
+            group.addTask {
+                try await Task.sleep(for: .seconds(5))
+                return false
+            }
             let first = try await group.next() ?? false
             group.cancelAll()
             waiter.cancel()
@@ -129,7 +144,9 @@ struct SharedDatabaseTests {
         let report = try await Vault.moveStorage(of: test.folder, to: database, options: options)
         #expect(report.customers == 3_000 && report.customersReadable == 2_999)
         let moved = try await Vault.open(at: test.folder, options: options)
-        let auditor = try await moved.authenticate(token: try await moved.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret)
+        let auditor = try await moved.authenticate(
+            token: try await moved.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret
+        )
         let verified = try await moved.verifyAudit(by: auditor)
         #expect(verified.ok && verified.entries > report.auditSize)
         #expect(try await moved.readCustomer(id, purpose: "service", fields: ["name", "email"], by: support).values == before)
@@ -142,10 +159,14 @@ struct SharedDatabaseTests {
         #expect(copy.customersRestored == 2_999)
         #expect(copy.backupLogSize >= report.auditSize)
         let laptop = try await Vault.open(at: investigation, options: options)
-        let laptopAuditor = try await laptop.authenticate(token: try await laptop.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret)
+        let laptopAuditor = try await laptop.authenticate(
+            token: try await laptop.issueToken(role: "auditor", customerID: nil, name: "a", expiresIn: nil, by: .localOperator).secret
+        )
         #expect(try await laptop.verifyAudit(by: laptopAuditor).ok)
         #expect(laptop.origin != moved.origin)
-        let laptopSupport = try await laptop.authenticate(token: try await laptop.issueToken(role: "support", customerID: nil, name: "s", expiresIn: nil, by: .localOperator).secret)
+        let laptopSupport = try await laptop.authenticate(
+            token: try await laptop.issueToken(role: "support", customerID: nil, name: "s", expiresIn: nil, by: .localOperator).secret
+        )
         #expect(try await laptop.readCustomer(id, purpose: "service", fields: ["name", "email"], by: laptopSupport).values == before)
         try laptop.close()
     }
@@ -163,7 +184,8 @@ struct SharedDatabaseTests {
         // No one may connect any more, and the vault's connections are cut.
         try psql("ALTER DATABASE \(name) ALLOW_CONNECTIONS false")
         try psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()")
-        await #expect { _ = try await test.vault.updateCustomer(id, purpose: "service", set: ["preferred_channel": "sms"], by: support) } throws: { error in
+        await #expect { _ = try await test.vault.updateCustomer(id, purpose: "service", set: ["preferred_channel": "sms"], by: support) } throws: {
+            error in
             (error as? VaultError)?.kind == .unavailable
         }
         await #expect { _ = try await test.vault.readCustomer(id, purpose: "service", fields: ["name"], by: support) } throws: { error in
@@ -182,8 +204,10 @@ struct SharedDatabaseTests {
                 try await Task.sleep(for: .seconds(1))
             }
         }
-        #expect(try #require(recovered, "the vault did not recover within a minute").values["preferred_channel"]
-                == test.customers[0].fields["preferred_channel"])
+        #expect(
+            try #require(recovered, "the vault did not recover within a minute").values["preferred_channel"]
+                == test.customers[0].fields["preferred_channel"]
+        )
         let report = try await test.vault.verifyAudit(by: auditor)
         #expect(report.ok && report.entries == size + 2, "the verification and the read after recovery, nothing from the refused calls")
     }

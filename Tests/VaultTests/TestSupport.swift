@@ -2,12 +2,13 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
-@testable import Vault
 import VaultCrypto
-import VaultStore
 import VaultPostgres
 import VaultSQLite
+import VaultStore
 import VaultTestSupport
+
+@testable import Vault
 
 /// A clock tests can move.
 final class TestClock: VaultClock, @unchecked Sendable {
@@ -37,7 +38,12 @@ struct TestVault {
 
     var databasePath: String { folder.appendingPathComponent("vault.sqlite").path }
 
-    static func make(customers count: Int = 40, seed: UInt64 = 11, logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, policyText: String? = nil) async throws -> TestVault {
+    static func make(
+        customers count: Int = 40,
+        seed: UInt64 = 11,
+        logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+        policyText: String? = nil
+    ) async throws -> TestVault {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-test-\(UUID().uuidString)")
         let clock = TestClock()
         var options = VaultOptions(backends: testBackends)
@@ -83,10 +89,13 @@ struct TestVault {
         }
         // Someone with a login to the database server, going around the vault.
         // SQLite's zeroblob(n) and X'…' are PostgreSQL's n zero bytes and '\x…'::bytea.
-        let portable = sql
+        let portable =
+            sql
             .replacingOccurrences(of: #"zeroblob\(((?:[^()]|\([^()]*\))*)\)"#, with: "decode(repeat('00', $1), 'hex')", options: .regularExpression)
             .replacingOccurrences(of: #"\bX'([0-9A-Fa-f]*)'"#, with: #"'\\x$1'::bytea"#, options: .regularExpression)
-        guard try ChildProcess.run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", portable, database]).status == 0 else { throw TestDatabaseError(description: "psql failed on the tampering statement") }
+        guard try ChildProcess.run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", portable, database]).status == 0 else {
+            throw TestDatabaseError(description: "psql failed on the tampering statement")
+        }
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import VaultStore
+
 @testable import Vault
 
 /// Audited reads may take their principal from the token cache, because the read's own
@@ -55,5 +57,29 @@ struct TokenCacheTests {
         test.clock.advance(by: 3601)
         #expect(await code { _ = try await test.vault.myProfile(by: cached) } == "expired_token")
         #expect(await code { _ = try await test.vault.authenticateForRead(token: token.secret) } == "expired_token")
+    }
+
+    @Test("a revoked cached token gets its token's error from every early refusal, and leaves no entry")
+    func earlyRefusalsConfirmTheToken() async throws {
+        let test = try await TestVault.make(customers: 2)
+        defer { test.remove() }
+        let id = test.customers[0].id
+        let analyst = try await test.vault.issueToken(role: "analyst", customerID: nil, name: "a", expiresIn: nil, by: .localOperator)
+        let support = try await test.vault.issueToken(role: "support", customerID: nil, name: "s", expiresIn: nil, by: .localOperator)
+        let cachedAnalyst = try await test.vault.authenticateForRead(token: analyst.secret)
+        let cachedSupport = try await test.vault.authenticateForRead(token: support.secret)
+        let other = try await test.reopen()
+        try await other.revokeToken(analyst.id, by: .localOperator)
+        try await other.revokeToken(support.id, by: .localOperator)
+        let before = try await test.vault.storage.read { try $0.auditSize() }
+        // A role that never reads rows is refused, and audited, even for an impossible id: not once revoked.
+        #expect(await code { _ = try await test.vault.readCustomer("not/an/id", purpose: "service", by: cachedAnalyst) } == "revoked_token")
+        // Neither the role nor a bad field list is answered before the token.
+        #expect(await code { _ = try await test.vault.myProfile(by: cachedSupport) } == "revoked_token")
+        #expect(
+            await code { _ = try await test.vault.readCustomer(id, purpose: "service", fields: ["name", "name"], by: cachedSupport) }
+                == "revoked_token"
+        )
+        #expect(try await test.vault.storage.read { try $0.auditSize() } == before, "a revoked token leaves no entry")
     }
 }

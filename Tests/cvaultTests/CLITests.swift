@@ -115,7 +115,9 @@ struct CLITests {
         let file = home.appendingPathComponent("customers.jsonl").path
         #expect(try cli.run(["generate", "--customers", "30", "--seed", "5", "--out", file]).status == 0)
         #expect(try cli.run(["import", file]).status == 0)
-        let auditor = ["CVAULT_TOKEN": try cli.run(["token", "issue", "--role", "auditor", "--name", "carol"]).stdout.trimmingCharacters(in: .newlines)]
+        let auditor = [
+            "CVAULT_TOKEN": try cli.run(["token", "issue", "--role", "auditor", "--name", "carol"]).stdout.trimmingCharacters(in: .newlines)
+        ]
         #expect(try cli.run(["audit", "report"], environment: auditor).stdout.contains("last sweep: never"))
         // Values imported today are years from their retention: the sweep looks at everyone and deletes nothing.
         let swept = try cli.run(["retention", "sweep"])
@@ -140,7 +142,10 @@ struct CLITests {
         #expect(try cli.run(["generate", "--customers", "300", "--seed", "6", "--out", file]).status == 0)
         #expect(try cli.run(["import", file]).status == 0)
         let trained = try cli.run(["model", "train"])
-        #expect(trained.status == 0 && trained.stdout.contains("model v1") && trained.stdout.contains("charged ε 1"), "\(trained.stdout)\(trained.stderr)")
+        #expect(
+            trained.status == 0 && trained.stdout.contains("model v1") && trained.stdout.contains("charged ε 1"),
+            "\(trained.stdout)\(trained.stderr)"
+        )
         let shown = try cli.run(["model", "show", "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
         #expect((object?["model"] as? [String: Any])?["version"] as? Int == 1 && (object?["sha256"] as? String)?.count == 64, "\(shown.stdout)")
@@ -150,7 +155,9 @@ struct CLITests {
         let granted = try #require(lines.first { $0.contains(#""personalization":"granted""#) })
         let withdrawn = try #require(lines.first { $0.contains(#""personalization":"withdrawn""#) })
         func id(_ line: Substring) -> String { String(line.split(separator: "\"")[3]) }
-        let marketing = ["CVAULT_TOKEN": try cli.run(["token", "issue", "--role", "marketing", "--name", "mo"]).stdout.trimmingCharacters(in: .newlines)]
+        let marketing = [
+            "CVAULT_TOKEN": try cli.run(["token", "issue", "--role", "marketing", "--name", "mo"]).stdout.trimmingCharacters(in: .newlines)
+        ]
         let answer = try cli.run(["customer", "next-best-product", id(granted), "--purpose", "personalization"], environment: marketing)
         #expect(answer.status == 0 && answer.stdout.contains("1. ") && answer.stdout.contains("model v1"), "\(answer.stdout)\(answer.stderr)")
         let refused = try cli.run(["customer", "next-best-product", id(withdrawn), "--purpose", "personalization"], environment: marketing)
@@ -169,13 +176,18 @@ struct CLITests {
         #expect(try cli.run(["generate", "--customers", "3", "--seed", "6", "--out", file]).status == 0)
         #expect(try cli.run(["import", file]).status == 0)
         let link = try cli.run(["portal", "link", "--customer", "c-0000001", "--public-url", "https://vault.example.com/"])
-        #expect(link.status == 0 && link.stdout.hasPrefix("https://vault.example.com/portal/link/") && link.stdout.count > 70, "\(link.stdout)\(link.stderr)")
+        #expect(
+            link.status == 0 && link.stdout.hasPrefix("https://vault.example.com/portal/link/") && link.stdout.count > 70,
+            "\(link.stdout)\(link.stderr)"
+        )
         let unknown = try cli.run(["portal", "link", "--customer", "c-9999999"])
         #expect(unknown.status == 1 && unknown.stderr.contains("not found"))
         #expect(try cli.run(["portal", "link", "--customer", "c-0000001", "--public-url", "ftp://x"]).status != 0)
     }
 
-    @Test("aggregate --portfolio prints each group's margin mean and spread and the efficient set; with no measure and no --portfolio it is a usage error")
+    @Test(
+        "aggregate --portfolio prints each group's margin mean and spread and the efficient set; with no measure and no --portfolio it is a usage error"
+    )
     func portfolio() throws {
         let home = makeHome()
         defer { try? FileManager.default.removeItem(at: home) }
@@ -184,7 +196,9 @@ struct CLITests {
         let file = home.appendingPathComponent("customers.jsonl").path
         #expect(try cli.run(["generate", "--customers", "1500", "--seed", "6", "--out", file]).status == 0)
         #expect(try cli.run(["import", file]).status == 0)
-        let analyst = ["CVAULT_TOKEN": try cli.run(["token", "issue", "--role", "analyst", "--name", "dana"]).stdout.trimmingCharacters(in: .newlines)]
+        let analyst = [
+            "CVAULT_TOKEN": try cli.run(["token", "issue", "--role", "analyst", "--name", "dana"]).stdout.trimmingCharacters(in: .newlines)
+        ]
         let answer = try cli.run(["aggregate", "--portfolio", "--group-by", "segment", "--epsilon", "1"], environment: analyst)
         #expect(answer.status == 0, "\(answer.stderr)")
         for line in ["margin_mean", "margin_sd", "margin_variance", "efficient set", "segment=", "ε charged: 1"] {
@@ -202,8 +216,10 @@ struct CLITests {
         #expect(drawn.status == 0, "\(drawn.stderr)")
         let svg = try String(contentsOfFile: chart, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains(#"class="efficient-group""#))
-        let unwritable = try cli.run(["aggregate", "--portfolio", "--group-by", "segment", "--epsilon", "1", "--chart", "/nonexistent/dir/c.svg"],
-                                     environment: analyst)
+        let unwritable = try cli.run(
+            ["aggregate", "--portfolio", "--group-by", "segment", "--epsilon", "1", "--chart", "/nonexistent/dir/c.svg"],
+            environment: analyst
+        )
         #expect(unwritable.status == 1 && unwritable.stderr.contains("cannot write the chart"), "\(unwritable.stderr)")
     }
 
@@ -248,10 +264,12 @@ struct CLITests {
         let cli = CLI(home: home)
         #expect(try cli.run(["init", home.path]).status == 0)
         let file = home.appendingPathComponent("bad.jsonl")
-        try Data(#"""
+        try Data(
+            #"""
             {"id":"c-1","characteristics":{"name":"Ada Lovelace","email":"ada@example.com"}}
             {"id":"c-2","characteristics":{"email":"not-an-address"}}
-            """#.utf8).write(to: file)
+            """#.utf8
+        ).write(to: file)
         let result = try cli.run(["import", file.path])
         #expect(result.status == 1)
         #expect(result.stderr.contains("bad.jsonl:2: characteristics.email must be an e-mail address"))

@@ -12,7 +12,10 @@ public enum AggregateChart {
     /// bar, and a caption stating ε, the suppression threshold and what the bars mean.
     public static func svg(_ result: AggregateResult, unit: (String) -> ChartUnit = ChartUnit.of) -> String {
         let measures = result.groups.first?.values.map(\.measure) ?? []
-        let panelHeight = 230.0, top = 50.0, left = 100.0, width = 760.0
+        let panelHeight = 230.0
+        let top = 50.0
+        let left = 100.0
+        let width = 760.0
         var canvas = SVGCanvas(width: width, height: top + Double(max(1, measures.count)) * panelHeight + 80)
         canvas.text(left, 26, "Aggregate: \(result.query)", size: 14, weight: "bold", role: "heading")
         if result.groups.isEmpty {
@@ -22,8 +25,10 @@ public enum AggregateChart {
             let unit = unit(measure)
             let points = result.groups.map { group -> (label: String, value: Double, low: Double, high: Double) in
                 let value = group.values.first { $0.measure == measure }
-                return (label(group.key), (value?.value ?? 0) / unit.divisor,
-                        (value?.interval.lowerBound ?? 0) / unit.divisor, (value?.interval.upperBound ?? 0) / unit.divisor)
+                return (
+                    label(group.key), (value?.value ?? 0) / unit.divisor,
+                    (value?.interval.lowerBound ?? 0) / unit.divisor, (value?.interval.upperBound ?? 0) / unit.divisor
+                )
             }
             let plot = ChartPlot(x: left, y: top + Double(index) * panelHeight + 20, width: width - left - 30, height: panelHeight - 80)
             let range = padded(min(0, points.map(\.low).min() ?? 0)...max(points.map(\.high).max() ?? 1, 0))
@@ -36,8 +41,14 @@ public enum AggregateChart {
                 canvas.line(x, yLow, x, yHigh, stroke: "#1f4e79", width: 1.5, role: "error-bar")
                 canvas.line(x - 6, yLow, x + 6, yLow, stroke: "#1f4e79", width: 1.5)
                 canvas.line(x - 6, yHigh, x + 6, yHigh, stroke: "#1f4e79", width: 1.5)
-                canvas.circle(x, yValue, radius: 4, fill: "#1f4e79", role: "value",
-                              title: "\(point.label): \(format(point.value)) (95 % interval \(format(point.low)) to \(format(point.high)))")
+                canvas.circle(
+                    x,
+                    yValue,
+                    radius: 4,
+                    fill: "#1f4e79",
+                    role: "value",
+                    title: "\(point.label): \(format(point.value)) (95 % interval \(format(point.low)) to \(format(point.high)))"
+                )
                 canvas.text(x, plot.y + plot.height + 16, shortened(point.label), anchor: .middle, size: 10, role: "group-label")
             }
         }
@@ -45,7 +56,9 @@ public enum AggregateChart {
             "Noisy values released with ε = \(result.epsilon) (discrete Laplace noise); each bar is a 95 % interval for the noise alone. "
                 + "A group is shown only if its noisy count is at least \(result.suppressionThreshold); "
                 + "\(result.suppressedGroups) group(s) of the domain are not shown (suppressed or empty). As of \(DayNumber.isoDate(result.asOf)).",
-            x: left, y: canvas.height - 60)
+            x: left,
+            y: canvas.height - 60
+        )
         return canvas.document(title: "Aggregate \(result.query)", description: "Noisy group values with 95 % intervals, ε = \(result.epsilon)")
     }
 
@@ -56,19 +69,42 @@ public enum AggregateChart {
         var canvas = SVGCanvas(width: width, height: height)
         canvas.text(left, 26, "Customer portfolio: mean and variance of annual margin per customer", size: 14, weight: "bold", role: "heading")
         let plot = ChartPlot(x: left, y: 50, width: width - left - 90, height: height - 200)
-        let xs = set.groups.map { $0.variance / ChartUnit.moneySquared.divisor }, ys = set.groups.map { $0.mean / ChartUnit.money.divisor }
+        let xs = set.groups.map { $0.variance / ChartUnit.moneySquared.divisor }
+        let ys = set.groups.map { $0.mean / ChartUnit.money.divisor }
         // The groups' own ranges, not from zero: what matters is how they lie against each other.
-        let xRange = padded((xs.min() ?? 0)...(xs.max() ?? 1)), yRange = padded((ys.min() ?? 0)...(ys.max() ?? 1))
+        let xRange = padded((xs.min() ?? 0)...(xs.max() ?? 1))
+        let yRange = padded((ys.min() ?? 0)...(ys.max() ?? 1))
         plot.yAxis(&canvas, range: yRange)
         plot.xAxis(&canvas, range: xRange)
-        canvas.text(plot.x + plot.width / 2, plot.y + plot.height + 38, "variance of annual margin per customer (currency units²)", anchor: .middle, role: "axis-title")
-        canvas.text(plot.x - 70, plot.y + plot.height / 2, "mean annual margin per customer (currency units)", anchor: .middle, rotate: true, role: "axis-title")
-        let corners = set.frontier.map { (plot.xPosition($0.variance / ChartUnit.moneySquared.divisor, xRange), plot.yPosition($0.mean / ChartUnit.money.divisor, yRange)) }
+        canvas.text(
+            plot.x + plot.width / 2,
+            plot.y + plot.height + 38,
+            "variance of annual margin per customer (currency units²)",
+            anchor: .middle,
+            role: "axis-title"
+        )
+        canvas.text(
+            plot.x - 70,
+            plot.y + plot.height / 2,
+            "mean annual margin per customer (currency units)",
+            anchor: .middle,
+            rotate: true,
+            role: "axis-title"
+        )
+        let corners = set.frontier.map {
+            (plot.xPosition($0.variance / ChartUnit.moneySquared.divisor, xRange), plot.yPosition($0.mean / ChartUnit.money.divisor, yRange))
+        }
         if corners.count > 1 { canvas.polyline(corners, stroke: "#b35900", width: 2.5, role: "frontier") }
         for (group, (x, y)) in zip(set.groups, zip(xs, ys)) {
             let (px, py) = (plot.xPosition(x, xRange), plot.yPosition(y, yRange))
-            canvas.circle(px, py, radius: 5, fill: group.efficient ? "#b35900" : "#8c8c8c", role: group.efficient ? "efficient-group" : "group",
-                          title: "\(label(group.key)): mean \(format(y)), variance \(format(x))\(group.efficient ? ", on the efficient set" : "")")
+            canvas.circle(
+                px,
+                py,
+                radius: 5,
+                fill: group.efficient ? "#b35900" : "#8c8c8c",
+                role: group.efficient ? "efficient-group" : "group",
+                title: "\(label(group.key)): mean \(format(y)), variance \(format(x))\(group.efficient ? ", on the efficient set" : "")"
+            )
             canvas.text(px + 8, py - 6, shortened(label(group.key)), size: 10, role: "group-label")
         }
         canvas.caption(
@@ -76,7 +112,9 @@ public enum AggregateChart {
                 + "The orange line is the efficient set: the highest mean margin per customer for each variance, reached by mixing the "
                 + "two corner groups at its ends; computed from the released numbers only, at no further privacy cost, and assuming "
                 + "customers' margins independent (no covariance between groups is estimated). As of \(DayNumber.isoDate(result.asOf)).",
-            x: left, y: plot.y + plot.height + 66)
+            x: left,
+            y: plot.y + plot.height + 66
+        )
         return canvas.document(title: "Customer portfolio", description: "Groups by mean and variance of annual margin, with the efficient frontier")
     }
 

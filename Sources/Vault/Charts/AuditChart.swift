@@ -23,10 +23,20 @@ public enum AuditChart {
         if days.isEmpty {
             canvas.text(left, 70, "No entries in the period: nothing to draw.", role: "empty")
         }
-        stackedBars(&canvas, title: "Entries per day by role", days: days, counts: report.byDayAndRole,
-                    plot: ChartPlot(x: left, y: 70, width: width - left - 150, height: 170))
-        stackedBars(&canvas, title: "Entries per day by purpose", days: days, counts: report.byDayAndPurpose,
-                    plot: ChartPlot(x: left, y: 330, width: width - left - 150, height: 170))
+        stackedBars(
+            &canvas,
+            title: "Entries per day by role",
+            days: days,
+            counts: report.byDayAndRole,
+            plot: ChartPlot(x: left, y: 70, width: width - left - 150, height: 170)
+        )
+        stackedBars(
+            &canvas,
+            title: "Entries per day by purpose",
+            days: days,
+            counts: report.byDayAndPurpose,
+            plot: ChartPlot(x: left, y: 330, width: width - left - 150, height: 170)
+        )
         let top = 590.0
         canvas.text(left, top - 8, "Consent coverage: live customers for whom each purpose holds (%)", weight: "bold", role: "panel-title")
         let barWidth = width - left - 150
@@ -35,8 +45,15 @@ public enum AuditChart {
             let share = coverage.customers > 0 ? Double(coverage.holds) / Double(coverage.customers) : 0
             canvas.text(left - 7, y + 13, coverage.purpose, anchor: .end, size: 10, role: "coverage-label")
             canvas.rect(left, y, width: barWidth, height: 18, fill: "#eeeeee")
-            canvas.rect(left, y, width: barWidth * share, height: 18, fill: palette[row % palette.count], role: "coverage",
-                        title: "\(coverage.purpose) (\(coverage.basis)): holds for \(coverage.holds) of \(coverage.customers)")
+            canvas.rect(
+                left,
+                y,
+                width: barWidth * share,
+                height: 18,
+                fill: palette[row % palette.count],
+                role: "coverage",
+                title: "\(coverage.purpose) (\(coverage.basis)): holds for \(coverage.holds) of \(coverage.customers)"
+            )
             canvas.text(left + barWidth + 6, y + 13, "\(Int((share * 100).rounded())) % · \(coverage.basis)", size: 10, role: "coverage-value")
         }
         let size = (try? SignedCheckpoint.parse(report.checkpoint).checkpoint.size).map(String.init) ?? "?"
@@ -45,7 +62,9 @@ public enum AuditChart {
             "Exact counts from the signed audit log at checkpoint size \(size): the auditor's view, not a release to analysts, so no noise "
                 + "is added (no ε) and no group is suppressed (no threshold). Days are UTC; an entry without a purpose (a policy change, "
                 + "a key roll) counts by role only. Coverage replays the log's consent history up to the checkpoint.\(shown)",
-            x: left, y: canvas.height - 70)
+            x: left,
+            y: canvas.height - 70
+        )
         return canvas.document(title: "Audit report", description: "Entries per day by role and by purpose, and consent coverage per purpose")
     }
 
@@ -54,7 +73,7 @@ public enum AuditChart {
     static func calendarDays(_ report: AuditReport) -> [String] {
         let active = Set(report.byDayAndRole.keys).sorted()
         guard let first = report.from.map { DayNumber.of($0) } ?? active.first.flatMap(dayNumber),
-              let last = report.to.map({ DayNumber.of($0.addingTimeInterval(-0.001)) }) ?? active.last.flatMap(dayNumber), first <= last
+            let last = report.to.map({ DayNumber.of($0.addingTimeInterval(-0.001)) }) ?? active.last.flatMap(dayNumber), first <= last
         else { return active }
         return (first...last).map(DayNumber.isoDate)
     }
@@ -93,8 +112,15 @@ public enum AuditChart {
                 let count = Double(counts[day]?[name] ?? 0)
                 guard count > 0 else { continue }
                 let (yTop, yBottom) = (plot.yPosition(base + count, range), plot.yPosition(base, range))
-                canvas.rect(plot.x + slot * Double(position) + slot * 0.15, yTop, width: max(1, slot * 0.7), height: max(0.5, yBottom - yTop),
-                            fill: palette[index % palette.count], role: "bar", title: "\(day) \(name): \(Int(count))")
+                canvas.rect(
+                    plot.x + slot * Double(position) + slot * 0.15,
+                    yTop,
+                    width: max(1, slot * 0.7),
+                    height: max(0.5, yBottom - yTop),
+                    fill: palette[index % palette.count],
+                    role: "bar",
+                    title: "\(day) \(name): \(Int(count))"
+                )
                 base += count
             }
             // Label a few days only, so the labels never overlap.

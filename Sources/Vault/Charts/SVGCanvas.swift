@@ -26,21 +26,36 @@ struct SVGCanvas {
         """
     }
 
-    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "#333333", width: Double = 1, dashed: Bool = false, role: String? = nil) {
-        body.append(#"<line x1="\#(Self.number(x1))" y1="\#(Self.number(y1))" x2="\#(Self.number(x2))" y2="\#(Self.number(y2))" stroke="\#(stroke)" stroke-width="\#(Self.number(width))""#
-                    + (dashed ? #" stroke-dasharray="4 3""# : "") + Self.role(role) + "/>")
+    mutating func line(
+        _ x1: Double,
+        _ y1: Double,
+        _ x2: Double,
+        _ y2: Double,
+        stroke: String = "#333333",
+        width: Double = 1,
+        dashed: Bool = false,
+        role: String? = nil
+    ) {
+        body.append(
+            #"<line x1="\#(Self.number(x1))" y1="\#(Self.number(y1))" x2="\#(Self.number(x2))" y2="\#(Self.number(y2))" stroke="\#(stroke)" stroke-width="\#(Self.number(width))""#
+                + (dashed ? #" stroke-dasharray="4 3""# : "") + Self.role(role) + "/>"
+        )
     }
 
     mutating func circle(_ x: Double, _ y: Double, radius: Double, fill: String, role: String? = nil, title: String? = nil) {
         let tooltip = title.map { "<title>\(Self.escape($0))</title>" } ?? ""
-        body.append(#"<circle cx="\#(Self.number(x))" cy="\#(Self.number(y))" r="\#(Self.number(radius))" fill="\#(fill)""#
-                    + Self.role(role) + (tooltip.isEmpty ? "/>" : ">\(tooltip)</circle>"))
+        body.append(
+            #"<circle cx="\#(Self.number(x))" cy="\#(Self.number(y))" r="\#(Self.number(radius))" fill="\#(fill)""#
+                + Self.role(role) + (tooltip.isEmpty ? "/>" : ">\(tooltip)</circle>")
+        )
     }
 
     mutating func rect(_ x: Double, _ y: Double, width: Double, height: Double, fill: String, role: String? = nil, title: String? = nil) {
         let tooltip = title.map { "<title>\(Self.escape($0))</title>" } ?? ""
-        body.append(#"<rect x="\#(Self.number(x))" y="\#(Self.number(y))" width="\#(Self.number(width))" height="\#(Self.number(height))" fill="\#(fill)""#
-                    + Self.role(role) + (tooltip.isEmpty ? "/>" : ">\(tooltip)</rect>"))
+        body.append(
+            #"<rect x="\#(Self.number(x))" y="\#(Self.number(y))" width="\#(Self.number(width))" height="\#(Self.number(height))" fill="\#(fill)""#
+                + Self.role(role) + (tooltip.isEmpty ? "/>" : ">\(tooltip)</rect>")
+        )
     }
 
     mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double, role: String? = nil) {
@@ -50,17 +65,28 @@ struct SVGCanvas {
 
     enum Anchor: String { case start, middle, end }
 
-    mutating func text(_ x: Double, _ y: Double, _ content: String, anchor: Anchor = .start, size: Double = 12, weight: String = "normal",
-                       rotate: Bool = false, role: String? = nil) {
+    mutating func text(
+        _ x: Double,
+        _ y: Double,
+        _ content: String,
+        anchor: Anchor = .start,
+        size: Double = 12,
+        weight: String = "normal",
+        rotate: Bool = false,
+        role: String? = nil
+    ) {
         let transform = rotate ? #" transform="rotate(-90 \#(Self.number(x)) \#(Self.number(y)))""# : ""
-        body.append(##"<text x="\##(Self.number(x))" y="\##(Self.number(y))" text-anchor="\##(anchor.rawValue)" font-size="\##(Self.number(size))" font-weight="\##(weight)" fill="#111111""##
-                    + transform + Self.role(role) + ">\(Self.escape(content))</text>")
+        body.append(
+            ##"<text x="\##(Self.number(x))" y="\##(Self.number(y))" text-anchor="\##(anchor.rawValue)" font-size="\##(Self.number(size))" font-weight="\##(weight)" fill="#111111""##
+                + transform + Self.role(role) + ">\(Self.escape(content))</text>"
+        )
     }
 
     /// A caption under the plot, wrapped at about `columns` characters a line; returns the height used.
     @discardableResult
     mutating func caption(_ text: String, x: Double, y: Double, columns: Int = 100) -> Double {
-        var lines: [String] = [], current = ""
+        var lines: [String] = []
+        var current = ""
         for word in text.split(separator: " ") {
             if current.count + word.count + 1 > columns, !current.isEmpty {
                 lines.append(current)

@@ -6,7 +6,10 @@ import Synchronization
 /// client may post `burst` forms, refilled at one per `refill`; per instance, so the limits kept
 /// in the database remain the rule across instances.
 final class PortalGate: Sendable {
-    private struct Bucket { var tokens: Double; var at: ContinuousClock.Instant }
+    private struct Bucket {
+        var tokens: Double
+        var at: ContinuousClock.Instant
+    }
     private let buckets = Mutex<[String: Bucket]>([:])
     private let burst: Double
     private let refill: Duration

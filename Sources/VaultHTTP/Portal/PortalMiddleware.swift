@@ -12,8 +12,11 @@ struct PortalMiddleware: RouterMiddleware {
     /// `__Host-`: set only by this host, over a secure channel, for Path=/ (see `PortalSite.sessionCookie`).
     static let formCookie = "__Host-cvault_form"
     static let securityHeaders: [(HTTPField.Name, String)] = [
-        (.contentSecurityPolicy, "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
-            + "frame-ancestors 'none'; base-uri 'none'"),
+        (
+            .contentSecurityPolicy,
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; "
+                + "frame-ancestors 'none'; base-uri 'none'"
+        ),
         (HTTPField.Name("X-Frame-Options")!, "DENY"),
         (HTTPField.Name("Referrer-Policy")!, "no-referrer"),
         (HTTPField.Name("X-Content-Type-Options")!, "nosniff"),

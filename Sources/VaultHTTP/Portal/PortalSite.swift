@@ -71,9 +71,15 @@ struct PortalSite: Sendable {
         }
         portal.get("log") { request, context in
             try await site.signedIn(request, context, .log) { principal, frame in
-                Self.html(site.pages.log(frame, customerID: principal.customerID ?? "", log: try await site.vault.myLog(by: principal),
-                                         verifierKey: site.vault.verifierKey.note,
-                                         witnessKeys: site.vault.witnessVerifierKeys))
+                Self.html(
+                    site.pages.log(
+                        frame,
+                        customerID: principal.customerID ?? "",
+                        log: try await site.vault.myLog(by: principal),
+                        verifierKey: site.vault.verifierKey.note,
+                        witnessKeys: site.vault.witnessVerifierKeys
+                    )
+                )
             }
         }
         portal.get("log.json") { request, context in
@@ -149,16 +155,32 @@ struct PortalSite: Sendable {
     /// The session cookie, then the profile.
     private func started(_ session: PortalSession) -> Response {
         var response = Self.redirect("/portal/profile")
-        response.setCookie(Cookie(name: Self.sessionCookie, value: session.secret, maxAge: Int(session.expiresAt.timeIntervalSinceNow.rounded(.down)),
-                                  path: "/", secure: true, httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: Self.sessionCookie,
+                value: session.secret,
+                maxAge: Int(session.expiresAt.timeIntervalSinceNow.rounded(.down)),
+                path: "/",
+                secure: true,
+                httpOnly: true,
+                sameSite: .strict
+            )
+        )
         return response
     }
 
     private func signOut(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         _ = try await checkedForm(CSRFForm.self, request, context)
         if let session = request.cookies[Self.sessionCookie]?.value { try await vault.signOut(session: session) }
-        var response = Self.html(pages.message(frame(context), heading: "You are signed out", text: "Your session has ended on this device.",
-                                               next: "/portal/", nextLabel: "Sign in again"))
+        var response = Self.html(
+            pages.message(
+                frame(context),
+                heading: "You are signed out",
+                text: "Your session has ended on this device.",
+                next: "/portal/",
+                nextLabel: "Sign in again"
+            )
+        )
         response.setCookie(Self.expired(Self.sessionCookie))
         return response
     }
@@ -169,8 +191,16 @@ struct PortalSite: Sendable {
         let form = try await checkedForm(ConsentForm.self, request, context)
         return try await signedIn(request, context, .consents) { principal, frame in
             guard let state = ConsentRow.State(rawValue: form.state) else {
-                return Self.html(pages.message(frame, heading: "That choice is not known", text: "Go back and use one of the buttons.",
-                                               next: "/portal/consents", nextLabel: "Your choices"), status: .badRequest)
+                return Self.html(
+                    pages.message(
+                        frame,
+                        heading: "That choice is not known",
+                        text: "Go back and use one of the buttons.",
+                        next: "/portal/consents",
+                        nextLabel: "Your choices"
+                    ),
+                    status: .badRequest
+                )
             }
             try await vault.setMyConsent(purpose: form.purpose, to: state, by: principal)
             var changed = frame
@@ -196,8 +226,12 @@ struct PortalSite: Sendable {
     }
 
     /// Runs a change to the customer's contests, then shows them with what happened.
-    private func changeContests(_ request: Request, _ context: VaultRequestContext, done: String,
-                                _ change: (Principal) async throws -> Void) async throws -> Response {
+    private func changeContests(
+        _ request: Request,
+        _ context: VaultRequestContext,
+        done: String,
+        _ change: (Principal) async throws -> Void
+    ) async throws -> Response {
         try await signedIn(request, context, .contests) { principal, frame in
             var after = frame
             do {
@@ -229,8 +263,12 @@ struct PortalSite: Sendable {
     // MARK: - Helpers
 
     /// Runs `body` for the signed-in customer; without a live session, the sign-in page.
-    private func signedIn(_ request: Request, _ context: VaultRequestContext, _ section: PortalPages.Section,
-                          _ body: (Principal, PortalPages.Frame) async throws -> Response) async throws -> Response {
+    private func signedIn(
+        _ request: Request,
+        _ context: VaultRequestContext,
+        _ section: PortalPages.Section,
+        _ body: (Principal, PortalPages.Frame) async throws -> Response
+    ) async throws -> Response {
         guard let secret = request.cookies[Self.sessionCookie]?.value else {
             return Self.html(pages.signIn(frame(context, error: "Please sign in first.")), status: .unauthorized)
         }
@@ -245,20 +283,32 @@ struct PortalSite: Sendable {
         do {
             return try await body(principal, frame(context, signedIn: true, section: section))
         } catch let error as VaultError {
-            let page = pages.message(frame(context, signedIn: error.kind != .gone, section: section), heading: "That did not work",
-                                     text: error.kind == .integrity ? "Something is wrong on our side; please try again later." : error.message,
-                                     next: "/portal/profile", nextLabel: "Back to your profile")
+            let page = pages.message(
+                frame(context, signedIn: error.kind != .gone, section: section),
+                heading: "That did not work",
+                text: error.kind == .integrity ? "Something is wrong on our side; please try again later." : error.message,
+                next: "/portal/profile",
+                nextLabel: "Back to your profile"
+            )
             return Self.html(page, status: Self.status(error))
         }
     }
 
-    private func frame(_ context: VaultRequestContext, signedIn: Bool = false, section: PortalPages.Section = .none, error: String? = nil) -> PortalPages.Frame {
+    private func frame(
+        _ context: VaultRequestContext,
+        signedIn: Bool = false,
+        section: PortalPages.Section = .none,
+        error: String? = nil
+    ) -> PortalPages.Frame {
         PortalPages.Frame(csrf: vault.portalFormToken(for: context.portalFormCookie ?? ""), signedIn: signedIn, section: section, error: error)
     }
 
     /// Decodes a form and checks its token against the visitor's form cookie (constant time).
-    private func checkedForm<Form: Decodable & PortalForm>(_ type: Form.Type, _ request: Request, _ context: VaultRequestContext) async throws -> Form {
-        guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else { throw Problem.unsupportedMediaType }
+    private func checkedForm<Form: Decodable & PortalForm>(_ type: Form.Type, _ request: Request, _ context: VaultRequestContext) async throws -> Form
+    {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            throw Problem.unsupportedMediaType
+        }
         // A browser says where a form came from: anything but this site's own pages is refused.
         // `Sec-Fetch-Site` decides where the browser sends it; `Origin` otherwise ("null" is what a
         // page under `Referrer-Policy: no-referrer` sends, and tells nothing).
@@ -280,7 +330,11 @@ struct PortalSite: Sendable {
         }
         let expected = vault.portalFormToken(for: context.portalFormCookie ?? "")
         guard request.cookies[PortalMiddleware.formCookie] != nil, ConstantTime.equals(Array(form.csrf.utf8), Array(expected.utf8)) else {
-            throw Problem(status: .forbidden, code: "form_token", detail: "the form's token does not match this browser: reload the page and try again")
+            throw Problem(
+                status: .forbidden,
+                code: "form_token",
+                detail: "the form's token does not match this browser: reload the page and try again"
+            )
         }
         return form
     }
@@ -289,8 +343,10 @@ struct PortalSite: Sendable {
     /// address it added); an IPv6 address counts by its /64, which one party usually holds whole.
     func client(_ request: Request, _ context: VaultRequestContext) -> String {
         var address = context.remoteAddress ?? "unknown"
-        if behindProxy, let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last?
-            .split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !forwarded.isEmpty {
+        if behindProxy,
+            let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last?
+                .split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !forwarded.isEmpty
+        {
             address = forwarded
         }
         guard address.contains(":") else { return address }
@@ -320,7 +376,11 @@ struct PortalSite: Sendable {
     }
 
     static func asset(_ bytes: [UInt8], type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        Response(
+            status: .ok,
+            headers: [.contentType: type, .cacheControl: "public, max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
     }
 
     static func expired(_ name: String) -> Cookie {
@@ -331,10 +391,36 @@ struct PortalSite: Sendable {
 /// A portal form: every one carries the form token.
 protocol PortalForm { var csrf: String { get } }
 struct CSRFForm: Decodable, PortalForm { let csrf: String }
-struct SignInForm: Decodable, PortalForm { let csrf: String; let address: String }
-struct CodeForm: Decodable, PortalForm { let csrf: String; let address: String; let code: String }
-struct LinkForm: Decodable, PortalForm { let csrf: String; let secret: String }
-struct ConsentForm: Decodable, PortalForm { let csrf: String; let purpose: String; let state: String }
-struct ContestForm: Decodable, PortalForm { let csrf: String; let field: String; let value: String; let reason: String }
-struct ContestUpdateForm: Decodable, PortalForm { let csrf: String; let reply: String?; let withdraw: String? }
-struct EraseForm: Decodable, PortalForm { let csrf: String; let confirm: String }
+struct SignInForm: Decodable, PortalForm {
+    let csrf: String
+    let address: String
+}
+struct CodeForm: Decodable, PortalForm {
+    let csrf: String
+    let address: String
+    let code: String
+}
+struct LinkForm: Decodable, PortalForm {
+    let csrf: String
+    let secret: String
+}
+struct ConsentForm: Decodable, PortalForm {
+    let csrf: String
+    let purpose: String
+    let state: String
+}
+struct ContestForm: Decodable, PortalForm {
+    let csrf: String
+    let field: String
+    let value: String
+    let reason: String
+}
+struct ContestUpdateForm: Decodable, PortalForm {
+    let csrf: String
+    let reply: String?
+    let withdraw: String?
+}
+struct EraseForm: Decodable, PortalForm {
+    let csrf: String
+    let confirm: String
+}

@@ -31,8 +31,14 @@ struct AggregateCommand: AsyncParsableCommand {
     var filters: [String] = []
     @Option(name: .long, help: "ε to spend (default: the policy's).") var epsilon: Double?
     @Flag(name: .long, help: "The customer portfolio: margin mean and variance per group, and the efficient set.") var portfolio = false
-    @Option(name: .long, help: ArgumentHelp("Also draw the answer as an SVG chart into FILE: error bars per measure, or with --portfolio the "
-                                            + "mean–variance plane and the efficient frontier.", valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also draw the answer as an SVG chart into FILE: error bars per measure, or with --portfolio the "
+                + "mean–variance plane and the efficient frontier.",
+            valueName: "FILE"
+        )
+    )
     var chart: String?
     @OptionGroup var global: GlobalOptions
 
@@ -49,8 +55,13 @@ struct AggregateCommand: AsyncParsableCommand {
             let parts = filter.split(separator: "=", maxSplits: 1)
             whereClause[String(parts[0])] = String(parts[1])
         }
-        let request = AggregateRequest(measures: measures, groupBy: groupBy.map(splitList) ?? [], filters: whereClause, epsilon: epsilon,
-                                       portfolio: portfolio)
+        let request = AggregateRequest(
+            measures: measures,
+            groupBy: groupBy.map(splitList) ?? [],
+            filters: whereClause,
+            epsilon: epsilon,
+            portfolio: portfolio
+        )
         let vault = try await global.open()
         let answer = try await vault.aggregate(request, by: try await global.principal(vault))
         if let chart {
@@ -58,9 +69,12 @@ struct AggregateCommand: AsyncParsableCommand {
                 try Data(AggregateChart.svg(for: answer).utf8).write(to: URL(fileURLWithPath: chart), options: .atomic)
                 Output.note("wrote the chart to \(chart)")
             } catch {
-                throw VaultError(.invalidRequest, code: "file_unwritable",
-                                 "cannot write the chart to \(chart) (\(error.localizedDescription)); the answer was computed and its ε charged: "
-                                    + "ask the identical query again with another --chart path, a repeat is free")
+                throw VaultError(
+                    .invalidRequest,
+                    code: "file_unwritable",
+                    "cannot write the chart to \(chart) (\(error.localizedDescription)); the answer was computed and its ε charged: "
+                        + "ask the identical query again with another --chart path, a repeat is free"
+                )
             }
         }
         if global.json { return try Output.json(answer) }
@@ -70,15 +84,22 @@ struct AggregateCommand: AsyncParsableCommand {
             Output.print(key.isEmpty ? "all customers" : key)
             for value in group.values {
                 let measure = value.measure
-                Output.print("  \(measure.padding(toLength: 22, withPad: " ", startingAt: 0)) \(AggregateFormat.number(value.value, measure: measure))"
-                             + "  ±scale \(AggregateFormat.number(value.noiseScale, measure: measure))"
-                             + "  95% [\(AggregateFormat.number(value.interval.lowerBound, measure: measure)), \(AggregateFormat.number(value.interval.upperBound, measure: measure))]")
+                Output.print(
+                    "  \(measure.padding(toLength: 22, withPad: " ", startingAt: 0)) \(AggregateFormat.number(value.value, measure: measure))"
+                        + "  ±scale \(AggregateFormat.number(value.noiseScale, measure: measure))"
+                        + "  95% [\(AggregateFormat.number(value.interval.lowerBound, measure: measure)), \(AggregateFormat.number(value.interval.upperBound, measure: measure))]"
+                )
             }
         }
         if let efficient = answer.efficientSet { printEfficientSet(efficient) }
-        Output.print("\(answer.result.suppressedGroups) group(s) not shown (suppressed or empty; a group needs a noisy count ≥ \(answer.result.suppressionThreshold))")
-        Output.print(answer.cached ? "answered from the cache (the data is unchanged since \(DayNumber.isoDate(answer.result.asOf))): no ε charged"
-                                   : "ε charged: \(answer.epsilonCharged)")
+        Output.print(
+            "\(answer.result.suppressedGroups) group(s) not shown (suppressed or empty; a group needs a noisy count ≥ \(answer.result.suppressionThreshold))"
+        )
+        Output.print(
+            answer.cached
+                ? "answered from the cache (the data is unchanged since \(DayNumber.isoDate(answer.result.asOf))): no ε charged"
+                : "ε charged: \(answer.epsilonCharged)"
+        )
         Output.print("budget left: \(answer.budget.analystRemaining) for you, \(answer.budget.globalRemaining) globally")
     }
 }
@@ -91,8 +112,10 @@ extension AggregateCommand {
         }
         Output.print("efficient set (mean annual margin per customer for each level of risk; mixes combine neighbouring corners):")
         for point in efficient.frontier {
-            Output.print("  \(name(point.key).padding(toLength: 28, withPad: " ", startingAt: 0)) mean \(AggregateFormat.number(point.mean, money: true))"
-                         + "  sd \(AggregateFormat.number(point.variance.squareRoot(), money: true))")
+            Output.print(
+                "  \(name(point.key).padding(toLength: 28, withPad: " ", startingAt: 0)) mean \(AggregateFormat.number(point.mean, money: true))"
+                    + "  sd \(AggregateFormat.number(point.variance.squareRoot(), money: true))"
+            )
         }
         let beaten = efficient.groups.filter { !$0.efficient }.map { name($0.key) }
         if !beaten.isEmpty { Output.print("  matched or beaten by a mix of the above: \(beaten.joined(separator: ", "))") }
@@ -111,10 +134,14 @@ struct BudgetCommand: AsyncParsableCommand {
         if global.json { return try Output.json(view) }
         let status = view.status
         Output.print("analyst \(view.analyst)")
-        Output.print("  you:    spent \(status.analystSpent) in the period \(view.period) since \(view.since.formatted(.iso8601)); "
-                     + "\(status.analystLifetimeSpent) ever; left now \(status.analystRemaining) (lifetime cap: \(status.analystLifetimeRemaining) left, never renews)")
-        Output.print("  global: spent \(status.globalSpent) in the period \(view.globalPeriod) since \(view.globalSince.formatted(.iso8601)); "
-                     + "\(status.globalLifetimeSpent) ever; left now \(status.globalRemaining) (lifetime cap: \(status.globalLifetimeRemaining) left, never renews)")
+        Output.print(
+            "  you:    spent \(status.analystSpent) in the period \(view.period) since \(view.since.formatted(.iso8601)); "
+                + "\(status.analystLifetimeSpent) ever; left now \(status.analystRemaining) (lifetime cap: \(status.analystLifetimeRemaining) left, never renews)"
+        )
+        Output.print(
+            "  global: spent \(status.globalSpent) in the period \(view.globalPeriod) since \(view.globalSince.formatted(.iso8601)); "
+                + "\(status.globalLifetimeSpent) ever; left now \(status.globalRemaining) (lifetime cap: \(status.globalLifetimeRemaining) left, never renews)"
+        )
     }
 }
 
@@ -123,7 +150,9 @@ enum AggregateFormat {
     static func isMoney(_ measure: String) -> Bool { ChartUnit.of(measure) == .money }
 
     static func number(_ value: Double, money: Bool) -> String {
-        money ? String(format: "%.2f", value / 100) : (value == value.rounded() && abs(value) < 1e15 ? String(format: "%.0f", value) : String(format: "%.4f", value))
+        money
+            ? String(format: "%.2f", value / 100)
+            : (value == value.rounded() && abs(value) < 1e15 ? String(format: "%.0f", value) : String(format: "%.4f", value))
     }
 
     /// A measure's value for people: money in currency units, a margin variance in units².

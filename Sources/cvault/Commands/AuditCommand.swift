@@ -33,9 +33,11 @@ struct AuditCommand: AsyncParsableCommand {
             if global.json {
                 try Output.json(report)
             } else if report.ok {
-                Output.print("audit log OK: \(report.entries) entries recomputed, root \(report.root), \(report.checkpointsChecked) signed checkpoint(s) verified"
-                             + (report.anchoredSize.map { "; extends the checkpoint kept outside the database (size \($0))" } ?? "")
-                             + (report.sinceVerified == true ? "; the log extends the given checkpoint" : ""))
+                Output.print(
+                    "audit log OK: \(report.entries) entries recomputed, root \(report.root), \(report.checkpointsChecked) signed checkpoint(s) verified"
+                        + (report.anchoredSize.map { "; extends the checkpoint kept outside the database (size \($0))" } ?? "")
+                        + (report.sinceVerified == true ? "; the log extends the given checkpoint" : "")
+                )
             } else {
                 Output.print("audit log FAILED verification; first bad sequence number: \(report.firstBadSeq.map(String.init) ?? "none in doubt")")
                 for problem in report.problems { Output.print("  - \(problem)") }
@@ -60,7 +62,10 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct PublicKey: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "public-key", abstract: "Print the log's origin and Ed25519 public key, to verify without cvault.")
+        static let configuration = CommandConfiguration(
+            commandName: "public-key",
+            abstract: "Print the log's origin and Ed25519 public key, to verify without cvault."
+        )
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
@@ -86,9 +91,11 @@ struct AuditCommand: AsyncParsableCommand {
             if global.json { return try Output.json(entries) }
             for item in entries {
                 let e = item.entry
-                Output.print("#\(item.seq) \(e.at) \(e.actor) (\(e.role)) \(e.op) \(e.decision) \(e.reason)"
-                             + (e.purpose.map { " purpose=\($0)" } ?? "") + (e.customer.map { " customer=\($0)" } ?? "")
-                             + (e.fields.isEmpty ? "" : " fields=\(e.fields.joined(separator: ","))"))
+                Output.print(
+                    "#\(item.seq) \(e.at) \(e.actor) (\(e.role)) \(e.op) \(e.decision) \(e.reason)"
+                        + (e.purpose.map { " purpose=\($0)" } ?? "") + (e.customer.map { " customer=\($0)" } ?? "")
+                        + (e.fields.isEmpty ? "" : " fields=\(e.fields.joined(separator: ","))")
+                )
             }
         }
     }
@@ -129,8 +136,13 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The compliance report for a period.")
         @Option(name: .long, help: ArgumentHelp("Period start (UTC day).", valueName: "YYYY-MM-DD")) var from: String?
         @Option(name: .long, help: ArgumentHelp("Period end, exclusive (UTC day).", valueName: "YYYY-MM-DD")) var to: String?
-        @Option(name: .long, help: ArgumentHelp("Also draw entries per day by role and by purpose, and consent coverage, as an SVG chart into FILE.",
-                                                valueName: "FILE"))
+        @Option(
+            name: .long,
+            help: ArgumentHelp(
+                "Also draw entries per day by role and by purpose, and consent coverage, as an SVG chart into FILE.",
+                valueName: "FILE"
+            )
+        )
         var chart: String?
         @OptionGroup var global: GlobalOptions
 
@@ -147,7 +159,11 @@ struct AuditCommand: AsyncParsableCommand {
                     try Data(AuditChart.svg(report).utf8).write(to: URL(fileURLWithPath: chart), options: .atomic)
                     Output.note("wrote the chart to \(chart)")
                 } catch {
-                    throw VaultError(.invalidRequest, code: "chart_unwritable", "cannot write the chart to \(chart) (\(error.localizedDescription)): give a path in a folder you can write")
+                    throw VaultError(
+                        .invalidRequest,
+                        code: "chart_unwritable",
+                        "cannot write the chart to \(chart) (\(error.localizedDescription)): give a path in a folder you can write"
+                    )
                 }
             }
             if global.json { return try Output.json(report) }
@@ -164,11 +180,15 @@ enum ReportPrinter {
         Output.print("  entries: \(report.entries)")
         Output.print("  by role:")
         for (role, decisions) in report.byRole.sorted(by: { $0.key < $1.key }) {
-            Output.print("    \(role.padding(toLength: 10, withPad: " ", startingAt: 0)) allow \(decisions["allow"] ?? 0), deny \(decisions["deny"] ?? 0)")
+            Output.print(
+                "    \(role.padding(toLength: 10, withPad: " ", startingAt: 0)) allow \(decisions["allow"] ?? 0), deny \(decisions["deny"] ?? 0)"
+            )
         }
         Output.print("  by purpose:")
         for (purpose, decisions) in report.byPurpose.sorted(by: { $0.key < $1.key }) {
-            Output.print("    \(purpose.padding(toLength: 18, withPad: " ", startingAt: 0)) allow \(decisions["allow"] ?? 0), deny \(decisions["deny"] ?? 0)")
+            Output.print(
+                "    \(purpose.padding(toLength: 18, withPad: " ", startingAt: 0)) allow \(decisions["allow"] ?? 0), deny \(decisions["deny"] ?? 0)"
+            )
         }
         if report.readsWithoutConsent.isEmpty {
             Output.print("  reads under consent purposes without a live consent: 0 (as it must be)")
@@ -178,14 +198,23 @@ enum ReportPrinter {
                 Output.print("    entry \(violation.seq): \(violation.customer) purpose \(violation.purpose) (state \(violation.state))")
             }
         }
-        Output.print("  consent changes: \(report.consentChanges) (customers' own choices overridden by an import: \(report.consentOverrides)); erasures: \(report.erasures); key epoch rolls: \(report.keyRotations); restores from backup: \(report.restores)")
-        Output.print("  values deleted past their retention: \(report.retentionValuesRemoved); last sweep: "
-                     + (report.lastRetentionSweep.map { "\($0.formatted(.iso8601)), \(report.lastRetentionSweepValuesRemoved ?? 0) value(s) removed" } ?? "never"))
-        Output.print("  aggregate queries: \(report.aggregateQueries); model trainings: \(report.modelTrainings) (ε charged \(Double(report.microEpsilonCharged) / 1e6))")
+        Output.print(
+            "  consent changes: \(report.consentChanges) (customers' own choices overridden by an import: \(report.consentOverrides)); erasures: \(report.erasures); key epoch rolls: \(report.keyRotations); restores from backup: \(report.restores)"
+        )
+        Output.print(
+            "  values deleted past their retention: \(report.retentionValuesRemoved); last sweep: "
+                + (report.lastRetentionSweep.map { "\($0.formatted(.iso8601)), \(report.lastRetentionSweepValuesRemoved ?? 0) value(s) removed" }
+                    ?? "never")
+        )
+        Output.print(
+            "  aggregate queries: \(report.aggregateQueries); model trainings: \(report.modelTrainings) (ε charged \(Double(report.microEpsilonCharged) / 1e6))"
+        )
         Output.print("  consent coverage (live customers for whom each purpose holds):")
         for coverage in report.consentCoverage {
             let share = coverage.customers > 0 ? Double(coverage.holds) / Double(coverage.customers) * 100 : 0
-            Output.print("    \(coverage.purpose.padding(toLength: 18, withPad: " ", startingAt: 0)) \(coverage.holds) of \(coverage.customers) (\(String(format: "%.0f", share)) %), \(coverage.basis)")
+            Output.print(
+                "    \(coverage.purpose.padding(toLength: 18, withPad: " ", startingAt: 0)) \(coverage.holds) of \(coverage.customers) (\(String(format: "%.0f", share)) %), \(coverage.basis)"
+            )
         }
         Output.print("  contests pending: \(report.openContests); past their deadline: \(report.overdueContests.count)")
         for contest in report.overdueContests.prefix(20) {

@@ -23,8 +23,12 @@ struct BackupCommand: AsyncParsableCommand {
         let vault = try await global.open()
         let info = try await vault.backup(to: destination, by: try await global.operatorPrincipal(vault))
         if global.json { return try Output.json(info) }
-        Output.print("backup written to \(info.path): audit log of \(info.logSize) entries, key epoch(s) \(info.keyEpochs.map { "v\($0)" }.joined(separator: ", "))")
-        Output.print("it can be restored until those epochs are destroyed, due \(info.undecryptableFrom.formatted(.iso8601)); after that nobody can decrypt it")
+        Output.print(
+            "backup written to \(info.path): audit log of \(info.logSize) entries, key epoch(s) \(info.keyEpochs.map { "v\($0)" }.joined(separator: ", "))"
+        )
+        Output.print(
+            "it can be restored until those epochs are destroyed, due \(info.undecryptableFrom.formatted(.iso8601)); after that nobody can decrypt it"
+        )
     }
 }
 
@@ -52,11 +56,17 @@ struct RestoreCommand: AsyncParsableCommand {
     func run() async throws {
         let report = try await Vault.restore(from: source, into: URL(fileURLWithPath: directory), confirm: confirm, options: global.vaultOptions)
         if global.json { return try Output.json(report) }
-        Output.print("restored \(directory) from \(source): the log continues from size \(report.backupLogSize)"
-                     + (report.previousLogSize.map { " (the vault had signed up to \($0); what lay between was rolled back)" } ?? ""))
-        Output.print("  customers: \(report.customersRestored) restored, \(report.erasuresReapplied) erased again (erased after the backup), "
-                     + "\(report.customersUnreadable) erased because their key epoch was destroyed")
-        if let replaced = report.replacedDatabase { Output.print("  the replaced database is kept at \(replaced); delete it once you no longer need it") }
+        Output.print(
+            "restored \(directory) from \(source): the log continues from size \(report.backupLogSize)"
+                + (report.previousLogSize.map { " (the vault had signed up to \($0); what lay between was rolled back)" } ?? "")
+        )
+        Output.print(
+            "  customers: \(report.customersRestored) restored, \(report.erasuresReapplied) erased again (erased after the backup), "
+                + "\(report.customersUnreadable) erased because their key epoch was destroyed"
+        )
+        if let replaced = report.replacedDatabase {
+            Output.print("  the replaced database is kept at \(replaced); delete it once you no longer need it")
+        }
         Output.print("  new log origin: \(report.origin) — add it to every witness that watched this vault")
     }
 }

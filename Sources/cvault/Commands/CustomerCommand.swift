@@ -44,7 +44,13 @@ struct CustomerCommand: AsyncParsableCommand {
         func run() async throws {
             let vault = try await global.open()
             let (field, value) = email.map { ("email", $0) } ?? ("phone", phone!)
-            let views = try await vault.findCustomers(by: field, value: value, purpose: purpose, fields: fields.map(splitList), by: try await global.principal(vault))
+            let views = try await vault.findCustomers(
+                by: field,
+                value: value,
+                purpose: purpose,
+                fields: fields.map(splitList),
+                by: try await global.principal(vault)
+            )
             if views.isEmpty, !global.json { Output.note("no customer matches") }
             try show(views, json: global.json)
             if views.isEmpty || !views.contains(where: \.anyAllowed) { throw ExitCode(1) }
@@ -120,7 +126,9 @@ func show(_ views: [CustomerView], json: Bool) throws {
         Output.print("customer \(view.customerID)" + (view.purpose.map { " · purpose \($0)" } ?? ""))
         let width = max(12, view.decisions.map(\.field.count).max() ?? 0)
         for decision in view.decisions where decision.allowed {
-            Output.print("  \(decision.field.padding(toLength: width, withPad: " ", startingAt: 0))  \(view.values[decision.field]?.description ?? "—")")
+            Output.print(
+                "  \(decision.field.padding(toLength: width, withPad: " ", startingAt: 0))  \(view.values[decision.field]?.description ?? "—")"
+            )
         }
         for decision in view.decisions where !decision.allowed {
             Output.print("  \(decision.field.padding(toLength: width, withPad: " ", startingAt: 0))  ✗ \(decision.decision.reason)")

@@ -7,12 +7,16 @@ extension DemoCommand {
     /// portfolio by segment, then a query so narrow that its groups are suppressed.
     func analystStep(_ vault: Vault, analyst: Principal, folder: URL) async throws {
         heading(9, "The analyst asks for customer equity and mean CLV by region: noisy, with intervals, never a row")
-        let answer = try await vault.aggregate(AggregateRequest(measures: ["customer_equity", "clv", "count"], groupBy: ["region"], epsilon: 1),
-                                               by: analyst)
+        let answer = try await vault.aggregate(
+            AggregateRequest(measures: ["customer_equity", "clv", "count"], groupBy: ["region"], epsilon: 1),
+            by: analyst
+        )
         printAnswer(answer)
         say("repeating the identical query is answered from the cache at no cost:")
-        let repeated = try await vault.aggregate(AggregateRequest(measures: ["count", "clv", "customer_equity"], groupBy: ["region"], epsilon: 1),
-                                                 by: analyst)
+        let repeated = try await vault.aggregate(
+            AggregateRequest(measures: ["count", "clv", "customer_equity"], groupBy: ["region"], epsilon: 1),
+            by: analyst
+        )
         say("  cached: \(repeated.cached), ε charged: \(repeated.epsilonCharged)")
 
         say("the customer portfolio by segment: mean and spread of annual margin per customer, and the efficient set (no extra ε for the set):")
@@ -22,8 +26,10 @@ extension DemoCommand {
                 guard let value = group.values.first(where: { $0.measure == measure }) else { return "?" }
                 return String(format: "%.0f [%.0f … %.0f]", value.value / 100, value.interval.lowerBound / 100, value.interval.upperBound / 100)
             }
-            say("  segment=\(group.key["segment"] ?? "?"): mean \(money("margin_mean")), sd \(money("margin_sd"))"
-                + (point.efficient ? " — on the efficient set" : " — a mix of efficient segments does as well or better"))
+            say(
+                "  segment=\(group.key["segment"] ?? "?"): mean \(money("margin_mean")), sd \(money("margin_sd"))"
+                    + (point.efficient ? " — on the efficient set" : " — a mix of efficient segments does as well or better")
+            )
         }
 
         let chart = folder.appendingPathComponent("portfolio.svg")
@@ -31,9 +37,13 @@ extension DemoCommand {
         say("  the frontier chart: \(chart.path) (open it in a browser)")
 
         say("a narrow query (region × segment × birth decade) hides every group too small to clear the threshold:")
-        let narrow = try await vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region", "segment", "birth_year"], epsilon: 0.5),
-                                               by: analyst)
-        say("  \(narrow.result.groups.count) group(s) released, \(narrow.result.suppressedGroups) suppressed or empty (indistinguishable), threshold: noisy count ≥ \(narrow.result.suppressionThreshold)")
+        let narrow = try await vault.aggregate(
+            AggregateRequest(measures: ["count"], groupBy: ["region", "segment", "birth_year"], epsilon: 0.5),
+            by: analyst
+        )
+        say(
+            "  \(narrow.result.groups.count) group(s) released, \(narrow.result.suppressedGroups) suppressed or empty (indistinguishable), threshold: noisy count ≥ \(narrow.result.suppressionThreshold)"
+        )
         do {
             _ = try await vault.readCustomer("c-0000001", purpose: "analytics", by: analyst)
         } catch let error as VaultError {
@@ -49,7 +59,9 @@ extension DemoCommand {
             }
             say("  \(key.isEmpty ? "all" : key): " + values.joined(separator: "; "))
         }
-        say("  \(answer.result.suppressedGroups) group(s) suppressed; ε charged \(answer.epsilonCharged); analyst budget left \(answer.budget.analystRemaining), global \(answer.budget.globalRemaining)")
+        say(
+            "  \(answer.result.suppressedGroups) group(s) suppressed; ε charged \(answer.epsilonCharged); analyst budget left \(answer.budget.analystRemaining), global \(answer.budget.globalRemaining)"
+        )
     }
 
     private func format(_ measure: String, _ value: Double) -> String {

@@ -10,10 +10,12 @@ extension DemoCommand {
         heading(10, "The operator trains the next-best-product model on noisy counts; marketing asks what to offer, only with consent")
         let trained = try await vault.trainModel(epsilon: nil, by: .localOperator)
         let model = trained.model.model
-        say("model v\(trained.model.version): \(model.categories.count) categories, each customer's \(model.maxCategoriesPerCustomer) most recent counted;"
-            + " ε \(model.epsilon) charged to the global budget, noise scale \(String(format: "%.0f", model.noiseScale)) per count; sha256 \(trained.sha256.prefix(16))… in the log")
+        say(
+            "model v\(trained.model.version): \(model.categories.count) categories, each customer's \(model.maxCategoriesPerCustomer) most recent counted;"
+                + " ε \(model.epsilon) charged to the global budget, noise scale \(String(format: "%.0f", model.noiseScale)) per count; sha256 \(trained.sha256.prefix(16))… in the log"
+        )
         guard let consenting = records.first(where: { $0.consents["personalization"] == .granted }),
-              let withdrawn = records.first(where: { $0.consents["personalization"] != .granted })
+            let withdrawn = records.first(where: { $0.consents["personalization"] != .granted })
         else { return }
         let answer = try await vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: marketing)
         say("for \(consenting.id) (personalization granted):")
@@ -27,6 +29,8 @@ extension DemoCommand {
         }
         let token = try await vault.issueToken(role: "customer", customerID: consenting.id, name: nil, expiresIn: "PT1H", by: .localOperator)
         let own = try await vault.myNextBestProduct(by: try await vault.authenticate(token: token.secret))
-        say("\(consenting.id) sees the same in `cvault me next-best-product`: \(own.recommendations.map(\.category).joined(separator: ", ")) (and may withdraw personalization)")
+        say(
+            "\(consenting.id) sees the same in `cvault me next-best-product`: \(own.recommendations.map(\.category).joined(separator: ", ")) (and may withdraw personalization)"
+        )
     }
 }

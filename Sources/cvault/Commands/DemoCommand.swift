@@ -24,7 +24,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let started = Date()
-        let folder = vault.map { URL(fileURLWithPath: $0) }
+        let folder =
+            vault.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("cvault-demo-\(UUID().uuidString.prefix(8))")
 
         heading(1, "The operator creates a vault (root key file 0600, key epochs outside the database, default policy, signed audit log)")
@@ -66,13 +67,21 @@ struct DemoCommand: AsyncParsableCommand {
         let log = try await vault.myLog(by: customer)
         for item in log.entries.suffix(6) {
             let e = item.entry
-            say("#\(item.seq) \(e.actor) (\(e.role)) \(e.op) \(e.decision)\(e.purpose.map { " for \($0)" } ?? "")\(e.fields.isEmpty ? "" : ": \(e.fields.joined(separator: ", "))") \(item.verified ? "✓" : "✗")")
+            say(
+                "#\(item.seq) \(e.actor) (\(e.role)) \(e.op) \(e.decision)\(e.purpose.map { " for \($0)" } ?? "")\(e.fields.isEmpty ? "" : ": \(e.fields.joined(separator: ", "))") \(item.verified ? "✓" : "✗")"
+            )
         }
-        say("\(log.entries.count) entries, all proven: \(log.allVerified) (checkpoint size \(log.size)); \(log.witnesses.map(\.detail).joined(separator: "; "))")
+        say(
+            "\(log.entries.count) entries, all proven: \(log.allVerified) (checkpoint size \(log.size)); \(log.witnesses.map(\.detail).joined(separator: "; "))"
+        )
 
         heading(7, "The customer contests their e-mail address; marketing may not use it while it is disputed")
-        let contest = try await vault.openContest(field: "email", proposedValue: "\(subject.id)@new.example.org",
-                                                  reason: "I changed my address last month", by: customer)
+        let contest = try await vault.openContest(
+            field: "email",
+            proposedValue: "\(subject.id)@new.example.org",
+            reason: "I changed my address last month",
+            by: customer
+        )
         say("contest \(contest.id) open, due \(contest.deadline.formatted(.iso8601))")
         try await show(vault.readCustomer(subject.id, purpose: "marketing", fields: ["name", "email"], by: marketing))
 
@@ -80,7 +89,12 @@ struct DemoCommand: AsyncParsableCommand {
         for pending in try await vault.listContests(status: "open", by: support) {
             say("pending: \(pending.id) \(pending.customer) \(pending.field), due \(pending.deadline.formatted(.iso8601))")
         }
-        let resolved = try await vault.resolveContest(id: contest.id, resolution: .accept, reason: "confirmed with the customer by phone", by: support)
+        let resolved = try await vault.resolveContest(
+            id: contest.id,
+            resolution: .accept,
+            reason: "confirmed with the customer by phone",
+            by: support
+        )
         say("contest \(resolved.id): \(resolved.status)")
         try await show(vault.readCustomer(subject.id, purpose: "marketing", fields: ["name", "email"], by: marketing))
 
@@ -89,7 +103,9 @@ struct DemoCommand: AsyncParsableCommand {
 
         heading(11, "The auditor verifies the whole log and prints the compliance report")
         let verified = try await vault.verifyAudit(by: auditor)
-        say("verify: \(verified.ok ? "OK" : "FAILED") — \(verified.entries) entries recomputed, \(verified.checkpointsChecked) signed checkpoints checked; \(verified.anchoring)")
+        say(
+            "verify: \(verified.ok ? "OK" : "FAILED") — \(verified.entries) entries recomputed, \(verified.checkpointsChecked) signed checkpoints checked; \(verified.anchoring)"
+        )
         let report = try await vault.auditReport(from: nil, to: nil, by: auditor)
         ReportPrinter.print(report)
         let reportChart = folder.appendingPathComponent("audit-report.svg")
@@ -111,7 +127,9 @@ struct DemoCommand: AsyncParsableCommand {
 
         heading(13, "The key epoch rolls (due \(receipt.backupsUndecryptableFrom.formatted(.iso8601)); forced now) and the old backup is dead")
         let keys = try await vault.rollKeyEpoch(by: .localOperator)
-        say("key epoch v\(keys.current) is current; destroyed: \(keys.epochs.filter { $0.destroyedAt != nil }.map { "v\($0.version)" }.joined(separator: ", "))")
+        say(
+            "key epoch v\(keys.current) is current; destroyed: \(keys.epochs.filter { $0.destroyedAt != nil }.map { "v\($0.version)" }.joined(separator: ", "))"
+        )
         do {
             _ = try await Vault.restore(from: backupPath, into: folder, confirm: false, options: .standard)
         } catch let error as VaultError {
@@ -128,17 +146,19 @@ struct DemoCommand: AsyncParsableCommand {
         await Vault.settle()
         try await vault.removeWitness(key: witnessKey, by: .localOperator)
         witnessTask.cancel()
-        Output.print("""
+        Output.print(
+            """
 
-        Done in \(String(format: "%.1f", Date().timeIntervalSince(started))) s. The vault is at \(folder.path). Try:
-          export CVAULT_HOME=\(folder.path) CVAULT_TOKEN=\(auditorToken.secret)
-          swift run cvault audit verify
-          swift run cvault audit report
-          swift run cvault audit checkpoint
-          swift run cvault token issue --role support --name you      # then: CVAULT_TOKEN=… cvault customer get c-0000001 --purpose service
-          swift run cvault serve --port 8080 &                        # then the customer portal, as \(portalCustomer):
-          swift run cvault portal link --customer \(portalCustomer) --public-url http://127.0.0.1:8080
-        """)
+            Done in \(String(format: "%.1f", Date().timeIntervalSince(started))) s. The vault is at \(folder.path). Try:
+              export CVAULT_HOME=\(folder.path) CVAULT_TOKEN=\(auditorToken.secret)
+              swift run cvault audit verify
+              swift run cvault audit report
+              swift run cvault audit checkpoint
+              swift run cvault token issue --role support --name you      # then: CVAULT_TOKEN=… cvault customer get c-0000001 --purpose service
+              swift run cvault serve --port 8080 &                        # then the customer portal, as \(portalCustomer):
+              swift run cvault portal link --customer \(portalCustomer) --public-url http://127.0.0.1:8080
+            """
+        )
     }
 
     /// A witness on loopback, as someone independent of the operator would run it, watching the vault's log.

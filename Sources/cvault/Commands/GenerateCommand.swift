@@ -35,7 +35,7 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let lines = try Vault.syntheticJSONLines(count: customers, seed: seed, asOf: day)
         if let out {
-            guard FileManager.default.createFile(atPath: out, contents: nil) , let handle = FileHandle(forWritingAtPath: out) else {
+            guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
                 throw VaultError(.unavailable, code: "write_failed", "cannot write \(out)")
             }
             defer { try? handle.close() }
@@ -44,7 +44,10 @@ struct GenerateCommand: AsyncParsableCommand {
             for (index, line) in lines.enumerated() {
                 buffer.append(contentsOf: line.utf8)
                 buffer.append(0x0a)
-                if buffer.count > 1 << 20 { handle.write(buffer); buffer.removeAll(keepingCapacity: true) }
+                if buffer.count > 1 << 20 {
+                    handle.write(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
                 if index % 1000 == 999 { progress.update(index + 1) }
             }
             handle.write(buffer)

@@ -46,17 +46,27 @@ struct ImportCommand: AsyncParsableCommand {
             throw VaultError(.invalidRequest, code: "invalid_import", "\(failure.total) invalid line(s) in \(file); nothing was imported")
         }
         let progress = ProgressBar(total: records.count, label: "import")
-        let summary = try await vault.importCustomers(records, upsert: upsert, overrideCustomerConsents: overrideCustomerConsents,
-                                                      by: principal) { progress.update($0) }
+        let summary = try await vault.importCustomers(
+            records,
+            upsert: upsert,
+            overrideCustomerConsents: overrideCustomerConsents,
+            by: principal
+        ) { progress.update($0) }
         if global.json {
             try Output.json(summary)
         } else {
-            Output.print("imported \(summary.inserted) new customer(s), replaced \(summary.updated), skipped \(summary.skipped) already imported with this content, from \(file)")
+            Output.print(
+                "imported \(summary.inserted) new customer(s), replaced \(summary.updated), skipped \(summary.skipped) already imported with this content, from \(file)"
+            )
             if summary.consentsKept > 0 {
-                Output.print("kept \(summary.consentsKept) consent state(s) the customers set themselves (--override-customer-consents replaces them, audited)")
+                Output.print(
+                    "kept \(summary.consentsKept) consent state(s) the customers set themselves (--override-customer-consents replaces them, audited)"
+                )
             }
             if summary.consentsOverridden > 0 {
-                Output.print("OVERRODE \(summary.consentsOverridden) consent state(s) the customers set themselves; each is in the audit log as consent.override")
+                Output.print(
+                    "OVERRODE \(summary.consentsOverridden) consent state(s) the customers set themselves; each is in the audit log as consent.override"
+                )
             }
         }
     }

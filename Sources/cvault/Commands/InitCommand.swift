@@ -7,7 +7,8 @@ struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a new vault (root key file 0600, metadata, database, policy).",
-        discussion: "Refuses to touch an existing vault or a non-empty folder. Back up the key file separately from the vault: without it nothing can be read."
+        discussion:
+            "Refuses to touch an existing vault or a non-empty folder. Back up the key file separately from the vault: without it nothing can be read."
     )
 
     @Argument(help: ArgumentHelp("The folder to create (default: --vault, $CVAULT_HOME, else ./vault).", valueName: "DIR"))
@@ -22,9 +23,13 @@ struct InitCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Derive the root key from $CVAULT_PASSPHRASE with scrypt instead of a key file.")
     var passphrase = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Keep the data in this PostgreSQL database (postgres://USER@HOST:PORT/DB, an existing empty database; the password comes from $PGPASSWORD or ~/.pgpass, never the URL) instead of DIR/vault.sqlite.",
-        valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep the data in this PostgreSQL database (postgres://USER@HOST:PORT/DB, an existing empty database; the password comes from $PGPASSWORD or ~/.pgpass, never the URL) instead of DIR/vault.sqlite.",
+            valueName: "URL"
+        )
+    )
     var database: String?
 
     @OptionGroup var global: GlobalOptions
@@ -49,13 +54,25 @@ struct InitCommand: AsyncParsableCommand {
         } else {
             rootKey = .keyFile(newKeyFile)
         }
-        let vault = try await Vault.create(at: target, rootKey: rootKey, policyText: policyText, policyFileName: policyName,
-                                           database: database ?? "vault.sqlite", options: global.vaultOptions)
+        let vault = try await Vault.create(
+            at: target,
+            rootKey: rootKey,
+            policyText: policyText,
+            policyFileName: policyName,
+            database: database ?? "vault.sqlite",
+            options: global.vaultOptions
+        )
         let keyPath = passphrase ? nil : (newKeyFile ?? target.appendingPathComponent("root.key").path)
         if global.json {
-            try Output.json(InitReport(vault: target.path, keyFile: keyPath, origin: vault.origin,
-                                       publicKey: vault.verifierKey.publicKeyBase64,
-                                       policy: vault.policyInfo.hash))
+            try Output.json(
+                InitReport(
+                    vault: target.path,
+                    keyFile: keyPath,
+                    origin: vault.origin,
+                    publicKey: vault.verifierKey.publicKeyBase64,
+                    policy: vault.policyInfo.hash
+                )
+            )
         } else {
             Output.print("Created vault at \(target.path)")
             if let keyPath { Output.print("  root key:   \(keyPath) (mode 0600; back it up apart from the vault)") }

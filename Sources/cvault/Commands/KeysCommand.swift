@@ -43,8 +43,10 @@ struct KeysCommand: AsyncParsableCommand {
             }
             let status = try await vault.keyStatus(by: principal)
             if global.json { return try Output.json(status) }
-            Output.print("key epoch \(status.current) is current; live epochs: \(status.versions.map { "v\($0)" }.joined(separator: ", ")); "
-                         + "customers per epoch: \(status.customersByVersion.sorted { $0.key < $1.key }.map { "v\($0.key): \($0.value)" }.joined(separator: ", "))")
+            Output.print(
+                "key epoch \(status.current) is current; live epochs: \(status.versions.map { "v\($0)" }.joined(separator: ", ")); "
+                    + "customers per epoch: \(status.customersByVersion.sorted { $0.key < $1.key }.map { "v\($0.key): \($0.value)" }.joined(separator: ", "))"
+            )
             Output.print("next roll due \(status.nextRollDue.formatted(.iso8601))")
         }
     }
@@ -59,9 +61,12 @@ struct KeysCommand: AsyncParsableCommand {
             if global.json { return try Output.json(status) }
             Output.print("key epochs (each lives \(status.epochPeriod); next roll due \(status.nextRollDue.formatted(.iso8601))):")
             for epoch in status.epochs {
-                let state = epoch.destroyedAt.map { "destroyed \($0.formatted(.iso8601))" }
+                let state =
+                    epoch.destroyedAt.map { "destroyed \($0.formatted(.iso8601))" }
                     ?? "\(status.customersByVersion[String(epoch.version)] ?? 0) customer key(s)"
-                Output.print("  v\(epoch.version): created \(epoch.createdAt.formatted(.iso8601)), \(state)\(epoch.version == status.current ? " (current)" : "")")
+                Output.print(
+                    "  v\(epoch.version): created \(epoch.createdAt.formatted(.iso8601)), \(state)\(epoch.version == status.current ? " (current)" : "")"
+                )
             }
             if let pending = status.rotationInProgress { Output.print("roll to v\(pending) unfinished: run `cvault keys roll` to resume") }
         }

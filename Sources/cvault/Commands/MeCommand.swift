@@ -13,7 +13,9 @@ struct MeCommand: AsyncParsableCommand {
 
     struct NextBestProduct: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "next-best-product", abstract: "What the firm would recommend to you, and why (nothing unless you agreed to personalization).")
+            commandName: "next-best-product",
+            abstract: "What the firm would recommend to you, and why (nothing unless you agreed to personalization)."
+        )
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
@@ -35,7 +37,9 @@ struct MeCommand: AsyncParsableCommand {
     }
 
     struct Log: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Who read or changed what, when and why — each entry proven against the signed log.")
+        static let configuration = CommandConfiguration(
+            abstract: "Who read or changed what, when and why — each entry proven against the signed log."
+        )
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
@@ -44,12 +48,17 @@ struct MeCommand: AsyncParsableCommand {
             if global.json { return try Output.json(log) }
             for item in log.entries {
                 let e = item.entry
-                Output.print("#\(item.seq) \(e.at) \(e.actor) (\(e.role)) \(e.op) \(e.decision)" + (e.purpose.map { " for \($0)" } ?? "")
-                             + (e.fields.isEmpty ? "" : ": \(e.fields.joined(separator: ", "))") + " — \(e.reason)" + (item.verified ? "  ✓" : "  ✗ PROOF FAILED"))
+                Output.print(
+                    "#\(item.seq) \(e.at) \(e.actor) (\(e.role)) \(e.op) \(e.decision)" + (e.purpose.map { " for \($0)" } ?? "")
+                        + (e.fields.isEmpty ? "" : ": \(e.fields.joined(separator: ", "))") + " — \(e.reason)"
+                        + (item.verified ? "  ✓" : "  ✗ PROOF FAILED")
+                )
             }
-            Output.print(log.allVerified
-                ? "All \(log.entries.count) entries are proven (RFC 9162 inclusion proofs) to be in the log whose signed checkpoint of size \(log.size) is:"
-                : "WARNING: some entries could not be proven against the signed checkpoint:")
+            Output.print(
+                log.allVerified
+                    ? "All \(log.entries.count) entries are proven (RFC 9162 inclusion proofs) to be in the log whose signed checkpoint of size \(log.size) is:"
+                    : "WARNING: some entries could not be proven against the signed checkpoint:"
+            )
             Output.print(log.checkpoint.trimmingCharacters(in: .newlines))
             if !log.allVerified { throw ExitCode(1) }
         }
@@ -99,7 +108,9 @@ struct MeCommand: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write all your data, consents, contests and proven audit entries as one signed JSON document.")
+        static let configuration = CommandConfiguration(
+            abstract: "Write all your data, consents, contests and proven audit entries as one signed JSON document."
+        )
         @Option(name: .long, help: ArgumentHelp("Write here instead of standard output.", valueName: "FILE")) var out: String?
         @OptionGroup var global: GlobalOptions
 
@@ -127,7 +138,9 @@ struct MeCommand: AsyncParsableCommand {
             if global.json { return try Output.json(consents) }
             for consent in consents {
                 let choice = consent.state.map { "\($0) \(consent.at!.formatted(.iso8601))" } ?? "no choice made"
-                Output.print("\(consent.purpose.padding(toLength: 18, withPad: " ", startingAt: 0)) \(consent.basis.padding(toLength: 20, withPad: " ", startingAt: 0)) \(consent.holds ? "holds " : "denied") \(choice)")
+                Output.print(
+                    "\(consent.purpose.padding(toLength: 18, withPad: " ", startingAt: 0)) \(consent.basis.padding(toLength: 20, withPad: " ", startingAt: 0)) \(consent.holds ? "holds " : "denied") \(choice)"
+                )
                 Output.print("    \(consent.reason)")
             }
         }
@@ -146,11 +159,12 @@ struct MeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let vault = try await global.open()
-            let state: ConsentRow.State = switch action {
-            case .grant: .granted
-            case .withdraw: .withdrawn
-            case .object: .objected
-            }
+            let state: ConsentRow.State =
+                switch action {
+                case .grant: .granted
+                case .withdraw: .withdrawn
+                case .object: .objected
+                }
             try await vault.setMyConsent(purpose: purpose, to: state, by: try await global.principal(vault))
             if global.json { return try Output.json(["purpose": purpose, "state": state.rawValue]) }
             Output.print("\(purpose): \(state.rawValue)")
@@ -172,7 +186,9 @@ struct MeCommand: AsyncParsableCommand {
             let vault = try await global.open()
             let receipt = try await vault.eraseMe(confirm: confirm, by: try await global.principal(vault))
             if global.json { return try Output.json(receipt) }
-            Output.print("Erased at \(receipt.erasedAt.formatted(.iso8601)); backups the vault made cannot decrypt your data from \(receipt.backupsUndecryptableFrom.formatted(.iso8601)).")
+            Output.print(
+                "Erased at \(receipt.erasedAt.formatted(.iso8601)); backups the vault made cannot decrypt your data from \(receipt.backupsUndecryptableFrom.formatted(.iso8601))."
+            )
             Output.print("Signed receipt:")
             Output.print(receipt.statement)
             Output.print("signature (Ed25519, base64): \(receipt.signature)")

@@ -13,7 +13,8 @@ struct ModelCommand: AsyncParsableCommand {
 
     struct Train: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a new model version over the customers whose recommendation purpose holds; charges ε to the budget (operator token).")
+            abstract: "Train a new model version over the customers whose recommendation purpose holds; charges ε to the budget (operator token)."
+        )
 
         @Option(name: .long, help: "ε to spend (default: the policy's recommendations epsilon).") var epsilon: Double?
         @OptionGroup var global: GlobalOptions
@@ -48,8 +49,10 @@ private func printModel(_ view: ProductModelView) {
     let stored = view.model
     let model = stored.model
     Output.print("model v\(stored.version) · trained \(stored.trainedAt.formatted(.iso8601)) · purpose \(stored.purpose) · sha256 \(view.sha256)")
-    Output.print("ε \(model.epsilon) · each customer's \(model.maxCategoriesPerCustomer) most recent categories · sensitivity \(model.sensitivity)"
-                 + " · noise scale \(String(format: "%.1f", model.noiseScale)) per count")
+    Output.print(
+        "ε \(model.epsilon) · each customer's \(model.maxCategoriesPerCustomer) most recent categories · sensitivity \(model.sensitivity)"
+            + " · noise scale \(String(format: "%.1f", model.noiseScale)) per count"
+    )
     Output.print("about \(max(0, model.customers)) customers (noisy)")
     let width = max(10, model.categories.map(\.count).max() ?? 0)
     for (i, category) in model.categories.enumerated() {
@@ -57,10 +60,12 @@ private func printModel(_ view: ProductModelView) {
             .map { (model.categories[$0], model.coPurchases(i, $0)) }
             .sorted { $0.1 > $1.1 }.prefix(2)
             .map { "\($0.0) \(max(0, $0.1))" }.joined(separator: ", ")
-        Output.print("  \(category.padding(toLength: width, withPad: " ", startingAt: 0)) \(String(max(0, model.popularity[i])).leftPadded(8))  most bought with: \(partners)")
+        Output.print(
+            "  \(category.padding(toLength: width, withPad: " ", startingAt: 0)) \(String(max(0, model.popularity[i])).leftPadded(8))  most bought with: \(partners)"
+        )
     }
 }
 
-private extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

@@ -18,8 +18,11 @@ struct PolicyApplyCommand: AsyncParsableCommand {
             throw VaultError(.invalidRequest, code: "file_unreadable", "cannot read \(file)")
         }
         let vault = try await global.open()
-        let version = try await vault.applyPolicy(text: String(decoding: data, as: UTF8.self), fileName: URL(fileURLWithPath: file).lastPathComponent,
-                                                  by: try await global.operatorPrincipal(vault))
+        let version = try await vault.applyPolicy(
+            text: String(decoding: data, as: UTF8.self),
+            fileName: URL(fileURLWithPath: file).lastPathComponent,
+            by: try await global.operatorPrincipal(vault)
+        )
         if global.json {
             try Output.json(version)
         } else {

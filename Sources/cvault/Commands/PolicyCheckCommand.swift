@@ -55,7 +55,10 @@ struct PolicyCheckCommand: AsyncParsableCommand {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             let diagnostic = PolicyDiagnostic(
-                file: path, line: 1, column: 1, rule: "unreadable_file",
+                file: path,
+                line: 1,
+                column: 1,
+                rule: "unreadable_file",
                 message: "cannot read the file as UTF-8 text (\(error.localizedDescription)); check the path"
             )
             return FileResult(file: path, valid: false, name: nil, hash: nil, diagnostics: [diagnostic])
@@ -73,7 +76,9 @@ struct PolicyCheckCommand: AsyncParsableCommand {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         let files = names.filter { $0.hasSuffix(".yaml") }.sorted().map { "\(directory)/\($0)" }
         guard !files.isEmpty else {
-            standardError("no policy files: policies/*.yaml matched nothing in \(FileManager.default.currentDirectoryPath); run from the repository root or name the files")
+            standardError(
+                "no policy files: policies/*.yaml matched nothing in \(FileManager.default.currentDirectoryPath); run from the repository root or name the files"
+            )
             throw ExitCode(1)
         }
         return files

@@ -22,18 +22,25 @@ struct PolicyExplainCommand: AsyncParsableCommand {
     @Option(name: .customLong("field"), help: "A field to read; repeat for more.")
     var fields: [String]
 
-    @Option(name: .customLong("consent"), help: ArgumentHelp(
-        "The customer's latest choice for a purpose; repeat for more.",
-        valueName: "purpose=granted|withdrawn|objected[@TIME]"
-    ))
+    @Option(
+        name: .customLong("consent"),
+        help: ArgumentHelp(
+            "The customer's latest choice for a purpose; repeat for more.",
+            valueName: "purpose=granted|withdrawn|objected[@TIME]"
+        )
+    )
     var consent: [String] = []
 
     @Option(name: .customLong("disputed"), help: ArgumentHelp("A field under an open contest; repeat for more.", valueName: "field"))
     var disputed: [String] = []
 
-    @Option(name: .customLong("collected"), help: ArgumentHelp(
-        "When a field's value was collected, to check its retention; repeat for more.", valueName: "field=TIME"
-    ))
+    @Option(
+        name: .customLong("collected"),
+        help: ArgumentHelp(
+            "When a field's value was collected, to check its retention; repeat for more.",
+            valueName: "field=TIME"
+        )
+    )
     var collected: [String] = []
 
     @Option(help: ArgumentHelp("Decide as of this UTC time, e.g. 2026-11-02T09:00Z (default: the current time).", valueName: "time"))
@@ -66,12 +73,24 @@ struct PolicyExplainCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let now = try instant()
-        let decision = parsed.decideRead(role: role, purpose: purpose, fields: fields, customer: try customerState(now: now), isSelf: isSelf, now: now)
+        let decision = parsed.decideRead(
+            role: role,
+            purpose: purpose,
+            fields: fields,
+            customer: try customerState(now: now),
+            isSelf: isSelf,
+            now: now
+        )
 
         if json {
             let output = Output(
-                policy: .init(name: parsed.name, hash: parsed.hash), role: role, purpose: purpose, isSelf: isSelf,
-                now: UTCTimestamp.format(now), allowed: decision.allowsAll, fields: decision.fields
+                policy: .init(name: parsed.name, hash: parsed.hash),
+                role: role,
+                purpose: purpose,
+                isSelf: isSelf,
+                now: UTCTimestamp.format(now),
+                allowed: decision.allowsAll,
+                fields: decision.fields
             )
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -109,7 +128,9 @@ struct PolicyExplainCommand: AsyncParsableCommand {
         let fields: [FieldDecision]
 
         enum CodingKeys: String, CodingKey {
-            case policy, role, purpose, isSelf = "self", now, allowed, fields
+            case policy, role, purpose
+            case isSelf = "self"
+            case now, allowed, fields
         }
     }
 

@@ -12,7 +12,8 @@ struct PortalCommand: AsyncParsableCommand {
 
     struct Link: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a one-time sign-in link for a customer (works once, for 10 minutes; audited; operator).")
+            abstract: "Print a one-time sign-in link for a customer (works once, for 10 minutes; audited; operator)."
+        )
 
         @Option(name: .long, help: "The customer's id.") var customer: String
         @Option(name: .long, help: ArgumentHelp("Where `cvault serve` is reached, as given to its --public-url.", valueName: "URL"))
@@ -30,7 +31,9 @@ struct PortalCommand: AsyncParsableCommand {
             let base = (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + "/portal/link/"
             let message = try await vault.portalLink(customerID: customer, linkBase: base, by: try await global.operatorPrincipal(vault))
             if global.json { return try Output.json(["link": message.link, "expires_at": message.expiresAt.formatted(.iso8601)]) }
-            Output.note("hand this to the customer in person or over a channel you trust; it works once, until \(message.expiresAt.formatted(.iso8601))")
+            Output.note(
+                "hand this to the customer in person or over a channel you trust; it works once, until \(message.expiresAt.formatted(.iso8601))"
+            )
             Output.print(message.link)
         }
     }

@@ -25,10 +25,14 @@ struct RetentionCommand: AsyncParsableCommand {
                 bar.value?.update(done)
             }
             if global.json { return try Output.json(summary) }
-            Output.print("retention sweep: \(summary.valuesRemoved) value(s) deleted from \(summary.customersChanged) of \(summary.customers) customer(s)")
+            Output.print(
+                "retention sweep: \(summary.valuesRemoved) value(s) deleted from \(summary.customersChanged) of \(summary.customers) customer(s)"
+            )
             if summary.customersUnreadable > 0 {
                 // Which ones is in the audit log (retention.sweep, integrity_failure), not on the terminal.
-                Output.print("\(summary.customersUnreadable) customer(s) failed their integrity check and were left as they are: run `cvault audit verify` and see the audit log")
+                Output.print(
+                    "\(summary.customersUnreadable) customer(s) failed their integrity check and were left as they are: run `cvault audit verify` and see the audit log"
+                )
                 throw ExitCode(1)
             }
         }

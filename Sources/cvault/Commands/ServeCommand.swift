@@ -21,16 +21,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The TCP port.")
     var port = 8080
 
-    @Option(name: .long, help: ArgumentHelp("The address customers reach the portal at, for the sign-in links the vault sends (default: http://HOST:PORT).",
-                                            valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The address customers reach the portal at, for the sign-in links the vault sends (default: http://HOST:PORT).",
+            valueName: "URL"
+        )
+    )
     var publicURL: String?
 
     @Flag(name: .long, help: "A proxy in front adds each client's address as the last X-Forwarded-For entry: the portal's rate limits count by it.")
     var behindProxy = false
 
-    @Option(name: .long, help: ArgumentHelp("Post portal sign-in messages to the firm's mail or SMS service at URL (https), signed with HMAC-SHA256 "
-                                            + "under the secret in $CVAULT_SIGN_IN_WEBHOOK_SECRET; without it they go to outbox/ in the vault folder.",
-                                            valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Post portal sign-in messages to the firm's mail or SMS service at URL (https), signed with HMAC-SHA256 "
+                + "under the secret in $CVAULT_SIGN_IN_WEBHOOK_SECRET; without it they go to outbox/ in the vault folder.",
+            valueName: "URL"
+        )
+    )
     var signInWebhook: String?
 
     @Option(name: .long, help: "Seconds a connection may stay open without completing a request (slow clients are cut off).")
@@ -63,7 +73,15 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = VaultServer.logger(levelName: ProcessInfo.processInfo.environment["CVAULT_LOG_LEVEL"])
         let host = host
         let limits = ConnectionLimits(idleTimeout: .seconds(idleTimeout), maximumConnections: maxConnections)
-        try await VaultServer.run(vault: vault, host: host, port: port, limits: limits, publicURL: publicURL, behindProxy: behindProxy, logger: logger) { port in
+        try await VaultServer.run(
+            vault: vault,
+            host: host,
+            port: port,
+            limits: limits,
+            publicURL: publicURL,
+            behindProxy: behindProxy,
+            logger: logger
+        ) { port in
             Output.note("cvault serving \(vault.directory.path) on http://\(host):\(port) (SIGINT or SIGTERM stops it)")
         }
         Output.note("cvault serve stopped")

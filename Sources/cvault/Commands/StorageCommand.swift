@@ -38,7 +38,11 @@ struct StorageCommand: AsyncParsableCommand {
                 guard !folder.isEmpty else {
                     throw VaultError(.invalidRequest, code: "bad_destination", "sqlite: needs a folder, as in --to sqlite:./investigation")
                 }
-                let report = try await Vault.copyToNewFolder(from: global.vaultDirectory, into: URL(fileURLWithPath: folder), options: global.vaultOptions)
+                let report = try await Vault.copyToNewFolder(
+                    from: global.vaultDirectory,
+                    into: URL(fileURLWithPath: folder),
+                    options: global.vaultOptions
+                )
                 if global.json { return try Output.json(report) }
                 Output.print("copied the vault into \(folder): audit log of \(report.backupLogSize) entries, \(report.customersRestored) customers")
                 Output.print("  its log continues under its own origin \(report.origin); open it with --vault \(folder)")
@@ -55,8 +59,12 @@ struct StorageCommand: AsyncParsableCommand {
             }
             if global.json { return try Output.json(report) }
             Output.print("moved the vault into \(report.destination)\(report.resumed ? " (resumed)" : "")")
-            Output.print("  proved: \(report.customers) customers (\(report.customersReadable) live ones readable), audit log of \(report.auditSize) entries with root \(report.auditRoot), \(report.charges) budget charges, \(report.contests) contests")
-            Output.print("  vault.json now names it; the old database file is left as it was (undecryptable once the current key epochs are destroyed)")
+            Output.print(
+                "  proved: \(report.customers) customers (\(report.customersReadable) live ones readable), audit log of \(report.auditSize) entries with root \(report.auditRoot), \(report.charges) budget charges, \(report.contests) contests"
+            )
+            Output.print(
+                "  vault.json now names it; the old database file is left as it was (undecryptable once the current key epochs are destroyed)"
+            )
         }
     }
 }

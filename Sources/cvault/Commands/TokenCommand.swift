@@ -32,8 +32,13 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             let vault = try await global.open()
-            let issued = try await vault.issueToken(role: role, customerID: customer, name: name, expiresIn: expires,
-                                                    by: try await global.operatorPrincipal(vault))
+            let issued = try await vault.issueToken(
+                role: role,
+                customerID: customer,
+                name: name,
+                expiresIn: expires,
+                by: try await global.operatorPrincipal(vault)
+            )
             let expiry = issued.expiresAt.map { "expires \($0.formatted(.iso8601))" } ?? "does not expire"
             Output.note("Issued token \(issued.id) for \(issued.role) \(issued.subject) (\(expiry)). Store it now: it is shown only once.")
             Output.print(issued.secret)

@@ -21,7 +21,8 @@ struct VerifyExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-export",
         abstract: "Check an export offline: the vault's signature, its checkpoint and every inclusion proof.",
-        discussion: "Needs the vault's key (--public-key or --vault); without one it says UNPINNED and exits 1, since anyone can sign a document with a key of their own."
+        discussion:
+            "Needs the vault's key (--public-key or --vault); without one it says UNPINNED and exits 1, since anyone can sign a document with a key of their own."
     )
 
     @Argument(help: "The export file.") var file: String
@@ -65,7 +66,9 @@ struct VerifyReceiptCommand: AsyncParsableCommand {
         if json {
             try Output.json(result)
         } else if result.ok {
-            Output.print("receipt OK: signed by the pinned vault key; backups cannot decrypt this customer from \(result.backupsUndecryptableFrom ?? "an unstated date")")
+            Output.print(
+                "receipt OK: signed by the pinned vault key; backups cannot decrypt this customer from \(result.backupsUndecryptableFrom ?? "an unstated date")"
+            )
         } else {
             Output.print(result.pinned ? "receipt FAILED verification:" : "receipt UNPINNED: not verified")
             for problem in result.problems { Output.print("  - \(problem)") }

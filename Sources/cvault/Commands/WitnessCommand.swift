@@ -32,7 +32,9 @@ struct WitnessCommand: AsyncParsableCommand {
     }
 
     struct Trust: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Have the witness watch another log (a vault, or a vault's new generation after a restore).")
+        static let configuration = CommandConfiguration(
+            abstract: "Have the witness watch another log (a vault, or a vault's new generation after a restore)."
+        )
         @Argument(help: ArgumentHelp("The witness folder.", valueName: "DIR")) var directory: String
         @Argument(help: ArgumentHelp("The log's verifier key (`cvault audit public-key`).", valueName: "VKEY")) var key: String
 
@@ -98,10 +100,15 @@ struct WitnessCommand: AsyncParsableCommand {
             let vault = try await global.open()
             let witnesses = try await vault.listWitnesses(by: try await global.operatorPrincipal(vault))
             if global.json { return try Output.json(witnesses) }
-            if witnesses.isEmpty { return Output.print("no witness: the log is anchored only on this machine (add one with `cvault witness add URL KEY`)") }
+            if witnesses.isEmpty {
+                return Output.print("no witness: the log is anchored only on this machine (add one with `cvault witness add URL KEY`)")
+            }
             for witness in witnesses {
-                Output.print("\(witness.name) at \(witness.url): "
-                             + (witness.cosignedSize.map { "cosigned size \($0)" + (witness.cosignedAt.map { " at \($0.formatted(.iso8601))" } ?? "") } ?? "nothing cosigned yet"))
+                Output.print(
+                    "\(witness.name) at \(witness.url): "
+                        + (witness.cosignedSize.map { "cosigned size \($0)" + (witness.cosignedAt.map { " at \($0.formatted(.iso8601))" } ?? "") }
+                            ?? "nothing cosigned yet")
+                )
             }
         }
     }

@@ -1,4 +1,5 @@
 import Synchronization
+
 @testable import VaultCrypto
 
 /// A reproducible `RandomSource` for tests: SplitMix64 from a seed. Never use outside tests.

@@ -16,7 +16,9 @@ struct Secret {
             out += [hex, hex.uppercased(), String(Array(window).description.dropFirst().dropLast())]
         }
         let base64 = Data(bytes).base64EncodedString()
-        out += [base64, base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")]
+        out += [
+            base64, base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: ""),
+        ]
         if let text = String(validating: bytes, as: UTF8.self), text.count >= 8 { out.append(text) }
         return out.filter { !$0.isEmpty }
     }

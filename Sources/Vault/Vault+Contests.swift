@@ -326,15 +326,17 @@ extension Vault {
                 _ = try self.writeLocked(
                     tx,
                     &audit,
-                    customerID: row.customerID,
-                    purpose: nil,
-                    values: [row.field: request.value],
-                    principal: principal,
-                    policy: policy,
-                    now: now,
-                    op: .contestApply,
-                    isAcceptedCorrection: true,
-                    details: ["contest": id]
+                    WriteRequest(
+                        customerID: row.customerID,
+                        purpose: nil,
+                        values: [row.field: request.value],
+                        principal: principal,
+                        policy: policy,
+                        now: now,
+                        op: .contestApply,
+                        isAcceptedCorrection: true,
+                        details: ["contest": id]
+                    )
                 )
             case .reject:
                 updated.status = .rejected

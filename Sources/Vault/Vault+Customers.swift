@@ -19,6 +19,35 @@ public struct CustomerView: Sendable {
     public var anyAllowed: Bool { decisions.contains(where: \.allowed) }
 }
 
+/// One read as a use case asks for it. The policy and the time are taken once, when the request
+/// begins, and carried through: the decision and its audit entries use the same ones.
+struct ReadRequest: Sendable {
+    var customerID: String
+    /// Nil for a customer's own read.
+    var purpose: String?
+    var fields: [String]
+    var principal: Principal
+    var policy: Policy
+    var now: Date
+    var op: AuditOperation
+    /// Added to the entries (e.g. the model version a recommendation used).
+    var details: [String: String] = [:]
+}
+
+/// One write as a use case asks for it; the policy and time are taken once, as for a read.
+struct WriteRequest: Sendable {
+    var customerID: String
+    var purpose: String?
+    var values: [String: FieldValue]
+    var principal: Principal
+    var policy: Policy
+    var now: Date
+    var op: AuditOperation
+    /// A correction staff accepted on the customer's contest: the staff write decision is skipped.
+    var isAcceptedCorrection: Bool
+    var details: [String: String] = [:]
+}
+
 /// A read decided and audited inside the writers' transaction, not yet decrypted: the wrapped key
 /// and the records holding allowed fields, exactly as that transaction loaded them.
 struct SealedView: Sendable {
@@ -98,13 +127,15 @@ extension Vault {
                 try self.readLocked(
                     tx,
                     &audit,
-                    customerID: customerID,
-                    purpose: purpose,
-                    fields: fields,
-                    principal: principal,
-                    policy: policy,
-                    now: now,
-                    op: .customerRead,
+                    ReadRequest(
+                        customerID: customerID,
+                        purpose: purpose,
+                        fields: fields,
+                        principal: principal,
+                        policy: policy,
+                        now: now,
+                        op: .customerRead
+                    ),
                     prefetched: prefetched
                 )
             }
@@ -193,13 +224,7 @@ extension Vault {
                 try self.readLocked(
                     tx,
                     &audit,
-                    customerID: $0,
-                    purpose: purpose,
-                    fields: fields,
-                    principal: principal,
-                    policy: policy,
-                    now: now,
-                    op: .customerRead
+                    ReadRequest(customerID: $0, purpose: purpose, fields: fields, principal: principal, policy: policy, now: now, op: .customerRead)
                 )
             }
         }
@@ -223,14 +248,16 @@ extension Vault {
             try self.writeLocked(
                 tx,
                 &audit,
-                customerID: customerID,
-                purpose: purpose,
-                values: values,
-                principal: principal,
-                policy: policy,
-                now: now,
-                op: .customerUpdate,
-                isAcceptedCorrection: false
+                WriteRequest(
+                    customerID: customerID,
+                    purpose: purpose,
+                    values: values,
+                    principal: principal,
+                    policy: policy,
+                    now: now,
+                    op: .customerUpdate,
+                    isAcceptedCorrection: false
+                )
             )
         }
     }
@@ -256,16 +283,11 @@ extension Vault {
     func readLocked(
         _ tx: any StorageWriter,
         _ audit: inout AuditAppender,
-        customerID: String,
-        purpose: String?,
-        fields: [String],
-        principal: Principal,
-        policy: Policy,
-        now: Date,
-        op: AuditOperation,
-        prefetched: PrefetchedCustomers = .none,
-        details: [String: String] = [:]
+        _ request: ReadRequest,
+        prefetched: PrefetchedCustomers = .none
     ) throws -> SealedView {
+        let (customerID, purpose, fields, principal) = (request.customerID, request.purpose, request.fields, request.principal)
+        let (policy, now, op, details) = (request.policy, request.now, request.op, request.details)
         // The entries name the policy that decides here, even if another was applied since the
         // request took it.
         let outer = audit.decidingPolicy
@@ -368,19 +390,11 @@ extension Vault {
     /// The body of a write inside a transaction: all-or-nothing decision, re-seal, indexes, audit.
     /// An accepted contest's correction skips the staff write decision: the customer asked for it
     /// (GDPR Art. 16) and staff with `review_contests` accepted it.
-    func writeLocked(
-        _ tx: any StorageWriter,
-        _ audit: inout AuditAppender,
-        customerID: String,
-        purpose: String?,
-        values: [String: FieldValue],
-        principal: Principal,
-        policy: Policy,
-        now: Date,
-        op: AuditOperation,
-        isAcceptedCorrection: Bool,
-        details: [String: String] = [:]
-    ) throws -> [String] {
+    func writeLocked(_ tx: any StorageWriter, _ audit: inout AuditAppender, _ request: WriteRequest) throws -> [String] {
+        let (customerID, purpose, values, principal) = (request.customerID, request.purpose, request.values, request.principal)
+        let (policy, now, op, isAcceptedCorrection, details) = (
+            request.policy, request.now, request.op, request.isAcceptedCorrection, request.details
+        )
         let outer = audit.decidingPolicy
         audit.decidingPolicy = policy.hash
         defer { audit.decidingPolicy = outer }
@@ -468,8 +482,8 @@ extension Vault {
         if (names + expired).contains(where: { policy.field(named: $0)?.lookup == true }) {
             try refreshBlindIndexes(tx, customerID: customerID, dek: dek, policy: policy)
         }
-        var details = details
-        if !expired.isEmpty { details["retention_removed"] = expired.sorted().joined(separator: ",") }
+        var entryDetails = details
+        if !expired.isEmpty { entryDetails["retention_removed"] = expired.sorted().joined(separator: ",") }
         try audit.append(
             AuditDraft(
                 principal: principal,
@@ -479,7 +493,7 @@ extension Vault {
                 op: op,
                 decision: .allow,
                 reason: isAcceptedCorrection ? .allowedContestAccepted : .allowedWrite,
-                details: details
+                details: entryDetails
             )
         )
         return names

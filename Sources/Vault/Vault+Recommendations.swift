@@ -253,15 +253,17 @@ extension Vault {
                 try self.readLocked(
                     tx,
                     &audit,
-                    customerID: customerID,
-                    purpose: purpose,
-                    fields: fields,
-                    principal: principal,
-                    policy: policy,
-                    now: now,
-                    op: op,
-                    prefetched: prefetched,
-                    details: ["model_version": String(stored.model.version)]
+                    ReadRequest(
+                        customerID: customerID,
+                        purpose: purpose,
+                        fields: fields,
+                        principal: principal,
+                        policy: policy,
+                        now: now,
+                        op: op,
+                        details: ["model_version": String(stored.model.version)]
+                    ),
+                    prefetched: prefetched
                 )
             )
             guard view.anyAllowed else {
@@ -294,15 +296,17 @@ extension Vault {
                 try self.readLocked(
                     tx,
                     &audit,
-                    customerID: customerID,
-                    purpose: nil,
-                    fields: fields,
-                    principal: principal,
-                    policy: policy,
-                    now: now,
-                    op: .selfNextBestProduct,
-                    prefetched: prefetched,
-                    details: ["model_version": String(stored.model.version)]
+                    ReadRequest(
+                        customerID: customerID,
+                        purpose: nil,
+                        fields: fields,
+                        principal: principal,
+                        policy: policy,
+                        now: now,
+                        op: .selfNextBestProduct,
+                        details: ["model_version": String(stored.model.version)]
+                    ),
+                    prefetched: prefetched
                 )
             )
             // The customer sees exactly what the firm would do: nothing without their consent, and

@@ -60,13 +60,15 @@ extension Vault {
                 try self.readLocked(
                     tx,
                     &audit,
-                    customerID: customerID,
-                    purpose: nil,
-                    fields: policy.fields.map(\.name),
-                    principal: principal,
-                    policy: policy,
-                    now: now,
-                    op: .selfRead,
+                    ReadRequest(
+                        customerID: customerID,
+                        purpose: nil,
+                        fields: policy.fields.map(\.name),
+                        principal: principal,
+                        policy: policy,
+                        now: now,
+                        op: .selfRead
+                    ),
                     prefetched: prefetched
                 )
             }

@@ -7,7 +7,7 @@ import Vault
 ///
 /// Every `detail` comes either from a `VaultError` (whose messages never hold customer values) or
 /// from this target's own wording, so no body carries a value, a query string, SQL or a stack trace.
-struct Problem: Error, Sendable {
+struct Problem: HTTPResponseError, Sendable {
     /// The HTTP status.
     let status: HTTPResponse.Status
     /// A stable, machine-readable code (e.g. `consent_missing`, `body_too_large`).
@@ -23,6 +23,11 @@ struct Problem: Error, Sendable {
 
     /// Where the `type` URIs of the API's problems live; one per code.
     static let typeBase = "https://customervault.local/problems/"
+
+    /// Renders itself wherever it is thrown (Hummingbird asks every `HTTPResponseError`).
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        response()
+    }
 
     /// The response: `application/problem+json` with `type`, `title`, `status`, `detail`, `code`.
     func response() -> Response {

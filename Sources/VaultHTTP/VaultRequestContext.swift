@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Vault
@@ -22,6 +23,9 @@ struct VaultRequestContext: RequestContext {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress?.ipAddress
     }
+
+    /// The API's one configured encoder, for anything Hummingbird encodes on the vault's behalf.
+    var responseEncoder: JSONEncoder { JSONResponse.encoder }
 
     /// Bodies are read through `JSONBody`, which enforces the same limit.
     var maxUploadSize: Int { JSONBody.limit }

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 public import Logging
+import ServiceLifecycle
 import Synchronization
 public import Vault
 
@@ -30,20 +31,16 @@ public enum VaultServer {
             limits: limits,
             publicURL: publicURL ?? "http://\(host):\(port)",
             behindProxy: behindProxy,
+            services: [VaultMaintenance(vault: vault, logger: logger)],
             logger: logger
         ) { boundPort in
             listening.withLock { $0 = true }
             onListening(boundPort)
         }
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.runService() }
-                group.addTask { await watch(vault, logger: logger) }
-                group.addTask { await keepSchedules(vault, logger: logger) }
-                // The server returns after a graceful shutdown (or fails); the watcher then stops too.
-                try await group.next()
-                group.cancelAll()
-            }
+            // The server and the vault's upkeep (`VaultMaintenance`) run as services of one
+            // group: a signal shuts both down gracefully, and either failing stops the other.
+            try await app.runService()
         } catch {
             guard !listening.withLock({ $0 }) else { throw error }
             if PortProbe.isInUse(host: host, port: port) {
@@ -137,6 +134,7 @@ public enum VaultServer {
         limits: ConnectionLimits = ConnectionLimits(),
         publicURL: String = "http://127.0.0.1",
         behindProxy: Bool = false,
+        services: [any Service] = [],
         logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
@@ -144,6 +142,7 @@ public enum VaultServer {
             router: try VaultAPI(vault: vault).router(portal: PortalSite(vault: vault, publicURL: publicURL, behindProxy: behindProxy)),
             server: limits.server,
             configuration: limits.configuration(host: host, port: port),
+            services: services,
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger
         )

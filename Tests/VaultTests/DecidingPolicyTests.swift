@@ -26,18 +26,16 @@ struct DecidingPolicyTests {
         #expect(inForce.hash != deciding.hash)
         let now = test.clock.now()
         let sealed = try await vault.logged(customerID: id) { tx, audit, prefetched in
-            try vault.readLocked(
-                tx,
-                &audit,
+            let request = ReadRequest(
                 customerID: id,
                 purpose: "service",
                 fields: deciding.fields.map(\.name),
                 principal: support,
                 policy: deciding,
                 now: now,
-                op: .customerRead,
-                prefetched: prefetched
+                op: .customerRead
             )
+            return try vault.readLocked(tx, &audit, request, prefetched: prefetched)
         }
         #expect(sealed.decisions.contains(where: \.allowed) && sealed.decisions.contains { !$0.allowed }, "both an allowing and a denying entry")
         let entries = try await vault.auditEntries(customer: id, from: 0, limit: 10_000, by: auditor)

@@ -112,7 +112,7 @@ let package = Package(
             // GRDB directly: the plain-SQLite baseline every figure is a ratio against lives here,
             // not in the product.
             dependencies: [
-                "Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultStore", "VaultSQLite", "VaultPostgres",
+                "Vault", "VaultAnalytics", "VaultAudit", "VaultCrypto", "VaultPolicy", "VaultStore", "VaultSQLite", "VaultPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/vault-bench",
@@ -159,7 +159,8 @@ let package = Package(
         .testTarget(
             name: "VaultHTTPTests",
             dependencies: [
-                "VaultHTTP", "Vault", "VaultCrypto", "VaultStore", "VaultSQLite", .product(name: "Hummingbird", package: "hummingbird"),
+                "VaultHTTP", "Vault", "VaultCrypto", "VaultPolicy", "VaultStore", "VaultSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

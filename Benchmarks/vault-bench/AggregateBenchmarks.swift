@@ -1,6 +1,7 @@
 import Foundation
 import Vault
 import VaultAnalytics
+import VaultPolicy
 import VaultSQLite
 import VaultStore
 

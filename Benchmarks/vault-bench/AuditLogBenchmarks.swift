@@ -1,6 +1,7 @@
 import Foundation
 import Vault
 import VaultCrypto
+import VaultPolicy
 import VaultSQLite
 import VaultStore
 
@@ -42,7 +43,7 @@ enum AuditLogBenchmarks {
             var vaultTime = Double.infinity
             var plainTime = Double.infinity
             for round in 0..<rounds {
-                func state(_ index: Int) -> ConsentRow.State { (index + round) % 2 == 0 ? .granted : .withdrawn }
+                func state(_ index: Int) -> ConsentRecord.Status { (index + round) % 2 == 0 ? .granted : .withdrawn }
                 vaultTime = min(
                     vaultTime,
                     try await Timing.time {

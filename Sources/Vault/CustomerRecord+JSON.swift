@@ -47,14 +47,14 @@ extension CustomerRecord {
             }
         }
 
-        var consents: [String: ConsentRow.State] = [:]
+        var consents: [String: ConsentRecord.Status] = [:]
         if let content = object["consents"] {
             guard case .object(let map) = content else { throw FieldProblem("consents", "must be an object of purpose: state") }
             for (purpose, value) in map {
                 guard let definition = policy.purpose(named: purpose) else {
                     throw FieldProblem("consents.\(purpose)", "is not a purpose of the policy")
                 }
-                guard case .string(let text) = value, let state = ConsentRow.State(rawValue: text) else {
+                guard case .string(let text) = value, let state = ConsentRecord.Status(rawValue: text) else {
                     throw FieldProblem("consents.\(purpose)", "must be \"granted\", \"withdrawn\" or \"objected\"")
                 }
                 // Only what the purpose's legal basis leaves to the customer can be recorded for it.

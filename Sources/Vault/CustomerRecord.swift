@@ -1,5 +1,5 @@
 import Foundation
-public import VaultStore
+public import VaultPolicy
 
 /// A customer as imported, exported and generated: the id, the policy's fields, and consents.
 public struct CustomerRecord: Sendable, Equatable {
@@ -8,10 +8,10 @@ public struct CustomerRecord: Sendable, Equatable {
     /// Field values by field name; each field's section comes from the policy.
     public var fields: [String: FieldValue]
     /// Consent (or objection) state per purpose.
-    public var consents: [String: ConsentRow.State]
+    public var consents: [String: ConsentRecord.Status]
 
     /// A customer record.
-    public init(id: String, fields: [String: FieldValue], consents: [String: ConsentRow.State]) {
+    public init(id: String, fields: [String: FieldValue], consents: [String: ConsentRecord.Status]) {
         self.id = id
         self.fields = fields
         self.consents = consents

@@ -44,3 +44,14 @@ extension ConsentRecord.Status {
         }
     }
 }
+
+extension ConsentRow.State {
+    /// A consent choice as it is stored.
+    init(_ status: ConsentRecord.Status) {
+        switch status {
+        case .granted: self = .granted
+        case .withdrawn: self = .withdrawn
+        case .objected: self = .objected
+        }
+    }
+}

@@ -1,5 +1,6 @@
 public import Foundation
 import VaultAnalytics
+import VaultPolicy
 import VaultStore
 
 /// Deterministic synthetic customers for the default policy's customer information file: the
@@ -96,7 +97,7 @@ public struct SyntheticCustomers: Sendable {
             "purchases": .purchases(purchases),
         ]
 
-        var consents: [String: ConsentRow.State] = [:]
+        var consents: [String: ConsentRecord.Status] = [:]
         consents["marketing"] = rng.below(100) < 40 ? .granted : .withdrawn
         consents["personalization"] = rng.below(100) < 50 ? .granted : .withdrawn
         if rng.below(100) < 70 { consents["analytics"] = .granted }

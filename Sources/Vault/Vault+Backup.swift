@@ -175,7 +175,7 @@ extension Vault {
                 """
                 restoring replaces the vault's database with the backup, whose audit log ends at size \(latest.size)\
                 \(previous.map { " (the vault had signed up to size \($0.checkpoint.size))" } ?? ""): everything after it is rolled back, \
-                except erasures, which are applied again. Confirm it explicitly (--confirm); nothing was changed
+                except erasures, which are applied again. Confirm it explicitly; nothing was changed
                 """
             )
         }

@@ -272,7 +272,7 @@ extension Vault {
 
     /// What a check without a pinned key says.
     static let unpinned =
-        "UNPINNED: no public key was given to check against, so anyone could have signed this with a key of their own; pass the vault's key (--public-key, from `cvault audit public-key`, or --vault DIR)"
+        "UNPINNED: no public key was given to check against, so anyone could have signed this with a key of their own; check it against the vault's public key (from `cvault audit public-key`)"
 
     /// Checks an erasure receipt (as `me erase --json` or `DELETE /v1/me` gave it) against the
     /// vault's public key, pinned by the caller. Without a pinned key the result says UNPINNED and is not ok.

@@ -133,7 +133,7 @@ extension Vault {
             let sample = different.prefix(3).joined(separator: ", ")
             throw VaultError.conflict(
                 "customer_exists",
-                "\(different.count) customer(s) already exist with other content (\(sample)…); nothing was imported. Use --upsert to replace them"
+                "\(different.count) customer(s) already exist with other content (\(sample)…); nothing was imported. Import them as an upsert to replace them"
             )
         }
 
@@ -174,7 +174,7 @@ extension Vault {
                         counts.updated += 1
                     } else {
                         let consents = item.consents.sorted(by: { $0.key < $1.key }).map {
-                            ConsentRow(purpose: $0.key, state: $0.value, at: now, source: .import)
+                            ConsentRow(purpose: $0.key, state: ConsentRow.State($0.value), at: now, source: .import)
                         }
                         inserts.append(
                             NewCustomer(customer: item.customer, records: item.records, blindIndexes: item.blindIndexes, consents: consents)
@@ -206,7 +206,7 @@ extension Vault {
                             }
                             try tx.setConsent(
                                 customerID: item.customer.id,
-                                ConsentRow(purpose: purpose, state: state, at: now, source: .operatorOverride)
+                                ConsentRow(purpose: purpose, state: ConsentRow.State(state), at: now, source: .operatorOverride)
                             )
                             try audit.append(
                                 AuditDraft(
@@ -221,7 +221,10 @@ extension Vault {
                             )
                             counts.consentsOverridden += 1
                         } else {
-                            try tx.setConsent(customerID: item.customer.id, ConsentRow(purpose: purpose, state: state, at: now, source: .import))
+                            try tx.setConsent(
+                                customerID: item.customer.id,
+                                ConsentRow(purpose: purpose, state: ConsentRow.State(state), at: now, source: .import)
+                            )
                             written.append("\(purpose)=\(state.rawValue)")
                         }
                     }
@@ -268,7 +271,7 @@ extension Vault {
         guard fields == record.fields else { return false }
         return record.consents.allSatisfy { purpose, state in
             guard let current = stored.consents.first(where: { $0.purpose == purpose }) else { return false }
-            return current.state == state || current.source != .import
+            return current.state == ConsentRow.State(state) || current.source != .import
         }
     }
 
@@ -278,7 +281,7 @@ extension Vault {
         var isUpdate: Bool
         var records: [RecordRow]
         var blindIndexes: [(field: String, digest: Data)]
-        var consents: [String: ConsentRow.State]
+        var consents: [String: ConsentRecord.Status]
         var fieldNames: [String]
     }
 

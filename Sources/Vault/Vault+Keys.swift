@@ -2,7 +2,7 @@ public import Foundation
 import Logging
 import VaultAudit
 import VaultCrypto
-public import VaultPolicy
+import VaultPolicy
 import VaultStore
 
 /// Where the key hierarchy stands.

@@ -303,7 +303,7 @@ extension Vault {
             throw VaultError(
                 .unauthenticated,
                 code: "key_file_required",
-                "this vault's root key is a key file, not a passphrase: pass --key-file or unset CVAULT_PASSPHRASE"
+                "this vault's root key is a key file, not a passphrase: give the key file, not CVAULT_PASSPHRASE"
             )
         case (.keyFile(let path), _):
             root = try loadKeyFile(path)
@@ -320,7 +320,7 @@ extension Vault {
             throw VaultError(
                 .unauthenticated,
                 code: "wrong_root_key",
-                "wrong root key: it does not open the vault at \(directory.path); nothing was read or written (check --key-file / CVAULT_PASSPHRASE)"
+                "wrong root key: it does not open the vault at \(directory.path); nothing was read or written (check the key file or CVAULT_PASSPHRASE)"
             )
         }
         guard let wrappedSigningKey = Data(base64Encoded: metadata.signingKey),

@@ -2,8 +2,8 @@ public import Foundation
 import Logging
 import VaultAudit
 import VaultCrypto
-import VaultPolicy
-public import VaultStore
+public import VaultPolicy
+import VaultStore
 
 /// One purpose as a customer sees it: its basis, their choice, and whether it holds now.
 public struct ConsentView: Sendable, Codable {
@@ -111,7 +111,7 @@ extension Vault {
 
     /// A customer's choice about a purpose: `granted`/`withdrawn` for consent purposes, `objected`
     /// or `withdrawn` (of the objection) for legitimate-interest purposes.
-    public func setMyConsent(purpose name: String, to state: ConsentRow.State, by principal: Principal) async throws {
+    public func setMyConsent(purpose name: String, to state: ConsentRecord.Status, by principal: Principal) async throws {
         let customerID = try selfID(principal, .selfConsent)
         guard let purpose = policy.policy.purpose(named: name) else {
             throw VaultError.invalid(
@@ -138,14 +138,14 @@ extension Vault {
         let now = clock.now()
         try await mutate { tx, audit in
             _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: name, fields: [], audit: &audit, op: .selfConsent)
-            let effective: ConsentRow.State
+            let effective: ConsentRecord.Status
             if purpose.basis == .legitimateInterest, state == .withdrawn {
                 // Withdrawing an objection restores processing under the legitimate interest.
                 effective = .withdrawn
             } else {
                 effective = state
             }
-            try tx.setConsent(customerID: customerID, ConsentRow(purpose: name, state: effective, at: now, source: .customer))
+            try tx.setConsent(customerID: customerID, ConsentRow(purpose: name, state: ConsentRow.State(effective), at: now, source: .customer))
             try audit.append(
                 AuditDraft(
                     principal: principal,
@@ -159,7 +159,7 @@ extension Vault {
         }
     }
 
-    static func consentOperation(_ state: ConsentRow.State, _ basis: Purpose.LegalBasis) -> AuditOperation {
+    static func consentOperation(_ state: ConsentRecord.Status, _ basis: Purpose.LegalBasis) -> AuditOperation {
         switch (state, basis) {
         case (.granted, _): .consentGrant
         case (.objected, _): .consentObject
@@ -178,7 +178,7 @@ extension Vault {
     public func eraseMe(confirm: Bool, by principal: Principal) async throws -> ErasureReceipt {
         let customerID = try selfID(principal, .selfErase)
         guard confirm else {
-            throw VaultError.invalid("confirmation_required", "erasure is permanent: confirm it explicitly (--confirm, or \"confirm\": true)")
+            throw VaultError.invalid("confirmation_required", "erasure is permanent: confirm it explicitly (\"confirm\": true)")
         }
         let now = clock.now()
         let origin = self.origin

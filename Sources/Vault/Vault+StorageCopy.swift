@@ -44,7 +44,7 @@ extension Vault {
         guard !metadata.isServerDatabase else {
             throw VaultError.invalid(
                 "move_from_server",
-                "the vault already lives in a database server; moves go from a file database (copy it to a folder with --to sqlite:DIR)"
+                "the vault already lives in a database server; moves go from a file database (copy it to a folder as an SQLite file first)"
             )
         }
         guard database != metadata.database else {

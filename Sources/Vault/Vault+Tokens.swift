@@ -52,20 +52,20 @@ extension Vault {
         case (.customer, let id?, nil):
             subject = id
         case (.customer, _, _):
-            throw VaultError.invalid("customer_required", "a customer token needs --customer ID (and no --name)")
+            throw VaultError.invalid("customer_required", "a customer token needs the customer's id (and no staff name)")
         case (_, nil, let staff?):
             guard (1...64).contains(staff.count), staff.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
-                throw VaultError.invalid("bad_name", "--name must be 1–64 letters, digits or - _ . @")
+                throw VaultError.invalid("bad_name", "a staff name must be 1–64 letters, digits or - _ . @")
             }
             subject = staff
         default:
-            throw VaultError.invalid("name_required", "a \(role) token needs --name NAME (and no --customer)")
+            throw VaultError.invalid("name_required", "a \(role) token needs a staff name (and no customer id)")
         }
         let now = clock.now()
         var expiresAt: Date?
         if let expiresIn {
             guard let duration = ISO8601Duration(expiresIn), duration.adding(to: now) > now else {
-                throw VaultError.invalid("bad_duration", "--expires \(expiresIn) is not \(ISO8601Duration.expectedForm)")
+                throw VaultError.invalid("bad_duration", "the expiry \(expiresIn) is not \(ISO8601Duration.expectedForm)")
             }
             expiresAt = duration.adding(to: now)
         }

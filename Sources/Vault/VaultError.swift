@@ -51,7 +51,7 @@ public struct VaultError: Error, Equatable, Sendable, CustomStringConvertible {
         .init(
             .unauthenticated,
             code: "unauthenticated",
-            "missing or invalid token: pass --token or set CVAULT_TOKEN (issued by `cvault token issue`)"
+            "missing or invalid token: present a token issued by `cvault token issue`"
         )
     }
     static func erased(_ customerID: String) -> Self {

@@ -62,7 +62,7 @@ struct VaultMetadata: Codable, Sendable {
             throw VaultError(
                 .notFound,
                 code: "no_vault",
-                "no vault at \(directory.path): run `cvault init \(directory.path)` or pass --vault DIR (or set CVAULT_HOME)"
+                "no vault at \(directory.path): create one with `cvault init \(directory.path)`, or open the folder that holds vault.json"
             )
         }
         let metadata: VaultMetadata

@@ -7,7 +7,7 @@ import VaultStore
 enum Inputs {
     /// `PUT /v1/me/consents/{purpose}`.
     struct Consent: Decodable {
-        let state: ConsentRow.State
+        let state: ConsentRecord.Status
 
         private enum CodingKeys: String, CodingKey, CaseIterable { case state }
 
@@ -15,7 +15,7 @@ enum Inputs {
             try StrictKeys.check(decoder, CodingKeys.self)
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let text = try container.decode(String.self, forKey: .state)
-            guard let state = ConsentRow.State(rawValue: text) else {
+            guard let state = ConsentRecord.Status(rawValue: text) else {
                 throw Problem.invalidBody("/state must be granted, withdrawn or objected", pointer: "/state")
             }
             self.state = state

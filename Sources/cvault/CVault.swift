@@ -54,7 +54,8 @@ struct CVault: AsyncParsableCommand {
         } catch let error as VaultError {
             // A refusal commits its audit entry too: its checkpoint goes to the witnesses all the same.
             await Vault.settle()
-            FileHandle.standardError.write(Data("error: \(Output.printable(error.message))\n".utf8))
+            let hint = CLIHint.for(error).map { "\n  (\($0))" } ?? ""
+            FileHandle.standardError.write(Data("error: \(Output.printable(error.message))\(hint)\n".utf8))
             Foundation.exit(1)
         } catch {
             await Vault.settle()

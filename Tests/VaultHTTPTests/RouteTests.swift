@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import Vault
+import VaultPolicy
 import VaultStore
 
 @testable import VaultHTTP

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import VaultAnalytics
+import VaultPolicy
 import VaultStore
 
 @testable import Vault

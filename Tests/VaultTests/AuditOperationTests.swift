@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VaultAudit
+import VaultPolicy
 import VaultStore
 
 @testable import Vault

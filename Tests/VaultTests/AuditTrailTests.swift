@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VaultAudit
 import VaultCrypto
+import VaultPolicy
 import VaultStore
 
 @testable import Vault

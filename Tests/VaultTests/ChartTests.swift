@@ -8,6 +8,7 @@ import VaultTestSupport
 
 #if canImport(FoundationXML)
 import FoundationXML
+import VaultPolicy
 #endif
 
 /// Charts of released aggregates: well-formed SVG with the expected elements, and drawn by a real

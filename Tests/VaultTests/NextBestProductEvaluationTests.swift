@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VaultCrypto
+import VaultPolicy
 import VaultStore
 
 @testable import Vault

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import Vault
 import VaultCrypto
+import VaultPolicy
 import VaultPortal
 import VaultStore
 
@@ -190,7 +191,7 @@ struct PortalSite: Sendable {
     private func changeConsent(_ request: Request, _ context: VaultRequestContext) async throws -> Response {
         let form = try await checkedForm(ConsentForm.self, request, context)
         return try await signedIn(request, context, .consents) { principal, frame in
-            guard let state = ConsentRow.State(rawValue: form.state) else {
+            guard let state = ConsentRecord.Status(rawValue: form.state) else {
                 return Self.html(
                     pages.message(
                         frame,

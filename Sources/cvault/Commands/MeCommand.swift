@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Vault
+import VaultPolicy
 import VaultStore
 
 /// `cvault me …`: what a customer can do with their own data (customer token).
@@ -159,7 +160,7 @@ struct MeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let vault = try await global.open()
-            let state: ConsentRow.State =
+            let state: ConsentRecord.Status =
                 switch action {
                 case .grant: .granted
                 case .withdraw: .withdrawn

@@ -16,12 +16,23 @@ public struct HashedAuthenticationCode: Sendable, ContiguousBytes {
 public enum HMACSHA256 {
     /// The code for `data` under `key`.
     public static func authenticationCode(for data: some ContiguousBytes, using key: SymmetricKey) -> HashedAuthenticationCode {
-        guard let ctx = EVP_MAC_CTX_new(Algorithms.hmac) else { fatalError("EVP_MAC_CTX_new failed") }
+        let ctx = keyedContext(key)
         defer { EVP_MAC_CTX_free(ctx) }
+        return finish(ctx, data)
+    }
+
+    /// A new MAC context set up with `key`.
+    fileprivate static func keyedContext(_ key: SymmetricKey) -> OpaquePointer {
+        guard let ctx = EVP_MAC_CTX_new(Algorithms.hmac) else { fatalError("EVP_MAC_CTX_new failed") }
         let initialised = key.withUnsafeBytes { keyBytes in
             cvault_hmac_sha256_init(ctx, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), keyBytes.count)
         }
         precondition(initialised == 1, "EVP_MAC_init failed")
+        return ctx
+    }
+
+    /// Feeds `data` to the keyed `ctx` and returns the code.
+    fileprivate static func finish(_ ctx: OpaquePointer, _ data: some ContiguousBytes) -> HashedAuthenticationCode {
         // A failure past init is out of memory or a broken provider; returning the zero-filled
         // buffer instead would make every blind index and token hash the same value.
         let updated = data.withUnsafeBytes { buffer in
@@ -54,12 +65,7 @@ extension HMACSHA256 {
 
         /// Sets up `key`.
         public init(_ key: SymmetricKey) {
-            guard let ctx = EVP_MAC_CTX_new(Algorithms.hmac) else { fatalError("EVP_MAC_CTX_new failed") }
-            let initialised = key.withUnsafeBytes { keyBytes in
-                cvault_hmac_sha256_init(ctx, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), keyBytes.count)
-            }
-            precondition(initialised == 1, "EVP_MAC_init failed")
-            template = ctx
+            template = HMACSHA256.keyedContext(key)
         }
 
         deinit { EVP_MAC_CTX_free(template) }
@@ -68,15 +74,7 @@ extension HMACSHA256 {
         public func authenticationCode(for data: some ContiguousBytes) -> HashedAuthenticationCode {
             guard let ctx = EVP_MAC_CTX_dup(template) else { fatalError("EVP_MAC_CTX_dup failed") }
             defer { EVP_MAC_CTX_free(ctx) }
-            let updated = data.withUnsafeBytes { buffer in
-                EVP_MAC_update(ctx, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), buffer.count)
-            }
-            precondition(updated == 1, "EVP_MAC_update failed")
-            var out = [UInt8](repeating: 0, count: SHA256.byteCount)
-            var length = 0
-            let finished = out.withUnsafeMutableBufferPointer { EVP_MAC_final(ctx, $0.baseAddress, &length, $0.count) }
-            precondition(finished == 1 && length == SHA256.byteCount, "EVP_MAC_final failed")
-            return HashedAuthenticationCode(bytes: out)
+            return HMACSHA256.finish(ctx, data)
         }
     }
 }

@@ -1,9 +1,9 @@
 import VaultAnalytics
+import VaultAudit
 
 /// A minimal JSON writer for what the vault emits on its hot paths (JSON Lines import files, the
 /// customer bodies of the API): fast, deterministic (keys in the order written) and correctly
-/// escaped. It writes UTF-8 bytes, copying each string whole unless it holds a character JSON
-/// must escape.
+/// escaped (by `CanonicalJSON`'s one escaping routine). It writes UTF-8 bytes.
 package struct JSONWriter {
     /// The JSON written so far.
     package private(set) var bytes: [UInt8] = []
@@ -118,28 +118,6 @@ package struct JSONWriter {
     }
 
     private mutating func writeString(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            // Most strings need no escaping: copy them whole, and runs between escapes likewise.
-            var start = 0
-            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
-                switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: #"\""#.utf8)
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: #"\\"#.utf8)
-                case UInt8(ascii: "\n"): bytes.append(contentsOf: #"\n"#.utf8)
-                case UInt8(ascii: "\r"): bytes.append(contentsOf: #"\r"#.utf8)
-                case UInt8(ascii: "\t"): bytes.append(contentsOf: #"\t"#.utf8)
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: #"\u00"#.utf8)
-                    bytes.append(contentsOf: [hex[Int(byte >> 4)], hex[Int(byte & 0xf)]])
-                }
-                start = index + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        bytes.append(UInt8(ascii: "\""))
+        CanonicalJSON.writeString(value, into: &bytes)
     }
 }

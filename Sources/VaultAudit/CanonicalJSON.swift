@@ -60,7 +60,9 @@ public enum CanonicalJSON: Sendable, Hashable {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ value: String, into out: inout [UInt8]) {
+    /// `value` as a JSON string, escaped as RFC 8785 does; the vault's other JSON writers use it too,
+    /// so there is one escaping routine.
+    package static func writeString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in

@@ -316,6 +316,8 @@ extension Vault {
                         self.tokenCache.forget(id: id)
                         return { job.fail(problem) }
                     }
+                    // Each read names its own deciding policy; one job's must not reach the next.
+                    audit.decidingPolicy = nil
                     return try job.run(tx, &audit, prefetched)
                 }
             }

@@ -54,7 +54,6 @@ struct SealedView: Sendable {
     let customerID: String
     let purpose: String?
     let decisions: [FieldDecision]
-    let allowed: Set<String>
     /// The customer's data key, unwrapped in the transaction: a key that fails its check fails the
     /// read before its allowing entry is appended.
     let dek: SymmetricKey?
@@ -364,7 +363,6 @@ extension Vault {
             customerID: customerID,
             purpose: purpose,
             decisions: decision.fields,
-            allowed: Set(allowed),
             dek: dek,
             records: sealed
         )
@@ -378,8 +376,9 @@ extension Vault {
     func open(_ sealed: SealedView) throws -> CustomerView {
         var values: [String: FieldValue] = [:]
         if let dek = sealed.dek {
+            let allowed = Set(sealed.decisions.filter(\.allowed).map(\.field))
             for record in sealed.records {
-                for (name, value) in try RecordSealer.open(record, customerID: sealed.customerID, dek: dek) where sealed.allowed.contains(name) {
+                for (name, value) in try RecordSealer.open(record, customerID: sealed.customerID, dek: dek) where allowed.contains(name) {
                     values[name] = value
                 }
             }

@@ -95,7 +95,7 @@ enum DurableFile {
     private static func failure(_ what: String, _ path: String) -> VaultError {
         VaultError(
             .unavailable,
-            code: "file_error",
+            code: .fileError,
             "\(what) \(path): \(String(cString: strerror(errno))); check the vault folder's permissions and free space"
         )
     }
@@ -111,7 +111,7 @@ final class FileLock: @unchecked Sendable {
         self.path = path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
-            throw VaultError(.unavailable, code: "file_error", "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
+            throw VaultError(.unavailable, code: .fileError, "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -42,10 +42,10 @@ extension VaultError {
     /// A storage failure by its kind; the message is the store's, which never holds SQL or values.
     init(_ error: StoreError) {
         switch error.kind {
-        case .duplicate, .conflict: self.init(.conflict, code: error.code, error.description)
-        case .notFound: self.init(.notFound, code: error.code, error.description)
-        case .corrupted: self.init(.integrity, code: "storage_corrupted", error.description)
-        case .unavailable: self.init(.unavailable, code: "storage_unavailable", error.description)
+        case .duplicate, .conflict: self.init(.conflict, code: Code(error), error.description)
+        case .notFound: self.init(.notFound, code: Code(error), error.description)
+        case .corrupted: self.init(.integrity, code: .storageCorrupted, error.description)
+        case .unavailable: self.init(.unavailable, code: .storageUnavailable, error.description)
         }
     }
 }

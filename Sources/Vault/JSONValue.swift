@@ -34,7 +34,7 @@ package enum JSONValue: Equatable, Sendable {
         } catch let error as VaultError {
             throw error
         } catch {
-            throw .invalid("malformed_json", "not valid JSON")
+            throw .invalid(.malformedJson, "not valid JSON")
         }
     }
 
@@ -97,7 +97,7 @@ private struct JSONReader {
     var isAtEnd: Bool { offset == bytes.count }
 
     func error(_ message: String) -> VaultError {
-        .invalid("malformed_json", "not valid JSON at byte \(offset): \(message)")
+        .invalid(.malformedJson, "not valid JSON at byte \(offset): \(message)")
     }
 
     mutating func skipWhitespace() {

@@ -60,7 +60,7 @@ public struct OutboxNotifier: SignInNotifier {
             try? FileManager.default.removeItem(atPath: hidden)
             throw VaultError(
                 .unavailable,
-                code: "outbox_unwritable",
+                code: .outboxUnwritable,
                 "cannot write a sign-in message into \(folder.path): check the folder's permissions and free space"
             )
         }
@@ -85,13 +85,13 @@ public struct WebhookNotifier: SignInNotifier {
     public init(url: URL, secret: [UInt8]) throws {
         guard url.scheme == "https" || url.host == "127.0.0.1" || url.host == "localhost" else {
             throw VaultError.invalid(
-                "webhook_not_https",
+                .webhookNotHttps,
                 "the sign-in webhook \(url.absoluteString) must use https (plain http only on loopback): sign-in codes are credentials"
             )
         }
         guard secret.count >= 32 else {
             throw VaultError.invalid(
-                "webhook_secret_short",
+                .webhookSecretShort,
                 "the sign-in webhook's secret ($CVAULT_SIGN_IN_WEBHOOK_SECRET) must be at least 32 bytes: share a long random one with the receiving service"
             )
         }
@@ -112,7 +112,7 @@ public struct WebhookNotifier: SignInNotifier {
         )
         let (_, response) = try await URLSession.shared.data(for: request)
         guard let http = response as? HTTPURLResponse, (200..<300).contains(http.statusCode) else {
-            throw VaultError(.unavailable, code: "webhook_failed", "the sign-in webhook \(url.absoluteString) did not accept the message")
+            throw VaultError(.unavailable, code: .webhookFailed, "the sign-in webhook \(url.absoluteString) did not accept the message")
         }
     }
 }

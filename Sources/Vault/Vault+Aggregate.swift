@@ -118,7 +118,7 @@ extension Vault {
             )
             plan = try AggregatePlan(query: query, configuration: setup.configuration)
         } catch {
-            throw VaultError.invalid(error.code, error.description)
+            throw VaultError.invalid(.init(error), error.description)
         }
         let shape = query.canonicalForm
         let grouping = Array(Set(query.groupBy + Array(query.filters.keys)).subtracting([AnalyticsConfiguration.rfmKey])).sorted()
@@ -138,7 +138,7 @@ extension Vault {
                         reason: AuditReason(denial.decision.code),
                         details: ["query": shape]
                     ),
-                    VaultError.denied(denial.decision.code.rawValue, denial.decision.reason)
+                    VaultError.denied(.init(denial.decision.code), denial.decision.reason)
                 )
             }
         }
@@ -151,7 +151,7 @@ extension Vault {
         enum Charge: Sendable {
             case cached(Data, BudgetStatus)
             case charged(BudgetStatus, key: String, charge: Int64)
-            case refused(String, String)
+            case refused(VaultError.Code, String)
         }
         let charge: Charge = try await record { tx, audit in
             let key = plan.cacheKey(snapshot: "data-\(try tx.dataVersion())")
@@ -196,12 +196,12 @@ extension Vault {
                         details: ["query": shape, "micro_epsilon": String(query.epsilon.micros)]
                     )
                 )
-                return .refused(error.code, error.description)
+                return .refused(.init(error), error.description)
             }
         }
         switch charge {
         case .refused(let code, let message):
-            throw VaultError(code == "budget_exhausted" ? .budgetExhausted : .invalidRequest, code: code, message)
+            throw VaultError(code == .budgetExhausted ? .budgetExhausted : .invalidRequest, code: code, message)
         case .cached(let data, let status):
             let result = try JSONDecoder().decode(AggregateResult.self, from: data)
             return AggregateAnswer(
@@ -238,7 +238,7 @@ extension Vault {
     /// The efficient set of a portfolio answer: post-processing of released numbers, free.
     private static func efficientSet(of result: AggregateResult, if portfolio: Bool) throws -> EfficientSet? {
         guard portfolio else { return nil }
-        do { return try EfficientSet(result: result) } catch { throw VaultError.invalid(error.code, error.description) }
+        do { return try EfficientSet(result: result) } catch { throw VaultError.invalid(.init(error), error.description) }
     }
 
     /// Takes back the charge of a query that released nothing, and turns its failure into an error
@@ -255,14 +255,14 @@ extension Vault {
         principal: Principal,
         after error: any Error
     ) async -> VaultError {
-        let cause = (error as? VaultError)?.code ?? (error as? StoreError)?.code ?? "unexpected"
+        let cause = (error as? VaultError)?.code.rawValue ?? (error as? StoreError)?.code ?? "unexpected"
         do {
             let pinned = try await storage.read { tx in try tx.cachedAnswer(queryKey: key) != nil }
             if pinned {
                 logger.error("an aggregate's answer was stored but not delivered; its epsilon stays charged", metadata: ["cause": "\(cause)"])
                 return VaultError(
                     .unavailable,
-                    code: "aggregate_failed",
+                    code: .aggregateFailed,
                     "the answer was computed and kept, but could not be delivered; its epsilon stays charged. Ask the identical query again: it is answered from the cache at no further cost"
                 )
             }
@@ -285,7 +285,7 @@ extension Vault {
         }
         return VaultError(
             .unavailable,
-            code: "aggregate_failed",
+            code: .aggregateFailed,
             "the aggregate could not be computed and nothing was released; its epsilon was refunded. Try again; if it keeps failing, ask the operator to run `cvault audit verify`"
         )
     }
@@ -417,7 +417,7 @@ extension Vault {
                 spendField: spendField
             )
         } catch {
-            throw VaultError(.unavailable, code: error.code, error.description)
+            throw VaultError(.unavailable, code: .init(error), error.description)
         }
     }
 

@@ -172,7 +172,7 @@ extension Vault {
         return try await storage.read { tx in
             let size = try requested ?? (tx.latestCheckpoint()?.size ?? tx.auditSize())
             guard size <= (try tx.auditSize()), entry < size else {
-                throw VaultError.invalid("bad_range", "entry \(entry) is not in a tree of size \(size) (the log has \(try tx.auditSize()) entries)")
+                throw VaultError.invalid(.badRange, "entry \(entry) is not in a tree of size \(size) (the log has \(try tx.auditSize()) entries)")
             }
             guard let row = try tx.auditEntries(from: entry, limit: 1, customerID: nil).first else { throw VaultError.notFound("entry \(entry)") }
             if principal.role == RoleName.customer.rawValue, row.customerID != principal.customerID { throw VaultError.notFound("entry \(entry)") }
@@ -188,7 +188,7 @@ extension Vault {
             let size = try tx.auditSize()
             let to = try requested ?? (tx.latestCheckpoint()?.size ?? size)
             guard from >= 1, from <= to, to <= size else {
-                throw VaultError.invalid("bad_range", "need 1 ≤ from ≤ to ≤ \(size) (the log's size)")
+                throw VaultError.invalid(.badRange, "need 1 ≤ from ≤ to ≤ \(size) (the log's size)")
             }
             let nodes = StoredNodes(reader: tx)
             let proof = try MerkleTree.consistencyProof(from: from, to: to, nodes: nodes)
@@ -239,7 +239,7 @@ extension Vault {
         try requireOperation(.audit, principal)
         // No customer can have such an id, and it would be written into the log as this query's subject.
         if let customer, !CustomerRecord.isValidID(customer) {
-            throw VaultError.invalid("bad_customer_id", "customer must be 1–128 letters, digits, '-', '_' or '.', as customer ids are")
+            throw VaultError.invalid(.badCustomerId, "customer must be 1–128 letters, digits, '-', '_' or '.', as customer ids are")
         }
         return customer
     }

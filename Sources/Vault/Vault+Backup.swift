@@ -117,7 +117,7 @@ extension Vault {
         let metadata = try VaultMetadata.load(from: directory)
         guard !metadata.isServerDatabase else {
             throw VaultError.invalid(
-                "restore_needs_file_database",
+                .restoreNeedsFileDatabase,
                 "\(directory.path) keeps its data in a database server; restore the backup into a folder with a file database (a copy of this folder whose vault.json names vault.sqlite), then move it with `cvault storage copy`"
             )
         }
@@ -151,11 +151,11 @@ extension Vault {
             )
         }
         guard storedID == metadata.vaultID else {
-            throw VaultError.invalid("backup_of_another_vault", "\(backupPath) is a backup of another vault; nothing was changed")
+            throw VaultError.invalid(.backupOfAnotherVault, "\(backupPath) is a backup of another vault; nothing was changed")
         }
         guard report.ok, let latest, let policyRow else {
             throw VaultError.invalid(
-                "backup_unverified",
+                .backupUnverified,
                 "\(backupPath) does not prove its own audit log (\(report.problems.first ?? "it has no signed checkpoint")); nothing was changed"
             )
         }
@@ -163,7 +163,7 @@ extension Vault {
         let unreadable = counts.filter { !live.contains($0.key) }.values.reduce(0, +)
         guard readable > 0 || unreadable == 0 else {
             throw VaultError.invalid(
-                "backup_undecryptable",
+                .backupUndecryptable,
                 "nothing in \(backupPath) can be decrypted any more: it depends on key epoch(s) \(counts.keys.sorted().map(String.init).joined(separator: ", ")), which were destroyed; nothing was changed"
             )
         }
@@ -171,7 +171,7 @@ extension Vault {
         let previous = (try? DurableFile.read(anchorPath)).flatMap { $0 }.flatMap { try? SignedCheckpoint.parse(String(decoding: $0, as: UTF8.self)) }
         guard confirm else {
             throw VaultError.invalid(
-                "confirmation_required",
+                .confirmationRequired,
                 """
                 restoring replaces the vault's database with the backup, whose audit log ends at size \(latest.size)\
                 \(previous.map { " (the vault had signed up to size \($0.checkpoint.size))" } ?? ""): everything after it is rolled back, \
@@ -291,7 +291,7 @@ extension Vault {
         let fd = Glibc.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw VaultError.conflict(
-                "backup_exists",
+                .backupExists,
                 errno == EEXIST
                     ? "\(destination) already exists; refusing to overwrite it (choose a new file name)"
                     : "cannot create the backup file \(destination): \(String(cString: strerror(errno)))"

@@ -48,12 +48,12 @@ extension Vault {
         let policy = policy.policy
         guard let definition = policy.field(named: field) else {
             throw VaultError.invalid(
-                "unknown_field",
+                .unknownField,
                 "\(field) is not a field of your profile (fields: \(policy.fields.map(\.name).joined(separator: ", ")))"
             )
         }
         let value = try parseValue(proposedValue, for: definition)
-        try Self.checkFreeText(reason, "reason")
+        try Self.checkFreeText(reason, "reason", missing: .reasonRequired)
         let id = "ct_" + random.bytes(8).hexString
         let now = clock.now()
         let deadline = policy.contests.responseDeadline.adding(to: now)
@@ -87,7 +87,7 @@ extension Vault {
             do {
                 try tx.insertContest(row)
             } catch let error as StoreError where error.kind == .duplicate {
-                throw VaultError.conflict("already_contested", "\(field) already has a pending contest; wait for its resolution or withdraw it")
+                throw VaultError.conflict(.alreadyContested, "\(field) already has a pending contest; wait for its resolution or withdraw it")
             }
             try audit.append(
                 AuditDraft(
@@ -133,7 +133,7 @@ extension Vault {
         let now = clock.now()
         return try await mutate { tx, audit in
             guard let row = try tx.contest(id: id), row.customerID == customerID else { throw VaultError.notFound("contest \(id)") }
-            guard row.status.isPending else { throw VaultError.conflict("contest_closed", "contest \(id) is already \(row.status.rawValue)") }
+            guard row.status.isPending else { throw VaultError.conflict(.contestClosed, "contest \(id) is already \(row.status.rawValue)") }
             let (customer, _, _) = try self.loadForDecision(
                 tx,
                 customerID: customerID,
@@ -162,10 +162,10 @@ extension Vault {
                     )
                 )
             } else {
-                guard let reply else { throw VaultError.invalid("reply_required", "give a reply of 1–2000 characters") }
-                try Self.checkFreeText(reply, "reply")
+                guard let reply else { throw VaultError.invalid(.replyRequired, "give a reply of 1–2000 characters") }
+                try Self.checkFreeText(reply, "reply", missing: .replyRequired)
                 guard row.status == .infoRequested else {
-                    throw VaultError.conflict("no_question", "staff have not asked for information on contest \(id)")
+                    throw VaultError.conflict(.noQuestion, "staff have not asked for information on contest \(id)")
                 }
                 var request = try ContestRequest.decode(
                     try RecordSealer.openText(row.sealedRequest, customerID: customerID, context: "contest-request:\(id)", dek: dek)
@@ -210,7 +210,7 @@ extension Vault {
         case "open", "pending", "overdue": statuses = [.open, .infoRequested]
         case let other?:
             guard let status = ContestRow.Status(rawValue: other) else {
-                throw VaultError.invalid("bad_status", "the status filter must be one of \(Self.contestFilters.joined(separator: ", "))")
+                throw VaultError.invalid(.badStatus, "the status filter must be one of \(Self.contestFilters.joined(separator: ", "))")
             }
             statuses = [status]
         }
@@ -272,12 +272,12 @@ extension Vault {
     /// have been able to judge.
     public func resolveContest(id: String, resolution: ContestResolution, reason: String, by principal: Principal) async throws -> ContestView {
         try requireOperation(.reviewContests, principal)
-        try Self.checkFreeText(reason, "reason")
+        try Self.checkFreeText(reason, "reason", missing: .reasonRequired)
         let policy = policy.policy
         let now = clock.now()
         return try await mutate { tx, audit in
             guard let row = try tx.contest(id: id) else { throw VaultError.notFound("contest \(id)") }
-            guard row.status.isPending else { throw VaultError.conflict("contest_closed", "contest \(id) is already \(row.status.rawValue)") }
+            guard row.status.isPending else { throw VaultError.conflict(.contestClosed, "contest \(id) is already \(row.status.rawValue)") }
             if resolution == .accept, policy.role(named: principal.role)?.reaches(field: row.field) != true {
                 try audit.refuse(
                     AuditDraft(
@@ -290,7 +290,7 @@ extension Vault {
                         details: ["contest": id]
                     ),
                     VaultError.denied(
-                        "field_not_granted",
+                        .fieldNotGranted,
                         "role \(principal.role) may neither read nor write field \(row.field) under any purpose, so it cannot judge this correction: a reviewer who may see the field must accept it"
                     )
                 )
@@ -376,12 +376,11 @@ extension Vault {
         return ContestView(row, now: now, request: request, resolution: resolution)
     }
 
-    /// Parses a value typed on a command line or in a form for `field`.
     /// A reason or reply someone types: 1–2000 characters, line breaks allowed, no other controls.
-    static func checkFreeText(_ text: String, _ what: String) throws {
-        guard (1...2000).contains(text.count) else { throw VaultError.invalid("\(what)_required", "give a \(what) of 1–2000 characters") }
+    static func checkFreeText(_ text: String, _ what: String, missing: VaultError.Code) throws {
+        guard (1...2000).contains(text.count) else { throw VaultError.invalid(missing, "give a \(what) of 1–2000 characters") }
         guard !FieldCodec.hasForbiddenCharacters(text, allowingLineBreaks: true) else {
-            throw VaultError.invalid("invalid_text", "the \(what) " + FieldCodec.forbiddenMessage)
+            throw VaultError.invalid(.invalidText, "the \(what) " + FieldCodec.forbiddenMessage)
         }
     }
 
@@ -390,7 +389,7 @@ extension Vault {
         let json: JSONValue = textual.contains(field.type) ? .string(text) : ((try? JSONValue.parse(Data(text.utf8))) ?? .string(text))
         switch FieldCodec.value(json, for: field) {
         case .success(let value): return value
-        case .failure(let problem): throw VaultError.invalid("invalid_value", problem.description)
+        case .failure(let problem): throw VaultError.invalid(.invalidValue, problem.description)
         }
     }
 }

@@ -114,7 +114,7 @@ extension Vault {
                             decision: .deny,
                             reason: AuditReason(operation.code)
                         ),
-                        VaultError.denied(operation.code.rawValue, operation.reason)
+                        VaultError.denied(.init(operation.code), operation.reason)
                     )
                 }
             }
@@ -160,7 +160,7 @@ extension Vault {
             let normalized = FieldCodec.normalizedLookup(.string(value), type: definition.type)
         else {
             throw VaultError.invalid(
-                "not_a_lookup_field",
+                .notALookupField,
                 "\(field) is not a lookup field of the policy (lookup fields: \(policy.fields.filter(\.lookup).map(\.name).joined(separator: ", ")))"
             )
         }
@@ -185,7 +185,7 @@ extension Vault {
                         decision: .deny,
                         reason: code
                     ),
-                    VaultError.denied(code.rawValue, reason)
+                    VaultError.denied(.init(rawValue: code.rawValue), reason)
                 )
             }
             var ids: [String] = []
@@ -237,7 +237,7 @@ extension Vault {
         var parsed: [String: FieldValue] = [:]
         for (name, text) in changes {
             guard let definition = policy.field(named: name) else {
-                throw VaultError.invalid("unknown_field", "\(name) is not a field of the policy")
+                throw VaultError.invalid(.unknownField, "\(name) is not a field of the policy")
             }
             parsed[name] = try parseValue(text, for: definition)
         }
@@ -265,7 +265,7 @@ extension Vault {
     static func checkFieldList(_ fields: [String]?) throws {
         guard let fields else { return }
         guard fields.count <= 64, Set(fields).count == fields.count, fields.allSatisfy({ (1...64).contains($0.utf8.count) }) else {
-            throw VaultError.invalid("bad_fields", "fields must name each field once, at most 64 fields of at most 64 bytes each")
+            throw VaultError.invalid(.badFields, "fields must name each field once, at most 64 fields of at most 64 bytes each")
         }
     }
 
@@ -309,7 +309,7 @@ extension Vault {
                         decision: .deny,
                         reason: AuditReason(operation.code)
                     ),
-                    VaultError.denied(operation.code.rawValue, operation.reason)
+                    VaultError.denied(.init(operation.code), operation.reason)
                 )
             }
         }
@@ -414,7 +414,7 @@ extension Vault {
                         decision: .deny,
                         reason: AuditReason(operation.code)
                     ),
-                    VaultError.denied(operation.code.rawValue, operation.reason)
+                    VaultError.denied(.init(operation.code), operation.reason)
                 )
             }
         }
@@ -441,7 +441,7 @@ extension Vault {
                         reason: AuditReason(denial.decision.code),
                         details: details
                     ),
-                    VaultError.denied(denial.decision.code.rawValue, "\(denial.field): \(denial.decision.reason)")
+                    VaultError.denied(.init(denial.decision.code), "\(denial.field): \(denial.decision.reason)")
                 )
             }
         }

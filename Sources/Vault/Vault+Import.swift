@@ -104,7 +104,7 @@ extension Vault {
     ) async throws -> ImportSummary {
         try requireOperation(.importData, principal)
         let ids = records.map(\.id)
-        guard Set(ids).count == ids.count else { throw VaultError.invalid("duplicate_id", "the import repeats a customer id") }
+        guard Set(ids).count == ids.count else { throw VaultError.invalid(.duplicateId, "the import repeats a customer id") }
 
         // Refuse existing or erased ids up front, so a refused import writes nothing.
         let existing: [String: ExistingCustomer] = try await storage.read { tx in
@@ -119,7 +119,7 @@ extension Vault {
         let erased = existing.values.filter { $0.row.erasedAt != nil }.map(\.row.id).sorted()
         guard erased.isEmpty else {
             throw VaultError.conflict(
-                "customer_erased",
+                .customerErased,
                 "\(erased.count) customer(s) in the file were erased and cannot be re-imported (first: \(erased[0])); remove them from the file"
             )
         }
@@ -132,7 +132,7 @@ extension Vault {
         if !upsert, !different.isEmpty {
             let sample = different.prefix(3).joined(separator: ", ")
             throw VaultError.conflict(
-                "customer_exists",
+                .customerExists,
                 "\(different.count) customer(s) already exist with other content (\(sample)…); nothing was imported. Import them as an upsert to replace them"
             )
         }
@@ -157,7 +157,7 @@ extension Vault {
                 for item in prepared {
                     if item.isUpdate {
                         guard let current = try tx.customer(id: item.customer.id), current.erasedAt == nil else {
-                            throw VaultError.conflict("customer_changed", "customer \(item.customer.id) was erased during the import")
+                            throw VaultError.conflict(.customerChanged, "customer \(item.customer.id) was erased during the import")
                         }
                         // The records were sealed under the key and over the versions read before
                         // the batch: a write or a retention sweep (which gives a new key) since then
@@ -167,7 +167,7 @@ extension Vault {
                             item.records.allSatisfy({ (versions[$0.kind] ?? 0) + 1 == $0.version })
                         else {
                             throw VaultError.conflict(
-                                "customer_changed",
+                                .customerChanged,
                                 "customer \(item.customer.id) changed while the import ran; nothing of this batch was written: run the import again"
                             )
                         }

@@ -38,7 +38,7 @@ extension Vault {
         if existed {
             guard isDirectory.boolValue, (try? fileManager.contentsOfDirectory(atPath: directory.path))?.isEmpty == true else {
                 throw VaultError.conflict(
-                    "vault_exists",
+                    .vaultExists,
                     "\(directory.path) already exists and is not an empty folder; refusing to touch it (choose a new folder)"
                 )
             }
@@ -57,7 +57,7 @@ extension Vault {
                 rootDescriptor = .init(kind: "file", path: path ?? "root.key", scrypt: nil, wrappedRoot: nil)
             case .passphrase(let passphrase):
                 guard passphrase.utf8.count >= 12 else {
-                    throw VaultError.invalid("weak_passphrase", "the passphrase must be at least 12 characters long")
+                    throw VaultError.invalid(.weakPassphrase, "the passphrase must be at least 12 characters long")
                 }
                 let parameters = ScryptParameters.recommended(using: options.random)
                 root = SymmetricKey(byteCount: KeyFile.byteCount, using: options.random)
@@ -91,7 +91,7 @@ extension Vault {
             if let other = try await storage.read({ tx in try tx.vaultID() }) {
                 try? storage.close()
                 throw VaultError.conflict(
-                    "database_in_use",
+                    .databaseInUse,
                     "the database \(database) already holds the vault \(other); give each vault its own, empty database"
                 )
             }
@@ -262,7 +262,7 @@ extension Vault {
             if refuse {
                 throw VaultError(
                     .integrity,
-                    code: "log_rolled_back",
+                    code: .logRolledBack,
                     "refusing to open \(directory.path): \(problem). Run `cvault audit verify` for details; to return to an older database on purpose, use `cvault restore`, which records the rollback"
                 )
             }
@@ -289,7 +289,7 @@ extension Vault {
                 else {
                     throw VaultError(
                         .unauthenticated,
-                        code: "wrong_root_key",
+                        code: .wrongRootKey,
                         "wrong passphrase: it does not open the vault at \(directory.path); nothing was read or written (check CVAULT_PASSPHRASE)"
                     )
                 }
@@ -298,11 +298,11 @@ extension Vault {
                 root = try Scrypt.deriveKey(passphrase: Array(passphrase.utf8), parameters: parameters)
             }
         case (.recorded, "passphrase"), (.keyFile, "passphrase"):
-            throw VaultError(.unauthenticated, code: "passphrase_required", "this vault's root key comes from a passphrase: set CVAULT_PASSPHRASE")
+            throw VaultError(.unauthenticated, code: .passphraseRequired, "this vault's root key comes from a passphrase: set CVAULT_PASSPHRASE")
         case (.passphrase, _):
             throw VaultError(
                 .unauthenticated,
-                code: "key_file_required",
+                code: .keyFileRequired,
                 "this vault's root key is a key file, not a passphrase: give the key file, not CVAULT_PASSPHRASE"
             )
         case (.keyFile(let path), _):
@@ -319,7 +319,7 @@ extension Vault {
         } catch {
             throw VaultError(
                 .unauthenticated,
-                code: "wrong_root_key",
+                code: .wrongRootKey,
                 "wrong root key: it does not open the vault at \(directory.path); nothing was read or written (check the key file or CVAULT_PASSPHRASE)"
             )
         }
@@ -365,7 +365,7 @@ extension Vault {
         do {
             return try KeyFile.load(from: path)
         } catch let error as CryptoError {
-            throw VaultError(.unauthenticated, code: error.code, error.description)
+            throw VaultError(.unauthenticated, code: .init(error), error.description)
         }
     }
 
@@ -375,7 +375,7 @@ extension Vault {
         do {
             return try stored ? Policy.parse(stored: text, fileName: fileName) : Policy.parse(yaml: text, fileName: fileName)
         } catch {
-            throw VaultError.invalid("invalid_policy", "the policy is invalid:\n" + error.description)
+            throw VaultError.invalid(.invalidPolicy, "the policy is invalid:\n" + error.description)
         }
     }
 }

@@ -23,7 +23,7 @@ extension Vault {
         let policy = try Self.parsePolicy(text, fileName: fileName)
         let current = self.policy.policy.hash
         guard policy.hash != current else {
-            throw VaultError.conflict("policy_unchanged", "this policy (\(policy.hash.prefix(12))…) is already in force")
+            throw VaultError.conflict(.policyUnchanged, "this policy (\(policy.hash.prefix(12))…) is already in force")
         }
         let now = clock.now()
         try await mutate { tx, audit in

@@ -321,15 +321,15 @@ extension Vault {
 
     static let signInFailed = VaultError(
         .unauthenticated,
-        code: "sign_in_failed",
+        code: .signInFailed,
         "that code or link does not work: it may be mistyped, used or expired; ask for a new one"
     )
     static let sessionEnded = VaultError(
         .unauthenticated,
-        code: "session_ended",
+        code: .sessionEnded,
         "you are signed out (the session ended or was idle too long): sign in again"
     )
-    static let rateLimited = VaultError(.rateLimited, code: "rate_limited", "too many attempts: wait a few minutes and try again")
+    static let rateLimited = VaultError(.rateLimited, code: .rateLimited, "too many attempts: wait a few minutes and try again")
 
     /// The lookup field an address belongs to (e-mail if it has an @, else phone) and its normalized form.
     static func lookupAddress(_ address: String, policy: Policy) throws -> (FieldDefinition, String) {
@@ -337,7 +337,7 @@ extension Vault {
         guard address.utf8.count <= 254, let field = policy.fields.first(where: { $0.lookup && $0.type == type }),
             let normalized = FieldCodec.normalizedLookup(.string(address), type: type), !normalized.isEmpty
         else {
-            throw VaultError.invalid("bad_address", "enter the e-mail address or phone number the firm has for you")
+            throw VaultError.invalid(.badAddress, "enter the e-mail address or phone number the firm has for you")
         }
         return (field, normalized)
     }

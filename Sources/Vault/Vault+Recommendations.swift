@@ -90,7 +90,7 @@ extension Vault {
         do {
             epsilon = try setup.budget.epsilon(requested: requested ?? rules.epsilon)
         } catch {
-            throw VaultError.invalid(error.code, error.description)
+            throw VaultError.invalid(.init(error), error.description)
         }
         let holder = Self.budgetHolder(principal)
         let windows = (analyst: setup.analystSince, global: setup.globalSince)
@@ -109,7 +109,7 @@ extension Vault {
                         reason: AuditReason(error),
                         details: ["micro_epsilon": String(epsilon.micros)]
                     ),
-                    VaultError(.budgetExhausted, code: error.code, error.description)
+                    VaultError(.budgetExhausted, code: .init(error), error.description)
                 )
             }
         }
@@ -118,7 +118,7 @@ extension Vault {
         do {
             released = try CategoryModel(categories: rules.categories, releasing: statistics, epsilon: epsilon, using: random)
         } catch {
-            throw VaultError.invalid(error.code, error.description)
+            throw VaultError.invalid(.init(error), error.description)
         }
         let policyHash = policy.hash
         let key = "model.train:\(policyHash)"
@@ -137,7 +137,7 @@ extension Vault {
                         reason: AuditReason(error),
                         details: ["micro_epsilon": String(epsilon.micros)]
                     ),
-                    VaultError(.budgetExhausted, code: error.code, error.description)
+                    VaultError(.budgetExhausted, code: .init(error), error.description)
                 )
             }
             _ = try tx.insertCharge(ChargeRow(analyst: holder, microEpsilon: epsilon.micros, at: now, queryKey: key))
@@ -218,14 +218,14 @@ extension Vault {
             // As for a read: an id no customer can have is not logged under a customer, but a role
             // that never reads rows is still refused, and audited, as for any id.
             let operation = policy.authorize(role: principal.role, operation: .read)
-            if !operation.allowed { try await refuse(nil, VaultError.denied(operation.code.rawValue, operation.reason)) }
+            if !operation.allowed { try await refuse(nil, VaultError.denied(.init(operation.code), operation.reason)) }
             throw VaultError.notFound("customer \(customerID)")
         }
         guard purpose == rules.purpose else {
             try await refuse(
                 customerID,
                 VaultError.invalid(
-                    "purpose_not_for_recommendations",
+                    .purposeNotForRecommendations,
                     "recommendations are made only under purpose \(rules.purpose), not \(purpose): ask with purpose=\(rules.purpose)"
                 )
             )
@@ -268,7 +268,7 @@ extension Vault {
             )
             guard view.anyAllowed else {
                 let denial = view.decisions.first { !$0.allowed }!
-                throw VaultError.denied(denial.decision.code.rawValue, denial.decision.reason)
+                throw VaultError.denied(.init(denial.decision.code), denial.decision.reason)
             }
             return Self.recommend(
                 customerID,
@@ -378,7 +378,7 @@ extension Vault {
     /// the purpose is restricted, counts as empty.
     func categoryStatistics(rules: RecommendationRules, policy: Policy, now: Date) async throws -> CategoryStatistics {
         guard let purchasesField = policy.fields.first(where: { $0.type == .purchases }) else {
-            throw VaultError.invalid("no_purchases_field", "the policy has no purchases field to train on")
+            throw VaultError.invalid(.noPurchasesField, "the policy has no purchases field to train on")
         }
         let index = Dictionary(rules.categories.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let cutoff = purchasesField.retentionCutoff(now: now)
@@ -440,7 +440,7 @@ extension Vault {
     static func recommendationRules(_ policy: Policy) throws -> RecommendationRules {
         guard let rules = policy.recommendations else {
             throw VaultError.conflict(
-                "no_recommendations",
+                .noRecommendations,
                 "the policy in force has no recommendations section, so there is no next-best-product model: add one to the policy and apply it"
             )
         }
@@ -474,12 +474,12 @@ extension Vault {
     /// trained under another purpose or over other categories is not used.
     static func newestModel(in tx: any StorageReader, rules: RecommendationRules) throws -> ProductModelView {
         guard let row = try tx.recommendationModel(version: nil) else {
-            throw VaultError.conflict("no_model", "no next-best-product model has been trained yet: an operator must train one first")
+            throw VaultError.conflict(.noModel, "no next-best-product model has been trained yet: an operator must train one first")
         }
         let view = try checkedModel(row, in: tx)
         guard view.model.purpose == rules.purpose, view.model.model.categories == rules.categories else {
             throw VaultError.conflict(
-                "model_outdated",
+                .modelOutdated,
                 "the newest model (version \(row.version)) was trained for another purpose or other categories than the policy in force names: an operator must train a new one"
             )
         }

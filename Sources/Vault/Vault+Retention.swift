@@ -126,7 +126,7 @@ extension Vault {
         } catch {
             logger.error(
                 "retention sweep: old pages may stay in the write-ahead log until the next checkpoint",
-                metadata: ["code": "\((error as? VaultError)?.code ?? "unexpected")"]
+                metadata: ["code": "\((error as? VaultError)?.code.rawValue ?? "unexpected")"]
             )
         }
         if summary.customersUnreadable > 0 {

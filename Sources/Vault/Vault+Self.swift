@@ -115,7 +115,7 @@ extension Vault {
         let customerID = try selfID(principal, .selfConsent)
         guard let purpose = policy.policy.purpose(named: name) else {
             throw VaultError.invalid(
-                "unknown_purpose",
+                .unknownPurpose,
                 "unknown purpose \(name): the policy defines \(policy.policy.purposes.map(\.name).joined(separator: ", "))"
             )
         }
@@ -124,14 +124,14 @@ extension Vault {
             break
         case (.legitimateInterest, .granted):
             throw VaultError.invalid(
-                "no_consent_needed",
+                .noConsentNeeded,
                 "purpose \(name) rests on legitimate interest: it needs no consent; you may object to it instead"
             )
         case (.consent, .objected):
-            throw VaultError.invalid("use_withdraw", "purpose \(name) rests on consent: withdraw it instead of objecting")
+            throw VaultError.invalid(.useWithdraw, "purpose \(name) rests on consent: withdraw it instead of objecting")
         default:
             throw VaultError.invalid(
-                "basis_not_consent",
+                .basisNotConsent,
                 "purpose \(name) rests on \(purpose.basis.rawValue.replacingOccurrences(of: "_", with: " ")): it does not depend on your consent"
             )
         }
@@ -178,7 +178,7 @@ extension Vault {
     public func eraseMe(confirm: Bool, by principal: Principal) async throws -> ErasureReceipt {
         let customerID = try selfID(principal, .selfErase)
         guard confirm else {
-            throw VaultError.invalid("confirmation_required", "erasure is permanent: confirm it explicitly (\"confirm\": true)")
+            throw VaultError.invalid(.confirmationRequired, "erasure is permanent: confirm it explicitly (\"confirm\": true)")
         }
         let now = clock.now()
         let origin = self.origin
@@ -199,7 +199,7 @@ extension Vault {
         } catch {
             logger.error(
                 "an erased customer's old pages may stay in the write-ahead log until the next checkpoint",
-                metadata: ["code": "\((error as? VaultError)?.code ?? "unexpected")"]
+                metadata: ["code": "\((error as? VaultError)?.code.rawValue ?? "unexpected")"]
             )
         }
         let undecryptable = Self.rollDue(newest: epoch?.createdAt ?? now, period: epochPeriod)
@@ -231,7 +231,7 @@ extension Vault {
     /// The customer id of a customer principal allowed `operation`; others are refused.
     func selfID(_ principal: Principal, _ operation: RoleOperation) throws -> String {
         guard principal.role == RoleName.customer.rawValue, let customerID = principal.customerID else {
-            throw VaultError.denied("customer_only", "only a customer token may use `me` commands (this is a \(principal.role) token)")
+            throw VaultError.denied(.customerOnly, "only a customer token may use `me` commands (this is a \(principal.role) token)")
         }
         try requireOperation(operation, principal)
         return customerID

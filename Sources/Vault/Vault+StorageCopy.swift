@@ -43,12 +43,12 @@ extension Vault {
         // A server database may have instances on other hosts, which a lock on this folder cannot stop.
         guard !metadata.isServerDatabase else {
             throw VaultError.invalid(
-                "move_from_server",
+                .moveFromServer,
                 "the vault already lives in a database server; moves go from a file database (copy it to a folder as an SQLite file first)"
             )
         }
         guard database != metadata.database else {
-            throw VaultError.invalid("same_database", "the vault already uses \(database); name another database to copy it into")
+            throw VaultError.invalid(.sameDatabase, "the vault already uses \(database); name another database to copy it into")
         }
         let backend = try options.backends.backend(for: database)
         let (keys, _) = try unlock(metadata, in: directory, options: options)
@@ -56,9 +56,9 @@ extension Vault {
         let exclusive: FileLock
         do {
             exclusive = try lock(directory, exclusive: true)
-        } catch let error as VaultError where error.code == "vault_in_use" {
+        } catch VaultError.Code.vaultInUse {
             throw VaultError.conflict(
-                "vault_in_use",
+                .vaultInUse,
                 "the vault at \(directory.path) is open in another process (`cvault serve`, or a command still running): stop it first, then move it; nothing was changed"
             )
         }
@@ -198,7 +198,7 @@ extension Vault {
         if fileManager.fileExists(atPath: target.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue, (try? fileManager.contentsOfDirectory(atPath: target.path))?.isEmpty == true else {
                 throw VaultError.conflict(
-                    "vault_exists",
+                    .vaultExists,
                     "\(target.path) already exists and is not an empty folder; choose a new folder for the copy"
                 )
             }

@@ -43,7 +43,7 @@ extension Vault {
         try requireOperation(.manageTokens, principal)
         guard let roleName = RoleName(rawValue: role), policy.policy.role(named: role) != nil else {
             throw VaultError.invalid(
-                "unknown_role",
+                .unknownRole,
                 "unknown role \(role): the policy defines \(policy.policy.roles.map(\.name.rawValue).joined(separator: ", "))"
             )
         }
@@ -52,20 +52,20 @@ extension Vault {
         case (.customer, let id?, nil):
             subject = id
         case (.customer, _, _):
-            throw VaultError.invalid("customer_required", "a customer token needs the customer's id (and no staff name)")
+            throw VaultError.invalid(.customerRequired, "a customer token needs the customer's id (and no staff name)")
         case (_, nil, let staff?):
             guard (1...64).contains(staff.count), staff.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
-                throw VaultError.invalid("bad_name", "a staff name must be 1–64 letters, digits or - _ . @")
+                throw VaultError.invalid(.badName, "a staff name must be 1–64 letters, digits or - _ . @")
             }
             subject = staff
         default:
-            throw VaultError.invalid("name_required", "a \(role) token needs a staff name (and no customer id)")
+            throw VaultError.invalid(.nameRequired, "a \(role) token needs a staff name (and no customer id)")
         }
         let now = clock.now()
         var expiresAt: Date?
         if let expiresIn {
             guard let duration = ISO8601Duration(expiresIn), duration.adding(to: now) > now else {
-                throw VaultError.invalid("bad_duration", "the expiry \(expiresIn) is not \(ISO8601Duration.expectedForm)")
+                throw VaultError.invalid(.badDuration, "the expiry \(expiresIn) is not \(ISO8601Duration.expectedForm)")
             }
             expiresAt = duration.adding(to: now)
         }
@@ -112,7 +112,7 @@ extension Vault {
                 throw VaultError.notFound("token")
             }
             guard try tx.revokeToken(id: row.id, at: now) else {
-                throw VaultError.conflict("already_revoked", "token \(row.id) was already revoked")
+                throw VaultError.conflict(.alreadyRevoked, "token \(row.id) was already revoked")
             }
             try audit.append(
                 AuditDraft(
@@ -203,14 +203,14 @@ extension Vault {
         else {
             throw VaultError(
                 .unauthenticated,
-                code: "malformed_token",
+                code: .malformedToken,
                 "malformed token: tokens look like cvt_ followed by 43 characters (from `cvault token issue`)"
             )
         }
         return Data(keys.tokenHash(token))
     }
 
-    static let unknownToken = VaultError(.unauthenticated, code: "unknown_token", "unknown token: it was not issued by this vault")
+    static let unknownToken = VaultError(.unauthenticated, code: .unknownToken, "unknown token: it was not issued by this vault")
 
     /// Why the token `row` no longer authenticates (gone, revoked or expired), if it does not.
     static func tokenProblem(_ row: TokenRow?, id: String, now: Date) -> VaultError? {
@@ -223,14 +223,14 @@ extension Vault {
         if let revokedAt = row.revokedAt {
             return VaultError(
                 .unauthenticated,
-                code: "revoked_token",
+                code: .revokedToken,
                 "token \(row.id) was revoked at \(UTC.format(revokedAt)); ask an operator for a new one"
             )
         }
         if let expiresAt = row.expiresAt, expiresAt <= now {
             return VaultError(
                 .unauthenticated,
-                code: "expired_token",
+                code: .expiredToken,
                 "token \(row.id) expired at \(UTC.format(expiresAt)); ask an operator for a new one"
             )
         }
@@ -244,7 +244,7 @@ extension Vault {
     /// Throws unless the principal's role may perform `operation` under the policy.
     func requireOperation(_ operation: RoleOperation, _ principal: Principal) throws {
         let decision = policy.policy.authorize(role: principal.role, operation: operation)
-        guard decision.allowed else { throw VaultError.denied(decision.code.rawValue, decision.reason) }
+        guard decision.allowed else { throw VaultError.denied(.init(decision.code), decision.reason) }
     }
 }
 

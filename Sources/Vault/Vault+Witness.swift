@@ -135,7 +135,7 @@ extension Vault {
         let client = try WitnessClient([entry])
         var updated = try VaultMetadata.load(from: directory)
         guard !(updated.witnesses ?? []).contains(where: { $0.key == key }) else {
-            throw VaultError.conflict("witness_known", "this vault already submits to that witness")
+            throw VaultError.conflict(.witnessKnown, "this vault already submits to that witness")
         }
         updated.witnesses = (updated.witnesses ?? []) + [entry]
         try updated.write(to: directory)

@@ -118,10 +118,10 @@ extension Vault {
         guard lock.tryLock(exclusive: exclusive) else {
             throw exclusive
                 ? VaultError.conflict(
-                    "vault_in_use",
+                    .vaultInUse,
                     "the vault at \(directory.path) is open in another process (`cvault serve`, or a command still running): stop it first, then restore; nothing was changed"
                 )
-                : VaultError.conflict("restore_running", "a restore is replacing the database of \(directory.path): try again when it has finished")
+                : VaultError.conflict(.restoreRunning, "a restore is replacing the database of \(directory.path): try again when it has finished")
         }
         return lock
     }

@@ -27,13 +27,13 @@ public struct VaultError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The kind of failure.
     public let kind: Kind
-    /// A stable, machine-readable code (e.g. `consent_missing`, `customer_erased`).
-    public let code: String
+    /// A stable, machine-readable code (e.g. `.customerErased`).
+    public let code: Code
     /// What was wrong, where, and what to do. Never holds personal values.
     public let message: String
 
     /// Creates an error.
-    package init(_ kind: Kind, code: String, _ message: String) {
+    package init(_ kind: Kind, code: Code, _ message: String) {
         self.kind = kind
         self.code = code
         self.message = message
@@ -42,19 +42,19 @@ public struct VaultError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The message.
     public var description: String { message }
 
-    static func invalid(_ code: String, _ message: String) -> Self { .init(.invalidRequest, code: code, message) }
-    static func denied(_ code: String, _ message: String) -> Self { .init(.denied, code: code, message) }
-    static func notFound(_ what: String) -> Self { .init(.notFound, code: "not_found", "\(what) not found") }
-    static func conflict(_ code: String, _ message: String) -> Self { .init(.conflict, code: code, message) }
-    static func integrity(_ message: String) -> Self { .init(.integrity, code: "integrity_failure", message) }
+    static func invalid(_ code: Code, _ message: String) -> Self { .init(.invalidRequest, code: code, message) }
+    static func denied(_ code: Code, _ message: String) -> Self { .init(.denied, code: code, message) }
+    static func notFound(_ what: String) -> Self { .init(.notFound, code: .notFound, "\(what) not found") }
+    static func conflict(_ code: Code, _ message: String) -> Self { .init(.conflict, code: code, message) }
+    static func integrity(_ message: String) -> Self { .init(.integrity, code: .integrityFailure, message) }
     static var unauthenticated: Self {
         .init(
             .unauthenticated,
-            code: "unauthenticated",
+            code: .unauthenticated,
             "missing or invalid token: present a token issued by `cvault token issue`"
         )
     }
     static func erased(_ customerID: String) -> Self {
-        .init(.gone, code: "customer_erased", "customer \(customerID) was erased: their data was crypto-shredded and cannot be read")
+        .init(.gone, code: .customerErased, "customer \(customerID) was erased: their data was crypto-shredded and cannot be read")
     }
 }

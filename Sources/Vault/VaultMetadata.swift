@@ -61,7 +61,7 @@ struct VaultMetadata: Codable, Sendable {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw VaultError(
                 .notFound,
-                code: "no_vault",
+                code: .noVault,
                 "no vault at \(directory.path): create one with `cvault init \(directory.path)`, or open the folder that holds vault.json"
             )
         }
@@ -69,7 +69,7 @@ struct VaultMetadata: Codable, Sendable {
         do {
             metadata = try JSONDecoder.vault.decode(VaultMetadata.self, from: data)
         } catch {
-            throw VaultError(.integrity, code: "bad_metadata", "\(url.path) is not valid vault metadata; restore it from a backup")
+            throw VaultError(.integrity, code: .badMetadata, "\(url.path) is not valid vault metadata; restore it from a backup")
         }
         // A file database lives inside the vault folder: a path here could point anywhere. A
         // server's URL is checked by the backend that accepts it.
@@ -80,14 +80,14 @@ struct VaultMetadata: Codable, Sendable {
         else {
             throw VaultError(
                 .integrity,
-                code: "bad_metadata",
+                code: .badMetadata,
                 "\(url.path) names a database that is not a plain file name inside the vault folder; set \"database\" to a name such as vault.sqlite"
             )
         }
         guard readableFormats.contains(metadata.format) else {
             throw VaultError(
                 .unavailable,
-                code: "unsupported_format",
+                code: .unsupportedFormat,
                 "\(url.path) has format \(metadata.format); this cvault reads formats \(readableFormats.lowerBound)–\(readableFormats.upperBound)"
             )
         }
@@ -100,11 +100,11 @@ struct VaultMetadata: Codable, Sendable {
         let data = try JSONEncoder.vault.encode(self)
         let temporary = directory.appendingPathComponent(".\(Self.fileName).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw VaultError(.unavailable, code: "write_failed", "cannot write \(temporary.path)")
+            throw VaultError(.unavailable, code: .writeFailed, "cannot write \(temporary.path)")
         }
         // rename(2) replaces the file atomically: a crash leaves the old or the new metadata, never half.
         guard rename(temporary.path, url.path) == 0 else {
-            throw VaultError(.unavailable, code: "write_failed", "cannot move \(temporary.path) into place")
+            throw VaultError(.unavailable, code: .writeFailed, "cannot move \(temporary.path) into place")
         }
     }
 }

@@ -52,11 +52,11 @@ struct WitnessClient: Sendable {
     init(_ configuration: [VaultMetadata.WitnessConfiguration]) throws {
         witnesses = try configuration.map { entry in
             guard let url = URL(string: entry.url), url.scheme == "http" || url.scheme == "https" else {
-                throw VaultError.invalid("bad_witness_url", "witness URL \(entry.url) in vault.json is not an http(s) URL")
+                throw VaultError.invalid(.badWitnessUrl, "witness URL \(entry.url) in vault.json is not an http(s) URL")
             }
             let key = try NoteVerifierKey(parsing: entry.key)
             guard key.kind == .cosignatureV1 else {
-                throw VaultError.invalid("bad_witness_key", "the key for witness \(entry.url) is not a cosignature/v1 key")
+                throw VaultError.invalid(.badWitnessKey, "the key for witness \(entry.url) is not a cosignature/v1 key")
             }
             return Witness(url: url, key: key)
         }

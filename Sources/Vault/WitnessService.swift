@@ -36,7 +36,7 @@ public actor WitnessService {
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: directory.path) {
             guard (try? fileManager.contentsOfDirectory(atPath: directory.path))?.isEmpty == true else {
-                throw VaultError.conflict("witness_exists", "\(directory.path) already exists and is not empty; refusing to touch it")
+                throw VaultError.conflict(.witnessExists, "\(directory.path) already exists and is not empty; refusing to touch it")
             }
         }
         try fileManager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -58,7 +58,7 @@ public actor WitnessService {
         } catch {
             throw VaultError(
                 .unavailable,
-                code: "no_witness",
+                code: .noWitness,
                 "no witness key at \(keyPath): create a witness with `cvault witness init DIR` (\(error))"
             )
         }
@@ -77,7 +77,7 @@ public actor WitnessService {
         try DurableFile.withLock(lockPath) {
             var state = try Self.load(statePath)
             guard !state.logs.contains(where: { $0.origin == log.origin }) else {
-                throw VaultError.conflict("log_known", "this witness already watches \(log.origin)")
+                throw VaultError.conflict(.logKnown, "this witness already watches \(log.origin)")
             }
             state.logs.append(log)
             try persist(state)
@@ -134,11 +134,11 @@ public actor WitnessService {
             key = try NoteVerifierKey(parsing: verifierKey)
         } catch {
             throw VaultError.invalid(
-                "bad_verifier_key",
+                .badVerifierKey,
                 "\(verifierKey.prefix(80)) is not a log verifier key (`cvault audit public-key` prints one): \(error)"
             )
         }
-        guard key.kind == .ed25519 else { throw VaultError.invalid("bad_verifier_key", "that is a witness's key, not a log's") }
+        guard key.kind == .ed25519 else { throw VaultError.invalid(.badVerifierKey, "that is a witness's key, not a log's") }
         return WitnessedLog(origin: key.name, verifierKey: key.description)
     }
 }

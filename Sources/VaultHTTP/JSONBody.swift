@@ -24,7 +24,7 @@ enum JSONBody {
             // A member named twice would otherwise be decoded silently as its last value.
             try JSONValue.validate(data)
         } catch {
-            throw Problem(status: .badRequest, code: "invalid_body", detail: error.message + "; send each member once", pointer: "")
+            throw Problem(status: .badRequest, code: .invalidBody, detail: error.message + "; send each member once", pointer: "")
         }
         do {
             return try JSONDecoder().decode(T.self, from: data)

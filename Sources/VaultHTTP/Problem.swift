@@ -10,8 +10,8 @@ import Vault
 struct Problem: HTTPResponseError, Sendable {
     /// The HTTP status.
     let status: HTTPResponse.Status
-    /// A stable, machine-readable code (e.g. `consent_missing`, `body_too_large`).
-    let code: String
+    /// A stable, machine-readable code (e.g. `.customerErased`, `.bodyTooLarge`).
+    let code: VaultError.Code
     /// What was wrong and what to do.
     let detail: String
     /// Headers the status calls for (`WWW-Authenticate`, `Allow`).
@@ -32,11 +32,11 @@ struct Problem: HTTPResponseError, Sendable {
     /// The response: `application/problem+json` with `type`, `title`, `status`, `detail`, `code`.
     func response() -> Response {
         let body = Body(
-            type: Self.typeBase + code,
+            type: Self.typeBase + code.rawValue,
             title: status.reasonPhrase,
             status: status.code,
             detail: detail,
-            code: code,
+            code: code.rawValue,
             pointer: pointer,
             denied: denied
         )
@@ -93,7 +93,7 @@ extension Problem {
     /// No usable `Authorization: Bearer` header.
     static let missingToken = Problem(
         status: .unauthorized,
-        code: "unauthenticated",
+        code: .unauthenticated,
         detail: "send Authorization: Bearer <token> with a token from `cvault token issue`",
         headers: bearerChallenge(invalidToken: false)
     )
@@ -101,14 +101,14 @@ extension Problem {
     /// The body is larger than the API accepts.
     static let bodyTooLarge = Problem(
         status: .contentTooLarge,
-        code: "body_too_large",
+        code: .bodyTooLarge,
         detail: "the request body is larger than \(JSONBody.limit / 1024) KiB; send a smaller body"
     )
 
     /// The body is not JSON.
     static let unsupportedMediaType = Problem(
         status: .unsupportedMediaType,
-        code: "unsupported_media_type",
+        code: .unsupportedMediaType,
         detail: "the request body must be JSON: send Content-Type: application/json (UTF-8)"
     )
 
@@ -117,29 +117,29 @@ extension Problem {
         let list = allowed.map(\.rawValue).joined(separator: ", ")
         return Problem(
             status: .methodNotAllowed,
-            code: "method_not_allowed",
+            code: .methodNotAllowed,
             detail: "this path answers \(list) only",
             headers: [.allow: list]
         )
     }
 
     /// No route has this path.
-    static let noRoute = Problem(status: .notFound, code: "no_route", detail: "no such path: see /openapi.yaml for the API's routes")
+    static let noRoute = Problem(status: .notFound, code: .noRoute, detail: "no such path: see /openapi.yaml for the API's routes")
 
     /// Anything unexpected: the body says nothing about it; the request log line has the status.
     static let internalError = Problem(
         status: .internalServerError,
-        code: "internal_error",
+        code: .internalError,
         detail: "the server failed to answer; the request id in X-Request-ID helps the operator find it"
     )
 
     /// A body or query that does not have the shape the route needs.
     static func invalidBody(_ detail: String, pointer: String) -> Problem {
-        Problem(status: .badRequest, code: "invalid_body", detail: detail, pointer: pointer)
+        Problem(status: .badRequest, code: .invalidBody, detail: detail, pointer: pointer)
     }
 
     /// A query parameter problem.
     static func invalidQuery(_ detail: String) -> Problem {
-        Problem(status: .badRequest, code: "invalid_query", detail: detail)
+        Problem(status: .badRequest, code: .invalidQuery, detail: detail)
     }
 }

@@ -18,7 +18,7 @@ struct ProblemMiddleware: RouterMiddleware {
             return problem.response()
         } catch let error as VaultError {
             if error.kind == .integrity || error.kind == .unavailable {
-                context.logger.error("vault failure", metadata: ["code": .string(error.code)])
+                context.logger.error("vault failure", metadata: ["code": .string(error.code.rawValue)])
             }
             return Problem(error).response()
         } catch let error as any HTTPResponseError {
@@ -30,7 +30,8 @@ struct ProblemMiddleware: RouterMiddleware {
                 return Problem.noRoute.response()
             case .contentTooLarge: return Problem.bodyTooLarge.response()
             default:
-                return Problem(status: error.status, code: "http_\(error.status.code)", detail: error.status.reasonPhrase).response()
+                return Problem(status: error.status, code: VaultError.Code(rawValue: "http_\(error.status.code)"), detail: error.status.reasonPhrase)
+                    .response()
             }
         } catch {
             // Only the type: an error's description could quote a value.

@@ -33,7 +33,7 @@ extension VaultAPI {
                 guard let consent = consents.first(where: { $0.purpose == purpose }) else {
                     throw Problem(
                         status: .notFound,
-                        code: "unknown_purpose",
+                        code: .unknownPurpose,
                         detail: "the policy has no purpose \(purpose) (purposes: \(consents.map(\.purpose).joined(separator: ", ")))"
                     )
                 }

@@ -50,7 +50,7 @@ extension Problem {
         let denials = view.decisions.filter { !$0.allowed }.map(Outputs.Denial.init)
         return Problem(
             status: .forbidden,
-            code: denials.first?.code ?? "denied",
+            code: VaultError.Code(rawValue: denials.first?.code ?? "denied"),
             detail: "the policy allows none of the requested fields" + (view.purpose.map { " for purpose \($0)" } ?? "")
                 + "; `denied` gives each field's reason",
             denied: denials

@@ -46,11 +46,11 @@ public enum VaultServer {
             if PortProbe.isInUse(host: host, port: port) {
                 throw VaultError(
                     .unavailable,
-                    code: "port_in_use",
+                    code: .portInUse,
                     "port \(port) on \(host) is already in use by another process: stop that process, or choose another port (cvault serve --port)"
                 )
             }
-            throw VaultError(.unavailable, code: "listen_failed", "cannot listen on \(host):\(port): \(error)")
+            throw VaultError(.unavailable, code: .listenFailed, "cannot listen on \(host):\(port): \(error)")
         }
     }
 
@@ -85,7 +85,7 @@ public enum VaultServer {
             try await vault.refresh()
         } catch is CancellationError {
         } catch let error as VaultError {
-            logger.error("cannot take up changes made by other processes; retrying", metadata: ["code": .string(error.code)])
+            logger.error("cannot take up changes made by other processes; retrying", metadata: ["code": .string(error.code.rawValue)])
         } catch {
             // Only the type, as ProblemMiddleware logs it: a description could quote SQL.
             logger.error(
@@ -107,7 +107,7 @@ public enum VaultServer {
             } catch {
                 logger.error(
                     "a scheduled job failed; retrying in a minute",
-                    metadata: ["job": .string(job), "code": .string((error as? VaultError)?.code ?? String(reflecting: type(of: error)))]
+                    metadata: ["job": .string(job), "code": .string((error as? VaultError)?.code.rawValue ?? String(reflecting: type(of: error)))]
                 )
             }
         }

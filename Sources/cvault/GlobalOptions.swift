@@ -72,7 +72,7 @@ struct GlobalOptions: ParsableArguments {
         }
         if let tokenFile {
             guard let data = FileManager.default.contents(atPath: tokenFile) else {
-                throw VaultError(.invalidRequest, code: "file_unreadable", "cannot read the token file \(tokenFile)")
+                throw VaultError(.invalidRequest, code: .fileUnreadable, "cannot read the token file \(tokenFile)")
             }
             return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -100,7 +100,7 @@ extension VaultError {
     static var unauthenticatedCLI: VaultError {
         VaultError(
             .unauthenticated,
-            code: "unauthenticated",
+            code: .unauthenticated,
             "this command acts for someone: set CVAULT_TOKEN or pass --token-file PATH (tokens come from `cvault token issue`)"
         )
     }

@@ -13,7 +13,7 @@ import Vault
     static func problem(
         _ response: TestResponse,
         _ status: HTTPResponse.Status,
-        code: String,
+        code: VaultError.Code,
         fixture: TestVault,
         sourceLocation: SourceLocation = #_sourceLocation
     ) -> [String: Any] {
@@ -22,7 +22,7 @@ import Vault
         #expect(response.headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
         #expect(body["status"] as? Int == status.code, sourceLocation: sourceLocation)
         #expect(body["title"] as? String == status.reasonPhrase, sourceLocation: sourceLocation)
-        #expect(body["code"] as? String == code, sourceLocation: sourceLocation)
+        #expect(body["code"] as? String == code.rawValue, sourceLocation: sourceLocation)
         #expect(body["type"] as? String == "https://customervault.local/problems/\(code)", sourceLocation: sourceLocation)
         #expect((body["detail"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
         for value in fixture.customerValues {
@@ -49,14 +49,14 @@ import Vault
         try await fixture.app.test(.router) { client in
             for (method, uri, body, pointer) in cases {
                 let response = try await client.call(method, uri, token: customer, json: body)
-                let problem = Self.problem(response, .badRequest, code: "invalid_body", fixture: fixture)
+                let problem = Self.problem(response, .badRequest, code: .invalidBody, fixture: fixture)
                 #expect(problem["pointer"] as? String == pointer, "\(body)")
             }
             let analyst = fixture.tokens["analyst"]!
             let nested = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":["count",7]}"#)
-            #expect(Self.problem(nested, .badRequest, code: "invalid_body", fixture: fixture)["pointer"] as? String == "/measures/1")
+            #expect(Self.problem(nested, .badRequest, code: .invalidBody, fixture: fixture)["pointer"] as? String == "/measures/1")
             let escaped = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":["count"],"a/b~c":1}"#)
-            #expect(Self.problem(escaped, .badRequest, code: "invalid_body", fixture: fixture)["pointer"] as? String == "/a~1b~0c")
+            #expect(Self.problem(escaped, .badRequest, code: .invalidBody, fixture: fixture)["pointer"] as? String == "/a~1b~0c")
 
             // Query parameters are checked too, and the facade's own refusals keep their codes.
             let support = fixture.tokens["support"]!
@@ -64,21 +64,21 @@ import Vault
             Self.problem(
                 try await client.call(.get, "/v1/customers/\(id)?purpse=service", token: support),
                 .badRequest,
-                code: "invalid_query",
+                code: .invalidQuery,
                 fixture: fixture
             )
-            Self.problem(try await client.call(.get, "/v1/customers/\(id)", token: support), .badRequest, code: "invalid_query", fixture: fixture)
+            Self.problem(try await client.call(.get, "/v1/customers/\(id)", token: support), .badRequest, code: .invalidQuery, fixture: fixture)
             Self.problem(
                 try await client.call(.get, "/v1/audit/entries?limit=-1", token: fixture.tokens["auditor"]!),
                 .badRequest,
-                code: "invalid_query",
+                code: .invalidQuery,
                 fixture: fixture
             )
             // A request of the right shape that the policy cannot carry out is a 422.
             Self.problem(
                 try await client.call(.put, "/v1/me/consents/service", token: customer, json: #"{"state":"granted"}"#),
                 .unprocessableContent,
-                code: "basis_not_consent",
+                code: .basisNotConsent,
                 fixture: fixture
             )
         }
@@ -90,7 +90,7 @@ import Vault
         let id = fixture.customers[1].id
         try await fixture.app.test(.router) { client in
             let response = try await client.call(.get, "/v1/customers/\(id)?purpose=service&fields=name,email", token: fixture.tokens["marketing"]!)
-            let problem = Self.problem(response, .forbidden, code: "role_not_permitted_purpose", fixture: fixture)
+            let problem = Self.problem(response, .forbidden, code: .init(rawValue: "role_not_permitted_purpose"), fixture: fixture)
             let denied = try #require(problem["denied"] as? [[String: Any]])
             #expect(denied.map { $0["field"] as? String } == ["name", "email"])
             for denial in denied {
@@ -100,13 +100,13 @@ import Vault
             // An analyst never reaches a row; the reason says why.
             let analyst = try await client.call(.get, "/v1/customers/\(id)?purpose=analytics", token: fixture.tokens["analyst"]!)
             #expect(
-                (Self.problem(analyst, .forbidden, code: "aggregate_only", fixture: fixture)["detail"] as? String)?
+                (Self.problem(analyst, .forbidden, code: .init(rawValue: "aggregate_only"), fixture: fixture)["detail"] as? String)?
                     .contains("reads aggregates only") == true
             )
             // A role without the operation is refused by the facade, with the policy's reason.
             let operatorResponse = try await client.call(.get, "/v1/contests", token: fixture.tokens["operator"]!)
             #expect(
-                (Self.problem(operatorResponse, .forbidden, code: "operation_not_permitted", fixture: fixture)["detail"] as? String)?
+                (Self.problem(operatorResponse, .forbidden, code: .init(rawValue: "operation_not_permitted"), fixture: fixture)["detail"] as? String)?
                     .contains("operator") == true
             )
         }
@@ -122,28 +122,28 @@ import Vault
             Self.problem(
                 try await client.call(.get, "/v1/customers/\(fixture.customers[2].id)?purpose=service", token: customer),
                 .notFound,
-                code: "not_found",
+                code: .notFound,
                 fixture: fixture
             )
             Self.problem(
                 try await client.call(.get, "/v1/customers/c-9999999?purpose=service", token: support),
                 .notFound,
-                code: "not_found",
+                code: .notFound,
                 fixture: fixture
             )
-            Self.problem(try await client.call(.get, "/v1/nothing-here", token: support), .notFound, code: "no_route", fixture: fixture)
+            Self.problem(try await client.call(.get, "/v1/nothing-here", token: support), .notFound, code: .noRoute, fixture: fixture)
             Self.problem(
                 try await client.call(.get, "/v1/me/consents/astrology", token: customer),
                 .notFound,
-                code: "unknown_purpose",
+                code: .unknownPurpose,
                 fixture: fixture
             )
 
             let wrong = try await client.call(.put, "/v1/me", token: customer)
-            Self.problem(wrong, .methodNotAllowed, code: "method_not_allowed", fixture: fixture)
+            Self.problem(wrong, .methodNotAllowed, code: .methodNotAllowed, fixture: fixture)
             #expect(wrong.headers[.allow] == "GET, DELETE")
             let post = try await client.call(.post, "/healthz")
-            Self.problem(post, .methodNotAllowed, code: "method_not_allowed", fixture: fixture)
+            Self.problem(post, .methodNotAllowed, code: .methodNotAllowed, fixture: fixture)
             #expect(post.headers[.allow] == "GET")
 
             let contest = #"{"field":"postcode","value":"ZZ9 9ZZ","reason":"moved"}"#
@@ -151,7 +151,7 @@ import Vault
             Self.problem(
                 try await client.call(.post, "/v1/me/contests", token: customer, json: contest),
                 .conflict,
-                code: "already_contested",
+                code: .alreadyContested,
                 fixture: fixture
             )
 
@@ -159,13 +159,13 @@ import Vault
             Self.problem(
                 try await client.call(.get, "/v1/customers/\(me)?purpose=service", token: support),
                 .gone,
-                code: "customer_erased",
+                code: .customerErased,
                 fixture: fixture
             )
             Self.problem(
                 try await client.call(.patch, "/v1/customers/\(me)?purpose=service", token: support, json: #"{"set":{"region":"north"}}"#),
                 .gone,
-                code: "customer_erased",
+                code: .customerErased,
                 fixture: fixture
             )
         }
@@ -181,7 +181,7 @@ import Vault
             Self.problem(
                 try await client.call(.post, "/v1/me/contests", token: customer, json: large),
                 .contentTooLarge,
-                code: "body_too_large",
+                code: .bodyTooLarge,
                 fixture: fixture
             )
             for type in ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1"] {
@@ -194,14 +194,14 @@ import Vault
                         headers: [.contentType: type]
                     ),
                     .unsupportedMediaType,
-                    code: "unsupported_media_type",
+                    code: .unsupportedMediaType,
                     fixture: fixture
                 )
             }
             Self.problem(
                 try await client.call(.delete, "/v1/me", token: customer),
                 .unsupportedMediaType,
-                code: "unsupported_media_type",
+                code: .unsupportedMediaType,
                 fixture: fixture
             )
             let utf8 = try await client.call(
@@ -231,7 +231,7 @@ import Vault
                 #expect(response.status == .ok, "\(response.text)")
             }
             let refused = try await client.call(.post, "/v1/aggregates", token: analyst, json: #"{"measures":["count"],"epsilon":1}"#)
-            Self.problem(refused, .tooManyRequests, code: "budget_exhausted", fixture: fixture)
+            Self.problem(refused, .tooManyRequests, code: .budgetExhausted, fixture: fixture)
         }
     }
 
@@ -254,23 +254,23 @@ import Vault
             let contestID = try #require(opened.object["id"] as? String)
             for body in [#"{"withdraw":false,"reply":"x"}"#, #"{"withdraw":null}"#, #"{"reply":null}"#, #"{"withdraw":false}"#] {
                 let update = try await client.call(.patch, "/v1/me/contests/\(contestID)", token: customer, json: body)
-                Self.problem(update, .badRequest, code: "invalid_body", fixture: fixture)
+                Self.problem(update, .badRequest, code: .invalidBody, fixture: fixture)
             }
             for fields in ["name,,email", "name,", "Name", "na%20me"] {
                 let read = try await client.call(.get, "/v1/customers/\(id)?purpose=service&fields=\(fields)", token: support)
-                Self.problem(read, .badRequest, code: "invalid_query", fixture: fixture)
+                Self.problem(read, .badRequest, code: .invalidQuery, fixture: fixture)
             }
             for query in ["limit=0", "limit=10001", "from=9223372036854775808", "from=+1", "limit=1%200"] {
                 let entries = try await client.call(.get, "/v1/audit/entries?\(query)", token: auditor)
-                Self.problem(entries, .badRequest, code: "invalid_query", fixture: fixture)
+                Self.problem(entries, .badRequest, code: .invalidQuery, fixture: fixture)
             }
             // Names the document types by pattern or enum are checked here, not by the policy (400, not 422).
-            let patternCases: [(HTTPRequest.Method, String, String?, String?, String)] = [
-                (.get, "/v1/contests?status=bogus", support, nil, "invalid_query"),
-                (.put, "/v1/me/consents/Marketing", customer, #"{"state":"granted"}"#, "invalid_query"),
-                (.get, "/v1/customers/\(id)?purpose=Service", support, nil, "invalid_query"),
-                (.post, "/v1/me/contests", customer, #"{"field":"Bad","value":"x","reason":"x"}"#, "invalid_body"),
-                (.patch, "/v1/customers/\(id)?purpose=service", support, #"{"set":{"Name":"x"}}"#, "invalid_body"),
+            let patternCases: [(HTTPRequest.Method, String, String?, String?, VaultError.Code)] = [
+                (.get, "/v1/contests?status=bogus", support, nil, .invalidQuery),
+                (.put, "/v1/me/consents/Marketing", customer, #"{"state":"granted"}"#, .invalidQuery),
+                (.get, "/v1/customers/\(id)?purpose=Service", support, nil, .invalidQuery),
+                (.post, "/v1/me/contests", customer, #"{"field":"Bad","value":"x","reason":"x"}"#, .invalidBody),
+                (.patch, "/v1/customers/\(id)?purpose=service", support, #"{"set":{"Name":"x"}}"#, .invalidBody),
             ]
             for (method, uri, token, body, code) in patternCases {
                 Self.problem(try await client.call(method, uri, token: token, json: body), .badRequest, code: code, fixture: fixture)
@@ -281,7 +281,7 @@ import Vault
                 token: fixture.tokens["analyst"]!,
                 json: #"{"measures":["count"],"epsilon":null}"#
             )
-            Self.problem(nullEpsilon, .badRequest, code: "invalid_body", fixture: fixture)
+            Self.problem(nullEpsilon, .badRequest, code: .invalidBody, fixture: fixture)
             // Well-formed JSON with a value the field cannot hold is the vault's refusal, not a parse error.
             let huge = try await client.call(
                 .post,
@@ -292,7 +292,7 @@ import Vault
             #expect(huge.status == .unprocessableContent, "\(huge.text)")
             // A method the document does not list is a 405 naming the ones it does.
             let trace = try await client.call(.init("TRACE")!, "/v1/me", token: customer)
-            Self.problem(trace, .methodNotAllowed, code: "method_not_allowed", fixture: fixture)
+            Self.problem(trace, .methodNotAllowed, code: .methodNotAllowed, fixture: fixture)
             #expect(trace.headers[.allow]?.contains("GET") == true)
             // With a trailing slash too, as the router reads the path.
             let slashed = try await client.call(.get, "/v1/me/", token: customer)

@@ -98,7 +98,7 @@ import VaultStore
             let error = await #expect(throws: VaultError.self) {
                 try await VaultServer.run(vault: fixture.vault, host: "127.0.0.1", port: port, logger: fixture.log.logger())
             }
-            #expect(error?.code == "port_in_use")
+            #expect(error?.code == .portInUse)
             #expect(error?.message.contains("\(port)") == true)
             #expect(error?.message.contains("--port") == true)
         }

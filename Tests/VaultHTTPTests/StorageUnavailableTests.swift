@@ -24,12 +24,12 @@ import VaultStore
             // The writer connection turns read-only, as a database does when its disk or server goes away.
             try sqlite.unsafeExecute(sql: "PRAGMA query_only = ON")
             let read = try await client.call(.get, "/v1/me", token: customer)
-            let problem = ErrorShapeTests.problem(read, .serviceUnavailable, code: "storage_unavailable", fixture: fixture)
+            let problem = ErrorShapeTests.problem(read, .serviceUnavailable, code: .storageUnavailable, fixture: fixture)
             #expect(read.headers[.retryAfter] == "1")
             #expect(problem["values"] == nil, "a read whose audit entry could not be written must not answer")
             let change = consentBefore == "granted" ? "withdrawn" : "granted"
             let consent = try await client.call(.put, "/v1/me/consents/marketing", token: customer, json: #"{"state":"\#(change)"}"#)
-            ErrorShapeTests.problem(consent, .serviceUnavailable, code: "storage_unavailable", fixture: fixture)
+            ErrorShapeTests.problem(consent, .serviceUnavailable, code: .storageUnavailable, fixture: fixture)
             #expect(try await sqlite.read { try $0.auditSize() } == sizeBefore, "a refused request left an audit entry")
 
             try sqlite.unsafeExecute(sql: "PRAGMA query_only = OFF")

@@ -37,7 +37,7 @@ import VaultCrypto
             let object = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: String])
             #expect(Set(object.keys) == ["destination", "code", "link", "expires_at"] && object["code"] == "12345678")
             let refusing = try WebhookNotifier(url: URL(string: "http://127.0.0.1:\(client.port!)/refuse")!, secret: secret)
-            await #expect { try await refusing.deliver(message) } throws: { ($0 as? VaultError)?.code == "webhook_failed" }
+            await #expect { try await refusing.deliver(message) } throws: { ($0 as? VaultError)?.code == .webhookFailed }
         }
         #expect(throws: VaultError.self) { try WebhookNotifier(url: URL(string: "http://mail.example.com/hook")!, secret: secret) }
         #expect(throws: VaultError.self) { try WebhookNotifier(url: URL(string: "https://mail.example.com/hook")!, secret: Array("short".utf8)) }

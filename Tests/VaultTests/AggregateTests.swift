@@ -105,7 +105,7 @@ struct AggregateTests {
             _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], epsilon: 0.5), by: analyst)
             Issue.record("the budget must run out")
         } catch let error as VaultError {
-            #expect(error.kind == .budgetExhausted && error.code == "budget_exhausted")
+            #expect(error.kind == .budgetExhausted && error.code == .budgetExhausted)
             #expect(error.message.contains("left"))
         }
         let status = try await test.vault.budgetStatus(by: analyst)
@@ -168,7 +168,7 @@ struct AggregateTests {
         #expect(answer.result.groups.isEmpty, "with 60 customers spread over hundreds of cells, nothing clears k")
         #expect(answer.result.suppressedGroups > 0)
         let id = test.customers[0].id
-        await #expect(throws: VaultError.denied("aggregate_only", "denied: role analyst reads aggregates only")) {
+        await #expect(throws: VaultError.denied(.init(rawValue: "aggregate_only"), "denied: role analyst reads aggregates only")) {
             _ = try await test.vault.readCustomer(id, purpose: "analytics", by: analyst)
         }
         // The refused read is in the log all the same.

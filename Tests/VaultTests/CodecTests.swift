@@ -54,7 +54,7 @@ struct CodecTests {
                 _ = try JSONValue.parse(Data(bad.utf8))
                 Issue.record("accepted malformed JSON")
             } catch let error as VaultError {
-                #expect(error.code == "malformed_json")
+                #expect(error.code == .malformedJson)
             }
         }
         do {

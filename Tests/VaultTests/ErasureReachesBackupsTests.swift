@@ -131,11 +131,11 @@ struct ErasureReachesBackupsTests {
         options.clock = test.clock
         // Not while the vault is open anywhere: an erasure could slip into the database set aside.
         await #expect { _ = try await Vault.restore(from: before, into: test.folder, confirm: true, options: options) } throws: {
-            ($0 as? VaultError)?.code == "vault_in_use"
+            ($0 as? VaultError)?.code == .vaultInUse
         }
         try test.vault.close()
         await #expect { _ = try await Vault.restore(from: before, into: test.folder, confirm: false, options: options) } throws: {
-            ($0 as? VaultError)?.code == "confirmation_required"
+            ($0 as? VaultError)?.code == .confirmationRequired
         }
         #expect(
             !FileManager.default.fileExists(atPath: test.databasePath + ".replaced-\(AuditTimestamp(test.clock.now()).rfc3339.filter(\.isNumber))")
@@ -152,7 +152,7 @@ struct ErasureReachesBackupsTests {
             token: try await restored.issueToken(role: "support", customerID: nil, name: "s2", expiresIn: nil, by: .localOperator).secret
         )
         await #expect { _ = try await restored.readCustomer(victim.id, purpose: "service", by: newSupport) } throws: {
-            ($0 as? VaultError)?.code == "customer_erased"
+            ($0 as? VaultError)?.code == .customerErased
         }
         #expect(
             try await restored.readCustomer(test.customers[1].id, purpose: "service", fields: ["name"], by: newSupport).values["name"]
@@ -193,7 +193,7 @@ struct ErasureReachesBackupsTests {
         options.clock = test.clock
         await #expect { _ = try await Vault.restore(from: before, into: test.folder, confirm: true, options: options) } throws: { error in
             guard let error = error as? VaultError else { return false }
-            return error.code == "backup_undecryptable" && error.message.contains("nothing was changed")
+            return error.code == .backupUndecryptable && error.message.contains("nothing was changed")
         }
         let reopened = try await test.reopen()
         #expect(try await reopened.storage.read { tx in try tx.auditSize() } >= size)

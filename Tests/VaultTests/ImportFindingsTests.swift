@@ -120,7 +120,7 @@ struct StaffReachTests {
         let contest = try await test.vault.openContest(field: "segment", proposedValue: "loyal", reason: "I buy every week", by: customer)
         let support = try await test.principal("support")
         await #expect { _ = try await test.vault.resolveContest(id: contest.id, resolution: .accept, reason: "fine", by: support) } throws: {
-            ($0 as? VaultError)?.code == "field_not_granted"
+            ($0 as? VaultError)?.code == .fieldNotGranted
         }
         let auditor = try await test.principal("auditor")
         let entries = try await test.vault.auditEntries(customer: test.customers[0].id, from: 0, limit: 1000, by: auditor)

@@ -40,15 +40,15 @@ struct InputHygieneTests {
         await #expect {
             _ = try await test.vault.updateCustomer(test.customers[0].id, purpose: "service", set: ["name": value], by: support)
         } throws: {
-            ($0 as? VaultError)?.code == "invalid_value"
+            ($0 as? VaultError)?.code == .invalidValue
         }
         let customer = try await test.customerPrincipal(test.customers[1].id)
         await #expect { _ = try await test.vault.openContest(field: "name", proposedValue: value, reason: "typo", by: customer) } throws: {
-            ($0 as? VaultError)?.code == "invalid_value"
+            ($0 as? VaultError)?.code == .invalidValue
         }
         if !value.contains("\n") {
             await #expect { _ = try await test.vault.openContest(field: "name", proposedValue: "Fine Name", reason: value, by: customer) } throws: {
-                ($0 as? VaultError)?.code == "invalid_text"
+                ($0 as? VaultError)?.code == .invalidText
             }
         }
     }
@@ -61,7 +61,7 @@ struct InputHygieneTests {
         let text = Vault.defaultPolicyText.replacingOccurrences(of: "category: user.demographic.profile", with: "category: user.preference.channel")
         try #require(text != Vault.defaultPolicyText)
         await #expect { _ = try await test.vault.applyPolicy(text: text, fileName: "mine.yaml", by: .localOperator) } throws: {
-            ($0 as? VaultError)?.code == "invalid_policy" && "\($0)".contains("not a fideslang 3.1.4 data category")
+            ($0 as? VaultError)?.code == .invalidPolicy && "\($0)".contains("not a fideslang 3.1.4 data category")
         }
         #expect(test.vault.policy.policy.hash == before)
     }
@@ -135,7 +135,7 @@ struct PassphraseProtectionTests {
         #expect(try await reopened.readCustomer(record.id, purpose: "service", fields: ["name"], by: support).anyAllowed)
         try reopened.close()
         options.keySource = .passphrase("not the vault's passphrase")
-        await #expect { _ = try await Vault.open(at: folder, options: options) } throws: { ($0 as? VaultError)?.code == "wrong_root_key" }
+        await #expect { _ = try await Vault.open(at: folder, options: options) } throws: { ($0 as? VaultError)?.code == .wrongRootKey }
     }
 }
 
@@ -180,7 +180,7 @@ struct SizeAndNameTests {
             try text.replacingCharacters(in: original, with: #""database" : "\#(bad)""#).write(to: url, atomically: true, encoding: .utf8)
             await #expect { _ = try await test.reopen() } throws: { error in
                 guard let error = error as? VaultError else { return false }
-                return error.code == "bad_metadata" && error.message.contains("plain file name")
+                return error.code == .badMetadata && error.message.contains("plain file name")
             }
             try text.write(to: url, atomically: true, encoding: .utf8)
         }

@@ -105,7 +105,7 @@ struct LogAnchorTests {
             ($0 as? VaultError)?.kind == .integrity
         }
         // A new process refuses to open it, and can still inspect it.
-        await #expect { _ = try await test.reopen() } throws: { ($0 as? VaultError)?.code == "log_rolled_back" }
+        await #expect { _ = try await test.reopen() } throws: { ($0 as? VaultError)?.code == .logRolledBack }
         var options = VaultOptions(backends: [SQLiteBackend()])
         options.inspectOnly = true
         options.clock = test.clock
@@ -137,7 +137,7 @@ struct LogAnchorTests {
 
         await #expect { _ = try await test.reopen() } throws: { error in
             guard let error = error as? VaultError else { return false }
-            return error.code == "log_rolled_back" && error.message.contains("cvault restore")
+            return error.code == .logRolledBack && error.message.contains("cvault restore")
         }
         var options = VaultOptions(backends: [SQLiteBackend()])
         options.inspectOnly = true

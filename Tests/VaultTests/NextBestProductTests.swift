@@ -62,7 +62,7 @@ struct NextBestProductTests {
             _ = try await test.vault.nextBestProduct(for: withdrawn.id, purpose: "personalization", by: marketing)
             Issue.record("a customer without personalization consent was scored")
         } catch let error as VaultError {
-            #expect(error.kind == .denied && error.code.hasPrefix("consent_") && error.message.contains("consent"))
+            #expect(error.kind == .denied && error.code.rawValue.hasPrefix("consent_") && error.message.contains("consent"))
         }
         let refusal = try #require(try await Self.entries(test, customer: withdrawn.id).last)
         #expect(refusal.op == "customer.next_best_product" && refusal.decision == .deny && refusal.reason.hasPrefix("consent_"))
@@ -90,17 +90,17 @@ struct NextBestProductTests {
         let marketing = try await test.principal("marketing")
         let consenting = try #require(test.customers.first { $0.consents["personalization"] == .granted })
         await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: marketing) } throws: {
-            ($0 as? VaultError)?.code == "no_model"
+            ($0 as? VaultError)?.code == .noModel
         }
         await #expect { _ = try await test.vault.trainModel(epsilon: nil, by: try await test.principal("support")) } throws: {
             ($0 as? VaultError)?.kind == .denied
         }
         await #expect { _ = try await test.vault.trainModel(epsilon: 3, by: .localOperator) } throws: {
-            ($0 as? VaultError)?.code == "epsilon_above_maximum"
+            ($0 as? VaultError)?.code.rawValue == "epsilon_above_maximum"
         }
         _ = try await test.vault.trainModel(epsilon: nil, by: .localOperator)
         await #expect { _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "marketing", by: marketing) } throws: {
-            ($0 as? VaultError)?.code == "purpose_not_for_recommendations"
+            ($0 as? VaultError)?.code == .purposeNotForRecommendations
         }
         let refusal = try #require(try await Self.entries(test, customer: consenting.id).last)
         #expect(refusal.op == "customer.next_best_product" && refusal.decision == .deny && refusal.reason == "purpose_not_for_recommendations")
@@ -129,7 +129,7 @@ struct NextBestProductTests {
         defer { test.remove() }
         _ = try await test.vault.trainModel(epsilon: 1, by: .localOperator)
         await #expect { _ = try await test.vault.trainModel(epsilon: 1, by: .localOperator) } throws: {
-            ($0 as? VaultError)?.code == "budget_exhausted"
+            ($0 as? VaultError)?.code == .budgetExhausted
         }
         #expect(try await test.vault.storage.read { tx in try tx.recommendationModels().count } == 1)
         let last = try #require(try await Self.entries(test).last { $0.op == "model.train" })
@@ -186,7 +186,7 @@ struct NextBestProductTests {
         await #expect {
             _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.principal("marketing"))
         } throws: {
-            ($0 as? VaultError)?.code == "model_outdated"
+            ($0 as? VaultError)?.code == .modelOutdated
         }
         _ = try await test.vault.trainModel(epsilon: nil, by: .localOperator)
         _ = try await test.vault.nextBestProduct(for: consenting.id, purpose: "personalization", by: try await test.principal("marketing"))

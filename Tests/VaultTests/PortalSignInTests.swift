@@ -78,10 +78,10 @@ struct PortalSignInTests {
         let entry = try #require(try await Self.entries(test).last)
         #expect(entry.op == "portal.sign_in.request" && entry.decision == .deny && entry.reason == "no_match" && entry.customer == nil)
         await #expect { _ = try await test.vault.completeSignIn(address: "nobody@example.org", code: "12345678", client: "192.0.2.2") } throws: {
-            ($0 as? VaultError)?.code == "sign_in_failed"
+            ($0 as? VaultError)?.code == .signInFailed
         }
         await #expect { try await test.vault.requestSignIn(address: "not an address", client: "192.0.2.2", linkBase: Self.linkBase) } throws: {
-            ($0 as? VaultError)?.code == "bad_address"
+            ($0 as? VaultError)?.code == .badAddress
         }
     }
 
@@ -95,7 +95,7 @@ struct PortalSignInTests {
         let wrong = message.code == "00000000" ? "11111111" : "00000000"
         for _ in 0..<5 {
             await #expect { _ = try await test.vault.completeSignIn(address: address, code: wrong, client: "192.0.2.3") } throws: {
-                ($0 as? VaultError)?.code == "sign_in_failed"
+                ($0 as? VaultError)?.code == .signInFailed
             }
         }
         await #expect(throws: VaultError.self) { _ = try await test.vault.completeSignIn(address: address, code: message.code, client: "192.0.2.3") }
@@ -160,7 +160,7 @@ struct PortalSignInTests {
         }
         // …but not past 30 idle minutes.
         test.clock.advance(by: 1_801)
-        await #expect { _ = try await test.vault.portalPrincipal(session: first.secret) } throws: { ($0 as? VaultError)?.code == "session_ended" }
+        await #expect { _ = try await test.vault.portalPrincipal(session: first.secret) } throws: { ($0 as? VaultError)?.code == .sessionEnded }
 
         let second = try await signIn(test.customers[0], expecting: 2)
         for _ in 0..<25 {

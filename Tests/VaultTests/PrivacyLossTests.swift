@@ -46,7 +46,7 @@ struct PrivacyLossTests {
             try await Self.spend(1, times: 1, on: test.vault, by: analyst, salt: 2)
             Issue.record("the global budget was counted over the analyst's one-day window")
         } catch let error as VaultError {
-            #expect(error.code == "budget_exhausted")
+            #expect(error.code == .budgetExhausted)
         }
         let view = try await test.vault.budgetStatus(by: analyst)
         #expect(view.globalPeriod == "P30D" && view.period == "P1D")
@@ -69,7 +69,7 @@ struct PrivacyLossTests {
             try await Self.spend(0.5, times: 1, on: test.vault, by: analyst, salt: 2)
             Issue.record("the period renewed past the lifetime cap")
         } catch let error as VaultError {
-            #expect(error.code == "budget_exhausted")
+            #expect(error.code == .budgetExhausted)
             #expect(error.message.contains("never renews"))
         }
         let view = try await test.vault.budgetStatus(by: analyst)
@@ -120,7 +120,7 @@ struct PrivacyLossTests {
             _ = try await test.vault.aggregate(AggregateRequest(measures: measures, groupBy: groupBy, epsilon: 0.5), by: analyst)
             Issue.record("\(measures) read \(withheld) without a grant")
         } catch let error as VaultError {
-            #expect(error.kind == .denied && error.code == "field_not_granted")
+            #expect(error.kind == .denied && error.code == .fieldNotGranted)
             #expect(error.message.contains(withheld))
         }
         #expect(try await test.vault.budgetStatus(by: analyst).status.analystLifetimeSpent == .zero)
@@ -178,7 +178,7 @@ struct PrivacyLossTests {
             _ = try await test.vault.aggregate(AggregateRequest(measures: ["count"], groupBy: ["region"], epsilon: 0.5), by: analyst)
             Issue.record("an aggregate over a damaged key released an answer")
         } catch let error as VaultError {
-            #expect(error.code == "aggregate_failed")
+            #expect(error.code == .aggregateFailed)
             #expect(!error.message.contains(victim.id))
         }
         let view = try await test.vault.budgetStatus(by: analyst)

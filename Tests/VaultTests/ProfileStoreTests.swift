@@ -257,7 +257,7 @@ struct ProfileStoreTests {
         do {
             _ = try await test.reopen(keySource: .keyFile(other))
         } catch let error as VaultError {
-            #expect(error.code == "wrong_root_key")
+            #expect(error.code == .wrongRootKey)
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: test.databasePath)) == databaseBefore)
         #expect(try FileManager.default.attributesOfItem(atPath: test.databasePath)[.modificationDate] as? Date == modified)
@@ -357,7 +357,7 @@ struct ProfileStoreTests {
             _ = try await test.vault.authenticate(token: revoked.secret)
             Issue.record("revoked token accepted")
         } catch let error as VaultError {
-            #expect(error.code == "revoked_token")
+            #expect(error.code == .revokedToken)
         }
         // Only the keyed hash is stored.
         let stored = try await test.vault.storage.read { tx in try tx.tokens() }

@@ -81,7 +81,7 @@ struct SharedDatabaseTests {
                             by: analyst
                         )
                         return 1
-                    } catch let error as VaultError where error.code == "budget_exhausted" {
+                    } catch let error as VaultError where error.code == .budgetExhausted {
                         return 0
                     }
                 }

@@ -13,7 +13,7 @@ struct TokenCacheTests {
             try await body()
             return nil
         } catch let error as VaultError {
-            return error.code
+            return error.code.rawValue
         } catch {
             return "\(error)"
         }

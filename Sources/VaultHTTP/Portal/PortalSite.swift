@@ -317,23 +317,23 @@ struct PortalSite: Sendable {
         let sentOrigin = request.headers[HTTPField.Name("Origin")!]
         let sameOrigin = fetchSite.map { $0 == "same-origin" } ?? (sentOrigin == nil || sentOrigin == "null" || sentOrigin == origin)
         guard sameOrigin else {
-            throw Problem(status: .forbidden, code: "cross_site_form", detail: "this form was not sent from the portal's own pages")
+            throw Problem(status: .forbidden, code: .crossSiteForm, detail: "this form was not sent from the portal's own pages")
         }
         guard gate.admit(client(request, context)) else {
-            throw Problem(status: .tooManyRequests, code: "rate_limited", detail: "too many attempts: wait a few minutes and try again")
+            throw Problem(status: .tooManyRequests, code: .rateLimited, detail: "too many attempts: wait a few minutes and try again")
         }
         let body = try await request.body.collect(upTo: Self.formLimit)
         let form: Form
         do {
             form = try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
         } catch {
-            throw Problem(status: .badRequest, code: "bad_form", detail: "the form is incomplete or malformed: reload the page and try again")
+            throw Problem(status: .badRequest, code: .badForm, detail: "the form is incomplete or malformed: reload the page and try again")
         }
         let expected = vault.portalFormToken(for: context.portalFormCookie ?? "")
         guard request.cookies[PortalMiddleware.formCookie] != nil, ConstantTime.equals(Array(form.csrf.utf8), Array(expected.utf8)) else {
             throw Problem(
                 status: .forbidden,
-                code: "form_token",
+                code: .formToken,
                 detail: "the form's token does not match this browser: reload the page and try again"
             )
         }

@@ -71,7 +71,7 @@ struct AggregateCommand: AsyncParsableCommand {
             } catch {
                 throw VaultError(
                     .invalidRequest,
-                    code: "file_unwritable",
+                    code: .fileUnwritable,
                     "cannot write the chart to \(chart) (\(error.localizedDescription)); the answer was computed and its ε charged: "
                         + "ask the identical query again with another --chart path, a repeat is free"
                 )

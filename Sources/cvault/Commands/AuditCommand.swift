@@ -23,7 +23,7 @@ struct AuditCommand: AsyncParsableCommand {
             var external: String?
             if let since {
                 guard let data = FileManager.default.contents(atPath: since) else {
-                    throw VaultError(.invalidRequest, code: "file_unreadable", "cannot read checkpoint file \(since)")
+                    throw VaultError(.invalidRequest, code: .fileUnreadable, "cannot read checkpoint file \(since)")
                 }
                 external = String(decoding: data, as: UTF8.self)
             }
@@ -161,7 +161,7 @@ struct AuditCommand: AsyncParsableCommand {
                 } catch {
                     throw VaultError(
                         .invalidRequest,
-                        code: "chart_unwritable",
+                        code: .chartUnwritable,
                         "cannot write the chart to \(chart) (\(error.localizedDescription)): give a path in a folder you can write"
                     )
                 }

@@ -43,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         // A customer who has not consented to marketing, to show consent at work.
         guard let subject = records.first(where: { $0.consents["marketing"] != .granted && $0.consents["analytics"] == .granted }) else {
-            throw VaultError(.unavailable, code: "demo_data", "the synthetic data has no suitable demo customer")
+            throw VaultError(.unavailable, code: .demoData, "the synthetic data has no suitable demo customer")
         }
         let support = try await principal(vault, role: "support", name: "alice")
         let marketing = try await principal(vault, role: "marketing", name: "bob")
@@ -172,7 +172,7 @@ struct DemoCommand: AsyncParsableCommand {
             port.continuation.finish()
         }
         guard let bound = await port.stream.first(where: { _ in true }) else {
-            throw VaultError(.unavailable, code: "demo_witness", "the demo witness could not listen on loopback")
+            throw VaultError(.unavailable, code: .demoWitness, "the demo witness could not listen on loopback")
         }
         let status = try await vault.addWitness(url: "http://127.0.0.1:\(bound)", key: witness.verifierKey, by: .localOperator)
         say("witness \(witness.name) runs apart from the vault (\(folder.path)); \(status.detail)")

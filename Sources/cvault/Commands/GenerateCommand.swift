@@ -36,7 +36,7 @@ struct GenerateCommand: AsyncParsableCommand {
         let lines = try Vault.syntheticJSONLines(count: customers, seed: seed, asOf: day)
         if let out {
             guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
-                throw VaultError(.unavailable, code: "write_failed", "cannot write \(out)")
+                throw VaultError(.unavailable, code: .writeFailed, "cannot write \(out)")
             }
             defer { try? handle.close() }
             let progress = ProgressBar(total: customers, label: "generate")

@@ -32,7 +32,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw VaultError(.invalidRequest, code: "file_unreadable", "cannot read \(file)")
+            throw VaultError(.invalidRequest, code: .fileUnreadable, "cannot read \(file)")
         }
         let vault = try await global.open()
         let principal = try await global.operatorPrincipal(vault)
@@ -43,7 +43,7 @@ struct ImportCommand: AsyncParsableCommand {
         case .failure(let failure):
             for problem in failure.problems { Output.note("\(file):\(problem.line): \(problem.message)") }
             if failure.total > failure.problems.count { Output.note("… and \(failure.total - failure.problems.count) more problems") }
-            throw VaultError(.invalidRequest, code: "invalid_import", "\(failure.total) invalid line(s) in \(file); nothing was imported")
+            throw VaultError(.invalidRequest, code: .invalidImport, "\(failure.total) invalid line(s) in \(file); nothing was imported")
         }
         let progress = ProgressBar(total: records.count, label: "import")
         let summary = try await vault.importCustomers(

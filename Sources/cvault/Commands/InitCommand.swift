@@ -40,7 +40,7 @@ struct InitCommand: AsyncParsableCommand {
         var policyName = "default.yaml"
         if let policy {
             guard let data = FileManager.default.contents(atPath: policy) else {
-                throw VaultError(.invalidRequest, code: "policy_unreadable", "cannot read policy file \(policy)")
+                throw VaultError(.invalidRequest, code: .policyUnreadable, "cannot read policy file \(policy)")
             }
             policyText = String(decoding: data, as: UTF8.self)
             policyName = URL(fileURLWithPath: policy).lastPathComponent
@@ -48,7 +48,7 @@ struct InitCommand: AsyncParsableCommand {
         let rootKey: Vault.NewRootKey
         if passphrase {
             guard let secret = ProcessInfo.processInfo.environment["CVAULT_PASSPHRASE"], !secret.isEmpty else {
-                throw VaultError(.invalidRequest, code: "passphrase_missing", "--passphrase needs the passphrase in $CVAULT_PASSPHRASE")
+                throw VaultError(.invalidRequest, code: .passphraseMissing, "--passphrase needs the passphrase in $CVAULT_PASSPHRASE")
             }
             rootKey = .passphrase(secret)
         } else {

@@ -120,7 +120,7 @@ struct MeCommand: AsyncParsableCommand {
             let data = try await vault.exportMine(by: try await global.principal(vault))
             if let out {
                 guard FileManager.default.createFile(atPath: out, contents: data, attributes: [.posixPermissions: 0o600]) else {
-                    throw VaultError(.unavailable, code: "write_failed", "cannot write \(out)")
+                    throw VaultError(.unavailable, code: .writeFailed, "cannot write \(out)")
                 }
                 Output.note("wrote your export to \(out); check it anywhere with `cvault verify-export \(out)`")
             } else {

@@ -15,7 +15,7 @@ struct PolicyApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw VaultError(.invalidRequest, code: "file_unreadable", "cannot read \(file)")
+            throw VaultError(.invalidRequest, code: .fileUnreadable, "cannot read \(file)")
         }
         let vault = try await global.open()
         let version = try await vault.applyPolicy(

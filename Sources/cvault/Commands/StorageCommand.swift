@@ -36,7 +36,7 @@ struct StorageCommand: AsyncParsableCommand {
             if to.hasPrefix("sqlite:") {
                 let folder = String(to.dropFirst("sqlite:".count))
                 guard !folder.isEmpty else {
-                    throw VaultError(.invalidRequest, code: "bad_destination", "sqlite: needs a folder, as in --to sqlite:./investigation")
+                    throw VaultError(.invalidRequest, code: .badDestination, "sqlite: needs a folder, as in --to sqlite:./investigation")
                 }
                 let report = try await Vault.copyToNewFolder(
                     from: global.vaultDirectory,

@@ -31,7 +31,7 @@ struct VerifyExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw VaultError(.invalidRequest, code: "file_unreadable", "cannot read \(file)")
+            throw VaultError(.invalidRequest, code: .fileUnreadable, "cannot read \(file)")
         }
         let result = Vault.verifyExport(data, pinnedPublicKey: try pin.key())
         if json {
@@ -60,7 +60,7 @@ struct VerifyReceiptCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw VaultError(.invalidRequest, code: "file_unreadable", "cannot read \(file)")
+            throw VaultError(.invalidRequest, code: .fileUnreadable, "cannot read \(file)")
         }
         let result = Vault.verifyReceipt(data, pinnedPublicKey: try pin.key())
         if json {

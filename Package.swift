@@ -38,15 +38,18 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .target(name: "VaultCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        // The byte formats hashes and signatures rest on: one JSON value with its one strict reader
+        // and canonical writer, and civil-date arithmetic. No dependencies.
+        .target(name: "VaultFormat", swiftSettings: swiftSettings),
         .target(
             name: "VaultPolicy",
-            dependencies: ["VaultCrypto", .product(name: "Yams", package: "Yams")],
+            dependencies: ["VaultCrypto", "VaultFormat", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
-        .target(name: "VaultAudit", dependencies: ["VaultCrypto"], swiftSettings: swiftSettings),
+        .target(name: "VaultAudit", dependencies: ["VaultCrypto", "VaultFormat"], swiftSettings: swiftSettings),
         .target(
             name: "VaultAnalytics",
-            dependencies: ["VaultCrypto"],
+            dependencies: ["VaultCrypto", "VaultFormat"],
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
@@ -66,7 +69,7 @@ let package = Package(
         .target(
             name: "Vault",
             dependencies: [
-                "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultAnalytics", "VaultStore",
+                "VaultCrypto", "VaultFormat", "VaultPolicy", "VaultAudit", "VaultAnalytics", "VaultStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.embedInCode("Resources/default.yaml")],
@@ -89,7 +92,7 @@ let package = Package(
         .target(
             name: "VaultHTTP",
             dependencies: [
-                "Vault", "VaultAnalytics", "VaultPolicy", "VaultPortal", "VaultStore",
+                "Vault", "VaultAnalytics", "VaultFormat", "VaultPolicy", "VaultPortal", "VaultStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -134,6 +137,7 @@ let package = Package(
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "VaultFormatTests", dependencies: ["VaultFormat"], swiftSettings: swiftSettings),
         .testTarget(name: "VaultPolicyTests", dependencies: ["VaultPolicy"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "VaultAuditTests",
@@ -151,7 +155,7 @@ let package = Package(
         .testTarget(
             name: "VaultTests",
             dependencies: [
-                "Vault", "VaultCrypto", "VaultPolicy", "VaultAudit", "VaultStore", "VaultSQLite", "VaultPostgres", "VaultTestSupport",
+                "Vault", "VaultCrypto", "VaultFormat", "VaultPolicy", "VaultAudit", "VaultStore", "VaultSQLite", "VaultPostgres", "VaultTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

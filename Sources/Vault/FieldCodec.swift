@@ -1,5 +1,6 @@
 import Foundation
 import VaultAnalytics
+import VaultFormat
 import VaultPolicy
 
 /// Converts between JSON and `FieldValue` following the policy's field types, and normalises
@@ -52,7 +53,7 @@ enum FieldCodec {
             }
             return .success(.string(s))
         case (.integer, .number):
-            guard let i = json.int64 else { return .failure(.init(name, "must be a whole number")) }
+            guard let i = json.integer else { return .failure(.init(name, "must be a whole number")) }
             if let range = field.range, Double(i) < range.min || Double(i) > range.max {
                 return .failure(.init(name, "must be between \(format(range.min)) and \(format(range.max))"))
             }

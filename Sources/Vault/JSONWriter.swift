@@ -1,9 +1,10 @@
 import VaultAnalytics
 import VaultAudit
+import VaultFormat
 
 /// A minimal JSON writer for what the vault emits on its hot paths (JSON Lines import files, the
 /// customer bodies of the API): fast, deterministic (keys in the order written) and correctly
-/// escaped (by `CanonicalJSON`'s one escaping routine). It writes UTF-8 bytes.
+/// escaped (by `JSONValue`'s one escaping routine). It writes UTF-8 bytes.
 package struct JSONWriter {
     /// The JSON written so far.
     package private(set) var bytes: [UInt8] = []
@@ -118,6 +119,6 @@ package struct JSONWriter {
     }
 
     private mutating func writeString(_ value: String) {
-        CanonicalJSON.writeString(value, into: &bytes)
+        JSONValue.writeString(value, into: &bytes)
     }
 }

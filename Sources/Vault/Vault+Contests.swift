@@ -1,6 +1,7 @@
 public import Foundation
 import VaultAudit
 import VaultCrypto
+import VaultFormat
 import VaultPolicy
 import VaultStore
 

@@ -1,6 +1,7 @@
 public import Foundation
 import VaultAudit
 import VaultCrypto
+import VaultFormat
 import VaultPolicy
 import VaultStore
 
@@ -124,9 +125,9 @@ extension Vault {
         let contests = try await myContests(by: principal)
         let (note, items, witnesses) = try await proveOwnEntries(customerID: customerID, principal: principal, op: .selfExport)
 
-        var profileJSON: [String: CanonicalJSON] = [:]
+        var profileJSON: [String: JSONValue] = [:]
         for (name, value) in profile.values { profileJSON[name] = value.canonical }
-        let document = CanonicalJSON.object([
+        let document = JSONValue.object([
             "type": .string("cvault-export/v1"),
             "origin": .string(origin),
             "customer": .string(customerID),
@@ -135,7 +136,7 @@ extension Vault {
             "profile": .object(profileJSON),
             "consents": .array(
                 consents.map { consent in
-                    var object: [String: CanonicalJSON] = [
+                    var object: [String: JSONValue] = [
                         "purpose": .string(consent.purpose), "basis": .string(consent.basis),
                         "holds": .bool(consent.holds),
                     ]
@@ -146,7 +147,7 @@ extension Vault {
             ),
             "contests": .array(
                 contests.map { contest in
-                    var object: [String: CanonicalJSON] = [
+                    var object: [String: JSONValue] = [
                         "id": .string(contest.id), "field": .string(contest.field), "status": .string(contest.status),
                         "opened_at": .string(AuditTimestamp(contest.openedAt).rfc3339),
                         "deadline": .string(AuditTimestamp(contest.deadline).rfc3339),
@@ -188,7 +189,7 @@ extension Vault {
     /// against the checkpoint's root. Without a pinned key the result says UNPINNED and is not ok.
     public static func verifyExport(_ data: Data, pinnedPublicKey: String?) -> ExportVerification {
         var problems: [String] = []
-        guard let wrapper = try? CanonicalJSON(parsing: Array(data).trimmingTrailingNewline),
+        guard let wrapper = try? JSONValue(parsingCanonical: Array(data).trimmingTrailingNewline),
             case .object(let top) = wrapper, case .object(let document)? = top["document"],
             case .string(let signatureText)? = top["signature"], let signature = Data(base64Encoded: signatureText)
         else {
@@ -218,7 +219,7 @@ extension Vault {
         } else if named != keyText {
             problems.append("the document names another key than the one you pinned")
         }
-        if !publicKey.isValidSignature(signature, for: CanonicalJSON.object(document).canonicalBytes) {
+        if !publicKey.isValidSignature(signature, for: JSONValue.object(document).canonicalBytes) {
             problems.append("the vault's signature over the document does not verify: the export was altered")
         }
         var verified = 0
@@ -227,7 +228,7 @@ extension Vault {
         {
             if let note = try? SignedCheckpoint.parse(noteText), (try? note.verify(publicKey: publicKey, keyName: origin)) != nil {
                 for item in entries {
-                    guard case .object(let entry) = item, case .integer(let seq)? = entry["seq"], case .string(let leafText)? = entry["leaf"],
+                    guard case .object(let entry) = item, let seq = entry["seq"]?.integer, case .string(let leafText)? = entry["leaf"],
                         let leaf = Data(base64Encoded: leafText), case .array(let proofItems)? = entry["proof"]
                     else {
                         problems.append("an audit entry is malformed")
@@ -280,7 +281,7 @@ extension Vault {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let statement = object["statement"] as? String, let signatureText = object["signature"] as? String,
             let signature = Data(base64Encoded: signatureText),
-            case .object(let fields)? = try? CanonicalJSON(parsing: Array(statement.utf8)),
+            case .object(let fields)? = try? JSONValue(parsingCanonical: Array(statement.utf8)),
             case .string(let type)? = fields["type"], type.hasPrefix("cvault-erasure-receipt/")
         else {
             return ReceiptVerification(
@@ -343,7 +344,7 @@ public struct ReceiptVerification: Sendable, Encodable {
 
 extension FieldValue {
     /// The value in canonical JSON (decimals as exact strings, so no float ever rounds).
-    var canonical: CanonicalJSON {
+    var canonical: JSONValue {
         switch self {
         case .string(let s): .string(s)
         case .integer(let i): .integer(i)

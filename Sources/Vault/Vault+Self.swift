@@ -2,6 +2,7 @@ public import Foundation
 import Logging
 import VaultAudit
 import VaultCrypto
+import VaultFormat
 public import VaultPolicy
 import VaultStore
 
@@ -203,7 +204,7 @@ extension Vault {
             )
         }
         let undecryptable = Self.rollDue(newest: epoch?.createdAt ?? now, period: epochPeriod)
-        let statement = CanonicalJSON.object([
+        let statement = JSONValue.object([
             "customer": .string(customerID),
             "erased_at": .string(AuditTimestamp(now).rfc3339),
             "audit_entry": .integer(Int64(seq)),

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import VaultAudit
 import VaultCrypto
+import VaultFormat
 import VaultPolicy
 import VaultStore
 
@@ -124,7 +125,7 @@ extension Vault {
             guard let found = offset(of: customerKey, in: bytes, from: 0) else { return customerID == nil }
             let start = found + customerKey.count
             guard let customerID, offset(of: customerKey, in: bytes, from: start) == nil else { return false }
-            let value = CanonicalJSON.string(customerID).canonicalBytes
+            let value = JSONValue.string(customerID).canonicalBytes
             let end = start + value.count
             return end < bytes.count && bytes[start..<end].elementsEqual(value)
                 && (bytes[end] == UInt8(ascii: ",") || bytes[end] == UInt8(ascii: "}"))

@@ -1,5 +1,7 @@
+import VaultFormat
+
 extension AuditEntry {
-    /// The canonical JSON the log stores and hashes (see `CanonicalJSON`), e.g.
+    /// The canonical JSON the log stores and hashes (see `JSONValue.canonicalBytes`), e.g.
     /// `{"actor":"a1","at":"2026-11-23T02:31:00.123Z","decision":"allow","fields":["email"],"op":"profile.read","policy":"…","reason":"allowed","role":"support","seq":7,"v":1}`;
     /// `purpose`, `customer` and `details` are left out when absent or empty.
     public var leafBytes: [UInt8] { json.canonicalBytes }
@@ -8,10 +10,16 @@ extension AuditEntry {
     /// re-serialized or edited after logging, even into valid JSON, is rejected (`non_canonical_leaf`).
     public init(leafBytes: some Collection<UInt8>) throws {
         let bytes = Array(leafBytes)
-        guard case .object(var members) = try CanonicalJSON(parsing: bytes) else {
+        let document: JSONValue
+        do {
+            document = try JSONValue(parsingCanonical: bytes)
+        } catch {
+            throw AuditError.malformedJSON(String(describing: error))
+        }
+        guard case .object(var members) = document else {
             throw AuditError.malformedLeaf("the leaf is not a JSON object")
         }
-        func take(_ key: String) -> CanonicalJSON? { members.removeValue(forKey: key) }
+        func take(_ key: String) -> JSONValue? { members.removeValue(forKey: key) }
         func string(_ key: String) throws -> String {
             guard let value = take(key) else { throw AuditError.malformedLeaf("missing \"\(key)\"") }
             guard case .string(let string) = value else { throw AuditError.malformedLeaf("\"\(key)\" is not a string") }
@@ -22,12 +30,12 @@ extension AuditEntry {
             return try string(key)
         }
 
-        guard case .integer(Self.formatVersion) = take("v") else {
+        guard take("v")?.integer == Self.formatVersion else {
             throw AuditError.malformedLeaf(
                 "\"v\" is missing or not \(Self.formatVersion); this cvault reads audit leaves of version \(Self.formatVersion)"
             )
         }
-        guard case .integer(let seq) = take("seq"), seq >= 0 else {
+        guard let seq = take("seq")?.integer, seq >= 0 else {
             throw AuditError.malformedLeaf("\"seq\" is missing or not a non-negative integer")
         }
         guard let at = AuditTimestamp(rfc3339: try string("at")) else {
@@ -74,8 +82,8 @@ extension AuditEntry {
         guard self.leafBytes == bytes else { throw AuditError.nonCanonicalLeaf }
     }
 
-    private var json: CanonicalJSON {
-        var members: [String: CanonicalJSON] = [
+    private var json: JSONValue {
+        var members: [String: JSONValue] = [
             "v": .integer(Self.formatVersion),
             "seq": .integer(Int64(seq)),
             "at": .string(at.rfc3339),

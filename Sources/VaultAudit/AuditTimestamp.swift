@@ -1,4 +1,5 @@
 public import Foundation
+import VaultFormat
 
 /// A UTC instant at millisecond precision, written in RFC 3339 as `2026-11-23T02:31:00.123Z`.
 ///
@@ -9,8 +10,8 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     public let millisecondsSince1970: Int64
 
     private static let millisecondsPerDay: Int64 = 86_400_000
-    private static let earliest = daysFromCivil(year: 0, month: 1, day: 1) * millisecondsPerDay
-    private static let latest = daysFromCivil(year: 9999, month: 12, day: 31) * millisecondsPerDay + millisecondsPerDay - 1
+    private static let earliest = CivilDate.days(year: 0, month: 1, day: 1) * millisecondsPerDay
+    private static let latest = CivilDate.days(year: 9999, month: 12, day: 31) * millisecondsPerDay + millisecondsPerDay - 1
     private static let range = earliest...latest
 
     /// The instant `millisecondsSince1970` after the epoch; nil outside years 0000–9999.
@@ -40,7 +41,7 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public var rfc3339: String {
         let (days, millisOfDay) = Self.floorDivide(millisecondsSince1970, Self.millisecondsPerDay)
-        let (year, month, day) = Self.civilFromDays(days)
+        let (year, month, day) = CivilDate.date(days: days)
         let seconds = millisOfDay / 1000
         var out = [UInt8]()
         out.reserveCapacity(24)
@@ -90,10 +91,10 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
             let millis = number(20..<23),
-            (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year: year, month: month),
+            (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month),
             hour < 24, minute < 60, second < 60
         else { return nil }
-        let days = Self.daysFromCivil(year: year, month: month, day: day)
+        let days = CivilDate.days(year: year, month: month, day: day)
         self.init(millisecondsSince1970: days * Self.millisecondsPerDay + ((hour * 60 + minute) * 60 + second) * 1000 + millis)
     }
 
@@ -108,36 +109,5 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     private static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         let (q, r) = a.quotientAndRemainder(dividingBy: b)
         return r < 0 ? (q - 1, r + b) : (q, r)
-    }
-
-    private static func daysInMonth(year: Int64, month: Int64) -> Int64 {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    // Proleptic Gregorian calendar conversions (H. Hinnant, "chrono-compatible low-level date
-    // algorithms"): exact integer arithmetic, no time zone database, no locale.
-    private static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Vault
+import VaultFormat
 
 /// Reads a request body as JSON, strictly: only `application/json`, at most `limit` bytes, and
 /// every decoding problem answered as 400 with the RFC 6901 pointer of where it is.

@@ -1,4 +1,4 @@
-public import Vault
+import Vault
 
 /// The codes only the HTTP layer gives: requests that never reach the facade.
 extension VaultError.Code {

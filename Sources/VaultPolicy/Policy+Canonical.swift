@@ -1,5 +1,6 @@
 import Foundation
 import VaultCrypto
+import VaultFormat
 
 /// The canonical form is built from the validated model, not from the YAML text, so whitespace, comments,
 /// key order, list order of sets, quoting styles and spelled-out defaults cannot change the hash, while
@@ -36,9 +37,8 @@ extension Policy {
             // Absent when none, so that policies written before recommendations existed keep their hash.
             "recommendations": recommendations.map(canonical) ?? .absent,
         ])
-        var out = ""
-        document.write(to: &out)
-        return out
+        // Never absent: the document is an object.
+        return String(decoding: document.json!.canonicalBytes, as: UTF8.self)
     }
 
     static func sha256Hex(_ text: String) -> String {
@@ -132,8 +132,8 @@ extension Policy {
     }
 }
 
-/// A JSON value written in one canonical way: object keys sorted by UTF-8 bytes, no whitespace,
-/// integral numbers without a fraction, `absent` members left out.
+/// The policy's canonical document as it is built: JSON with members that may be absent, sets
+/// and decimal numbers, lowered to a `JSONValue` for the vault's one canonical writer.
 private indirect enum CanonicalValue {
     case object([String: CanonicalValue])
     case array([CanonicalValue])
@@ -148,54 +148,17 @@ private indirect enum CanonicalValue {
         .array(items.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map(CanonicalValue.string))
     }
 
-    func write(to out: inout String) {
+    /// The JSON value, or nil for an absent member (left out of its object).
+    var json: JSONValue? {
         switch self {
-        case .object(let members):
-            out += "{"
-            let present = members.filter { if case .absent = $0.value { false } else { true } }
-            for (index, key) in present.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if index > 0 { out += "," }
-                CanonicalValue.string(key).write(to: &out)
-                out += ":"
-                present[key]!.write(to: &out)
-            }
-            out += "}"
-        case .array(let items):
-            out += "["
-            for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                item.write(to: &out)
-            }
-            out += "]"
-        case .string(let text):
-            out += "\""
-            for scalar in text.unicodeScalars {
-                switch scalar {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: out.unicodeScalars.append(scalar)
-                }
-            }
-            out += "\""
-        case .integer(let value):
-            out += String(value)
-        case .number(let value):
-            // The validator admits only finite numbers; integral ones print without ".0" so 5 and 5.0 agree.
-            if value == value.rounded(), abs(value) < 1e15 {
-                out += String(Int64(value))
-            } else {
-                out += "\(value)"
-            }
-        case .bool(let value):
-            out += value ? "true" : "false"
-        case .absent:
-            break
+        case .object(let members): .object(members.compactMapValues(\.json))
+        case .array(let items): .array(items.compactMap(\.json))
+        case .string(let text): .string(text)
+        case .integer(let value): .integer(Int64(value))
+        // The validator admits only finite numbers; integral ones print without ".0" so 5 and 5.0 agree.
+        case .number(let value): value == value.rounded() && abs(value) < 1e15 ? .integer(Int64(value)) : .number("\(value)")
+        case .bool(let value): .bool(value)
+        case .absent: nil
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VaultFormat
 import VaultPolicy
 
 @testable import Vault
@@ -53,13 +54,13 @@ struct CodecTests {
             do {
                 _ = try JSONValue.parse(Data(bad.utf8))
                 Issue.record("accepted malformed JSON")
-            } catch let error as VaultError {
+            } catch {
                 #expect(error.code == .malformedJson)
             }
         }
         do {
             _ = try JSONValue.parse(Data(#"{"secret-value-123": "#.utf8))
-        } catch let error as VaultError {
+        } catch {
             #expect(!error.message.contains("secret-value-123"))
         }
     }

@@ -121,7 +121,8 @@ func splitList(_ text: String) -> [String] {
 
 /// Prints customer views: allowed values, then each denied field with its reason.
 func show(_ views: [CustomerView], json: Bool) throws {
-    if json { return try Output.json(views.map(CustomerViewJSON.init)) }
+    // The API's rendering, byte for byte: one customer shape for every interface.
+    if json { return Output.print(String(decoding: CustomerView.json(views), as: UTF8.self)) }
     for view in views {
         Output.print("customer \(view.customerID)" + (view.purpose.map { " · purpose \($0)" } ?? ""))
         let width = max(12, view.decisions.map(\.field.count).max() ?? 0)
@@ -133,26 +134,5 @@ func show(_ views: [CustomerView], json: Bool) throws {
         for decision in view.decisions where !decision.allowed {
             Output.print("  \(decision.field.padding(toLength: width, withPad: " ", startingAt: 0))  ✗ \(decision.decision.reason)")
         }
-    }
-}
-
-/// The JSON form of a customer view.
-struct CustomerViewJSON: Encodable {
-    let customer: String
-    let purpose: String?
-    let values: [String: FieldValue]
-    let denied: [Denial]
-
-    struct Denial: Encodable {
-        let field: String
-        let code: String
-        let reason: String
-    }
-
-    init(_ view: CustomerView) {
-        customer = view.customerID
-        purpose = view.purpose
-        values = view.values
-        denied = view.decisions.filter { !$0.allowed }.map { Denial(field: $0.field, code: $0.decision.code.rawValue, reason: $0.decision.reason) }
     }
 }

@@ -1,88 +1,34 @@
-package import Foundation
+/// Why a text is not strict JSON, and where; it never quotes the text.
+package struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong, such as "a member name appears twice in one object".
+    package let reason: String
+    /// The byte offset where reading stopped.
+    package let offset: Int
 
-/// Untyped JSON, for validating import lines and values against the policy's field types.
-///
-/// Parsed by a small strict reader rather than `JSONDecoder`: numbers keep their literal text, so
-/// money converts to cents exactly (no binary floating point), duplicate keys are refused, and an
-/// import of a million lines does not pay for a thrown error per value.
-package enum JSONValue: Equatable, Sendable {
-    case null
-    case bool(Bool)
-    /// A number, as its literal text (validated JSON number syntax).
-    case number(String)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    /// The reason and its offset.
+    package var description: String { "\(reason) at byte \(offset)" }
+}
 
-    /// Parses one JSON text; the error names the problem and its offset, never the input.
-    static func parse(_ bytes: some DataProtocol) throws -> JSONValue {
+extension JSONValue {
+    /// Parses one RFC 8259 JSON text, strictly: valid UTF-8 only, no member name twice in an object
+    /// (which a lenient decoder would resolve silently to its last value), no lone surrogates, at
+    /// most `maximumDepth` levels deep. It accepts non-canonical spellings (whitespace, key order,
+    /// escapes): compare `canonicalBytes` with the input to insist on the canonical form.
+    ///
+    /// - Parameters:
+    ///   - bytes: the UTF-8 text.
+    ///   - maximumDepth: how deeply arrays and objects may nest.
+    ///   - integersOnly: refuse fractions, exponents and integers outside Int64, as canonical documents do.
+    /// - Throws: `JSONSyntaxError`, naming the problem and its offset, never the input.
+    package init(parsing bytes: some Collection<UInt8>, maximumDepth: Int = 64, integersOnly: Bool = false) throws {
         let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer in
-            var reader = JSONReader(buffer)
+        self = try array.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(buffer, maxDepth: maximumDepth, integersOnly: integersOnly)
             let value = try reader.value(depth: 0)
             reader.skipWhitespace()
             guard reader.isAtEnd else { throw reader.error("unexpected data after the JSON value") }
             return value
         }
-    }
-
-    /// Checks that `bytes` are one strict JSON text — no member name twice in an object, which a
-    /// lenient decoder would resolve silently to its last value — and says where it is not.
-    package static func validate(_ bytes: some DataProtocol) throws(VaultError) {
-        do {
-            _ = try parse(bytes)
-        } catch let error as VaultError {
-            throw error
-        } catch {
-            throw .invalid(.malformedJson, "not valid JSON")
-        }
-    }
-
-    /// A name for the value's JSON type, for messages that must not quote values.
-    var typeName: String {
-        switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .number: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
-
-    /// The number as a whole Int64, if it is one (no fraction, no exponent, in range).
-    var int64: Int64? {
-        guard case .number(let text) = self else { return nil }
-        return Int64(text)
-    }
-
-    /// The number in hundredths, exactly, if it has at most two decimals and no exponent.
-    var hundredths: Int64? {
-        guard case .number(let text) = self else { return nil }
-        var result: Int64 = 0
-        var negative = false
-        var decimals = -1  // -1 until the decimal point
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "-"): negative = true
-            case UInt8(ascii: "."): decimals = 0
-            case 0x30...0x39:
-                if decimals >= 0 {
-                    decimals += 1
-                    guard decimals <= 2 else { return nil }
-                }
-                let (times10, overflow1) = result.multipliedReportingOverflow(by: 10)
-                let (sum, overflow2) = times10.addingReportingOverflow(Int64(byte - 0x30))
-                guard !overflow1, !overflow2 else { return nil }
-                result = sum
-            default:
-                return nil  // an exponent
-            }
-        }
-        let scale: Int64 = decimals <= 0 ? 100 : (decimals == 1 ? 10 : 1)
-        let (scaled, overflow) = result.multipliedReportingOverflow(by: scale)
-        guard !overflow else { return nil }
-        return negative ? -scaled : scaled
     }
 }
 
@@ -90,14 +36,19 @@ package enum JSONValue: Equatable, Sendable {
 private struct JSONReader {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var offset = 0
-    private static let maxDepth = 64
+    private let maxDepth: Int
+    private let integersOnly: Bool
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, integersOnly: Bool) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+        self.integersOnly = integersOnly
+    }
 
     var isAtEnd: Bool { offset == bytes.count }
 
-    func error(_ message: String) -> VaultError {
-        .invalid(.malformedJson, "not valid JSON at byte \(offset): \(message)")
+    func error(_ message: String) -> JSONSyntaxError {
+        JSONSyntaxError(reason: message, offset: offset)
     }
 
     mutating func skipWhitespace() {
@@ -112,7 +63,7 @@ private struct JSONReader {
     }
 
     mutating func value(depth: Int) throws -> JSONValue {
-        guard depth < Self.maxDepth else { throw error("nested more than \(Self.maxDepth) levels deep") }
+        guard depth < maxDepth else { throw error("nested more than \(maxDepth) levels deep") }
         skipWhitespace()
         guard offset < bytes.count else { throw error("unexpected end") }
         switch bytes[offset] {
@@ -193,6 +144,9 @@ private struct JSONReader {
         let integerStart = offset
         guard digits() > 0 else { throw error("expected a value") }
         guard bytes[integerStart] != UInt8(ascii: "0") || offset - integerStart == 1 else { throw error("a number has a leading zero") }
+        if integersOnly, offset < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[offset]) {
+            throw error("only integers are allowed")
+        }
         if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") {
             offset += 1
             guard digits() > 0 else { throw error("a number needs digits after the decimal point") }
@@ -202,7 +156,14 @@ private struct JSONReader {
             if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") { offset += 1 }
             guard digits() > 0 else { throw error("a number needs digits in its exponent") }
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+        guard integersOnly else { return text }
+        // In plain decimal, so that `-0` reads as `0` and a canonical comparison catches it.
+        guard let integer = Int64(text) else {
+            offset = start
+            throw error("an integer out of range")
+        }
+        return String(integer)
     }
 
     private mutating func string() throws -> String {

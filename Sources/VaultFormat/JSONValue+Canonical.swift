@@ -1,27 +1,21 @@
-/// A JSON value with exactly one encoding, so that signed or hashed JSON can be re-derived.
-///
-/// The encoding follows RFC 8785 (JCS) for the values it allows: no insignificant whitespace,
-/// object keys sorted by their UTF-8 bytes (the same order as JCS's UTF-16 order for keys made
-/// of ASCII or other characters below U+D800), strings escaped minimally (`\"`, `\\`, `\b`, `\t`,
-/// `\n`, `\f`, `\r`, other controls as lower-case `\u00xx`, everything else as UTF-8), integers in
-/// plain decimal. Non-integer numbers are left out on purpose: JCS spells them through IEEE 754
-/// shortest round-trip formatting, and audit data has no use for them.
-public enum CanonicalJSON: Sendable, Hashable {
-    /// A string.
-    case string(String)
-    /// An integer.
-    case integer(Int64)
-    /// `true` or `false`.
-    case bool(Bool)
-    /// `null`.
-    case null
-    /// An array.
-    case array([CanonicalJSON])
-    /// An object; keys are unique, their order is the encoding's business.
-    case object([String: CanonicalJSON])
+extension JSONValue {
+    // The encoding follows RFC 8785 (JCS) for the values canonical documents hold: no insignificant
+    // whitespace, object keys sorted by their UTF-8 bytes (the same order as JCS's UTF-16 order for
+    // keys made of ASCII or other characters below U+D800), strings escaped minimally (`\"`, `\\`,
+    // `\b`, `\t`, `\n`, `\f`, `\r`, other controls as lower-case `\u00xx`, everything else as UTF-8).
+    // A number is written as its literal text: canonical documents hold integers in plain decimal
+    // only (`integer(_:)`, and `init(parsing:integersOnly:)` reading them back), because JCS spells
+    // other numbers through IEEE 754 shortest round-trip formatting and audit data has no use for them.
+
+    /// Parses a canonical document's text: integers only, at most 32 levels deep. Compare its
+    /// `canonicalBytes` with the input to insist on the canonical spelling too.
+    /// - Throws: `JSONSyntaxError`.
+    package init(parsingCanonical bytes: some Collection<UInt8>) throws {
+        try self.init(parsing: bytes, maximumDepth: 32, integersOnly: true)
+    }
 
     /// The canonical UTF-8 encoding.
-    public var canonicalBytes: [UInt8] {
+    package var canonicalBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         write(into: &out)
@@ -32,8 +26,8 @@ public enum CanonicalJSON: Sendable, Hashable {
         switch self {
         case .string(let value):
             Self.writeString(value, into: &out)
-        case .integer(let value):
-            out.append(contentsOf: String(value).utf8)
+        case .number(let text):
+            out.append(contentsOf: text.utf8)
         case .bool(let value):
             out.append(contentsOf: (value ? "true" : "false").utf8)
         case .null:

@@ -130,7 +130,13 @@ let package = Package(
         ),
 
         // Test-only: where the tests' databases come from (a PostgreSQL server when CI starts one).
-        .target(name: "VaultTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
+        // GRDB directly: the tampering tests' attacker opens the SQLite file with no vault code between.
+        .target(
+            name: "VaultTestSupport",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VaultCryptoTests",
             dependencies: ["VaultCrypto"],

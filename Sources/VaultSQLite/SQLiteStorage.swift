@@ -140,11 +140,6 @@ public final class SQLiteStorage: VaultStorage {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA \(name)") }
     }
 
-    /// Runs raw SQL outside the facade: only tests use it, to simulate an attacker with file access.
-    package func unsafeExecute(sql: String) throws {
-        try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
-    }
-
     /// Translates a database error into a `StoreError` without SQL or arguments; other errors pass.
     package static func map(_ error: any Error, context: String) -> any Error {
         guard let error = error as? DatabaseError else { return error }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 import VaultSQLite
 import VaultStore
@@ -14,15 +15,16 @@ import VaultStore
 @Suite struct StorageUnavailableTests {
     @Test("a database that refuses writes answers 503 with Retry-After, returns no data, writes nothing, and the vault recovers")
     func databaseGoneMidRequest() async throws {
-        let fixture = try await TestVault.make(customers: 2)
+        let backend = WriteRefusingBackend()
+        let fixture = try await TestVault.make(customers: 2, backend: backend)
         defer { fixture.remove() }
         let customer = fixture.tokens["customer"]!
-        let sqlite = try #require(fixture.vault.storage as? SQLiteStorage ?? (fixture.vault.storage as? FacadeStorage)?.base as? SQLiteStorage)
+        let storage = fixture.vault.storage
         try await fixture.app.test(.router) { client in
             let consentBefore = try await client.call(.get, "/v1/me/consents/marketing", token: customer).object["state"] as? String
-            let sizeBefore = try await sqlite.read { try $0.auditSize() }
-            // The writer connection turns read-only, as a database does when its disk or server goes away.
-            try sqlite.unsafeExecute(sql: "PRAGMA query_only = ON")
+            let sizeBefore = try await storage.read { try $0.auditSize() }
+            // Writes start failing before their commit, as when the disk or server goes away.
+            backend.refusing.withLock { $0 = true }
             let read = try await client.call(.get, "/v1/me", token: customer)
             let problem = ErrorShapeTests.problem(read, .serviceUnavailable, code: .storageUnavailable, fixture: fixture)
             #expect(read.headers[.retryAfter] == "1")
@@ -30,9 +32,9 @@ import VaultStore
             let change = consentBefore == "granted" ? "withdrawn" : "granted"
             let consent = try await client.call(.put, "/v1/me/consents/marketing", token: customer, json: #"{"state":"\#(change)"}"#)
             ErrorShapeTests.problem(consent, .serviceUnavailable, code: .storageUnavailable, fixture: fixture)
-            #expect(try await sqlite.read { try $0.auditSize() } == sizeBefore, "a refused request left an audit entry")
+            #expect(try await storage.read { try $0.auditSize() } == sizeBefore, "a refused request left an audit entry")
 
-            try sqlite.unsafeExecute(sql: "PRAGMA query_only = OFF")
+            backend.refusing.withLock { $0 = false }
             let again = try await client.call(.get, "/v1/me", token: customer)
             #expect(again.status == .ok)
             let consentAfter = try await client.call(.get, "/v1/me/consents/marketing", token: customer).object["state"] as? String

@@ -34,12 +34,12 @@ struct TestVault: Sendable {
     static let staffRoles = ["support", "marketing", "analyst", "auditor", "operator"]
 
     /// At least two customers: `customer` and `other` tokens belong to the first two.
-    static func make(customers count: Int = 4) async throws -> TestVault {
+    static func make(customers count: Int = 4, backend: any StorageBackend = SQLiteBackend()) async throws -> TestVault {
         precondition(count >= 2, "the fixture issues tokens for two customers")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-http-\(UUID().uuidString)")
         let clock = TestClock()
         let log = LogRecorder()
-        var options = VaultOptions(backends: [SQLiteBackend()])
+        var options = VaultOptions(backends: [backend])
         options.logger = log.logger(label: "cvault")
         options.durability = .normal
         options.clock = clock

@@ -81,12 +81,7 @@ struct TestVault {
 
     /// Runs raw SQL on the database file, as an attacker with file access would.
     func tamper(_ sql: String) throws {
-        guard TestDatabases.facadeOnPostgres else {
-            let storage = try SQLiteStorage(path: databasePath, durability: .normal)
-            try storage.unsafeExecute(sql: sql)
-            try storage.close()
-            return
-        }
+        guard TestDatabases.facadeOnPostgres else { return try FileAttacker.execute(sql, onDatabaseAt: databasePath) }
         // Someone with a login to the database server, going around the vault.
         // SQLite's zeroblob(n) and X'…' are PostgreSQL's n zero bytes and '\x…'::bytea.
         let portable =

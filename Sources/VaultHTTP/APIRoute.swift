@@ -28,8 +28,9 @@ struct APIRoute: Sendable {
     let query: [String]
     /// Whether the route takes a JSON body.
     let takesBody: Bool
-    /// Answers a request that matched.
-    let handle: @Sendable (APICall) async throws -> Response
+    /// Answers a request that matched: a `ResponseEncodable` value, which the context's one encoder
+    /// encodes, or a `Response` written without one.
+    let handle: @Sendable (APICall) async throws -> any ResponseGenerator
 
     /// A route without a body.
     init(
@@ -37,7 +38,7 @@ struct APIRoute: Sendable {
         _ path: String,
         access: Access = .bearer,
         query: [String] = [],
-        handle: @escaping @Sendable (APICall) async throws -> Response
+        handle: @escaping @Sendable (APICall) async throws -> any ResponseGenerator
     ) {
         self.method = method
         self.path = path
@@ -54,7 +55,7 @@ struct APIRoute: Sendable {
         access: Access = .bearer,
         query: [String] = [],
         body: Body.Type,
-        handle: @escaping @Sendable (APICall, Body) async throws -> Response
+        handle: @escaping @Sendable (APICall, Body) async throws -> any ResponseGenerator
     ) {
         self.method = method
         self.path = path
@@ -68,6 +69,7 @@ struct APIRoute: Sendable {
     var responder: CallbackResponder<VaultRequestContext> {
         CallbackResponder { [query, handle] request, context in
             try await handle(APICall(request: request, context: context, query: try QueryParameters(request.uri, allowed: query)))
+                .response(from: request, context: context)
         }
     }
 }

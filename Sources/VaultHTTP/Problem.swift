@@ -41,7 +41,9 @@ struct Problem: HTTPResponseError, Sendable {
             denied: denied
         )
         // A problem holds strings and integers only, which always encode.
-        var response = (try? JSONResponse.make(body, status: status, contentType: "application/problem+json")) ?? Response(status: status)
+        var response =
+            (try? APIResponseEncoder.json.encode(body)).map { JSONResponse.bytes($0, status: status, contentType: "application/problem+json") }
+            ?? Response(status: status)
         response.headers.append(contentsOf: headers)
         return response
     }

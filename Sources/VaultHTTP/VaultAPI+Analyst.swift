@@ -11,11 +11,11 @@ extension VaultAPI {
             APIRoute(.post, "/v1/aggregates", query: ["format"], body: Inputs.Aggregate.self) { call, body in
                 let format = try call.query.oneOf("format", ["json", "svg"]) ?? "json"
                 let answer = try await vault.aggregate(body.request, by: try call.principal)
-                guard format == "svg" else { return try JSONResponse.make(Outputs.Aggregate(answer)) }
+                guard format == "svg" else { return Outputs.Aggregate(answer) }
                 return JSONResponse.bytes(Array(AggregateChart.svg(for: answer).utf8), contentType: "image/svg+xml")
             },
             APIRoute(.get, "/v1/budget") { call in
-                try JSONResponse.make(Outputs.BudgetPeriod(try await vault.budgetStatus(by: try call.principal)))
+                Outputs.BudgetPeriod(try await vault.budgetStatus(by: try call.principal))
             },
         ]
     }

@@ -12,20 +12,20 @@ extension VaultAPI {
                 JSONResponse.bytes(try await vault.myProfile(by: try call.readPrincipal).json, contentType: "application/json")
             },
             APIRoute(.delete, "/v1/me", body: Inputs.Erasure.self) { call, body in
-                try JSONResponse.make(Outputs.Erasure(try await vault.eraseMe(confirm: body.confirm, by: try call.principal)))
+                Outputs.Erasure(try await vault.eraseMe(confirm: body.confirm, by: try call.principal))
             },
             APIRoute(.get, "/v1/me/log") { call in
-                try JSONResponse.make(Outputs.AccessLog(try await vault.myLog(by: try call.principal)))
+                Outputs.AccessLog(try await vault.myLog(by: try call.principal))
             },
             APIRoute(.get, "/v1/me/next-best-product") { call in
-                try JSONResponse.make(try await vault.myNextBestProduct(by: try call.principal))
+                FacadeAnswer(try await vault.myNextBestProduct(by: try call.principal))
             },
             APIRoute(.get, "/v1/me/export") { call in
                 // The export is a signed document: its bytes go out exactly as signed.
                 JSONResponse.bytes(try await vault.exportMine(by: try call.principal), contentType: "application/json")
             },
             APIRoute(.get, "/v1/me/consents") { call in
-                try JSONResponse.make(try await vault.myConsents(by: try call.principal))
+                try await vault.myConsents(by: try call.principal)
             },
             APIRoute(.get, "/v1/me/consents/{purpose}") { call in
                 let purpose = try call.nameParameter("purpose")
@@ -37,7 +37,7 @@ extension VaultAPI {
                         detail: "the policy has no purpose \(purpose) (purposes: \(consents.map(\.purpose).joined(separator: ", ")))"
                     )
                 }
-                return try JSONResponse.make(consent)
+                return FacadeAnswer(consent)
             },
             APIRoute(.put, "/v1/me/consents/{purpose}", body: Inputs.Consent.self) { call, body in
                 try await vault.setMyConsent(purpose: try call.nameParameter("purpose"), to: body.state, by: try call.principal)
@@ -45,10 +45,10 @@ extension VaultAPI {
             },
             APIRoute(.post, "/v1/me/contests", body: Inputs.Contest.self) { call, body in
                 let contest = try await vault.openContest(field: body.field, proposedValue: body.value, reason: body.reason, by: try call.principal)
-                return try JSONResponse.make(Outputs.Contest(contest), status: .created)
+                return EditedResponse(status: .created, response: Outputs.Contest(contest))
             },
             APIRoute(.get, "/v1/me/contests") { call in
-                try JSONResponse.make(try await vault.myContests(by: try call.principal).map(Outputs.Contest.init))
+                try await vault.myContests(by: try call.principal).map(Outputs.Contest.init)
             },
             APIRoute(.patch, "/v1/me/contests/{id}", body: Inputs.ContestUpdate.self) { call, body in
                 let contest = try await vault.updateMyContest(
@@ -57,7 +57,7 @@ extension VaultAPI {
                     reply: body.reply,
                     by: try call.principal
                 )
-                return try JSONResponse.make(Outputs.Contest(contest))
+                return Outputs.Contest(contest)
             },
         ]
     }

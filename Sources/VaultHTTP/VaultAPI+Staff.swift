@@ -19,7 +19,7 @@ extension VaultAPI {
                 return JSONResponse.bytes(view.json, contentType: "application/json")
             },
             APIRoute(.get, "/v1/customers/{id}/next-best-product", query: ["purpose"]) { call in
-                try JSONResponse.make(
+                FacadeAnswer(
                     try await vault.nextBestProduct(
                         for: try call.parameter("id"),
                         purpose: try call.query.requiredName("purpose"),
@@ -46,17 +46,15 @@ extension VaultAPI {
                     set: body.set,
                     by: try call.principal
                 )
-                return try JSONResponse.make(Outputs.Updated(customer: id, updated: written))
+                return Outputs.Updated(customer: id, updated: written)
             },
             APIRoute(.get, "/v1/contests", query: ["status"]) { call in
-                try JSONResponse.make(
-                    try await vault.listContests(status: try call.query.oneOf("status", Vault.contestFilters), by: try call.principal).map(
-                        Outputs.Contest.init
-                    )
+                try await vault.listContests(status: try call.query.oneOf("status", Vault.contestFilters), by: try call.principal).map(
+                    Outputs.Contest.init
                 )
             },
             APIRoute(.get, "/v1/contests/{id}") { call in
-                try JSONResponse.make(Outputs.Contest(try await vault.reviewContest(id: try call.parameter("id"), by: try call.principal)))
+                Outputs.Contest(try await vault.reviewContest(id: try call.parameter("id"), by: try call.principal))
             },
             APIRoute(.post, "/v1/contests/{id}/resolution", body: Inputs.Resolution.self) { call, body in
                 let contest = try await vault.resolveContest(
@@ -65,7 +63,7 @@ extension VaultAPI {
                     reason: body.reason,
                     by: try call.principal
                 )
-                return try JSONResponse.make(Outputs.Contest(contest))
+                return Outputs.Contest(contest)
             },
         ]
     }

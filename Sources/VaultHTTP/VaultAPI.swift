@@ -36,7 +36,7 @@ struct VaultAPI: Sendable {
 
     private var openRoutes: [APIRoute] {
         [
-            APIRoute(.get, "/healthz", access: .open) { _ in try JSONResponse.make(Outputs.Health(status: "ok")) },
+            APIRoute(.get, "/healthz", access: .open) { _ in Outputs.Health(status: "ok") },
             APIRoute(.get, "/openapi.yaml", access: .open) { _ in
                 JSONResponse.bytes(PackageResources.openapi_yaml, contentType: "application/yaml")
             },

@@ -24,8 +24,8 @@ struct VaultRequestContext: RequestContext {
         remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
-    /// The API's one configured encoder, for anything Hummingbird encodes on the vault's behalf.
-    var responseEncoder: JSONEncoder { JSONResponse.encoder }
+    /// The API's one configured encoder, which encodes every value a handler returns.
+    var responseEncoder: APIResponseEncoder { APIResponseEncoder() }
 
     /// Bodies are read through `JSONBody`, which enforces the same limit.
     var maxUploadSize: Int { JSONBody.limit }

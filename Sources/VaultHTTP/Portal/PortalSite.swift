@@ -85,7 +85,7 @@ struct PortalSite: Sendable {
         }
         portal.get("log.json") { request, context in
             try await site.signedIn(request, context, .log) { principal, _ in
-                try JSONResponse.make(Outputs.AccessLog(try await site.vault.myLog(by: principal)))
+                try Outputs.AccessLog(try await site.vault.myLog(by: principal)).response(from: request, context: context)
             }
         }
         portal.get("consents") { request, context in

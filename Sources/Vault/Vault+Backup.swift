@@ -202,7 +202,7 @@ extension Vault {
             policy: ActivePolicy(policy: policy, fileName: policyRow.fileName),
             generations: generationRows + [generation],
             anchor: stagedAnchor,
-            witnessClient: .none,
+            witnessClient: nil,
             options: options
         )
         let erased = try ErasureLedger(directory: directory).tags()

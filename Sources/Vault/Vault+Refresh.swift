@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import VaultAudit
 import VaultCrypto
 import VaultPolicy
 import VaultStore

@@ -9,7 +9,7 @@
 /// A measure's totals are shared: `clv` and `customer_equity` both read the one margin sum, `mean`
 /// reuses a requested `sum`, and `clv` divides by the group count. The total with sensitivity Δ gets
 /// discrete Laplace noise with scale b = Δ·n/ε, kept as the exact rational Δ·n·10⁶ / micro-ε.
-public struct AggregatePlan: Sendable {
+package struct AggregatePlan: Sendable {
     struct GroupDimension: Sendable {
         /// Position in `AnalyticsRecord.dimensions`.
         let recordIndex: Int
@@ -26,14 +26,14 @@ public struct AggregatePlan: Sendable {
     }
 
     /// The query as planned.
-    public let query: AggregateQuery
+    package let query: AggregateQuery
     /// The configuration it was planned against.
-    public let configuration: AnalyticsConfiguration
+    package let configuration: AnalyticsConfiguration
     /// The noisy count at which a group is shown: (k − 1) + the smallest m with P(noise ≥ m) ≤ δ, so a
     /// group of fewer than k customers appears with probability at most δ.
-    public let suppressionThreshold: Int64
+    package let suppressionThreshold: Int64
     /// How many cells the public group-by domain has (1 without group-by).
-    public let domainSize: Int
+    package let domainSize: Int
 
     /// The totals kept, sorted; `.count`, the first case, is always at position 0.
     let statistics: [Statistic]
@@ -51,11 +51,11 @@ public struct AggregatePlan: Sendable {
     /// The purchase windows, when a statistic reads purchases.
     let windows: CustomerActivity.Windows?
     /// Whether a statistic or the RFM group reads each customer's purchases.
-    public var readsPurchases: Bool { windows != nil }
+    package var readsPurchases: Bool { windows != nil }
     let fingerprint: String
 
     /// Plans `query` against `configuration`, refusing fields and buckets the policy does not list.
-    public init(query: AggregateQuery, configuration: AnalyticsConfiguration) throws(AnalyticsError) {
+    package init(query: AggregateQuery, configuration: AnalyticsConfiguration) throws(AnalyticsError) {
         func fieldIndex(_ name: String) throws(AnalyticsError) -> Int {
             guard let index = configuration.fields.firstIndex(where: { $0.name == name }) else {
                 throw .unknownField(role: "measure field", name: name)
@@ -171,7 +171,7 @@ public struct AggregatePlan: Sendable {
     /// The key under which an answer may be reused at no ε cost: the canonical query, the
     /// configuration's fingerprint without the as-of date, and the facade's name for the data
     /// snapshot (change it whenever the customers or their consents change).
-    public func cacheKey(snapshot: String) -> String {
+    package func cacheKey(snapshot: String) -> String {
         "v2;\(query.canonicalForm);configuration=\(configuration.fingerprint(includingAsOf: false));snapshot=\(CanonicalText.escape(snapshot))"
     }
 

@@ -1,19 +1,19 @@
 /// An analyst's question in canonical form: measures and group-by fields sorted and deduplicated,
 /// filters keyed by field, and the ε it spends. Two queries that ask the same thing are equal.
-public struct AggregateQuery: Sendable, Hashable {
+package struct AggregateQuery: Sendable, Hashable {
     /// The measures, sorted by canonical spelling, without repeats.
-    public let measures: [Measure]
+    package let measures: [Measure]
     /// The group-by fields, sorted, without repeats.
-    public let groupBy: [String]
+    package let groupBy: [String]
     /// Equality filters: field → bucket.
-    public let filters: [String: String]
+    package let filters: [String: String]
     /// The ε the query spends.
-    public let epsilon: Epsilon
+    package let epsilon: Epsilon
 
     /// Canonicalises a query; refuses one without measures or with zero ε.
     ///
     /// Fields are checked against the policy when the query is planned (`AggregatePlan`).
-    public init(
+    package init(
         measures: [Measure],
         groupBy: [String] = [],
         filters: [String: String] = [:],
@@ -30,7 +30,7 @@ public struct AggregateQuery: Sendable, Hashable {
     /// The canonical text of the query, e.g.
     /// `measures=clv,customer_equity;group_by=region;where=segment:gold;epsilon=0.5`;
     /// safe for audit entries (a query shape, never a result).
-    public var canonicalForm: String {
+    package var canonicalForm: String {
         let measureList = CanonicalText.list(measures.map { CanonicalText.escape($0.description) })
         let groupList = CanonicalText.list(groupBy.map(CanonicalText.escape))
         let filterList = CanonicalText.list(

@@ -1,4 +1,4 @@
-public import VaultCrypto
+package import VaultCrypto
 
 extension AnalyticsAccumulator {
     /// Adds fresh noise to every total and releases the groups whose noisy count reaches the plan's
@@ -12,7 +12,7 @@ extension AnalyticsAccumulator {
     /// are empty. Releasing every cell of the domain, empty ones included, would be purely ε-DP, but
     /// would show groups nobody is in whenever noise alone crosses the threshold; with δ at 10⁻⁹ and
     /// the threshold set from it, the data-driven set is the sounder promise to an analyst.
-    public func release(using random: some RandomSource) -> AggregateResult {
+    package func release(using random: some RandomSource) -> AggregateResult {
         var bits = RandomBits(random)
         var released: [AggregateResult.Group] = []
         for (cell, exact) in groups {

@@ -4,13 +4,13 @@
 /// Per record the work is a few hash lookups (the record's buckets), one pass over its purchases when
 /// a measure reads them, and integer additions into a flat array; nothing is allocated except when a
 /// group is seen for the first time. Records are not kept.
-public struct AnalyticsAccumulator: Sendable {
+package struct AnalyticsAccumulator: Sendable {
     /// The plan the totals follow.
-    public let plan: AggregatePlan
+    package let plan: AggregatePlan
     /// Records left out because a group-by field was missing, restricted or outside the policy's
     /// buckets. For the operator's diagnostics only: it is exact and data-dependent, so it must
     /// never reach an analyst.
-    public private(set) var unplacedRecords = 0
+    package private(set) var unplacedRecords = 0
 
     private var slotOfCell: [Int: Int] = [:]
     private var cellOfSlot: [Int] = []
@@ -19,12 +19,12 @@ public struct AnalyticsAccumulator: Sendable {
     private var totals: [Int64] = []
 
     /// An empty accumulator.
-    public init(plan: AggregatePlan) {
+    package init(plan: AggregatePlan) {
         self.plan = plan
     }
 
     /// Adds one customer: skipped if a filter does not match, clamped to the public bounds otherwise.
-    public mutating func add(_ record: AnalyticsRecord) {
+    package mutating func add(_ record: AnalyticsRecord) {
         for filter in plan.filters {
             guard filter.recordIndex < record.dimensions.count, record.dimensions[filter.recordIndex] == filter.value
             else { return }
@@ -62,7 +62,7 @@ public struct AnalyticsAccumulator: Sendable {
     }
 
     /// Adds another accumulator's totals, e.g. from the other half of the records on another core.
-    public mutating func merge(_ other: AnalyticsAccumulator) {
+    package mutating func merge(_ other: AnalyticsAccumulator) {
         precondition(
             plan.query == other.plan.query && plan.fingerprint == other.plan.fingerprint,
             "only accumulators of the same plan can be merged"

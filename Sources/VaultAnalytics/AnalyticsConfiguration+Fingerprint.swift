@@ -4,12 +4,12 @@ internal import VaultCrypto
 extension AnalyticsConfiguration {
     /// SHA-256 (hex) of the configuration's canonical text, as-of date included: accumulators merge
     /// only when they were built against the same configuration.
-    public var fingerprint: String { fingerprint(includingAsOf: true) }
+    package var fingerprint: String { fingerprint(includingAsOf: true) }
 
     /// SHA-256 (hex) of the configuration's canonical text. Cache keys leave the as-of date out: an
     /// answer stays pinned while the data it was computed from is unchanged, however many days pass,
     /// so waiting a day does not buy a fresh draw of the noise.
-    public func fingerprint(includingAsOf: Bool) -> String {
+    package func fingerprint(includingAsOf: Bool) -> String {
         var lines = ["analytics-configuration-v1"]
         for dimension in dimensions {
             lines.append(

@@ -1,7 +1,7 @@
 extension AnalyticsConfiguration {
     /// Builds a record from named values, for callers that value clarity over speed (tests, demos);
     /// refuses a name the configuration does not know rather than silently dropping it.
-    public func record(
+    package func record(
         dimensions named: [String: String],
         fields namedFields: [String: Int64] = [:],
         purchases: [AnalyticsRecord.Purchase] = [],

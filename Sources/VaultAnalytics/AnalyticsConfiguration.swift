@@ -2,35 +2,35 @@
 /// domains) and measure (with clamping bounds), k, the CLV and RFM parameters, and the as-of date.
 ///
 /// The facade builds one per query from the policy; `AnalyticsRecord`s are laid out against it.
-public struct AnalyticsConfiguration: Sendable, Hashable {
+package struct AnalyticsConfiguration: Sendable, Hashable {
     /// The largest clamping bound magnitude (2⁴⁰ ≈ 1.1 × 10¹² cents), which keeps noise and sums in 64 bits.
-    public static let largestBound: UInt64 = 1 << 40
+    package static let largestBound: UInt64 = 1 << 40
     /// The reserved group key under which RFM segments appear.
-    public static let rfmKey = "rfm"
+    package static let rfmKey = "rfm"
 
     /// A field the policy allows in group-by and filters, with its public domain of buckets.
-    public struct Dimension: Sendable, Hashable {
+    package struct Dimension: Sendable, Hashable {
         /// The policy's field name, e.g. "region".
-        public let name: String
+        package let name: String
         /// Every bucket the field can take, as the policy lists them, e.g. ["north", "south"].
-        public let domain: [String]
+        package let domain: [String]
 
         /// A group-by field and its buckets.
-        public init(name: String, domain: [String]) {
+        package init(name: String, domain: [String]) {
             self.name = name
             self.domain = domain
         }
     }
 
     /// A numeric field the policy allows in `sum` and `mean`, with its public clamping bounds.
-    public struct Field: Sendable, Hashable {
+    package struct Field: Sendable, Hashable {
         /// The policy's field name, e.g. "basket_value".
-        public let name: String
+        package let name: String
         /// Public bounds in the field's fixed-point unit; each customer's value is clamped to them.
-        public let bounds: ClosedRange<Int64>
+        package let bounds: ClosedRange<Int64>
 
         /// A measure field and its bounds.
-        public init(name: String, bounds: ClosedRange<Int64>) {
+        package init(name: String, bounds: ClosedRange<Int64>) {
             self.name = name
             self.bounds = bounds
         }
@@ -40,28 +40,28 @@ public struct AnalyticsConfiguration: Sendable, Hashable {
     }
 
     /// Group-by fields, in the order of `AnalyticsRecord.dimensions`.
-    public let dimensions: [Dimension]
+    package let dimensions: [Dimension]
     /// Measure fields, in the order of `AnalyticsRecord.fields`.
-    public let fields: [Field]
+    package let fields: [Field]
     /// k: a group is shown only if its noisy count says it has at least k customers.
-    public let minimumGroupSize: Int64
+    package let minimumGroupSize: Int64
     /// δ: the most probability with which a group of fewer than k customers may be shown per query.
-    public let suppressionDelta: Double
+    package let suppressionDelta: Double
     /// The CLV model.
-    public let lifetimeValue: LifetimeValueModel
+    package let lifetimeValue: LifetimeValueModel
     /// The RFM thresholds.
-    public let rfm: RFMThresholds
+    package let rfm: RFMThresholds
     /// Purchase categories the stated category spend covers (for share of wallet); nil means all.
-    public let walletCategories: Set<UInt16>?
+    package let walletCategories: Set<UInt16>?
     /// The day the analysis is as of (`DayNumber`); years are counted back from it.
-    public let asOf: Int32
+    package let asOf: Int32
 
     /// Bucket → index, per dimension, so a record's value finds its cell with one hash lookup.
     let domainIndex: [[String: Int]]
 
     /// Validates the configuration: distinct names, non-empty distinct domains, k ≥ 1, 0 < δ < 1,
     /// and bounds within `largestBound`.
-    public init(
+    package init(
         dimensions: [Dimension],
         fields: [Field] = [],
         minimumGroupSize: Int,

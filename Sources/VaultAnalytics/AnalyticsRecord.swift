@@ -7,20 +7,20 @@
 /// name when speed does not matter). The facade passes only customers for whom the `analytics`
 /// purpose holds, and leaves a value `nil` when it is missing or restricted by an open contest.
 /// A missing trailing entry counts as `nil`.
-public struct AnalyticsRecord: Sendable {
+package struct AnalyticsRecord: Sendable {
     /// One purchase: 24 bytes inline, no heap.
-    public struct Purchase: Sendable, Hashable {
+    package struct Purchase: Sendable, Hashable {
         /// What the customer paid, in cents.
-        public var amount: Int64
+        package var amount: Int64
         /// The firm's margin on it, in cents (negative for a loss).
-        public var margin: Int64
+        package var margin: Int64
         /// The day of purchase (`DayNumber`).
-        public var day: Int32
+        package var day: Int32
         /// The purchase category, as the facade's small id from the policy's category list.
-        public var category: UInt16
+        package var category: UInt16
 
         /// A purchase.
-        public init(day: Int32, amount: Int64, margin: Int64, category: UInt16 = 0) {
+        package init(day: Int32, amount: Int64, margin: Int64, category: UInt16 = 0) {
             self.amount = amount
             self.margin = margin
             self.day = day
@@ -29,16 +29,16 @@ public struct AnalyticsRecord: Sendable {
     }
 
     /// Group-by values, already bucketed by the facade (e.g. "1980s" for a birth year), in configuration order.
-    public var dimensions: [String?]
+    package var dimensions: [String?]
     /// Numeric measure values in fixed point (e.g. cents), in configuration order.
-    public var fields: [Int64?]
+    package var fields: [Int64?]
     /// The purchase history, in any order.
-    public var purchases: [Purchase]
+    package var purchases: [Purchase]
     /// The customer's stated annual spend in the firm's category, across all suppliers, in cents.
-    public var statedCategorySpend: Int64?
+    package var statedCategorySpend: Int64?
 
     /// A record; see the type's documentation for the positional layout.
-    public init(
+    package init(
         dimensions: [String?],
         fields: [Int64?] = [],
         purchases: [Purchase] = [],

@@ -1,19 +1,19 @@
 /// An in-memory budget ledger for tests and single-process use; being an actor, it applies one charge
 /// at a time, so concurrent queries can never together overspend either budget. It knows no periods:
 /// everything it records counts against both the period allowance and the lifetime cap.
-public actor BudgetLedger {
+package actor BudgetLedger {
     /// The rules every charge is decided by.
-    public let budget: PrivacyBudget
+    package let budget: PrivacyBudget
     private var spentByAnalyst: [String: Epsilon] = [:]
     private var globalSpent = Epsilon.zero
 
     /// Starts with nothing spent.
-    public init(budget: PrivacyBudget) {
+    package init(budget: PrivacyBudget) {
         self.budget = budget
     }
 
     /// Charges `epsilon` to `analyst` and to the global budget, or refuses with the budget left.
-    public func charge(_ epsilon: Epsilon, analyst: String) throws(AnalyticsError) -> BudgetStatus {
+    package func charge(_ epsilon: Epsilon, analyst: String) throws(AnalyticsError) -> BudgetStatus {
         let status = try budget.charge(epsilon, spent: spending(analyst))
         spentByAnalyst[analyst] = status.analystSpent
         globalSpent = status.globalSpent
@@ -21,7 +21,7 @@ public actor BudgetLedger {
     }
 
     /// Where `analyst` and the vault stand now.
-    public func status(analyst: String) -> BudgetStatus {
+    package func status(analyst: String) -> BudgetStatus {
         budget.status(spending(analyst))
     }
 

@@ -1,4 +1,4 @@
-public import VaultCrypto
+import VaultCrypto
 
 /// The exact counts a next-best-product model is released from: how many customers contributed,
 /// how many bought each category, and how many bought each pair of categories.

@@ -1,4 +1,4 @@
-public import VaultCrypto
+package import VaultCrypto
 
 /// The discrete Laplace (two-sided geometric) distribution on the integers with rational scale
 /// b = `scaleNumerator` / `scaleDenominator`: P(x) = (1 − τ)/(1 + τ) · τ^|x| with τ = e^(−1/b).
@@ -7,17 +7,17 @@ public import VaultCrypto
 /// (2020), Algorithm 2, with Bernoulli(exp(−γ)) from Algorithm 1, using only uniform integers from the
 /// `RandomSource` and integer arithmetic. No floating-point `log` or `exp` touches a sample, so the
 /// output has none of the gaps and biases that make the textbook `b·log(u)` Laplace leak.
-public struct DiscreteLaplace: Sendable, Hashable {
+package struct DiscreteLaplace: Sendable, Hashable {
     /// The largest scale accepted (2⁵²): samples stay far inside `Int64` with overwhelming probability.
-    public static let largestScale: UInt64 = 1 << 52
+    package static let largestScale: UInt64 = 1 << 52
 
     /// The scale's numerator t (the paper's t), in lowest terms.
-    public let scaleNumerator: UInt64
+    package let scaleNumerator: UInt64
     /// The scale's denominator s (the paper's s), in lowest terms.
-    public let scaleDenominator: UInt64
+    package let scaleDenominator: UInt64
 
     /// The distribution with scale t/s; nil unless both are positive and t/s ≤ `largestScale`.
-    public init?(scaleNumerator t: UInt64, scaleDenominator s: UInt64) {
+    package init?(scaleNumerator t: UInt64, scaleDenominator s: UInt64) {
         guard t > 0, s > 0 else { return nil }
         let divisor = Self.gcd(t, s)
         let (t, s) = (t / divisor, s / divisor)
@@ -27,16 +27,16 @@ public struct DiscreteLaplace: Sendable, Hashable {
     }
 
     /// The scale b = t/s, for reports.
-    public var scale: Double { Double(scaleNumerator) / Double(scaleDenominator) }
+    package var scale: Double { Double(scaleNumerator) / Double(scaleDenominator) }
 
     /// One sample.
-    public func sample(using random: some RandomSource) -> Int64 {
+    package func sample(using random: some RandomSource) -> Int64 {
         var bits = RandomBits(random, blockWords: 8)
         return sample(from: &bits)
     }
 
     /// `count` independent samples.
-    public func samples(_ count: Int, using random: some RandomSource) -> [Int64] {
+    package func samples(_ count: Int, using random: some RandomSource) -> [Int64] {
         var bits = RandomBits(random, blockWords: 512)
         var result = [Int64]()
         result.reserveCapacity(count)

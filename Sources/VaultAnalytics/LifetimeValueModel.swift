@@ -13,18 +13,18 @@
 /// window is the same for every customer: a customer who joined within it averages over the whole
 /// window (fewer active years, lower m), which is conservative, and avoids annualising a single
 /// recent order into an extreme margin.
-public struct LifetimeValueModel: Sendable, Hashable {
+package struct LifetimeValueModel: Sendable, Hashable {
     /// The annual discount rate d (0.1 for 10 %).
-    public let discountRate: Double
+    package let discountRate: Double
     /// The annual retention rate r, in [0, 1).
-    public let retentionRate: Double
+    package let retentionRate: Double
     /// Public bounds on a customer's average annual margin, in cents.
-    public let annualMargin: ClosedRange<Int64>
+    package let annualMargin: ClosedRange<Int64>
     /// How many calendar years of purchases before the as-of date the margin averages over.
-    public let windowYears: Int
+    package let windowYears: Int
 
     /// Validates the parameters: d ≥ 0, 0 ≤ r < 1, 1 ≤ window ≤ 100 years, bounds within the supported range.
-    public init(
+    package init(
         discountRate: Double,
         retentionRate: Double,
         annualMargin: ClosedRange<Int64>,
@@ -53,7 +53,7 @@ public struct LifetimeValueModel: Sendable, Hashable {
     }
 
     /// (1 + d) / (1 + d − r): what one unit of annual margin is worth over the customer's lifetime.
-    public var multiplier: Double { (1 + discountRate) / (1 + discountRate - retentionRate) }
+    package var multiplier: Double { (1 + discountRate) / (1 + discountRate - retentionRate) }
 
     /// The window's total margin is clamped to the annual bounds times the window, which equals
     /// clamping the annual average, without a division per customer.

@@ -1,5 +1,5 @@
 /// A statistic an analyst may ask for, per group; spelled as in the CLI (`mean(basket_value)`).
-public enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
+package enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// How many customers.
     case count
     /// The sum of a measure field, each customer clamped to the field's bounds.
@@ -25,7 +25,7 @@ public enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses the canonical spelling: `count`, `sum(F)`, `mean(F)`, `clv`, `customer_equity`,
     /// `retention`, `share_of_wallet`, `rfm`, `margin_mean`, `margin_variance`, `margin_sd`.
-    public init(parsing text: String) throws(AnalyticsError) {
+    package init(parsing text: String) throws(AnalyticsError) {
         switch text {
         case "count": self = .count
         case "clv": self = .clv
@@ -52,7 +52,7 @@ public enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// The canonical spelling.
-    public var description: String {
+    package var description: String {
         switch self {
         case .count: "count"
         case .sum(let field): "sum(\(field))"
@@ -69,12 +69,12 @@ public enum Measure: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Orders by canonical spelling, the order of canonical queries and of results.
-    public static func < (lhs: Measure, rhs: Measure) -> Bool { lhs.description < rhs.description }
+    package static func < (lhs: Measure, rhs: Measure) -> Bool { lhs.description < rhs.description }
 }
 
 extension Measure: Codable {
     /// Decodes the canonical spelling.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do { try self.init(parsing: text) } catch {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
@@ -82,7 +82,7 @@ extension Measure: Codable {
     }
 
     /// Encodes the canonical spelling.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }

@@ -3,33 +3,33 @@
 ///
 /// Each budget has two limits: a period allowance that renews, and a lifetime cap that never does,
 /// so repeating a query every period to average its noise away runs out for good.
-public struct PrivacyBudget: Sendable, Hashable {
+package struct PrivacyBudget: Sendable, Hashable {
     /// ε a query uses when it does not ask for one.
-    public let defaultPerQuery: Epsilon
+    package let defaultPerQuery: Epsilon
     /// The most ε one query may ask for.
-    public let maximumPerQuery: Epsilon
+    package let maximumPerQuery: Epsilon
     /// The most ε one analyst may spend per period.
-    public let analystLimit: Epsilon
+    package let analystLimit: Epsilon
     /// The most ε all analysts together may spend per period.
-    public let globalLimit: Epsilon
+    package let globalLimit: Epsilon
     /// The most ε one analyst may ever spend.
-    public let analystLifetimeLimit: Epsilon
+    package let analystLifetimeLimit: Epsilon
     /// The most ε all analysts together may ever spend.
-    public let globalLifetimeLimit: Epsilon
+    package let globalLifetimeLimit: Epsilon
 
     /// What has been spent so far, in the current periods and ever.
-    public struct Spending: Sendable, Hashable {
+    package struct Spending: Sendable, Hashable {
         /// The analyst's spend in their current period.
-        public var analystPeriod: Epsilon
+        package var analystPeriod: Epsilon
         /// The analyst's spend ever.
-        public var analystLifetime: Epsilon
+        package var analystLifetime: Epsilon
         /// Everyone's spend in the global budget's current period.
-        public var globalPeriod: Epsilon
+        package var globalPeriod: Epsilon
         /// Everyone's spend ever.
-        public var globalLifetime: Epsilon
+        package var globalLifetime: Epsilon
 
         /// Spending as the ledger reports it.
-        public init(analystPeriod: Epsilon, analystLifetime: Epsilon, globalPeriod: Epsilon, globalLifetime: Epsilon) {
+        package init(analystPeriod: Epsilon, analystLifetime: Epsilon, globalPeriod: Epsilon, globalLifetime: Epsilon) {
             self.analystPeriod = analystPeriod
             self.analystLifetime = analystLifetime
             self.globalPeriod = globalPeriod
@@ -37,7 +37,7 @@ public struct PrivacyBudget: Sendable, Hashable {
         }
 
         /// Nothing spent yet.
-        public static let none = Spending(analystPeriod: .zero, analystLifetime: .zero, globalPeriod: .zero, globalLifetime: .zero)
+        package static let none = Spending(analystPeriod: .zero, analystLifetime: .zero, globalPeriod: .zero, globalLifetime: .zero)
 
         /// This spending plus `epsilon` everywhere, or nil if a sum leaves the supported range.
         func adding(_ epsilon: Epsilon) -> Spending? {
@@ -55,7 +55,7 @@ public struct PrivacyBudget: Sendable, Hashable {
 
     /// Checks that every amount is positive, the default does not exceed the per-query maximum, and
     /// no lifetime cap is below its period allowance.
-    public init(
+    package init(
         defaultPerQuery: Epsilon,
         maximumPerQuery: Epsilon,
         analystLimit: Epsilon,
@@ -87,7 +87,7 @@ public struct PrivacyBudget: Sendable, Hashable {
     }
 
     /// The ε a query will use: the default when none is requested, else the validated request.
-    public func epsilon(requested: Double?) throws(AnalyticsError) -> Epsilon {
+    package func epsilon(requested: Double?) throws(AnalyticsError) -> Epsilon {
         guard let requested else { return defaultPerQuery }
         let epsilon = try Epsilon(validating: requested)
         guard epsilon <= maximumPerQuery else {
@@ -97,7 +97,7 @@ public struct PrivacyBudget: Sendable, Hashable {
     }
 
     /// Where the analyst and the vault stand, given what each has spent.
-    public func status(_ spent: Spending) -> BudgetStatus {
+    package func status(_ spent: Spending) -> BudgetStatus {
         BudgetStatus(
             analystSpent: spent.analystPeriod,
             analystRemaining: Swift.min(
@@ -119,7 +119,7 @@ public struct PrivacyBudget: Sendable, Hashable {
     /// Decides a charge: the status after spending `epsilon`, or `budget_exhausted` carrying the unchanged status.
     ///
     /// All four limits must hold the whole amount; a query is never half-charged or answered on credit.
-    public func charge(_ epsilon: Epsilon, spent: Spending) throws(AnalyticsError) -> BudgetStatus {
+    package func charge(_ epsilon: Epsilon, spent: Spending) throws(AnalyticsError) -> BudgetStatus {
         guard epsilon > .zero else { throw .invalidEpsilon("it must be positive; zero or negative epsilon cannot be spent") }
         guard epsilon <= maximumPerQuery else {
             throw .epsilonAboveMaximum(requested: epsilon, maximum: maximumPerQuery)

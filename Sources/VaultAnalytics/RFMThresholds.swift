@@ -8,16 +8,16 @@
 ///
 /// The segment ("R3F1M2") acts as a derived group key. Every segment is in the public domain
 /// whatever the data, and each customer falls in exactly one, so segment counts compose in parallel.
-public struct RFMThresholds: Sendable, Hashable {
+package struct RFMThresholds: Sendable, Hashable {
     /// Recency thresholds in days, strictly ascending.
-    public let recencyDays: [Int32]
+    package let recencyDays: [Int32]
     /// Frequency thresholds in purchases per year, strictly ascending.
-    public let frequency: [Int64]
+    package let frequency: [Int64]
     /// Monetary thresholds in cents per year, strictly ascending.
-    public let monetary: [Int64]
+    package let monetary: [Int64]
 
     /// Validates the thresholds: strictly ascending, non-negative, at most eight per score.
-    public init(recencyDays: [Int32], frequency: [Int64], monetary: [Int64]) throws(AnalyticsError) {
+    package init(recencyDays: [Int32], frequency: [Int64], monetary: [Int64]) throws(AnalyticsError) {
         func check<T: BinaryInteger>(_ values: [T], _ name: String) throws(AnalyticsError) {
             guard values.count <= 8, values.allSatisfy({ $0 >= 0 }), zip(values, values.dropFirst()).allSatisfy({ $0 < $1 })
             else {

@@ -4,11 +4,11 @@ extension AuditEntry {
     /// The canonical JSON the log stores and hashes (see `JSONValue.canonicalBytes`), e.g.
     /// `{"actor":"a1","at":"2026-11-23T02:31:00.123Z","decision":"allow","fields":["email"],"op":"profile.read","policy":"…","reason":"allowed","role":"support","seq":7,"v":1}`;
     /// `purpose`, `customer` and `details` are left out when absent or empty.
-    public var leafBytes: [UInt8] { json.canonicalBytes }
+    package var leafBytes: [UInt8] { json.canonicalBytes }
 
     /// Decodes a stored leaf, insisting on the exact canonical bytes `leafBytes` writes: a leaf
     /// re-serialized or edited after logging, even into valid JSON, is rejected (`non_canonical_leaf`).
-    public init(leafBytes: some Collection<UInt8>) throws {
+    package init(leafBytes: some Collection<UInt8>) throws {
         let bytes = Array(leafBytes)
         let document: JSONValue
         do {

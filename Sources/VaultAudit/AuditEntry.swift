@@ -2,9 +2,9 @@
 ///
 /// Entries hold identifiers and codes, never a customer's values. An entry is immutable: its
 /// `leafBytes` are what the log stores and hashes, and `init(leafBytes:)` gets it back.
-public struct AuditEntry: Sendable, Hashable {
+package struct AuditEntry: Sendable, Hashable {
     /// The policy's verdict.
-    public enum Decision: String, Sendable, Hashable, CaseIterable {
+    package enum Decision: String, Sendable, Hashable, CaseIterable {
         /// The operation was carried out.
         case allow
         /// The operation was refused.
@@ -12,36 +12,36 @@ public struct AuditEntry: Sendable, Hashable {
     }
 
     /// Version of the leaf layout; bumped if the set of keys ever changes.
-    public static let formatVersion: Int64 = 1
+    package static let formatVersion: Int64 = 1
 
     /// Position in the log: the entry's 0-based leaf index.
-    public let seq: UInt64
+    package let seq: UInt64
     /// When the operation was decided.
-    public let at: AuditTimestamp
+    package let at: AuditTimestamp
     /// Who asked (a token's subject or a staff identity).
-    public let actor: String
+    package let actor: String
     /// The actor's role under the policy.
-    public let role: String
+    package let role: String
     /// The declared purpose, if the operation has one.
-    public let purpose: String?
+    package let purpose: String?
     /// The customer concerned, if any (an id, never a name).
-    public let customer: String?
+    package let customer: String?
     /// Field names touched, sorted by UTF-8 bytes and without duplicates.
-    public let fields: [String]
+    package let fields: [String]
     /// The operation, e.g. `profile.read`.
-    public let op: String
+    package let op: String
     /// Allowed or denied.
-    public let decision: Decision
+    package let decision: Decision
     /// A stable reason code, e.g. `no_consent`.
-    public let reason: String
+    package let reason: String
     /// Hex hash of the policy in force.
-    public let policy: String
+    package let policy: String
     /// Small extra facts (query shape, ε, contest id, key version), never values; empty if none.
-    public let details: [String: String]
+    package let details: [String: String]
 
     /// An entry; `fields` are sorted and de-duplicated. `seq` is at most `Int64.max`, like every
     /// integer SQLite stores.
-    public init(
+    package init(
         seq: UInt64,
         at: AuditTimestamp,
         actor: String,

@@ -1,5 +1,5 @@
 /// An error from VaultAudit; its description names positions and field names, never entry values.
-public struct AuditError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct AuditError: Error, Equatable, Sendable, CustomStringConvertible {
     private enum Internal: Equatable, Sendable {
         case invalidArgument(String)
         case invalidProof(String)
@@ -20,7 +20,7 @@ public struct AuditError: Error, Equatable, Sendable, CustomStringConvertible {
     static func invalidArgument(_ what: String) -> Self { .init(.invalidArgument(what)) }
     static func invalidProof(_ what: String) -> Self { .init(.invalidProof(what)) }
     /// A node reader has no hash for this perfect subtree: the store is incomplete or was truncated.
-    public static func missingNode(level: Int, index: UInt64) -> Self { .init(.missingNode(level: level, index: index)) }
+    package static func missingNode(level: Int, index: UInt64) -> Self { .init(.missingNode(level: level, index: index)) }
     static func malformedNote(_ what: String) -> Self { .init(.malformedNote(what)) }
     static func malformedCheckpoint(_ what: String) -> Self { .init(.malformedCheckpoint(what)) }
     static func malformedVerifierKey(_ what: String) -> Self { .init(.malformedVerifierKey(what)) }
@@ -31,7 +31,7 @@ public struct AuditError: Error, Equatable, Sendable, CustomStringConvertible {
     static var nonCanonicalLeaf: Self { .init(.nonCanonicalLeaf) }
 
     /// A stable, machine-readable code for the kind of failure.
-    public var code: String {
+    package var code: String {
         switch value {
         case .invalidArgument: "invalid_argument"
         case .invalidProof: "invalid_proof"
@@ -48,7 +48,7 @@ public struct AuditError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// What went wrong and what to do; never an entry's values or key bytes.
-    public var description: String {
+    package var description: String {
         switch value {
         case .invalidArgument(let what):
             "invalid argument: \(what)"

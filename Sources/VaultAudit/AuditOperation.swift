@@ -2,135 +2,135 @@
 ///
 /// Matched like GRDB's `ResultCode`: compare with the constants (`entry.operation == .customerRead`)
 /// or use them as `case` patterns; never spell the names as strings.
-public struct AuditOperation: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+package struct AuditOperation: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     /// The name as the log holds it, such as `customer.read`.
-    public let rawValue: String
+    package let rawValue: String
 
     /// An operation by its name in the log (names the log may hold from other versions too).
-    public init(rawValue: String) { self.rawValue = rawValue }
+    package init(rawValue: String) { self.rawValue = rawValue }
 
     /// The name.
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// An aggregate query, answered, refused or answered from the cache.
-    public static let aggregateQuery = AuditOperation(rawValue: "aggregate.query")
+    package static let aggregateQuery = AuditOperation(rawValue: "aggregate.query")
     /// The ε of an aggregate that failed while computing, given back.
-    public static let aggregateRefund = AuditOperation(rawValue: "aggregate.refund")
+    package static let aggregateRefund = AuditOperation(rawValue: "aggregate.refund")
     /// An auditor listed audit entries.
-    public static let auditEntries = AuditOperation(rawValue: "audit.entries")
+    package static let auditEntries = AuditOperation(rawValue: "audit.entries")
     /// An auditor computed the compliance report.
-    public static let auditReport = AuditOperation(rawValue: "audit.report")
+    package static let auditReport = AuditOperation(rawValue: "audit.report")
     /// An auditor verified the whole log.
-    public static let auditVerify = AuditOperation(rawValue: "audit.verify")
+    package static let auditVerify = AuditOperation(rawValue: "audit.verify")
     /// A customer granted consent for a purpose.
-    public static let consentGrant = AuditOperation(rawValue: "consent.grant")
+    package static let consentGrant = AuditOperation(rawValue: "consent.grant")
     /// A customer objected to a purpose resting on legitimate interest.
-    public static let consentObject = AuditOperation(rawValue: "consent.object")
+    package static let consentObject = AuditOperation(rawValue: "consent.object")
     /// An operator's import replaced a consent state the customer had set.
-    public static let consentOverride = AuditOperation(rawValue: "consent.override")
+    package static let consentOverride = AuditOperation(rawValue: "consent.override")
     /// A customer withdrew consent for a purpose.
-    public static let consentWithdraw = AuditOperation(rawValue: "consent.withdraw")
+    package static let consentWithdraw = AuditOperation(rawValue: "consent.withdraw")
     /// A customer withdrew an objection.
-    public static let consentWithdrawObjection = AuditOperation(rawValue: "consent.withdraw_objection")
+    package static let consentWithdrawObjection = AuditOperation(rawValue: "consent.withdraw_objection")
     /// Staff accepted a contest.
-    public static let contestAccept = AuditOperation(rawValue: "contest.accept")
+    package static let contestAccept = AuditOperation(rawValue: "contest.accept")
     /// Staff rejected a contest.
-    public static let contestReject = AuditOperation(rawValue: "contest.reject")
+    package static let contestReject = AuditOperation(rawValue: "contest.reject")
     /// Staff asked the customer for more information about a contest.
-    public static let contestRequestInfo = AuditOperation(rawValue: "contest.request_info")
+    package static let contestRequestInfo = AuditOperation(rawValue: "contest.request_info")
     /// An accepted contest's correction was written.
-    public static let contestApply = AuditOperation(rawValue: "contest.apply")
+    package static let contestApply = AuditOperation(rawValue: "contest.apply")
     /// A customer opened a contest.
-    public static let contestOpen = AuditOperation(rawValue: "contest.open")
+    package static let contestOpen = AuditOperation(rawValue: "contest.open")
     /// A customer answered a request for information.
-    public static let contestReply = AuditOperation(rawValue: "contest.reply")
+    package static let contestReply = AuditOperation(rawValue: "contest.reply")
     /// Staff resolved a contest.
-    public static let contestResolve = AuditOperation(rawValue: "contest.resolve")
+    package static let contestResolve = AuditOperation(rawValue: "contest.resolve")
     /// Staff looked at one contest.
-    public static let contestReview = AuditOperation(rawValue: "contest.review")
+    package static let contestReview = AuditOperation(rawValue: "contest.review")
     /// A contest changed status.
-    public static let contestUpdate = AuditOperation(rawValue: "contest.update")
+    package static let contestUpdate = AuditOperation(rawValue: "contest.update")
     /// A customer withdrew a contest.
-    public static let contestWithdraw = AuditOperation(rawValue: "contest.withdraw")
+    package static let contestWithdraw = AuditOperation(rawValue: "contest.withdraw")
     /// Staff listed contests.
-    public static let contestsList = AuditOperation(rawValue: "contests.list")
+    package static let contestsList = AuditOperation(rawValue: "contests.list")
     /// A customer was erased (crypto-shredded).
-    public static let customerErase = AuditOperation(rawValue: "customer.erase")
+    package static let customerErase = AuditOperation(rawValue: "customer.erase")
     /// Staff looked customers up through a blind index.
-    public static let customerFind = AuditOperation(rawValue: "customer.find")
+    package static let customerFind = AuditOperation(rawValue: "customer.find")
     /// A customer was imported.
-    public static let customerImport = AuditOperation(rawValue: "customer.import")
+    package static let customerImport = AuditOperation(rawValue: "customer.import")
     /// Staff asked for a customer's next best product.
-    public static let customerNextBestProduct = AuditOperation(rawValue: "customer.next_best_product")
+    package static let customerNextBestProduct = AuditOperation(rawValue: "customer.next_best_product")
     /// Staff read a customer's fields for a purpose.
-    public static let customerRead = AuditOperation(rawValue: "customer.read")
+    package static let customerRead = AuditOperation(rawValue: "customer.read")
     /// Staff changed a customer's fields for a purpose.
-    public static let customerUpdate = AuditOperation(rawValue: "customer.update")
+    package static let customerUpdate = AuditOperation(rawValue: "customer.update")
     /// An import replaced a customer's record.
-    public static let customerUpsert = AuditOperation(rawValue: "customer.upsert")
+    package static let customerUpsert = AuditOperation(rawValue: "customer.upsert")
     /// A key epoch was destroyed.
-    public static let keysEpochDestroy = AuditOperation(rawValue: "keys.epoch.destroy")
+    package static let keysEpochDestroy = AuditOperation(rawValue: "keys.epoch.destroy")
     /// Keys of a vault from before key epochs were moved into the key store.
-    public static let keysMigrate = AuditOperation(rawValue: "keys.migrate")
+    package static let keysMigrate = AuditOperation(rawValue: "keys.migrate")
     /// A key-epoch roll finished.
-    public static let keysRollComplete = AuditOperation(rawValue: "keys.roll.complete")
+    package static let keysRollComplete = AuditOperation(rawValue: "keys.roll.complete")
     /// A key-epoch roll began.
-    public static let keysRollStart = AuditOperation(rawValue: "keys.roll.start")
+    package static let keysRollStart = AuditOperation(rawValue: "keys.roll.start")
     /// A key rotation finished (vaults from before key epochs).
-    public static let keysRotateComplete = AuditOperation(rawValue: "keys.rotate.complete")
+    package static let keysRotateComplete = AuditOperation(rawValue: "keys.rotate.complete")
     /// Someone looked at a next-best-product model.
-    public static let modelShow = AuditOperation(rawValue: "model.show")
+    package static let modelShow = AuditOperation(rawValue: "model.show")
     /// A next-best-product model was trained (its entry holds the model's hash).
-    public static let modelTrain = AuditOperation(rawValue: "model.train")
+    package static let modelTrain = AuditOperation(rawValue: "model.train")
     /// A policy was applied.
-    public static let policyApply = AuditOperation(rawValue: "policy.apply")
+    package static let policyApply = AuditOperation(rawValue: "policy.apply")
     /// Staff issued a one-time portal sign-in link.
-    public static let portalLinkIssue = AuditOperation(rawValue: "portal.link.issue")
+    package static let portalLinkIssue = AuditOperation(rawValue: "portal.link.issue")
     /// A portal sign-in was completed or refused.
-    public static let portalSignIn = AuditOperation(rawValue: "portal.sign_in")
+    package static let portalSignIn = AuditOperation(rawValue: "portal.sign_in")
     /// A portal sign-in code was asked for.
-    public static let portalSignInRequest = AuditOperation(rawValue: "portal.sign_in.request")
+    package static let portalSignInRequest = AuditOperation(rawValue: "portal.sign_in.request")
     /// A customer signed out of the portal.
-    public static let portalSignOut = AuditOperation(rawValue: "portal.sign_out")
+    package static let portalSignOut = AuditOperation(rawValue: "portal.sign_out")
     /// Values past their retention were deleted from one customer's record.
-    public static let retentionSweep = AuditOperation(rawValue: "retention.sweep")
+    package static let retentionSweep = AuditOperation(rawValue: "retention.sweep")
     /// A retention sweep finished.
-    public static let retentionSweepComplete = AuditOperation(rawValue: "retention.sweep.complete")
+    package static let retentionSweepComplete = AuditOperation(rawValue: "retention.sweep.complete")
     /// A customer looked at one consent.
-    public static let selfConsent = AuditOperation(rawValue: "self.consent")
+    package static let selfConsent = AuditOperation(rawValue: "self.consent")
     /// A customer looked at their consents.
-    public static let selfConsents = AuditOperation(rawValue: "self.consents")
+    package static let selfConsents = AuditOperation(rawValue: "self.consents")
     /// A customer looked at their contests.
-    public static let selfContests = AuditOperation(rawValue: "self.contests")
+    package static let selfContests = AuditOperation(rawValue: "self.contests")
     /// A customer asked to be erased.
-    public static let selfErase = AuditOperation(rawValue: "self.erase")
+    package static let selfErase = AuditOperation(rawValue: "self.erase")
     /// A customer downloaded their signed export.
-    public static let selfExport = AuditOperation(rawValue: "self.export")
+    package static let selfExport = AuditOperation(rawValue: "self.export")
     /// A customer looked at their access log.
-    public static let selfLog = AuditOperation(rawValue: "self.log")
+    package static let selfLog = AuditOperation(rawValue: "self.log")
     /// A customer looked at what the firm would recommend to them.
-    public static let selfNextBestProduct = AuditOperation(rawValue: "self.next_best_product")
+    package static let selfNextBestProduct = AuditOperation(rawValue: "self.next_best_product")
     /// A customer read their own profile.
-    public static let selfRead = AuditOperation(rawValue: "self.read")
+    package static let selfRead = AuditOperation(rawValue: "self.read")
     /// A token was issued.
-    public static let tokenIssue = AuditOperation(rawValue: "token.issue")
+    package static let tokenIssue = AuditOperation(rawValue: "token.issue")
     /// A token was revoked.
-    public static let tokenRevoke = AuditOperation(rawValue: "token.revoke")
+    package static let tokenRevoke = AuditOperation(rawValue: "token.revoke")
     /// A backup was taken.
-    public static let vaultBackup = AuditOperation(rawValue: "vault.backup")
+    package static let vaultBackup = AuditOperation(rawValue: "vault.backup")
     /// The vault was created.
-    public static let vaultCreate = AuditOperation(rawValue: "vault.create")
+    package static let vaultCreate = AuditOperation(rawValue: "vault.create")
     /// The vault was restored from a backup (a new generation of the log begins).
-    public static let vaultRestore = AuditOperation(rawValue: "vault.restore")
+    package static let vaultRestore = AuditOperation(rawValue: "vault.restore")
     /// A witness was added.
-    public static let witnessAdd = AuditOperation(rawValue: "witness.add")
+    package static let witnessAdd = AuditOperation(rawValue: "witness.add")
     /// A witness was removed.
-    public static let witnessRemove = AuditOperation(rawValue: "witness.remove")
+    package static let witnessRemove = AuditOperation(rawValue: "witness.remove")
 }
 
 extension AuditOperation {
     /// Every operation this version writes.
-    public static let all: Set<AuditOperation> = [
+    package static let all: Set<AuditOperation> = [
         .aggregateQuery,
         .aggregateRefund,
         .auditEntries,
@@ -191,12 +191,12 @@ extension AuditOperation {
     ]
 
     /// A customer's consent choices, and an operator's import overriding one.
-    public static let consentChanges: Set<AuditOperation> = [
+    package static let consentChanges: Set<AuditOperation> = [
         .consentGrant, .consentWithdraw, .consentWithdrawObjection, .consentObject, .consentOverride,
     ]
 }
 
 extension AuditEntry {
     /// The entry's operation.
-    public var operation: AuditOperation { AuditOperation(rawValue: op) }
+    package var operation: AuditOperation { AuditOperation(rawValue: op) }
 }

@@ -1,13 +1,13 @@
-public import Foundation
+package import Foundation
 import VaultFormat
 
 /// A UTC instant at millisecond precision, written in RFC 3339 as `2026-11-23T02:31:00.123Z`.
 ///
 /// Audit leaves need one spelling per instant; an integer count of milliseconds (rather than a
 /// floating-point `Date`) keeps encoding and decoding exact. Years 0000–9999.
-public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Milliseconds since 1970-01-01T00:00:00Z, ignoring leap seconds (Unix time).
-    public let millisecondsSince1970: Int64
+    package let millisecondsSince1970: Int64
 
     private static let millisecondsPerDay: Int64 = 86_400_000
     private static let earliest = CivilDate.days(year: 0, month: 1, day: 1) * millisecondsPerDay
@@ -15,13 +15,13 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     private static let range = earliest...latest
 
     /// The instant `millisecondsSince1970` after the epoch; nil outside years 0000–9999.
-    public init?(millisecondsSince1970: Int64) {
+    package init?(millisecondsSince1970: Int64) {
         guard Self.range.contains(millisecondsSince1970) else { return nil }
         self.millisecondsSince1970 = millisecondsSince1970
     }
 
     /// `date` truncated to the millisecond. Dates outside years 0000–9999 are a programming error.
-    public init(_ date: Date) {
+    package init(_ date: Date) {
         // Rounding to the microsecond first absorbs binary floating-point error, so a `Date`
         // built from a whole millisecond maps back to that millisecond.
         let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
@@ -33,13 +33,13 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     /// The current time.
-    public static var now: AuditTimestamp { AuditTimestamp(Date()) }
+    package static var now: AuditTimestamp { AuditTimestamp(Date()) }
 
     /// The same instant as a `Date`.
-    public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000) }
+    package var date: Date { Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000) }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-    public var rfc3339: String {
+    package var rfc3339: String {
         let (days, millisOfDay) = Self.floorDivide(millisecondsSince1970, Self.millisecondsPerDay)
         let (year, month, day) = CivilDate.date(days: days)
         let seconds = millisOfDay / 1000
@@ -74,7 +74,7 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
 
     /// Parses exactly the form `rfc3339` writes; nil for anything else (other precisions,
     /// offsets, lower-case `t`/`z`, leap seconds, impossible dates).
-    public init?(rfc3339 text: String) {
+    package init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         guard b.count == 24, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
             b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "."),
@@ -99,10 +99,10 @@ public struct AuditTimestamp: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     /// The RFC 3339 form.
-    public var description: String { rfc3339 }
+    package var description: String { rfc3339 }
 
     /// Earlier instants first.
-    public static func < (lhs: AuditTimestamp, rhs: AuditTimestamp) -> Bool {
+    package static func < (lhs: AuditTimestamp, rhs: AuditTimestamp) -> Bool {
         lhs.millisecondsSince1970 < rhs.millisecondsSince1970
     }
 

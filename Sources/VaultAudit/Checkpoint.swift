@@ -1,4 +1,4 @@
-public import VaultCrypto
+package import VaultCrypto
 
 /// A c2sp.org/tlog-checkpoint body: the log's origin, tree size and root hash, one per line.
 ///
@@ -10,16 +10,16 @@ public import VaultCrypto
 ///
 ///     let signed = try Checkpoint(origin: origin, size: size, rootHash: root).sign(with: key, keyName: origin)
 ///     // store signed.text with its size and root
-public struct Checkpoint: Sendable, Hashable {
+package struct Checkpoint: Sendable, Hashable {
     /// The log's identity, e.g. `vault.example.com/audit`; also the signing key's name.
-    public let origin: String
+    package let origin: String
     /// Number of leaves.
-    public let size: UInt64
+    package let size: UInt64
     /// MTH at `size` leaves.
-    public let rootHash: SHA256Digest
+    package let rootHash: SHA256Digest
 
     /// A checkpoint; throws if `origin` is empty or holds control characters.
-    public init(origin: String, size: UInt64, rootHash: SHA256Digest) throws {
+    package init(origin: String, size: UInt64, rootHash: SHA256Digest) throws {
         guard !origin.isEmpty, !origin.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
             throw AuditError.invalidArgument("a checkpoint origin must be non-empty, on one line, without control characters")
         }
@@ -53,10 +53,10 @@ public struct Checkpoint: Sendable, Hashable {
     }
 
     /// `<origin>\n<size>\n<base64 root>\n`: the exact bytes signed.
-    public var body: String { "\(origin)\n\(size)\n\(Base64.encode(rootHash.bytes))\n" }
+    package var body: String { "\(origin)\n\(size)\n\(Base64.encode(rootHash.bytes))\n" }
 
     /// Signs the body as a signed note. The tlog-checkpoint spec asks that `keyName` be the origin.
-    public func sign(with key: Ed25519.PrivateKey, keyName: String) throws -> SignedCheckpoint {
+    package func sign(with key: Ed25519.PrivateKey, keyName: String) throws -> SignedCheckpoint {
         SignedCheckpoint(checkpoint: self, note: try SignedNote(body: body, signingKey: key, keyName: keyName))
     }
 }

@@ -1,4 +1,4 @@
-public import VaultCrypto
+package import VaultCrypto
 
 /// The roots of the perfect subtrees that make up a tree of `size` leaves (one per binary digit
 /// of `size`): enough to append leaves and compute the root at every size, in O(log n) memory.
@@ -15,21 +15,21 @@ public import VaultCrypto
 ///     }
 ///
 /// or, seeded from storage with `init(size:nodes:)`, to append a batch without further reads.
-public struct MerkleCompactRange: Sendable {
+package struct MerkleCompactRange: Sendable {
     /// Number of leaves appended so far.
-    public private(set) var size: UInt64
+    package private(set) var size: UInt64
     // Perfect-subtree roots from the left (largest) to the right (smallest).
     private var peaks: [SHA256Digest]
 
     /// The empty range.
-    public init() {
+    package init() {
         size = 0
         peaks = []
         peaks.reserveCapacity(64)
     }
 
     /// The range of the first `size` leaves of a stored tree: popcount(`size`) node reads.
-    public init(size: UInt64, nodes: some MerkleNodeReader) throws {
+    package init(size: UInt64, nodes: some MerkleNodeReader) throws {
         self.init()
         var begin: UInt64 = 0
         for level in stride(from: 63, through: 0, by: -1) where size & (UInt64(1) << UInt64(level)) != 0 {
@@ -40,7 +40,7 @@ public struct MerkleCompactRange: Sendable {
     }
 
     /// MTH of the leaves appended so far.
-    public var root: SHA256Digest {
+    package var root: SHA256Digest {
         guard var hash = peaks.last else { return MerkleTree.emptyRoot }
         for index in peaks.indices.dropLast().reversed() {
             hash = MerkleTree.nodeHash(peaks[index], hash)
@@ -49,13 +49,13 @@ public struct MerkleCompactRange: Sendable {
     }
 
     /// Appends leaf number `size`.
-    public mutating func append(leafHash: SHA256Digest) {
+    package mutating func append(leafHash: SHA256Digest) {
         append(leafHash: leafHash) { _ in }
     }
 
     /// Appends leaf number `size`, passing `completed` each node this completes: the leaf node
     /// first, then its newly complete ancestors. If `completed` throws, the range is unchanged.
-    public mutating func append(leafHash: SHA256Digest, _ completed: (MerkleNode) throws -> Void) rethrows {
+    package mutating func append(leafHash: SHA256Digest, _ completed: (MerkleNode) throws -> Void) rethrows {
         var hash = leafHash
         var level = 0
         var index = size
@@ -79,7 +79,7 @@ public struct MerkleCompactRange: Sendable {
     /// Over a whole log, `stored` is asked for each level's nodes in order, index 0, 1, 2, … (a
     /// level-ℓ node every 2^ℓ leaves), so a database reader can serve it from one forward cursor
     /// per level rather than a query per node.
-    public mutating func append(
+    package mutating func append(
         leafHash: SHA256Digest,
         comparingWith stored: some MerkleNodeReader
     ) throws -> MerkleNodeMismatch? {

@@ -1,4 +1,4 @@
-public import VaultCrypto
+package import VaultCrypto
 
 /// Read access to the stored hashes of a log's perfect subtrees.
 ///
@@ -8,27 +8,27 @@ public import VaultCrypto
 ///
 /// The storage layer implements this over its `audit_node` table; throw
 /// `AuditError.missingNode(level:index:)` (or a storage error) when a node is absent.
-public protocol MerkleNodeReader {
+package protocol MerkleNodeReader {
     /// The hash of the perfect subtree at `level` and `index`.
     func node(level: Int, index: UInt64) throws -> SHA256Digest
 }
 
 /// One stored perfect-subtree hash.
-public struct MerkleNode: Sendable, Hashable {
+package struct MerkleNode: Sendable, Hashable {
     /// Height above the leaves: 0 for a leaf hash.
-    public var level: Int
+    package var level: Int
     /// Position among the nodes of this level, from the left.
-    public var index: UInt64
+    package var index: UInt64
     /// MTH of the 2^level leaves this node covers.
-    public var hash: SHA256Digest
+    package var hash: SHA256Digest
 
     /// A node.
-    public init(level: Int, index: UInt64, hash: SHA256Digest) {
+    package init(level: Int, index: UInt64, hash: SHA256Digest) {
         self.level = level
         self.index = index
         self.hash = hash
     }
 
     /// The first leaf this node covers.
-    public var firstLeaf: UInt64 { index << UInt64(level) }
+    package var firstLeaf: UInt64 { index << UInt64(level) }
 }

@@ -1,10 +1,10 @@
-public import VaultCrypto
+package import VaultCrypto
 
 extension MerkleTree {
     /// PATH(`leafIndex`, D[`size`]) of RFC 6962 §2.1.1 (RFC 9162 §2.1.3.1): sibling hashes from
     /// the leaf up to the root. At most 2·⌈log2 size⌉ node reads: one per perfect sibling, plus
     /// popcount reads for the single sibling that covers the tree's ragged right edge.
-    public static func inclusionProof(leafIndex: UInt64, size: UInt64, nodes: some MerkleNodeReader) throws -> [SHA256Digest] {
+    package static func inclusionProof(leafIndex: UInt64, size: UInt64, nodes: some MerkleNodeReader) throws -> [SHA256Digest] {
         guard leafIndex < size else {
             throw AuditError.invalidArgument("leaf \(leafIndex) is not in a tree of \(size) leaves")
         }
@@ -30,7 +30,7 @@ extension MerkleTree {
     /// PROOF(`oldSize`, D[`newSize`]) of RFC 6962 §2.1.2 (RFC 9162 §2.1.4.1): the hashes that
     /// show the tree at `oldSize` is a prefix of the tree at `newSize`. Empty when the sizes are
     /// equal; `oldSize` must be at least 1 (the empty tree is a prefix of every tree, with no proof).
-    public static func consistencyProof(from oldSize: UInt64, to newSize: UInt64, nodes: some MerkleNodeReader) throws -> [SHA256Digest] {
+    package static func consistencyProof(from oldSize: UInt64, to newSize: UInt64, nodes: some MerkleNodeReader) throws -> [SHA256Digest] {
         guard oldSize > 0 else {
             throw AuditError.invalidArgument("a consistency proof starts from a non-empty tree; every tree extends the empty one")
         }

@@ -1,4 +1,4 @@
-public import VaultCrypto
+package import VaultCrypto
 
 extension MerkleTree {
     /// Checks an inclusion proof as RFC 9162 §2.1.3.2 specifies; throws `invalid_proof` (or
@@ -7,7 +7,7 @@ extension MerkleTree {
     ///
     /// `size` and `root` must come together from one verified checkpoint: like every RFC 6962
     /// verifier, this one cannot tell whether `root` really belongs to `size`.
-    public static func verifyInclusion(
+    package static func verifyInclusion(
         leafHash: SHA256Digest,
         leafIndex: UInt64,
         size: UInt64,
@@ -50,7 +50,7 @@ extension MerkleTree {
     /// `oldSize` leaves with root `oldRoot` is a prefix of the tree of `newSize` leaves with root
     /// `newRoot`. Equal sizes need an empty proof and equal roots; `oldSize` 0 is rejected as an
     /// invalid argument (compare such a root with `emptyRoot` instead: no proof exists or is needed).
-    public static func verifyConsistency(
+    package static func verifyConsistency(
         from oldSize: UInt64,
         to newSize: UInt64,
         proof: [SHA256Digest],

@@ -1,5 +1,5 @@
-public import Foundation
-public import VaultCrypto
+package import Foundation
+package import VaultCrypto
 
 /// The RFC 9162 (RFC 6962) Merkle tree of the audit log, over stored perfect-subtree hashes.
 ///
@@ -19,19 +19,19 @@ public import VaultCrypto
 ///
 /// Proofs for readers: `inclusionProof(leafIndex:size:nodes:)`, `consistencyProof(from:to:nodes:)`;
 /// verifiers need no store: `verifyInclusion(...)`, `verifyConsistency(...)`.
-public enum MerkleTree {
+package enum MerkleTree {
     /// MTH of the empty tree: SHA-256 of no bytes.
-    public static let emptyRoot = SHA256.hash(data: [UInt8]())
+    package static let emptyRoot = SHA256.hash(data: [UInt8]())
 
     /// SHA-256(0x00 ‖ `leaf`): the hash of one log entry's exact bytes.
-    public static func leafHash(_ leaf: some ContiguousBytes) -> SHA256Digest {
+    package static func leafHash(_ leaf: some ContiguousBytes) -> SHA256Digest {
         leaf.withUnsafeBytes { bytes in
             withUnsafeBytes(of: UInt8(0x00)) { prefix in SHA256.hash(parts: [prefix, bytes]) }
         }
     }
 
     /// SHA-256(0x01 ‖ `left` ‖ `right`): an interior node.
-    public static func nodeHash(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
+    package static func nodeHash(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
         left.bytes.withUnsafeBytes { l in
             right.bytes.withUnsafeBytes { r in
                 withUnsafeBytes(of: UInt8(0x01)) { prefix in SHA256.hash(parts: [prefix, l, r]) }
@@ -40,13 +40,13 @@ public enum MerkleTree {
     }
 
     /// The tree head (MTH) at `size` leaves; popcount(`size`) node reads.
-    public static func root(size: UInt64, nodes: some MerkleNodeReader) throws -> SHA256Digest {
+    package static func root(size: UInt64, nodes: some MerkleNodeReader) throws -> SHA256Digest {
         size == 0 ? emptyRoot : try rangeHash(from: 0, to: size, nodes: nodes)
     }
 
     /// The nodes to store when the leaf with `leafHash` becomes leaf number `size` (0-based): the
     /// leaf node, then every parent it completes. Reads one stored node per parent.
-    public static func nodesToAppend(
+    package static func nodesToAppend(
         leafHash: SHA256Digest,
         size: UInt64,
         nodes: some MerkleNodeReader

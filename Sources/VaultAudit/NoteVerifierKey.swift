@@ -1,12 +1,12 @@
-public import VaultCrypto
+package import VaultCrypto
 
 /// An Ed25519 signed-note verifier key (c2sp.org/signed-note): a key name and public key, written
 /// `<name>+<8 hex digits of key id>+<base64(type ‖ 32-byte public key)>` as
 /// golang.org/x/mod/sumdb/note's `NewVerifier` reads it. `cvault audit public-key` prints a log's
 /// (type 0x01); `cvault witness init` prints a witness's (type 0x04, c2sp.org/tlog-cosignature).
-public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
+package struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
     /// What the key's signatures sign.
-    public enum Kind: UInt8, Sendable {
+    package enum Kind: UInt8, Sendable {
         /// Plain Ed25519 over the note text (a log's checkpoints).
         case ed25519 = 0x01
         /// `cosignature/v1`: Ed25519 over a timestamped checkpoint body (a witness).
@@ -14,14 +14,14 @@ public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The key name that signature lines carry (the log's origin for checkpoints).
-    public let name: String
+    package let name: String
     /// The verification key.
-    public let publicKey: Ed25519.PublicKey
+    package let publicKey: Ed25519.PublicKey
     /// What its signatures sign.
-    public let kind: Kind
+    package let kind: Kind
 
     /// A verifier key; throws if `name` is empty or holds whitespace, `+` or control characters.
-    public init(name: String, publicKey: Ed25519.PublicKey, kind: Kind = .ed25519) throws {
+    package init(name: String, publicKey: Ed25519.PublicKey, kind: Kind = .ed25519) throws {
         try Self.validateKeyName(name)
         self.name = name
         self.publicKey = publicKey
@@ -29,7 +29,7 @@ public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses the `<name>+<hex id>+<base64 key>` form, checking that the id matches the key.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw AuditError.malformedVerifierKey("expected three parts separated by '+'") }
         let name = String(parts[0])
@@ -58,10 +58,10 @@ public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The signed-note key id: the first 4 bytes, big-endian, of SHA-256(name ‖ 0x0A ‖ type ‖ key).
-    public var keyID: UInt32 { Self.keyID(name: name, publicKey: publicKey, kind: kind) }
+    package var keyID: UInt32 { Self.keyID(name: name, publicKey: publicKey, kind: kind) }
 
     /// The `<name>+<hex id>+<base64 key>` form.
-    public var description: String {
+    package var description: String {
         "\(name)+\(AuditError.hex(keyID))+\(Base64.encode([kind.rawValue] + publicKey.rawRepresentation))"
     }
 

@@ -1,14 +1,14 @@
-public import VaultCrypto
+package import VaultCrypto
 
 /// A checkpoint with its signatures, as published: `text` is the whole signed note.
 ///
 /// Anyone can check one with standard tools, e.g. golang.org/x/mod/sumdb/note:
 /// `note.Open([]byte(text), note.VerifierList(verifier))` with the `NoteVerifierKey` string.
-public struct SignedCheckpoint: Sendable, Hashable {
+package struct SignedCheckpoint: Sendable, Hashable {
     /// The signed content.
-    public let checkpoint: Checkpoint
+    package let checkpoint: Checkpoint
     /// The signed note carrying it.
-    public let note: SignedNote
+    package let note: SignedNote
 
     init(checkpoint: Checkpoint, note: SignedNote) {
         self.checkpoint = checkpoint
@@ -16,18 +16,18 @@ public struct SignedCheckpoint: Sendable, Hashable {
     }
 
     /// The whole note: body, blank line, signature lines.
-    public var text: String { note.text }
+    package var text: String { note.text }
 
     /// Parses a signed checkpoint strictly (`malformed_note` or `malformed_checkpoint`); call
     /// `verify(publicKey:keyName:)` before trusting anything in it.
-    public static func parse(_ text: String) throws -> SignedCheckpoint {
+    package static func parse(_ text: String) throws -> SignedCheckpoint {
         let note = try SignedNote(parsing: text)
         return SignedCheckpoint(checkpoint: try Checkpoint(body: note.body), note: note)
     }
 
     /// Throws `unknown_key` unless a signature by (`keyName`, `publicKey`) is present, and
     /// `invalid_signature` if any such signature fails.
-    public func verify(publicKey: Ed25519.PublicKey, keyName: String) throws {
+    package func verify(publicKey: Ed25519.PublicKey, keyName: String) throws {
         try note.verify(publicKey: publicKey, keyName: keyName)
     }
 }

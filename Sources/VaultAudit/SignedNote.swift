@@ -1,20 +1,20 @@
-public import VaultCrypto
+package import VaultCrypto
 
 /// A c2sp.org/signed-note: a text (`body`) followed by a blank line and one or more lines
 /// `— <key name> <base64(4-byte big-endian key id ‖ signature)>`. Only Ed25519 signatures
 /// (type 0x01) are made or checked here; others are kept as they are and ignored, as the spec asks.
-public struct SignedNote: Sendable, Hashable {
+package struct SignedNote: Sendable, Hashable {
     /// One signature line.
-    public struct Signature: Sendable, Hashable {
+    package struct Signature: Sendable, Hashable {
         /// The signer's key name.
-        public let keyName: String
+        package let keyName: String
         /// The signed-note key id (see `NoteVerifierKey.keyID`).
-        public let keyID: UInt32
+        package let keyID: UInt32
         /// The signature bytes after the key id (64 for Ed25519).
-        public let bytes: [UInt8]
+        package let bytes: [UInt8]
 
         /// The signature line, as a note carries it.
-        public var line: String { "\(SignedNote.dash) \(keyName) \(Base64.encode(keyID.bigEndianBytes + bytes))\n" }
+        package var line: String { "\(SignedNote.dash) \(keyName) \(Base64.encode(keyID.bigEndianBytes + bytes))\n" }
     }
 
     /// Beyond this, a note is refused rather than checked: Go's sumdb/note uses the same bound.
@@ -22,12 +22,12 @@ public struct SignedNote: Sendable, Hashable {
     static let dash = "\u{2014}"
 
     /// The signed text: non-empty, ends in a newline, no control characters but newlines.
-    public let body: String
+    package let body: String
     /// The signature lines in order; never empty.
-    public let signatures: [Signature]
+    package let signatures: [Signature]
 
     /// Signs `body` with `key` under `keyName` (pure Ed25519 over the body's UTF-8 bytes).
-    public init(body: String, signingKey key: Ed25519.PrivateKey, keyName: String) throws {
+    package init(body: String, signingKey key: Ed25519.PrivateKey, keyName: String) throws {
         try Self.validateBody(body)
         let verifier = try NoteVerifierKey(name: keyName, publicKey: key.publicKey)
         let signature = try key.signature(for: Array(body.utf8))
@@ -37,7 +37,7 @@ public struct SignedNote: Sendable, Hashable {
 
     /// Parses a note strictly: every malformation throws `malformed_note`. Signatures are not
     /// checked here; call `verify(publicKey:keyName:)`.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         for scalar in text.unicodeScalars where scalar.value < 0x20 && scalar != "\n" {
             throw AuditError.malformedNote("it contains a control character other than newline")
         }
@@ -69,10 +69,10 @@ public struct SignedNote: Sendable, Hashable {
     }
 
     /// The note as published: body, blank line, signature lines.
-    public var text: String { body + "\n" + signatures.map(\.line).joined() }
+    package var text: String { body + "\n" + signatures.map(\.line).joined() }
 
     /// The same note with `more` signature lines after its own (a witness's cosignatures).
-    public func adding(_ more: [Signature]) -> SignedNote {
+    package func adding(_ more: [Signature]) -> SignedNote {
         SignedNote(body: body, signatures: signatures + more.filter { !signatures.contains($0) })
     }
 
@@ -83,7 +83,7 @@ public struct SignedNote: Sendable, Hashable {
 
     /// Throws unless the note carries at least one signature by (`keyName`, `publicKey`) and
     /// every signature with that name and key id verifies. Signatures by other keys are ignored.
-    public func verify(publicKey: Ed25519.PublicKey, keyName: String) throws {
+    package func verify(publicKey: Ed25519.PublicKey, keyName: String) throws {
         let keyID = NoteVerifierKey.keyID(name: keyName, publicKey: publicKey)
         // Names compare by bytes: Swift's String equality would also match other normalizations.
         let mine = signatures.filter { $0.keyID == keyID && $0.keyName.utf8.elementsEqual(keyName.utf8) }

@@ -1,4 +1,4 @@
-public import VaultCrypto
+package import VaultCrypto
 
 /// A c2sp.org/tlog-witness `add-checkpoint` request: the size of the checkpoint the client believes
 /// the witness last cosigned, a consistency proof from it, and the new signed checkpoint.
@@ -7,28 +7,28 @@ public import VaultCrypto
 ///     <base64 proof hash, one per line>
 ///
 ///     <signed checkpoint note>
-public struct AddCheckpointRequest: Sendable {
+package struct AddCheckpointRequest: Sendable {
     /// The tree size the witness is believed to have cosigned last (0: never).
-    public let oldSize: UInt64
+    package let oldSize: UInt64
     /// RFC 9162 consistency proof from `oldSize` to the checkpoint's size.
-    public let proof: [SHA256Digest]
+    package let proof: [SHA256Digest]
     /// The log-signed checkpoint to cosign.
-    public let checkpoint: SignedCheckpoint
+    package let checkpoint: SignedCheckpoint
 
     /// A request.
-    public init(oldSize: UInt64, proof: [SHA256Digest], checkpoint: SignedCheckpoint) {
+    package init(oldSize: UInt64, proof: [SHA256Digest], checkpoint: SignedCheckpoint) {
         self.oldSize = oldSize
         self.proof = proof
         self.checkpoint = checkpoint
     }
 
     /// The request body.
-    public var body: [UInt8] {
+    package var body: [UInt8] {
         Array("old \(oldSize)\n".utf8) + proof.flatMap { Array("\(Base64.encode($0.bytes))\n".utf8) } + [0x0A] + Array(checkpoint.text.utf8)
     }
 
     /// Parses a body strictly; throws `malformed_note` for anything else.
-    public init(parsing body: [UInt8]) throws {
+    package init(parsing body: [UInt8]) throws {
         guard let split = body.indices.dropLast().first(where: { body[$0] == 0x0A && body[$0 + 1] == 0x0A }) else {
             throw AuditError.malformedNote("no blank line after the proof")
         }
@@ -48,20 +48,20 @@ public struct AddCheckpointRequest: Sendable {
 }
 
 /// What a witness knows about one log it watches.
-public struct WitnessedLog: Sendable, Codable, Equatable {
+package struct WitnessedLog: Sendable, Codable, Equatable {
     /// The log's origin.
-    public var origin: String
+    package var origin: String
     /// The log's verifier key (`name+id+base64`), whose signature every checkpoint must carry.
-    public var verifierKey: String
+    package var verifierKey: String
     /// The size of the latest checkpoint cosigned (0: none yet).
-    public var size: UInt64
+    package var size: UInt64
     /// Its root hash (base64), when `size` > 0.
-    public var root: String?
+    package var root: String?
     /// The latest cosigned checkpoint with the log's signature and the cosignature.
-    public var checkpoint: String?
+    package var checkpoint: String?
 
     /// A log the witness starts watching.
-    public init(origin: String, verifierKey: String) {
+    package init(origin: String, verifierKey: String) {
         self.origin = origin
         self.verifierKey = verifierKey
         self.size = 0
@@ -69,7 +69,7 @@ public struct WitnessedLog: Sendable, Codable, Equatable {
 }
 
 /// The witness's decision on an `add-checkpoint` request, as c2sp.org/tlog-witness specifies.
-public enum WitnessOutcome: Sendable, Equatable {
+package enum WitnessOutcome: Sendable, Equatable {
     /// 200: the cosignature lines, and the log's state to persist before answering.
     case cosigned([SignedNote.Signature], WitnessedLog)
     /// 409: the size the witness last cosigned for the log (answered as `text/x.tlog.size`).
@@ -84,7 +84,7 @@ public enum WitnessOutcome: Sendable, Equatable {
     case unprocessable(String)
 
     /// The HTTP status the spec gives the outcome.
-    public var status: Int {
+    package var status: Int {
         switch self {
         case .cosigned: 200
         case .conflict: 409
@@ -99,9 +99,9 @@ public enum WitnessOutcome: Sendable, Equatable {
 /// The rules a witness applies (c2sp.org/tlog-witness): cosign only a checkpoint signed by the
 /// log's known key that is consistent with — and not smaller than — the last one it cosigned, so
 /// it never cosigns a rollback or a fork. Pure: the caller persists the new state before answering.
-public enum WitnessRules {
+package enum WitnessRules {
     /// Decides `body` for a witness named `name` holding `key`, watching `logs` (by origin), at `time`.
-    public static func addCheckpoint(
+    package static func addCheckpoint(
         _ body: [UInt8],
         logs: [String: WitnessedLog],
         name: String,

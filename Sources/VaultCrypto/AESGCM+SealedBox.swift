@@ -1,21 +1,21 @@
-public import Foundation
+package import Foundation
 
 extension AES.GCM {
     /// A GCM nonce: 96 random bits for everything the vault seals.
-    public struct Nonce: Sendable, Equatable {
+    package struct Nonce: Sendable, Equatable {
         /// Length of the nonces the vault generates.
-        public static let byteCount = 12
+        package static let byteCount = 12
 
         /// The nonce's bytes.
-        public let bytes: [UInt8]
+        package let bytes: [UInt8]
 
         /// A fresh random 96-bit nonce.
-        public init(using random: some RandomSource = SystemRandom()) {
+        package init(using random: some RandomSource = SystemRandom()) {
             bytes = random.bytes(Self.byteCount)
         }
 
         /// A nonce from given bytes (any length from 1 to 128, as OpenSSL's GCM allows; the vault itself uses 12).
-        public init(data: some ContiguousBytes) throws {
+        package init(data: some ContiguousBytes) throws {
             let bytes = data.withUnsafeBytes { Array($0) }
             guard !bytes.isEmpty, bytes.count <= 128 else { throw CryptoError.invalidNonceSize }
             self.bytes = bytes
@@ -23,19 +23,19 @@ extension AES.GCM {
     }
 
     /// A nonce, ciphertext and tag, with a self-describing combined representation.
-    public struct SealedBox: Sendable {
+    package struct SealedBox: Sendable {
         /// The combined format's version byte.
-        public static let formatVersion: UInt8 = 1
+        package static let formatVersion: UInt8 = 1
 
         /// The nonce used to seal.
-        public let nonce: Nonce
+        package let nonce: Nonce
         /// `version ‖ nonce ‖ ciphertext ‖ tag` in one buffer, so that `combined` costs no copy.
         private let storage: [UInt8]
 
         /// The encrypted message, as long as the plaintext.
-        public var ciphertext: [UInt8] { withParts { _, ciphertext, _ in Array(ciphertext) } }
+        package var ciphertext: [UInt8] { withParts { _, ciphertext, _ in Array(ciphertext) } }
         /// The 16-byte authentication tag.
-        public var tag: [UInt8] { Array(storage.suffix(AES.GCM.tagByteCount)) }
+        package var tag: [UInt8] { Array(storage.suffix(AES.GCM.tagByteCount)) }
 
         init(nonce: Nonce, ciphertext: [UInt8], tag: [UInt8]) {
             precondition(tag.count == AES.GCM.tagByteCount, "GCM tags here are 16 bytes")
@@ -63,13 +63,13 @@ extension AES.GCM {
         }
 
         /// `version ‖ nonce(12) ‖ ciphertext ‖ tag(16)`.
-        public var combined: [UInt8] {
+        package var combined: [UInt8] {
             precondition(nonce.bytes.count == Nonce.byteCount, "the combined format holds 96-bit nonces only")
             return storage
         }
 
         /// Parses the combined representation.
-        public init(combined: some ContiguousBytes) throws {
+        package init(combined: some ContiguousBytes) throws {
             (nonce, storage) = try combined.withUnsafeBytes { buffer in
                 let parts = try Self.split(combined: buffer)
                 return (try Nonce(data: parts.nonce), Array(buffer))

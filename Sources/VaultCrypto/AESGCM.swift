@@ -1,17 +1,17 @@
 import COpenSSL
-public import Foundation
+package import Foundation
 
 /// The Advanced Encryption Standard, in the modes the vault uses.
-public enum AES {
+package enum AES {
     /// AES-256 in Galois/Counter Mode (NIST SP 800-38D) with 128-bit tags.
-    public enum GCM {
+    package enum GCM {
         /// Tag length in bytes.
-        public static let tagByteCount = 16
+        package static let tagByteCount = 16
         /// Key length in bytes: the vault uses AES-256 only.
-        public static let keyByteCount = 32
+        package static let keyByteCount = 32
 
         /// Seals `message` under `key` with a fresh random 96-bit nonce, binding `authenticatedData`.
-        public static func seal(
+        package static func seal(
             _ message: some ContiguousBytes,
             using key: SymmetricKey,
             authenticating authenticatedData: some ContiguousBytes,
@@ -21,12 +21,12 @@ public enum AES {
         }
 
         /// Seals `message` under `key` with a fresh random 96-bit nonce and no associated data.
-        public static func seal(_ message: some ContiguousBytes, using key: SymmetricKey) throws -> SealedBox {
+        package static func seal(_ message: some ContiguousBytes, using key: SymmetricKey) throws -> SealedBox {
             try seal(message, using: key, authenticating: [UInt8]())
         }
 
         /// Seals `message` under `key` with the given `nonce`; never reuse a nonce with one key.
-        public static func seal(
+        package static func seal(
             _ message: some ContiguousBytes,
             using key: SymmetricKey,
             nonce: Nonce,
@@ -44,7 +44,7 @@ public enum AES {
         }
 
         /// Opens `box` under `key`, checking `authenticatedData`; any mismatch is `authenticationFailure`.
-        public static func open(
+        package static func open(
             _ box: SealedBox,
             using key: SymmetricKey,
             authenticating authenticatedData: some ContiguousBytes
@@ -57,12 +57,12 @@ public enum AES {
         }
 
         /// Opens `box` under `key` when it was sealed without associated data.
-        public static func open(_ box: SealedBox, using key: SymmetricKey) throws -> [UInt8] {
+        package static func open(_ box: SealedBox, using key: SymmetricKey) throws -> [UInt8] {
             try open(box, using: key, authenticating: [UInt8]())
         }
 
         /// Opens a combined representation (`version ‖ nonce ‖ ciphertext ‖ tag`) without copying it first.
-        public static func open(
+        package static func open(
             combined: some ContiguousBytes,
             using key: SymmetricKey,
             authenticating authenticatedData: some ContiguousBytes

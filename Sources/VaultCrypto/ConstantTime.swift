@@ -1,10 +1,10 @@
 import COpenSSL
-public import Foundation
+package import Foundation
 
 /// Comparisons of secrets whose running time does not depend on where the inputs differ.
-public enum ConstantTime {
+package enum ConstantTime {
     /// Whether `lhs` and `rhs` hold the same bytes; only their lengths may leak through timing.
-    public static func equals(_ lhs: some ContiguousBytes, _ rhs: some ContiguousBytes) -> Bool {
+    package static func equals(_ lhs: some ContiguousBytes, _ rhs: some ContiguousBytes) -> Bool {
         lhs.withUnsafeBytes { l in
             rhs.withUnsafeBytes { r in
                 guard l.count == r.count else { return false }

@@ -1,5 +1,5 @@
 /// An error from VaultCrypto; its description never contains key or plaintext bytes.
-public struct CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
+package struct CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     private enum Internal: Equatable, Sendable {
         case authenticationFailure
         case invalidKeySize(expected: Int, actual: Int)
@@ -15,9 +15,9 @@ public struct CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     private init(_ value: Internal) { self.value = value }
 
     /// A sealed box, signature-less blob or wrapped key did not authenticate. Deliberately vague.
-    public static var authenticationFailure: Self { .init(.authenticationFailure) }
+    package static var authenticationFailure: Self { .init(.authenticationFailure) }
     /// The root key does not match the vault's key-check value.
-    public static var wrongRootKey: Self { .init(.wrongRootKey) }
+    package static var wrongRootKey: Self { .init(.wrongRootKey) }
 
     static func invalidKeySize(expected: Int, actual: Int) -> Self {
         .init(.invalidKeySize(expected: expected, actual: actual))
@@ -33,7 +33,7 @@ public struct CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// A stable, machine-readable code for the kind of failure.
-    public var code: String {
+    package var code: String {
         switch value {
         case .authenticationFailure: "authentication_failure"
         case .invalidKeySize: "invalid_key_size"
@@ -47,7 +47,7 @@ public struct CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// A message for people: what went wrong and what to do, never secret bytes.
-    public var description: String {
+    package var description: String {
         switch value {
         case .authenticationFailure:
             "authentication failed: the data was altered, or belongs to another key or context"

@@ -51,7 +51,7 @@ public enum Ed25519 {
         }
 
         /// The 32-byte seed, as a key so that it is wiped after use.
-        public var rawRepresentation: SymmetricKey { seed }
+        package var rawRepresentation: SymmetricKey { seed }
 
         /// Signs `data` (pure Ed25519: no pre-hash, no context).
         public func signature(for data: some ContiguousBytes) throws -> [UInt8] {

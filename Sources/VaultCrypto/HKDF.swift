@@ -1,10 +1,10 @@
 import COpenSSL
-public import Foundation
+package import Foundation
 
 /// HKDF-SHA256 (RFC 5869) through the provider's KDF.
-public enum HKDF {
+package enum HKDF {
     /// Derives `outputByteCount` bytes from `inputKeyMaterial` with `salt` and `info`.
-    public static func deriveKey(
+    package static func deriveKey(
         inputKeyMaterial: SymmetricKey,
         salt: some ContiguousBytes,
         info: some ContiguousBytes,

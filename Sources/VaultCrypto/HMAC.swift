@@ -1,21 +1,21 @@
 import COpenSSL
-public import Foundation
+package import Foundation
 
 /// An HMAC-SHA256 authentication code; compare codes with `isValidAuthenticationCode`.
-public struct HashedAuthenticationCode: Sendable, ContiguousBytes {
+package struct HashedAuthenticationCode: Sendable, ContiguousBytes {
     /// The code's bytes.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
 
     /// Lends the code's bytes.
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try bytes.withUnsafeBytes(body)
     }
 }
 
 /// HMAC-SHA256 (RFC 2104, FIPS 198-1) through EVP_MAC.
-public enum HMACSHA256 {
+package enum HMACSHA256 {
     /// The code for `data` under `key`.
-    public static func authenticationCode(for data: some ContiguousBytes, using key: SymmetricKey) -> HashedAuthenticationCode {
+    package static func authenticationCode(for data: some ContiguousBytes, using key: SymmetricKey) -> HashedAuthenticationCode {
         let ctx = keyedContext(key)
         defer { EVP_MAC_CTX_free(ctx) }
         return finish(ctx, data)
@@ -47,7 +47,7 @@ public enum HMACSHA256 {
     }
 
     /// Whether `code` is the code for `data` under `key`, compared in constant time.
-    public static func isValidAuthenticationCode(
+    package static func isValidAuthenticationCode(
         _ code: some ContiguousBytes,
         authenticating data: some ContiguousBytes,
         using key: SymmetricKey
@@ -59,19 +59,19 @@ public enum HMACSHA256 {
 extension HMACSHA256 {
     /// A key set up once for many codes: each code copies the keyed state (`EVP_MAC_CTX_dup`)
     /// instead of fetching the digest and hashing the key pads again (blind indexes, token hashes).
-    public final class Keyed: @unchecked Sendable {
+    package final class Keyed: @unchecked Sendable {
         // Only ever read (duplicated) after init, so sharing it across threads is safe.
         private let template: OpaquePointer
 
         /// Sets up `key`.
-        public init(_ key: SymmetricKey) {
+        package init(_ key: SymmetricKey) {
             template = HMACSHA256.keyedContext(key)
         }
 
         deinit { EVP_MAC_CTX_free(template) }
 
         /// The code for `data`.
-        public func authenticationCode(for data: some ContiguousBytes) -> HashedAuthenticationCode {
+        package func authenticationCode(for data: some ContiguousBytes) -> HashedAuthenticationCode {
             guard let ctx = EVP_MAC_CTX_dup(template) else { fatalError("EVP_MAC_CTX_dup failed") }
             defer { EVP_MAC_CTX_free(ctx) }
             return HMACSHA256.finish(ctx, data)

@@ -1,13 +1,13 @@
-public import Foundation
+package import Foundation
 
 /// A versioned key-encryption key: it wraps customer DEKs and is itself stored wrapped under the root.
-public struct KeyEncryptionKey: Sendable {
+package struct KeyEncryptionKey: Sendable {
     /// The version every blob wrapped under this key names.
-    public let version: UInt32
+    package let version: UInt32
     let key: SymmetricKey
 
     /// A fresh random KEK for `version`.
-    public static func generate(version: UInt32, using random: some RandomSource = SystemRandom()) -> KeyEncryptionKey {
+    package static func generate(version: UInt32, using random: some RandomSource = SystemRandom()) -> KeyEncryptionKey {
         KeyEncryptionKey(version: version, key: SymmetricKey(byteCount: 32, using: random))
     }
 
@@ -17,7 +17,7 @@ public struct KeyEncryptionKey: Sendable {
     }
 
     /// Wraps a customer's DEK; the associated data binds the customer id and this KEK's version.
-    public func wrap(_ dek: SymmetricKey, customerID: String, random: some RandomSource = SystemRandom()) throws -> WrappedKey {
+    package func wrap(_ dek: SymmetricKey, customerID: String, random: some RandomSource = SystemRandom()) throws -> WrappedKey {
         // `unwrap` accepts 256-bit keys only: refuse now what could never be unwrapped.
         guard dek.byteCount == Self.dekByteCount else {
             throw CryptoError.invalidKeySize(expected: Self.dekByteCount, actual: dek.byteCount)
@@ -31,7 +31,7 @@ public struct KeyEncryptionKey: Sendable {
     }
 
     /// Unwraps a customer's DEK; fails with `authenticationFailure` for another customer or version.
-    public func unwrap(_ wrapped: WrappedKey, customerID: String) throws -> SymmetricKey {
+    package func unwrap(_ wrapped: WrappedKey, customerID: String) throws -> SymmetricKey {
         guard wrapped.kekVersion == version else { throw CryptoError.authenticationFailure }
         let dek = try wrapped.sealed.withUnsafeBytes { sealed in
             try Self.associatedData(customerID: customerID, version: version).withUnsafeBytes { associatedData in
@@ -57,12 +57,12 @@ public struct KeyEncryptionKey: Sendable {
 }
 
 /// A key wrapped under a KEK: `format(1) ‖ KEK version (4, big-endian) ‖ AES-GCM combined box`.
-public struct WrappedKey: Sendable, Equatable {
+package struct WrappedKey: Sendable, Equatable {
     /// The serialisation's format byte.
-    public static let formatVersion: UInt8 = 1
+    package static let formatVersion: UInt8 = 1
 
     /// The KEK version that wrapped this key.
-    public let kekVersion: UInt32
+    package let kekVersion: UInt32
     let sealed: [UInt8]
 
     init(kekVersion: UInt32, sealed: [UInt8]) {
@@ -71,7 +71,7 @@ public struct WrappedKey: Sendable, Equatable {
     }
 
     /// Parses a stored blob.
-    public init(serialized bytes: some ContiguousBytes) throws {
+    package init(serialized bytes: some ContiguousBytes) throws {
         (kekVersion, sealed) = try bytes.withUnsafeBytes { buffer in
             guard buffer.count > 5 else { throw CryptoError.invalidFormat("wrapped key too short") }
             guard buffer[0] == Self.formatVersion else { throw CryptoError.unsupportedVersion(buffer[0]) }
@@ -81,7 +81,7 @@ public struct WrappedKey: Sendable, Equatable {
     }
 
     /// The bytes to store.
-    public var serialized: [UInt8] { [Self.formatVersion] + kekVersion.bigEndianBytes + sealed }
+    package var serialized: [UInt8] { [Self.formatVersion] + kekVersion.bigEndianBytes + sealed }
 }
 
 extension UInt32 {

@@ -7,12 +7,12 @@ import Darwin
 #endif
 
 /// The root key's file: exactly 32 random bytes, readable by its owner only (mode 0600).
-public enum KeyFile {
+package enum KeyFile {
     /// Root key length in bytes.
-    public static let byteCount = 32
+    package static let byteCount = 32
 
     /// Creates a new key file at `path` with mode 0600 and returns its key; refuses to overwrite.
-    public static func create(at path: String, using random: some RandomSource = SystemRandom()) throws -> SymmetricKey {
+    package static func create(at path: String, using random: some RandomSource = SystemRandom()) throws -> SymmetricKey {
         let key = SymmetricKey(byteCount: byteCount, using: random)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
@@ -40,7 +40,7 @@ public enum KeyFile {
     }
 
     /// Loads the key at `path`; refuses a file that group or others may access, or of the wrong size.
-    public static func load(from path: String) throws -> SymmetricKey {
+    package static func load(from path: String) throws -> SymmetricKey {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else {
             throw CryptoError.keyFile(

@@ -1,11 +1,11 @@
-public import Foundation
+package import Foundation
 
 /// A root key kept under a passphrase: the random root sealed with AES-256-GCM under a key scrypt
 /// derives from the passphrase. The root never changes with the passphrase's parameters, so a vault
 /// moves to stronger scrypt parameters by sealing the same root again.
-public enum PassphraseWrappedKey {
+package enum PassphraseWrappedKey {
     /// Seals `root` for the vault `vaultID` under `scrypt(passphrase, parameters)`.
-    public static func wrap(
+    package static func wrap(
         _ root: SymmetricKey,
         passphrase: some ContiguousBytes,
         parameters: ScryptParameters,
@@ -19,7 +19,7 @@ public enum PassphraseWrappedKey {
     }
 
     /// Opens what `wrap` sealed; a wrong passphrase fails with `authenticationFailure`.
-    public static func unwrap(
+    package static func unwrap(
         _ wrapped: [UInt8],
         passphrase: some ContiguousBytes,
         parameters: ScryptParameters,

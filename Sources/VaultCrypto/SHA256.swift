@@ -1,13 +1,13 @@
 import COpenSSL
-public import Foundation
+package import Foundation
 
 /// A SHA-256 digest: 32 bytes.
-public struct SHA256Digest: Sendable, Hashable, ContiguousBytes, CustomStringConvertible {
+package struct SHA256Digest: Sendable, Hashable, ContiguousBytes, CustomStringConvertible {
     /// The digest's bytes.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
 
     /// Wraps 32 bytes as a digest; returns nil for any other length.
-    public init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         guard bytes.count == SHA256.byteCount else { return nil }
         self.bytes = bytes
     }
@@ -15,21 +15,21 @@ public struct SHA256Digest: Sendable, Hashable, ContiguousBytes, CustomStringCon
     init(unchecked bytes: [UInt8]) { self.bytes = bytes }
 
     /// Lends the digest's bytes.
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try bytes.withUnsafeBytes(body)
     }
 
     /// Lower-case hex.
-    public var hex: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    package var hex: String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     /// Lower-case hex.
-    public var description: String { hex }
+    package var description: String { hex }
 }
 
 /// SHA-256 (FIPS 180-4) through EVP, one-shot or incremental.
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     /// Digest length in bytes.
-    public static let byteCount = 32
+    package static let byteCount = 32
 
     private final class Context: @unchecked Sendable {
         let ctx: OpaquePointer
@@ -55,13 +55,13 @@ public struct SHA256: Sendable {
     private var context: Context
 
     /// Starts an incremental hash.
-    public init() {
+    package init() {
         // Allocation failure here means the process is out of memory.
         context = try! Context()
     }
 
     /// Feeds more bytes into the hash.
-    public mutating func update(data: some ContiguousBytes) {
+    package mutating func update(data: some ContiguousBytes) {
         if !isKnownUniquelyReferenced(&context) { context = try! Context(copying: context) }
         let updated = data.withUnsafeBytes { buffer in EVP_DigestUpdate(context.ctx, buffer.baseAddress, buffer.count) }
         // Only a broken provider fails here; a silently wrong digest would be worse than stopping.
@@ -69,7 +69,7 @@ public struct SHA256: Sendable {
     }
 
     /// The digest of everything fed so far; the hasher itself may go on being updated.
-    public func finalize() -> SHA256Digest {
+    package func finalize() -> SHA256Digest {
         let copy = try! Context(copying: context)
         var out = [UInt8](repeating: 0, count: SHA256.byteCount)
         let finished = out.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(copy.ctx, $0.baseAddress, nil) }
@@ -78,12 +78,12 @@ public struct SHA256: Sendable {
     }
 
     /// The digest of `data`.
-    public static func hash(data: some ContiguousBytes) -> SHA256Digest {
+    package static func hash(data: some ContiguousBytes) -> SHA256Digest {
         data.withUnsafeBytes { hash(parts: [$0]) }
     }
 
     /// The digest of the concatenation of `parts`, without building the concatenation.
-    public static func hash(parts: [UnsafeRawBufferPointer]) -> SHA256Digest {
+    package static func hash(parts: [UnsafeRawBufferPointer]) -> SHA256Digest {
         // A per-thread context avoids an allocation and a provider lookup per call (Merkle hot path).
         let ctx = try! ThreadLocalContext.digest.get()
         precondition(EVP_DigestInit_ex2(ctx, Algorithms.sha256, nil) == 1, "EVP_DigestInit_ex2 failed")

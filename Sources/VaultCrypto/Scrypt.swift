@@ -1,28 +1,28 @@
 import COpenSSL
-public import Foundation
+package import Foundation
 
 /// scrypt cost parameters and salt, stored beside whatever the derived key protects.
-public struct ScryptParameters: Codable, Sendable, Equatable {
+package struct ScryptParameters: Codable, Sendable, Equatable {
     /// CPU/memory cost N: a power of two greater than 1.
-    public var cost: UInt64
+    package var cost: UInt64
     /// Block size r.
-    public var blockSize: UInt64
+    package var blockSize: UInt64
     /// Parallelism p.
-    public var parallelism: UInt64
+    package var parallelism: UInt64
     /// Random salt (base64 in JSON).
-    public var salt: [UInt8]
+    package var salt: [UInt8]
 
     /// Today's recommendation for a key that protects data at rest (N = 2^17, r = 8, p = 1: 128 MiB
     /// and about half a second), with a fresh salt.
-    public static func recommended(using random: some RandomSource = SystemRandom()) -> ScryptParameters {
+    package static func recommended(using random: some RandomSource = SystemRandom()) -> ScryptParameters {
         ScryptParameters(cost: 1 << 17, blockSize: 8, parallelism: 1, salt: random.bytes(16))
     }
 
     /// Whether these parameters cost an attacker less than the recommendation does.
-    public var isBelowRecommendation: Bool { cost < 1 << 17 || blockSize < 8 }
+    package var isBelowRecommendation: Bool { cost < 1 << 17 || blockSize < 8 }
 
     /// Parameters as given; `Scrypt.deriveKey` checks them.
-    public init(cost: UInt64, blockSize: UInt64, parallelism: UInt64, salt: [UInt8]) {
+    package init(cost: UInt64, blockSize: UInt64, parallelism: UInt64, salt: [UInt8]) {
         self.cost = cost
         self.blockSize = blockSize
         self.parallelism = parallelism
@@ -37,7 +37,7 @@ public struct ScryptParameters: Codable, Sendable, Equatable {
     }
 
     /// Decodes `{"N":…,"r":…,"p":…,"salt":"base64"}`.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         cost = try container.decode(UInt64.self, forKey: .cost)
         blockSize = try container.decode(UInt64.self, forKey: .blockSize)
@@ -50,7 +50,7 @@ public struct ScryptParameters: Codable, Sendable, Equatable {
     }
 
     /// Encodes `{"N":…,"r":…,"p":…,"salt":"base64"}`.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(cost, forKey: .cost)
         try container.encode(blockSize, forKey: .blockSize)
@@ -60,12 +60,12 @@ public struct ScryptParameters: Codable, Sendable, Equatable {
 }
 
 /// scrypt (RFC 7914) through `EVP_PBE_scrypt`.
-public enum Scrypt {
+package enum Scrypt {
     /// Upper bound on the memory one derivation may use (1 GiB).
     static let maxMemory: UInt64 = 1 << 30
 
     /// Derives `outputByteCount` bytes from `passphrase` with `parameters`.
-    public static func deriveKey(passphrase: some ContiguousBytes, parameters: ScryptParameters, outputByteCount: Int = 32) throws -> SymmetricKey {
+    package static func deriveKey(passphrase: some ContiguousBytes, parameters: ScryptParameters, outputByteCount: Int = 32) throws -> SymmetricKey {
         let p = parameters
         guard outputByteCount > 0, outputByteCount <= 1 << 16 else {
             throw CryptoError.invalidFormat("scrypt output length must be 1...65536 bytes")

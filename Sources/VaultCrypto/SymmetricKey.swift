@@ -1,37 +1,37 @@
 import COpenSSL
-public import Foundation
+package import Foundation
 
 /// A secret key whose bytes are wiped from memory when the last copy is released.
-public struct SymmetricKey: Sendable, Equatable {
+package struct SymmetricKey: Sendable, Equatable {
     let storage: SecureBytes
 
     /// The key's length in bytes.
-    public var byteCount: Int { storage.count }
+    package var byteCount: Int { storage.count }
 
     /// Copies `data` into a new key; wipe your own copy afterwards.
-    public init(data: some ContiguousBytes) {
+    package init(data: some ContiguousBytes) {
         storage = data.withUnsafeBytes { SecureBytes(copying: $0) }
     }
 
     /// Draws a new random key of `byteCount` bytes from `random`.
-    public init(byteCount: Int = 32, using random: some RandomSource = SystemRandom()) {
+    package init(byteCount: Int = 32, using random: some RandomSource = SystemRandom()) {
         storage = SecureBytes(count: byteCount) { random.fill($0) }
     }
 
     init(storage: SecureBytes) { self.storage = storage }
 
     /// Lends the key bytes to `body`; do not let them escape.
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try storage.withUnsafeBytes(body)
     }
 
     /// Constant-time comparison of two keys.
-    public static func == (lhs: SymmetricKey, rhs: SymmetricKey) -> Bool {
+    package static func == (lhs: SymmetricKey, rhs: SymmetricKey) -> Bool {
         lhs.storage.withUnsafeBytes { l in rhs.storage.withUnsafeBytes { r in ConstantTime.equals(l, r) } }
     }
 }
 
 extension SymmetricKey: CustomStringConvertible {
     /// Never prints the key bytes.
-    public var description: String { "SymmetricKey(\(byteCount * 8) bits)" }
+    package var description: String { "SymmetricKey(\(byteCount * 8) bits)" }
 }

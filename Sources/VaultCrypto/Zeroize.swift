@@ -1,7 +1,7 @@
 import COpenSSL
 
 /// Overwrites `bytes` with zeros through `OPENSSL_cleanse`, which the optimiser cannot drop.
-public func zeroize(_ bytes: inout [UInt8]) {
+package func zeroize(_ bytes: inout [UInt8]) {
     bytes.withUnsafeMutableBytes { buffer in
         if let base = buffer.baseAddress { OPENSSL_cleanse(base, buffer.count) }
     }

@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import HummingbirdCore
 
 /// What a client may hold of the server: how long a connection may sit without finishing a request

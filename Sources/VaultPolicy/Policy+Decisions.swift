@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 /// Decisions: pure functions of the policy and their arguments. Anything the policy does not name is denied.
 extension Policy {
@@ -13,7 +13,7 @@ extension Policy {
     /// - Parameters:
     ///   - purpose: The purpose of the read; nil is only meaningful for a customer reading their own record.
     ///   - isSelf: Whether the actor is the customer the record belongs to.
-    public func decideRead(
+    package func decideRead(
         role: String,
         purpose: String?,
         fields: [String],
@@ -31,7 +31,7 @@ extension Policy {
     ///
     /// Like `decideRead`, with the grant's `write` list, and a disputed field may not be written under any
     /// purpose: a correction goes through the contest's resolution instead.
-    public func decideWrite(role: String, purpose: String?, fields: [String], customer: CustomerState, now: Date) -> AccessDecision {
+    package func decideWrite(role: String, purpose: String?, fields: [String], customer: CustomerState, now: Date) -> AccessDecision {
         decide(.write, role: role, purpose: purpose, fields: fields, customer: customer, now: now)
     }
 
@@ -41,7 +41,7 @@ extension Policy {
     /// This decides the query as a whole. Per customer, the aggregate engine then counts only customers for
     /// whom `purposeHolds(purpose, …)` is true, and leaves out a customer's field while it is disputed and
     /// `contests.restricts(purpose)`, or past its retention (`FieldDefinition.isExpired`).
-    public func decideAggregate(role: String, purpose: String, groupBy: [String], measures: [String]) -> AccessDecision {
+    package func decideAggregate(role: String, purpose: String, groupBy: [String], measures: [String]) -> AccessDecision {
         let uses = groupBy.map { ($0, true) } + measures.map { ($0, false) }
         if let denial = aggregateDenial(role: role, purpose: purpose) {
             return AccessDecision(fields: uses.map { FieldDecision(field: $0.0, decision: denial) })
@@ -59,7 +59,7 @@ extension Policy {
     ///
     /// Contract and legal obligation always hold; legitimate interest holds unless the customer objected;
     /// consent holds only after a grant that was not since withdrawn or objected to.
-    public func basisHolds(purpose: String, consent: [String: ConsentRecord], now: Date) -> Decision {
+    package func basisHolds(purpose: String, consent: [String: ConsentRecord], now: Date) -> Decision {
         guard let definition = self.purpose(named: purpose) else {
             return Decision(.unknownPurpose, "denied: purpose \(purpose) is not defined in policy \(name)")
         }
@@ -68,13 +68,13 @@ extension Policy {
 
     /// Whether `purpose`'s legal basis holds for a customer whose latest choice about it is `consent`:
     /// the same rule as `basisHolds` without building a reason, for aggregates over every customer.
-    public func purposeHolds(_ purpose: String, consent: ConsentRecord?, now: Date) -> Bool {
+    package func purposeHolds(_ purpose: String, consent: ConsentRecord?, now: Date) -> Bool {
         guard let definition = self.purpose(named: purpose) else { return false }
         return basisCode(definition.basis, consent: consent, now: now).allows
     }
 
     /// Whether `role` may perform `operation` at all.
-    public func authorize(role: String, operation: RoleOperation) -> Decision {
+    package func authorize(role: String, operation: RoleOperation) -> Decision {
         guard let definition = self.role(named: role) else {
             return Decision(.unknownRole, "denied: role \(role) is not defined in policy \(name)")
         }

@@ -1,9 +1,9 @@
-public import Foundation
+package import Foundation
 
 /// Reads and writes the UTC timestamps that decisions quote, such as `2026-11-01T10:00Z`.
-public enum UTCTimestamp {
+package enum UTCTimestamp {
     /// `date` as `YYYY-MM-DDTHH:MMZ`, with `:SS` only when the seconds are not zero.
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         let parts = ISO8601Duration.calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         func pad(_ value: Int?, _ width: Int) -> String {
             let text = String(value ?? 0)
@@ -15,10 +15,10 @@ public enum UTCTimestamp {
     }
 
     /// What a person should write instead of an unreadable timestamp.
-    public static let expectedForm = "a UTC time such as 2026-11-01T10:00Z, 2026-11-01T10:00:30Z or 2026-11-01"
+    package static let expectedForm = "a UTC time such as 2026-11-01T10:00Z, 2026-11-01T10:00:30Z or 2026-11-01"
 
     /// The instant `text` names (`YYYY-MM-DD`, `YYYY-MM-DDTHH:MMZ` or `YYYY-MM-DDTHH:MM:SSZ`), or nil.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         let characters = Array(text)
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= characters.count else { return nil }

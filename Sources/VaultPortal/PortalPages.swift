@@ -1,19 +1,19 @@
-public import Foundation
+import Foundation
 import Mustache
-public import Vault
-public import VaultAnalytics
-public import VaultPolicy
+package import Vault
+import VaultAnalytics
+package import VaultPolicy
 
 /// The customer portal's pages: server-rendered HTML from templates built into the binary, every
 /// value HTML-escaped by the template engine. Pages carry no inline script or style (the portal's
 /// Content-Security-Policy forbids both); only the access log loads `verify.js`.
-public struct PortalPages: Sendable {
+package struct PortalPages: Sendable {
     private let library: MustacheLibrary
     /// The firm's name, shown in every page's header.
-    public let firm: String
+    package let firm: String
 
     /// Loads the templates.
-    public init(firm: String = "CustomerVault") throws {
+    package init(firm: String = "CustomerVault") throws {
         var library = MustacheLibrary()
         for (name, bytes) in Self.templates { try library.register(String(decoding: bytes, as: UTF8.self), named: name) }
         self.library = library
@@ -29,30 +29,30 @@ public struct PortalPages: Sendable {
     ]
 
     /// The stylesheet (`/portal/static/portal.css`).
-    public static var stylesheet: [UInt8] { PackageResources.portal_css }
+    package static var stylesheet: [UInt8] { PackageResources.portal_css }
     /// The icon (`/portal/static/icon.svg`).
-    public static var icon: [UInt8] { PackageResources.icon_svg }
+    package static var icon: [UInt8] { PackageResources.icon_svg }
     /// The log verifier (`/portal/static/verify.js`).
-    public static var verifier: [UInt8] { PackageResources.verify_js }
+    package static var verifier: [UInt8] { PackageResources.verify_js }
 
     /// Where the signed-in pages are, for the navigation's `aria-current`.
-    public enum Section: Sendable { case none, profile, log, consents, contests, recommendations, erase }
+    package enum Section: Sendable { case none, profile, log, consents, contests, recommendations, erase }
 
     /// What every page shows around its content.
-    public struct Frame: Sendable {
+    package struct Frame: Sendable {
         /// The form token for this visitor.
-        public var csrf: String
+        package var csrf: String
         /// Whether a customer is signed in (the navigation and sign-out show).
-        public var signedIn: Bool
+        package var signedIn: Bool
         /// The current section.
-        public var section: Section
+        package var section: Section
         /// A confirmation to show.
-        public var notice: String?
+        package var notice: String?
         /// A problem to show.
-        public var error: String?
+        package var error: String?
 
         /// A frame.
-        public init(csrf: String, signedIn: Bool, section: Section = .none, notice: String? = nil, error: String? = nil) {
+        package init(csrf: String, signedIn: Bool, section: Section = .none, notice: String? = nil, error: String? = nil) {
             self.csrf = csrf
             self.signedIn = signedIn
             self.section = section
@@ -62,21 +62,21 @@ public struct PortalPages: Sendable {
     }
 
     /// The sign-in form.
-    public func signIn(_ frame: Frame) -> String { render("sign-in", frame, Empty()) }
+    package func signIn(_ frame: Frame) -> String { render("sign-in", frame, Empty()) }
 
     /// The code form, after a sign-in was asked for `address`.
-    public func code(_ frame: Frame, address: String) -> String { render("code", frame, CodeBody(address: address)) }
+    package func code(_ frame: Frame, address: String) -> String { render("code", frame, CodeBody(address: address)) }
 
     /// The page a sign-in link opens: one button, so that a mail scanner's visit does not use it up.
-    public func link(_ frame: Frame, secret: String) -> String { render("link", frame, LinkBody(secret: secret)) }
+    package func link(_ frame: Frame, secret: String) -> String { render("link", frame, LinkBody(secret: secret)) }
 
     /// A short message with a way on.
-    public func message(_ frame: Frame, heading: String, text: String, next: String, nextLabel: String) -> String {
+    package func message(_ frame: Frame, heading: String, text: String, next: String, nextLabel: String) -> String {
         render("message", frame, MessageBody(heading: heading, text: text, next: next, nextLabel: nextLabel))
     }
 
     /// The customer's profile by section, each field with what it is for, its kind and retention.
-    public func profile(_ frame: Frame, view: CustomerView, policy: Policy) -> String {
+    package func profile(_ frame: Frame, view: CustomerView, policy: Policy) -> String {
         let sections = FieldDefinition.Section.allCases.map { section in
             ProfileSection(
                 key: section.rawValue,
@@ -97,7 +97,7 @@ public struct PortalPages: Sendable {
     }
 
     /// The access log, newest first; `verify.js` checks each row against the signed log.
-    public func log(_ frame: Frame, customerID: String, log: AccessLog, verifierKey: String, witnessKeys: [String]) -> String {
+    package func log(_ frame: Frame, customerID: String, log: AccessLog, verifierKey: String, witnessKeys: [String]) -> String {
         let entries = log.entries.reversed().map { item in
             let entry = item.entry
             return LogRow(
@@ -134,7 +134,7 @@ public struct PortalPages: Sendable {
     }
 
     /// Each purpose with its basis, the customer's choice, and the buttons that change it.
-    public func consents(_ frame: Frame, consents: [ConsentView]) -> String {
+    package func consents(_ frame: Frame, consents: [ConsentView]) -> String {
         let purposes = consents.map { consent in
             PurposeBox(
                 name: consent.purpose,
@@ -151,7 +151,7 @@ public struct PortalPages: Sendable {
     }
 
     /// The correction form and the customer's requests with their status.
-    public func contests(_ frame: Frame, contests: [ContestView], policy: Policy) -> String {
+    package func contests(_ frame: Frame, contests: [ContestView], policy: Policy) -> String {
         let rows = contests.map { contest in
             ContestBox(
                 id: contest.id,
@@ -176,13 +176,13 @@ public struct PortalPages: Sendable {
     }
 
     /// Download and erase, with the phrase the customer must type.
-    public func erase(_ frame: Frame) -> String { render("erase", frame, EraseBody(phrase: Self.erasePhrase)) }
+    package func erase(_ frame: Frame) -> String { render("erase", frame, EraseBody(phrase: Self.erasePhrase)) }
 
     /// The phrase that confirms an erasure.
-    public static let erasePhrase = "erase my data"
+    package static let erasePhrase = "erase my data"
 
     /// After erasure: the statement and the signed receipt to download.
-    public func erased(_ frame: Frame, receipt: ErasureReceipt) -> String {
+    package func erased(_ frame: Frame, receipt: ErasureReceipt) -> String {
         let json =
             (try? JSONSerialization.data(
                 withJSONObject: ["statement": receipt.statement, "signature": receipt.signature, "public_key": receipt.publicKey],
@@ -201,7 +201,7 @@ public struct PortalPages: Sendable {
     }
 
     /// What the firm would recommend, or why nothing.
-    public func recommendations(_ frame: Frame, answer: NextBestProduct?, note: String?) -> String {
+    package func recommendations(_ frame: Frame, answer: NextBestProduct?, note: String?) -> String {
         let items =
             answer?.recommendations.map { RecommendationItem(category: Wording.label($0.category), reasons: $0.reasons.joined(separator: "; ")) }
             ?? []

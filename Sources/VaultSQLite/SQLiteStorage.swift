@@ -1,6 +1,6 @@
 import Foundation
 package import GRDB
-public import VaultStore
+package import VaultStore
 
 #if canImport(Glibc)
 import Glibc
@@ -11,13 +11,13 @@ import Darwin
 /// The embedded default: one SQLite file through GRDB's `DatabasePool` (WAL, one writer, pooled
 /// readers), holding ciphertext, wrapped keys, keyed hashes and audit leaves — never a plaintext
 /// profile value.
-public final class SQLiteStorage: VaultStorage {
+package final class SQLiteStorage: VaultStorage {
     private let pool: DatabasePool
     /// The database file.
-    public let path: String
+    package let path: String
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public init(path: String, durability: StorageDurability = .full) throws {
+    package init(path: String, durability: StorageDurability = .full) throws {
         do {
             pool = try Self.openPool(path: path, durability: durability, label: "cvault")
             try Schema.migrator.migrate(pool)
@@ -28,7 +28,7 @@ public final class SQLiteStorage: VaultStorage {
     }
 
     /// Runs `body` in a read-only snapshot.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
+    package func read<T: Sendable>(_ body: @escaping @Sendable (any StorageReader) throws -> T) async throws -> T {
         do {
             return try await pool.read { db in try body(SQLiteTransaction(db)) }
         } catch {
@@ -37,7 +37,7 @@ public final class SQLiteStorage: VaultStorage {
     }
 
     /// Runs `body` in the single write transaction.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter) throws -> T) async throws -> T {
+    package func write<T: Sendable>(_ body: @escaping @Sendable (any StorageWriter) throws -> T) async throws -> T {
         do {
             return try await pool.write { db in try body(SQLiteTransaction(db)) }
         } catch {
@@ -47,7 +47,7 @@ public final class SQLiteStorage: VaultStorage {
 
     /// Copies the whole database, online and consistent (SQLite's backup API reading one snapshot),
     /// into a new file at `destination` (mode 0600); refuses to overwrite anything.
-    public func backup(to destination: String) async throws {
+    package func backup(to destination: String) async throws {
         let fd = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             throw StoreError.unavailable(
@@ -94,7 +94,7 @@ public final class SQLiteStorage: VaultStorage {
 
     /// Copies the database file at `source` (a backup) into a new file at `destination` with
     /// SQLite's backup API, reading it without changing it.
-    public static func copy(from source: String, to destination: String) throws {
+    package static func copy(from source: String, to destination: String) throws {
         guard FileManager.default.fileExists(atPath: source) else { throw StoreError.notFound("backup file \(source)") }
         do {
             var configuration = Configuration()
@@ -117,12 +117,12 @@ public final class SQLiteStorage: VaultStorage {
     /// Makes deleted rows unrecoverable from the database's own files: moves the WAL into the main
     /// file (where `secure_delete` has zeroed them) and truncates it, so older page images that
     /// still held them are gone.
-    public func compact() async throws {
+    package func compact() async throws {
         try checkpointWAL()
     }
 
     /// Checkpoints the WAL into the main file and truncates it.
-    public func checkpointWAL() throws {
+    package func checkpointWAL() throws {
         do {
             try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch {
@@ -131,7 +131,7 @@ public final class SQLiteStorage: VaultStorage {
     }
 
     /// Closes the database; later calls fail.
-    public func close() throws {
+    package func close() throws {
         try pool.close()
     }
 

@@ -72,7 +72,7 @@ public enum AuditChart {
     /// quiet days are drawn empty, so the axis runs evenly in time.
     static func calendarDays(_ report: AuditReport) -> [String] {
         let active = Set(report.byDayAndRole.keys).sorted()
-        guard let first = report.from.map { DayNumber.of($0) } ?? active.first.flatMap(dayNumber),
+        guard let first = report.from.map({ DayNumber.of($0) }) ?? active.first.flatMap(dayNumber),
             let last = report.to.map({ DayNumber.of($0.addingTimeInterval(-0.001)) }) ?? active.last.flatMap(dayNumber), first <= last
         else { return active }
         return (first...last).map(DayNumber.isoDate)

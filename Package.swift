@@ -130,10 +130,11 @@ let package = Package(
         ),
 
         // Test-only: where the tests' databases come from (a PostgreSQL server when CI starts one).
-        // GRDB directly: the tampering tests' attacker opens the SQLite file with no vault code between.
+        // GRDB directly: the tampering tests' attacker opens the SQLite file with no vault code between;
+        // the fault-injecting backend wraps the real SQLite one.
         .target(
             name: "VaultTestSupport",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["VaultSQLite", "VaultStore", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
@@ -169,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "VaultHTTPTests",
             dependencies: [
-                "VaultHTTP", "Vault", "VaultCrypto", "VaultPolicy", "VaultStore", "VaultSQLite",
+                "VaultHTTP", "Vault", "VaultCrypto", "VaultPolicy", "VaultStore", "VaultSQLite", "VaultTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

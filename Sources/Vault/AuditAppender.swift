@@ -161,6 +161,33 @@ struct AuditAppender {
         throw AuditedRefusal(error: error)
     }
 
+    /// Refuses, with its entry, a role the policy never lets do `operation` on customers' rows
+    /// (analysts and auditors reading, say); roles that may are let through to the field decisions.
+    mutating func requireOperation(
+        _ operation: RoleOperation,
+        of principal: Principal,
+        in policy: Policy,
+        purpose: String?,
+        customer: String?,
+        fields: [String],
+        op: AuditOperation
+    ) throws {
+        let authorization = policy.authorize(role: principal.role, operation: operation)
+        guard !authorization.allowed else { return }
+        try refuse(
+            AuditDraft(
+                principal: principal,
+                purpose: purpose,
+                customer: customer,
+                fields: fields,
+                op: op,
+                decision: .deny,
+                reason: AuditReason(authorization.code)
+            ),
+            VaultError.denied(.init(authorization.code), authorization.reason)
+        )
+    }
+
     /// Signs the checkpoint at the current size, and those at the history multiples this
     /// transaction reached, and stores them with the entries appended since the last call; the
     /// previous newest checkpoint goes unless it is one of the history.

@@ -22,6 +22,13 @@ public struct AggregateRequest: Sendable, Decodable {
     public var portfolio: Bool
 
     /// A request.
+    ///
+    /// - Parameters:
+    ///   - measures: what to measure, as the CLI spells it, such as `count` or `mean(satisfaction)`.
+    ///   - groupBy: fields the policy lets analytics group by (its `group_by` fields), or `rfm`.
+    ///   - filters: equality filters on group-by fields, such as `region` → `north`.
+    ///   - epsilon: the ε to spend, up to the policy's per-query maximum; nil: the policy's default.
+    ///   - portfolio: also measure each group's margin (count, mean, variance, deviation) and return the efficient set.
     public init(measures: [String], groupBy: [String] = [], filters: [String: String] = [:], epsilon: Double? = nil, portfolio: Bool = false) {
         self.measures = measures
         self.groupBy = groupBy
@@ -100,6 +107,14 @@ extension Vault {
     /// cache (free while the data is unchanged), charge ε atomically against the period allowances
     /// and the lifetime caps, compute over every customer for whom `analytics` holds on all cores,
     /// add noise, suppress, audit. A computation that fails refunds its ε.
+    ///
+    /// - Parameters:
+    ///   - request: the question; an identical repeat on unchanged data is answered from the cache at no cost.
+    ///   - principal: a role the policy grants `aggregate`, whose budget (per staff name, not per token) pays.
+    /// - Returns: the released groups, the ε charged and the budget left.
+    /// - Throws: kind `.denied` without `aggregate`; kind `.invalidRequest` with the analytics code for a query the plan
+    ///   refuses; kind `.denied` for a field the policy withholds, and `VaultError.Code.budgetExhausted`, each audited
+    ///   before it is thrown; `.aggregateFailed` when the computation failed (its ε refunded unless the answer was kept).
     public func aggregate(_ request: AggregateRequest, by principal: Principal) async throws -> AggregateAnswer {
         try requireOperation(.aggregate, principal)
         let policy = policy.policy
@@ -127,7 +142,7 @@ extension Vault {
         if let denial = decision.fields.first(where: { !$0.allowed }) {
             // A refused query is an access attempt like a refused read: it leaves its entry, and
             // `record` throws the refusal once that entry is committed.
-            try await record { _, audit in
+            try await record { _, audit -> Void in
                 try audit.refuse(
                     AuditDraft(
                         principal: principal,

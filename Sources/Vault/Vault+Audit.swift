@@ -144,6 +144,15 @@ extension Vault {
 
     /// Audit entries: an auditor sees all (optionally one customer's); a customer only their own.
     /// Listing them discloses who was read, so the listing is itself an audited read.
+    ///
+    /// - Parameters:
+    ///   - customer: an auditor's filter to one customer's entries; nil: every entry. Ignored for a customer token.
+    ///   - from: the sequence number (0-based leaf index) to start at.
+    ///   - limit: how many entries at most; clamped to 1–10,000.
+    ///   - principal: a role the policy grants `audit`, or a customer token with `self_read` (their own entries only).
+    /// - Returns: the entries in log order, each with its exact leaf bytes.
+    /// - Throws: `VaultError.Code.badCustomerId` for a `customer` no id can be; kind `.denied` without the grant;
+    ///   `VaultError.Code.integrityFailure` for a stored entry that is not canonical.
     public func auditEntries(customer: String?, from: UInt64, limit: Int, by principal: Principal) async throws -> [AuditEntryView] {
         let scope = try auditScope(customer, principal)
         let limit = min(max(limit, 1), 10_000)
@@ -166,6 +175,14 @@ extension Vault {
     }
 
     /// An inclusion proof for `entry` in the tree of `size` (default: the latest checkpoint's).
+    ///
+    /// - Parameters:
+    ///   - entry: the entry's sequence number (0-based leaf index).
+    ///   - requested: the tree size to prove against, at most the log's size; nil: the latest checkpoint's, signed first if due.
+    ///   - principal: a role the policy grants `audit`, or a customer token with `self_read`, for an entry about that customer.
+    /// - Returns: the proof, the leaf hash and the root at that size, and whether the proof checked out here.
+    /// - Throws: `VaultError.Code.badRange` when `entry` is not below the size or the size exceeds the log;
+    ///   `VaultError.Code.notFound` for another customer's entry asked by a customer; kind `.denied` without the grant.
     public func inclusionProof(entry: UInt64, size requested: UInt64?, by principal: Principal) async throws -> InclusionProofView {
         _ = try auditScope(nil, principal, allowCustomer: true)
         if requested == nil { _ = try await checkpoint() }
@@ -181,6 +198,13 @@ extension Vault {
     }
 
     /// A consistency proof between sizes `from` and `to` (default: the latest checkpoint's size).
+    ///
+    /// - Parameters:
+    ///   - from: the older tree size, at least 1 (a checkpoint a verifier already trusts).
+    ///   - requested: the newer tree size, from `from` up to the log's size; nil: the latest checkpoint's, signed first if due.
+    ///   - principal: a role the policy grants `audit`, or a customer token with `self_read`.
+    /// - Returns: the proof, the roots at both sizes, and whether the proof checked out here.
+    /// - Throws: `VaultError.Code.badRange` unless 1 ≤ `from` ≤ `to` ≤ the log's size; kind `.denied` without the grant.
     public func consistencyProof(from: UInt64, to requested: UInt64?, by principal: Principal) async throws -> ConsistencyProofView {
         _ = try auditScope(nil, principal, allowCustomer: true)
         if requested == nil { _ = try await checkpoint() }

@@ -108,6 +108,16 @@ extension Vault {
     /// are erased; customers erased after the backup was taken are erased again from the erasure
     /// ledger. The log continues as a new generation under a new origin, and its first entry
     /// records what was restored, from which checkpoint, and what was rolled back.
+    ///
+    /// - Parameters:
+    ///   - backupPath: a backup file `backup(to:by:)` made of this vault.
+    ///   - directory: the vault folder; its database must be a file database (restore a server's into a copy, then move it).
+    ///   - confirm: false: only check the backup and throw `confirmationRequired` with what would be rolled back.
+    ///   - options: how to unlock the root key; holding it is the authority here, as no policy grant is asked.
+    /// - Returns: what the restore did, with the new generation's origin, which witnesses must be told to accept.
+    /// - Throws: `VaultError.Code.restoreNeedsFileDatabase`, `.backupOfAnotherVault`, `.backupUnverified`,
+    ///   `.backupUndecryptable` or `.confirmationRequired` with nothing changed; `.vaultInUse` while another process
+    ///   has the vault open; `.wrongRootKey` and the other unlock codes; `.integrityFailure` without a key store.
     public static func restore(
         from backupPath: String,
         into directory: URL,

@@ -44,6 +44,16 @@ public enum ContestResolution: String, Sendable, CaseIterable {
 extension Vault {
     /// A customer contests a field: the contest opens, the field becomes disputed, and the
     /// purposes the policy names are restricted for it until resolution.
+    ///
+    /// - Parameters:
+    ///   - field: the contested field, by its policy name.
+    ///   - proposedValue: the value the customer says is right, as text; checked against the field's type.
+    ///   - reason: why, shown to staff: 1–2000 characters, line breaks allowed.
+    ///   - principal: a customer token whose role the policy grants `self_contest`; it contests only its own record.
+    /// - Returns: the new contest, with its deadline from the policy's contest rules.
+    /// - Throws: `VaultError.Code.customerOnly` for a staff token; `.unknownField`, `.invalidValue`, `.reasonRequired`
+    ///   or `.invalidText` for bad input; `.alreadyContested` while the field has a pending contest;
+    ///   `.customerErased`, audited before it is thrown; kind `.denied` without `self_contest`.
     public func openContest(field: String, proposedValue: String, reason: String, by principal: Principal) async throws -> ContestView {
         let customerID = try selfID(principal, .selfContest)
         let policy = policy.policy
@@ -129,6 +139,16 @@ extension Vault {
     }
 
     /// The customer withdraws a pending contest, or answers staff's question (it reopens).
+    ///
+    /// - Parameters:
+    ///   - id: the contest's id (`ct_…`); another customer's contest looks absent.
+    ///   - withdraw: true: withdraw the contest (`reply` is ignored); false: answer staff's question with `reply`.
+    ///   - reply: the answer, 1–2000 characters, line breaks allowed; needed only when not withdrawing.
+    ///   - principal: a customer token whose role the policy grants `self_contest`.
+    /// - Returns: the contest as it now stands, with the customer's proposed value and reason.
+    /// - Throws: `VaultError.Code.notFound`; `.contestClosed` once it left the pending states; `.replyRequired` or
+    ///   `.invalidText` for a bad reply; `.noQuestion` when replying while staff asked nothing; `.customerOnly` for a
+    ///   staff token.
     public func updateMyContest(id: String, withdraw: Bool, reply: String?, by principal: Principal) async throws -> ContestView {
         let customerID = try selfID(principal, .selfContest)
         let now = clock.now()
@@ -271,6 +291,16 @@ extension Vault {
     /// path), reject with a reason the customer sees, or ask for information. Only a reviewer whose
     /// role may read or write the contested field may accept: accepting writes a value they must
     /// have been able to judge.
+    ///
+    /// - Parameters:
+    ///   - id: the contest's id (`ct_…`).
+    ///   - resolution: accept (the proposed value is written), reject, or request information (it stays pending).
+    ///   - reason: the reason or the question, shown to the customer: 1–2000 characters, line breaks allowed.
+    ///   - principal: a role the policy grants `review_contests`; to accept, also a read or write grant for the field.
+    /// - Returns: the contest as it now stands, without the proposed value and reason.
+    /// - Throws: `VaultError.Code.notFound`; `.contestClosed` once it left the pending states; `.reasonRequired` or
+    ///   `.invalidText` for a bad reason; `.fieldNotGranted` for an accept the role cannot judge and `.customerErased`,
+    ///   both audited before they are thrown; kind `.denied` without `review_contests`.
     public func resolveContest(id: String, resolution: ContestResolution, reason: String, by principal: Principal) async throws -> ContestView {
         try requireOperation(.reviewContests, principal)
         try Self.checkFreeText(reason, "reason", missing: .reasonRequired)

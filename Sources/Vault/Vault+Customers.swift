@@ -62,6 +62,15 @@ struct SealedView: Sendable {
 
 extension Vault {
     /// Reads fields of a customer for a purpose; every field gets a decision, every read is audited.
+    ///
+    /// - Parameters:
+    ///   - customerID: the customer's id, such as `c-0000001`; one no customer can have is not found, nor written into the log.
+    ///   - purpose: lower_snake_case purpose name the policy defines; an unknown one denies every field.
+    ///   - requested: the fields to read, each once, at most 64; nil: those the role's grant covers (without one, every field).
+    ///   - principal: a role the policy grants `read` and the purpose; a customer token reaches only its own record.
+    /// - Returns: the allowed fields' values and every field's decision: a field denied is in the view, not thrown.
+    /// - Throws: `VaultError.Code.badFields` for a bad field list; `.notFound` for no such customer; kind `.denied` for
+    ///   a role that never reads rows and `.customerErased`, both audited before they are thrown.
     public func readCustomer(
         _ customerID: String,
         purpose: String,
@@ -147,6 +156,16 @@ extension Vault {
     /// before any matching, and a customer for whom the purpose's basis does not hold now (no
     /// consent, an objection) is left out exactly as if nothing matched — with a denial in that
     /// customer's own log.
+    ///
+    /// - Parameters:
+    ///   - field: a lookup field of the policy (one with a blind index).
+    ///   - value: the value to match, normalized as stored ones are: e-mail addresses trimmed and lower-cased, phone numbers as digits.
+    ///   - purpose: lower_snake_case purpose name the policy defines; the role's grant for it must name `field`.
+    ///   - requested: the fields to read of each match, each once, at most 64; nil: those the grant covers.
+    ///   - principal: a role the policy grants `read`, whose grant for `purpose` includes `field`.
+    /// - Returns: one view per match for whom the purpose holds now; empty when none does.
+    /// - Throws: `VaultError.Code.badFields`; `.notALookupField` for a field without a blind index; kind `.denied`
+    ///   without the grant, audited before it is thrown.
     public func findCustomers(
         by field: String,
         value: String,
@@ -231,9 +250,38 @@ extension Vault {
     }
 
     /// Updates fields of a customer for a purpose: all requested fields must be writable, or nothing changes.
+    ///
+    /// - Parameters:
+    ///   - customerID: the customer's id, such as `c-0000001`.
+    ///   - purpose: lower_snake_case purpose name the policy defines, under which the role may write every field.
+    ///   - changes: the new values by field name, as text: string, e-mail, phone and date fields literally, others as JSON.
+    ///   - principal: a role the policy grants `write`, with every field in its write grant for `purpose`.
+    /// - Returns: the names of the fields written, sorted.
+    /// - Throws: `VaultError.Code.unknownField` or `.invalidValue` before any decision; `.notFound` for no such
+    ///   customer; kind `.denied` for any field refused and `.customerErased`, audited before they are thrown.
     public func updateCustomer(_ customerID: String, purpose: String, set changes: [String: String], by principal: Principal) async throws -> [String]
     {
         let policy = policy.policy
+        guard !changes.isEmpty else { throw VaultError.invalid(.badFields, "name at least one field to change") }
+        // As for a read: an id no customer can have is neither looked up nor written into the log
+        // (it may be a value typed in the wrong place); a role that never writes rows is still
+        // refused, and audited, as for any id.
+        guard CustomerRecord.isValidID(customerID) else {
+            if !policy.authorize(role: principal.role, operation: .write).allowed, principal.role != RoleName.customer.rawValue {
+                try await record { _, audit -> Void in
+                    try audit.requireOperation(
+                        .write,
+                        of: principal,
+                        in: policy,
+                        purpose: purpose,
+                        customer: nil,
+                        fields: changes.keys.sorted(),
+                        op: .customerUpdate
+                    )
+                }
+            }
+            throw VaultError.notFound("customer \(customerID)")
+        }
         var parsed: [String: FieldValue] = [:]
         for (name, text) in changes {
             guard let definition = policy.field(named: name) else {
@@ -297,21 +345,7 @@ extension Vault {
         if principal.role == RoleName.customer.rawValue, !isSelf { throw VaultError.notFound("customer \(customerID)") }
         // A role that never reads rows (analyst, auditor, operator) is refused outright, and audited.
         if !isSelf {
-            let operation = policy.authorize(role: principal.role, operation: .read)
-            if !operation.allowed {
-                try audit.refuse(
-                    AuditDraft(
-                        principal: principal,
-                        purpose: purpose,
-                        customer: customerID,
-                        fields: fields,
-                        op: op,
-                        decision: .deny,
-                        reason: AuditReason(operation.code)
-                    ),
-                    VaultError.denied(.init(operation.code), operation.reason)
-                )
-            }
+            try audit.requireOperation(.read, of: principal, in: policy, purpose: purpose, customer: customerID, fields: fields, op: op)
         }
         let (customer, records, state) = try loadForDecision(
             tx,
@@ -402,21 +436,7 @@ extension Vault {
         // A role that never writes rows is refused before the customer is looked up, so its
         // tokens cannot tell existing, absent and erased ids apart.
         if !isAcceptedCorrection {
-            let operation = policy.authorize(role: principal.role, operation: .write)
-            if !operation.allowed {
-                try audit.refuse(
-                    AuditDraft(
-                        principal: principal,
-                        purpose: purpose,
-                        customer: customerID,
-                        fields: names,
-                        op: op,
-                        decision: .deny,
-                        reason: AuditReason(operation.code)
-                    ),
-                    VaultError.denied(.init(operation.code), operation.reason)
-                )
-            }
+            try audit.requireOperation(.write, of: principal, in: policy, purpose: purpose, customer: customerID, fields: names, op: op)
         }
         let (customer, records, state) = try loadForDecision(
             tx,

@@ -75,7 +75,7 @@ extension Vault {
         let origin = self.origin
         let signingKey = self.signingKey
         let publicKey = self.publicKey
-        let (noteText, items) = try await mutate { tx, audit -> (String, [(AuditRow, [SHA256Digest])]) in
+        let (noteText, items) = try await record { tx, audit -> (String, [(AuditRow, [SHA256Digest])]) in
             _ = try self.loadForDecision(tx, customerID: customerID, principal: principal, purpose: nil, fields: [], audit: &audit, op: op)
             try audit.append(AuditDraft(principal: principal, customer: customerID, op: op, decision: .allow, reason: .allowedSelf))
             let checkpoint = try audit.checkpoint(origin: origin, signingKey: signingKey)

@@ -94,6 +94,17 @@ extension Vault {
     /// stored with other content is refused, before anything is written, unless `upsert`; an erased
     /// id is always refused. An import never replaces a consent state the customer set themselves,
     /// unless `overrideCustomerConsents`, and then each one is audited as an override.
+    ///
+    /// - Parameters:
+    ///   - records: the customers to store, as `validateImport(_:maxProblems:)` returned them; each id once.
+    ///   - upsert: replace customers stored with other content; false: such a customer refuses the whole import.
+    ///   - overrideCustomerConsents: let the file's consent states replace those the customers set themselves.
+    ///   - principal: a role the policy grants `import`.
+    ///   - batchSize: customers per transaction, at least 1; batches committed before a failure stay.
+    ///   - progress: called with the customers done so far, those skipped included.
+    /// - Returns: how many customers were inserted, updated and skipped, and what became of their own consents.
+    /// - Throws: `VaultError.Code.duplicateId`, `.customerErased` or `.customerExists` before anything is written;
+    ///   `.customerChanged` when a customer changed during the import (run it again); kind `.denied` without `import`.
     public func importCustomers(
         _ records: [CustomerRecord],
         upsert: Bool = false,
@@ -103,6 +114,7 @@ extension Vault {
         progress: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws -> ImportSummary {
         try requireOperation(.importData, principal)
+        guard batchSize > 0 else { throw VaultError.invalid(.badBatchSize, "the batch size must be at least 1 customer per transaction") }
         let ids = records.map(\.id)
         guard Set(ids).count == ids.count else { throw VaultError.invalid(.duplicateId, "the import repeats a customer id") }
 

@@ -40,6 +40,14 @@ extension Vault {
     /// every backup made while it was current. Resumes an unfinished roll instead of starting
     /// another; waits while another process rolls. `progress` gets (rewrapped so far, total) and may
     /// throw to stop (the next call resumes).
+    ///
+    /// - Parameters:
+    ///   - principal: a role the policy grants `rotate_keys`.
+    ///   - batchSize: customer keys rewrapped per transaction.
+    ///   - progress: called with (keys rewrapped so far, keys to rewrap); an error it throws stops the roll.
+    /// - Returns: the key epochs and customers per epoch after the roll, and when the next one is due.
+    /// - Throws: kind `.denied` without `rotate_keys`; `VaultError.Code.integrityFailure` for an epoch key in the key
+    ///   store that fails its check; whatever `progress` throws.
     @discardableResult
     public func rollKeyEpoch(
         by principal: Principal,

@@ -17,6 +17,14 @@ public struct PolicyVersion: Sendable, Codable {
 
 extension Vault {
     /// Validates and applies a new policy; earlier versions stay in the history (and in audit entries).
+    ///
+    /// - Parameters:
+    ///   - text: the policy's YAML, kept as given: its canonical form's hash names it in every later entry.
+    ///   - fileName: the file it came from, recorded with the version and named in validation messages.
+    ///   - principal: a role the policy in force grants `apply_policy`.
+    /// - Returns: the version now in force.
+    /// - Throws: `VaultError.Code.invalidPolicy` listing every problem; `.policyUnchanged` when it is already in force;
+    ///   kind `.denied` without `apply_policy`.
     @discardableResult
     public func applyPolicy(text: String, fileName: String, by principal: Principal) async throws -> PolicyVersion {
         try requireOperation(.applyPolicy, principal)

@@ -54,6 +54,13 @@ extension Vault {
     /// the same whether or not the address matched anyone, and delivery runs apart from the answer,
     /// so neither it nor its timing tells who is a customer. Rate limited per address and per
     /// `client` (the caller's network address); every request is audited, a match under the customer.
+    ///
+    /// - Parameters:
+    ///   - address: an e-mail address (it has an `@`) or a phone number, at most 254 bytes, of a lookup field.
+    ///   - client: the caller's network address; only its keyed hash is kept, as a rate-limit bucket.
+    ///   - linkBase: the URL the link's secret is appended to, such as the portal's `…/portal/link/`.
+    /// - Throws: `VaultError.Code.badAddress` when it is neither, or the policy has no lookup field of its type;
+    ///   `.rateLimited`, audited before it is thrown. Nothing tells whether the address matched.
     public func requestSignIn(address: String, client: String, linkBase: String) async throws {
         let policy = policy.policy
         let limits = portalLimits
@@ -156,6 +163,14 @@ extension Vault {
     /// Completes a sign-in with the code sent to `address`. Every failure answers alike (wrong,
     /// expired, used, given up, unknown address) and is audited; a code is given up after
     /// `attemptsPerCode` wrong guesses.
+    ///
+    /// - Parameters:
+    ///   - address: the address the sign-in was requested for, as in `requestSignIn(address:client:linkBase:)`.
+    ///   - code: the code as typed; spaces around it are ignored; only the newest pending code is accepted.
+    ///   - client: the caller's network address, for the per-client rate limit.
+    /// - Returns: the new session; its secret goes into the customer's cookie.
+    /// - Throws: `VaultError.Code.signInFailed` for every failure, or `.rateLimited`, each audited before it is
+    ///   thrown; `.badAddress` for an address that cannot be one.
     public func completeSignIn(address: String, code: String, client: String) async throws -> PortalSession {
         let policy = policy.policy
         let limits = portalLimits
@@ -212,6 +227,13 @@ extension Vault {
     }
 
     /// Completes a sign-in with the secret of the link that was sent (or that staff handed over).
+    ///
+    /// - Parameters:
+    ///   - secret: the link's secret, the part after its `linkBase`; it works once, within the code lifetime.
+    ///   - client: the caller's network address, for the per-client rate limit.
+    /// - Returns: the new session; its secret goes into the customer's cookie.
+    /// - Throws: `VaultError.Code.signInFailed` (unknown, used, expired, or the customer erased) or `.rateLimited`,
+    ///   each audited before it is thrown.
     public func completeSignIn(link secret: String, client: String) async throws -> PortalSession {
         let limits = portalLimits
         let clientBucket = Data(keys.portalHash("client", client))
@@ -270,6 +292,13 @@ extension Vault {
 
     /// A one-time sign-in link for a customer, for staff to hand over (the customer has no
     /// address on file, or asked at a desk); audited. Needs the `manage_tokens` operation.
+    ///
+    /// - Parameters:
+    ///   - customerID: the customer's id, such as `c-0000001`.
+    ///   - linkBase: the URL the link's secret is appended to, as for `requestSignIn(address:client:linkBase:)`.
+    ///   - principal: a role the policy grants `manage_tokens`.
+    /// - Returns: the link and its expiry; its destination and code are empty, since only the link works.
+    /// - Throws: `VaultError.Code.notFound` or `.customerErased` for the customer; kind `.denied` without the grant.
     public func portalLink(customerID: String, linkBase: String, by principal: Principal) async throws -> SignInMessage {
         try requireOperation(.manageTokens, principal)
         let limits = portalLimits
@@ -286,7 +315,7 @@ extension Vault {
             createdAt: now,
             expiresAt: now.addingTimeInterval(limits.codeLifetime)
         )
-        try await mutate { tx, audit in
+        try await record { tx, audit in
             guard let customer = try tx.customer(id: customerID) else { throw VaultError.notFound("customer \(customerID)") }
             guard customer.erasedAt == nil else { throw VaultError.erased(customerID) }
             try tx.insertSignInCode(row)

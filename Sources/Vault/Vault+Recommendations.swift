@@ -99,7 +99,7 @@ extension Vault {
         do {
             _ = try setup.budget.charge(epsilon, spent: spentBefore)
         } catch {
-            try await record { _, audit in
+            try await record { _, audit -> Void in
                 try audit.refuse(
                     AuditDraft(
                         principal: principal,
@@ -189,6 +189,16 @@ extension Vault {
     /// The next best products for one customer under the recommendation purpose: a purpose-bound
     /// read of the fields the model uses (decided, audited with the model version, refused with its
     /// reason when the customer's consent does not hold), scored against the newest model.
+    ///
+    /// - Parameters:
+    ///   - customerID: the customer's id, such as `c-0000001`.
+    ///   - purpose: must be the policy's recommendation purpose; asking under another is refused.
+    ///   - principal: a staff role the policy grants `read` and the purpose; a customer token finds nothing here
+    ///     (`myNextBestProduct(by:)` is theirs).
+    /// - Returns: the recommended categories, best first, with the model version and the fields read.
+    /// - Throws: `VaultError.Code.noRecommendations` when the policy has none; `.notFound` for no such customer;
+    ///   `.purposeNotForRecommendations`, `.noModel`, `.modelOutdated`, `.customerErased`, and kind `.denied` (such as
+    ///   `consent_missing` when no field may be read), each audited before it is thrown.
     public func nextBestProduct(for customerID: String, purpose: String, by principal: Principal) async throws -> NextBestProduct {
         // A customer sees their own recommendation at `me`, where what holds is shown rather than
         // refused; on this route their token, like any customer token on a staff route, finds nothing.
@@ -199,7 +209,7 @@ extension Vault {
         let op = AuditOperation.customerNextBestProduct
         // Refusals before the customer's data is touched are access attempts too: each leaves its entry.
         func refuse(_ customer: String?, _ error: VaultError) async throws -> Never {
-            try await record { _, audit in
+            try await record { _, audit -> Void in
                 try audit.refuse(
                     AuditDraft(
                         principal: principal,
@@ -213,6 +223,8 @@ extension Vault {
                     error
                 )
             }
+            // `refuse` throws the refusal once its entry is committed; this line is never reached.
+            throw error
         }
         guard CustomerRecord.isValidID(customerID) else {
             // As for a read: an id no customer can have is not logged under a customer, but a role

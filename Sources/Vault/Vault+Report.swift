@@ -96,6 +96,13 @@ public struct AuditReport: Sendable, Encodable {
 extension Vault {
     /// Computes the compliance report for `[from, to)` from the log (replaying consent history
     /// from its beginning), the contest table and the policy history.
+    ///
+    /// - Parameters:
+    ///   - from: the period's first instant; nil: from the log's beginning.
+    ///   - to: the instant after the period; nil: up to the newest checkpoint.
+    ///   - principal: a role the policy grants `audit`; the report is itself recorded in the log.
+    /// - Returns: the counts for the period, reads made without a basis, consent coverage now, and overdue contests.
+    /// - Throws: kind `.denied` without `audit`; `VaultError.Code.integrityFailure` for an entry that is not canonical.
     public func auditReport(from: Date?, to: Date?, by principal: Principal) async throws -> AuditReport {
         try requireOperation(.audit, principal)
         let note = try await checkpoint()
@@ -168,7 +175,7 @@ extension Vault {
             return report
         }
         report.policies = history
-        try await mutate { tx, audit in
+        try await record { tx, audit in
             try audit.append(AuditDraft(principal: principal, op: .auditReport, decision: .allow, reason: .allowedAudit))
         }
         return report

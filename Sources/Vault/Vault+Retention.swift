@@ -30,6 +30,14 @@ extension Vault {
     /// in a backup is gone when that epoch is destroyed, as an erased customer is, and an old row
     /// put back into the database no longer opens.
     /// The operator's bulk-data grant (`import`) covers it.
+    ///
+    /// - Parameters:
+    ///   - principal: a role the policy grants `import`.
+    ///   - batchSize: customers looked at per transaction.
+    ///   - progress: called with (customers looked at, live customers); an error it throws stops the sweep.
+    /// - Returns: how many customers and values the sweep changed, and how many it left as they were because their
+    ///   data failed its integrity check (each audited; the sweep goes on).
+    /// - Throws: kind `.denied` without `import`; whatever `progress` throws.
     @discardableResult
     public func sweepRetention(
         by principal: Principal,

@@ -112,6 +112,13 @@ extension Vault {
 
     /// A customer's choice about a purpose: `granted`/`withdrawn` for consent purposes, `objected`
     /// or `withdrawn` (of the objection) for legitimate-interest purposes.
+    ///
+    /// - Parameters:
+    ///   - name: lower_snake_case purpose name the policy defines, resting on consent or legitimate interest.
+    ///   - state: the choice; which ones a purpose takes depends on its legal basis, as above.
+    ///   - principal: a customer token whose role the policy grants `self_consent`; it sets only its own choices.
+    /// - Throws: `VaultError.Code.unknownPurpose`; `.noConsentNeeded`, `.useWithdraw` or `.basisNotConsent` for a
+    ///   choice the basis does not take; `.customerOnly` for a staff token; `.customerErased`, audited before it is thrown.
     public func setMyConsent(purpose name: String, to state: ConsentRecord.Status, by principal: Principal) async throws {
         let customerID = try selfID(principal, .selfConsent)
         guard let purpose = policy.policy.purpose(named: name) else {
@@ -176,6 +183,13 @@ extension Vault {
     /// Backups keep the DEK wrapped under a key epoch, whose key lives only in the key store; the
     /// receipt names the date the newest epoch at erasure is destroyed. Until then the erasure
     /// ledger (written before the erasure commits) makes a restore erase the customer again.
+    ///
+    /// - Parameters:
+    ///   - confirm: must be true: the erasure cannot be undone.
+    ///   - principal: a customer token whose role the policy grants `self_erase`; it erases only its own record.
+    /// - Returns: the signed receipt, with the date from which no backup can decrypt the customer's data.
+    /// - Throws: `VaultError.Code.confirmationRequired`; `.customerOnly` for a staff token; `.customerErased` when
+    ///   already erased, audited before it is thrown.
     public func eraseMe(confirm: Bool, by principal: Principal) async throws -> ErasureReceipt {
         let customerID = try selfID(principal, .selfErase)
         guard confirm else {

@@ -33,6 +33,15 @@ extension Vault {
     /// No other process may have the vault open meanwhile (a write after the snapshot would be lost
     /// in the move). The old database is left as it was, never deleted: it holds customer keys
     /// wrapped under the current key epochs, and becomes undecryptable with them, like a backup.
+    ///
+    /// - Parameters:
+    ///   - directory: the vault folder; its database must be a file database.
+    ///   - database: the database to move into, one a backend in `options` accepts: empty, or holding an interrupted move.
+    ///   - options: how to unlock the root key, and the backends; holding the root key is the authority here.
+    ///   - progress: called with the step and its counts as the copy goes on.
+    /// - Returns: what was copied and what the proof found, and whether it resumed; `vault.json` then names `database`.
+    /// - Throws: `VaultError.Code.moveFromServer`, `.sameDatabase` or `.vaultInUse`, with nothing changed; the unlock
+    ///   codes such as `.wrongRootKey`; `.integrityFailure` when the copy does not prove equal to its source.
     public static func moveStorage(
         of directory: URL,
         to database: String,
@@ -192,6 +201,14 @@ extension Vault {
     /// since are erased again, and its log continues as a new generation under its own origin, so
     /// nothing it records can pass for the original's log. It gets the key store and the erasure
     /// ledger, and the root key file when that lives in the vault folder; no witnesses.
+    ///
+    /// - Parameters:
+    ///   - directory: the vault folder to copy; it may stay open elsewhere.
+    ///   - target: the new folder; it must not exist or be empty, and is removed again if the copy fails.
+    ///   - options: how to unlock the root key; the backup is taken as the local operator, whose role needs `rotate_keys`.
+    /// - Returns: the restore's report on the copy, whose origin is the copy's own.
+    /// - Throws: `VaultError.Code.vaultExists` for a `target` in use; the errors of `backup(to:by:)` and of
+    ///   `restore(from:into:confirm:options:)`.
     public static func copyToNewFolder(from directory: URL, into target: URL, options: VaultOptions) async throws -> RestoreReport {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
@@ -204,12 +221,19 @@ extension Vault {
             }
         }
         var metadata = try VaultMetadata.load(from: directory)
+        // A failed copy removes what it wrote, but not an empty folder the caller made for it.
+        let targetExisted = fileManager.fileExists(atPath: target.path)
         try fileManager.createDirectory(at: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         do {
             let staging = target.appendingPathComponent(".copy-\(UUID().uuidString).sqlite").path
             defer { for suffix in ["", "-wal", "-shm"] { try? fileManager.removeItem(atPath: staging + suffix) } }
             let vault = try await open(at: directory, options: options)
-            _ = try await vault.backup(to: staging, by: .localOperator)
+            do {
+                _ = try await vault.backup(to: staging, by: .localOperator)
+            } catch {
+                try? vault.close()
+                throw error
+            }
             try vault.close()
             for name in [EpochKeyStore.fileName, ErasureLedger.fileName]
             where fileManager.fileExists(atPath: directory.appendingPathComponent(name).path) {
@@ -223,7 +247,13 @@ extension Vault {
             try metadata.write(to: target)
             return try await restore(from: staging, into: target, confirm: true, options: options)
         } catch {
-            try? fileManager.removeItem(at: target)
+            if targetExisted {
+                for item in (try? fileManager.contentsOfDirectory(atPath: target.path)) ?? [] {
+                    try? fileManager.removeItem(at: target.appendingPathComponent(item))
+                }
+            } else {
+                try? fileManager.removeItem(at: target)
+            }
             throw error
         }
     }

@@ -38,6 +38,16 @@ extension Vault {
     static let tokenPrefix = "cvt_"
 
     /// Issues a bearer token for `role`, bound to a customer (customer role) or a staff name.
+    ///
+    /// - Parameters:
+    ///   - role: a role the policy in force defines, such as `support`.
+    ///   - customerID: for a `customer` token, the customer's id (live, not erased); nil for any other role.
+    ///   - name: for a staff token, the staff name: 1–64 letters, digits or `- _ . @`; nil for a customer token.
+    ///   - expiresIn: an ISO 8601 duration such as P30D; nil: never expires.
+    ///   - principal: a role the policy grants `manage_tokens`.
+    /// - Returns: the token; its secret is shown only here, as the vault keeps only a keyed hash.
+    /// - Throws: `VaultError.Code.unknownRole`, `.customerRequired`, `.nameRequired`, `.badName` or `.badDuration` for
+    ///   bad input; `.notFound` or `.customerErased` for the customer; kind `.denied` without `manage_tokens`.
     public func issueToken(role: String, customerID: String?, name: String?, expiresIn: String?, by principal: Principal) async throws -> IssuedToken
     {
         try requireOperation(.manageTokens, principal)
@@ -82,7 +92,7 @@ extension Vault {
             createdAt: now,
             expiresAt: expiresAt
         )
-        try await mutate { tx, audit in
+        try await record { tx, audit in
             if let customerID = row.customerID {
                 guard let customer = try tx.customer(id: customerID) else { throw VaultError.notFound("customer \(customerID)") }
                 guard customer.erasedAt == nil else { throw VaultError.erased(customerID) }
@@ -107,7 +117,7 @@ extension Vault {
         try requireOperation(.manageTokens, principal)
         let hash = idOrSecret.hasPrefix(Self.tokenPrefix) ? Data(keys.tokenHash(idOrSecret)) : nil
         let now = clock.now()
-        try await mutate { tx, audit in
+        try await record { tx, audit in
             guard let row = try hash.map({ try tx.token(hash: $0) }) ?? tx.token(id: idOrSecret) else {
                 throw VaultError.notFound("token")
             }

@@ -45,7 +45,7 @@ extension Vault {
         let entries = report.entries
         if report.ok {
             // Verification is itself an auditable act; it is only logged on a log that verified.
-            try await mutate { tx, audit in
+            try await record { tx, audit in
                 try audit.append(
                     AuditDraft(
                         principal: principal,

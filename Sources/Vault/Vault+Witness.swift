@@ -129,6 +129,14 @@ extension Vault {
     }
 
     /// Configures a witness: checkpoints are submitted to it from now on, starting with the newest.
+    ///
+    /// - Parameters:
+    ///   - url: the witness's http(s) base URL; checkpoints go to its `add-checkpoint`.
+    ///   - key: the witness's cosignature/v1 verifier key, as `cvault witness init` printed it.
+    ///   - principal: a role the policy grants `rotate_keys`.
+    /// - Returns: what the witness said about the newest checkpoint, submitted at once.
+    /// - Throws: `VaultError.Code.badWitnessUrl`; `.badWitnessKey` for a well-formed key of another kind; `.witnessKnown`
+    ///   when the vault already submits to that key; kind `.denied` without `rotate_keys`. An unreachable witness is a status.
     public func addWitness(url: String, key: String, by principal: Principal) async throws -> WitnessStatus {
         try requireOperation(.rotateKeys, principal)
         let entry = VaultMetadata.WitnessConfiguration(url: url, key: key)

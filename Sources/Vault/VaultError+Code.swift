@@ -43,6 +43,8 @@ extension VaultError.Code {
     public static let backupUndecryptable = Self(rawValue: "backup_undecryptable")
     /// The backup does not prove its own audit log.
     public static let backupUnverified = Self(rawValue: "backup_unverified")
+    /// An import's batch size is not a positive number of customers.
+    public static let badBatchSize = Self(rawValue: "bad_batch_size")
     /// A sign-in address is neither an e-mail address nor a phone number.
     public static let badAddress = Self(rawValue: "bad_address")
     /// A customer id is not 1–128 id characters.
@@ -53,7 +55,7 @@ extension VaultError.Code {
     public static let badFields = Self(rawValue: "bad_fields")
     /// The vault's metadata file is damaged.
     public static let badMetadata = Self(rawValue: "bad_metadata")
-    /// A staff name has characters or a length a name cannot have.
+    /// A staff or witness name has characters or a length a name cannot have.
     public static let badName = Self(rawValue: "bad_name")
     /// An audit entry or tree size is outside the log.
     public static let badRange = Self(rawValue: "bad_range")

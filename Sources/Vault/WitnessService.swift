@@ -32,7 +32,24 @@ public actor WitnessService {
     static let stateFileName = "witness.json"
 
     /// Creates a new witness in `directory` (which must not exist or be empty) and returns it.
+    ///
+    /// - Parameters:
+    ///   - directory: the witness's folder, created owner-only, for its key file and state.
+    ///   - name: the key name its cosignatures carry, without whitespace or `+`; nil: `cvault-witness/` and 8 hex digits.
+    ///   - verifierKeys: the verifier keys of the logs to watch, as `cvault audit public-key` prints them; may be empty.
+    /// - Returns: the witness, open.
+    /// - Throws: `VaultError.Code.witnessExists` for a folder in use; `.badVerifierKey` for a key that is not a log's.
     public static func create(at directory: URL, name: String?, logs verifierKeys: [String]) throws -> WitnessService {
+        // Everything is checked before anything is written, so a refusal leaves no half-made witness
+        // (a key without its state) that the next attempt would refuse as existing.
+        let logs = try verifierKeys.map(Self.log)
+        if let name {
+            do {
+                try NoteVerifierKey.validateKeyName(name)
+            } catch {
+                throw VaultError.invalid(.badName, "the witness name must not be empty nor hold whitespace, '+' or control characters")
+            }
+        }
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: directory.path) {
             guard (try? fileManager.contentsOfDirectory(atPath: directory.path))?.isEmpty == true else {
@@ -44,7 +61,7 @@ public actor WitnessService {
         let key = try seed.withUnsafeBytes { try Ed25519.PrivateKey(rawRepresentation: $0) }
         let chosen = name ?? "cvault-witness/" + Array(key.publicKey.rawRepresentation.prefix(4)).hexString
         _ = try NoteVerifierKey(name: chosen, publicKey: key.publicKey, kind: .cosignatureV1)
-        let state = State(name: chosen, logs: try verifierKeys.map(Self.log))
+        let state = State(name: chosen, logs: logs)
         try DurableFile.replace(directory.appendingPathComponent(stateFileName).path, with: Array(try JSONEncoder.vault.encode(state)))
         return try WitnessService(directory: directory)
     }

@@ -71,7 +71,7 @@ package struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Key names: non-empty, no Unicode whitespace, no `+`, no control characters.
-    static func validateKeyName(_ name: String) throws {
+    package static func validateKeyName(_ name: String) throws {
         guard !name.isEmpty else { throw AuditError.invalidArgument("a key name must not be empty") }
         for scalar in name.unicodeScalars where scalar.properties.isWhitespace || scalar == "+" || scalar.value < 0x20 {
             throw AuditError.invalidArgument("a key name must not contain whitespace, '+' or control characters")

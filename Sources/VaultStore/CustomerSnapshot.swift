@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One customer as a decision about them needs it, loaded in one call: the row, the sealed
 /// records, the consent states and the fields under an open contest.

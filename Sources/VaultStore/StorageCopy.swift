@@ -1,5 +1,5 @@
 import Dispatch
-public import Foundation
+import Foundation
 import Synchronization
 
 /// Copies a vault's whole database from one storage into another, of the same or another backend,

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 import VaultSQLite
 import VaultStore
+import VaultTestSupport
 
 @testable import Vault
 @testable import VaultHTTP
@@ -15,7 +16,7 @@ import VaultStore
 @Suite struct StorageUnavailableTests {
     @Test("a database that refuses writes answers 503 with Retry-After, returns no data, writes nothing, and the vault recovers")
     func databaseGoneMidRequest() async throws {
-        let backend = WriteRefusingBackend()
+        let backend = FaultyBackend()
         let fixture = try await TestVault.make(customers: 2, backend: backend)
         defer { fixture.remove() }
         let customer = fixture.tokens["customer"]!

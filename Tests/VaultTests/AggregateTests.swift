@@ -4,6 +4,7 @@ import Testing
 import VaultAnalytics
 import VaultPolicy
 import VaultStore
+import VaultTestSupport
 
 @testable import Vault
 
@@ -245,7 +246,7 @@ struct AggregateTests {
 
     @Test("an answer whose cache write committed though its caller was told it failed keeps its charge: the repeat is not free")
     func lostCommitAnswerKeepsTheCharge() async throws {
-        let backend = AnswerLosingBackend()
+        let backend = FaultyBackend()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cvault-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let clock = TestClock()

@@ -263,25 +263,6 @@ extension Vault {
     {
         let policy = policy.policy
         guard !changes.isEmpty else { throw VaultError.invalid(.badFields, "name at least one field to change") }
-        // As for a read: an id no customer can have is neither looked up nor written into the log
-        // (it may be a value typed in the wrong place); a role that never writes rows is still
-        // refused, and audited, as for any id.
-        guard CustomerRecord.isValidID(customerID) else {
-            if !policy.authorize(role: principal.role, operation: .write).allowed, principal.role != RoleName.customer.rawValue {
-                try await record { _, audit -> Void in
-                    try audit.requireOperation(
-                        .write,
-                        of: principal,
-                        in: policy,
-                        purpose: purpose,
-                        customer: nil,
-                        fields: changes.keys.sorted(),
-                        op: .customerUpdate
-                    )
-                }
-            }
-            throw VaultError.notFound("customer \(customerID)")
-        }
         var parsed: [String: FieldValue] = [:]
         for (name, text) in changes {
             guard let definition = policy.field(named: name) else {
@@ -290,6 +271,27 @@ extension Vault {
             parsed[name] = try parseValue(text, for: definition)
         }
         let values = parsed
+        // As for a read: an id no customer can have is neither looked up nor written into the log
+        // (it may be a value typed in the wrong place); a role that never writes rows is still
+        // refused, and audited, as for any id. The fields were checked against the policy first,
+        // so only the policy's field names reach that entry.
+        guard CustomerRecord.isValidID(customerID) else {
+            if !policy.authorize(role: principal.role, operation: .write).allowed, principal.role != RoleName.customer.rawValue {
+                try await record { _, audit -> Void in
+                    try audit.requireOperation(
+                        .write,
+                        of: principal,
+                        in: policy,
+                        // Only a purpose the policy names: this one is free text from the caller.
+                        purpose: policy.purpose(named: purpose) == nil ? nil : purpose,
+                        customer: nil,
+                        fields: values.keys.sorted(),
+                        op: .customerUpdate
+                    )
+                }
+            }
+            throw VaultError.notFound("customer \(customerID)")
+        }
         let now = clock.now()
         return try await mutate { tx, audit in
             try self.writeLocked(

@@ -122,6 +122,8 @@ extension Vault {
                 "checkpoints \(try tx.checkpoints().count)",
                 "charges \(try tx.charges().map { "\($0.analyst) \($0.microEpsilon) \($0.at.timeIntervalSince1970)" })",
                 "contests \(try tx.contests(customerID: nil, statuses: nil).map { "\($0.id) \($0.status.rawValue)" })",
+                // A revocation the copy missed would bring a token back to life.
+                "tokens \(try tx.tokens().map { "\($0.id) \($0.revokedAt?.timeIntervalSince1970 ?? -1) \($0.expiresAt?.timeIntervalSince1970 ?? -1)" }.sorted())",
                 "policies \(try tx.policies().map(\.hash))", "key epochs \(try tx.keks().map { "\($0.version) \($0.destroyedAt != nil)" })",
                 "data version \(try tx.dataVersion())",
             ]

@@ -15,17 +15,30 @@ extension JSONValue {
     }
 
     /// The canonical UTF-8 encoding.
-    package var canonicalBytes: [UInt8] {
+    package var canonicalBytes: [UInt8] { canonicalBytes(controls: .rfc8785) }
+
+    /// How backspace and form feed are escaped: RFC 8785's `\b` and `\f`, or `\u0008` and `\u000c`,
+    /// which policy hashes have always used and so must keep (a stored policy is checked against its
+    /// recorded hash when a vault opens).
+    package enum ControlEscapes: Sendable {
+        /// `\b`, `\f`: audit leaves, exports, receipts.
+        case rfc8785
+        /// `\u0008`, `\u000c`: policy hashes.
+        case unicode
+    }
+
+    /// The canonical UTF-8 encoding, with backspace and form feed escaped as `controls` says.
+    package func canonicalBytes(controls: ControlEscapes) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(into: &out)
+        write(into: &out, controls: controls)
         return out
     }
 
-    func write(into out: inout [UInt8]) {
+    func write(into out: inout [UInt8], controls: ControlEscapes) {
         switch self {
         case .string(let value):
-            Self.writeString(value, into: &out)
+            Self.writeString(value, into: &out, controls: controls)
         case .number(let text):
             out.append(contentsOf: text.utf8)
         case .bool(let value):
@@ -36,7 +49,7 @@ extension JSONValue {
             out.append(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
-                element.write(into: &out)
+                element.write(into: &out, controls: controls)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
@@ -44,9 +57,9 @@ extension JSONValue {
             let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for (position, key) in keys.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &out)
+                Self.writeString(key, into: &out, controls: controls)
                 out.append(UInt8(ascii: ":"))
-                members[key]!.write(into: &out)
+                members[key]!.write(into: &out, controls: controls)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -56,7 +69,7 @@ extension JSONValue {
 
     /// `value` as a JSON string, escaped as RFC 8785 does; the vault's other JSON writers use it too,
     /// so there is one escaping routine.
-    package static func writeString(_ value: String, into out: inout [UInt8]) {
+    package static func writeString(_ value: String, into out: inout [UInt8], controls: ControlEscapes = .rfc8785) {
         out.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
@@ -67,10 +80,10 @@ extension JSONValue {
                 out.append(UInt8(ascii: "\\"))
                 switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x08 where controls == .rfc8785: out.append(UInt8(ascii: "b"))
                 case 0x09: out.append(UInt8(ascii: "t"))
                 case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
+                case 0x0C where controls == .rfc8785: out.append(UInt8(ascii: "f"))
                 case 0x0D: out.append(UInt8(ascii: "r"))
                 default:
                     out.append(contentsOf: "u00".utf8)

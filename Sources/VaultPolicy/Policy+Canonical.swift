@@ -38,7 +38,7 @@ extension Policy {
             "recommendations": recommendations.map(canonical) ?? .absent,
         ])
         // Never absent: the document is an object.
-        return String(decoding: document.json!.canonicalBytes, as: UTF8.self)
+        return String(decoding: document.json!.canonicalBytes(controls: .unicode), as: UTF8.self)
     }
 
     static func sha256Hex(_ text: String) -> String {

@@ -39,6 +39,19 @@ struct CanonicalHashTests {
         )
     }
 
+    /// A stored policy is checked against its recorded hash whenever a vault opens, so the hash of a
+    /// text with control characters must stay what it always was: `\u0008` and `\u000c`, not
+    /// RFC 8785's `\b` and `\f` (pinned from the writer before the shared canonical writer).
+    @Test func controlCharactersHashAsTheyAlwaysDid() throws {
+        let text = try fixtureText("valid/minimal.yaml").replacingOccurrences(
+            of: "description: Deliver orders.",
+            with: #"description: "Deliver\borders\f\u0001 now.""#
+        )
+        let policy = try Policy.parse(yaml: text, fileName: "controls.yaml")
+        #expect(policy.canonicalJSON.contains(#""Deliver\u0008orders\u000c\u0001 now.""#))
+        #expect(policy.hash == "1ea025dd919cde5904dc78bd67388b0dafd803f53ba37745874fa196ef15a469")
+    }
+
     /// Each edit changes exactly one rule of the default policy.
     static let ruleChanges: [(String, String)] = [
         ("    sensitivity: medium\n    retention: P6Y          # limitation", "    sensitivity: high\n    retention: P6Y          # limitation"),

@@ -5,7 +5,7 @@
 /// algorithms"): exact integer arithmetic, no time zone database, no locale.
 package enum CivilDate {
     /// The day number of a calendar date (month 1–12, day 1–31; not checked against the month).
-    package static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
+    @inlinable package static func days(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -15,7 +15,7 @@ package enum CivilDate {
     }
 
     /// The calendar date of a day number.
-    package static func date(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    @inlinable package static func date(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -28,7 +28,7 @@ package enum CivilDate {
     }
 
     /// How many days `month` (1–12) has in `year`.
-    package static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+    @inlinable package static func daysInMonth(year: Int64, month: Int64) -> Int64 {
         switch month {
         case 2: isLeap(year) ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -37,7 +37,7 @@ package enum CivilDate {
     }
 
     /// Whether `year` has a 29 February.
-    package static func isLeap(_ year: Int64) -> Bool {
+    @inlinable package static func isLeap(_ year: Int64) -> Bool {
         year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
     }
 }

@@ -166,7 +166,6 @@ extension Vault {
         enum Charge: Sendable {
             case cached(Data, BudgetStatus)
             case charged(BudgetStatus, key: String, charge: Int64)
-            case refused(VaultError.Code, String)
         }
         let charge: Charge = try await record { tx, audit in
             let key = plan.cacheKey(snapshot: "data-\(try tx.dataVersion())")
@@ -201,7 +200,8 @@ extension Vault {
                 )
                 return .charged(status, key: key, charge: id)
             } catch let error as AnalyticsError {
-                try audit.append(
+                let code = VaultError.Code(error)
+                try audit.refuse(
                     AuditDraft(
                         principal: principal,
                         purpose: Self.analyticsPurpose,
@@ -209,14 +209,12 @@ extension Vault {
                         decision: .deny,
                         reason: AuditReason(error),
                         details: ["query": shape, "micro_epsilon": String(query.epsilon.micros)]
-                    )
+                    ),
+                    VaultError(code == .budgetExhausted ? .budgetExhausted : .invalidRequest, code: code, error.description)
                 )
-                return .refused(.init(error), error.description)
             }
         }
         switch charge {
-        case .refused(let code, let message):
-            throw VaultError(code == .budgetExhausted ? .budgetExhausted : .invalidRequest, code: code, message)
         case .cached(let data, let status):
             let result = try JSONDecoder().decode(AggregateResult.self, from: data)
             return AggregateAnswer(

@@ -94,23 +94,27 @@ extension Vault {
         }
         let holder = Self.budgetHolder(principal)
         let windows = (analyst: setup.analystSince, global: setup.globalSince)
+        // A training the budget cannot pay leaves its entry, as a refused aggregate does.
+        @Sendable func refuseOverBudget(_ error: AnalyticsError, _ audit: inout AuditAppender) throws -> Never {
+            try audit.refuse(
+                AuditDraft(
+                    principal: principal,
+                    purpose: rules.purpose,
+                    op: .modelTrain,
+                    decision: .deny,
+                    reason: AuditReason(error),
+                    details: ["micro_epsilon": String(epsilon.micros)]
+                ),
+                VaultError(.budgetExhausted, code: .init(error), error.description)
+            )
+        }
         // Refuse early when the budget cannot pay: the scan is the expensive part.
         let spentBefore = try await storage.read { tx in try Self.spending(tx, analyst: holder, since: windows) }
         do {
             _ = try setup.budget.charge(epsilon, spent: spentBefore)
         } catch {
             try await record { _, audit -> Void in
-                try audit.refuse(
-                    AuditDraft(
-                        principal: principal,
-                        purpose: rules.purpose,
-                        op: .modelTrain,
-                        decision: .deny,
-                        reason: AuditReason(error),
-                        details: ["micro_epsilon": String(epsilon.micros)]
-                    ),
-                    VaultError(.budgetExhausted, code: .init(error), error.description)
-                )
+                try refuseOverBudget(error, &audit)
             }
         }
         let statistics = try await categoryStatistics(rules: rules, policy: policy, now: now)
@@ -128,17 +132,7 @@ extension Vault {
             do {
                 status = try setup.budget.charge(epsilon, spent: spent)
             } catch let error as AnalyticsError {
-                try audit.refuse(
-                    AuditDraft(
-                        principal: principal,
-                        purpose: rules.purpose,
-                        op: .modelTrain,
-                        decision: .deny,
-                        reason: AuditReason(error),
-                        details: ["micro_epsilon": String(epsilon.micros)]
-                    ),
-                    VaultError(.budgetExhausted, code: .init(error), error.description)
-                )
+                try refuseOverBudget(error, &audit)
             }
             _ = try tx.insertCharge(ChargeRow(analyst: holder, microEpsilon: epsilon.micros, at: now, queryKey: key))
             let version = (try tx.recommendationModel(version: nil)?.version ?? 0) + 1
